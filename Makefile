@@ -1,0 +1,47 @@
+# LayerLab: `make run` starts the app on a bundled sample; `make test` runs every test.
+# Both create .venv and install the pinned requirements first (only when they changed).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test test-fast lint bench samples clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+run: $(VENV)/.installed
+	@echo "LayerLab: open http://127.0.0.1:$(PORT) (the Iris sample is loaded; Ctrl+C stops)"
+	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+chromium:
+	@bash scripts/ensure_chromium.sh $(CHROMIUM)
+
+test: $(VENV)/.installed-test chromium
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+test-fast: $(VENV)/.installed-test
+	$(PY) -m pytest -m "not e2e"
+
+lint: $(VENV)/.installed-test
+	$(PY) -m ruff check .
+
+bench: $(VENV)/.installed-test chromium
+	$(PY) benchmarks/first_render.py
+	$(PY) benchmarks/train_speed.py
+
+samples: $(VENV)/.installed
+	$(PY) sample_data/make_samples.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-results

@@ -1,0 +1,17 @@
+"""LayerLab: build, train and download Keras models from a CSV, point-and-click.
+
+The entry only routes; each step is a thin page under pages/.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="LayerLab", page_icon="assets/logo.png", layout="wide")
+
+pages = [
+    st.Page("pages/data.py", title="1 · Data", icon=":material/table_chart:", default=True),
+    st.Page("pages/model.py", title="2 · Model", icon=":material/account_tree:"),
+    st.Page("pages/train.py", title="3 · Train", icon=":material/model_training:"),
+    st.Page("pages/evaluate.py", title="4 · Evaluate", icon=":material/analytics:"),
+    st.Page("pages/predict.py", title="5 · Predict", icon=":material/online_prediction:"),
+]
+st.navigation(pages, position="top").run()

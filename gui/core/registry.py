@@ -1,0 +1,128 @@
+"""The option lists LayerLab offers, read from Keras' own registries.
+
+Each list is what Keras exports, minus what cannot work on a flat table of numbers with the
+options the UI exposes (CTC, IoU, segmentation losses, optimizer wrappers...). Help text is
+the first line of Keras' own docstring. Importing this module imports Keras: only pages
+that need it do.
+
+Example:
+    >>> "relu" in activations()
+    True
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+
+import keras
+
+# What Keras exports but a tabular model cannot use with plain settings, and why.
+_SKIP_ACTIVATIONS = {"get", "serialize", "deserialize",
+                     "glu"}  # glu halves the width: a Dense layer's units would not be its output
+_SKIP_LOSSES = {"get", "serialize", "deserialize",
+                "ctc",                                      # sequences
+                "dice", "tversky", "circle",                # segmentation / metric learning
+                "categorical_generalized_cross_entropy"}    # needs a q parameter we don't expose
+_OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta", "adamax", "nadam",
+               "ftrl", "lion")  # what keras.optimizers.get resolves by name
+_SKIP_INITIALIZERS = {"Initializer", "IdentityInitializer", "OrthogonalInitializer",
+                      "STFT", "STFTInitializer",  # signal-processing kernels
+                      "Identity"}                 # only for square kernels
+_CLASS_METRICS = ("accuracy", "binary_accuracy", "sparse_categorical_accuracy",
+                  "categorical_accuracy", "sparse_top_k_categorical_accuracy", "precision",
+                  "recall", "auc", "binary_crossentropy", "sparse_categorical_crossentropy",
+                  "true_positives", "true_negatives", "false_positives", "false_negatives")
+_BINARY_ONLY_METRICS = ("binary_accuracy", "precision", "recall", "auc", "binary_crossentropy",
+                        "true_positives", "true_negatives", "false_positives",
+                        "false_negatives")
+_MULTICLASS_ONLY_METRICS = ("sparse_categorical_accuracy", "categorical_accuracy",
+                            "sparse_top_k_categorical_accuracy",
+                            "sparse_categorical_crossentropy")
+_REGRESSION_METRICS = ("mean_absolute_error", "mean_squared_error", "root_mean_squared_error",
+                       "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
+                       "log_cosh_error", "r2_score", "cosine_similarity")
+
+
+def _first_line(obj) -> str:
+    doc = inspect.getdoc(obj) or ""
+    line = doc.strip().split("\n\n")[0].replace("\n", " ")
+    return re.sub(r"`+", "", line).strip()
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+@functools.cache
+def activations() -> dict[str, str]:
+    """{name: one-line help} for every activation Keras exports that fits a Dense layer."""
+    out = {}
+    for name in dir(keras.activations):
+        obj = getattr(keras.activations, name)
+        if name.startswith("_") or name in _SKIP_ACTIVATIONS or not callable(obj):
+            continue
+        out[name] = _first_line(obj)
+    return dict(sorted(out.items()))
+
+
+@functools.cache
+def losses() -> dict[str, str]:
+    """{name: one-line help} for the loss functions in keras.losses (snake_case names)."""
+    out = {}
+    for name in dir(keras.losses):
+        obj = getattr(keras.losses, name)
+        if name.startswith("_") or not name[0].islower() or name in _SKIP_LOSSES:
+            continue
+        if callable(obj):
+            out[name] = _first_line(obj)
+    return dict(sorted(out.items()))
+
+
+@functools.cache
+def optimizers() -> dict[str, str]:
+    """{name: one-line help}; names are what keras.optimizers.get accepts."""
+    out = {}
+    for name in _OPTIMIZERS:
+        cls = keras.optimizers.get(name).__class__
+        out[name] = _first_line(cls)
+    return out
+
+
+@functools.cache
+def initializers() -> dict[str, str]:
+    """{ClassName: one-line help} for keras.initializers."""
+    out = {}
+    for name in dir(keras.initializers):
+        obj = getattr(keras.initializers, name)
+        if not name[0].isupper() or name in _SKIP_INITIALIZERS or not inspect.isclass(obj):
+            continue
+        out[name] = _first_line(obj)
+    return dict(sorted(out.items()))
+
+
+@functools.cache
+def metrics(task: str) -> dict[str, str]:
+    """{name: one-line help} of the keras.metrics that fit `task`."""
+    if task == "regression":
+        names = _REGRESSION_METRICS
+    elif task == "binary":
+        names = tuple(m for m in _CLASS_METRICS if m not in _MULTICLASS_ONLY_METRICS)
+    else:
+        names = tuple(m for m in _CLASS_METRICS if m not in _BINARY_ONLY_METRICS)
+    out = {}
+    for name in names:
+        if name == "accuracy":
+            out[name] = "Share of predictions that match the label (Keras picks the right kind)."
+            continue
+        obj = keras.metrics.get(name)
+        out[name] = _first_line(obj if inspect.isfunction(obj) else obj.__class__)
+    return out
+
+
+def regularizers() -> dict[str, str]:
+    return {"none": "No penalty.",
+            "l1": _first_line(keras.regularizers.L1),
+            "l2": _first_line(keras.regularizers.L2),
+            "l1l2": _first_line(keras.regularizers.L1L2)}
