@@ -30,7 +30,10 @@ def main() -> None:
     cancer = datasets.load_breast_cancer()
     from_sklearn(datasets.load_breast_cancer, "diagnosis", cancer.target_names).to_csv(
         HERE / "breast_cancer.csv", index=False, float_format="%.6g")
-    from_sklearn(lambda as_frame: datasets.load_diabetes(as_frame=as_frame, scaled=False), "progression").to_csv(
+    def diabetes(as_frame):  # in the original units, not sklearn's pre-scaled ones
+        return datasets.load_diabetes(as_frame=as_frame, scaled=False)
+
+    from_sklearn(diabetes, "progression").to_csv(
         HERE / "diabetes.csv", index=False, float_format="%.6g")
     from_sklearn(datasets.load_digits, "digit").astype(int).to_csv(
         HERE / "digits.csv", index=False)

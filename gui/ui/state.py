@@ -33,7 +33,28 @@ def spec() -> ExperimentSpec:
 
 
 def set_spec(value: ExperimentSpec) -> None:
+    """Replace the whole spec (e.g. loaded from JSON): widgets re-read their values from it."""
     st.session_state[_SPEC] = value
+    for key in [k for k in st.session_state
+                if str(k).startswith(WIDGET_PREFIXES) and k not in KEEP_WIDGETS]:
+        del st.session_state[key]
+
+
+# Widget keys start with their page's prefix, so a loaded spec can reset them all; the
+# uploaded files and the sample choice are the data itself, not spec values, and stay.
+WIDGET_PREFIXES = ("data.", "model.", "train.")
+KEEP_WIDGETS = {"data.upload", "data.test_upload", "data.sample", "data.split"}
+
+
+def memo(kind: str, key, compute):
+    """compute() once per session for the latest `key` of each `kind` (e.g. a file's hash).
+
+    Session-local on purpose: a user's data never lands in a cross-session cache.
+    """
+    slot = st.session_state.setdefault("ll_memo", {})
+    if kind not in slot or slot[kind][0] != key:
+        slot[kind] = (key, compute())
+    return slot[kind][1]
 
 
 def train_csv():
@@ -81,3 +102,48 @@ def predict_model():
 
 def set_predict_model(value) -> None:
     st.session_state[_MODEL] = value
+
+
+# ---- model page ----------------------------------------------------------------------------
+_MODEL_EDITS = "ll_model_edits"    # what the user changed by hand on the model page
+_SPEC_UPLOADS = "ll_spec_uploads"  # how many specs were loaded: the uploader's key suffix
+_NOTES = "ll_notes"                # one-off messages from callbacks, shown on the next run
+
+
+def model_edits() -> dict:
+    """{"layers": bool, "compile": bool, "basis": DataInfo | None}: the hand-edited parts of
+    the model, and the data (task, classes) the current layers and compile settings fit."""
+    return st.session_state.setdefault(_MODEL_EDITS,
+                                       {"layers": False, "compile": False, "basis": None})
+
+
+def mark_edited(part: str) -> None:
+    """Record that the user edited "layers" or "compile" (task defaults stop overriding it)."""
+    model_edits()[part] = True
+
+
+def sync_widget(key: str, value: Any) -> None:
+    """Show `value` in the widget `key` (call before the widget is drawn in this run)."""
+    st.session_state[key] = value
+
+
+def widget_value(key: str, default: Any = None) -> Any:
+    return st.session_state.get(key, default)
+
+
+def spec_upload_key() -> str:
+    """The spec uploader's key; a new one after each load empties the uploader."""
+    return f"spec_upload.{st.session_state.get(_SPEC_UPLOADS, 0)}"
+
+
+def next_spec_upload() -> None:
+    st.session_state[_SPEC_UPLOADS] = st.session_state.get(_SPEC_UPLOADS, 0) + 1
+
+
+def add_note(kind: str, text: str) -> None:
+    """Queue a message ("success", "info", "warning" or "error") for the next run."""
+    st.session_state.setdefault(_NOTES, []).append((kind, text))
+
+
+def pop_notes() -> list[tuple[str, str]]:
+    return st.session_state.pop(_NOTES, [])
