@@ -3,9 +3,15 @@
 The entry only routes; each step is a thin page under pages/.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="LayerLab", page_icon="assets/logo.png", layout="wide")
+ASSETS = Path(__file__).parent / "assets"
+
+st.set_page_config(page_title="LayerLab", page_icon=str(ASSETS / "logo.png"), layout="wide")
+st.logo(str(ASSETS / "logo.png"))
+st.html(f"<style>{(ASSETS / 'style.css').read_text()}</style>")
 
 pages = [
     st.Page("pages/data.py", title="1 · Data", icon=":material/table_chart:", default=True),
