@@ -144,8 +144,18 @@ def read_csv(raw: bytes, name: str = "data.csv") -> LoadedCSV:
         raise DataError("This file is a web page (HTML), not a CSV. If you saved it from a "
                         "website, download the raw CSV file instead.")
     text = text.lstrip("\ufeff")
+    head = text[:4096]
+    controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\r\n")
+    if controls > max(2, 0.02 * len(head)):
+        raise DataError("This file holds control characters a CSV never has: it looks like a "
+                        "binary file. Upload a text file with one row per line and values "
+                        "separated by commas.")
     delimiter = sniff_delimiter(text)
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise DataError(f"The header row could not be read ({exc}). Check that the first line "
+                        "holds the column names, separated by commas.") from None
     header = [h.strip() for h in header]
     if len(header) > MAX_COLUMNS:
         raise DataError(f"The file has {len(header):,} columns; LayerLab handles up to "
