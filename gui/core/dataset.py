@@ -190,7 +190,7 @@ def read_csv(raw: bytes, name: str = "data.csv") -> LoadedCSV:
     if len(frame) < MIN_ROWS:
         raise DataError(f"The file has only {len(frame)} data row(s); LayerLab needs at least "
                         f"{MIN_ROWS} to train and test a model. Add more rows.")
-    frame, warnings = _clean_values(frame)
+    frame, warnings = _clean_values(frame, decimal_comma=delimiter != ",")
     return LoadedCSV(frame=frame, name=name, encoding=encoding, delimiter=delimiter,
                      warnings=warnings)
 
@@ -203,7 +203,20 @@ def _ragged_message(error: str, delimiter: str) -> str:
             "that contains the separator in double quotes.")
 
 
-def _clean_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def _to_numbers(values: pd.Series, decimal_comma: bool) -> pd.Series:
+    """Text → numbers; with `decimal_comma`, "1,5" (a European spreadsheet's 1.5) too."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if decimal_comma and numbers.isna().any():
+        text = values.astype(str).str.strip()
+        comma = text.str.fullmatch(r"[-+]?\d+,\d+")
+        if comma.any():
+            numbers = numbers.where(~comma, pd.to_numeric(text.str.replace(",", ".", regex=False),
+                                                          errors="coerce"))
+    return numbers
+
+
+def _clean_values(frame: pd.DataFrame, decimal_comma: bool = False,
+                  ) -> tuple[pd.DataFrame, list[str]]:
     """Turn mostly-numeric text columns into numbers and non-finite values into missing."""
     warnings: list[str] = []
     frame = frame.copy()
@@ -211,14 +224,14 @@ def _clean_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         series = frame[col]
         if not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             present = series.dropna()
-            numbers = pd.to_numeric(present, errors="coerce")
+            numbers = _to_numbers(present, decimal_comma)
             bad = numbers.isna()
             if len(present) and bad.sum() <= 0.05 * len(present) and bad.sum() < len(present):
                 if bad.any():
                     examples = ", ".join(repr(v) for v in present[bad].unique()[:3])
                     warnings.append(f"Column '{col}': {int(bad.sum())} value(s) that are not "
                                     f"numbers ({examples}) are treated as missing.")
-                frame[col] = pd.to_numeric(series, errors="coerce")
+                frame[col] = numbers.reindex(series.index).astype(float)
                 series = frame[col]
         if pd.api.types.is_bool_dtype(series):
             frame[col] = series.astype(float)
@@ -271,16 +284,21 @@ def detect_task(target: pd.Series) -> str:
 
 
 def default_features(frame: pd.DataFrame, target: str) -> list[str]:
-    """All columns but the target, minus text columns with too many categories (ids, names)."""
-    out = []
-    for col in frame.columns:
-        if col == target:
-            continue
-        s = frame[col]
-        if not is_numeric(s) and s.nunique() > MAX_CATEGORIES:
-            continue  # names, ids, free text: too many categories to one-hot usefully
-        out.append(col)
-    return out
+    """All columns but the target, minus those that identify rows rather than describe them:
+    text with too many categories (names, ids) and row numbers (0, 1, 2, ... in some order)."""
+    others = [col for col in frame.columns if col != target]
+    describing = [col for col in others if not _identifies_rows(frame[col])]
+    return describing or others  # with nothing else left, let the user see what there is
+
+
+def _identifies_rows(s: pd.Series) -> bool:
+    if not is_numeric(s):
+        return s.nunique() > MAX_CATEGORIES  # one-hot of names or ids learns nothing
+    values = s.dropna().to_numpy(dtype=float)
+    if len(values) < 10 or values.size != len(s) or np.any(np.mod(values, 1) != 0):
+        return False
+    ordered = np.sort(values)
+    return bool(np.all(np.diff(ordered) == 1))  # an index column or a running id
 
 
 # ---- the fitted preprocessing --------------------------------------------------------------
@@ -550,6 +568,13 @@ def _select(frame: pd.DataFrame, spec: DataSpec, min_rows: int = MIN_ROWS,
     if no_target.any():
         warnings.append(f"{int(no_target.sum())} row(s) without a target value are left out.")
         data = data[~no_target]
+    gaps = data[features].isna().sum()
+    gaps = gaps[gaps > 0]
+    if spec.missing != "drop" and len(gaps):
+        named = ", ".join(f"{c} ({n})" for c, n in gaps.items())
+        how = spec.missing.replace("_", " ")
+        warnings.append(f"{int(gaps.sum())} missing value(s) filled with the training rows' "
+                        f"{how} (text columns: most frequent value): {named}.")
     if spec.missing == "drop":
         incomplete = data[features].isna().any(axis=1)
         if incomplete.any():

@@ -141,6 +141,19 @@ def test_inf_and_huge_values_become_missing_with_a_warning():
     assert np.isfinite(prepared.X_train).all()
 
 
+def test_semicolon_file_with_decimal_commas_reads_numbers():
+    text = "x;y;z\n" + "".join(f"{i},5;{i};{'a' if i % 2 else 'b'}\n" for i in range(10))
+    loaded = read(text)
+    assert dataset.is_numeric(loaded.frame["x"])
+    assert loaded.frame["x"].iloc[3] == pytest.approx(3.5)
+
+
+def test_id_like_columns_are_left_out_of_default_features():
+    frame = frame_of(**{"Unnamed: 0": range(30), "PassengerId": range(1, 31),
+                        "age": [20 + i % 7 for i in range(30)], "y": [0, 1] * 15})
+    assert dataset.default_features(frame, "y") == ["age"]
+
+
 def test_mostly_numeric_column_with_a_typo_is_numeric():
     rows = "".join(f"{i},{i * 2}\n" for i in range(40)) + "oops,3\n"
     loaded = read("x,y\n" + rows)
