@@ -390,9 +390,13 @@ class Preprocessor:
                             f"{', '.join(self.feature_names_)}.")
         parts = []
         if self.numeric_:
-            num = X[self.numeric_].apply(pd.to_numeric, errors="coerce").astype(float)
-            num = num.mask(~np.isfinite(num) | (num.abs() > FLOAT32_MAX))
-            parts.append(num.fillna(self.fill_).to_numpy(dtype=np.float32))
+            num = X[self.numeric_]
+            if not all(is_numeric(num[c]) for c in self.numeric_):  # typed-in or uploaded rows
+                num = num.apply(pd.to_numeric, errors="coerce")
+            values = num.to_numpy(dtype=float, na_value=np.nan)  # NumPy: wide tables are fast
+            fill = np.array([self.fill_[c] for c in self.numeric_], dtype=float)
+            bad = ~np.isfinite(values) | (np.abs(values) > FLOAT32_MAX)
+            parts.append(np.where(bad, fill, values).astype(np.float32))
         for col in self.text_:
             values = X[col].astype(object).where(X[col].notna(), self.fill_[col]).astype(str)
             cats = self.categories_[col]
