@@ -1,4 +1,216 @@
+"""Step 4 · Evaluate: how good is the trained model on rows it never saw — and downloads.
+
+The numbers come from gui.core.evaluate (model.evaluate + sklearn.metrics), the pictures
+from gui.ui.eval_charts; train and test stand side by side so over-fitting shows.
+"""
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.title("evaluate")
-st.info("This step is being built.")
+from gui.core import evaluate, export
+from gui.ui import eval_charts, state
+from gui.ui.text import md
+
+st.title("4 · Evaluate")
+
+job = state.job()
+status = getattr(job, "status", None)
+if job is None or getattr(job, "model", None) is None:
+    st.info("No model has been trained yet. Train one first, then come back to see how well "
+            "it does on the test rows.", icon=":material/info:")
+    st.page_link("pages/train.py", label="Go to 3 · Train", icon=":material/model_training:")
+    st.stop()
+if status in ("queued", "running", "stopping"):
+    st.info("Training is still running. The evaluation appears here when it has finished (or "
+            "when you stop it).", icon=":material/hourglass_top:")
+    st.page_link("pages/train.py", label="Watch it on 3 · Train",
+                 icon=":material/model_training:")
+    st.stop()
+if status == "failed":
+    st.error(f"The last training failed: {md(getattr(job, 'error', '') or 'unknown error')}",
+             icon=":material/error:")
+    st.page_link("pages/train.py", label="Back to 3 · Train", icon=":material/model_training:")
+    st.stop()
+
+spec = job.spec
+prepared = job.prepared
+prep = prepared.preprocessor
+task = prepared.task
+history = job.history_snapshot() if hasattr(job, "history_snapshot") else dict(job.history)
+epochs_done = max((len(v) for v in history.values()), default=0)
+deploy = job.deploy_model()
+version = (id(job), id(job.model), epochs_done)
+result = state.memo("evaluate.result", version,
+                    lambda: evaluate.evaluate(job.model, prepared, spec, deploy_model=deploy))
+
+target = spec.data.target
+stopped = " (stopped early)" if status == "stopped" else ""
+st.caption(f"**{md(target)}** · {task} · {len(prepared.y_train):,} training rows, "
+           f"{len(prepared.y_test):,} test rows · {epochs_done} epoch(s){stopped}. "
+           "Every number is shown for the training rows (seen while learning) and the test "
+           "rows (never seen): a model that is much better on train than on test is "
+           "over-fitting.")
+
+if task == "binary":
+    threshold = st.slider(
+        "Decision threshold", min_value=0.0, max_value=1.0, value=0.5, step=0.01,
+        key="evaluate.threshold",
+        help=f"A row is predicted '{md(prepared.class_names[1])}' when the model's probability for "
+             "it is at least this value. Lower it to catch more positives (higher recall), "
+             "raise it to be surer of each positive (higher precision).")
+    result = result.at(threshold)
+
+# ---- headline numbers ----------------------------------------------------------------------
+table = result.metrics
+LOWER_IS_BETTER = {"MAE", "RMSE", "max error"}
+headline = (["MAE", "RMSE", "R²"] if task == "regression" else
+            ["accuracy", "F1", "ROC AUC"] if task == "binary" else
+            ["accuracy", "F1 (macro)", "balanced accuracy"])
+units = f" ({md(target)})" if task == "regression" else ""
+for column, name in zip(st.columns(len(headline)), headline, strict=True):
+    test_value, train_value = table.at[name, "test"], table.at[name, "train"]
+    if np.isnan(test_value):
+        column.metric(f"Test {name}", "–")
+        continue
+    delta = test_value - train_value
+    column.metric(f"Test {name}{units if name in LOWER_IS_BETTER else ''}",
+                  f"{test_value:.4g}", delta=f"{delta:+.3g} vs train",
+                  delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
+                  help=f"Training rows: {train_value:.4g}")
+
+gap = (table.at["R²", "train"] - table.at["R²", "test"] if task == "regression"
+       else table.at["accuracy", "train"] - table.at["accuracy", "test"])
+if gap > 0.1:
+    st.warning("The model does clearly better on the training rows than on the test rows: it "
+               "is probably over-fitting. Try fewer epochs (or early stopping), Dropout, a "
+               "regularizer, or a smaller network.", icon=":material/warning:")
+for note in result.notes:
+    st.caption(md(note))
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Scores")
+    st.dataframe(table.style.format("{:.4f}", na_rep="–"), width="stretch")
+with right:
+    st.subheader("As trained (model.evaluate)")
+    if result.keras_scores.empty:
+        st.caption("The model is not compiled, so there is no loss to report.")
+    else:
+        st.dataframe(result.keras_scores.style.format("{:.4f}"), width="stretch")
+        st.caption(f"Loss: `{spec.compile.loss}`. Metrics chosen on the Model page.")
+
+# ---- pictures ------------------------------------------------------------------------------
+figures = {}
+if task == "regression":
+    points = {s: (result.y_true(s), result.y_pred(s)) for s in evaluate.SPLITS}
+    figures["Predicted vs actual"] = eval_charts.predicted_vs_actual(points, target)
+    figures["Residuals"] = eval_charts.residuals(
+        {s: (result.y_pred(s), result.residuals(s)) for s in evaluate.SPLITS}, target)
+    figures["Residual distribution"] = eval_charts.residual_histogram(
+        {s: result.residuals(s) for s in evaluate.SPLITS})
+    left, right = st.columns(2)
+    left.plotly_chart(figures["Predicted vs actual"], key="evaluate.scatter")
+    right.plotly_chart(figures["Residuals"], key="evaluate.residuals")
+    st.plotly_chart(figures["Residual distribution"], key="evaluate.residual_hist")
+    st.caption("Points on the dashed line are perfect predictions. Residuals should scatter "
+               "evenly around zero; a curve or funnel means the model misses a pattern.")
+else:
+    names = result.class_names
+    st.subheader("Confusion matrix")
+    left, right = st.columns(2)
+    for column, split in ((left, "train"), (right, "test")):
+        fig = eval_charts.confusion_matrix(result.confusion(split), names,
+                                           title=f"{split.capitalize()} rows")
+        figures[f"Confusion matrix ({split})"] = fig
+        column.plotly_chart(fig, key=f"evaluate.confusion.{split}")
+    st.caption("Rows are the true class, columns the predicted class; the diagonal is right. "
+               "Each cell shows the count and its share of the true class.")
+    st.subheader("Precision and recall per class")
+    per_class = pd.concat({s: result.per_class(s) for s in evaluate.SPLITS}, axis=1)
+    st.dataframe(per_class.style.format(
+        {c: ("{:.0f}" if c[1] == "support" else "{:.3f}") for c in per_class.columns}),
+        width="stretch")
+    st.caption("Precision: of the rows predicted as this class, the share that are. Recall: of "
+               "the rows of this class, the share the model finds.")
+    figures["Precision and recall per class (test)"] = eval_charts.per_class_bars(
+        result.per_class("test"), title="Precision and recall per class (test)")
+    if task == "binary":
+        curves = {s: result.roc(s) for s in evaluate.SPLITS}
+        roc = eval_charts.roc_curves(curves)
+        eval_charts.threshold_marker(roc, curves["test"], result.threshold)
+        hist = eval_charts.probability_histogram(result.proba("test")[:, 1],
+                                                 result.y_true("test"), names,
+                                                 result.threshold)
+        figures["ROC curve"], figures["Predicted probabilities (test)"] = roc, hist
+        left, right = st.columns(2)
+        left.plotly_chart(roc, key="evaluate.roc")
+        right.plotly_chart(hist, key="evaluate.proba")
+        st.caption("The ROC curve shows every threshold at once; the area under it (AUC) is "
+                   "1.0 for a perfect ranking and 0.5 for guessing. The marker is the "
+                   "threshold chosen above.")
+
+# ---- downloads -----------------------------------------------------------------------------
+st.subheader("Download")
+stamp = state.memo("evaluate.stamp", version, datetime.now)
+stem = export.file_stem(spec.data.source, stamp)
+meta = export.metadata(spec, prep)
+csv_format = ({"delimiter": state.train_csv().delimiter, "encoding": state.train_csv().encoding}
+              if state.train_csv() is not None else {})
+
+
+# The files are made when their button is clicked (Streamlit calls these in another thread,
+# so they read no session state).
+def _script() -> str | None:
+    """The runnable training script for the bundle (None when the spec cannot be exported)."""
+    from gui.core import codegen
+    from gui.core.spec import SpecError
+
+    try:
+        return codegen.python_script(spec, prep, **csv_format)
+    except SpecError:
+        return None
+
+
+def _bundle() -> bytes:
+    return export.bundle_bytes(deploy, spec, prep, history=history, script=_script(),
+                               stem=stem)
+
+
+def _charts_html() -> str:
+    """The training curves and every figure above, as one offline HTML page."""
+    from gui.ui import charts
+
+    curves = {f"Training curve: {name}": fig for name, fig in charts.history_figures(history)}
+    return export.figures_html({**curves, **figures}, f"LayerLab · {stem}")
+
+
+cols = st.columns(5)
+cols[0].download_button("Model (.keras)", lambda: export.save_keras_bytes(deploy, meta),
+                        file_name=f"{stem}.keras", mime="application/zip",
+                        key="evaluate.dl_keras", on_click="ignore",
+                        icon=":material/download:",
+                        help="Keras' native format. Load with keras.models.load_model; it "
+                             "takes the raw feature columns.")
+cols[1].download_button("Model (.h5)", lambda: export.save_h5_bytes(deploy, meta),
+                        file_name=f"{stem}.h5", mime="application/x-hdf5",
+                        key="evaluate.dl_h5", on_click="ignore", icon=":material/download:",
+                        help="The older HDF5 format, for tools that expect it.")
+cols[2].download_button("Bundle (.zip)", _bundle, file_name=f"{stem}.zip",
+                        mime="application/zip", key="evaluate.dl_bundle", on_click="ignore",
+                        icon=":material/folder_zip:",
+                        help="model.keras, spec.json, preprocessing.json, the Python script, "
+                             "the history and a README on how to use them.")
+cols[3].download_button("History (.csv)", export.history_csv(history),
+                        file_name=f"{stem}_history.csv", mime="text/csv",
+                        key="evaluate.dl_history", on_click="ignore",
+                        icon=":material/table_view:")
+cols[4].download_button("Charts (.html)", _charts_html, file_name=f"{stem}_charts.html",
+                        mime="text/html", key="evaluate.dl_charts", on_click="ignore",
+                        icon=":material/insights:")
+st.caption("The downloaded model takes the raw columns: scaling is its first layer, and class "
+           "names, feature order and preprocessing are saved inside the file.")
+st.page_link("pages/predict.py", label="Next: 5 · Predict new rows",
+             icon=":material/online_prediction:")

@@ -111,6 +111,37 @@ def build_model(spec: ExperimentSpec, prep: Preprocessor, compile: bool = True) 
     return model
 
 
+def layer_table(model: keras.Model) -> list[dict]:
+    """What model.summary() shows, one dict per layer: name, type, output shape, parameters.
+
+    `parameters` is Keras' own `count_params()`; `trainable` counts only the weights training
+    changes (0 for the fitted scaling layer; BatchNormalization's moving statistics excluded).
+    """
+    rows = []
+    for item in model.layers:
+        shape = tuple(item.output.shape)
+        rows.append({"name": item.name, "type": type(item).__name__,
+                     "output shape": "(" + ", ".join("batch" if d is None else str(d)
+                                                     for d in shape) + ")",
+                     "units": shape[-1],
+                     "parameters": int(item.count_params()) if item.built else 0,
+                     "trainable": int(sum(np.prod(w.shape) for w in item.trainable_weights))})
+    return rows
+
+
+def layer_summary(spec: ExperimentSpec, n_inputs: int, scaling: str) -> list[dict]:
+    """`layer_table` of `spec`'s model on `n_inputs` features with scaling kind `scaling`.
+
+    Shapes and counts do not depend on the fitted statistics, so placeholders stand in for
+    them: the result is a pure function of its arguments (safe for st.cache_data).
+    """
+    from types import SimpleNamespace
+
+    stats = {"kind": scaling, "mean": [0.0] * n_inputs, "variance": [1.0] * n_inputs}
+    prep = SimpleNamespace(n_inputs=n_inputs, scaling_=stats)
+    return layer_table(build_model(spec, prep, compile=False))
+
+
 def compile_model(model: keras.Model, spec: CompileSpec, **kwargs) -> None:
     model.compile(optimizer=optimizer(spec), loss=spec.loss, metrics=list(spec.metrics),
                   **kwargs)

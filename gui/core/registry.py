@@ -20,7 +20,8 @@ import keras
 
 # What Keras exports but a tabular model cannot use with plain settings, and why.
 _SKIP_ACTIVATIONS = {"get", "serialize", "deserialize",
-                     "glu"}  # glu halves the width: a Dense layer's units would not be its output
+                     "glu",        # halves the width: a Dense layer's units would not be its output
+                     "threshold"}  # needs threshold/default_value arguments a name cannot give
 _SKIP_LOSSES = {"get", "serialize", "deserialize",
                 "ctc",                                      # sequences
                 "dice", "tversky", "circle",                # segmentation / metric learning
@@ -126,3 +127,45 @@ def regularizers() -> dict[str, str]:
             "l1": _first_line(keras.regularizers.L1),
             "l2": _first_line(keras.regularizers.L2),
             "l1l2": _first_line(keras.regularizers.L1L2)}
+
+
+def _args_help(obj) -> dict[str, str]:
+    """{argument: its description} from the `Args:` section of a Keras docstring."""
+    doc = inspect.getdoc(obj) or ""
+    match = re.search(r"^Args:\n((?:[ \t]+.*\n?|\n)+)", doc, flags=re.MULTILINE)
+    if not match:
+        return {}
+    out: dict[str, str] = {}
+    current = None
+    for line in match.group(1).splitlines():
+        head = re.match(r"^ {4}(\*{0,2}\w+):\s*(.*)$", line)
+        if head:
+            current = head.group(1)
+            out[current] = head.group(2)
+        elif current and line.strip():
+            out[current] += " " + line.strip()
+    return {k: re.sub(r"\s+", " ", re.sub(r"`+", "", v)).strip() for k, v in out.items()}
+
+
+@functools.cache
+def optimizer_args(name: str) -> dict[str, str]:
+    """{argument: help} of optimizer `name` (learning_rate, momentum, clipnorm, ...)."""
+    return _args_help(keras.optimizers.get(name).__class__)
+
+
+@functools.cache
+def initializer_args(name: str) -> dict[str, str]:
+    """{argument: help} of initializer class `name` (mean, stddev, seed, ...)."""
+    return _args_help(getattr(keras.initializers, name))
+
+
+@functools.cache
+def layer_args(layer_type: str) -> dict[str, str]:
+    """{argument: help} of keras.layers.<layer_type> (units, activation, rate, ...)."""
+    return _args_help(getattr(keras.layers, layer_type))
+
+
+@functools.cache
+def layer_help(layer_type: str) -> str:
+    """The one-line summary of keras.layers.<layer_type>."""
+    return _first_line(getattr(keras.layers, layer_type))

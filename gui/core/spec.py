@@ -690,6 +690,9 @@ def head_problems(spec: ExperimentSpec, info: DataInfo) -> list[Problem]:
                else "sparse_categorical_crossentropy")
         add("compile.loss", f"{loss} is a regression loss, but the target has "
                             f"{TASK_WORDS[task]}. Use {fix}.")
+        if task == "multiclass" and units is not None and units != n:
+            add(units_at, f"The output layer has {units} unit{'s' if units > 1 else ''}, but "
+                          f"the target has {n} classes. Set units={n}: one unit per class.")
         return out
     if loss in BINARY_LOSSES:
         if task == "multiclass":
@@ -701,7 +704,7 @@ def head_problems(spec: ExperimentSpec, info: DataInfo) -> list[Problem]:
             add(units_at, f"Received: units={units} on the output layer. {loss} needs 1 output "
                           "unit (the probability of the second class): set units=1 with "
                           "sigmoid, or use sparse_categorical_crossentropy with 2 units.")
-        elif (loss in ("binary_crossentropy", "binary_focal_crossentropy")
+        elif (loss in ("binary_crossentropy", "binary_focal_crossentropy") and index is not None
               and act not in SIGMOID_LIKE and act != "softmax"):
             add(act_at, f"Received: activation={act!r} on the output layer. {loss} expects a "
                         "probability between 0 and 1: use sigmoid.")
@@ -716,7 +719,7 @@ def head_problems(spec: ExperimentSpec, info: DataInfo) -> list[Problem]:
             else:
                 add(units_at, f"The output layer has {units} units, but the target has {n} "
                               f"classes. Set units={n}: one unit per class.")
-        if loss in PROBABILITY_LOSSES and act != "softmax" and units != 1:
+        if loss in PROBABILITY_LOSSES and index is not None and act != "softmax" and units != 1:
             add(act_at, f"Received: activation={act!r} on the output layer. {loss} expects "
                         "class probabilities that sum to 1: use softmax.")
     return out
@@ -778,6 +781,10 @@ def _validate_metrics(compile: CompileSpec, info: DataInfo | None, layers: list,
     units = layers[index].units if index is not None else None
     seen = set()
     for metric in compile.metrics:
+        if not isinstance(metric, str):
+            add(f"Received: metric {_fmt(metric)}. Expected a metric name such as "
+                "'accuracy'.")
+            continue
         if metric in seen:
             add(f"The metric {metric!r} is listed twice. Keep it once.")
             continue

@@ -1,0 +1,259 @@
+"""LayerLab without the browser: the same core, driven from the command line.
+
+    python -m gui train --data train.csv --target species --epochs 20 --out runs/iris
+    python -m gui train --data train.csv --spec spec.json --test test.csv --out runs/life
+    python -m gui predict runs/iris/model.keras --data rows.csv --out predictions.csv
+
+`train` reads the CSV exactly like the data page, trains with the spec (a spec JSON exported
+from the GUI runs unchanged) or with the default network for the task, prints Keras' epoch
+log and the test metrics, and writes model.keras, spec.json and preprocessing.json to --out.
+Problems with the input end with exit status 1 and one line on stderr, never a traceback.
+
+Each subcommand is one `add_<name>(subparsers)` function in SUBCOMMANDS that registers its
+parser and sets `func`; adding a subcommand is writing such a function and listing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from gui.core.dataset import DataError, read_csv
+from gui.core.spec import DataSpec, ExperimentSpec, SpecError
+
+PROG = "python -m gui"
+
+
+class CLIError(Exception):
+    """A problem the user can fix; main() prints it as one line and exits with status 1."""
+
+
+# ---- helpers shared by subcommands ---------------------------------------------------------
+
+def load_csv(path: str):
+    """A CSV file through the same reader as the GUI's upload."""
+    file = Path(path)
+    if not file.is_file():
+        raise CLIError(f"file not found: {path}")
+    try:
+        return read_csv(file.read_bytes(), file.name)
+    except OSError as exc:
+        raise CLIError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def load_spec(path: str) -> ExperimentSpec:
+    file = Path(path)
+    if not file.is_file():
+        raise CLIError(f"spec file not found: {path}")
+    try:
+        return ExperimentSpec.from_json(file.read_bytes())
+    except SpecError as exc:
+        raise CLIError(f"{path}: {exc}") from None
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Silence C++ start-up notices (oneDNN, CUDA) that TensorFlow prints while importing."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_training():
+    """gui.core.training (which imports TensorFlow), quietly."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with quiet_stderr():
+        from gui.core import training
+    return training
+
+
+def save_trained(model, spec: ExperimentSpec, preprocessor, out: Path, h5: bool = False,
+                 ) -> list[Path]:
+    """Write model.keras (+ model.h5), spec.json and preprocessing.json into `out`.
+
+    The model is the deployable one (it takes raw feature values, returns target units).
+    gui.core.export will own saving with metadata; this is the stand-in it can replace.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "model.keras"]
+    model.save(written[0])
+    if h5:
+        import logging
+
+        written.append(out / "model.h5")
+        absl = logging.getLogger("absl")
+        level = absl.level
+        absl.setLevel(logging.ERROR)  # the user asked for the legacy format: no warning
+        try:
+            model.save(written[-1])
+        finally:
+            absl.setLevel(level)
+    (out / "spec.json").write_text(spec.to_json(), encoding="utf-8")
+    (out / "preprocessing.json").write_text(
+        json.dumps(preprocessor.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return written + [out / "spec.json", out / "preprocessing.json"]
+
+
+# ---- train ---------------------------------------------------------------------------------
+
+def add_train(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train", help="train a model on a CSV and save it",
+        description="Train a LayerLab model on a CSV file and save it with its spec.")
+    p.add_argument("--data", required=True, help="training CSV file")
+    p.add_argument("--target", help="column to predict (default: the spec's target)")
+    p.add_argument("--test", help="separate test CSV (default: split off the spec's "
+                                  "test_fraction of the training rows)")
+    p.add_argument("--spec", help="spec JSON exported from LayerLab (default: a two-layer "
+                                  "network suited to the task)")
+    p.add_argument("--epochs", type=int, help="override the spec's epochs")
+    p.add_argument("--out", required=True, help="folder for model.keras, spec.json and "
+                                               "preprocessing.json")
+    p.add_argument("--h5", action="store_true", help="also write the legacy model.h5")
+    p.add_argument("--quiet", action="store_true", help="do not print the epoch log")
+    p.set_defaults(func=run_train)
+
+
+def run_train(args) -> int:
+    from gui.core.dataset import prepare
+
+    loaded = load_csv(args.data)
+    test = load_csv(args.test) if args.test else None
+    if args.spec:
+        spec = load_spec(args.spec)
+        if args.target:
+            spec.data.target = args.target
+        if not spec.data.target:
+            raise CLIError(f"{args.spec} names no target column; give one with --target.")
+    elif args.target:
+        spec = None
+    else:
+        raise CLIError("give the column to predict with --target (or a --spec that names it).")
+    data = spec.data if spec else DataSpec(target=args.target)
+    data.source = loaded.name
+    data.test_source = test.name if test else ""
+    prepared = prepare(loaded.frame, data, test.frame if test else None)
+    if spec is None:
+        spec = ExperimentSpec.default_for(prepared.task, prepared.n_classes, data=data)
+    if args.epochs is not None:
+        spec.fit.epochs = args.epochs
+    for warning in loaded.warnings + prepared.warnings:
+        print(f"note: {warning}", file=sys.stderr)
+
+    training = import_training()
+    problems = training.spec_problems(spec, prepared)
+    if problems:
+        raise CLIError("the spec cannot train on this data: "
+                       + " ".join(f"{p.where}: {p.message}" for p in problems))
+    print(f"Training on {len(prepared.X_train)} rows ({prepared.task}, "
+          f"{prepared.n_inputs} inputs), testing on {len(prepared.X_test)} rows.", flush=True)
+    echo = None if args.quiet else (lambda line: print(line, flush=True))
+    job = training.TrainingJob(spec, prepared, on_epoch=echo)
+    job.run()
+    if job.status == training.FAILED:
+        raise CLIError(job.error)
+    if job.note:
+        print(job.note)
+    metrics = job.evaluate_test()
+    print("Test: " + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items()))
+    out = Path(args.out)
+    try:
+        written = save_trained(job.deploy_model(), job.spec, prepared.preprocessor, out,
+                               h5=args.h5)
+    except OSError as exc:
+        raise CLIError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    print("Wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+# ---- predict -------------------------------------------------------------------------------
+
+def add_predict(subparsers) -> None:
+    p = subparsers.add_parser(
+        "predict", help="predict the rows of a CSV with a saved model",
+        description="Predict the rows of a CSV with a .keras / .h5 model or a LayerLab bundle "
+                    ".zip, as the predict page does: the file is checked before it is loaded "
+                    "(safe mode), and the rows come back with their predictions.")
+    p.add_argument("model", help="model file: .keras, .h5 or a LayerLab bundle .zip")
+    p.add_argument("--data", required=True, help="CSV of rows to predict")
+    p.add_argument("--out", default="-", help="CSV to write the rows with their predictions "
+                                              "to (default: standard output)")
+    p.add_argument("--threshold", type=float, default=0.5,
+                   help="decision threshold of a binary classifier (default 0.5)")
+    p.set_defaults(func=run_predict)
+
+
+def run_predict(args) -> int:
+    model_file, rows_file = Path(args.model), Path(args.data)
+    for file, what in ((model_file, "model file"), (rows_file, "file")):
+        if not file.is_file():
+            raise CLIError(f"{what} not found: {file}")
+    if not 0.0 <= args.threshold <= 1.0:
+        raise CLIError(f"--threshold must be between 0 and 1; received {args.threshold}.")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        raw_model, raw_rows = model_file.read_bytes(), rows_file.read_bytes()
+    except OSError as exc:
+        raise CLIError(f"cannot read {exc.filename}: {exc.strerror or exc}") from None
+    with quiet_stderr():
+        from gui.core import export, predict
+    rows = predict.read_rows(raw_rows, rows_file.name)
+    try:
+        with quiet_stderr():
+            loaded = export.load_model_safely(raw_model, model_file.name)
+            result = predict.predict_rows(loaded, rows.frame, threshold=args.threshold)
+    except (export.ModelFileError, predict.PredictError) as exc:
+        raise CLIError(str(exc)) from None
+    for note in rows.warnings + loaded.notes + result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    data = predict.safe_csv_bytes(result.table)
+    if args.out == "-":
+        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.flush()
+        return 0
+    try:
+        Path(args.out).write_bytes(data)
+    except OSError as exc:
+        raise CLIError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"Wrote {len(result.table)} row(s) with {', '.join(result.columns)} to {args.out}")
+    return 0
+
+
+# ---- entry ---------------------------------------------------------------------------------
+
+SUBCOMMANDS: list[Callable] = [add_train, add_predict]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="LayerLab on the command line: the GUI's core, no browser.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in SUBCOMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse `argv`, run the subcommand; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (CLIError, DataError, SpecError) as exc:
+        message = " ".join(str(exc).split())
+        print(f"{PROG} {args.command}: error: {message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
+        return 130

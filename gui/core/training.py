@@ -1,0 +1,603 @@
+"""TrainingJob: `model.fit` in a worker thread, with live history, a stop button and a queue.
+
+A job builds the model from the spec and the fitted preprocessing, waits for a free training
+slot (a process-wide `JobLimiter`), then runs `fit` in its own thread. A Keras callback only
+appends each epoch's logs to the job's history under a lock and checks the stop flag, so a
+page can poll `job.history`, `job.progress()` and `job.status` twice a second without ever
+blocking on TensorFlow. The worker never calls Streamlit.
+
+Example:
+    job = TrainingJob(spec, prepared)
+    job.start()
+    job.wait()
+    job.status, job.history["loss"][-1], job.deploy_model().predict(raw_rows)
+
+Speed: tabular models are tiny, so Keras' per-step overhead dominates a plain `fit`. The job
+runs several batches per call into TensorFlow (`steps_per_execution`, chosen from the model's
+size so that one call stays well under a second and Stop still answers at once), feeds the
+batches through a vectorised, prefetching `tf.data` pipeline, and validates in large batches.
+XLA (`jit_compile`) is left to Keras' "auto": on for accelerators, off on CPU, where it does
+not win for these models.
+
+Determinism: the same spec on the same data gives the same curves to the last digit on the
+same machine, even while other jobs train beside it. Every source of randomness is seeded by
+the job itself, never by process-wide state: initializers and Dropout get explicit seeds
+(build.py), and the epoch order is a stateless shuffle keyed by the seed and the epoch.
+`keras.utils.set_random_seed` is still called for anything else, but as it is process-global
+the job does not rely on it.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gui.core.build import build_model, compile_model, training_targets, with_unscaled_output
+from gui.core.dataset import PreparedData
+from gui.core.spec import DataInfo, ExperimentSpec, FitSpec, Problem, validate
+
+QUEUED, RUNNING, STOPPING, DONE, STOPPED, FAILED = (
+    "queued", "running", "stopping", "done", "stopped", "failed")
+FINISHED = (DONE, STOPPED, FAILED)
+
+# One call into TensorFlow should take at most about this long, so Stop answers within a
+# second even on a slow, shared machine (assumed to do at least FLOPS_FLOOR per second).
+EXECUTION_SECONDS = 0.25
+FLOPS_FLOOR = 1e9
+MAX_STEPS_PER_EXECUTION = 256
+MIN_VALIDATION_BATCH = 1024
+SLOTS_ENV = "LAYERLAB_TRAINING_SLOTS"
+
+
+# ---- the process-wide limit on concurrent jobs -----------------------------------------------
+
+class JobLimiter:
+    """At most `slots` jobs train at once; the others wait in first-come, first-served order.
+
+    One instance is shared by every session of the process (the UI gets it through
+    `st.cache_resource`); it holds only tickets, never a user's model or data.
+
+    Args:
+        slots: how many jobs may train at the same time (at least 1).
+    """
+
+    def __init__(self, slots: int):
+        self.slots = max(1, int(slots))
+        self._cond = threading.Condition()
+        self._running: set[int] = set()
+        self._waiting: deque[int] = deque()
+
+    @staticmethod
+    def slots_from_env() -> int:
+        """LAYERLAB_TRAINING_SLOTS, or the number of CPU cores."""
+        raw = os.environ.get(SLOTS_ENV, "").strip()
+        try:
+            return max(1, int(raw)) if raw else max(1, os.cpu_count() or 1)
+        except ValueError:
+            return max(1, os.cpu_count() or 1)
+
+    @classmethod
+    def from_env(cls) -> JobLimiter:
+        return cls(cls.slots_from_env())
+
+    def join(self, ticket: int) -> None:
+        """Take a place at the end of the line (acquire() then waits from that place)."""
+        with self._cond:
+            if ticket not in self._waiting and ticket not in self._running:
+                self._waiting.append(ticket)
+
+    def acquire(self, ticket: int, cancelled: threading.Event | None = None,
+                poll: float = 0.1) -> bool:
+        """Wait in line for a slot; False when `cancelled` is set before one frees up."""
+        with self._cond:
+            if ticket not in self._waiting:
+                self._waiting.append(ticket)
+            try:
+                while not (self._waiting[0] == ticket and len(self._running) < self.slots):
+                    if cancelled is not None and cancelled.is_set():
+                        return False
+                    self._cond.wait(poll)
+                self._waiting.popleft()
+                self._running.add(ticket)
+                return True
+            finally:
+                if ticket in self._waiting:
+                    self._waiting.remove(ticket)
+                self._cond.notify_all()
+
+    def release(self, ticket: int) -> None:
+        with self._cond:
+            self._running.discard(ticket)
+            self._cond.notify_all()
+
+    def ahead(self, ticket: int) -> int | None:
+        """How many jobs are before `ticket` in the line; None when it is not waiting."""
+        with self._cond:
+            try:
+                return list(self._waiting).index(ticket)
+            except ValueError:
+                return None
+
+    @property
+    def running(self) -> int:
+        with self._cond:
+            return len(self._running)
+
+    @property
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._waiting)
+
+
+_tickets = iter(range(1, 2**62))
+_ticket_lock = threading.Lock()
+
+
+def _next_ticket() -> int:
+    with _ticket_lock:
+        return next(_tickets)
+
+
+# ---- checks before starting ----------------------------------------------------------------
+
+def monitor_options(spec: ExperimentSpec, validation: str | None = None) -> list[str]:
+    """What early stopping can watch: loss and the metrics, on validation and train data."""
+    names = ["loss", *[str(m) for m in spec.compile.metrics]]
+    mode = spec.fit.validation if validation is None else validation
+    return ([f"val_{n}" for n in names] if mode != "none" else []) + names
+
+
+def validation_rows(n_rows: int, fraction: float) -> int:
+    """Rows `validation_split` holds out: the last ones, as Keras' own validation_split."""
+    return n_rows - int(math.floor(n_rows * (1.0 - fraction)))
+
+
+def split_problems(fit: FitSpec, n_train: int) -> list[Problem]:
+    """The validation split against the number of training rows (validate() cannot see it)."""
+    if fit.validation != "split" or not (isinstance(fit.validation_split, (int, float))
+                                         and 0 < fit.validation_split < 1):
+        return []
+    held = validation_rows(n_train, fit.validation_split)
+    if held >= 1 and n_train - held >= 1:
+        return []
+    return [Problem("fit.validation_split",
+                    f"A validation split of {fit.validation_split:g} leaves {held} validation "
+                    f"and {n_train - held} training row(s) of {n_train}. Change the split, or "
+                    "validate on the test set.")]
+
+
+def spec_problems(spec: ExperimentSpec, prepared: PreparedData) -> list[Problem]:
+    """Everything that stops `spec` from training on `prepared`: `spec.validate` against the
+    data, plus the validation split against the number of training rows."""
+    return (validate(spec, DataInfo.from_prepared(prepared))
+            + split_problems(spec.fit, len(prepared.X_train)))
+
+
+# ---- speed ---------------------------------------------------------------------------------
+
+def choose_steps_per_execution(n_params: int, batch_size: int, steps_per_epoch: int) -> int:
+    """Batches per call into TensorFlow: as many as fit in EXECUTION_SECONDS at FLOPS_FLOOR.
+
+    A training step costs about 6 multiply-adds per parameter per row (forward and backward).
+    """
+    flops = 6.0 * max(n_params, 1) * max(batch_size, 1)
+    steps = int(EXECUTION_SECONDS * FLOPS_FLOOR // flops)
+    return max(1, min(steps, MAX_STEPS_PER_EXECUTION, max(steps_per_epoch, 1)))
+
+
+def training_dataset(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool,
+                     seed: int) -> tf.data.Dataset:
+    """Batches of (X, y), in a new order every epoch that depends only on `seed`.
+
+    Like Keras' own array pipeline: one permutation per epoch (a stateless shuffle keyed by
+    the seed and an epoch counter, so no process-wide random state is involved), cut into
+    batches of indices, and the rows gathered batch by batch in parallel; TensorFlow's
+    default graph rewrites are skipped, as Keras does, since they cost more than they save.
+    """
+    n = len(X)
+    full, rest = divmod(n, batch_size)
+    epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+    key = tf.constant(int(seed) % 2**63, dtype=tf.int64)
+
+    def order(_):
+        indices = tf.range(n, dtype=tf.int64)
+        if not shuffle:
+            return indices
+        count = epoch.assign_add(1)
+        return tf.random.experimental.stateless_shuffle(indices, seed=tf.stack([key, count]))
+
+    def batches(indices):
+        head = tf.reshape(indices[: full * batch_size], (full, batch_size))
+        out = tf.data.Dataset.from_tensor_slices(head)
+        if rest:
+            out = out.concatenate(tf.data.Dataset.from_tensors(indices[full * batch_size:]))
+        return out
+
+    data = tf.data.Dataset.from_tensors((tf.convert_to_tensor(X), tf.convert_to_tensor(y)))
+    indices = tf.data.Dataset.range(1).map(order).flat_map(batches)
+    out = tf.data.Dataset.zip((indices, data.repeat())).map(
+        lambda i, xy: (tf.gather(xy[0], i), tf.gather(xy[1], i)),
+        num_parallel_calls=tf.data.AUTOTUNE)
+    out = out.apply(tf.data.experimental.assert_cardinality(full + (1 if rest else 0)))
+    options = tf.data.Options()
+    options.experimental_optimization.apply_default_optimizations = False
+    options.experimental_external_state_policy = tf.data.experimental.ExternalStatePolicy.IGNORE
+    return out.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+# ---- the job -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a running job is: epoch `epoch` of `epochs`, batch `step` of `steps`."""
+
+    epoch: int
+    epochs: int
+    step: int
+    steps: int
+
+    @property
+    def fraction(self) -> float:
+        if self.epochs <= 0:
+            return 0.0
+        within = self.step / self.steps if self.steps else 0.0
+        return min(1.0, max(0.0, (max(self.epoch - 1, 0) + within) / self.epochs))
+
+
+class _LiveCallback(keras.callbacks.Callback):
+    """Appends each epoch's logs to the job under its lock; stops when asked or on NaN."""
+
+    def __init__(self, job: TrainingJob):
+        super().__init__()
+        self.job = job
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.job._begin_epoch(epoch)
+        if self.job._stop.is_set():
+            self.model.stop_training = True
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if self.job._on_batch(batch, None if loss is None else float(loss)):
+            self.model.stop_training = True
+
+    def on_test_batch_end(self, batch, logs=None):
+        if self.job._stop.is_set():
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.job._end_epoch(epoch, logs or {}):
+            self.model.stop_training = True
+
+
+class _ValidateUnlessStopped(list):
+    """`validation_freq` for fit: validate every epoch except one the user stopped midway.
+
+    Keras asks `epoch in validation_freq` after each epoch's batches; a stopped, partial
+    epoch skips validation so Stop answers at once.
+    """
+
+    def __init__(self, job: TrainingJob):
+        super().__init__()
+        self.job = job
+
+    def __contains__(self, epoch) -> bool:
+        return not self.job._stopped_midway()
+
+
+class TrainingJob:
+    """One training run of `spec` on `prepared`, in a worker thread.
+
+    Thread-safe read side (for pages and pollers): `status`, `error`, `note`, `history`,
+    `history_snapshot()`, `progress()`, `elapsed`, `epoch_seconds`, `queue_position()`,
+    `log_lines()`, `model`, `deploy_model()`, `evaluate_test()`. Control: `start()`,
+    `stop()`, `wait()`, or `run()` to train in the calling thread.
+
+    `model` is the Keras model in training units (set once building succeeded; None when
+    the job failed, e.g. on a NaN loss); `deploy_model()` returns the target in its own
+    units. `spec` is the snapshot taken at construction, `prepared` the data trained on.
+
+    Args:
+        spec: the experiment; a deep copy is taken, so later edits do not reach the run.
+        prepared: the arrays and fitted preprocessing from `dataset.prepare`.
+        limiter: the shared JobLimiter; None trains without waiting for a slot.
+        on_epoch: optional function called (from the worker) with each epoch's log line.
+    """
+
+    def __init__(self, spec: ExperimentSpec, prepared: PreparedData,
+                 limiter: JobLimiter | None = None, on_epoch=None):
+        self.spec = copy.deepcopy(spec)
+        self.prepared = prepared
+        self.limiter = limiter
+        self.on_epoch = on_epoch
+        self.ticket = _next_ticket()
+        self.model: keras.Model | None = None
+        self.error: str | None = None
+        self.error_detail: str | None = None  # the exception's type and text, for logs
+        self.note: str | None = None          # e.g. why training ended early
+        self.steps_per_execution: int | None = None
+        self._status = QUEUED
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._finished = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._history: dict[str, list[float]] = {}
+        self._logs: list[str] = []
+        self._epoch = 0
+        self._epoch_began = 0.0
+        self._epoch_seconds: list[float] = []
+        self._step = 0
+        self._steps = 0
+        self._started: float | None = None
+        self._ended: float | None = None
+        self._nan_epoch: int | None = None
+        self._deploy: keras.Model | None = None
+        self.problems = spec_problems(self.spec, prepared)
+
+    # ---- control -------------------------------------------------------------------------
+    def start(self) -> TrainingJob:
+        """Train in a new daemon thread (waiting for a slot first); returns at once."""
+        if self._thread is not None:
+            raise RuntimeError("This job has already been started; make a new TrainingJob.")
+        if self.limiter is not None and not self.problems:
+            self.limiter.join(self.ticket)  # the place in line is taken now, in start order
+        self._thread = threading.Thread(target=self.run, name=f"layerlab-train-{self.ticket}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the job to end after the current batches (within a second); keeps the model."""
+        self._stop.set()
+        with self._lock:
+            if self._status == RUNNING:
+                self._status = STOPPING
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job has finished; False when `timeout` ran out first."""
+        return self._finished.wait(timeout)
+
+    def run(self) -> None:
+        """Wait for a slot and train, in the calling thread. Never raises."""
+        if self.problems:
+            self._finish(FAILED, "Cannot start training: "
+                         + " ".join(p.message for p in self.problems))
+            return
+        if self.limiter is not None and not self.limiter.acquire(self.ticket, self._stop):
+            self._finish(STOPPED, None)
+            return
+        try:
+            with self._lock:
+                self._status = STOPPING if self._stop.is_set() else RUNNING
+                self._started = time.monotonic()
+            self._train()
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes a plain message
+            self.model = None
+            self.error_detail = f"{type(exc).__name__}: {exc}"
+            self._finish(FAILED, explain_exception(exc))
+        else:
+            if self._nan_epoch is not None:
+                self.model = None
+                self._finish(FAILED, self._nan_message())
+            elif self._stop.is_set():
+                self._finish(STOPPED, None)
+            else:
+                self._finish(DONE, None)
+        finally:
+            if self.limiter is not None:
+                self.limiter.release(self.ticket)
+
+    # ---- read side -----------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        with self._lock:
+            return self._status
+
+    @property
+    def finished(self) -> bool:
+        return self._finished.is_set()
+
+    @property
+    def active(self) -> bool:
+        """Queued, running or stopping: the page keeps polling."""
+        return self._thread is not None and not self._finished.is_set()
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """{name: one value per finished epoch}: loss, metrics, val_loss, val_<metric>."""
+        return self.history_snapshot()
+
+    def history_snapshot(self) -> dict[str, list[float]]:
+        """A copy of the history that later epochs do not change."""
+        with self._lock:
+            return {k: list(v) for k, v in self._history.items()}
+
+    def log_lines(self) -> list[str]:
+        """One line per finished epoch, as Keras prints them."""
+        with self._lock:
+            return list(self._logs)
+
+    def progress(self) -> Progress:
+        with self._lock:
+            return Progress(self._epoch, self.spec.fit.epochs, self._step, self._steps)
+
+    @property
+    def epoch_seconds(self) -> list[float]:
+        """Wall time of each finished epoch (the first includes compiling the step)."""
+        with self._lock:
+            return list(self._epoch_seconds)
+
+    @property
+    def epochs_done(self) -> int:
+        with self._lock:
+            return len(self._history.get("loss", []))
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds spent training (not waiting for a slot)."""
+        with self._lock:
+            if self._started is None:
+                return 0.0
+            return (self._ended or time.monotonic()) - self._started
+
+    def queue_position(self) -> int | None:
+        """Jobs ahead of this one while it waits for a slot; None when not waiting."""
+        if self.limiter is None or self.status != QUEUED:
+            return None
+        return self.limiter.ahead(self.ticket)
+
+    def deploy_model(self) -> keras.Model | None:
+        """The trained model that returns the target in its own units (see build.py)."""
+        if self.model is None:
+            return None
+        if self._deploy is None:
+            self._deploy = with_unscaled_output(self.model, self.prepared.preprocessor)
+        return self._deploy
+
+    def evaluate_test(self) -> dict[str, float]:
+        """loss and metrics on the test rows (in training units, like the curves)."""
+        if self.model is None:
+            return {}
+        y = training_targets(self.prepared.y_test, self.spec, self.prepared.n_classes)
+        batch = max(self.spec.fit.batch_size, MIN_VALIDATION_BATCH)
+        out = self.model.evaluate(self.prepared.X_test, y, batch_size=batch, verbose=0,
+                                  return_dict=True)
+        names = ["loss", *[str(m) for m in self.spec.compile.metrics]]
+        order = [k for k in names if k in out] + sorted(k for k in out if k not in names)
+        return {k: float(out[k]) for k in order}
+
+    # ---- worker --------------------------------------------------------------------------
+    def _train(self) -> None:
+        spec, data, fit = self.spec, self.prepared, self.spec.fit
+        keras.utils.set_random_seed(fit.seed)  # process-wide; the job does not rely on it
+        X, y = data.X_train, training_targets(data.y_train, spec, data.n_classes)
+        validation = None
+        if fit.validation == "split":
+            keep = len(X) - validation_rows(len(X), fit.validation_split)
+            X, y, validation = X[:keep], y[:keep], (X[keep:], y[keep:])
+        elif fit.validation == "test":
+            validation = (data.X_test,
+                          training_targets(data.y_test, spec, data.n_classes))
+        batch = min(fit.batch_size, len(X))
+        steps = math.ceil(len(X) / batch)
+        model = build_model(spec, data.preprocessor, compile=False)
+        self.steps_per_execution = choose_steps_per_execution(model.count_params(), batch,
+                                                              steps)
+        compile_model(model, spec.compile, steps_per_execution=self.steps_per_execution)
+        self.model = model
+        with self._lock:
+            self._steps = steps
+        callbacks: list[keras.callbacks.Callback] = [_LiveCallback(self)]
+        early = None
+        if fit.early_stopping:
+            early = keras.callbacks.EarlyStopping(
+                monitor=fit.monitor, patience=fit.patience,
+                restore_best_weights=fit.restore_best_weights)
+            callbacks.append(early)
+        if self._stop.is_set():
+            return
+        model.fit(training_dataset(X, y, batch, fit.shuffle, fit.seed), epochs=fit.epochs,
+                  validation_data=validation, callbacks=callbacks, verbose=0, shuffle=False,
+                  validation_batch_size=max(batch, MIN_VALIDATION_BATCH),
+                  validation_freq=_ValidateUnlessStopped(self))
+        if early is not None and early.stopped_epoch > 0 and self._nan_epoch is None:
+            best = getattr(early, "best_epoch", None)
+            restored = (f" The weights of epoch {best + 1} (the best {fit.monitor}) were "
+                        "restored." if fit.restore_best_weights and best is not None else "")
+            self.note = (f"Early stopping ended training after epoch {early.stopped_epoch + 1}:"
+                         f" {fit.monitor} did not improve for {fit.patience} epoch(s)."
+                         f"{restored}")
+
+    def _begin_epoch(self, epoch: int) -> None:
+        with self._lock:
+            self._epoch, self._step = epoch + 1, 0
+            self._epoch_began = time.monotonic()
+
+    def _on_batch(self, batch: int, loss: float | None) -> bool:
+        """Record progress; True when training must stop (asked to, or the loss is NaN)."""
+        with self._lock:
+            self._step = min(batch + 1, self._steps)
+            if loss is not None and not math.isfinite(loss) and self._nan_epoch is None:
+                self._nan_epoch = self._epoch
+        return self._stop.is_set() or self._nan_epoch is not None
+
+    def _stopped_midway(self) -> bool:
+        with self._lock:
+            return self._stop.is_set() and self._step < self._steps
+
+    def _end_epoch(self, epoch: int, logs: dict) -> bool:
+        if self._stopped_midway():  # a partial epoch: not a point on the curves
+            with self._lock:
+                line = (f"Epoch {epoch + 1}/{self.spec.fit.epochs} - stopped after batch "
+                        f"{self._step}/{self._steps}")
+                self._logs.append(line)
+            if self.on_epoch is not None:
+                self.on_epoch(line)
+            return True
+        values = {k: float(v) for k, v in logs.items() if np.ndim(v) == 0}
+        names = ["loss", *[str(m) for m in self.spec.compile.metrics]]
+        order = [k for k in names if k in values]
+        order += [f"val_{k}" for k in names if f"val_{k}" in values]
+        order += sorted(k for k in values if k not in order)
+        parts = " - ".join(f"{k}: {values[k]:.4f}" for k in order)
+        line = f"Epoch {epoch + 1}/{self.spec.fit.epochs} - {parts}"
+        bad = [k for k in order if not math.isfinite(values[k])]
+        with self._lock:
+            self._epoch_seconds.append(time.monotonic() - self._epoch_began)
+            for k in order:
+                self._history.setdefault(k, []).append(values[k])
+            self._logs.append(line)
+            self._step = self._steps
+            if bad and self._nan_epoch is None:
+                self._nan_epoch = epoch + 1
+        if self.on_epoch is not None:
+            self.on_epoch(line)
+        return bool(bad) or self._stop.is_set()
+
+    def _finish(self, status: str, error: str | None) -> None:
+        with self._lock:
+            self._status = status
+            self.error = error
+            if self._started is not None and self._ended is None:
+                self._ended = time.monotonic()
+        self._finished.set()
+
+    def _nan_message(self) -> str:
+        c = self.spec.compile
+        hint = ("scale the features (data page: scaling 'standard')"
+                if self.prepared.preprocessor.scaling_["kind"] == "none"
+                else "check the data for extreme values")
+        if self.prepared.task == "regression" and not self.spec.data.scale_target:
+            hint += ", or scale the target"
+        return (f"The loss became NaN (not a number) in epoch {self._nan_epoch}, so training "
+                f"stopped there: the weights blew up. Lower the learning rate (now "
+                f"{c.learning_rate:g} for {c.optimizer}; try {c.learning_rate / 10:g}), or "
+                f"{hint}. Gradient clipping (clipnorm) also helps.")
+
+
+def explain_exception(exc: BaseException) -> str:
+    """An exception from building or fitting, as one or two plain sentences (no traceback)."""
+    text = str(exc).strip()
+    if isinstance(exc, MemoryError) or isinstance(exc, tf.errors.ResourceExhaustedError) or (
+            "OOM" in text or "out of memory" in text.lower()):
+        return ("Training ran out of memory. Use a smaller batch size, fewer or narrower "
+                "layers, or fewer rows, then train again.")
+    if isinstance(exc, KeyboardInterrupt):
+        return "Training was interrupted."
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if isinstance(exc, tf.errors.OpError):
+        first = exc.message.strip().splitlines()[0] if exc.message else first
+    if len(first) > 300:
+        first = first[:297] + "..."
+    first = first.replace("Traceback", "trace")
+    return (f"Training failed: {first or type(exc).__name__}. Check the model's output layer "
+            "and loss against the task on the model page, then train again.")

@@ -1,0 +1,86 @@
+"""Plotly figures for LayerLab's pages. No Streamlit here: pages pass the figures on.
+
+Training curves: one figure per quantity (loss, then each metric), the training and
+validation values on the same axes, and optionally the previous run's curves overlaid, dashed,
+for comparison.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+TRAIN_COLOR = "#1c7ed6"       # same colours as the evaluate page's train / test
+VALIDATION_COLOR = "#e8590c"
+CURVE_LAYOUT = dict(template="plotly_white", height=320,
+                    margin=dict(l=60, r=20, t=48, b=44),
+                    legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right",
+                                x=1.0, font=dict(size=11)),
+                    hovermode="x unified")
+
+
+def quantity_label(name: str) -> str:
+    """'mean_absolute_error' → 'mean absolute error'."""
+    return name.replace("_", " ")
+
+
+def curve_quantities(*histories: dict | None) -> list[str]:
+    """The quantities to plot: loss first, then the metrics, in the order Keras logs them."""
+    names: list[str] = []
+    for history in histories:
+        for key in history or {}:
+            base = key[4:] if key.startswith("val_") else key
+            if base not in names:
+                names.append(base)
+    return sorted(names, key=lambda n: (n != "loss", names.index(n)))
+
+
+def _trace(values: list[float], name: str, color: str, previous: bool) -> go.Scatter:
+    epochs = list(range(1, len(values) + 1))
+    return go.Scatter(
+        x=epochs, y=values, name=name, mode="lines+markers" if len(values) < 30 else "lines",
+        line=dict(color=color, width=1.5 if previous else 2.5, dash="dash" if previous else None),
+        marker=dict(size=4 if previous else 6), opacity=0.55 if previous else 1.0,
+        hovertemplate=f"{name}: %{{y:.4f}}<extra></extra>")
+
+
+def curve_figure(name: str, history: dict, previous: dict | None = None,
+                 epochs: int | None = None, validation_label: str = "validation") -> go.Figure:
+    """`name` per epoch: training and validation (solid), the previous run's (dashed).
+
+    Args:
+        name: the quantity, e.g. "loss" or "accuracy"; `val_<name>` is the validation curve.
+        history / previous: {quantity: values per epoch}, e.g. TrainingJob.history.
+        epochs: the planned number of epochs, to fix the x axis while training runs.
+        validation_label: legend name of the validation curve (e.g. "test" when the test
+            set is the validation data).
+    """
+    fig = go.Figure()
+    for source, is_previous in ((previous, True), (history, False)):
+        if not source:
+            continue
+        suffix = " (previous run)" if is_previous else ""
+        if source.get(name):
+            fig.add_trace(_trace(source[name], "training" + suffix, TRAIN_COLOR, is_previous))
+        if source.get(f"val_{name}"):
+            fig.add_trace(_trace(source[f"val_{name}"], validation_label + suffix,
+                                 VALIDATION_COLOR, is_previous))
+    longest = max([len(v) for h in (history, previous) if h for v in h.values()] + [1])
+    right = max(epochs or 0, longest, 2)
+    fig.update_layout(**CURVE_LAYOUT, title=dict(text=quantity_label(name), x=0.01),
+                      uirevision=name,
+                      xaxis=dict(title="epoch", range=[0.5, right + 0.5], rangemode="tozero",
+                                 tickformat="d"),
+                      yaxis=dict(title=quantity_label(name), tickformat=".3~g"))
+    if not fig.data:
+        fig.add_annotation(text="The first epoch's values appear here when it ends.",
+                           showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                           font=dict(color="#868e96"))
+        fig.update_yaxes(showticklabels=False)
+    return fig
+
+
+def history_figures(history: dict, previous: dict | None = None, epochs: int | None = None,
+                    validation_label: str = "validation") -> list[tuple[str, go.Figure]]:
+    """[(quantity, figure)] for every quantity in `history` (and `previous`), loss first."""
+    names = curve_quantities(history, previous) or ["loss"]
+    return [(n, curve_figure(n, history, previous, epochs, validation_label)) for n in names]

@@ -1,0 +1,108 @@
+"""`python -m gui train`: the GUI's core from the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from gui.cli import main
+from gui.core.dataset import Preprocessor, read_csv
+from gui.core.spec import DataSpec, ExperimentSpec
+from tests.conftest import ROOT, SAMPLES
+
+IRIS = str(SAMPLES / "iris.csv")
+LIFE_TRAIN = str(SAMPLES / "life_expectancy_train.csv")
+LIFE_TEST = str(SAMPLES / "life_expectancy_test.csv")
+
+
+def _error(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err  # one line, no traceback
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+def test_train_iris_with_defaults_writes_a_loadable_model(tmp_path, capsys):
+    out = tmp_path / "iris"
+    assert main(["train", "--data", IRIS, "--target", "species", "--epochs", "3",
+                 "--out", str(out), "--h5"]) == 0
+    text = capsys.readouterr().out
+    assert "Training on 120 rows (multiclass, 4 inputs), testing on 30 rows." in text
+    assert "Epoch 1/3 - loss: " in text and "Epoch 3/3 - loss: " in text
+    assert "Test: loss: " in text and " - accuracy: " in text
+    assert {p.name for p in out.iterdir()} == {"model.keras", "model.h5", "spec.json",
+                                               "preprocessing.json"}
+    spec = ExperimentSpec.from_json((out / "spec.json").read_text())
+    assert spec.data.target == "species" and spec.fit.epochs == 3
+    prep = Preprocessor.from_dict(json.loads((out / "preprocessing.json").read_text()))
+    assert prep.classes_ == ["setosa", "versicolor", "virginica"]
+    model = keras.models.load_model(out / "model.keras", safe_mode=True)
+    raw = read_csv(open(IRIS, "rb").read()).frame.drop(columns="species").head(4)
+    probabilities = model.predict(prep.encode(raw), verbose=0)
+    assert probabilities.shape == (4, 3)
+    assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+
+
+def test_a_spec_exported_by_the_gui_runs_unchanged(tmp_path, capsys):
+    data = DataSpec(source="life_expectancy_train.csv", target="lifeExp", scale_target=True,
+                    test_source="life_expectancy_test.csv")
+    spec = ExperimentSpec.default_for("regression", data=data)
+    spec.fit.epochs, spec.fit.validation = 2, "test"
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(spec.to_json())
+    out = tmp_path / "life"
+    assert main(["train", "--data", LIFE_TRAIN, "--test", LIFE_TEST, "--spec", str(spec_file),
+                 "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "Epoch" not in text and "Test: loss: " in text
+    saved = ExperimentSpec.from_json((out / "spec.json").read_text())
+    assert saved.to_dict() == spec.to_dict()
+    model = keras.models.load_model(out / "model.keras", safe_mode=True)
+    prep = Preprocessor.from_dict(json.loads((out / "preprocessing.json").read_text()))
+    raw = read_csv(open(LIFE_TEST, "rb").read()).frame.head(5)
+    years = model.predict(prep.encode(raw), verbose=0)
+    assert years.shape == (5, 1)
+    assert 20 < float(np.mean(years)) < 90  # in years: the scaled target is un-scaled
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--data", "nope.csv", "--target", "x"], "error: file not found: nope.csv"),
+    (["--data", IRIS, "--target", "colour"], "The target column 'colour' is not in the data"),
+    (["--data", IRIS], "give the column to predict with --target"),
+    (["--data", IRIS, "--target", "species", "--epochs", "0"],
+     "the spec cannot train on this data: fit.epochs: Received: epochs=0"),
+    (["--data", str(ROOT / "README.md"), "--target", "species"], "python -m gui train: error:"),
+])
+def test_bad_input_exits_1_with_one_line(argv, message, tmp_path, capsys):
+    assert main(["train", *argv, "--out", str(tmp_path / "out")]) == 1
+    assert message in _error(capsys)
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_spec_file_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"version": 1, "fit": {"epochs": "ten"}}')
+    assert main(["train", "--data", IRIS, "--spec", str(bad), "--out", str(tmp_path)]) == 1
+    assert "fit.epochs: expected int, received 'ten'" in _error(capsys)
+    bad.write_text("not json")
+    assert main(["train", "--data", IRIS, "--spec", str(bad), "--out", str(tmp_path)]) == 1
+    assert "is not valid JSON" in _error(capsys)
+    assert main(["train", "--data", IRIS, "--spec", str(tmp_path / "none.json"),
+                 "--out", str(tmp_path)]) == 1
+    assert "spec file not found" in _error(capsys)
+
+
+def test_module_entry_point_exit_codes(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "gui", "train", "--data", "missing.csv",
+                          "--target", "y", "--out", str(tmp_path)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert run.stderr.strip() == "python -m gui train: error: file not found: missing.csv"
+    usage = subprocess.run([sys.executable, "-m", "gui"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120)
+    assert usage.returncode == 2 and "COMMAND" in usage.stderr

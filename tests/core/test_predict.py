@@ -1,0 +1,324 @@
+"""Raw rows in, predictions out: LayerLab models, plain Keras models, CSV safety, more epochs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from gui.core import export, predict
+from gui.core.dataset import DataError
+from gui.core.predict import PredictError
+from tests.conftest import ROOT, SAMPLES
+from tests.core import trained_models as tm
+
+
+def loaded_from(t: tm.Trained, kind: str = "keras") -> export.LoadedModel:
+    meta = export.metadata(t.spec, t.prepared.preprocessor)
+    raw = (export.save_keras_bytes(t.deploy, meta) if kind == "keras"
+           else export.save_h5_bytes(t.deploy, meta))
+    return export.load_model_safely(raw, f"model.{kind}")
+
+
+# ---- reading rows ----------------------------------------------------------------------------
+
+def test_read_rows_accepts_a_single_row_and_a_single_column():
+    one = predict.read_rows(b"a,b\n1,2\n", "one.csv").frame
+    assert one.shape == (1, 2)
+    column = predict.read_rows(b"x\n1.5\n2.5\n", "col.csv").frame
+    assert list(column["x"]) == [1.5, 2.5]
+
+
+def test_read_rows_reuses_the_csv_decoding():
+    text = "âge;ville\n31;Zürich\n"
+    frame = predict.read_rows(text.encode("cp1252"), "fr.csv").frame
+    assert list(frame.columns) == ["âge", "ville"] and frame.iloc[0, 1] == "Zürich"
+
+
+@pytest.mark.parametrize("raw,match", [
+    (b"", "empty"),
+    (b"a,b\n", "no data rows"),
+    (b"a,a\n1,2\n", "more than once"),
+    (b"PK\x03\x04rest", "zip archive"),
+    (b"<html><body>hi</body></html>", "web page"),
+])
+def test_read_rows_refuses_what_is_not_a_table(raw, match):
+    with pytest.raises(DataError, match=match):
+        predict.read_rows(raw, "bad.csv")
+
+
+# ---- LayerLab models -------------------------------------------------------------------------
+
+def test_multiclass_rows_get_class_names_probabilities_and_argmax():
+    t = tm.iris()
+    loaded = loaded_from(t)
+    rows = pd.read_csv(SAMPLES / "iris.csv").sample(10, random_state=0)
+    result = predict.predict_rows(loaded, rows)
+    classes = ["setosa", "versicolor", "virginica"]
+    assert result.columns == ["predicted_species", predict.PREDICTED_LABEL,
+                              *(f"probability_{c}" for c in classes)]
+    proba = result.table[[f"probability_{c}" for c in classes]].to_numpy()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(result.table[predict.PREDICTED_LABEL], proba.argmax(axis=1))
+    assert list(result.table["predicted_species"]) == [classes[i] for i in proba.argmax(axis=1)]
+    assert list(result.table.columns[:4]) == tm.IRIS_FEATURES
+    assert any("species" in n and "ignored" in n for n in result.notes)
+    expected = t.deploy.predict(t.prepared.preprocessor.encode(rows), verbose=0)
+    np.testing.assert_allclose(proba, expected, atol=1e-6)
+
+
+def test_binary_rows_get_the_rounded_label_at_the_threshold():
+    t = tm.cancer()
+    loaded = loaded_from(t)
+    rows = pd.read_csv(SAMPLES / "breast_cancer.csv").head(40)
+    result = predict.predict_rows(loaded, rows)
+    benign, malignant = t.prepared.class_names
+    p1 = result.table[f"probability_{malignant}"].to_numpy()
+    np.testing.assert_array_equal(result.table[predict.PREDICTED_LABEL], (p1 >= 0.5).astype(int))
+    everything = predict.predict_rows(loaded, rows, threshold=0.0)
+    assert set(everything.table["predicted_diagnosis"]) == {malignant}
+    nothing = predict.predict_rows(loaded, rows, threshold=1.01)
+    assert set(nothing.table["predicted_diagnosis"]) == {benign}
+
+
+def test_regression_rows_with_text_columns_come_back_in_the_targets_units():
+    t = tm.tips()
+    loaded = loaded_from(t)
+    rows = pd.read_csv(SAMPLES / "tips.csv").head(8).drop(columns=["tip"])
+    result = predict.predict_rows(loaded, rows)
+    assert result.columns == ["predicted_tip"]
+    scaled = t.model.predict(t.prepared.preprocessor.encode(rows), verbose=0)[:, 0]
+    np.testing.assert_allclose(result.table["predicted_tip"],
+                               t.prepared.preprocessor.decode_target(scaled), rtol=1e-5)
+    assert not result.notes
+
+
+def test_missing_columns_are_named():
+    loaded = loaded_from(tm.tips())
+    rows = pd.read_csv(SAMPLES / "tips.csv").drop(columns=["sex", "size"])
+    with pytest.raises(PredictError, match=r"Missing column\(s\): sex, size\."):
+        predict.predict_rows(loaded, rows)
+
+
+def test_wrong_values_are_named_and_empty_ones_filled():
+    loaded = loaded_from(tm.tips())
+    rows = pd.read_csv(SAMPLES / "tips.csv").head(3)
+    rows["total_bill"] = rows["total_bill"].astype(object)
+    rows.loc[0, "total_bill"] = "lots"
+    with pytest.raises(PredictError, match=r"Column 'total_bill' must hold numbers; "
+                                           r"received 'lots'"):
+        predict.predict_rows(loaded, rows)
+    rows.loc[0, "total_bill"] = None
+    rows.loc[1, "day"] = "Holiday"
+    rows.loc[2, "sex"] = None
+    result = predict.predict_rows(loaded, rows)
+    text = " ".join(result.notes)
+    assert "'total_bill': 1 empty value(s) filled" in text
+    assert "'Holiday' were not seen in training" in text
+    assert "'sex': 1 empty value(s) filled" in text
+    assert result.table["predicted_tip"].notna().all()
+
+
+def test_extra_columns_are_ignored_with_a_note():
+    loaded = loaded_from(tm.iris(), "h5")
+    rows = pd.read_csv(SAMPLES / "iris.csv").head(3).assign(comment="x", id=[1, 2, 3])
+    result = predict.predict_rows(loaded, rows)
+    assert "comment" not in result.table and "id" not in result.table
+    assert any("ignored: species, comment, id" in n for n in result.notes)
+
+
+def test_one_row_form_fields_follow_the_feature_order_with_training_defaults():
+    t = tm.tips()
+    fields = predict.form_fields(loaded_from(t))
+    prep = t.prepared.preprocessor
+    assert [f.name for f in fields] == prep.feature_names_
+    day = next(f for f in fields if f.name == "day")
+    assert day.kind == "choice" and day.options == ["Fri", "Sat", "Sun", "Thur"]
+    bill = next(f for f in fields if f.name == "total_bill")
+    assert bill.kind == "number" and bill.default == pytest.approx(prep.fill_["total_bill"])
+    row = pd.DataFrame([{f.name: f.default for f in fields}])
+    assert predict.predict_rows(loaded_from(t), row).table.shape[0] == 1
+
+
+# ---- models made outside LayerLab -----------------------------------------------------------
+
+def test_plain_h5_model_takes_the_numeric_columns_in_order(tmp_path):
+    model = tm.plain_sequential(4, 1)
+    path = tmp_path / "trained_model.h5"
+    model.save(path)
+    loaded = export.load_model_safely(path.read_bytes(), "trained_model.h5")
+    assert not loaded.has_metadata and loaded.n_inputs == 4
+    rows = pd.read_csv(SAMPLES / "iris.csv").head(6)  # 4 numeric columns + text species
+    result = predict.predict_rows(loaded, rows)
+    assert result.columns == ["output"]
+    X = rows[tm.IRIS_FEATURES].to_numpy("float32")
+    np.testing.assert_allclose(result.table["output"], model.predict(X, verbose=0)[:, 0],
+                               rtol=1e-5)
+    assert any("Text column(s) ignored: species" in n for n in result.notes)
+    assert any("in this order: sepal length (cm), sepal width (cm)" in n for n in result.notes)
+    assert [f.name for f in predict.form_fields(loaded)] == [f"input_{i}" for i in range(1, 5)]
+
+
+def test_plain_model_with_a_different_column_count_is_a_clear_message():
+    loaded = export.load_model_safely(export.save_keras_bytes(tm.plain_sequential(3, 2)),
+                                      "m.keras")
+    rows = pd.read_csv(SAMPLES / "iris.csv").head(3)
+    with pytest.raises(PredictError, match=r"takes 3 numeric input\(s\), but the rows have 4 "
+                                           r"numeric column\(s\) \(sepal length"):
+        predict.predict_rows(loaded, rows)
+    two = predict.predict_rows(loaded, rows.iloc[:, :3])
+    assert two.columns == ["output_1", "output_2"]
+
+
+def test_plain_model_refuses_empty_cells():
+    loaded = export.load_model_safely(export.save_keras_bytes(tm.plain_sequential(2)), "m.keras")
+    rows = pd.DataFrame({"a": [1.0, None], "b": [2.0, 3.0]})
+    with pytest.raises(PredictError, match=r"empty or non-numeric cells: a\."):
+        predict.predict_rows(loaded, rows)
+
+
+# ---- CSV safety ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value,expected", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+    ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+    ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+    ("\t=1+1", "'\t=1+1"),
+    ("\r=1+1", "'\r=1+1"),
+    ("-3.5", "-3.5"),
+    ("+2", "+2"),
+    ("-1e-3", "-1e-3"),
+    ("plain", "plain"),
+    ("", ""),
+])
+def test_formula_cells_are_neutralised_but_numbers_stay(value, expected):
+    assert predict.neutralise(value) == expected
+
+
+def test_downloaded_predictions_cannot_carry_formulas():
+    table = pd.DataFrame({"=evil()": ["=1+1", "ok"], "note": ["@x", "-4"],
+                          "n": [-1.5, 2.0], "predicted_y": [-3.0, 4.0]})
+    raw = predict.safe_csv_bytes(table)
+    rows = list(csv.reader(io.StringIO(raw.decode())))
+    assert rows[0] == ["'=evil()", "note", "n", "predicted_y"]
+    assert rows[1] == ["'=1+1", "'@x", "-1.5", "-3.0"]
+    assert rows[2] == ["ok", "-4", "2.0", "4.0"]
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "@", "\t", "\r")) and (
+                not cell.startswith(("+", "-")) or float(cell) == float(cell))
+
+
+def test_text_typed_in_a_csv_round_trips_safely():
+    loaded = loaded_from(tm.tips())
+    rows = pd.read_csv(SAMPLES / "tips.csv").head(2)
+    rows["day"] = ["=cmd|' /C calc'!A0", "Sun"]
+    result = predict.predict_rows(loaded, rows)
+    back = pd.read_csv(io.BytesIO(predict.safe_csv_bytes(result.table)))
+    assert back.loc[0, "day"] == "'=cmd|' /C calc'!A0"
+    assert back["predicted_tip"].dtype == float
+
+
+# ---- training further ------------------------------------------------------------------------
+
+def test_a_loaded_keras_model_trains_further_on_the_current_data():
+    t = tm.iris()
+    meta = export.metadata(t.spec, t.prepared.preprocessor)
+    loaded = export.load_model_safely(export.save_keras_bytes(t.model, meta), "m.keras")
+    steps = int(loaded.model.optimizer.iterations.numpy())
+    assert steps == int(t.model.optimizer.iterations.numpy()) > 0  # its state came along
+    history = predict.fit_more(loaded, t.prepared, epochs=2, batch_size=32)
+    assert len(history["loss"]) == 2 and "val_loss" in history
+    assert int(loaded.model.optimizer.iterations.numpy()) > steps  # the same optimizer went on
+
+
+def test_an_h5_model_trains_further_with_a_fresh_compile():
+    t = tm.tips()
+    loaded = loaded_from(t, "h5")
+    assert not loaded.compiled
+    history = predict.fit_more(loaded, t.prepared, epochs=2)
+    assert loaded.compiled and len(history["loss"]) == 2
+    assert np.isfinite(history["loss"]).all()
+    # regression trains in the target's own units: the loss is of tips in dollars
+    result = predict.predict_rows(loaded, t.frame.head(3))
+    assert result.table["predicted_tip"].between(-50, 50).all()
+
+
+def test_training_further_on_other_data_is_refused_with_a_message():
+    with pytest.raises(PredictError, match=r"takes 4 input\(s\), but the current data gives 12"):
+        predict.fit_more(loaded_from(tm.iris()), tm.tips().prepared, epochs=1)
+    plain = export.load_model_safely(export.save_keras_bytes(tm.plain_sequential(12)), "m.keras")
+    history = predict.fit_more(plain, tm.tips().prepared, epochs=1)
+    assert len(history["loss"]) == 1
+
+
+def test_predict_module_imports_no_streamlit():
+    code = ("import sys; import gui.core.predict, gui.core.export, gui.core.evaluate; "
+            "assert 'streamlit' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
+
+
+# ---- the command line ------------------------------------------------------------------------
+
+def test_cli_predict_writes_the_same_rows_as_the_page(tmp_path, capsys):
+    from gui.cli import main
+
+    t = tm.iris()
+    model = tmp_path / "iris_20261123-0912.keras"
+    model.write_bytes(export.save_keras_bytes(
+        t.deploy, export.metadata(t.spec, t.prepared.preprocessor)))
+    rows = tmp_path / "rows.csv"
+    pd.read_csv(SAMPLES / "iris.csv").head(9).to_csv(rows, index=False)
+    out = tmp_path / "predictions.csv"
+    assert main(["predict", str(model), "--data", str(rows), "--out", str(out)]) == 0
+    written = pd.read_csv(out)
+    page = predict.predict_rows(export.load_model_safely(model.read_bytes(), model.name),
+                                predict.read_rows(rows.read_bytes()).frame)
+    pd.testing.assert_frame_equal(written, page.table, check_dtype=False, atol=1e-6)
+    captured = capsys.readouterr()
+    assert "Wrote 9 row(s)" in captured.out
+    assert "note: Column(s) the model does not use were ignored: species." in captured.err
+
+
+def test_cli_predict_errors_are_one_line_without_traceback(tmp_path):
+    lambda_model = tmp_path / "evil.keras"
+    lam = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Lambda(lambda x: x + 1)])
+    lambda_model.write_bytes(export.save_keras_bytes(lam))
+    rows = tmp_path / "rows.csv"
+    rows.write_text("a,b\n1,2\n")
+    cases = [
+        ([str(lambda_model), "--data", str(rows)], "Lambda layer"),
+        ([str(tmp_path / "none.keras"), "--data", str(rows)], "model file not found"),
+        ([str(SAMPLES / "iris.csv"), "--data", str(rows)], "not a Keras model file"),
+    ]
+    plain = tmp_path / "plain.h5"
+    tm.plain_sequential(3).save(plain)
+    cases.append(([str(plain), "--data", str(rows)], r"takes 3 numeric input\(s\)"))
+    for argv, expected in cases:
+        proc = subprocess.run([sys.executable, "-m", "gui", "predict", *argv], cwd=ROOT,
+                              capture_output=True, text=True, timeout=240)
+        assert proc.returncode == 1, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+        assert lines[0].startswith("python -m gui predict: error: ")
+        assert re.search(expected, lines[0]), lines[0]
+
+
+def test_cli_predict_to_stdout_with_a_plain_model(tmp_path, capsys):
+    from gui.cli import main
+
+    plain = tmp_path / "trained_model.h5"
+    tm.plain_sequential(2).save(plain)
+    rows = tmp_path / "rows.csv"
+    rows.write_text("x,y,name\n1,2,=cmd\n3,4,b\n")
+    assert main(["predict", str(plain), "--data", str(rows)]) == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert list(out.columns) == ["x", "y", "output"] and len(out) == 2

@@ -1,0 +1,300 @@
+"""TrainingJob: repeatable curves, stop, NaN and error reporting, the shared job limit."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+from gui.core import training
+from gui.core.dataset import prepare, read_csv
+from gui.core.spec import DataSpec, ExperimentSpec
+from gui.core.training import (
+    DONE,
+    FAILED,
+    QUEUED,
+    STOPPED,
+    JobLimiter,
+    TrainingJob,
+    choose_steps_per_execution,
+    monitor_options,
+    spec_problems,
+    split_problems,
+)
+from tests.conftest import SAMPLES
+
+
+def _iris(**data):
+    loaded = read_csv((SAMPLES / "iris.csv").read_bytes(), "iris.csv")
+    ds = DataSpec(source="iris.csv", target="species", **data)
+    prepared = prepare(loaded.frame, ds)
+    spec = ExperimentSpec.default_for(prepared.task, prepared.n_classes, data=ds)
+    spec.layers[0].units = spec.layers[1].units = 8
+    spec.fit.epochs, spec.fit.batch_size = 4, 16
+    return spec, prepared
+
+
+def _synthetic(rows: int, seed: int = 0, features: int = 8):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, features))
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(features)])
+    frame["y"] = np.sin(X[:, 0]) + X[:, 1] * X[:, 2] + 0.1 * rng.normal(size=rows)
+    ds = DataSpec(source="synthetic", target="y", task="regression")
+    prepared = prepare(frame, ds)
+    spec = ExperimentSpec.default_for("regression", data=ds)
+    return spec, prepared
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return _iris()
+
+
+def test_same_seed_gives_identical_curves(iris):
+    spec, prepared = iris
+    runs = []
+    for _ in range(2):
+        job = TrainingJob(spec, prepared)
+        job.run()
+        assert job.status == DONE, job.error
+        runs.append(job.history)
+    assert runs[0] == runs[1]  # to the last digit
+    assert set(runs[0]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(runs[0]["loss"]) == spec.fit.epochs
+    other = ExperimentSpec.from_dict(spec.to_dict())
+    other.fit.seed = 7
+    job = TrainingJob(other, prepared)
+    job.run()
+    assert job.history["loss"] != runs[0]["loss"]
+
+
+def test_concurrent_jobs_keep_their_curves(iris):
+    """Two jobs training at once give the same curves as each alone (no global seed reliance)."""
+    spec, prepared = iris
+    specs = []
+    for seed in (1, 2):
+        s = ExperimentSpec.from_dict(spec.to_dict())
+        s.fit.seed, s.fit.epochs = seed, 6
+        specs.append(s)
+    alone = []
+    for s in specs:
+        job = TrainingJob(s, prepared)
+        job.run()
+        alone.append(job.history)
+    limiter = JobLimiter(2)
+    jobs = [TrainingJob(s, prepared, limiter=limiter).start() for s in specs]
+    for job in jobs:
+        assert job.wait(120)
+    assert [j.history for j in jobs] == alone
+
+
+def test_log_lines_read_like_keras(iris):
+    spec, prepared = iris
+    lines = []
+    job = TrainingJob(spec, prepared, on_epoch=lines.append)
+    job.run()
+    assert lines == job.log_lines()
+    assert lines[0].startswith("Epoch 1/4 - loss: ")
+    assert " - accuracy: " in lines[0] and " - val_loss: " in lines[0]
+    assert lines[0].index("val_loss") > lines[0].index(" accuracy")
+
+
+def test_validation_modes(iris):
+    spec, prepared = iris
+    spec = ExperimentSpec.from_dict(spec.to_dict())
+    spec.fit.epochs = 1
+    spec.fit.validation = "none"
+    job = TrainingJob(spec, prepared)
+    job.run()
+    assert set(job.history) == {"loss", "accuracy"}
+    spec.fit.validation = "test"
+    job = TrainingJob(spec, prepared)
+    job.run()
+    test = job.evaluate_test()
+    assert job.history["val_loss"][-1] == pytest.approx(test["loss"], rel=1e-4)
+
+
+def test_early_stopping_notes_why(iris):
+    spec, prepared = iris
+    spec = ExperimentSpec.from_dict(spec.to_dict())
+    spec.fit.epochs, spec.fit.early_stopping, spec.fit.patience = 50, True, 0
+    spec.fit.monitor = "loss"
+    spec.compile.learning_rate = 0.5  # jumps around, so the loss soon fails to improve
+    job = TrainingJob(spec, prepared)
+    job.run()
+    assert job.status == DONE
+    assert job.epochs_done < 50
+    assert job.note and "Early stopping" in job.note
+
+
+def test_stop_ends_training_within_a_second_and_keeps_the_model():
+    spec, prepared = _synthetic(40_000)
+    spec.fit.epochs = 1000
+    job = TrainingJob(spec, prepared).start()
+    deadline = time.time() + 60
+    while job.progress().step == 0 and time.time() < deadline:
+        time.sleep(0.05)
+    assert job.status == "running"
+    time.sleep(0.3)
+    asked = time.monotonic()
+    job.stop()
+    assert job.wait(5)
+    took = time.monotonic() - asked
+    assert took < 1.0, f"stopping took {took:.2f} s"
+    assert job.status == STOPPED and job.error is None
+    assert job.model is not None
+    history, lines = job.history, job.log_lines()
+    assert len(history["loss"]) == len(history["val_loss"]) == job.epochs_done
+    # A partial epoch is logged but not drawn; a stop at an epoch's end draws that epoch.
+    assert len(lines) == job.epochs_done + ("stopped after batch" in lines[-1])
+    out = job.deploy_model().predict(prepared.X_test[:5], verbose=0)
+    assert out.shape == (5, 1) and np.isfinite(out).all()
+
+
+def test_nan_loss_stops_at_once_and_says_why():
+    loaded = read_csv((SAMPLES / "life_expectancy_train.csv").read_bytes(), "life.csv")
+    ds = DataSpec(source="life", target="lifeExp", scaling="none",
+                  features=["year", "pop", "gdpPercap"])
+    prepared = prepare(loaded.frame, ds)
+    spec = ExperimentSpec.default_for("regression", data=ds)
+    spec.compile.optimizer, spec.compile.learning_rate = "sgd", 1e6
+    spec.fit.epochs = 20
+    job = TrainingJob(spec, prepared)
+    job.run()
+    assert job.status == FAILED
+    assert "NaN" in job.error and "learning rate" in job.error.lower()
+    assert "scale the features" in job.error
+    assert job.epochs_done <= 1
+    assert job.model is None
+
+
+def test_exceptions_become_plain_messages(iris, monkeypatch):
+    spec, prepared = iris
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("something broke\nwith detail on a second line")
+
+    monkeypatch.setattr(training, "build_model", boom)
+    job = TrainingJob(spec, prepared).start()
+    assert job.wait(30)
+    assert job.status == FAILED
+    assert job.error.startswith("Training failed: something broke.")
+    assert "Traceback" not in job.error and "second line" not in job.error
+
+    def oom(*args, **kwargs):
+        raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")
+
+    monkeypatch.setattr(training, "build_model", oom)
+    job = TrainingJob(spec, prepared)
+    job.run()
+    assert job.status == FAILED and "ran out of memory" in job.error
+    assert "smaller batch size" in job.error
+
+
+def test_invalid_spec_cannot_start(iris):
+    spec, prepared = iris
+    bad = ExperimentSpec.from_dict(spec.to_dict())
+    bad.fit.epochs = 0
+    bad.fit.early_stopping, bad.fit.validation, bad.fit.monitor = True, "none", "val_loss"
+    problems = spec_problems(bad, prepared)
+    assert {p.where for p in problems} == {"fit.epochs", "fit.monitor"}
+    job = TrainingJob(bad, prepared)
+    job.start()
+    assert job.wait(10)
+    assert job.status == FAILED and job.error.startswith("Cannot start training:")
+    assert "epochs=0" in job.error and "validation is off" in job.error
+    assert job.model is None and job.history == {}
+
+
+def test_validation_split_needs_rows_on_both_sides(iris):
+    spec, _ = iris
+    assert split_problems(spec.fit, 100) == []
+    [problem] = split_problems(spec.fit, 1)
+    assert "leaves 1 validation and 0 training row(s) of 1" in problem.message
+    assert monitor_options(spec) == ["val_loss", "val_accuracy", "loss", "accuracy"]
+
+
+def test_steps_per_execution_stays_short():
+    assert choose_steps_per_execution(4_800, 32, 2500) == 256  # tiny model: many steps per call
+    assert choose_steps_per_execution(4_800, 32, 4) == 4       # never more than an epoch
+    assert choose_steps_per_execution(5_000_000, 512, 100) == 1  # big model: one at a time
+
+
+def test_limiter_is_first_come_first_served():
+    limiter = JobLimiter(1)
+    order, gate = [], threading.Event()
+    assert limiter.acquire(1)
+    for t in (2, 3, 4):
+        limiter.join(t)
+    assert [limiter.ahead(t) for t in (2, 3, 4)] == [0, 1, 2]
+
+    def worker(t):
+        assert limiter.acquire(t)
+        order.append(t)
+        gate.wait(5)
+        limiter.release(t)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in (4, 3, 2)]
+    for th in threads:
+        th.start()
+    limiter.release(1)
+    gate.set()
+    for th in threads:
+        th.join(10)
+    assert order == [2, 3, 4]
+    cancelled = threading.Event()
+    cancelled.set()
+    assert limiter.acquire(9)
+    assert not limiter.acquire(10, cancelled)
+    assert limiter.waiting == 0 and limiter.running == 1
+
+
+def test_slots_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LAYERLAB_TRAINING_SLOTS", "3")
+    assert JobLimiter.from_env().slots == 3
+    monkeypatch.delenv("LAYERLAB_TRAINING_SLOTS")
+    assert JobLimiter.slots_from_env() >= 1
+
+
+def test_six_sessions_share_two_slots():
+    """A classroom: six users train at once on their own data; two train, four wait in line."""
+    limiter = JobLimiter(2)
+    users = []
+    for i in range(6):
+        features = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)",
+                    "petal width (cm)"][: 1 + i % 4]
+        spec, prepared = _iris(features=features, split_seed=i)
+        spec.fit.epochs, spec.fit.seed = 2 + i, 100 + i
+        users.append((spec, prepared))
+    jobs = [TrainingJob(s, p, limiter=limiter) for s, p in users]
+    gate = threading.Event()
+
+    def held(job):  # the running jobs wait at their first epoch until the line is checked
+        original = job._begin_epoch
+
+        def begin(epoch):
+            gate.wait(30)
+            original(epoch)
+        job._begin_epoch = begin
+
+    for job in jobs:
+        held(job)
+        job.start()
+    deadline = time.time() + 30
+    while limiter.running < 2 and time.time() < deadline:
+        time.sleep(0.02)
+    assert [job.status for job in jobs] == ["running"] * 2 + [QUEUED] * 4
+    assert [job.queue_position() for job in jobs] == [None, None, 0, 1, 2, 3]
+    gate.set()
+    for job in jobs:
+        assert job.wait(180), job.status
+    for job, (spec, prepared) in zip(jobs, users, strict=True):
+        assert job.status == DONE, job.error
+        assert job.prepared is prepared
+        assert len(job.history["loss"]) == spec.fit.epochs
+        assert job.model.input_shape[-1] == prepared.n_inputs
+    assert limiter.running == 0 and limiter.waiting == 0

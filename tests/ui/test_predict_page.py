@@ -1,0 +1,190 @@
+"""The predict page through AppTest: trained or uploaded models, one row, CSV rows, refusals."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import keras
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gui.core import export
+from gui.ui import state
+from tests.conftest import ROOT, SAMPLES
+from tests.core import trained_models as tm
+
+APP = str(ROOT / "app.py")
+
+
+def open_predict(job=None, prepared=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    if job is not None:
+        at.session_state[state._JOB] = job
+    if prepared is not None:
+        at.session_state[state._PREPARED] = prepared
+    at.switch_page("pages/predict.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload_model(at: AppTest, name: str, raw: bytes) -> AppTest:
+    at.file_uploader(key="predict.model_upload").set_value(
+        (name, raw, "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload_rows(at: AppTest, raw: bytes, name: str = "rows.csv") -> AppTest:
+    at.file_uploader(key="predict.rows_upload").set_value((name, raw, "text/csv")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def iris_keras() -> bytes:
+    t = tm.iris()
+    return export.save_keras_bytes(t.deploy, export.metadata(t.spec, t.prepared.preprocessor))
+
+
+def iris_rows(n: int = 5, drop=()) -> bytes:
+    return pd.read_csv(SAMPLES / "iris.csv").head(n).drop(columns=list(drop)).to_csv(
+        index=False).encode()
+
+
+def field_labels(at: AppTest, n: int) -> list[str]:
+    """The one-row form's inputs in feature order (AppTest lists columns one by one)."""
+    return [at.number_input(key=f"predict.field.{i}").label for i in range(n)]
+
+
+def shown(markdown: str) -> str:
+    """Markdown source → the text a person reads (the pages escape user text)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def texts(at: AppTest, kind: str) -> str:
+    return " ".join(shown(e.value) for e in getattr(at, kind))
+
+
+@pytest.fixture(scope="module")
+def iris_job():
+    return tm.finished_job(tm.iris())
+
+
+def test_without_a_trained_model_it_asks_for_a_model_file():
+    at = open_predict()
+    assert at.title[0].value == "5 · Predict"
+    assert at.radio(key="predict.source").options == ["Upload a model file"]
+    assert "No model trained in this session yet" in texts(at, "caption")
+    assert not at.tabs
+
+
+def test_one_row_form_with_the_model_just_trained(iris_job):
+    at = open_predict(iris_job)
+    assert at.radio(key="predict.source").value == "trained"
+    assert "LayerLab model that predicts **species**" in texts(at, "markdown")
+    assert field_labels(at, 4) == tm.IRIS_FEATURES
+    at.number_input(key="predict.field.2").set_value(1.4)
+    at.number_input(key="predict.field.3").set_value(0.2)
+    at.form_submit_button[0].click().run()
+    assert not at.exception, at.exception
+    metric = at.metric[0]
+    assert shown(metric.label) == "Predicted species"
+    assert metric.value in ("setosa", "versicolor", "virginica")
+    probabilities = at.dataframe[0].value
+    assert list(probabilities["class"]) == ["setosa", "versicolor", "virginica"]
+    assert probabilities["probability"].sum() == pytest.approx(1.0, abs=1e-4)
+
+
+def test_uploaded_keras_model_predicts_a_csv_of_rows_and_offers_the_download():
+    at = upload_model(open_predict(), "iris_20261123-0912.keras", iris_keras())
+    assert "a LayerLab model that predicts **species**" in texts(at, "markdown")
+    upload_rows(at, iris_rows(6))
+    table = at.dataframe[-1].value
+    assert len(table) == 6
+    assert {"predicted_species", "predicted_label", "probability_setosa"} <= set(table.columns)
+    assert "Column(s) the model does not use were ignored: species." in texts(at, "info")
+    assert "Download rows with predictions (.csv)" in [b.proto.label for b in at.download_button]
+
+
+def test_missing_columns_are_named():
+    at = upload_model(open_predict(), "iris.keras", iris_keras())
+    upload_rows(at, iris_rows(3, drop=["petal width (cm)", "sepal width (cm)"]))
+    assert ("Missing column(s): sepal width (cm), petal width (cm)."
+            in texts(at, "error")), texts(at, "error")
+
+
+@pytest.mark.parametrize("name,make,message", [
+    ("lambda.keras", lambda: export.save_keras_bytes(keras.Sequential(
+        [keras.Input(shape=(2,)), keras.layers.Lambda(lambda x: x * 3)])), "Lambda layer"),
+    ("iris.keras", lambda: (SAMPLES / "iris.csv").read_bytes(), "looks like a CSV"),
+    ("cut.keras", lambda: iris_keras()[:4000], "damaged or incomplete"),
+])
+def test_hostile_or_broken_model_files_are_refused_in_plain_words(name, make, message):
+    at = upload_model(open_predict(), name, make())
+    assert message in texts(at, "error"), texts(at, "error")
+    assert f"**{name}** was not loaded" in texts(at, "error")
+    assert not at.tabs
+
+
+def test_plain_keras_h5_model_gets_the_numeric_columns_in_order(tmp_path):
+    path = tmp_path / "trained_model.h5"
+    tm.plain_sequential(4, 1).save(path)
+    at = upload_model(open_predict(), "trained_model.h5", path.read_bytes())
+    assert "a Keras model with 4 numeric input(s) and 1 output(s)" in texts(at, "markdown")
+    assert field_labels(at, 4) == [f"input_{i}" for i in range(1, 5)]
+    upload_rows(at, iris_rows(4))
+    assert list(at.dataframe[-1].value.columns) == [*tm.IRIS_FEATURES, "output"]
+    upload_rows(at, iris_rows(4, drop=["sepal length (cm)"]))
+    assert "takes 4 numeric input(s), but the rows have 3" in texts(at, "error")
+
+
+def test_binary_threshold_applies_to_uploaded_rows():
+    t = tm.cancer()
+    raw = export.save_keras_bytes(t.deploy, export.metadata(t.spec, t.prepared.preprocessor))
+    at = upload_model(open_predict(), "cancer.keras", raw)
+    rows = pd.read_csv(SAMPLES / "breast_cancer.csv").head(20).to_csv(index=False).encode()
+    at.slider(key="predict.threshold").set_value(0.0).run()
+    upload_rows(at, rows)
+    table = at.dataframe[-1].value
+    assert set(table["predicted_label"]) == {1}
+
+
+def test_continue_training_an_uploaded_h5_model_on_the_current_data():
+    t = tm.iris()
+    raw = export.save_h5_bytes(t.deploy, export.metadata(t.spec, t.prepared.preprocessor))
+    at = upload_model(open_predict(prepared=t.prepared), "iris.h5", raw)
+    assert "fresh optimizer" in texts(at, "caption")
+    at.number_input(key="predict.more_epochs").set_value(2)
+    at.button(key="predict.train_more").click().run()
+    assert not at.exception, at.exception
+    assert "Trained 2 more epoch(s). Last epoch: loss" in texts(at, "success"), texts(at, "error")
+
+
+def test_continue_training_on_incompatible_data_says_why():
+    raw = export.save_keras_bytes(tm.plain_sequential(3))
+    at = upload_model(open_predict(prepared=tm.iris().prepared), "plain.keras", raw)
+    at.button(key="predict.train_more").click().run()
+    assert "takes 3 input(s), but the current data gives 4" in texts(at, "error")
+
+
+def test_downloaded_csv_from_the_page_is_formula_safe():
+    at = upload_model(open_predict(), "iris.keras", iris_keras())
+    rows = pd.read_csv(io.BytesIO(iris_rows(2)))
+    rows["note"] = ["=HYPERLINK(\"x\")", "ok"]
+    upload_rows(at, rows.to_csv(index=False).encode())
+    assert "ignored: species, note" in texts(at, "info")
+
+
+def test_names_from_a_model_file_are_shown_as_text_not_markdown():
+    t = tm.iris()
+    meta = export.metadata(t.spec, t.prepared.preprocessor)
+    meta["target"] = "![pixel](http://tracker.invalid/x.png)"
+    meta["preprocessing"]["classes"] = [":red[setosa]", "versicolor", "virginica"]
+    at = upload_model(open_predict(), "[click](http://evil.invalid).keras",
+                      export.save_keras_bytes(t.deploy, meta))
+    source = " ".join(m.value for m in at.markdown)
+    assert "![pixel](" not in source and "[click](" not in source and ":red[" not in source
+    assert "\\!\\[pixel\\]" in source
+    assert "![pixel](http://tracker.invalid/x.png)" in texts(at, "markdown")
