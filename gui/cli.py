@@ -83,23 +83,18 @@ def save_trained(model, spec: ExperimentSpec, preprocessor, out: Path, h5: bool 
                  ) -> list[Path]:
     """Write model.keras (+ model.h5), spec.json and preprocessing.json into `out`.
 
-    The model is the deployable one (it takes raw feature values, returns target units).
-    gui.core.export will own saving with metadata; this is the stand-in it can replace.
+    The model is the deployable one (it takes raw feature values, returns target units);
+    the model files carry LayerLab's metadata, so `gui predict` gives class names and units.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    written = [out / "model.keras"]
-    model.save(written[0])
-    if h5:
-        import logging
+    from gui.core import export
 
+    out.mkdir(parents=True, exist_ok=True)
+    meta = export.metadata(spec, preprocessor)
+    written = [out / "model.keras"]
+    written[0].write_bytes(export.save_keras_bytes(model, meta))
+    if h5:
         written.append(out / "model.h5")
-        absl = logging.getLogger("absl")
-        level = absl.level
-        absl.setLevel(logging.ERROR)  # the user asked for the legacy format: no warning
-        try:
-            model.save(written[-1])
-        finally:
-            absl.setLevel(level)
+        written[-1].write_bytes(export.save_h5_bytes(model, meta))
     (out / "spec.json").write_text(spec.to_json(), encoding="utf-8")
     (out / "preprocessing.json").write_text(
         json.dumps(preprocessor.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -13,7 +13,7 @@ import streamlit as st
 from gui.core import dataset
 from gui.core.dataset import DataError
 from gui.core.samples import SAMPLES, by_name
-from gui.core.spec import ExperimentSpec, default_compile, suggested_output
+from gui.core.spec import DataInfo, follow_task
 from gui.ui import state
 
 TASK_LABELS = {"auto": "Detect automatically", "regression": "Regression (predict a number)",
@@ -159,6 +159,8 @@ def choose_preparation(loaded: dataset.LoadedCSV) -> None:
 def choose_split(loaded: dataset.LoadedCSV) -> None:
     data = state.spec().data
     st.subheader("Train / test split")
+    if "data.split" not in st.session_state and data.test_source and state.test_csv():
+        st.session_state["data.split"] = "file"
     mode = st.radio("Test data", ["fraction", "file"], horizontal=True, key="data.split",
                     format_func={"fraction": "Hold out a share of the rows",
                                  "file": "Upload a separate test CSV"}.get)
@@ -213,15 +215,14 @@ def prepare(loaded: dataset.LoadedCSV):
 
 
 def _follow_task(prepared) -> None:
-    """A new task or class count: give the model the matching head and compile defaults."""
-    spec = state.spec()
-    if not spec.layers:
-        fresh = ExperimentSpec.default_for(prepared.task, prepared.n_classes, data=spec.data)
-        spec.layers, spec.compile = fresh.layers, fresh.compile
-    else:
-        if spec.layers[-1].type == "Dense":
-            spec.layers[-1] = suggested_output(prepared.task, prepared.n_classes)
-        spec.compile = default_compile(prepared.task)
+    """A new task or class count: what the user has not edited follows the task's defaults."""
+    spec, edits = state.spec(), state.model_edits()
+    info = DataInfo.from_prepared(prepared)
+    followed, notes = follow_task(spec, edits["basis"], info, edits["layers"], edits["compile"])
+    spec.layers, spec.compile = followed.layers, followed.compile
+    edits["basis"] = info
+    for note in notes:
+        state.add_note("info", note)
 
 
 def show_result(prepared) -> None:
