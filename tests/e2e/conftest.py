@@ -60,6 +60,8 @@ def app_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    # A missing browser fails loudly (never a skip): `make test` installs it first.
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: run `make chromium` (as root)"
     return {**browser_type_launch_args, "executable_path": CHROMIUM,
             "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update",

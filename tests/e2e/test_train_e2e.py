@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import CHROMIUM, open_app, wait_idle
-
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason=f"{CHROMIUM} is not installed (make chromium)")
+from tests.e2e.conftest import open_app, wait_idle
 
 
 def _to_train_page(page: Page, app_url: str) -> None:
