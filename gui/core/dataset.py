@@ -131,11 +131,15 @@ def _looks_like_html(text: str) -> bool:
         "<html" in head and "</" in head)
 
 
-def read_csv(raw: bytes, name: str = "data.csv") -> LoadedCSV:
+def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
+             min_columns: int = 2, max_rows: int | None = None) -> LoadedCSV:
     """Decode, sniff and parse an uploaded CSV; check it is a usable table.
 
+    The defaults suit training data; rows to predict need only one row and one column.
     Raises DataError for every problem the user must fix.
     """
+    min_rows = MIN_ROWS if min_rows is None else min_rows
+    max_rows = MAX_ROWS if max_rows is None else max_rows
     if len(raw) > MAX_UPLOAD_MB * 1024 * 1024:
         raise DataError(f"The file is {len(raw) / 2**20:.0f} MB; the limit is {MAX_UPLOAD_MB} "
                         "MB. Upload a sample of the rows.")
@@ -168,7 +172,7 @@ def read_csv(raw: bytes, name: str = "data.csv") -> LoadedCSV:
                         "Rename the repeated columns in the header row and upload again.")
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, engine="c", skipinitialspace=True,
-                            nrows=MAX_ROWS + 1, low_memory=False)
+                            nrows=max_rows + 1, low_memory=False)
     except pd.errors.EmptyDataError:
         raise DataError("The file has no columns. Choose a CSV file with a header row.") from None
     except pd.errors.ParserError as exc:
@@ -177,19 +181,19 @@ def read_csv(raw: bytes, name: str = "data.csv") -> LoadedCSV:
         raise DataError(f"The file could not be read as a table ({exc}). Check that it is a "
                         "CSV with one header row.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame) > MAX_ROWS:
-        raise DataError(f"The file has more than {MAX_ROWS:,} rows, LayerLab's limit. Upload a "
+    if len(frame) > max_rows:
+        raise DataError(f"The file has more than {max_rows:,} rows, LayerLab's limit. Upload a "
                         "random sample of the rows.")
-    if frame.shape[1] < 2:
+    if frame.shape[1] < min_columns:
         raise DataError("The file has only one column. LayerLab needs a target column and at "
                         "least one feature column. If the values are separated by something "
                         "other than , ; tab or |, save the file as a comma-separated CSV.")
     if len(frame) == 0:
         raise DataError("The file has a header row but no data rows. Add rows of data below the "
                         "header and upload again.")
-    if len(frame) < MIN_ROWS:
+    if len(frame) < min_rows:
         raise DataError(f"The file has only {len(frame)} data row(s); LayerLab needs at least "
-                        f"{MIN_ROWS} to train and test a model. Add more rows.")
+                        f"{min_rows} to train and test a model. Add more rows.")
     frame, warnings = _clean_values(frame, decimal_comma=delimiter != ",")
     return LoadedCSV(frame=frame, name=name, encoding=encoding, delimiter=delimiter,
                      warnings=warnings)

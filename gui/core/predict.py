@@ -17,8 +17,6 @@ No Streamlit here.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -43,38 +41,7 @@ class PredictError(ValueError):
 def read_rows(raw: bytes, name: str = "rows.csv") -> LoadedCSV:
     """Decode and parse a CSV of rows to predict: like dataset.read_csv, but one row (and one
     column) is enough. Raises DataError with a plain message."""
-    if len(raw) > dataset.MAX_UPLOAD_MB * 2**20:
-        raise DataError(f"The file is {len(raw) / 2**20:.0f} MB; the limit is "
-                        f"{dataset.MAX_UPLOAD_MB} MB.")
-    text, encoding = dataset.decode_bytes(raw)
-    text = text.lstrip("\ufeff")
-    if text.lstrip()[:1] == "<" and "</" in text[:2048]:
-        raise DataError("This file is a web page (HTML or XML), not a CSV.")
-    delimiter = dataset.sniff_delimiter(text)
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, engine="c", skipinitialspace=True,
-                            nrows=MAX_PREDICT_ROWS + 1, low_memory=False)
-    except pd.errors.EmptyDataError:
-        raise DataError("The file has no columns. Upload a CSV with a header row.") from None
-    except pd.errors.ParserError as exc:
-        raise DataError(dataset._ragged_message(str(exc), delimiter)) from None
-    except (ValueError, OverflowError, MemoryError) as exc:
-        raise DataError(f"The file could not be read as a table ({exc}).") from None
-    header = [h.strip() for h in next(csv.reader(io.StringIO(text), delimiter=delimiter), [])]
-    repeated = sorted({h for h in header if header.count(h) > 1})
-    if repeated:
-        raise DataError(f"Column names must be unique; these appear more than once: "
-                        f"{', '.join(repeated[:5])}. Rename them and upload again.")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame) == 0:
-        raise DataError("The file has a header row but no data rows. Add the rows to predict "
-                        "below the header.")
-    if len(frame) > MAX_PREDICT_ROWS:
-        raise DataError(f"The file has more than {MAX_PREDICT_ROWS:,} rows; predict a sample "
-                        "or split the file.")
-    frame, warnings = dataset._clean_values(frame)
-    return LoadedCSV(frame=frame, name=name, encoding=encoding, delimiter=delimiter,
-                     warnings=warnings)
+    return dataset.read_csv(raw, name, min_rows=1, min_columns=1, max_rows=MAX_PREDICT_ROWS)
 
 
 # ---- predicting ----------------------------------------------------------------------------
