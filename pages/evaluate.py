@@ -18,10 +18,10 @@ st.title("4 · Evaluate")
 
 job = state.job()
 status = getattr(job, "status", None)
-if job is None or getattr(job, "model", None) is None:
-    st.info("No model has been trained yet. Train one first, then come back to see how well "
-            "it does on the test rows.", icon=":material/info:")
-    st.page_link("pages/train.py", label="Go to 3 · Train", icon=":material/model_training:")
+if status == "failed":
+    st.error(f"The last training failed: {md(getattr(job, 'error', '') or 'unknown error')}",
+             icon=":material/error:")
+    st.page_link("pages/train.py", label="Back to 3 · Train", icon=":material/model_training:")
     st.stop()
 if status in ("queued", "running", "stopping"):
     st.info("Training is still running. The evaluation appears here when it has finished (or "
@@ -29,10 +29,10 @@ if status in ("queued", "running", "stopping"):
     st.page_link("pages/train.py", label="Watch it on 3 · Train",
                  icon=":material/model_training:")
     st.stop()
-if status == "failed":
-    st.error(f"The last training failed: {md(getattr(job, 'error', '') or 'unknown error')}",
-             icon=":material/error:")
-    st.page_link("pages/train.py", label="Back to 3 · Train", icon=":material/model_training:")
+if job is None or getattr(job, "model", None) is None:
+    st.info("No model has been trained yet. Train one first, then come back to see how well "
+            "it does on the test rows.", icon=":material/info:")
+    st.page_link("pages/train.py", label="Go to 3 · Train", icon=":material/model_training:")
     st.stop()
 
 spec = job.spec
