@@ -199,7 +199,6 @@ def live_view(job, polling: bool) -> None:
             st.code("\n".join(lines), language=None, height=400)
 
 
-state.keep_training_alive()
 st.title("3 · Train")
 prepared = state.prepared()
 if prepared is None:
