@@ -7,13 +7,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from gui.ui import state
+from gui.ui.runtime_patch import keep_training_alive
 
 ASSETS = Path(__file__).parent / "assets"
 
 st.set_page_config(page_title="LayerLab", page_icon=str(ASSETS / "logo.png"), layout="wide")
 st.logo(str(ASSETS / "logo.png"))
-state.keep_training_alive()
+keep_training_alive()
 st.html(f"<style>{(ASSETS / 'style.css').read_text()}</style>")
 
 pages = [

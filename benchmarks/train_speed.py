@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from gui.core.dataset import prepare  # noqa: E402
+from gui.core.heads import default_spec
 from gui.core.spec import DataSpec, ExperimentSpec  # noqa: E402
 
 
@@ -51,7 +52,7 @@ def make_data(rows: int, seed: int = 0):
     data = DataSpec(source="benchmark", target="y", task="regression", scaling="standard",
                     test_fraction=0.2, split_seed=0)
     prepared = prepare(frame, data)
-    spec = ExperimentSpec.default_for("regression", data=data)
+    spec = default_spec("regression", data=data)
     spec.fit.batch_size, spec.fit.validation = 32, "none"
     return spec, prepared
 
@@ -142,8 +143,10 @@ def layerlab_fit(spec, prepared, poll: bool = False):
 def sklearn_fit(spec, prepared):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPRegressor
+    from sklearn.preprocessing import StandardScaler
 
-    X = prepared.preprocessor.scale(prepared.X_train)
+    scaler = StandardScaler().fit(prepared.X_train)  # what the model's first layer does
+    X = scaler.transform(prepared.X_train)
     mlp = MLPRegressor(hidden_layer_sizes=(64, 64), batch_size=spec.fit.batch_size,
                        learning_rate_init=spec.compile.learning_rate, max_iter=spec.fit.epochs,
                        shuffle=True, random_state=spec.fit.seed, tol=0.0,
@@ -153,7 +156,7 @@ def sklearn_fit(spec, prepared):
         warnings.simplefilter("ignore", ConvergenceWarning)
         mlp.fit(X, prepared.y_train)
     total = time.perf_counter() - began
-    pred = mlp.predict(prepared.preprocessor.scale(prepared.X_test))
+    pred = mlp.predict(scaler.transform(prepared.X_test))
     err = pred - prepared.y_test
     return {"total": total, "per_epoch": total / spec.fit.epochs,
             "test": {"loss": float(np.mean(err ** 2)),

@@ -23,8 +23,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from gui.core.dataset import DataError, read_csv
+from gui.core.csv_io import DataError, read_csv
+from gui.core.heads import default_spec
+from gui.core.problems import DataInfo
 from gui.core.spec import DataSpec, ExperimentSpec, SpecError
+from gui.core.validate import validate
+from gui.core.vocabulary import FAILED
 
 PROG = "python -m gui"
 
@@ -137,18 +141,18 @@ def run_train(args) -> int:
     else:
         raise CLIError("give the column to predict with --target (or a --spec that names it).")
     data = spec.data if spec else DataSpec(target=args.target)
-    data.source = loaded.name
+    data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
     data.test_source = test.name if test else ""
     prepared = prepare(loaded.frame, data, test.frame if test else None)
     if spec is None:
-        spec = ExperimentSpec.default_for(prepared.task, prepared.n_classes, data=data)
+        spec = default_spec(prepared.task, prepared.n_classes, data=data)
     if args.epochs is not None:
         spec.fit.epochs = args.epochs
     for warning in loaded.warnings + prepared.warnings:
         print(f"note: {warning}", file=sys.stderr)
 
     training = import_training()
-    problems = training.spec_problems(spec, prepared)
+    problems = validate(spec, DataInfo.from_prepared(prepared))
     if problems:
         raise CLIError("the spec cannot train on this data: "
                        + " ".join(f"{p.where}: {p.message}" for p in problems))
@@ -157,7 +161,7 @@ def run_train(args) -> int:
     echo = None if args.quiet else (lambda line: print(line, flush=True))
     job = training.TrainingJob(spec, prepared, on_epoch=echo)
     job.run()
-    if job.status == training.FAILED:
+    if job.status == FAILED:
         raise CLIError(job.error)
     if job.note:
         print(job.note)
@@ -203,13 +207,13 @@ def run_predict(args) -> int:
     except OSError as exc:
         raise CLIError(f"cannot read {exc.filename}: {exc.strerror or exc}") from None
     with quiet_stderr():
-        from gui.core import export, predict
+        from gui.core import load, model_check, predict
     rows = predict.read_rows(raw_rows, rows_file.name)
     try:
         with quiet_stderr():
-            loaded = export.load_model_safely(raw_model, model_file.name)
+            loaded = load.load_model_safely(raw_model, model_file.name)
             result = predict.predict_rows(loaded, rows.frame, threshold=args.threshold)
-    except (export.ModelFileError, predict.PredictError) as exc:
+    except (model_check.ModelFileError, predict.PredictError) as exc:
         raise CLIError(str(exc)) from None
     for note in rows.warnings + loaded.notes + result.notes:
         print(f"note: {note}", file=sys.stderr)

@@ -10,26 +10,28 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from gui.core import dataset
-from gui.core.dataset import DataError
+from gui.core import csv_io, dataset
+from gui.core.csv_io import DataError
+from gui.core.problems import DataInfo
 from gui.core.samples import SAMPLES, by_name
-from gui.core.spec import DataInfo, follow_task
+from gui.core.vocabulary import (
+    AUTO_TASK,
+    AUTO_TASK_LABEL,
+    MAX_CATEGORIES,
+    MISSING,
+    SCALINGS,
+    TASKS,
+    TEST_DATA,
+    TEXT_HANDLING,
+    labels,
+)
 from gui.ui import state
-
-TASK_LABELS = {"auto": "Detect automatically", "regression": "Regression (predict a number)",
-               "binary": "Binary classification (2 classes)",
-               "multiclass": "Multiclass classification"}
-MISSING_LABELS = {"drop": "Drop rows with missing values", "mean": "Fill with the column mean",
-                  "median": "Fill with the column median",
-                  "most_frequent": "Fill with the most frequent value"}
-SCALING_LABELS = {"none": "None (raw values)", "minmax": "Min-max to 0–1",
-                  "standard": "Standardise (mean 0, std 1)",
-                  "l2": "L2-normalise each row (keras.utils.normalize)"}
+from gui.ui.follow import follow_data
 
 
-def read(raw: bytes, name: str) -> dataset.LoadedCSV:
+def read(raw: bytes, name: str) -> csv_io.LoadedCSV:
     digest = hashlib.sha1(raw).hexdigest()
-    return state.memo(f"csv:{name}", digest, lambda: dataset.read_csv(raw, name))
+    return state.memo(f"csv:{name}", digest, lambda: csv_io.read_csv(raw, name))
 
 
 def choose_source() -> None:
@@ -41,8 +43,8 @@ def choose_source() -> None:
     upload = left.file_uploader("Upload a CSV file", type=["csv", "txt", "tsv"],
                                 key="data.upload",
                                 help=f"Comma, semicolon, tab or pipe separated; any encoding; "
-                                     f"up to {dataset.MAX_UPLOAD_MB} MB, "
-                                     f"{dataset.MAX_ROWS:,} rows, {dataset.MAX_COLUMNS:,} columns.")
+                                     f"up to {csv_io.MAX_UPLOAD_MB} MB, "
+                                     f"{csv_io.MAX_ROWS:,} rows, {csv_io.MAX_COLUMNS:,} columns.")
     names = [s.name for s in SAMPLES]
     sample_name = right.selectbox("…or explore a sample", names, key="data.sample",
                                   disabled=upload is not None,
@@ -83,10 +85,10 @@ def _start_sample(sample) -> None:
     st.session_state["data.split"] = "file" if test else "fraction"
 
 
-def show_preview(loaded: dataset.LoadedCSV) -> None:
+def show_preview(loaded: csv_io.LoadedCSV) -> None:
     frame = loaded.frame
     prof = state.memo(f"profile:{loaded.name}", id(frame), lambda: dataset.profile(frame))
-    sep = dataset.DELIMITER_NAMES[loaded.delimiter]
+    sep = csv_io.DELIMITER_NAMES[loaded.delimiter]
     st.subheader(f"{loaded.name}")
     st.caption(f"{frame.shape[0]:,} rows × {frame.shape[1]:,} columns · {sep}-separated · "
                f"{loaded.encoding}")
@@ -97,7 +99,7 @@ def show_preview(loaded: dataset.LoadedCSV) -> None:
     columns.dataframe(prof, width="stretch", height=320)
 
 
-def choose_columns(loaded: dataset.LoadedCSV) -> None:
+def choose_columns(loaded: csv_io.LoadedCSV) -> None:
     frame, data = loaded.frame, state.spec().data
     columns = list(frame.columns)
     st.subheader("What to predict")
@@ -116,38 +118,39 @@ def choose_columns(loaded: dataset.LoadedCSV) -> None:
     features = st.multiselect("Feature columns", candidates, default=default,
                                  key="data.features",
                                  help="The inputs. Text columns with more than "
-                                      f"{dataset.MAX_CATEGORIES} categories (names, ids) are "
+                                      f"{MAX_CATEGORIES} categories (names, ids) are "
                                       "left out by default.")
     data.features = list(features)
     detected = dataset.detect_task(frame[target])
-    tasks = list(TASK_LABELS)
+    tasks = [AUTO_TASK, *TASKS]
     data.task = st.selectbox(
         "Task", tasks, index=tasks.index(data.task) if data.task in tasks else 0,
-        format_func=lambda t: (f"Detect automatically ({detected})" if t == "auto"
-                               else TASK_LABELS[t]), key="data.task",
+        format_func=lambda t: (f"{AUTO_TASK_LABEL} ({detected})" if t == AUTO_TASK
+                               else TASKS[t].label), key="data.task",
         help="Detected from the target's values; override it if the guess is wrong.")
 
 
-def choose_preparation(loaded: dataset.LoadedCSV) -> None:
+def choose_preparation(loaded: csv_io.LoadedCSV) -> None:
     data = state.spec().data
     st.subheader("How to prepare the columns")
     a, b, c = st.columns(3)
-    data.text = a.radio("Text feature columns", ["onehot", "drop"],
-                        index=["onehot", "drop"].index(data.text), key="data.text",
-                        format_func={"onehot": "One-hot encode", "drop": "Leave out"}.get,
+    handling = list(TEXT_HANDLING)
+    data.text = a.radio("Text feature columns", handling,
+                        index=handling.index(data.text), key="data.text",
+                        format_func=labels(TEXT_HANDLING).get,
                         help="One-hot: one 0/1 input per category (the "
-                             f"{dataset.MAX_CATEGORIES} most frequent).")
-    missing = list(MISSING_LABELS)
+                             f"{MAX_CATEGORIES} most frequent).")
+    missing = list(MISSING)
     data.missing = b.radio("Missing values", missing, index=missing.index(data.missing),
-                           format_func=MISSING_LABELS.get, key="data.missing",
+                           format_func=labels(MISSING).get, key="data.missing",
                            help="Filled values are learned from the training rows; text "
                                 "columns are filled with their most frequent value.")
-    scalings = list(SCALING_LABELS)
+    scalings = list(SCALINGS)
     data.scaling = c.radio("Feature scaling", scalings, index=scalings.index(data.scaling),
-                           format_func=SCALING_LABELS.get, key="data.scaling",
+                           format_func=labels(SCALINGS).get, key="data.scaling",
                            help="Fitted on the training rows and built into the model as its "
                                 "first layer, so the downloaded model takes raw values.")
-    task = data.task if data.task != "auto" else dataset.detect_task(loaded.frame[data.target])
+    task = data.task if data.task != AUTO_TASK else dataset.detect_task(loaded.frame[data.target])
     if task == "regression":
         data.scale_target = st.checkbox(
             "Min-max scale the target to 0–1 while training", value=data.scale_target,
@@ -156,14 +159,13 @@ def choose_preparation(loaded: dataset.LoadedCSV) -> None:
                  "un-scales its output, so predictions come back in the target's own units.")
 
 
-def choose_split(loaded: dataset.LoadedCSV) -> None:
+def choose_split(loaded: csv_io.LoadedCSV) -> None:
     data = state.spec().data
     st.subheader("Train / test split")
     if "data.split" not in st.session_state and data.test_source and state.test_csv():
         st.session_state["data.split"] = "file"
-    mode = st.radio("Test data", ["fraction", "file"], horizontal=True, key="data.split",
-                    format_func={"fraction": "Hold out a share of the rows",
-                                 "file": "Upload a separate test CSV"}.get)
+    mode = st.radio("Test data", list(TEST_DATA), horizontal=True, key="data.split",
+                    format_func=labels(TEST_DATA).get)
     if mode == "fraction":
         a, b = st.columns(2)
         data.test_fraction = a.slider("Test fraction", 0.05, 0.5, float(data.test_fraction),
@@ -191,10 +193,10 @@ def choose_split(loaded: dataset.LoadedCSV) -> None:
     st.caption(f"Test data: **{test.name}**, {len(test.frame):,} rows.")
 
 
-def prepare(loaded: dataset.LoadedCSV):
+def prepare(loaded: csv_io.LoadedCSV):
     """Prepared data for the current choices (remade only when they change)."""
     data = state.spec().data
-    data.source = loaded.name
+    data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
     test = state.test_csv()
     key = (id(loaded.frame), id(test.frame) if test else None,
            json.dumps(asdict(data), sort_keys=True))
@@ -210,19 +212,8 @@ def prepare(loaded: dataset.LoadedCSV):
     state.set_prepared(prepared)
     if previous is None or (previous.task, previous.n_classes) != (prepared.task,
                                                                    prepared.n_classes):
-        _follow_task(prepared)
+        follow_data(DataInfo.from_prepared(prepared))
     return prepared
-
-
-def _follow_task(prepared) -> None:
-    """A new task or class count: what the user has not edited follows the task's defaults."""
-    spec, edits = state.spec(), state.model_edits()
-    info = DataInfo.from_prepared(prepared)
-    followed, notes = follow_task(spec, edits["basis"], info, edits["layers"], edits["compile"])
-    spec.layers, spec.compile = followed.layers, followed.compile
-    edits["basis"] = info
-    for note in notes:
-        state.add_note("info", note)
 
 
 def show_result(prepared) -> None:
@@ -240,8 +231,7 @@ def show_result(prepared) -> None:
     a.metric("Training rows", f"{len(prepared.X_train):,}")
     b.metric("Test rows", f"{len(prepared.X_test):,}")
     c.metric("Inputs after encoding", prepared.n_inputs)
-    task = {"regression": "Regression", "binary": "Binary", "multiclass": "Multiclass"}
-    d.metric("Task", task[prepared.task])
+    d.metric("Task", TASKS[prepared.task].short)
     if prepared.class_names:
         st.caption("Classes: " + ", ".join(map(str, prepared.class_names)))
     if len(prep.encoded_names_) != len(prep.feature_names_):

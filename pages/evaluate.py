@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from gui.core import evaluate, export
+from gui.core.vocabulary import ACTIVE_STATUSES, FAILED, STOPPED, higher_is_better
 from gui.ui import eval_charts, state
 from gui.ui.text import md
 
@@ -18,12 +19,12 @@ st.title("4 · Evaluate")
 
 job = state.job()
 status = getattr(job, "status", None)
-if status == "failed":
+if status == FAILED:
     st.error(f"The last training failed: {md(getattr(job, 'error', '') or 'unknown error')}",
              icon=":material/error:")
     st.page_link("pages/train.py", label="Back to 3 · Train", icon=":material/model_training:")
     st.stop()
-if status in ("queued", "running", "stopping"):
+if status in ACTIVE_STATUSES:
     st.info("Training is still running. The evaluation appears here when it has finished (or "
             "when you stop it).", icon=":material/hourglass_top:")
     st.page_link("pages/train.py", label="Watch it on 3 · Train",
@@ -39,7 +40,7 @@ spec = job.spec
 prepared = job.prepared
 prep = prepared.preprocessor
 task = prepared.task
-history = job.history_snapshot() if hasattr(job, "history_snapshot") else dict(job.history)
+history = job.history_snapshot()
 epochs_done = max((len(v) for v in history.values()), default=0)
 deploy = job.deploy_model()
 version = (id(job), id(job.model), epochs_done)
@@ -47,7 +48,7 @@ result = state.memo("evaluate.result", version,
                     lambda: evaluate.evaluate(job.model, prepared, spec, deploy_model=deploy))
 
 target = spec.data.target
-stopped = " (stopped early)" if status == "stopped" else ""
+stopped = " (stopped early)" if status == STOPPED else ""
 st.caption(f"**{md(target)}** · {task} · {len(prepared.y_train):,} training rows, "
            f"{len(prepared.y_test):,} test rows · {epochs_done} epoch(s){stopped}. "
            "Every number is shown for the training rows (seen while learning) and the test "
@@ -65,7 +66,6 @@ if task == "binary":
 
 # ---- headline numbers ----------------------------------------------------------------------
 table = result.metrics
-LOWER_IS_BETTER = {"MAE", "RMSE", "max error"}
 headline = (["MAE", "RMSE", "R²"] if task == "regression" else
             ["accuracy", "F1", "ROC AUC"] if task == "binary" else
             ["accuracy", "F1 (macro)", "balanced accuracy"])
@@ -76,9 +76,10 @@ for column, name in zip(st.columns(len(headline)), headline, strict=True):
         column.metric(f"Test {name}", "–")
         continue
     delta = test_value - train_value
-    column.metric(f"Test {name}{units if name in LOWER_IS_BETTER else ''}",
+    lower_is_better = not higher_is_better(name)
+    column.metric(f"Test {name}{units if lower_is_better else ''}",
                   f"{test_value:.4g}", delta=f"{delta:+.3g} vs train",
-                  delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
+                  delta_color="inverse" if lower_is_better else "normal",
                   help=f"Training rows: {train_value:.4g}")
 
 gap = (table.at["R²", "train"] - table.at["R²", "test"] if task == "regression"
@@ -157,8 +158,6 @@ st.subheader("Download")
 stamp = state.memo("evaluate.stamp", version, datetime.now)
 stem = export.file_stem(spec.data.source, stamp)
 meta = export.metadata(spec, prep)
-csv_format = ({"delimiter": state.train_csv().delimiter, "encoding": state.train_csv().encoding}
-              if state.train_csv() is not None else {})
 
 
 # The files are made when their button is clicked (Streamlit calls these in another thread,
@@ -169,7 +168,7 @@ def _script() -> str | None:
     from gui.core.spec import SpecError
 
     try:
-        return codegen.python_script(spec, prep, **csv_format)
+        return codegen.python_script(spec, prep)
     except SpecError:
         return None
 

@@ -1,13 +1,16 @@
 """Step 2 · Model: stack the layers, choose compile settings, see the summary, export.
 
 Every widget edits state.spec(); validation runs on each rerun and its messages appear next
-to the control at fault. The editors live in gui/ui/widgets.py.
+to the control at fault. The editors live in gui/ui/: layer_editor, compile_editor,
+model_summary and spec_io.
 """
 
 import streamlit as st
 
-from gui.core.spec import DataInfo, validate
-from gui.ui import state, widgets
+from gui.core.problems import DataInfo
+from gui.core.validate import validate
+from gui.ui import compile_editor, layer_editor, model_summary, spec_io, state
+from gui.ui.follow import follow_data
 
 st.title("2 · Model")
 prepared = state.prepared()
@@ -16,30 +19,30 @@ if prepared is None:
             icon=":material/info:")
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/table_chart:")
     with st.expander("Already have a spec file? Load it here, then pick the data."):
-        widgets.notes()
-        widgets.spec_loader()
+        model_summary.notes()
+        spec_io.spec_loader()
     st.stop()
 
 info = DataInfo.from_prepared(prepared)
-widgets.follow_data(info)
+follow_data(info)
 st.caption("Stack layers from the input (top) to the output (bottom). Every option is Keras' "
            "own: the ? next to each one explains it. The recommended settings already train well.")
-widgets.notes()
+model_summary.notes()
 problems = validate(state.spec(), info)
-widgets.status(problems)
+model_summary.status(problems)
 
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader("Layers")
-    widgets.input_rows(prepared)
-    widgets.layer_stack(info, problems)
-    widgets.reset_button(info)
+    layer_editor.input_rows(prepared)
+    layer_editor.layer_stack(info, problems)
+    layer_editor.reset_button(info)
 with right:
     st.subheader("Summary")
-    widgets.summary_panel(prepared, problems)
+    model_summary.summary_panel(prepared, problems)
 
 st.subheader("Compile settings")
-widgets.compile_editor(info, problems)
+compile_editor.compile_editor(info, problems)
 
 st.subheader("Export and import")
-widgets.spec_io(prepared, problems)
+spec_io.spec_io(prepared, problems)

@@ -1,6 +1,6 @@
 """Step 5 · Predict: the model just trained, or an uploaded .keras / .h5 / bundle, on new rows.
 
-Uploaded model files go through gui.core.export.load_model_safely (inspected, then loaded
+Uploaded model files go through gui.core.load.load_model_safely (inspected, then loaded
 with safe_mode); rows go through gui.core.predict (raw columns in, predictions out).
 """
 
@@ -9,9 +9,10 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from gui.core import export, predict
-from gui.core.dataset import DataError
+from gui.core import export, load, model_check, predict
+from gui.core.csv_io import DataError
 from gui.core.predict import PredictError
+from gui.core.vocabulary import TRAINED_STATUSES
 from gui.ui import state
 from gui.ui.text import code, md
 
@@ -21,18 +22,18 @@ st.caption("Feed new rows to a model: the one you just trained, or a model file 
 
 job = state.job()
 trained = (job is not None and getattr(job, "model", None) is not None
-           and getattr(job, "status", "done") in ("done", "stopped"))
+           and job.status in TRAINED_STATUSES)
 options = ["trained", "upload"] if trained else ["upload"]
 labels = {"trained": "The model just trained", "upload": "Upload a model file"}
 source = st.radio("Model", options, format_func=labels.get, horizontal=True,
                   key="predict.source")
 
 
-def _trained_model() -> export.LoadedModel:
-    history = job.history_snapshot() if hasattr(job, "history_snapshot") else job.history
+def _trained_model() -> load.LoadedModel:
+    history = job.history_snapshot()
     epochs = max((len(v) for v in history.values()), default=0)
     return state.memo("predict.trained", (id(job), id(job.model), epochs),
-                      lambda: export.LoadedModel.from_training(
+                      lambda: load.LoadedModel.from_training(
                           job.deploy_model(), job.spec, job.prepared.preprocessor,
                           source=f"the model just trained on {job.spec.data.source or 'data'}"))
 
@@ -46,10 +47,10 @@ else:
         st.page_link("pages/train.py", label="Go to 3 · Train",
                      icon=":material/model_training:")
     upload = st.file_uploader(
-        "Model file", type=list(export.MODEL_EXTENSIONS), key="predict.model_upload",
-        max_upload_size=export.MAX_MODEL_MB,
+        "Model file", type=list(model_check.MODEL_EXTENSIONS), key="predict.model_upload",
+        max_upload_size=model_check.MAX_MODEL_MB,
         help=f"A .keras or .h5 file saved by Keras, or a LayerLab bundle .zip; up to "
-             f"{export.MAX_MODEL_MB} MB. The file is checked before loading: models with "
+             f"{model_check.MAX_MODEL_MB} MB. The file is checked before loading: models with "
              "Lambda layers or code outside Keras are refused.")
     if upload is None:
         st.stop()
@@ -57,11 +58,10 @@ else:
     digest = hashlib.sha256(raw).hexdigest()
     try:
         loaded = state.memo("predict.upload", (upload.name, digest),
-                            lambda: export.load_model_safely(raw, upload.name))
-    except export.ModelFileError as exc:
+                            lambda: load.load_model_safely(raw, upload.name))
+    except model_check.ModelFileError as exc:
         st.error(f"**{md(upload.name)}** was not loaded. {md(exc)}", icon=":material/gpp_bad:")
         st.stop()
-state.set_predict_model(loaded)
 
 # ---- what the model is ---------------------------------------------------------------------
 if loaded.has_metadata:
@@ -194,6 +194,6 @@ if source == "upload":
                     st.success(f"Trained {epochs} more epoch(s). Last epoch: " + ", ".join(
                         f"{k} {more[k][-1]:.4g}" for k in order), icon=":material/check:")
             st.download_button("Download this model (.keras)",
-                               lambda: export.loaded_model_bytes(loaded),
+                               lambda: load.loaded_model_bytes(loaded),
                                file_name=f"{stem}.keras", mime="application/zip",
                                key="predict.dl_model", on_click="ignore")

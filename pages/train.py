@@ -8,13 +8,25 @@ a fragment redraws progress, curves and the epoch log from the job twice a secon
 import streamlit as st
 
 from gui.core import training
+from gui.core.problems import DataInfo
+from gui.core.validate import monitor_options, validate, validation_rows
+from gui.core.vocabulary import (
+    DONE,
+    FAILED,
+    MAX_BATCH_SIZE,
+    MAX_EPOCHS,
+    MAX_SEED,
+    QUEUED,
+    RUNNING,
+    STOPPED,
+    STOPPING,
+    VALIDATION_MODES,
+    higher_is_better,
+    labels,
+)
 from gui.ui import charts, state
 
-VALIDATION_LABELS = {"split": "Hold out part of the training rows",
-                     "test": "Use the test set", "none": "No validation"}
 LOG_TAIL = 8
-HIGHER_IS_BETTER = ("accuracy", "auc", "precision", "recall", "r2", "true_positives",
-                    "true_negatives", "cosine_similarity")
 
 
 def bound(key: str, value) -> str:
@@ -32,11 +44,11 @@ def settings(disabled: bool) -> None:
     with left:
         st.markdown("**Passes over the data**")
         fit.epochs = int(st.number_input(
-            "epochs", min_value=1, max_value=10_000, step=10, disabled=disabled,
+            "epochs", min_value=1, max_value=MAX_EPOCHS, step=10, disabled=disabled,
             key=bound("train.epochs", int(max(fit.epochs, 1))),
             help="How many times the network sees every training row."))
         fit.batch_size = int(st.number_input(
-            "batch_size", min_value=1, max_value=100_000, step=16, disabled=disabled,
+            "batch_size", min_value=1, max_value=MAX_BATCH_SIZE, step=16, disabled=disabled,
             key=bound("train.batch_size", int(max(fit.batch_size, 1))),
             help="Rows per weight update. Smaller: more, noisier updates per epoch; larger: "
                  "fewer, smoother ones."))
@@ -44,15 +56,15 @@ def settings(disabled: bool) -> None:
                                 key=bound("train.shuffle", bool(fit.shuffle)),
                                 help="Visit the training rows in a new random order each epoch.")
         fit.seed = int(st.number_input(
-            "seed", min_value=0, max_value=2**31 - 1, step=1, disabled=disabled,
+            "seed", min_value=0, max_value=MAX_SEED, step=1, disabled=disabled,
             key=bound("train.seed", int(max(fit.seed, 0))),
             help="Fixes the initial weights, Dropout and the shuffling: the same seed on the "
                  "same data trains the same curves."))
     with middle:
         st.markdown("**Validation**")
-        modes = list(VALIDATION_LABELS)
+        modes = list(VALIDATION_MODES)
         fit.validation = st.radio(
-            "validation data", modes, format_func=VALIDATION_LABELS.get, disabled=disabled,
+            "validation data", modes, format_func=labels(VALIDATION_MODES).get, disabled=disabled,
             key=bound("train.validation", fit.validation if fit.validation in modes else "split"),
             help="Rows the network does not train on, scored after every epoch: the gap "
                  "between the two curves shows over-fitting.")
@@ -62,7 +74,7 @@ def settings(disabled: bool) -> None:
                 "validation_split", min_value=0.05, max_value=0.5, step=0.05,
                 disabled=disabled, key=bound("train.validation_split", round(share, 2)),
                 help="The share of the training rows held out (the last ones, as in Keras).")
-            held = training.validation_rows(len(prepared.X_train), fit.validation_split)
+            held = validation_rows(len(prepared.X_train), fit.validation_split)
             st.caption(f"{len(prepared.X_train) - held:,} rows train, {held:,} validate.")
         elif fit.validation == "test":
             st.caption(f"The {len(prepared.X_test):,} test rows are the validation data, so "
@@ -79,7 +91,7 @@ def settings(disabled: bool) -> None:
             help="keras.callbacks.EarlyStopping: end training when the watched value has not "
                  "improved for `patience` epochs.")
         if fit.early_stopping:
-            options = training.monitor_options(spec)
+            options = monitor_options(spec)
             if fit.monitor not in options or state.widget_value("train.monitor") not in options:
                 state.sync_widget("train.monitor",
                                   fit.monitor if fit.monitor in options else options[0])
@@ -116,7 +128,7 @@ def final_values(history: dict, previous: dict | None, validation_label: str) ->
         label = charts.quantity_label(name.removeprefix("val_"))
         if name.startswith("val_"):
             label = f"{validation_label} {label}"
-        better_up = any(word in name for word in HIGHER_IS_BETTER)
+        better_up = higher_is_better(name)
         column.metric(label, f"{values[-1]:.4f}", delta=delta,
                       delta_color="normal" if better_up else "inverse",
                       help=f"Epoch {len(values)}; the change is against the previous run at "
@@ -126,14 +138,14 @@ def final_values(history: dict, previous: dict | None, validation_label: str) ->
 def status_box(job) -> None:
     status = job.status
     epochs = job.epochs_done
-    if status == training.QUEUED:
+    if status == QUEUED:
         ahead = job.queue_position()
         slots = state.training_limiter().slots
         where = "you are next" if not ahead else f"{ahead} ahead of you"
         st.info(f"Waiting for a free slot ({where}). This server trains {slots} model"
                 f"{'s' if slots > 1 else ''} at a time; yours starts as soon as one ends.",
                 icon=":material/hourglass_top:")
-    elif status in (training.RUNNING, training.STOPPING):
+    elif status in (RUNNING, STOPPING):
         p = job.progress()
         if p.steps and (p.step or job.epochs_done):
             text = (f"Epoch {max(p.epoch, 1)}/{p.epochs} · batch {p.step:,}/{p.steps:,} · "
@@ -141,14 +153,14 @@ def status_box(job) -> None:
         else:
             text = (f"Building the model and compiling its training step for TensorFlow "
                     f"(the first epoch takes a few seconds) · {job.elapsed:.0f} s")
-        if status == training.STOPPING:
+        if status == STOPPING:
             text = "Stopping… " + text
         st.progress(p.fraction, text=text)
-    elif status == training.DONE:
+    elif status == DONE:
         st.success(f"Trained {epochs} epoch{'s' if epochs != 1 else ''} in "
                    f"{job.elapsed:.1f} s." + (f" {job.note}" if job.note else ""),
                    icon=":material/check_circle:")
-    elif status == training.STOPPED:
+    elif status == STOPPED:
         if job.model is None:
             st.warning("Stopped before training began: there is no model from this run.",
                        icon=":material/stop_circle:")
@@ -156,7 +168,7 @@ def status_box(job) -> None:
             st.warning(f"Stopped by you after {epochs} epoch{'s' if epochs != 1 else ''} "
                        f"({job.elapsed:.1f} s). The model keeps the weights it had when you "
                        "stopped: evaluate it, or train again.", icon=":material/stop_circle:")
-    elif status == training.FAILED:
+    elif status == FAILED:
         st.error(job.error or "Training failed.", icon=":material/error:")
 
 
@@ -169,7 +181,7 @@ def live_view(job, polling: bool) -> None:
         status_box(job)
     if job.active:
         stop.button("Stop", key="train.stop", icon=":material/stop:", on_click=job.stop,
-                    disabled=job.status == training.STOPPING, width="stretch",
+                    disabled=job.status == STOPPING, width="stretch",
                     help="End training within a second; the model keeps its weights so far.")
     elif job.model is not None:
         stop.page_link("pages/evaluate.py", label="Next: evaluate", icon=":material/east:")
@@ -212,7 +224,7 @@ busy = job is not None and job.active
 st.caption(f"Train the network on the {len(prepared.X_train):,} training rows. The curves "
            "update live; you can visit other pages while it trains.")
 settings(disabled=busy)
-problems = training.spec_problems(state.spec(), prepared)
+problems = validate(state.spec(), DataInfo.from_prepared(prepared))
 fit_issues = [p for p in problems if p.where.startswith("fit.")]
 model_issues = [p for p in problems if not p.where.startswith("fit.")]
 for problem in fit_issues:

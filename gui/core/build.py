@@ -16,16 +16,10 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from gui.core.dataset import Preprocessor
-from gui.core.spec import (
-    ONE_HOT_LOSSES,
-    UNSEEDED_INITIALIZERS,
-    CompileSpec,
-    ExperimentSpec,
-    InitializerSpec,
-    LayerSpec,
-    RegularizerSpec,
-)
+from gui.core.export import safe_name
+from gui.core.preprocess import Preprocessor
+from gui.core.spec import CompileSpec, ExperimentSpec, InitializerSpec, LayerSpec, RegularizerSpec
+from gui.core.vocabulary import ONE_HOT_LOSSES, UNSEEDED_INITIALIZERS
 
 
 def initializer(spec: InitializerSpec, seed: int | None = None):
@@ -104,8 +98,7 @@ def build_model(spec: ExperimentSpec, prep: Preprocessor, compile: bool = True) 
         layers.append(scale)
     layers += [layer(s, i, None if seed is None else seed + i)
                for i, s in enumerate(spec.layers, start=1)]
-    name = "".join(c if c.isalnum() else "_" for c in (spec.data.source or "layerlab"))
-    model = keras.Sequential(layers, name=name.strip("_")[:40] or "layerlab")
+    model = keras.Sequential(layers, name=safe_name(spec.data.source))  # 'iris.csv' → iris_csv
     if compile:
         compile_model(model, spec.compile)
     return model

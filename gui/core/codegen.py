@@ -11,31 +11,26 @@ code; identifiers (initializer and optimizer classes) are checked against Keras'
 first, by `validate`.
 
 Example:
-    text = python_script(spec, prepared.preprocessor, delimiter=",")
+    text = python_script(spec, prepared.preprocessor)
     Path("train_iris.py").write_text(text)   # python train_iris.py iris.csv --epochs 5
 """
 
 from __future__ import annotations
 
-from gui.core.dataset import MAX_CATEGORIES
-from gui.core.spec import (
+from gui.core.problems import DataInfo
+from gui.core.spec import ExperimentSpec, InitializerSpec, LayerSpec, RegularizerSpec, SpecError
+from gui.core.validate import validate
+from gui.core.vocabulary import (
+    BIAS_INITIALIZER,
     INITIALIZER_PARAMS,
+    KERNEL_INITIALIZER,
+    LAYER_DEFAULTS,
+    LAYER_TYPES,
+    MAX_CATEGORIES,
     ONE_HOT_LOSSES,
-    OPTIMIZER_OPTIONS,
+    OPTIMIZERS,
     UNSEEDED_INITIALIZERS,
-    DataInfo,
-    ExperimentSpec,
-    InitializerSpec,
-    LayerSpec,
-    RegularizerSpec,
-    SpecError,
-    validate,
 )
-
-OPTIMIZER_CLASSES = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW",
-                     "adagrad": "Adagrad", "adadelta": "Adadelta", "adamax": "Adamax",
-                     "nadam": "Nadam", "ftrl": "Ftrl", "lion": "Lion"}
-LAYER_DEFAULTS = {"momentum": 0.99, "epsilon": 0.001}
 
 
 def _num(value) -> str:
@@ -77,10 +72,10 @@ def layer_source(layer: LayerSpec) -> str:
         args = [f"units={int(layer.units)}", f"activation={layer.activation!r}"]
         if not layer.use_bias:
             args.append("use_bias=False")
-        kernel = _initializer(layer.kernel_initializer, "GlorotUniform")
+        kernel = _initializer(layer.kernel_initializer, KERNEL_INITIALIZER)
         if kernel:
             args.append(f"kernel_initializer={kernel}")
-        bias = _initializer(layer.bias_initializer, "Zeros") if layer.use_bias else None
+        bias = _initializer(layer.bias_initializer, BIAS_INITIALIZER) if layer.use_bias else None
         if bias:
             args.append(f"bias_initializer={bias}")
         for name in ("kernel_regularizer", "bias_regularizer", "activity_regularizer"):
@@ -93,8 +88,8 @@ def layer_source(layer: LayerSpec) -> str:
     if layer.type == "Dropout":
         return f"keras.layers.Dropout(rate={_num(layer.rate)})"
     if layer.type == "BatchNormalization":
-        args = [f"{k}={_num(getattr(layer, k))}" for k, default in LAYER_DEFAULTS.items()
-                if getattr(layer, k) != default]
+        args = [f"{k}={_num(getattr(layer, k))}" for k in LAYER_TYPES[layer.type].fields
+                if getattr(layer, k) != LAYER_DEFAULTS[k]]
         return f"keras.layers.BatchNormalization({', '.join(args)})"
     raise SpecError(f"Unknown layer type {layer.type!r}.")
 
@@ -102,15 +97,15 @@ def layer_source(layer: LayerSpec) -> str:
 def optimizer_source(spec: ExperimentSpec) -> str:
     compile = spec.compile
     args = [f"learning_rate={_num(compile.learning_rate)}"]
-    defaults = OPTIMIZER_OPTIONS[compile.optimizer]
+    row = OPTIMIZERS[compile.optimizer]
     for key, value in compile.options.items():
-        if key in defaults and value != defaults[key]:
+        if key in row.options and value != row.options[key].default:
             args.append(f"{key}={_num(value)}")
     if compile.clipnorm > 0:
         args.append(f"clipnorm={_num(compile.clipnorm)}")
     if compile.clipvalue > 0:
         args.append(f"clipvalue={_num(compile.clipvalue)}")
-    return f"keras.optimizers.{OPTIMIZER_CLASSES[compile.optimizer]}({', '.join(args)})"
+    return f"keras.optimizers.{row.keras_class}({', '.join(args)})"
 
 
 def _list(values) -> str:
@@ -122,15 +117,12 @@ def _list(values) -> str:
     return "[\n" + "".join(f"    {item},\n" for item in items) + "]"
 
 
-def python_script(spec: ExperimentSpec, prep, delimiter: str = ",",
-                  encoding: str = "utf-8") -> str:
+def python_script(spec: ExperimentSpec, prep) -> str:
     """A standalone script that trains `spec`'s model on the CSV the way LayerLab does.
 
     Args:
         spec: the experiment; it must pass `validate` (raises SpecError listing problems).
-        prep: the fitted dataset.Preprocessor: which columns are numbers and which text.
-        delimiter: the CSV's separator (LoadedCSV.delimiter).
-        encoding: the CSV's text encoding (LoadedCSV.encoding).
+        prep: the fitted preprocess.Preprocessor: which columns are numbers and which text.
 
     Returns:
         Python source. It takes the CSV path (default: the spec's file name), `--test-csv`,
@@ -168,8 +160,8 @@ def python_script(spec: ExperimentSpec, prep, delimiter: str = ",",
     emit("# ---- The experiment, as chosen in LayerLab ----")
     emit(f"DATA_FILE = {data.source or 'data.csv'!r}")
     emit(f"TEST_FILE = {data.test_source or None!r}  # None: hold out TEST_FRACTION of the rows")
-    emit(f"DELIMITER = {delimiter!r}")
-    emit(f"ENCODING = {encoding!r}")
+    emit(f"DELIMITER = {data.delimiter!r}")
+    emit(f"ENCODING = {data.encoding!r}")
     emit(f"TARGET = {data.target!r}")
     emit(f"NUMERIC_FEATURES = {_list(prep.numeric_)}")
     emit(f"TEXT_FEATURES = {_list(prep.text_)}  # one-hot encoded")

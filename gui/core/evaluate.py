@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gui.core.dataset import PreparedData
+from gui.core.predict import class_probabilities
 
 SPLITS = ("train", "test")
 
@@ -53,11 +54,7 @@ class Evaluation:
     # -- predictions ---------------------------------------------------------------------
     def proba(self, split: str) -> np.ndarray:
         """(rows, k) class probabilities (binary: columns P(class 0), P(class 1))."""
-        out = self.splits[split].outputs
-        if out.shape[1] == 1:
-            p = np.clip(out[:, 0], 0.0, 1.0)
-            return np.column_stack([1 - p, p])
-        return out
+        return class_probabilities(self.splits[split].outputs, len(self.class_names))
 
     def y_pred(self, split: str) -> np.ndarray:
         """Predicted class indices (binary: at `threshold`), or predicted target values."""
@@ -148,6 +145,23 @@ class Evaluation:
         return {k: float(v) for k, v in out.items()}
 
 
+def keras_evaluate(model, X: np.ndarray, y: np.ndarray, spec=None, n_classes: int = 0,
+                   batch_size: int = 256) -> dict[str, float]:
+    """model.evaluate on encoded rows: the loss, then the compiled metrics in the spec's order.
+
+    `y` are the prepared targets (class indices or scaled numbers); they become one-hot rows
+    when the spec's loss needs them.
+    """
+    from gui.core.build import training_targets
+
+    if spec is not None:
+        y = training_targets(y, spec, n_classes)
+    out = model.evaluate(X, y, batch_size=batch_size, verbose=0, return_dict=True)
+    names = ["loss", *[str(m) for m in spec.compile.metrics]] if spec is not None else []
+    order = [k for k in names if k in out] + sorted(k for k in out if k not in names)
+    return {k: float(out[k]) for k in order}
+
+
 def keras_scores(model, prepared: PreparedData, spec=None, batch_size: int = 256,
                  ) -> pd.DataFrame:
     """model.evaluate on the train and test rows: loss and compiled metrics, as trained.
@@ -157,17 +171,10 @@ def keras_scores(model, prepared: PreparedData, spec=None, batch_size: int = 256
     """
     if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
         return pd.DataFrame(columns=list(SPLITS))
-    from gui.core.build import training_targets
-
-    columns = {}
-    for split in SPLITS:
-        X = getattr(prepared, f"X_{split}")
-        y = getattr(prepared, f"y_{split}")
-        if spec is not None:
-            y = training_targets(y, spec, prepared.n_classes)
-        scores = model.evaluate(X, y, batch_size=batch_size, verbose=0, return_dict=True)
-        columns[split] = {k: float(v) for k, v in scores.items()}
-    return pd.DataFrame(columns)
+    return pd.DataFrame({split: keras_evaluate(model, getattr(prepared, f"X_{split}"),
+                                               getattr(prepared, f"y_{split}"), spec,
+                                               prepared.n_classes, batch_size)
+                         for split in SPLITS})
 
 
 def split_outputs(deploy_model, prepared: PreparedData, batch_size: int = 1024) -> dict:

@@ -6,7 +6,7 @@ outputs come back as the target's own units, or as class names with per-class pr
 A model made elsewhere gets the CSV's numeric columns in order, and its raw outputs back.
 
 Example:
-    loaded = export.load_model_safely(raw_model, "iris.keras")
+    loaded = load.load_model_safely(raw_model, "iris.keras")
     rows = read_rows(raw_csv, "rows.csv").frame
     result = predict_rows(loaded, rows)
     result.table      # the rows with prediction columns appended
@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gui.core import dataset
-from gui.core.dataset import DataError, LoadedCSV
+from gui.core import csv_io
+from gui.core.csv_io import DataError, LoadedCSV
+from gui.core.preprocess import is_numeric
 
 MAX_PREDICT_ROWS = 200_000
 PREDICTED_LABEL = "predicted_label"  # the 0/1 (threshold) or argmax index, as tutorials do
@@ -39,9 +40,9 @@ class PredictError(ValueError):
 # ---- reading rows --------------------------------------------------------------------------
 
 def read_rows(raw: bytes, name: str = "rows.csv") -> LoadedCSV:
-    """Decode and parse a CSV of rows to predict: like dataset.read_csv, but one row (and one
+    """Decode and parse a CSV of rows to predict: like csv_io.read_csv, but one row (and one
     column) is enough. Raises DataError with a plain message."""
-    return dataset.read_csv(raw, name, min_rows=1, min_columns=1, max_rows=MAX_PREDICT_ROWS)
+    return csv_io.read_csv(raw, name, min_rows=1, min_columns=1, max_rows=MAX_PREDICT_ROWS)
 
 
 # ---- predicting ----------------------------------------------------------------------------
@@ -132,7 +133,7 @@ def _layerlab_input(prep, rows: pd.DataFrame):
 
 
 def _plain_input(width: int, rows: pd.DataFrame):
-    numeric = [c for c in rows.columns if dataset.is_numeric(rows[c])]
+    numeric = [c for c in rows.columns if is_numeric(rows[c])]
     text = [c for c in rows.columns if c not in numeric]
     notes = []
     if len(numeric) != width:
@@ -304,7 +305,8 @@ def fit_more(loaded, prepared, epochs: int = 5, batch_size: int = 32, compile_sp
     import keras
 
     from gui.core import build
-    from gui.core.spec import ONE_HOT_LOSSES, default_compile
+    from gui.core.heads import default_compile
+    from gui.core.vocabulary import ONE_HOT_LOSSES
 
     check_compatible(loaded, prepared)
     model = loaded.model

@@ -18,6 +18,8 @@ import re
 
 import keras
 
+from gui.core.vocabulary import OPTIMIZERS, task_metrics
+
 # What Keras exports but a tabular model cannot use with plain settings, and why.
 _SKIP_ACTIVATIONS = {"get", "serialize", "deserialize",
                      "glu",        # halves the width: a Dense layer's units would not be its output
@@ -26,34 +28,15 @@ _SKIP_LOSSES = {"get", "serialize", "deserialize",
                 "ctc",                                      # sequences
                 "dice", "tversky", "circle",                # segmentation / metric learning
                 "categorical_generalized_cross_entropy"}    # needs a q parameter we don't expose
-_OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta", "adamax", "nadam",
-               "ftrl", "lion")  # what keras.optimizers.get resolves by name
 _SKIP_INITIALIZERS = {"Initializer", "IdentityInitializer", "OrthogonalInitializer",
                       "STFT", "STFTInitializer",  # signal-processing kernels
                       "Identity"}                 # only for square kernels
-_CLASS_METRICS = ("accuracy", "binary_accuracy", "sparse_categorical_accuracy",
-                  "categorical_accuracy", "sparse_top_k_categorical_accuracy", "precision",
-                  "recall", "auc", "binary_crossentropy", "sparse_categorical_crossentropy",
-                  "true_positives", "true_negatives", "false_positives", "false_negatives")
-_BINARY_ONLY_METRICS = ("binary_accuracy", "precision", "recall", "auc", "binary_crossentropy",
-                        "true_positives", "true_negatives", "false_positives",
-                        "false_negatives")
-_MULTICLASS_ONLY_METRICS = ("sparse_categorical_accuracy", "categorical_accuracy",
-                            "sparse_top_k_categorical_accuracy",
-                            "sparse_categorical_crossentropy")
-_REGRESSION_METRICS = ("mean_absolute_error", "mean_squared_error", "root_mean_squared_error",
-                       "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
-                       "log_cosh_error", "r2_score", "cosine_similarity")
 
 
 def _first_line(obj) -> str:
     doc = inspect.getdoc(obj) or ""
     line = doc.strip().split("\n\n")[0].replace("\n", " ")
     return re.sub(r"`+", "", line).strip()
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 @functools.cache
@@ -83,9 +66,9 @@ def losses() -> dict[str, str]:
 
 @functools.cache
 def optimizers() -> dict[str, str]:
-    """{name: one-line help}; names are what keras.optimizers.get accepts."""
+    """{name: one-line help} of vocabulary.OPTIMIZERS (names keras.optimizers.get accepts)."""
     out = {}
-    for name in _OPTIMIZERS:
+    for name in OPTIMIZERS:
         cls = keras.optimizers.get(name).__class__
         out[name] = _first_line(cls)
     return out
@@ -106,14 +89,8 @@ def initializers() -> dict[str, str]:
 @functools.cache
 def metrics(task: str) -> dict[str, str]:
     """{name: one-line help} of the keras.metrics that fit `task`."""
-    if task == "regression":
-        names = _REGRESSION_METRICS
-    elif task == "binary":
-        names = tuple(m for m in _CLASS_METRICS if m not in _MULTICLASS_ONLY_METRICS)
-    else:
-        names = tuple(m for m in _CLASS_METRICS if m not in _BINARY_ONLY_METRICS)
     out = {}
-    for name in names:
+    for name in task_metrics(task):
         if name == "accuracy":
             out[name] = "Share of predictions that match the label (Keras picks the right kind)."
             continue
@@ -123,6 +100,7 @@ def metrics(task: str) -> dict[str, str]:
 
 
 def regularizers() -> dict[str, str]:
+    """{kind: one-line help} for vocabulary.REGULARIZERS."""
     return {"none": "No penalty.",
             "l1": _first_line(keras.regularizers.L1),
             "l2": _first_line(keras.regularizers.L2),

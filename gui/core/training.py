@@ -31,10 +31,8 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 
 import keras
@@ -43,195 +41,15 @@ import tensorflow as tf
 
 from gui.core.build import build_model, compile_model, training_targets, with_unscaled_output
 from gui.core.dataset import PreparedData
-from gui.core.spec import DataInfo, ExperimentSpec, FitSpec, Problem, validate
+from gui.core.evaluate import keras_evaluate
+from gui.core.job_limiter import JobLimiter, next_ticket
+from gui.core.pipeline import choose_steps_per_execution, training_dataset
+from gui.core.problems import DataInfo
+from gui.core.spec import ExperimentSpec
+from gui.core.validate import validate, validation_rows
+from gui.core.vocabulary import DONE, FAILED, QUEUED, RUNNING, STOPPED, STOPPING
 
-QUEUED, RUNNING, STOPPING, DONE, STOPPED, FAILED = (
-    "queued", "running", "stopping", "done", "stopped", "failed")
-FINISHED = (DONE, STOPPED, FAILED)
-
-# One call into TensorFlow should take at most about this long, so Stop answers within a
-# second even on a slow, shared machine (assumed to do at least FLOPS_FLOOR per second).
-EXECUTION_SECONDS = 0.25
-FLOPS_FLOOR = 1e9
-MAX_STEPS_PER_EXECUTION = 256
 MIN_VALIDATION_BATCH = 1024
-SLOTS_ENV = "LAYERLAB_TRAINING_SLOTS"
-
-
-# ---- the process-wide limit on concurrent jobs -----------------------------------------------
-
-class JobLimiter:
-    """At most `slots` jobs train at once; the others wait in first-come, first-served order.
-
-    One instance is shared by every session of the process (the UI gets it through
-    `st.cache_resource`); it holds only tickets, never a user's model or data.
-
-    Args:
-        slots: how many jobs may train at the same time (at least 1).
-    """
-
-    def __init__(self, slots: int):
-        self.slots = max(1, int(slots))
-        self._cond = threading.Condition()
-        self._running: set[int] = set()
-        self._waiting: deque[int] = deque()
-
-    @staticmethod
-    def slots_from_env() -> int:
-        """LAYERLAB_TRAINING_SLOTS, or the number of CPU cores."""
-        raw = os.environ.get(SLOTS_ENV, "").strip()
-        try:
-            return max(1, int(raw)) if raw else max(1, os.cpu_count() or 1)
-        except ValueError:
-            return max(1, os.cpu_count() or 1)
-
-    @classmethod
-    def from_env(cls) -> JobLimiter:
-        return cls(cls.slots_from_env())
-
-    def join(self, ticket: int) -> None:
-        """Take a place at the end of the line (acquire() then waits from that place)."""
-        with self._cond:
-            if ticket not in self._waiting and ticket not in self._running:
-                self._waiting.append(ticket)
-
-    def acquire(self, ticket: int, cancelled: threading.Event | None = None,
-                poll: float = 0.1) -> bool:
-        """Wait in line for a slot; False when `cancelled` is set before one frees up."""
-        with self._cond:
-            if ticket not in self._waiting:
-                self._waiting.append(ticket)
-            try:
-                while not (self._waiting[0] == ticket and len(self._running) < self.slots):
-                    if cancelled is not None and cancelled.is_set():
-                        return False
-                    self._cond.wait(poll)
-                self._waiting.popleft()
-                self._running.add(ticket)
-                return True
-            finally:
-                if ticket in self._waiting:
-                    self._waiting.remove(ticket)
-                self._cond.notify_all()
-
-    def release(self, ticket: int) -> None:
-        with self._cond:
-            self._running.discard(ticket)
-            self._cond.notify_all()
-
-    def ahead(self, ticket: int) -> int | None:
-        """How many jobs are before `ticket` in the line; None when it is not waiting."""
-        with self._cond:
-            try:
-                return list(self._waiting).index(ticket)
-            except ValueError:
-                return None
-
-    @property
-    def running(self) -> int:
-        with self._cond:
-            return len(self._running)
-
-    @property
-    def waiting(self) -> int:
-        with self._cond:
-            return len(self._waiting)
-
-
-_tickets = iter(range(1, 2**62))
-_ticket_lock = threading.Lock()
-
-
-def _next_ticket() -> int:
-    with _ticket_lock:
-        return next(_tickets)
-
-
-# ---- checks before starting ----------------------------------------------------------------
-
-def monitor_options(spec: ExperimentSpec, validation: str | None = None) -> list[str]:
-    """What early stopping can watch: loss and the metrics, on validation and train data."""
-    names = ["loss", *[str(m) for m in spec.compile.metrics]]
-    mode = spec.fit.validation if validation is None else validation
-    return ([f"val_{n}" for n in names] if mode != "none" else []) + names
-
-
-def validation_rows(n_rows: int, fraction: float) -> int:
-    """Rows `validation_split` holds out: the last ones, as Keras' own validation_split."""
-    return n_rows - int(math.floor(n_rows * (1.0 - fraction)))
-
-
-def split_problems(fit: FitSpec, n_train: int) -> list[Problem]:
-    """The validation split against the number of training rows (validate() cannot see it)."""
-    if fit.validation != "split" or not (isinstance(fit.validation_split, (int, float))
-                                         and 0 < fit.validation_split < 1):
-        return []
-    held = validation_rows(n_train, fit.validation_split)
-    if held >= 1 and n_train - held >= 1:
-        return []
-    return [Problem("fit.validation_split",
-                    f"A validation split of {fit.validation_split:g} leaves {held} validation "
-                    f"and {n_train - held} training row(s) of {n_train}. Change the split, or "
-                    "validate on the test set.")]
-
-
-def spec_problems(spec: ExperimentSpec, prepared: PreparedData) -> list[Problem]:
-    """Everything that stops `spec` from training on `prepared`: `spec.validate` against the
-    data, plus the validation split against the number of training rows."""
-    return (validate(spec, DataInfo.from_prepared(prepared))
-            + split_problems(spec.fit, len(prepared.X_train)))
-
-
-# ---- speed ---------------------------------------------------------------------------------
-
-def choose_steps_per_execution(n_params: int, batch_size: int, steps_per_epoch: int) -> int:
-    """Batches per call into TensorFlow: as many as fit in EXECUTION_SECONDS at FLOPS_FLOOR.
-
-    A training step costs about 6 multiply-adds per parameter per row (forward and backward).
-    """
-    flops = 6.0 * max(n_params, 1) * max(batch_size, 1)
-    steps = int(EXECUTION_SECONDS * FLOPS_FLOOR // flops)
-    return max(1, min(steps, MAX_STEPS_PER_EXECUTION, max(steps_per_epoch, 1)))
-
-
-def training_dataset(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool,
-                     seed: int) -> tf.data.Dataset:
-    """Batches of (X, y), in a new order every epoch that depends only on `seed`.
-
-    Like Keras' own array pipeline: one permutation per epoch (a stateless shuffle keyed by
-    the seed and an epoch counter, so no process-wide random state is involved), cut into
-    batches of indices, and the rows gathered batch by batch in parallel; TensorFlow's
-    default graph rewrites are skipped, as Keras does, since they cost more than they save.
-    """
-    n = len(X)
-    full, rest = divmod(n, batch_size)
-    epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
-    key = tf.constant(int(seed) % 2**63, dtype=tf.int64)
-
-    def order(_):
-        indices = tf.range(n, dtype=tf.int64)
-        if not shuffle:
-            return indices
-        count = epoch.assign_add(1)
-        return tf.random.experimental.stateless_shuffle(indices, seed=tf.stack([key, count]))
-
-    def batches(indices):
-        head = tf.reshape(indices[: full * batch_size], (full, batch_size))
-        out = tf.data.Dataset.from_tensor_slices(head)
-        if rest:
-            out = out.concatenate(tf.data.Dataset.from_tensors(indices[full * batch_size:]))
-        return out
-
-    data = tf.data.Dataset.from_tensors((tf.convert_to_tensor(X), tf.convert_to_tensor(y)))
-    indices = tf.data.Dataset.range(1).map(order).flat_map(batches)
-    out = tf.data.Dataset.zip((indices, data.repeat())).map(
-        lambda i, xy: (tf.gather(xy[0], i), tf.gather(xy[1], i)),
-        num_parallel_calls=tf.data.AUTOTUNE)
-    out = out.apply(tf.data.experimental.assert_cardinality(full + (1 if rest else 0)))
-    options = tf.data.Options()
-    options.experimental_optimization.apply_default_optimizations = False
-    options.experimental_external_state_policy = tf.data.experimental.ExternalStatePolicy.IGNORE
-    return out.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
 # ---- the job -------------------------------------------------------------------------------
@@ -319,7 +137,7 @@ class TrainingJob:
         self.prepared = prepared
         self.limiter = limiter
         self.on_epoch = on_epoch
-        self.ticket = _next_ticket()
+        self.ticket = next_ticket()
         self.model: keras.Model | None = None
         self.error: str | None = None
         self.error_detail: str | None = None  # the exception's type and text, for logs
@@ -341,7 +159,7 @@ class TrainingJob:
         self._ended: float | None = None
         self._nan_epoch: int | None = None
         self._deploy: keras.Model | None = None
-        self.problems = spec_problems(self.spec, prepared)
+        self.problems = validate(self.spec, DataInfo.from_prepared(prepared))
 
     # ---- control -------------------------------------------------------------------------
     def start(self) -> TrainingJob:
@@ -401,10 +219,6 @@ class TrainingJob:
     def status(self) -> str:
         with self._lock:
             return self._status
-
-    @property
-    def finished(self) -> bool:
-        return self._finished.is_set()
 
     @property
     def active(self) -> bool:
@@ -467,13 +281,9 @@ class TrainingJob:
         """loss and metrics on the test rows (in training units, like the curves)."""
         if self.model is None:
             return {}
-        y = training_targets(self.prepared.y_test, self.spec, self.prepared.n_classes)
-        batch = max(self.spec.fit.batch_size, MIN_VALIDATION_BATCH)
-        out = self.model.evaluate(self.prepared.X_test, y, batch_size=batch, verbose=0,
-                                  return_dict=True)
-        names = ["loss", *[str(m) for m in self.spec.compile.metrics]]
-        order = [k for k in names if k in out] + sorted(k for k in out if k not in names)
-        return {k: float(out[k]) for k in order}
+        return keras_evaluate(self.model, self.prepared.X_test, self.prepared.y_test, self.spec,
+                              self.prepared.n_classes,
+                              max(self.spec.fit.batch_size, MIN_VALIDATION_BATCH))
 
     # ---- worker --------------------------------------------------------------------------
     def _train(self) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from gui.core.spec import ExperimentSpec
+from gui.ui.runtime_patch import keep_training_alive
 
 _SPEC = "ll_spec"
 _TRAIN_CSV = "ll_train_csv"        # LoadedCSV of the training file
@@ -18,11 +19,6 @@ _TEST_CSV = "ll_test_csv"          # LoadedCSV of the separate test file, or Non
 _PREPARED = "ll_prepared"          # PreparedData for the current spec.data, or None
 _JOB = "ll_job"                    # the current TrainingJob, or None
 _PREVIOUS_HISTORY = "ll_previous"  # history of the run before, for comparison
-_MODEL = "ll_model"                # gui.core.export.LoadedModel the predict page uses
-
-
-def get(key: str, default: Any = None) -> Any:
-    return st.session_state.get(key, default)
 
 
 def spec() -> ExperimentSpec:
@@ -102,57 +98,17 @@ def training_limiter():
     The one thing training shares between sessions: tickets, never a model or data. One
     instance per slot count (LAYERLAB_TRAINING_SLOTS, default the CPU count).
     """
-    from gui.core.training import JobLimiter
+    from gui.core.job_limiter import JobLimiter
 
     keep_training_alive()
     return _limiter(JobLimiter.slots_from_env())
 
 
-def keep_training_alive() -> None:
-    """Stop Streamlit's after-run clean-up from stalling and disturbing training threads.
-
-    After every script run (a live chart fragment reruns twice a second) Streamlit calls
-    keras.backend.clear_session(), which swaps Keras' global state under a running `fit`
-    and runs a full garbage collection, and with runner.postScriptGC also gc.collect(2).
-    With TensorFlow loaded each takes 0.2-0.5 s holding the GIL, so the training thread
-    starves. LayerLab names its layers itself and keeps models in jobs: it needs neither.
-    Idempotent; if Streamlit's internals move, it leaves them alone.
-    """
-    import sys
-
-    from streamlit import config
-
-    if config.get_option("runner.postScriptGC"):
-        config.set_option("runner.postScriptGC", False, "LayerLab: live training view")
-    try:
-        from streamlit.runtime.scriptrunner import script_runner
-    except ImportError:
-        return
-    current = getattr(script_runner, "_clean_problem_modules", None)
-    if current is None or getattr(current, "layerlab", False):
-        return
-
-    def clean_without_keras() -> None:
-        if "matplotlib.pyplot" in sys.modules:
-            sys.modules["matplotlib.pyplot"].close("all")
-
-    clean_without_keras.layerlab = True
-    script_runner._clean_problem_modules = clean_without_keras
-
-
 @st.cache_resource(show_spinner=False)
 def _limiter(slots: int):
-    from gui.core.training import JobLimiter
+    from gui.core.job_limiter import JobLimiter
 
     return JobLimiter(slots)
-
-
-def predict_model():
-    return st.session_state.get(_MODEL)
-
-
-def set_predict_model(value) -> None:
-    st.session_state[_MODEL] = value
 
 
 # ---- model page ----------------------------------------------------------------------------

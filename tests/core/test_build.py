@@ -6,20 +6,20 @@ import keras
 import numpy as np
 import pytest
 
-from gui.core import build, dataset, registry
+from gui.core import build, csv_io, dataset, registry
+from gui.core.heads import default_spec
+from gui.core.problems import DataInfo
 from gui.core.spec import (
-    INITIALIZER_PARAMS,
-    OPTIMIZER_OPTIONS,
     CompileSpec,
-    DataInfo,
     DataSpec,
     ExperimentSpec,
     InitializerSpec,
     LayerSpec,
     RegularizerSpec,
     parameter_count,
-    validate,
 )
+from gui.core.validate import validate
+from gui.core.vocabulary import INITIALIZER_PARAMS, OPTIMIZERS
 from tests.conftest import SAMPLES
 
 _CACHE: dict = {}
@@ -28,7 +28,7 @@ _CACHE: dict = {}
 def prepared(name: str, target: str, **data) -> dataset.PreparedData:
     key = (name, target, tuple(sorted(data.items())))
     if key not in _CACHE:
-        loaded = dataset.read_csv((SAMPLES / name).read_bytes(), name)
+        loaded = csv_io.read_csv((SAMPLES / name).read_bytes(), name)
         _CACHE[key] = dataset.prepare(loaded.frame, DataSpec(source=name, target=target,
                                                              **data))
     return _CACHE[key]
@@ -63,7 +63,7 @@ def test_shapes_and_parameter_counts_match_keras():
 
 def test_layer_summary_needs_no_data_and_matches_the_real_build():
     data = iris()
-    spec = ExperimentSpec.default_for("multiclass", 3)
+    spec = default_spec("multiclass", 3)
     real = build.layer_table(build.build_model(spec, data.preprocessor, compile=False))
     assert build.layer_summary(spec, 4, "standard") == real
     assert [r["type"] for r in build.layer_summary(spec, 7, "none")] == ["Dense"] * 3
@@ -147,7 +147,7 @@ def test_initializer_values_follow_their_parameters():
 
 def test_the_same_spec_builds_the_same_weights_and_the_seed_changes_them():
     data = iris()
-    spec = ExperimentSpec.default_for("multiclass", 3)
+    spec = default_spec("multiclass", 3)
     one = build.build_model(spec, data.preprocessor, compile=False).get_weights()
     two = build.build_model(spec, data.preprocessor, compile=False).get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True))
@@ -184,12 +184,17 @@ def test_no_regularizer_is_none():
 @pytest.mark.parametrize("scaling, layer", [("standard", "Normalization"),
                                             ("minmax", "Normalization"),
                                             ("l2", "UnitNormalization"), ("none", None)])
-def test_scaling_layer_output_equals_preprocessor_scale(scaling, layer):
+def test_scaling_layer_output_equals_sklearn_fitted_on_train(scaling, layer):
+    from sklearn.preprocessing import MinMaxScaler, Normalizer, StandardScaler
+
     data = iris(scaling=scaling)
     prep = data.preprocessor
     scale = build.scaling_layer(prep)
     assert (type(scale).__name__ if scale else None) == layer
-    expected = prep.scale(data.X_test)
+    scaler = {"standard": StandardScaler(), "minmax": MinMaxScaler(),
+              "l2": Normalizer()}.get(scaling)
+    expected = (data.X_test if scaler is None
+                else scaler.fit(data.X_train).transform(data.X_test))
     got = data.X_test if scale is None else np.asarray(scale(data.X_test))
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
     model = build.build_model(ExperimentSpec(layers=[LayerSpec(units=3)]), prep, compile=False)
@@ -198,7 +203,7 @@ def test_scaling_layer_output_equals_preprocessor_scale(scaling, layer):
 
 def test_one_hot_losses_get_one_hot_targets():
     data = iris()
-    spec = ExperimentSpec.default_for("multiclass", 3)
+    spec = default_spec("multiclass", 3)
     assert build.training_targets(data.y_train, spec, 3) is data.y_train
     spec.compile.loss = "categorical_crossentropy"
     y = build.training_targets(data.y_train, spec, 3)
@@ -206,10 +211,10 @@ def test_one_hot_losses_get_one_hot_targets():
     np.testing.assert_array_equal(y.argmax(axis=1), data.y_train)
 
 
-@pytest.mark.parametrize("name", sorted(OPTIMIZER_OPTIONS))
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_every_optimizer_and_its_options_reach_keras(name):
-    options = {k: (not v if isinstance(v, bool) else (v or 0.1) * 0.5)
-               for k, v in OPTIMIZER_OPTIONS[name].items()}
+    options = {k: (not p.default if isinstance(p.default, bool) else (p.default or 0.1) * 0.5)
+               for k, p in OPTIMIZERS[name].options.items()}
     if name == "ftrl":
         options["learning_rate_power"] = -0.25
     spec = CompileSpec(optimizer=name, learning_rate=0.02, options=options, clipnorm=1.5)

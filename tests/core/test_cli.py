@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from gui.cli import main
-from gui.core.dataset import Preprocessor, read_csv
+from gui.core.csv_io import read_csv
+from gui.core.heads import default_spec
+from gui.core.preprocess import Preprocessor
 from gui.core.spec import DataSpec, ExperimentSpec
 from tests.conftest import ROOT, SAMPLES
 
@@ -51,7 +53,7 @@ def test_train_iris_with_defaults_writes_a_loadable_model(tmp_path, capsys):
 def test_a_spec_exported_by_the_gui_runs_unchanged(tmp_path, capsys):
     data = DataSpec(source="life_expectancy_train.csv", target="lifeExp", scale_target=True,
                     test_source="life_expectancy_test.csv")
-    spec = ExperimentSpec.default_for("regression", data=data)
+    spec = default_spec("regression", data=data)
     spec.fit.epochs, spec.fit.validation = 2, "test"
     spec_file = tmp_path / "spec.json"
     spec_file.write_text(spec.to_json())

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gui.core import codegen, dataset
+from gui.core import codegen, csv_io, dataset
+from gui.core.heads import default_spec
 from gui.core.spec import (
     CompileSpec,
     DataSpec,
@@ -23,15 +24,16 @@ from gui.core.spec import (
     RegularizerSpec,
     SpecError,
 )
+from gui.core.vocabulary import OPTIMIZERS
 from tests.conftest import SAMPLES
 
 ALLOWED_IMPORTS = {"argparse", "keras", "numpy", "pandas", "sklearn.impute",
                    "sklearn.model_selection", "sklearn.preprocessing"}
 
 
-def load(name: str, **data) -> tuple[dataset.LoadedCSV, dataset.PreparedData, DataSpec]:
-    loaded = dataset.read_csv((SAMPLES / name).read_bytes(), name)
-    spec = DataSpec(source=name, **data)
+def load(name: str, **data) -> tuple[csv_io.LoadedCSV, dataset.PreparedData, DataSpec]:
+    loaded = csv_io.read_csv((SAMPLES / name).read_bytes(), name)
+    spec = DataSpec(source=name, delimiter=loaded.delimiter, encoding=loaded.encoding, **data)
     return loaded, dataset.prepare(loaded.frame, spec), spec
 
 
@@ -72,10 +74,10 @@ def imports(tree: ast.AST) -> set[str]:
 
 def test_iris_script_trains_and_saves_a_loadable_model(tmp_path):
     loaded, data, data_spec = load("iris.csv", target="species")
-    spec = ExperimentSpec.default_for(data.task, data.n_classes, data=data_spec)
+    spec = default_spec(data.task, data.n_classes, data=data_spec)
     spec.layers[0].kernel_initializer = InitializerSpec("RandomUniform",
                                                         {"minval": -0.1, "maxval": 0.1}, 3)
-    script = codegen.python_script(spec, data.preprocessor, loaded.delimiter, loaded.encoding)
+    script = codegen.python_script(spec, data.preprocessor)
     assert imports(ast.parse(script)) == ALLOWED_IMPORTS
     shutil.copy(SAMPLES / "iris.csv", tmp_path / "iris.csv")
     result = run(script, tmp_path, "--epochs", "2")  # the CSV defaults to the spec's file
@@ -96,7 +98,7 @@ def test_tips_script_one_hot_encodes_text_and_unscales_the_target(tmp_path):
     loaded, data, data_spec = load("tips.csv", target="tip", scaling="minmax",
                                    scale_target=True)
     assert data.preprocessor.text_ == ["sex", "smoker", "day", "time"]
-    spec = ExperimentSpec.default_for("regression", 0, data=data_spec)
+    spec = default_spec("regression", 0, data=data_spec)
     spec.layers[0].kernel_regularizer = RegularizerSpec("l2", l2=0.001)
     spec.layers.insert(1, LayerSpec(type="Dropout", rate=0.1))
     spec.layers.insert(2, LayerSpec(type="BatchNormalization", momentum=0.9))
@@ -104,7 +106,7 @@ def test_tips_script_one_hot_encodes_text_and_unscales_the_target(tmp_path):
                                options={"momentum": 0.9, "nesterov": True}, clipnorm=1.0,
                                metrics=["mean_absolute_error"])
     spec.fit.early_stopping, spec.fit.patience = True, 3
-    script = codegen.python_script(spec, data.preprocessor, loaded.delimiter, loaded.encoding)
+    script = codegen.python_script(spec, data.preprocessor)
     assert "keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True, " \
            "clipnorm=1.0)" in script
     assert "keras.layers.BatchNormalization(momentum=0.9)" in script
@@ -137,8 +139,8 @@ def test_hostile_column_and_file_names_stay_string_literals(tmp_path):
                           HOSTILE[4]: rng.choice(["p", "q"], size=40)})
     data_spec = DataSpec(source='evil"); import os #.csv', target=HOSTILE[4])
     data = dataset.prepare(frame, data_spec)
-    spec = ExperimentSpec.default_for(data.task, data.n_classes, data=data_spec)
-    script = codegen.python_script(spec, data.preprocessor, delimiter=",")
+    spec = default_spec(data.task, data.n_classes, data=data_spec)
+    script = codegen.python_script(spec, data.preprocessor)
     tree = ast.parse(script)
     assert imports(tree) == ALLOWED_IMPORTS
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
@@ -154,7 +156,7 @@ def test_hostile_column_and_file_names_stay_string_literals(tmp_path):
 
 def test_an_invalid_spec_is_not_exported():
     _, data, data_spec = load("iris.csv", target="species")
-    spec = ExperimentSpec.default_for(data.task, data.n_classes, data=data_spec)
+    spec = default_spec(data.task, data.n_classes, data=data_spec)
     spec.layers[0].activation = "__import__('os').system('x')"
     spec.layers[-1].units = 2
     with pytest.raises(SpecError) as info:
@@ -192,8 +194,9 @@ def test_layer_source_writes_only_non_default_arguments():
 
 def test_optimizer_source_uses_keras_class_names():
     spec = ExperimentSpec()
-    for name, cls in codegen.OPTIMIZER_CLASSES.items():
-        spec.compile.optimizer = name
+    for name, row in OPTIMIZERS.items():
+        cls = row.keras_class
+        spec.compile.optimizer, spec.compile.learning_rate = name, 0.001
         source = codegen.optimizer_source(spec)
         assert source.startswith(f"keras.optimizers.{cls}(learning_rate=0.001")
         assert hasattr(keras.optimizers, cls)
@@ -215,14 +218,14 @@ def test_every_branch_writes_valid_python(variant):
     loaded, prepared, data_spec = load(name, target=target, **data)
     if variant == "test_file":
         data_spec.test_source = "life_expectancy_test.csv"
-    spec = ExperimentSpec.default_for(prepared.task, prepared.n_classes, data=data_spec)
+    spec = default_spec(prepared.task, prepared.n_classes, data=data_spec)
     if variant == "one_hot_loss":
         spec.compile.loss, spec.compile.metrics = "categorical_crossentropy", [
             "categorical_accuracy"]
         spec.fit.validation = "test"
     if variant == "binary":
         spec.fit.validation, spec.fit.shuffle = "none", False
-    script = codegen.python_script(spec, prepared.preprocessor, loaded.delimiter)
+    script = codegen.python_script(spec, prepared.preprocessor)
     ast.parse(script)
     compile(script, "train.py", "exec")
     expected = {"one_hot_loss": "keras.utils.to_categorical(y_train",

@@ -7,7 +7,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gui.core.dataset import DataError, prepare, read_csv
+from gui.core.csv_io import DataError, read_csv
+from gui.core.dataset import prepare
 from gui.core.spec import DataSpec
 
 FUZZ = settings(max_examples=150, deadline=None,

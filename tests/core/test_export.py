@@ -1,4 +1,7 @@
-"""Saving: .keras / .h5 with the metadata inside, the bundle, history CSV, charts HTML."""
+"""Saving: .keras / .h5 with the metadata inside, the bundle, history CSV, charts HTML.
+
+Loading what was saved is tested in test_load.py; refused uploads in test_hostile_models.py.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +18,9 @@ import h5py
 import keras
 import numpy as np
 import pandas as pd
-import pytest
 
-from gui.core import export, predict
-from gui.core.dataset import Preprocessor
+from gui.core import export, load, predict
+from gui.core.preprocess import Preprocessor
 from gui.core.spec import ExperimentSpec
 from tests.conftest import ROOT, SAMPLES
 from tests.core import trained_models as tm
@@ -33,6 +35,24 @@ def test_file_stem_carries_the_dataset_name_and_a_timestamp():
     assert export.file_stem("iris.csv", when) == "iris_20261123-0912"
     assert export.file_stem("../My Data (v2).csv", when) == "My_Data_v2_20261123-0912"
     assert export.file_stem("", when) == "layerlab_20261123-0912"
+
+
+def test_safe_name_keeps_letters_digits_dash_and_underscore_only():
+    assert export.safe_name("iris.csv") == "iris_csv"
+    assert export.safe_name("../My Data (v2).csv") == "My_Data_v2_csv"
+    assert export.safe_name("my-data_2.csv") == "my-data_2_csv"
+    assert export.safe_name("Données été.csv") == "Donn_es_t_csv"
+    assert export.safe_name("数据.csv") == "csv"
+    assert export.safe_name("") == export.safe_name("../..") == export.safe_name("日本") \
+        == "layerlab"
+    assert export.safe_name("-_x_-") == "x"
+    assert export.safe_name("a" * 60 + ".csv") == "a" * 40
+    for hostile in ("../../etc/passwd", "C:\\Windows\\x.dll", "a\x00b", "<script>.csv"):
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", export.safe_name(hostile))
+
+
+def test_model_name_is_the_safe_source_name():
+    assert tm.iris().model.name == "iris_csv"  # build_model names it with export.safe_name
 
 
 def test_keras_file_holds_the_metadata_and_plain_keras_still_loads_it(tmp_path):
@@ -52,7 +72,7 @@ def test_keras_file_holds_the_metadata_and_plain_keras_still_loads_it(tmp_path):
     X = t.prepared.X_test
     np.testing.assert_allclose(model.predict(X, verbose=0), t.deploy.predict(X, verbose=0),
                                atol=1e-6)
-    assert export.read_metadata(raw) == meta
+    assert load.read_metadata(raw) == meta
 
 
 def test_downloaded_keras_file_predicts_raw_csv_columns_in_a_fresh_process(tmp_path):
@@ -62,7 +82,7 @@ def test_downloaded_keras_file_predicts_raw_csv_columns_in_a_fresh_process(tmp_p
     model_path = tmp_path / "iris_20261123-0912.keras"
     model_path.write_bytes(raw)
     rows = pd.read_csv(SAMPLES / "iris.csv")
-    app = predict.predict_rows(export.load_model_safely(raw, model_path.name), rows)
+    app = predict.predict_rows(load.load_model_safely(raw, model_path.name), rows)
     app_proba = app.table[[f"probability_{c}" for c in ("setosa", "versicolor", "virginica")]]
     out = tmp_path / "fresh.npy"
     code = textwrap.dedent(f"""
@@ -88,7 +108,7 @@ def test_h5_file_holds_the_metadata_as_a_root_attribute():
     with h5py.File(io.BytesIO(raw), "r") as f:
         meta = json.loads(f.attrs[export.H5_ATTRIBUTE])
     assert meta["task"] == "regression" and meta["target"] == "tip"
-    loaded = export.load_model_safely(raw, "tips.h5")
+    loaded = load.load_model_safely(raw, "tips.h5")
     assert loaded.kind == "h5" and not loaded.compiled
     assert any("optimizer" in n for n in loaded.notes)
     X = t.prepared.X_test
@@ -98,7 +118,7 @@ def test_h5_file_holds_the_metadata_as_a_root_attribute():
 
 def test_saved_regression_model_returns_the_target_in_its_own_units():
     t = tm.tips()
-    loaded = export.load_model_safely(export.save_keras_bytes(t.deploy, meta_of(t)), "t.keras")
+    loaded = load.load_model_safely(export.save_keras_bytes(t.deploy, meta_of(t)), "t.keras")
     assert loaded.model.layers[-1].name == "unscale_target"
     scaled = t.model.predict(t.prepared.X_test, verbose=0)[:, 0]
     units = loaded.model.predict(t.prepared.X_test, verbose=0)[:, 0]
@@ -123,7 +143,7 @@ def test_bundle_has_model_spec_preprocessing_script_history_and_readme():
     np.testing.assert_array_equal(prep.encode(rows), t.prepared.preprocessor.encode(rows))
     assert "keras.models.load_model" in readme and "preprocessing.json" in readme
     assert "`sex`" in readme  # the input columns are listed
-    loaded = export.load_model_safely(raw, "tips_20261123-0912.zip")
+    loaded = load.load_model_safely(raw, "tips_20261123-0912.zip")
     assert loaded.kind == "bundle" and loaded.has_metadata and loaded.task == "regression"
 
 
@@ -142,7 +162,7 @@ def test_bundle_readme_code_runs_without_layerlab_and_matches_the_app(tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, timeout=240,
                    env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin",
                         "HOME": str(tmp_path)})
-    app = predict.predict_rows(export.load_model_safely(raw, "b.zip"), rows)
+    app = predict.predict_rows(load.load_model_safely(raw, "b.zip"), rows)
     np.testing.assert_allclose(np.load(tmp_path / "out.npy")[:, 0], app.table["predicted_tip"],
                                rtol=1e-5)
 
@@ -176,60 +196,15 @@ def test_figures_html_is_one_offline_page_with_every_chart():
     assert page.count("plotly.js v") <= 2 and page.count('class="plotly-graph-div"') == 2
 
 
-def test_model_without_metadata_loads_as_a_plain_keras_model():
-    model = tm.plain_sequential(3, 2)
-    loaded = export.load_model_safely(export.save_keras_bytes(model), "trained_model.keras")
-    assert not loaded.has_metadata and loaded.n_inputs == 3 and loaded.n_outputs == 2
-    assert loaded.feature_names == ["input_1", "input_2", "input_3"]
-    assert export.read_metadata(export.save_h5_bytes(model)) is None
-
-
-def test_damaged_metadata_falls_back_to_a_plain_model_with_a_note():
-    t = tm.iris()
-    meta = meta_of(t)
-    meta["preprocessing"]["numeric"] = ["only_one"]  # disagrees with the model's 4 inputs
-    loaded = export.load_model_safely(export.save_keras_bytes(t.deploy, meta), "x.keras")
-    assert not loaded.has_metadata
-    assert any("unusable" in n for n in loaded.notes)
-
-
-def test_metadata_naming_other_classes_than_the_model_outputs_is_not_trusted():
-    t = tm.iris()
-    meta = meta_of(t)
-    meta["preprocessing"]["classes"] = ["a", "b"]
-    loaded = export.load_model_safely(export.save_keras_bytes(t.deploy, meta), "x.keras")
-    assert not loaded.has_metadata and any("3 outputs" in n for n in loaded.notes)
-
-
-def test_loaded_keras_file_resumes_with_its_optimizer():
-    t = tm.iris()
-    loaded = export.load_model_safely(export.save_keras_bytes(t.model, meta_of(t)), "m.keras")
-    assert loaded.compiled and loaded.model.optimizer is not None
-    assert int(loaded.model.optimizer.iterations.numpy()) == int(
-        t.model.optimizer.iterations.numpy())
-
-
 def test_saving_h5_first_does_not_lose_the_optimizer_of_a_later_keras_file():
     """Keras' HDF5 writer pops the optimizer from the model's compile config; not ours."""
     model = tm.train("iris.csv", "species", epochs=1).model
     export.save_h5_bytes(model)
-    loaded = export.load_model_safely(export.save_keras_bytes(model), "after_h5.keras")
+    loaded = load.load_model_safely(export.save_keras_bytes(model), "after_h5.keras")
     assert type(loaded.model.optimizer).__name__ == type(model.optimizer).__name__ == "Adam"
     assert int(loaded.model.optimizer.iterations.numpy()) > 0
 
 
-@pytest.mark.parametrize("version,ok", [("3.15.1", True), ("3.16.0", True), ("4.0", True),
-                                        ("3.13.2", False), ("2.15.0", False)])
-def test_keras_version_pin(version, ok):
-    assert export.keras_version_ok(version) is ok
-
-
-def test_old_keras_refuses_to_load(monkeypatch):
-    monkeypatch.setattr(export, "keras_version_ok", lambda version=None: False)
-    with pytest.raises(export.ModelFileError, match="known model-loading vulnerabilities"):
-        export.load_model_safely(export.save_keras_bytes(tm.plain_sequential()), "m.keras")
-
-
 def test_export_module_has_no_streamlit():
-    for name in ("export.py", "predict.py", "evaluate.py"):
+    for name in ("export.py", "model_check.py", "load.py", "predict.py", "evaluate.py"):
         assert "streamlit" not in (ROOT / "gui" / "core" / name).read_text()

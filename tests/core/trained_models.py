@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 
 import keras
 
-from gui.core import build, dataset
+from gui.core import build, csv_io, dataset
+from gui.core.heads import default_spec
 from gui.core.spec import DataSpec, ExperimentSpec, LayerSpec
 from tests.conftest import SAMPLES
 
@@ -31,10 +32,10 @@ class Trained:
 
 
 def train(csv: str, target: str, epochs: int = 4, units: int = 8, **data) -> Trained:
-    loaded = dataset.read_csv((SAMPLES / csv).read_bytes(), csv)
+    loaded = csv_io.read_csv((SAMPLES / csv).read_bytes(), csv)
     data_spec = DataSpec(source=csv, target=target, **data)
     prepared = dataset.prepare(loaded.frame, data_spec)
-    spec = ExperimentSpec.default_for(prepared.task, prepared.n_classes, data_spec)
+    spec = default_spec(prepared.task, prepared.n_classes, data_spec)
     spec.layers = [LayerSpec(type="Dense", units=units, activation="relu"), spec.layers[-1]]
     spec.fit = replace(spec.fit, epochs=epochs, batch_size=32, seed=1)
     keras.utils.set_random_seed(1)

@@ -7,6 +7,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from gui.core.heads import default_spec
 from gui.core.spec import SPEC_VERSION, ExperimentSpec, LayerSpec
 from tests.conftest import ROOT
 
@@ -304,7 +305,7 @@ def test_a_loaded_spec_restores_the_whole_page(at):
 
 
 def test_a_spec_for_another_file_keeps_the_current_data(at):
-    other = ExperimentSpec.default_for("regression", 0)
+    other = default_spec("regression", 0)
     other.data.source, other.data.target = "tips.csv", "tip"
     upload(at, other.to_json().encode())
     assert any("made for **tips.csv**" in w.value for w in at.warning)

@@ -11,7 +11,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gui.core import training
+from gui.core.vocabulary import DONE, FAILED, RUNNING, STOPPED
 from gui.ui import state
 
 APP = "../../app.py"
@@ -63,7 +63,7 @@ def test_train_shows_curves_log_and_final_values():
     job = _job(at)
     assert job.spec.fit.epochs == 3 and job.spec is not spec  # a snapshot, not the live spec
     _finish(at)
-    assert job.status == training.DONE
+    assert job.status == DONE
     assert "Trained 3 epochs" in at.success[0].value
     titles = [s["layout"]["title"]["text"] for s in _chart_specs(at)]
     assert titles == ["loss", "accuracy"]
@@ -103,13 +103,13 @@ def test_stop_keeps_the_model_and_navigation_does_not_interrupt():
         time.sleep(0.1)
     at.switch_page("pages/model.py").run()
     at.switch_page("pages/train.py").run()
-    assert _job(at) is job and job.status == training.RUNNING
+    assert _job(at) is job and job.status == RUNNING
     assert at.number_input(key="train.epochs").disabled
     assert at.button(key="train.start").disabled
     at.button(key="train.stop").click().run()
     assert job.wait(5)
     at.run()
-    assert job.status == training.STOPPED and job.model is not None
+    assert job.status == STOPPED and job.model is not None
     assert "Stopped by you" in at.warning[0].value
     assert job.epochs_done < 5000
 
@@ -131,7 +131,7 @@ def test_nan_failure_is_explained_without_a_traceback():
     at.number_input(key="train.epochs").set_value(20).run()
     at.button(key="train.start").click().run()
     _finish(at)
-    assert _job(at).status == training.FAILED
+    assert _job(at).status == FAILED
     text = at.error[0].value
     assert "NaN" in text and "learning rate" in text.lower() and "Traceback" not in text
 
@@ -156,10 +156,10 @@ def test_sessions_queue_for_slots_and_keep_their_own_runs(monkeypatch):
         _finish(at, timeout=180)
     jobs = {name: _job(at) for name, at in sessions.items()}
     assert len({id(j) for j in jobs.values()}) == 3
-    assert jobs["Iris flowers"].status == training.STOPPED
+    assert jobs["Iris flowers"].status == STOPPED
     for name in ("Wine cultivars", "Breast cancer"):
         job, at = jobs[name], sessions[name]
-        assert job.status == training.DONE and job.epochs_done == users[name]
+        assert job.status == DONE and job.epochs_done == users[name]
         assert job.prepared is at.session_state[state._PREPARED]
         assert job.spec.data.source == at.session_state[state._SPEC].data.source
         assert _chart_specs(at)[0]["data"][0]["y"] == pytest.approx(job.history["loss"])

@@ -1,0 +1,84 @@
+"""A problem with a spec, in Keras' words, and what validation knows about the data.
+
+Every check (validate.py, validate_model.py) returns `Problem`s whose message `say`s, in
+Keras' order, what was expected, what was received and how to fix it:
+
+    Expected a positive whole number of neurons, e.g. 16. Received: units=0. Set units ...
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a spec.
+
+    Args:
+        where: the spec path at fault, e.g. "layers[2].units" or "compile.loss"; the page
+            shows the message next to the control that edits it.
+        message: what was expected, what was received, how to fix it.
+    """
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+def say(expected: str, received: str, fix: str = "") -> str:
+    """A message in Keras' order: 'Expected X. Received: Y. Fix.'"""
+    return f"Expected {expected}. Received: {received}." + (f" {fix}" if fix else "")
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What validation needs to know about the prepared data.
+
+    Args:
+        task: "regression", "binary" or "multiclass".
+        n_inputs: feature count after encoding (the model's input width).
+        n_classes: number of classes (0 for regression).
+        n_train: training rows (0: unknown, the validation split is not checked).
+        n_test: test rows.
+    """
+
+    task: str
+    n_inputs: int
+    n_classes: int = 0
+    n_train: int = 0
+    n_test: int = 0
+
+    @classmethod
+    def from_prepared(cls, prepared) -> DataInfo:
+        """From a dataset.PreparedData."""
+        return cls(task=prepared.task, n_inputs=int(prepared.n_inputs),
+                   n_classes=int(prepared.n_classes), n_train=len(prepared.X_train),
+                   n_test=len(prepared.X_test))
+
+    def same_head(self, other: DataInfo | None) -> bool:
+        """Whether `other` needs the same output layer (same task and class count)."""
+        return other is not None and (self.task, self.n_classes) == (other.task,
+                                                                     other.n_classes)
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def shown(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def names(options) -> str:
+    options = list(options)
+    return ", ".join(options[:12]) + (", …" if len(options) > 12 else "")
