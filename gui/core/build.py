@@ -19,7 +19,7 @@ import numpy as np
 from gui.core.export import safe_name
 from gui.core.preprocess import Preprocessor
 from gui.core.spec import CompileSpec, ExperimentSpec, InitializerSpec, LayerSpec, RegularizerSpec
-from gui.core.vocabulary import ONE_HOT_LOSSES, UNSEEDED_INITIALIZERS
+from gui.core.vocabulary import ONE_HOT_LOSSES, SCALINGS, UNSEEDED_INITIALIZERS
 
 
 def initializer(spec: InitializerSpec, seed: int | None = None):
@@ -65,14 +65,19 @@ def layer(spec: LayerSpec, index: int, seed: int | None = None) -> keras.layers.
 
 
 def scaling_layer(prep: Preprocessor) -> keras.layers.Layer | None:
-    """The fitted feature scaling as a non-trainable Keras layer (None when not scaling)."""
+    """The fitted feature scaling as a non-trainable Keras layer (None when not scaling).
+
+    Which layer is vocabulary.SCALINGS' choice; a Normalization layer takes the fitted
+    mean and variance (min-max is Normalization(mean=min, variance=range²)).
+    """
     params = prep.scaling_
-    if params["kind"] in ("standard", "minmax"):
+    kind = SCALINGS[params["kind"]].keras_layer
+    if kind == "Normalization":
         return keras.layers.Normalization(mean=np.array(params["mean"]),
                                           variance=np.array(params["variance"]),
                                           name=f"scale_{params['kind']}")
-    if params["kind"] == "l2":
-        return keras.layers.UnitNormalization(axis=-1, name="scale_l2")
+    if kind == "UnitNormalization":
+        return keras.layers.UnitNormalization(axis=-1, name=f"scale_{params['kind']}")
     return None
 
 

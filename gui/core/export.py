@@ -31,7 +31,7 @@ from typing import Any
 
 import keras
 
-from gui.core.preprocess import Preprocessor
+from gui.core.preprocess import Preprocessor, plain
 from gui.core.spec import ExperimentSpec
 
 FORMAT = "layerlab-model"
@@ -70,18 +70,14 @@ def metadata(spec: ExperimentSpec, prep: Preprocessor) -> dict:
         "target": spec.data.target,
         "feature_names": list(prep.feature_names_),
         "encoded_names": list(prep.encoded_names_),
-        "class_names": [_json_value(c) for c in prep.classes_],
+        "class_names": [plain(c) for c in prep.classes_],
         "preprocessing": prep.to_dict(),
         "spec": spec.to_dict(),
     }
 
 
-def _json_value(value):
-    return value.item() if hasattr(value, "item") else value
-
-
 def _dumps(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, default=_json_value) + "\n"
+    return json.dumps(data, indent=2, sort_keys=True, default=plain) + "\n"
 
 
 # ---- saving --------------------------------------------------------------------------------

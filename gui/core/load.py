@@ -40,11 +40,11 @@ from gui.core.model_check import (
     HDF5_SIGNATURE,
     ZIP_SIGNATURE,
     ModelFileError,
-    _h5_text,
-    _read_json_member,
+    h5_text,
     inspect_model_file,
+    read_json_member,
 )
-from gui.core.preprocess import Preprocessor
+from gui.core.preprocess import Preprocessor, encoded_names
 from gui.core.spec import ExperimentSpec, SpecError
 
 PINNED_KERAS = (3, 15, 1)         # earlier Keras 3 releases have model-loading CVEs
@@ -138,14 +138,14 @@ def read_metadata(raw: bytes, name: str = "model") -> dict | None:
         zf = zipfile.ZipFile(io.BytesIO(raw))
         names = set(zf.namelist())
         if METADATA_ENTRY in names:
-            return _read_json_member(zf, METADATA_ENTRY, name)
+            return read_json_member(zf, METADATA_ENTRY, name)
         if "model.keras" in names:
             inner = read_metadata(zf.read("model.keras"), name)
             if inner is not None:
                 return inner
             if {"spec.json", "preprocessing.json"} <= names:
-                prep = _read_json_member(zf, "preprocessing.json", name)
-                spec = _read_json_member(zf, "spec.json", name)
+                prep = read_json_member(zf, "preprocessing.json", name)
+                spec = read_json_member(zf, "spec.json", name)
                 if isinstance(prep, dict) and isinstance(spec, dict):
                     return {"format": FORMAT, "format_version": FORMAT_VERSION,
                             "task": prep.get("task"),
@@ -158,7 +158,7 @@ def read_metadata(raw: bytes, name: str = "model") -> dict | None:
         with h5py.File(io.BytesIO(raw), "r") as f:
             if H5_ATTRIBUTE not in f.attrs:
                 return None
-            text = _h5_text(f.attrs[H5_ATTRIBUTE])
+            text = h5_text(f.attrs[H5_ATTRIBUTE])
         try:
             return json.loads(text)
         except ValueError:
@@ -197,8 +197,7 @@ def _parse_metadata(meta: Any, model) -> tuple[Preprocessor, ExperimentSpec | No
         raise ValueError("a binary model needs 2 class names and 1 or 2 outputs")
     if prep.task == "regression" and outputs != 1:
         raise ValueError(f"a regression model has 1 output, this one {outputs}")
-    prep.encoded_names_ = list(prep.numeric_) + [
-        f"{c}={v}" for c in prep.text_ for v in prep.categories_[c]]
+    prep.encoded_names_ = encoded_names(prep.numeric_, prep.text_, prep.categories_)
     spec = None
     if isinstance(meta.get("spec"), dict):
         try:

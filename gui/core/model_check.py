@@ -203,7 +203,7 @@ def _check_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
     return infos
 
 
-def _read_json_member(zf: zipfile.ZipFile, member: str, name: str) -> Any:
+def read_json_member(zf: zipfile.ZipFile, member: str, name: str) -> Any:
     info = zf.getinfo(member)
     if info.file_size > MAX_CONFIG_MB * 2**20:
         raise ModelFileError(f"'{name}': {member} is {info.file_size / 2**20:.0f} MB, too large.")
@@ -237,7 +237,7 @@ def _inspect_keras_zip(zf: zipfile.ZipFile, name: str) -> dict:
         raise ModelFileError(f"'{name}' is a zip archive but not a Keras model (no config.json).")
     if not names & {"model.weights.h5", "model.weights.npz"}:
         raise ModelFileError(f"'{name}' is incomplete: it has no weights (model.weights.h5).")
-    config = _read_json_member(zf, "config.json", name)
+    config = read_json_member(zf, "config.json", name)
     check_config(config)
     return config
 
@@ -266,7 +266,7 @@ def inspect_model_file(raw: bytes, name: str = "model") -> str:
             _inspect_keras_zip(_open_zip(inner, f"{name}/model.keras"), f"{name}/model.keras")
             for member in ("spec.json", "preprocessing.json"):
                 if member in names:
-                    _read_json_member(zf, member, name)
+                    read_json_member(zf, member, name)
             return "bundle"
         raise ModelFileError(f"'{name}' is a zip archive without a Keras model in it (expected "
                              "config.json, or model.keras in a LayerLab bundle).")
@@ -291,11 +291,11 @@ def _looks_like(raw: bytes) -> str:
     return " (it is a text file)"
 
 
-def _h5_text(value) -> str:
+def h5_text(value) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8")
     if isinstance(value, np.ndarray):
-        return _h5_text(value.item())
+        return h5_text(value.item())
     return str(value)
 
 
@@ -307,7 +307,7 @@ def _inspect_h5(raw: bytes, name: str) -> dict:
             if "model_config" not in f.attrs:
                 raise ModelFileError(f"'{name}' holds weights only, not a whole model (no "
                                      "model_config). Save the model with model.save(...).")
-            text = _h5_text(f.attrs["model_config"])
+            text = h5_text(f.attrs["model_config"])
             if "model_weights" not in f:
                 raise ModelFileError(f"'{name}' is incomplete: it has no model weights.")
     except ModelFileError:

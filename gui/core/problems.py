@@ -82,3 +82,9 @@ def shown(value: Any) -> str:
 def names(options) -> str:
     options = list(options)
     return ", ".join(options[:12]) + (", …" if len(options) > 12 else "")
+
+
+def not_one_of(where: str, name: str, value: Any, options, kind: str = "") -> Problem:
+    """`value` of setting `name` is none of `options`: e.g. an unknown loss or scaling."""
+    return Problem(where, say(f"one of {kind}{names(options)}", f"{name}={shown(value)}",
+                              f"Choose a {name} from the list."))

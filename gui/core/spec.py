@@ -320,7 +320,9 @@ def _from_dict(cls, data: Any, where: str):
     if unknown:
         raise SpecError(f"{where}: Expected only the keys {', '.join(names)}. Received: "
                         f"unknown key(s) {', '.join(unknown)}. {FIX_FILE}")
-    kwargs = {key: _parse(hints[key], copy.deepcopy(value), f"{where}.{key}")
+    # The spec's own sections are named as validation names them: "layers[1].units".
+    inner = (lambda key: key) if where == "spec" else (lambda key: f"{where}.{key}")
+    kwargs = {key: _parse(hints[key], copy.deepcopy(value), inner(key))
               for key, value in data.items()}
     return cls(**kwargs)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from gui.core.problems import DataInfo, Problem, is_int, is_number, say, shown
+from gui.core.problems import DataInfo, Problem, is_int, is_number, not_one_of, say, shown
 from gui.core.spec import CompileSpec, DataSpec, ExperimentSpec, FitSpec, parameter_count
 from gui.core.validate_model import compile_problems, head_problems, layer_problems
 from gui.core.vocabulary import (
@@ -86,9 +86,12 @@ def problems_at(problems: list[Problem], where: str) -> list[Problem]:
 
 def monitor_options(spec: ExperimentSpec, validation: str | None = None) -> list[str]:
     """What early stopping can watch: loss and the metrics, on validation and train data."""
-    names = ["loss", *[str(m) for m in spec.compile.metrics]]
-    mode = spec.fit.validation if validation is None else validation
-    return ([f"val_{n}" for n in names] if mode != "none" else []) + names
+    return _watchable(spec.compile, spec.fit.validation if validation is None else validation)
+
+
+def _watchable(compile: CompileSpec, validation: str) -> list[str]:
+    names = ["loss", *[m for m in compile.metrics if isinstance(m, str)]]
+    return ([f"val_{n}" for n in names] if validation != "none" else []) + names
 
 
 def validation_rows(n_rows: int, fraction: float) -> int:
@@ -128,9 +131,7 @@ def _fit(fit: FitSpec, compile: CompileSpec) -> list[Problem]:
         add("fit.batch_size", say(f"at most {MAX_BATCH_SIZE:,}",
                                   f"batch_size={fit.batch_size}", "Use a smaller batch."))
     if fit.validation not in VALIDATION_MODES:
-        add("fit.validation", say(f"one of {', '.join(VALIDATION_MODES)}",
-                                  f"validation={shown(fit.validation)}",
-                                  "Choose a validation mode."))
+        out.append(not_one_of("fit.validation", "validation", fit.validation, VALIDATION_MODES))
     if fit.validation == "split" and not (is_number(fit.validation_split)
                                           and 0 < fit.validation_split < 1):
         add("fit.validation_split", say("a share strictly between 0 and 1, e.g. 0.2",
@@ -140,8 +141,7 @@ def _fit(fit: FitSpec, compile: CompileSpec) -> list[Problem]:
         if not is_int(fit.patience) or fit.patience < 0:
             add("fit.patience", say("a whole number of epochs ≥ 0, e.g. 10",
                                     f"patience={shown(fit.patience)}", "Set patience."))
-        names = ["loss"] + [m for m in compile.metrics if isinstance(m, str)]
-        allowed = names + [f"val_{m}" for m in names]
+        allowed = _watchable(compile, "split")
         if fit.monitor not in allowed:
             add("fit.monitor", say(f"one of {', '.join(allowed)}",
                                    f"monitor={shown(fit.monitor)}, which early stopping cannot "
@@ -163,9 +163,7 @@ def _data(data: DataSpec) -> list[Problem]:
                           ("missing", MISSING), ("text", TEXT_HANDLING)):
         value = getattr(data, name)
         if value not in allowed:
-            out.append(Problem(f"data.{name}", say(f"one of {', '.join(allowed)}",
-                                                   f"{name}={shown(value)}",
-                                                   f"Choose a {name} option.")))
+            out.append(not_one_of(f"data.{name}", name, value, allowed))
     if not (is_number(data.test_fraction) and 0 < data.test_fraction < 1):
         out.append(Problem("data.test_fraction", say(
             "a share strictly between 0 and 1, e.g. 0.2",

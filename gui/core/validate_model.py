@@ -7,7 +7,16 @@ message says, in Keras' order, what was expected, what was received and how to f
 
 from __future__ import annotations
 
-from gui.core.problems import DataInfo, Problem, is_int, is_number, names, say, shown
+from gui.core.problems import (
+    DataInfo,
+    Problem,
+    is_int,
+    is_number,
+    names,
+    not_one_of,
+    say,
+    shown,
+)
 from gui.core.spec import (
     CompileSpec,
     ExperimentSpec,
@@ -177,12 +186,9 @@ def compile_problems(compile: CompileSpec, info: DataInfo | None, layers: list, 
     add = lambda where, message: out.append(Problem(where, message))  # noqa: E731
     losses = registry.losses()
     if compile.loss not in losses:
-        add("compile.loss", say(f"one of Keras' losses: {names(losses)}",
-                                f"loss={shown(compile.loss)}", "Choose a loss from the list."))
+        out.append(not_one_of("compile.loss", "loss", compile.loss, losses, "Keras' losses: "))
     if compile.optimizer not in OPTIMIZERS:
-        add("compile.optimizer", say(f"one of {', '.join(OPTIMIZERS)}",
-                                     f"optimizer={shown(compile.optimizer)}",
-                                     "Choose an optimizer from the list."))
+        out.append(not_one_of("compile.optimizer", "optimizer", compile.optimizer, OPTIMIZERS))
     else:
         allowed = OPTIMIZERS[compile.optimizer].options
         for key, value in compile.options.items():

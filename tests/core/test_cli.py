@@ -74,10 +74,11 @@ def test_a_spec_exported_by_the_gui_runs_unchanged(tmp_path, capsys):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--data", "nope.csv", "--target", "x"], "error: file not found: nope.csv"),
-    (["--data", IRIS, "--target", "colour"], "The target column 'colour' is not in the data"),
+    (["--data", IRIS, "--target", "colour"], "Received: target 'colour', which is not in the data"),
     (["--data", IRIS], "give the column to predict with --target"),
     (["--data", IRIS, "--target", "species", "--epochs", "0"],
-     "the spec cannot train on this data: fit.epochs: Received: epochs=0"),
+     "the spec cannot train on this data: fit.epochs: Expected a positive whole number of "
+             "passes over the training data, e.g. 50. Received: epochs=0"),
     (["--data", str(ROOT / "README.md"), "--target", "species"], "python -m gui train: error:"),
 ])
 def test_bad_input_exits_1_with_one_line(argv, message, tmp_path, capsys):
@@ -90,7 +91,7 @@ def test_bad_spec_file_is_one_line(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text('{"version": 1, "fit": {"epochs": "ten"}}')
     assert main(["train", "--data", IRIS, "--spec", str(bad), "--out", str(tmp_path)]) == 1
-    assert "fit.epochs: expected int, received 'ten'" in _error(capsys)
+    assert "fit.epochs: Expected a whole number. Received: text 'ten'" in _error(capsys)
     bad.write_text("not json")
     assert main(["train", "--data", IRIS, "--spec", str(bad), "--out", str(tmp_path)]) == 1
     assert "is not valid JSON" in _error(capsys)

@@ -162,8 +162,8 @@ def test_an_invalid_spec_is_not_exported():
     with pytest.raises(SpecError) as info:
         codegen.python_script(spec, data.preprocessor)
     message = str(info.value)
-    assert "- layers[0].activation: Unknown activation" in message
-    assert "- layers[2].units: The output layer has 2 units" in message
+    assert "- layers[0].activation: Expected one of Keras' activations" in message
+    assert "- layers[2].units: Expected 3 output units, one per class. Received: units=2" in message
 
 
 # ---- what it writes ------------------------------------------------------------------------

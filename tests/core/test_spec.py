@@ -163,6 +163,7 @@ def _good() -> dict:
 def test_not_json():
     assert "not valid JSON" in _error("{'version': 1")
     assert "not valid JSON" in _error(b"\xff\xfe\x00garbage")
+    assert _error("[1").startswith("Expected a JSON file. Received: ")
 
 
 def test_not_an_object_or_no_version():
@@ -182,38 +183,82 @@ def test_older_unknown_version():
 
 
 def test_unknown_keys_are_named():
-    assert "spec: unknown key(s) extra" in _error({**_good(), "extra": 1})
+    message = _error({**_good(), "extra": 1})
+    assert message.startswith("spec: Expected only the keys version, data, layers, compile, "
+                              "fit. Received: unknown key(s) extra.")
     data = _good()
     data["compile"]["lr"] = 0.1
     message = _error(data)
-    assert "compile: unknown key(s) lr" in message and "learning_rate" in message
+    assert message.startswith("compile: Expected only the keys ") and "learning_rate" in message
+    assert "Received: unknown key(s) lr." in message
     data = _good()
     data["layers"][0]["rate"] = 0.5
-    assert "layers[0]: unknown key(s) rate for a Dense layer" in _error(data)
+    assert "layers[0]: Expected only the keys of a Dense layer" in _error(data)
+    assert "Received: unknown key(s) rate for a Dense layer." in _error(data)
     data = _good()
     data["layers"][0]["kernel_initializer"]["gain"] = 2
-    assert "layers[0].kernel_initializer: unknown key(s) gain" in _error(data)
+    message = _error(data)
+    assert message.startswith("layers[0].kernel_initializer: Expected only the keys name, "
+                              "params, seed. Received: unknown key(s) gain.")
 
 
 def test_wrong_types_are_named_with_the_value():
     data = _good()
     data["layers"][1]["units"] = "64"
-    assert "layers[1].units: expected int, received '64'" in _error(data)
+    assert "layers[1].units: Expected a whole number. Received: text '64'." in _error(data)
     data = _good()
     data["layers"][1]["units"] = 64.0
-    assert "layers[1].units: expected int, received 64.0" in _error(data)
+    assert "layers[1].units: Expected a whole number. Received: 64.0 (a decimal)." in \
+        _error(data)
     data = _good()
     data["fit"]["shuffle"] = "yes"
-    assert "fit.shuffle: expected bool" in _error(data)
+    assert "fit.shuffle: Expected true or false. Received: text 'yes'." in _error(data)
     data = _good()
     data["compile"]["metrics"] = "accuracy"
-    assert "compile.metrics: expected list" in _error(data)
+    assert "compile.metrics: Expected a list of text. Received: text 'accuracy'." in \
+        _error(data)
     data = _good()
     data["layers"] = {"0": {}}
-    assert "spec.layers: expected a list" in _error(data)
+    assert "layers: Expected a list of " in _error(data)
     data = _good()
     data["layers"][0] = "Dense"
-    assert "layers[0]: expected an object, received str" in _error(data)
+    assert "layers[0]: Expected an object (a layer). Received: text 'Dense'." in _error(data)
+
+
+def test_declared_types_refuse_what_the_defaults_could_not_tell():
+    """Types come from the annotations, so e.g. an initializer's seed must be an int."""
+    for section, key, value, expected in [
+            ("kernel_initializer", "seed", "7", "Expected a whole number or null"),
+            ("kernel_initializer", "seed", 1.5, "Expected a whole number or null"),
+            ("kernel_initializer", "params", {"stddev": [1]}, "Expected a number or text")]:
+        data = _good()
+        data["layers"][0][section][key] = value
+        assert expected in _error(data), (key, value)
+    data = _good()
+    data["compile"]["metrics"] = ["accuracy", 3]
+    assert "compile.metrics[1]: Expected text. Received: 3 (a whole number)." in _error(data)
+    data = _good()
+    data["compile"]["options"] = {"amsgrad": "yes"}
+    assert "compile.options.amsgrad: Expected a number or true or false." in _error(data)
+    data = _good()
+    data["data"]["features"] = ["a", None]
+    assert "data.features[1]: Expected text. Received: null." in _error(data)
+    good = _good()
+    good["layers"][0]["kernel_initializer"]["seed"] = 7
+    assert ExperimentSpec.from_dict(good).layers[0].kernel_initializer.seed == 7
+
+
+def test_a_version_1_file_from_the_previous_release_still_loads():
+    """tests/fixtures/spec_v1.json was exported by LayerLab before the spec recorded the
+    file's delimiter and encoding; it loads with the defaults for those."""
+    text = (ROOT / "tests" / "fixtures" / "spec_v1.json").read_text(encoding="utf-8")
+    assert json.loads(text)["version"] == 1
+    spec = ExperimentSpec.from_json(text)
+    assert spec.version == SPEC_VERSION
+    assert (spec.data.delimiter, spec.data.encoding) == (",", "utf-8")
+    assert spec.data.target == "species" and len(spec.layers) == 4
+    assert spec.layers[1].type == "Dropout" and spec.compile.optimizer == "adam"
+    assert ExperimentSpec.from_json(spec.to_json()) == spec
 
 
 def test_code_running_layers_are_refused():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -15,9 +17,10 @@ from gui.core.spec import (
     InitializerSpec,
     LayerSpec,
     RegularizerSpec,
+    SpecError,
     parameter_count,
 )
-from gui.core.validate import is_valid, problems_at, validate
+from gui.core.validate import data_problems, is_valid, problems_at, split_problems, validate
 from gui.core.vocabulary import MAX_EPOCHS, MAX_LAYERS, MAX_PARAMS, MAX_UNITS
 from tests.core.test_spec import specs
 
@@ -81,37 +84,38 @@ def test_units_must_be_a_positive_whole_number(units):
     problem = only(spec)
     assert problem.where == "layers[0].units"
     shown = repr(units) if isinstance(units, str) else str(units)
-    assert problem.message == (f"Received: units={shown}. Expected a positive whole number "
-                               "of neurons, e.g. 16.")
+    assert problem.message == ("Expected a positive whole number of neurons, e.g. 16. "
+                               f"Received: units={shown}. Set units to the width you want.")
 
 
 def test_units_have_a_ceiling():
     spec = spec_for("multiclass")
     spec.layers[0].units = MAX_UNITS + 1
-    assert only(spec).message == (f"Received: units={MAX_UNITS + 1}. LayerLab allows at most "
-                                  f"{MAX_UNITS} units in a layer; use fewer.")
+    assert only(spec).message == (f"Expected at most {MAX_UNITS} units in a layer. Received: "
+                                  f"units={MAX_UNITS + 1}. Use fewer units.")
 
 
 def test_no_layers_at_all():
     problems = found(ExperimentSpec(), "multiclass")
-    assert problems["layers"] == ["The model has no layers. Add at least one Dense layer: the "
-                                  "last one is the output layer."]
+    assert problems["layers"] == ["Expected at least one layer. Received: a model with no "
+                                  "layers. Add a Dense layer: the last one is the output layer."]
 
 
 def test_no_trainable_layer():
     spec = spec_for("multiclass")
     spec.layers = [LayerSpec(type="Dropout"), LayerSpec(type="Activation",
                                                         activation="softmax")]
-    assert found(spec)["layers"] == ["The model has no trainable layer: add a Dense layer (the "
-                                     "last Dense layer is the output layer)."]
+    assert found(spec)["layers"] == ["Expected a trainable layer. Received: no Dense layer. "
+                                     "Add a Dense layer (the last Dense layer is the output "
+                                     "layer)."]
 
 
 def test_too_many_layers():
     spec = spec_for("multiclass")
     spec.layers = [LayerSpec(units=4) for _ in range(MAX_LAYERS)] + [LayerSpec(
         units=3, activation="softmax")]
-    assert found(spec)["layers"] == [f"The model has {MAX_LAYERS + 1} layers; LayerLab builds "
-                                     f"at most {MAX_LAYERS}. Remove some layers."]
+    assert found(spec)["layers"] == [f"Expected at most {MAX_LAYERS} layers. Received: "
+                                     f"{MAX_LAYERS + 1} layers. Remove some layers."]
 
 
 def test_too_many_parameters():
@@ -119,21 +123,23 @@ def test_too_many_parameters():
     spec.layers[:2] = [LayerSpec(units=MAX_UNITS) for _ in range(2)]
     count = parameter_count(spec, 4)
     assert count > MAX_PARAMS
-    assert found(spec)["layers"] == [f"The network has {count:,} weights; LayerLab trains at "
-                                     f"most {MAX_PARAMS:,}. Use fewer units or fewer layers."]
+    assert found(spec)["layers"] == [f"Expected at most {MAX_PARAMS:,} weights. Received: "
+                                     f"{count:,} weights. Use fewer units or fewer layers."]
 
 
 def test_unknown_layer_type_set_in_code():
     spec = spec_for("multiclass")
     spec.layers[0].type = "Lambda"
-    assert found(spec)["layers[0].type"] == ["Received: type='Lambda'. Expected one of Dense, "
-                                             "Activation, Dropout, BatchNormalization."]
+    assert found(spec)["layers[0].type"] == ["Expected one of Dense, Activation, Dropout, "
+                                             "BatchNormalization. Received: type='Lambda'. "
+                                             "Choose one of those layer types."]
 
 
 def test_use_bias_must_be_a_boolean():
     spec = spec_for("multiclass")
     spec.layers[0].use_bias = "yes"
-    assert only(spec).message == "Received: use_bias='yes'. Expected true or false."
+    assert only(spec).message == ("Expected true or false. Received: use_bias='yes'. Tick or "
+                                  "untick use_bias.")
 
 
 @pytest.mark.parametrize("index", [0, 2])
@@ -141,8 +147,9 @@ def test_unknown_activation_from_a_hand_edited_file(index):
     spec = spec_for("multiclass")
     spec.layers[index].activation = "rleu"
     messages = found(spec)[f"layers[{index}].activation"]
-    assert messages[0].startswith("Unknown activation 'rleu'. Choose one of Keras' "
-                                  "activations: celu, elu,")
+    assert messages[0].startswith("Expected one of Keras' activations: celu, elu,")
+    assert messages[0].endswith(". Received: activation='rleu'. Choose an activation from the "
+                                "list.")
 
 
 def test_unknown_activation_in_an_activation_layer():
@@ -157,8 +164,9 @@ def test_dropout_rate_in_zero_to_one(rate):
     spec.layers.insert(1, LayerSpec(type="Dropout", rate=rate))
     problem = only(spec)
     assert problem.where == "layers[1].rate"
-    assert problem.message == (f"Received: rate={rate}. Expected a number from 0 up to (not "
-                               "including) 1: the share of inputs dropped, e.g. 0.2.")
+    assert problem.message == ("Expected a number from 0 up to (not including) 1: the share "
+                               f"of inputs dropped, e.g. 0.2. Received: rate={rate}. Set a "
+                               "smaller rate.")
 
 
 def test_dropout_rate_zero_is_allowed():
@@ -171,18 +179,19 @@ def test_batch_normalization_settings():
     spec = spec_for("multiclass")
     spec.layers.insert(1, LayerSpec(type="BatchNormalization", momentum=1.5, epsilon=0.0))
     assert found(spec) == {
-        "layers[1].momentum": ["Received: momentum=1.5. Expected a number between 0 and 1, "
-                               "e.g. 0.99."],
-        "layers[1].epsilon": ["Received: epsilon=0.0. Expected a small positive number, e.g. "
-                              "0.001."]}
+        "layers[1].momentum": ["Expected a number between 0 and 1, e.g. 0.99. Received: "
+                               "momentum=1.5. Set momentum within that range."],
+        "layers[1].epsilon": ["Expected a small positive number, e.g. 0.001. Received: "
+                              "epsilon=0.0. Set epsilon above 0."]}
 
 
 def test_batch_normalization_after_the_output_layer():
     spec = spec_for("multiclass")
     spec.layers.append(LayerSpec(type="BatchNormalization"))
-    assert only(spec) == Problem("layers[3].type", "BatchNormalization after the output layer "
-                                 "(the last Dense layer) changes the predictions' scale. Move "
-                                 "it above the output layer.")
+    assert only(spec) == Problem("layers[3].type", "Expected BatchNormalization above the "
+                                 "output layer (the last Dense layer). Received: "
+                                 "BatchNormalization after it, which changes the predictions' "
+                                 "scale. Move it above the output layer.")
 
 
 # ---- initializers and regularizers ---------------------------------------------------------
@@ -195,15 +204,17 @@ def _kernel(init: InitializerSpec, bias: bool = False) -> dict[str, list[str]]:
 
 def test_unknown_initializer():
     problems = _kernel(InitializerSpec("GlorotUniformm"))
-    assert problems["layers[0].kernel_initializer.name"][0].startswith(
-        "Unknown initializer 'GlorotUniformm'. Choose one of Keras' initializers: Constant, ")
+    message = problems["layers[0].kernel_initializer.name"][0]
+    assert message.startswith("Expected one of Keras' initializers: Constant, ")
+    assert message.endswith(". Received: 'GlorotUniformm'. Choose an initializer from the "
+                            "list.")
 
 
 def test_orthogonal_cannot_initialise_a_bias():
     assert _kernel(InitializerSpec("Orthogonal"), bias=True) == {
         "layers[0].bias_initializer.name": [
-            "Orthogonal needs a 2-D weight matrix; a bias is a single row. Use Zeros (the "
-            "usual bias initializer) or Constant."]}
+            "Expected an initializer for a single row of biases. Received: Orthogonal, which "
+            "needs a 2-D weight matrix. Use Zeros (the usual bias initializer) or Constant."]}
     assert _kernel(InitializerSpec("Orthogonal")) == {}
 
 
@@ -217,50 +228,58 @@ def test_bias_initializer_is_not_checked_without_a_bias():
 def test_unknown_initializer_parameters():
     assert _kernel(InitializerSpec("RandomNormal", {"gain": 2.0})) == {
         "layers[0].kernel_initializer.params.gain": [
-            "RandomNormal has no parameter 'gain'. Its parameters: mean, stddev."]}
+            "Expected RandomNormal with its parameters: mean, stddev. Received: a parameter "
+            "'gain'. Remove 'gain'."]}
     assert _kernel(InitializerSpec("HeNormal", {"stddev": 2.0})) == {
         "layers[0].kernel_initializer.params.stddev": [
-            "HeNormal has no parameter 'stddev'. It takes no parameters besides the seed."]}
+            "Expected HeNormal with no parameters besides the seed. Received: a parameter "
+            "'stddev'. Remove 'stddev'."]}
 
 
 def test_initializer_params_must_be_an_object():
     assert _kernel(InitializerSpec("RandomNormal", [1, 2])) == {
-        "layers[0].kernel_initializer.params": ["Expected an object of parameter values."]}
+        "layers[0].kernel_initializer.params": ["Expected an object of parameter values. "
+                                                "Received: [1, 2]. Set the parameters in the "
+                                                "editor."]}
 
 
 def test_initializer_parameter_values():
     assert _kernel(InitializerSpec("RandomNormal", {"stddev": 0.0})) == {
         "layers[0].kernel_initializer.params.stddev": [
-            "Received: stddev=0.0. Expected a positive number, e.g. 0.05."]}
+            "Expected a positive number, e.g. 0.05. Received: stddev=0.0. Set stddev above "
+            "0."]}
     assert _kernel(InitializerSpec("Constant", {"value": "one"})) == {
         "layers[0].kernel_initializer.params.value": [
-            "Received: value='one'. Expected a number."]}
+            "Expected a number. Received: value='one'. Type a number."]}
     assert _kernel(InitializerSpec("RandomUniform", {"minval": 0.5, "maxval": 0.1})) == {
         "layers[0].kernel_initializer.params.maxval": [
-            "Received: minval=0.5, maxval=0.1. maxval must be larger than minval."]}
+            "Expected maxval larger than minval. Received: minval=0.5, maxval=0.1. Raise "
+            "maxval or lower minval."]}
     assert _kernel(InitializerSpec("RandomUniform", {"minval": 0.1})) == {
         "layers[0].kernel_initializer.params.maxval": [
-            "Received: minval=0.1, maxval=0.05. maxval must be larger than minval."]}
+            "Expected maxval larger than minval. Received: minval=0.1, maxval=0.05. Raise "
+            "maxval or lower minval."]}
 
 
 def test_variance_scaling_parameters():
     assert _kernel(InitializerSpec("VarianceScaling", {"scale": -1.0, "mode": "fan_up",
                                                        "distribution": "normal"})) == {
         "layers[0].kernel_initializer.params.scale": [
-            "Received: scale=-1.0. Expected a positive number, e.g. 1.0."],
+            "Expected a positive number, e.g. 1.0. Received: scale=-1.0. Set scale above 0."],
         "layers[0].kernel_initializer.params.mode": [
-            "Received: mode='fan_up'. Expected one of fan_in, fan_out, fan_avg."],
+            "Expected one of fan_in, fan_out, fan_avg. Received: mode='fan_up'. Choose one "
+            "from the list."],
         "layers[0].kernel_initializer.params.distribution": [
-            "Received: distribution='normal'. Expected one of truncated_normal, "
-            "untruncated_normal, uniform."]}
+            "Expected one of truncated_normal, untruncated_normal, uniform. Received: "
+            "distribution='normal'. Choose one from the list."]}
 
 
 @pytest.mark.parametrize("seed", [-1, 1.5, True])
 def test_initializer_seed(seed):
     assert _kernel(InitializerSpec("HeNormal", {}, seed)) == {
         "layers[0].kernel_initializer.seed": [
-            f"Received: seed={seed}. Expected a whole number ≥ 0, or empty to derive it from "
-            "the experiment's seed."]}
+            "Expected a whole number ≥ 0, or empty to derive it from the experiment's seed. "
+            f"Received: seed={seed}. Type a whole number or clear the field."]}
 
 
 def test_regularizers():
@@ -269,12 +288,13 @@ def test_regularizers():
     spec.layers[0].bias_regularizer = RegularizerSpec("l1l2", l1=-0.1, l2=0.01)
     spec.layers[0].activity_regularizer = RegularizerSpec("l1", l1=-1.0, l2=-5.0)
     assert found(spec) == {
-        "layers[0].kernel_regularizer.kind": ["Unknown regularizer 'l3'. Expected one of none, "
-                                              "l1, l2, l1l2."],
-        "layers[0].bias_regularizer.l1": ["Received: l1=-0.1. Expected a factor ≥ 0, e.g. "
-                                          "0.01."],
-        "layers[0].activity_regularizer.l1": ["Received: l1=-1.0. Expected a factor ≥ 0, e.g. "
-                                              "0.01."]}  # l2 is not used by an l1 regularizer
+        "layers[0].kernel_regularizer.kind": ["Expected one of none, l1, l2, l1l2. Received: "
+                                              "'l3'. Choose one from the list."],
+        "layers[0].bias_regularizer.l1": ["Expected a factor ≥ 0, e.g. 0.01. Received: "
+                                          "l1=-0.1. Set l1 to 0 or more."],
+        "layers[0].activity_regularizer.l1": ["Expected a factor ≥ 0, e.g. 0.01. Received: "
+                                              "l1=-1.0. Set l1 to 0 or more."],
+    }  # l2 is not used by an l1 regularizer
 
 
 # ---- the output layer and the loss against the task ----------------------------------------
@@ -283,26 +303,27 @@ def test_sparse_categorical_crossentropy_with_one_unit():
     spec = spec_for("binary")
     spec.compile.loss = "sparse_categorical_crossentropy"
     assert found(spec, "binary") == {"layers[2].units": [
-        "sparse_categorical_crossentropy with 1 output unit cannot work: it needs one unit "
-        "per class. Set units=2 with softmax, or use binary_crossentropy with 1 sigmoid "
-        "unit."]}
+        "Expected one output unit per class for sparse_categorical_crossentropy (2). "
+        "Received: units=1 on the output layer. Set units=2 with softmax, or use "
+        "binary_crossentropy with 1 sigmoid unit."]}
     spec = spec_for("multiclass")
     spec.layers[-1].units = 1
     problems = found(spec)
     assert problems["layers[2].units"] == [
-        "sparse_categorical_crossentropy with 1 output unit cannot work: it needs one unit "
-        "per class. Set units=3 with softmax."]
+        "Expected one output unit per class for sparse_categorical_crossentropy (3). "
+        "Received: units=1 on the output layer. Set units=3 with softmax."]
     assert problems["layers[2].activation"] == [
-        "softmax over 1 unit always outputs 1.0, so the model cannot learn. Use 3 units with "
-        "softmax, one per class."]
+        "Expected an output activation that can learn. Received: softmax over 1 unit, which "
+        "always outputs 1.0. Use 3 units with softmax, one per class."]
 
 
 def test_binary_crossentropy_on_a_regression_target():
     spec = spec_for("regression")
     spec.compile.loss = "binary_crossentropy"
     assert found(spec, "regression") == {"compile.loss": [
-        "binary_crossentropy is a classification loss, but the target is a number to predict "
-        "(regression). Use mean_squared_error or mean_absolute_error."]}
+        "Expected a regression loss, as the target is a number to predict (regression). "
+        "Received: loss=binary_crossentropy, a classification loss. Use mean_squared_error or "
+        "mean_absolute_error."]}
 
 
 @pytest.mark.parametrize("task, advice", [
@@ -313,7 +334,8 @@ def test_softmax_with_one_unit(task, advice):
     spec = spec_for(task)
     spec.layers[-1].activation = "softmax"
     assert found(spec, task)["layers[2].activation"] == [
-        f"softmax over 1 unit always outputs 1.0, so the model cannot learn. {advice}"]
+        "Expected an output activation that can learn. Received: softmax over 1 unit, which "
+        f"always outputs 1.0. {advice}"]
 
 
 def test_softmax_set_by_a_trailing_activation_layer_is_found_there():
@@ -325,16 +347,16 @@ def test_softmax_set_by_a_trailing_activation_layer_is_found_there():
 def test_n_class_softmax_with_a_different_n():
     spec = spec_for("multiclass")
     spec.layers[-1].units = 4
-    assert only(spec) == Problem("layers[2].units", "The output layer has 4 units, but the "
-                                 "target has 3 classes. Set units=3: one unit per class.")
+    assert only(spec) == Problem("layers[2].units", "Expected 3 output units, one per class. "
+                                 "Received: units=4 on the output layer. Set units=3.")
 
 
 def test_regression_needs_one_output_unit():
     spec = spec_for("regression")
     spec.layers[-1].units = 3
     assert only(spec, "regression") == Problem(
-        "layers[2].units", "Received: units=3 on the output layer. A regression target needs "
-        "exactly 1 output unit (one number per row): set units=1.")
+        "layers[2].units", "Expected exactly 1 output unit for a regression target (one "
+        "number per row). Received: units=3 on the output layer. Set units=1.")
 
 
 @pytest.mark.parametrize("task, fix", [
@@ -346,38 +368,39 @@ def test_regression_loss_on_classes(task, fix):
     words = {"binary": "two classes (binary classification)",
              "multiclass": "several classes (multiclass classification)"}[task]
     assert found(spec, task)["compile.loss"] == [
-        f"mean_squared_error is a regression loss, but the target has {words}. Use {fix}."]
+        f"Expected a classification loss, as the target has {words}. Received: "
+        f"loss=mean_squared_error, a regression loss. Use {fix}."]
 
 
 def test_regression_loss_on_classes_still_checks_the_output_width():
     spec = spec_for("regression")
     assert found(spec, "multiclass") == {
-        "compile.loss": ["mean_squared_error is a regression loss, but the target has several "
-                         "classes (multiclass classification). Use "
-                         "sparse_categorical_crossentropy."],
-        "layers[2].units": ["The output layer has 1 unit, but the target has 3 classes. Set "
-                            "units=3: one unit per class."],
-        "compile.metrics": ["The metric mean_absolute_error does not fit several classes "
-                            "(multiclass classification). Choose from: accuracy, "
-                            "sparse_categorical_accuracy, categorical_accuracy, "
-                            "sparse_top_k_categorical_accuracy, "
-                            "sparse_categorical_crossentropy."]}
+        "compile.loss": ["Expected a classification loss, as the target has several classes "
+                         "(multiclass classification). Received: loss=mean_squared_error, a "
+                         "regression loss. Use sparse_categorical_crossentropy."],
+        "layers[2].units": ["Expected 3 output units, one per class. Received: units=1 on the "
+                            "output layer. Set units=3."],
+        "compile.metrics": ["Expected a metric for several classes (multiclass "
+                            "classification): accuracy, sparse_categorical_accuracy, "
+                            "categorical_accuracy, sparse_top_k_categorical_accuracy, "
+                            "sparse_categorical_crossentropy. Received: metric "
+                            "mean_absolute_error. Remove mean_absolute_error."]}
 
 
 def test_binary_loss_on_three_classes():
     spec = spec_for("multiclass")
     spec.compile.loss = "binary_crossentropy"
     assert found(spec)["compile.loss"] == [
-        "binary_crossentropy is for two classes, but the target has 3 classes. Use "
-        "sparse_categorical_crossentropy with 3 softmax units."]
+        "Expected a loss for 3 classes. Received: loss=binary_crossentropy, which is for two "
+        "classes. Use sparse_categorical_crossentropy with 3 softmax units."]
 
 
 def test_binary_loss_needs_one_unit():
     spec = spec_for("binary")
     spec.layers[-1] = LayerSpec(units=2, activation="softmax")
     assert found(spec, "binary") == {"layers[2].units": [
-        "Received: units=2 on the output layer. binary_crossentropy needs 1 output unit (the "
-        "probability of the second class): set units=1 with sigmoid, or use "
+        "Expected 1 output unit for binary_crossentropy (the probability of the second "
+        "class). Received: units=2 on the output layer. Set units=1 with sigmoid, or use "
         "sparse_categorical_crossentropy with 2 units."]}
 
 
@@ -385,8 +408,8 @@ def test_binary_crossentropy_needs_a_sigmoid():
     spec = spec_for("binary")
     spec.layers[-1].activation = "relu"
     assert only(spec, "binary") == Problem(
-        "layers[2].activation", "Received: activation='relu' on the output layer. "
-        "binary_crossentropy expects a probability between 0 and 1: use sigmoid.")
+        "layers[2].activation", "Expected a probability between 0 and 1 for "
+        "binary_crossentropy. Received: activation='relu' on the output layer. Use sigmoid.")
     spec.compile.loss = "hinge"  # hinge losses take any real output
     assert validate(spec, INFO["binary"]) == []
 
@@ -395,9 +418,9 @@ def test_crossentropy_needs_softmax():
     spec = spec_for("multiclass")
     spec.layers[-1].activation = "linear"
     assert only(spec) == Problem(
-        "layers[2].activation", "Received: activation='linear' on the output layer. "
-        "sparse_categorical_crossentropy expects class probabilities that sum to 1: use "
-        "softmax.")
+        "layers[2].activation", "Expected class probabilities that sum to 1 for "
+        "sparse_categorical_crossentropy. Received: activation='linear' on the output layer. "
+        "Use softmax.")
 
 
 def test_one_hot_losses_need_one_unit_per_class_too():
@@ -410,15 +433,16 @@ def test_one_hot_losses_need_one_unit_per_class_too():
 def test_unknown_task_in_info():
     assert found(spec_for("multiclass"), "multiclass") == {}
     problems = validate(spec_for("multiclass"), DataInfo("clustering", 4, 3))
-    assert problems == [Problem("data.task", "Unknown task 'clustering'. Expected one of "
-                                             "regression, binary, multiclass.")]
+    assert problems == [Problem("data.task", "Expected one of regression, binary, "
+                                             "multiclass. Received: task 'clustering'. Choose "
+                                             "the task on the Data page.")]
 
 
 def test_no_inputs():
     problems = validate(spec_for("multiclass"), DataInfo("multiclass", 0, 3))
-    assert problems == [Problem("data.features", "The data has no input columns after "
-                                "encoding. Choose at least one feature column on the Data "
-                                "page.")]
+    assert problems == [Problem("data.features", "Expected at least one input column. "
+                                "Received: no input columns after encoding. Choose feature "
+                                "columns on the Data page.")]
 
 
 def test_without_data_only_data_free_checks_run():
@@ -436,10 +460,12 @@ def test_unknown_loss_and_optimizer_names():
     spec.compile.loss, spec.compile.optimizer = "crossentropy", "adamm"
     problems = found(spec)
     assert problems["compile.loss"][0].startswith(
-        "Unknown loss 'crossentropy'. Choose one of Keras' losses: binary_crossentropy, ")
+        "Expected one of Keras' losses: binary_crossentropy, ")
+    assert problems["compile.loss"][0].endswith(
+        ". Received: loss='crossentropy'. Choose a loss from the list.")
     assert problems["compile.optimizer"] == [
-        "Unknown optimizer 'adamm'. Choose one of sgd, rmsprop, adam, adamw, adagrad, "
-        "adadelta, adamax, nadam, ftrl, lion."]
+        "Expected one of sgd, rmsprop, adam, adamw, adagrad, adadelta, adamax, nadam, ftrl, "
+        "lion. Received: optimizer='adamm'. Choose a optimizer from the list."]
 
 
 @pytest.mark.parametrize("lr", [0.0, -0.01, float("inf"), "fast"])
@@ -447,15 +473,16 @@ def test_learning_rate_must_be_positive(lr):
     spec = spec_for("multiclass")
     spec.compile.learning_rate = lr
     shown = repr(lr) if isinstance(lr, str) else lr
-    assert only(spec) == Problem("compile.learning_rate", f"Received: learning_rate={shown}. "
-                                 "Expected a positive number, e.g. 0.001.")
+    assert only(spec) == Problem("compile.learning_rate", "Expected a positive number, e.g. "
+                                 f"0.001. Received: learning_rate={shown}. Set a small positive "
+                                 "learning rate.")
 
 
 def test_gradient_clipping_not_negative():
     spec = spec_for("multiclass")
     spec.compile.clipnorm, spec.compile.clipvalue = -1.0, 0.5
-    assert only(spec) == Problem("compile.clipnorm", "Received: clipnorm=-1.0. Expected a "
-                                 "number ≥ 0 (0 turns clipping off).")
+    assert only(spec) == Problem("compile.clipnorm", "Expected a number ≥ 0 (0 turns clipping "
+                                 "off). Received: clipnorm=-1.0. Set clipnorm to 0 or more.")
 
 
 def test_optimizer_options():
@@ -463,21 +490,25 @@ def test_optimizer_options():
     spec.compile.optimizer = "sgd"
     spec.compile.options = {"momentum": 1.0, "nesterov": "yes", "beta_1": 0.9}
     assert found(spec) == {
-        "compile.options.momentum": ["Received: momentum=1.0. Expected a number from 0 up to "
-                                     "(not including) 1, e.g. 0.9."],
-        "compile.options.nesterov": ["Received: nesterov='yes'. Expected true or false."],
-        "compile.options.beta_1": ["sgd has no option 'beta_1'. Its options: momentum, "
-                                   "nesterov."]}
+        "compile.options.momentum": ["Expected a number from 0 up to (not including) 1, e.g. "
+                                     "0. Received: momentum=1.0. Keras' default is 0."],
+        "compile.options.nesterov": ["Expected true or false. Received: nesterov='yes'. Tick "
+                                     "or untick it."],
+        "compile.options.beta_1": ["Expected one of sgd's options: momentum, nesterov. "
+                                   "Received: beta_1=0.9. Remove 'beta_1'."]}
     spec.compile.optimizer = "ftrl"
     spec.compile.options = {"learning_rate_power": 0.5, "l1_regularization_strength": -1.0,
                             "l2_regularization_strength": "x"}
     assert found(spec) == {
-        "compile.options.learning_rate_power": ["Received: learning_rate_power=0.5. Expected a "
-                                                "number ≤ 0, e.g. -0.5."],
+        "compile.options.learning_rate_power": ["Expected a number ≤ 0, e.g. -0.5. Received: "
+                                                "learning_rate_power=0.5. Keras' default is "
+                                                "-0.5."],
         "compile.options.l1_regularization_strength": [
-            "Received: l1_regularization_strength=-1.0. Expected a number ≥ 0."],
+            "Expected a number ≥ 0, e.g. 0. Received: l1_regularization_strength=-1.0. Keras' "
+            "default is 0."],
         "compile.options.l2_regularization_strength": [
-            "Received: l2_regularization_strength='x'. Expected a number."]}
+            "Expected a number. Received: l2_regularization_strength='x'. Type a number; "
+            "Keras' default is 0."]}
     spec.compile.optimizer, spec.compile.options = "sgd", {"momentum": 0.9, "nesterov": True}
     assert validate(spec, INFO["multiclass"]) == []
 
@@ -494,36 +525,41 @@ def _metrics(task: str, metrics: list, loss: str | None = None) -> list[str]:
 
 def test_categorical_accuracy_needs_a_one_hot_loss():
     assert _metrics("multiclass", ["categorical_accuracy"]) == [
-        "categorical_accuracy compares one-hot labels, so it needs a one-hot loss such as "
-        "categorical_crossentropy; with sparse_categorical_crossentropy use accuracy (or "
-        "sparse_categorical_accuracy)."]
+        "Expected a one-hot loss such as categorical_crossentropy for categorical_accuracy, "
+        "which compares one-hot labels. Received: loss sparse_categorical_crossentropy. Use "
+        "accuracy (or sparse_categorical_accuracy) instead."]
     assert _metrics("multiclass", ["categorical_accuracy"], "categorical_crossentropy") == []
 
 
 def test_sparse_metrics_need_class_indices():
     assert _metrics("multiclass", ["sparse_categorical_accuracy"],
                     "categorical_crossentropy") == [
-        "sparse_categorical_accuracy reads class indices, but categorical_crossentropy trains "
-        "on one-hot labels. Use accuracy or categorical_accuracy."]
+        "Expected class-index labels for sparse_categorical_accuracy. Received: loss "
+        "categorical_crossentropy, which trains on one-hot labels. Use accuracy or "
+        "categorical_accuracy."]
 
 
 def test_metrics_must_fit_the_task():
     assert _metrics("regression", ["accuracy"]) == [
-        "The metric accuracy does not fit a number to predict (regression). Choose from: "
-        "mean_absolute_error, mean_squared_error, root_mean_squared_error, "
-        "mean_absolute_percentage_error, mean_squared_logarithmic_error, log_cosh_error, "
-        "r2_score, cosine_similarity."]
-    assert _metrics("multiclass", ["auc"])[0].startswith(
-        "The metric auc does not fit several classes (multiclass classification).")
+        "Expected a metric for a number to predict (regression): mean_absolute_error, "
+        "mean_squared_error, root_mean_squared_error, mean_absolute_percentage_error, "
+        "mean_squared_logarithmic_error, log_cosh_error, r2_score, cosine_similarity. "
+        "Received: metric accuracy. Remove accuracy."]
+    [message] = _metrics("multiclass", ["auc"])
+    assert message.startswith("Expected a metric for several classes (multiclass "
+                              "classification): ")
+    assert message.endswith(". Received: metric auc. Remove auc.")
 
 
 def test_unknown_and_repeated_metrics():
     messages = _metrics("binary", ["acc", "accuracy", "accuracy"])
-    assert messages[0].startswith("Unknown metric 'acc'. Choose from: ")
-    assert messages[1] == "The metric 'accuracy' is listed twice. Keep it once."
+    assert messages[0].startswith("Expected one of Keras' metrics: ")
+    assert messages[0].endswith(". Received: metric 'acc'. Choose metrics from the list.")
+    assert messages[1] == "Expected each metric once. Received: 'accuracy' twice. Keep it once."
     spec = spec_for("binary")
     spec.compile.metrics = "accuracy"
-    assert found(spec, "binary")["compile.metrics"] == ["Expected a list of metric names."]
+    assert found(spec, "binary")["compile.metrics"] == [
+        "Expected a list of metric names. Received: 'accuracy'. Choose metrics from the list."]
 
 
 def test_binary_metrics_need_one_output_unit():
@@ -532,8 +568,8 @@ def test_binary_metrics_need_one_output_unit():
     spec.compile.loss = "sparse_categorical_crossentropy"
     spec.compile.metrics = ["accuracy", "auc", "sparse_categorical_accuracy"]
     assert found(spec, "binary") == {"compile.metrics": [
-        "auc needs 1 output unit (a probability per row), but the output layer has 2. Use "
-        "accuracy instead, or a 1-unit sigmoid output."]}
+        "Expected 1 output unit (a probability per row) for auc. Received: an output layer "
+        "with 2 units. Use accuracy instead, or a 1-unit sigmoid output."]}
 
 
 # ---- fit and data --------------------------------------------------------------------------
@@ -547,40 +583,42 @@ def _fit(**changes) -> dict[str, list[str]]:
 
 def test_epochs_and_batch_size():
     assert _fit(epochs=0, batch_size=-1) == {
-        "fit.epochs": ["Received: epochs=0. Expected a positive whole number of passes over "
-                       "the training data, e.g. 50."],
-        "fit.batch_size": ["Received: batch_size=-1. Expected a positive whole number of rows "
-                           "per step, e.g. 32."]}
+        "fit.epochs": ["Expected a positive whole number of passes over the training data, "
+                       "e.g. 50. Received: epochs=0. Set epochs to 1 or more."],
+        "fit.batch_size": ["Expected a positive whole number of rows per step, e.g. 32. "
+                           "Received: batch_size=-1. Set batch_size to 1 or more."]}
     assert _fit(epochs=MAX_EPOCHS + 1, batch_size=10**6) == {
-        "fit.epochs": [f"Received: epochs={MAX_EPOCHS + 1}. LayerLab trains at most "
-                       f"{MAX_EPOCHS:,} epochs; use early stopping for long runs."],
-        "fit.batch_size": ["Received: batch_size=1000000. Expected at most 100,000."]}
+        "fit.epochs": [f"Expected at most {MAX_EPOCHS:,} epochs. Received: "
+                       f"epochs={MAX_EPOCHS + 1}. Use early stopping for long runs."],
+        "fit.batch_size": ["Expected at most 100,000. Received: batch_size=1000000. Use a "
+                           "smaller batch."]}
 
 
 @pytest.mark.parametrize("share", [0.0, 1.0, -0.2, 1.5])
 def test_validation_split_strictly_between_zero_and_one(share):
     assert _fit(validation_split=share) == {"fit.validation_split": [
-        f"Received: validation_split={share}. Expected a share strictly between 0 and 1, "
-        "e.g. 0.2."]}
+        "Expected a share strictly between 0 and 1, e.g. 0.2. Received: "
+        f"validation_split={share}. Move the slider."]}
     assert _fit(validation_split=share, validation="test") == {}
 
 
 def test_validation_mode_and_seed():
     assert _fit(validation="holdout", seed=-1) == {
-        "fit.validation": ["Unknown validation mode 'holdout'. Expected one of split, test, "
-                           "none."],
-        "fit.seed": ["Received: seed=-1. Expected a whole number ≥ 0."]}
+        "fit.validation": ["Expected one of split, test, none. Received: "
+                           "validation='holdout'. Choose a validation from the list."],
+        "fit.seed": ["Expected a whole number ≥ 0. Received: seed=-1. Set a seed."]}
 
 
 def test_early_stopping_settings():
     assert _fit(early_stopping=True, patience=-1, monitor="val_f1") == {
-        "fit.patience": ["Received: patience=-1. Expected a whole number of epochs ≥ 0, e.g. "
-                         "10."],
-        "fit.monitor": ["Early stopping cannot watch 'val_f1'. Choose one of loss, accuracy, "
-                        "val_loss, val_accuracy."]}
+        "fit.patience": ["Expected a whole number of epochs ≥ 0, e.g. 10. Received: "
+                         "patience=-1. Set patience."],
+        "fit.monitor": ["Expected one of val_loss, val_accuracy, loss, accuracy. Received: "
+                        "monitor='val_f1', which early stopping cannot watch. Choose a value "
+                        "to watch."]}
     assert _fit(early_stopping=True, validation="none") == {"fit.monitor": [
-        "Early stopping watches val_loss, but validation is off. Turn validation on, or watch "
-        "loss."]}
+        "Expected validation data for early stopping to watch val_loss. Received: validation "
+        "is off. Turn validation on, or watch loss."]}
     assert _fit(early_stopping=False, validation="none") == {}
 
 
@@ -588,10 +626,10 @@ def test_data_options():
     spec = spec_for("multiclass")
     spec.data.scaling, spec.data.test_fraction = "robust", 1.0
     assert found(spec) == {
-        "data.scaling": ["Unknown scaling option 'robust'. Expected one of none, minmax, "
-                         "standard, l2."],
-        "data.test_fraction": ["Received: test_fraction=1.0. Expected a share strictly "
-                               "between 0 and 1, e.g. 0.2."]}
+        "data.scaling": ["Expected one of none, minmax, standard, l2. Received: "
+                         "scaling='robust'. Choose a scaling from the list."],
+        "data.test_fraction": ["Expected a share strictly between 0 and 1, e.g. 0.2. "
+                               "Received: test_fraction=1.0. Move the slider."]}
 
 
 # ---- helpers -------------------------------------------------------------------------------
@@ -607,8 +645,9 @@ def test_problems_at_matches_a_place_and_what_is_inside():
 def test_data_info_from_prepared():
     class Prepared:
         task, n_inputs, n_classes = "binary", 30, 2
+        X_train, X_test = [[0.0] * 30] * 8, [[0.0] * 30] * 3
 
-    assert DataInfo.from_prepared(Prepared()) == DataInfo("binary", 30, 2)
+    assert DataInfo.from_prepared(Prepared()) == DataInfo("binary", 30, 2, n_train=8, n_test=3)
 
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5)
@@ -626,11 +665,165 @@ def test_validate_never_crashes_on_a_hand_edited_file(spec, task, metrics, seed)
     if spec.layers:
         spec.layers[0].kernel_initializer.seed = seed
         spec.layers[0].kernel_initializer.params = {"stddev": seed}
-    loaded = ExperimentSpec.from_json(json.dumps(spec.to_dict()))
+    # values of any type set in code reach validate as they are ...
+    problems = validate(spec, INFO[task]) + validate(spec)
+    assert all(isinstance(p, Problem) and p.message for p in problems)
+    # ... while a file holding a value of the wrong type is refused on loading, naming where
+    try:
+        loaded = ExperimentSpec.from_json(json.dumps(spec.to_dict()))
+    except SpecError as exc:
+        message = str(exc)
+        assert re.fullmatch(r"(\S+: )?Expected .+\. Received: .+\. \S.*", message, re.S), exc
+        assert re.match(r"(spec\.)?(compile\.metrics\[\d\]|layers\[0\]\.kernel_initializer\."
+                        r"(seed|params\.stddev)): ", message), exc
+        return
     problems = validate(loaded, INFO[task]) + validate(loaded)
     assert all(isinstance(p, Problem) and p.message for p in problems)
 
 
 def test_non_text_metrics():
     assert _metrics("binary", [["accuracy"]]) == [
-        "Received: metric ['accuracy']. Expected a metric name such as 'accuracy'."]
+        "Expected a metric name such as 'accuracy'. Received: metric ['accuracy']. Remove it "
+        "and choose from the list."]
+
+
+# ---- every message in one form -------------------------------------------------------------
+
+FORM = re.compile(r"^Expected .+\. Received: .+\.( .+)?$", re.S)
+FIX = re.compile(r"^Expected .+?\. Received: .+?\. (?P<fix>[A-Z].*\.)$", re.S)
+
+
+def _changed(task: str, change) -> ExperimentSpec:
+    spec = spec_for(task)
+    change(spec)
+    return spec
+
+
+def _set(obj, **values):
+    for key, value in values.items():
+        setattr(obj, key, value)
+
+
+@functools.cache
+def _broken_by_hand() -> list[Problem]:
+    """Specs broken in every way validate names, layers to data, with and without DataInfo."""
+    cases: list[tuple[ExperimentSpec, DataInfo | None]] = []
+    add = lambda task, change, info=None: cases.append(  # noqa: E731
+        (_changed(task, change), info or INFO[task]))
+    # layers
+    add("multiclass", lambda s: setattr(s, "layers", []))
+    add("multiclass", lambda s: setattr(s, "layers", [LayerSpec(units=4)] * (MAX_LAYERS + 1)))
+    add("multiclass", lambda s: setattr(s, "layers", [LayerSpec(type="Dropout")]))
+    add("multiclass", lambda s: _set(s, layers=[LayerSpec(units=MAX_UNITS)] * 2
+                                     + s.layers[2:]))
+    add("multiclass", lambda s: _set(s.layers[0], type="Lambda"))
+    add("multiclass", lambda s: _set(s.layers[0], units=0, use_bias="yes", activation="rleu"))
+    add("multiclass", lambda s: _set(s.layers[0], units=MAX_UNITS + 1))
+    add("multiclass", lambda s: s.layers.insert(1, LayerSpec(type="Dropout", rate=-0.5)))
+    add("multiclass", lambda s: s.layers.insert(1, LayerSpec(
+        type="BatchNormalization", momentum=2.0, epsilon=-1.0)))
+    add("multiclass", lambda s: s.layers.insert(1, LayerSpec(type="Activation",
+                                                             activation="nope")))
+    add("multiclass", lambda s: s.layers.append(LayerSpec(type="BatchNormalization")))
+    # initializers and regularizers
+    add("multiclass", lambda s: _set(
+        s.layers[0], kernel_initializer=InitializerSpec("Nope"),
+        bias_initializer=InitializerSpec("Orthogonal", {"gain": -1.0}, seed=-2)))
+    add("multiclass", lambda s: _set(s.layers[0], kernel_initializer=InitializerSpec(
+        "RandomNormal", "mean=0")))
+    add("multiclass", lambda s: _set(s.layers[0], kernel_initializer=InitializerSpec(
+        "VarianceScaling", {"scale": 0.0, "mode": "fan", "distribution": None, "x": 1},
+        seed=1.5)))
+    add("multiclass", lambda s: _set(s.layers[0], kernel_initializer=InitializerSpec(
+        "RandomUniform", {"minval": 1.0, "maxval": "one"})))
+    add("multiclass", lambda s: _set(s.layers[1], kernel_initializer=InitializerSpec(
+        "RandomUniform", {"minval": 1.0, "maxval": -1.0})))
+    add("multiclass", lambda s: _set(s.layers[0], kernel_initializer=InitializerSpec(
+        "HeNormal", {"stddev": 1.0})))
+    add("multiclass", lambda s: _set(
+        s.layers[0], kernel_regularizer=RegularizerSpec("l3"),
+        bias_regularizer=RegularizerSpec("l1l2", l1=-1.0, l2=float("nan")),
+        activity_regularizer=RegularizerSpec("l2", l2="big")))
+    # the output layer and the loss against each task
+    for task in INFO:
+        add(task, lambda s: _set(s.layers[-1], units=1, activation="softmax"))
+        add(task, lambda s: _set(s.layers[-1], units=5, activation="relu"))
+        add(task, lambda s: _set(s.layers[-1], units=7, activation="linear"))
+        for loss in ("binary_crossentropy", "hinge", "sparse_categorical_crossentropy",
+                     "categorical_crossentropy", "mean_squared_error", "poisson"):
+            add(task, lambda s, loss=loss: _set(s.compile, loss=loss))
+            add(task, lambda s, loss=loss: (_set(s.compile, loss=loss),
+                                            _set(s.layers[-1], units=1, activation="relu")))
+            add(task, lambda s, loss=loss: (_set(s.compile, loss=loss),
+                                            _set(s.layers[-1], units=2, activation="tanh")))
+        add(task, lambda s: None, DataInfo(task, 0, INFO[task].n_classes))
+        add(task, lambda s: None, DataInfo(task, 4, INFO[task].n_classes, n_train=1))
+    add("multiclass", lambda s: None, DataInfo("clustering", 4, 3))
+    # compile options and metrics
+    add("multiclass", lambda s: _set(s.compile, loss="crossentropy", optimizer="adamm",
+                                     learning_rate=0.0, clipnorm=-1.0, clipvalue=float("inf")))
+    add("multiclass", lambda s: _set(s.compile, optimizer="sgd", options={
+        "momentum": 1.0, "nesterov": "yes", "beta_1": 0.9}))
+    add("multiclass", lambda s: _set(s.compile, optimizer="ftrl", options={
+        "learning_rate_power": 0.5, "l1_regularization_strength": -1.0,
+        "l2_regularization_strength": "x"}))
+    add("multiclass", lambda s: _set(s.compile, learning_rate="fast"))
+    for task, metrics in (("binary", ["acc", "accuracy", "accuracy", ["auc"], None]),
+                          ("binary", ["auc", "precision", "sparse_categorical_accuracy"]),
+                          ("regression", ["accuracy", "auc"]),
+                          ("multiclass", ["categorical_accuracy", "auc",
+                                          "mean_absolute_error"]),
+                          ("binary", "accuracy")):
+        add(task, lambda s, metrics=metrics: _set(s.compile, metrics=metrics))
+    add("multiclass", lambda s: _set(s.compile, loss="categorical_crossentropy",
+                                     metrics=["sparse_categorical_accuracy"]))
+    add("binary", lambda s: (_set(s.layers[-1], units=2, activation="softmax"),
+                             _set(s.compile, loss="sparse_categorical_crossentropy",
+                                  metrics=["auc", "binary_accuracy"])))
+    # fit
+    add("multiclass", lambda s: _set(s.fit, epochs=0, batch_size=-1, validation="holdout",
+                                     seed=-1))
+    add("multiclass", lambda s: _set(s.fit, epochs=MAX_EPOCHS + 1, batch_size=10**6,
+                                     validation_split=1.0, early_stopping=True, patience=-1,
+                                     monitor="val_f1"))
+    add("multiclass", lambda s: _set(s.fit, epochs="many", batch_size=2.5,
+                                     validation_split="x", seed=True))
+    add("multiclass", lambda s: _set(s.fit, early_stopping=True, validation="none"))
+    # data
+    add("multiclass", lambda s: _set(s.data, task="clustering", scaling="robust",
+                                     missing="guess", text="ignore", test_fraction=0.0))
+    problems = [p for spec, info in cases for p in validate(spec, info) + validate(spec)]
+    data = spec_for("multiclass").data
+    _set(data, target="price", features=["a", "size", "colour"], scaling="robust",
+         test_fraction=float("nan"))
+    problems += data_problems(["a", "b", "y"], data)
+    problems += split_problems(spec_for("multiclass").fit, 1)
+    return problems
+
+
+@settings(max_examples=60, deadline=None)
+@given(specs(), st.sampled_from(sorted(INFO)), st.integers(0, 3))
+def test_every_message_reads_expected_received_fix(spec, task, n_train):
+    """Every message says, in Keras' order, what was expected, what was received and how to
+    fix it: 'Expected X. Received: Y. Fix.'"""
+    info = INFO[task]
+    drawn = (validate(spec, info) + validate(spec)
+             + validate(spec, DataInfo(task, info.n_inputs, info.n_classes, n_train=n_train))
+             + data_problems(["a", "b"], spec.data) + split_problems(spec.fit, n_train))
+    by_hand = _broken_by_hand()
+    assert {"layers", "layers[0].units", "layers[1].rate", "layers[3].type",
+            "layers[0].bias_initializer.name", "layers[0].kernel_initializer.params.maxval",
+            "layers[0].kernel_regularizer.kind", "layers[2].units", "layers[2].activation",
+            "compile.loss", "compile.optimizer", "compile.options.momentum",
+            "compile.learning_rate", "compile.clipnorm", "compile.metrics", "fit.epochs",
+            "fit.batch_size", "fit.validation", "fit.validation_split", "fit.monitor",
+            "fit.patience", "fit.seed", "data.task", "data.scaling", "data.missing",
+            "data.text", "data.test_fraction", "data.target", "data.features",
+            } <= {p.where for p in by_hand}
+    assert any(p.where == "layers" and "weights" in p.message for p in by_hand)
+    assert any(p.where == "fit.validation_split" and "training row" in p.message
+               for p in by_hand)
+    for problem in by_hand + drawn:
+        assert FORM.match(problem.message), problem
+        fix = FIX.match(problem.message)
+        assert fix and fix["fix"].strip(". "), problem

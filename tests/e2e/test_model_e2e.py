@@ -52,5 +52,5 @@ def test_build_a_three_layer_network_and_see_its_parameter_count(page: Page, app
     units.fill("0")
     units.press("Enter")
     wait_idle(page)
-    expect(layers.first.get_by_text("Received: units=0. Expected a positive whole number")
-           ).to_be_visible()
+    expect(layers.first.get_by_text("Expected a positive whole number of neurons, e.g. 16. "
+                                     "Received: units=0.")).to_be_visible()

@@ -82,11 +82,16 @@ def test_binary_threshold_slider_changes_the_numbers():
     job = tm.finished_job(tm.cancer())
     at = open_evaluate(job)
     assert "Test ROC AUC" in metric_values(at)
-    before = at.dataframe[0].value.loc["recall", "test"]
+    positives = float((job.prepared.y_test == 1).mean())  # the share of class 1 test rows
+    before = at.dataframe[0].value.loc["precision", "test"]
+    assert before > positives  # at 0.5 a trained model beats calling every row positive
     at.slider(key="evaluate.threshold").set_value(0.0).run()
     assert not at.exception
-    assert at.dataframe[0].value.loc["recall", "test"] == 1.0
-    assert before <= 1.0
+    after = at.dataframe[0].value
+    # At threshold 0 every row is predicted positive: all positives found, and precision
+    # falls to the share of positives.
+    assert after.loc["recall", "test"] == 1.0
+    assert after.loc["precision", "test"] == pytest.approx(positives)
     assert len(at.get("plotly_chart")) == 4  # 2 confusion matrices, ROC, probabilities
 
 
