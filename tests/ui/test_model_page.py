@@ -128,8 +128,8 @@ def test_removing_every_dense_layer_says_what_to_add(at):
         at.button(key=f"model.{uid(at, 0)}.remove").click().run()
     run(at)
     assert spec(at).layers == []
-    assert "The model has no layers. Add at least one Dense layer: the last one is the " \
-           "output layer." in errors(at)
+    assert ("Expected at least one layer. Received: a model with no layers. Add a Dense layer: "
+            "the last one is the output layer.") in errors(at)
     assert at.button(key="model.fix_output")
     at.button(key="model.fix_output").click().run()
     assert stack(at) == [("Dense", 3)]
@@ -140,8 +140,8 @@ def test_removing_every_dense_layer_says_what_to_add(at):
 def test_zero_units_shows_the_message_and_blocks_the_script(at):
     at.number_input(key=f"model.{uid(at, 1)}.units").set_value(0).run()
     run(at)
-    assert "Received: units=0. Expected a positive whole number of neurons, e.g. 16." in errors(
-        at)
+    assert ("Expected a positive whole number of neurons, e.g. 16. Received: units=0. Set units "
+            "to the width you want.") in errors(at)
     assert errors(at)[0].startswith("**1 problem to fix before training.**")
     assert not at.success
     assert at.get("download_button")[1].proto.disabled
@@ -152,8 +152,8 @@ def test_zero_units_shows_the_message_and_blocks_the_script(at):
 def test_wrong_output_width_is_fixed_in_one_click(at):
     out = uid(at, 2)
     at.number_input(key=f"model.{out}.units").set_value(4).run()
-    assert ("The output layer has 4 units, but the target has 3 classes. Set units=3: one unit "
-            "per class.") in errors(at)
+    assert ("Expected 3 output units, one per class. Received: units=4 on the output layer. "
+            "Set units=3.") in errors(at)
     assert "suggested output **Dense(3, softmax)**" in at.warning[0].value
     at.button(key="model.fix_output").click().run()
     run(at)
@@ -164,14 +164,15 @@ def test_wrong_output_width_is_fixed_in_one_click(at):
 
 def test_softmax_on_one_unit(at):
     at.number_input(key=f"model.{uid(at, 2)}.units").set_value(1).run()
-    assert any(m.startswith("softmax over 1 unit always outputs 1.0") for m in errors(at))
+    assert ("Expected an output activation that can learn. Received: softmax over 1 unit, which "
+            "always outputs 1.0. Use 3 units with softmax, one per class.") in errors(at)
 
 
 def test_a_loss_that_does_not_fit_and_its_fix(at):
     at.selectbox(key="model.compile.loss").set_value("binary_crossentropy").run()
     run(at)
-    assert ("binary_crossentropy is for two classes, but the target has 3 classes. Use "
-            "sparse_categorical_crossentropy with 3 softmax units.") in errors(at)
+    assert ("Expected a loss for 3 classes. Received: loss=binary_crossentropy, which is for two "
+            "classes. Use sparse_categorical_crossentropy with 3 softmax units.") in errors(at)
     at.button(key="model.fix_compile").click().run()
     assert spec(at).compile.loss == "sparse_categorical_crossentropy" and not errors(at)
     assert at.selectbox(key="model.compile.loss").value == "sparse_categorical_crossentropy"
@@ -180,7 +181,9 @@ def test_a_loss_that_does_not_fit_and_its_fix(at):
 def test_categorical_accuracy_needs_a_one_hot_loss(at):
     at.multiselect(key="model.compile.metrics").set_value(["accuracy",
                                                            "categorical_accuracy"]).run()
-    assert any(m.startswith("categorical_accuracy compares one-hot labels") for m in errors(at))
+    assert ("Expected a one-hot loss such as categorical_crossentropy for categorical_accuracy, "
+            "which compares one-hot labels. Received: loss sparse_categorical_crossentropy. Use "
+            "accuracy (or sparse_categorical_accuracy) instead.") in errors(at)
     at.selectbox(key="model.compile.loss").set_value("categorical_crossentropy").run()
     run(at)
     assert not errors(at)
@@ -193,9 +196,10 @@ def test_learning_rate_and_dropout_messages(at):
     at.button(key="model.add").click().run()
     at.number_input(key=f"model.{uid(at, 2)}.rate").set_value(1.0).run()
     run(at)
-    assert "Received: learning_rate=0.0. Expected a positive number, e.g. 0.001." in errors(at)
-    assert ("Received: rate=1.0. Expected a number from 0 up to (not including) 1: the share of "
-            "inputs dropped, e.g. 0.2.") in errors(at)
+    assert ("Expected a positive number, e.g. 0.001. Received: learning_rate=0.0. Set a small "
+            "positive learning rate.") in errors(at)
+    assert ("Expected a number from 0 up to (not including) 1: the share of inputs dropped, e.g. "
+            "0.2. Received: rate=1.0. Set a smaller rate.") in errors(at)
     assert errors(at)[0].startswith("**2 problems to fix before training.**")
 
 
@@ -224,7 +228,8 @@ def test_initializer_and_regularizer_editors(at):
     init = spec(at).layers[0].kernel_initializer
     assert (init.name, init.params, init.seed) == ("RandomUniform", {"maxval": 0.2}, 3)
     at.number_input(key=f"model.{first}.kernel_initializer.params.minval").set_value(0.5).run()
-    assert "Received: minval=0.5, maxval=0.2. maxval must be larger than minval." in errors(at)
+    assert ("Expected maxval larger than minval. Received: minval=0.5, maxval=0.2. Raise maxval "
+            "or lower minval.") in errors(at)
     at.number_input(key=f"model.{first}.kernel_initializer.params.minval").set_value(-0.2).run()
     assert not errors(at)
     at.selectbox(key=f"model.{first}.kernel_regularizer.kind").set_value("l1l2").run()
@@ -311,9 +316,11 @@ def test_a_spec_for_another_file_keeps_the_current_data(at):
     assert any("made for **tips.csv**" in w.value for w in at.warning)
     assert spec(at).data.target == "species" and spec(at).data.source == "iris.csv"
     assert stack(at)[-1] == ("Dense", 1)
-    assert ("The output layer has 1 unit, but the target has 3 classes. Set units=3: one unit "
-            "per class.") in errors(at)
-    assert any(m.startswith("mean_squared_error is a regression loss") for m in errors(at))
+    assert ("Expected 3 output units, one per class. Received: units=1 on the output layer. "
+            "Set units=3.") in errors(at)
+    assert ("Expected a classification loss, as the target has several classes (multiclass "
+            "classification). Received: loss=mean_squared_error, a regression loss. Use "
+            "sparse_categorical_crossentropy.") in errors(at)
 
 
 @pytest.mark.parametrize("raw, words", [
