@@ -87,4 +87,4 @@ def names(options) -> str:
 def not_one_of(where: str, name: str, value: Any, options, kind: str = "") -> Problem:
     """`value` of setting `name` is none of `options`: e.g. an unknown loss or scaling."""
     return Problem(where, say(f"one of {kind}{names(options)}", f"{name}={shown(value)}",
-                              f"Choose a {name} from the list."))
+                              f"Choose a valid {name} from the list."))

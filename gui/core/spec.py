@@ -215,8 +215,9 @@ class ExperimentSpec:
                             f"{_kind_of(data)}. Load a spec downloaded from LayerLab.")
         version = data.get("version")
         if not isinstance(version, int) or isinstance(version, bool):
-            raise SpecError("This is not a LayerLab spec: it has no integer 'version' field. "
-                            "Load a spec downloaded from LayerLab's model page.")
+            raise SpecError("Expected a LayerLab spec with an integer 'version' field. Received: "
+                            "a file with no integer 'version' (not a LayerLab spec). Load a "
+                            "spec downloaded from LayerLab's model page.")
         if version > SPEC_VERSION:
             raise SpecError(f"Expected a spec of version {SPEC_VERSION} or older. Received: "
                             f"version {version}, newer than this LayerLab. Update LayerLab to "
@@ -237,8 +238,9 @@ class ExperimentSpec:
                             f"({exc}). Upload a spec downloaded from LayerLab's model "
                             "page.") from None
         except RecursionError:
-            raise SpecError("This file nests too deeply to be a LayerLab spec. Upload a spec "
-                            "downloaded from LayerLab's model page.") from None
+            raise SpecError("Expected a LayerLab spec. Received: a file that nests too deeply "
+                            "to be one. Upload a spec downloaded from LayerLab's model "
+                            "page.") from None
         return cls.from_dict(data)
 
 

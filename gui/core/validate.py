@@ -140,7 +140,8 @@ def _fit(fit: FitSpec, compile: CompileSpec) -> list[Problem]:
     if fit.early_stopping:
         if not is_int(fit.patience) or fit.patience < 0:
             add("fit.patience", say("a whole number of epochs ≥ 0, e.g. 10",
-                                    f"patience={shown(fit.patience)}", "Set patience."))
+                                    f"patience={shown(fit.patience)}",
+                                    "Set patience to 0 or more."))
         allowed = _watchable(compile, "split")
         if fit.monitor not in allowed:
             add("fit.monitor", say(f"one of {', '.join(allowed)}",
@@ -151,7 +152,8 @@ def _fit(fit: FitSpec, compile: CompileSpec) -> list[Problem]:
                                    f"{fit.monitor}", "validation is off",
                                    "Turn validation on, or watch loss."))
     if not is_int(fit.seed) or fit.seed < 0:
-        add("fit.seed", say("a whole number ≥ 0", f"seed={shown(fit.seed)}", "Set a seed."))
+        add("fit.seed", say("a whole number ≥ 0", f"seed={shown(fit.seed)}",
+                            "Set a seed such as 42."))
     return out
 
 

@@ -95,7 +95,7 @@ def layer_problems(layers: list, registry) -> list[Problem]:
         if layer.type == "Dropout" and not (is_number(layer.rate) and 0 <= layer.rate < 1):
             add(f"{at}.rate", say("a number from 0 up to (not including) 1: the share of "
                                   f"inputs dropped, e.g. {LAYER_DEFAULTS['rate']}",
-                                  f"rate={shown(layer.rate)}", "Set a smaller rate."))
+                                  f"rate={shown(layer.rate)}", "Set rate within that range."))
         if layer.type == "BatchNormalization":
             if not (is_number(layer.momentum) and 0 <= layer.momentum <= 1):
                 add(f"{at}.momentum", say("a number between 0 and 1, e.g. "
@@ -124,7 +124,7 @@ def _initializer(init: InitializerSpec, at: str, registry, bias: bool) -> list[P
     known = registry.initializers()
     if init.name not in known:
         add(f"{at}.name", say(f"one of Keras' initializers: {names(known)}",
-                              f"{shown(init.name)}", "Choose an initializer from the list."))
+                              f"name={shown(init.name)}", "Choose an initializer from the list."))
         return out
     if bias and init.name == "Orthogonal":
         add(f"{at}.name", say("an initializer for a single row of biases",
@@ -166,7 +166,7 @@ def _initializer(init: InitializerSpec, at: str, registry, bias: bool) -> list[P
 def _regularizer(reg: RegularizerSpec, at: str) -> list[Problem]:
     if reg.kind not in REGULARIZERS:
         return [Problem(f"{at}.kind", say(f"one of {', '.join(REGULARIZERS)}",
-                                          shown(reg.kind), "Choose one from the list."))]
+                                          f"kind={shown(reg.kind)}", "Choose one from the list."))]
     out = []
     for factor in ("l1", "l2"):
         if reg.kind in (factor, "l1l2"):
@@ -205,8 +205,9 @@ def compile_problems(compile: CompileSpec, info: DataInfo | None, layers: list, 
                 add(where, say("a number", f"{key}={shown(value)}",
                                f"Type a number; Keras' default is {param.default:g}."))
             elif not param.allows(value):
-                add(where, say(f"{param.expected()}, e.g. {param.default:g}",
-                               f"{key}={value}", f"Keras' default is {param.default:g}."))
+                add(where, say(param.expected(), f"{key}={value}",
+                               f"Set {key} within that range; Keras' default is "
+                               f"{param.default:g}."))
     if not (is_number(compile.learning_rate) and compile.learning_rate > 0):
         add("compile.learning_rate", say("a positive number, e.g. 0.001",
                                          f"learning_rate={shown(compile.learning_rate)}",

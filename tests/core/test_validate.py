@@ -165,8 +165,8 @@ def test_dropout_rate_in_zero_to_one(rate):
     problem = only(spec)
     assert problem.where == "layers[1].rate"
     assert problem.message == ("Expected a number from 0 up to (not including) 1: the share "
-                               f"of inputs dropped, e.g. 0.2. Received: rate={rate}. Set a "
-                               "smaller rate.")
+                               f"of inputs dropped, e.g. 0.2. Received: rate={rate}. Set rate "
+                               "within that range.")
 
 
 def test_dropout_rate_zero_is_allowed():
@@ -206,7 +206,7 @@ def test_unknown_initializer():
     problems = _kernel(InitializerSpec("GlorotUniformm"))
     message = problems["layers[0].kernel_initializer.name"][0]
     assert message.startswith("Expected one of Keras' initializers: Constant, ")
-    assert message.endswith(". Received: 'GlorotUniformm'. Choose an initializer from the "
+    assert message.endswith(". Received: name='GlorotUniformm'. Choose an initializer from the "
                             "list.")
 
 
@@ -289,7 +289,7 @@ def test_regularizers():
     spec.layers[0].activity_regularizer = RegularizerSpec("l1", l1=-1.0, l2=-5.0)
     assert found(spec) == {
         "layers[0].kernel_regularizer.kind": ["Expected one of none, l1, l2, l1l2. Received: "
-                                              "'l3'. Choose one from the list."],
+                                              "kind='l3'. Choose one from the list."],
         "layers[0].bias_regularizer.l1": ["Expected a factor ≥ 0, e.g. 0.01. Received: "
                                           "l1=-0.1. Set l1 to 0 or more."],
         "layers[0].activity_regularizer.l1": ["Expected a factor ≥ 0, e.g. 0.01. Received: "
@@ -462,10 +462,10 @@ def test_unknown_loss_and_optimizer_names():
     assert problems["compile.loss"][0].startswith(
         "Expected one of Keras' losses: binary_crossentropy, ")
     assert problems["compile.loss"][0].endswith(
-        ". Received: loss='crossentropy'. Choose a loss from the list.")
+        ". Received: loss='crossentropy'. Choose a valid loss from the list.")
     assert problems["compile.optimizer"] == [
         "Expected one of sgd, rmsprop, adam, adamw, adagrad, adadelta, adamax, nadam, ftrl, "
-        "lion. Received: optimizer='adamm'. Choose a optimizer from the list."]
+        "lion. Received: optimizer='adamm'. Choose a valid optimizer from the list."]
 
 
 @pytest.mark.parametrize("lr", [0.0, -0.01, float("inf"), "fast"])
@@ -490,8 +490,9 @@ def test_optimizer_options():
     spec.compile.optimizer = "sgd"
     spec.compile.options = {"momentum": 1.0, "nesterov": "yes", "beta_1": 0.9}
     assert found(spec) == {
-        "compile.options.momentum": ["Expected a number from 0 up to (not including) 1, e.g. "
-                                     "0. Received: momentum=1.0. Keras' default is 0."],
+        "compile.options.momentum": ["Expected a number from 0 up to (not including) 1. "
+                                     "Received: momentum=1.0. Set momentum within that "
+                                     "range; Keras' default is 0."],
         "compile.options.nesterov": ["Expected true or false. Received: nesterov='yes'. Tick "
                                      "or untick it."],
         "compile.options.beta_1": ["Expected one of sgd's options: momentum, nesterov. "
@@ -500,12 +501,13 @@ def test_optimizer_options():
     spec.compile.options = {"learning_rate_power": 0.5, "l1_regularization_strength": -1.0,
                             "l2_regularization_strength": "x"}
     assert found(spec) == {
-        "compile.options.learning_rate_power": ["Expected a number ≤ 0, e.g. -0.5. Received: "
-                                                "learning_rate_power=0.5. Keras' default is "
-                                                "-0.5."],
+        "compile.options.learning_rate_power": ["Expected a number ≤ 0. Received: "
+                                                "learning_rate_power=0.5. Set "
+                                                "learning_rate_power within that range; "
+                                                "Keras' default is -0.5."],
         "compile.options.l1_regularization_strength": [
-            "Expected a number ≥ 0, e.g. 0. Received: l1_regularization_strength=-1.0. Keras' "
-            "default is 0."],
+            "Expected a number ≥ 0. Received: l1_regularization_strength=-1.0. Set "
+            "l1_regularization_strength within that range; Keras' default is 0."],
         "compile.options.l2_regularization_strength": [
             "Expected a number. Received: l2_regularization_strength='x'. Type a number; "
             "Keras' default is 0."]}
@@ -605,14 +607,15 @@ def test_validation_split_strictly_between_zero_and_one(share):
 def test_validation_mode_and_seed():
     assert _fit(validation="holdout", seed=-1) == {
         "fit.validation": ["Expected one of split, test, none. Received: "
-                           "validation='holdout'. Choose a validation from the list."],
-        "fit.seed": ["Expected a whole number ≥ 0. Received: seed=-1. Set a seed."]}
+                           "validation='holdout'. Choose a valid validation from the list."],
+        "fit.seed": ["Expected a whole number ≥ 0. Received: seed=-1. Set a seed such as "
+                     "42."]}
 
 
 def test_early_stopping_settings():
     assert _fit(early_stopping=True, patience=-1, monitor="val_f1") == {
         "fit.patience": ["Expected a whole number of epochs ≥ 0, e.g. 10. Received: "
-                         "patience=-1. Set patience."],
+                         "patience=-1. Set patience to 0 or more."],
         "fit.monitor": ["Expected one of val_loss, val_accuracy, loss, accuracy. Received: "
                         "monitor='val_f1', which early stopping cannot watch. Choose a value "
                         "to watch."]}
@@ -627,7 +630,7 @@ def test_data_options():
     spec.data.scaling, spec.data.test_fraction = "robust", 1.0
     assert found(spec) == {
         "data.scaling": ["Expected one of none, minmax, standard, l2. Received: "
-                         "scaling='robust'. Choose a scaling from the list."],
+                         "scaling='robust'. Choose a valid scaling from the list."],
         "data.test_fraction": ["Expected a share strictly between 0 and 1, e.g. 0.2. "
                                "Received: test_fraction=1.0. Move the slider."]}
 
