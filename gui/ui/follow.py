@@ -17,7 +17,7 @@ def follow_data(info: DataInfo) -> None:
     """
     edits = state.model_edits()
     basis = edits["basis"]
-    if basis is not None and (basis.task, basis.n_classes) == (info.task, info.n_classes):
+    if info.same_head(basis):
         if basis != info:
             edits["basis"] = info
         return

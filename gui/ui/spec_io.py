@@ -24,6 +24,7 @@ def _stem() -> str:
 def _on_spec_upload(key: str) -> None:
     """Load an uploaded spec JSON: the whole UI follows; problems are shown, not raised."""
     from gui.core import dataset
+    from gui.core.csv_io import DataError
     from gui.core.spec import ExperimentSpec, SpecError
 
     upload = state.widget_value(key)
@@ -54,7 +55,7 @@ def _on_spec_upload(key: str) -> None:
             try:
                 prepared = dataset.prepare(train.frame, new.data,
                                            test.frame if test is not None else None)
-            except dataset.DataError as exc:
+            except DataError as exc:
                 state.add_note("warning", f"The spec's data settings do not fit "
                                           f"**{train.name}** ({exc}) — the current data "
                                           "settings are kept.")

@@ -199,7 +199,7 @@ def test_learning_rate_and_dropout_messages(at):
     assert ("Expected a positive number, e.g. 0.001. Received: learning_rate=0.0. Set a small "
             "positive learning rate.") in errors(at)
     assert ("Expected a number from 0 up to (not including) 1: the share of inputs dropped, e.g. "
-            "0.2. Received: rate=1.0. Set a smaller rate.") in errors(at)
+            "0.2. Received: rate=1.0. Set rate within that range.") in errors(at)
     assert errors(at)[0].startswith("**2 problems to fix before training.**")
 
 
