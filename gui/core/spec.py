@@ -225,9 +225,8 @@ class ExperimentSpec:
         if version < 1:
             raise SpecError(f"Expected a spec version from 1 to {SPEC_VERSION}. Received: "
                             f"version {version}, which is not a LayerLab version. {FIX_FILE}")
-        out = _from_dict(cls, {**data, "version": SPEC_VERSION}, "spec")
-        out.version = SPEC_VERSION
-        return out
+        # An older file is read into the current version's fields (new ones get defaults).
+        return _from_dict(cls, {**data, "version": SPEC_VERSION}, "spec")
 
     @classmethod
     def from_json(cls, text: str | bytes) -> ExperimentSpec:
@@ -275,9 +274,7 @@ def _expected(hint: Any) -> str:
         return " or ".join(words + (["null"] if type(None) in args else []))
     if origin is list:
         return f"a list of {_expected(args[0]).removeprefix('a ')}"
-    if origin is dict:
-        return "an object"
-    return "an object"
+    return "an object"  # a dict or a nested dataclass
 
 
 def _parse(hint: Any, value: Any, where: str) -> Any:

@@ -33,7 +33,6 @@ import copy
 import math
 import threading
 import time
-from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -42,6 +41,7 @@ import tensorflow as tf
 from gui.core.build import build_model, compile_model, training_targets, with_unscaled_output
 from gui.core.dataset import PreparedData
 from gui.core.evaluate import keras_evaluate
+from gui.core.job_callbacks import LiveCallback, Progress, ValidateUnlessStopped
 from gui.core.job_limiter import JobLimiter, next_ticket
 from gui.core.pipeline import choose_steps_per_execution, training_dataset
 from gui.core.problems import DataInfo
@@ -53,64 +53,6 @@ MIN_VALIDATION_BATCH = 1024
 
 
 # ---- the job -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a running job is: epoch `epoch` of `epochs`, batch `step` of `steps`."""
-
-    epoch: int
-    epochs: int
-    step: int
-    steps: int
-
-    @property
-    def fraction(self) -> float:
-        if self.epochs <= 0:
-            return 0.0
-        within = self.step / self.steps if self.steps else 0.0
-        return min(1.0, max(0.0, (max(self.epoch - 1, 0) + within) / self.epochs))
-
-
-class _LiveCallback(keras.callbacks.Callback):
-    """Appends each epoch's logs to the job under its lock; stops when asked or on NaN."""
-
-    def __init__(self, job: TrainingJob):
-        super().__init__()
-        self.job = job
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.job._begin_epoch(epoch)
-        if self.job._stop.is_set():
-            self.model.stop_training = True
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if self.job._on_batch(batch, None if loss is None else float(loss)):
-            self.model.stop_training = True
-
-    def on_test_batch_end(self, batch, logs=None):
-        if self.job._stop.is_set():
-            self.model.stop_training = True
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.job._end_epoch(epoch, logs or {}):
-            self.model.stop_training = True
-
-
-class _ValidateUnlessStopped(list):
-    """`validation_freq` for fit: validate every epoch except one the user stopped midway.
-
-    Keras asks `epoch in validation_freq` after each epoch's batches; a stopped, partial
-    epoch skips validation so Stop answers at once.
-    """
-
-    def __init__(self, job: TrainingJob):
-        super().__init__()
-        self.job = job
-
-    def __contains__(self, epoch) -> bool:
-        return not self.job._stopped_midway()
-
 
 class TrainingJob:
     """One training run of `spec` on `prepared`, in a worker thread.
@@ -306,7 +248,7 @@ class TrainingJob:
         self.model = model
         with self._lock:
             self._steps = steps
-        callbacks: list[keras.callbacks.Callback] = [_LiveCallback(self)]
+        callbacks: list[keras.callbacks.Callback] = [LiveCallback(self)]
         early = None
         if fit.early_stopping:
             early = keras.callbacks.EarlyStopping(
@@ -318,7 +260,7 @@ class TrainingJob:
         model.fit(training_dataset(X, y, batch, fit.shuffle, fit.seed), epochs=fit.epochs,
                   validation_data=validation, callbacks=callbacks, verbose=0, shuffle=False,
                   validation_batch_size=max(batch, MIN_VALIDATION_BATCH),
-                  validation_freq=_ValidateUnlessStopped(self))
+                  validation_freq=ValidateUnlessStopped(self))
         if early is not None and early.stopped_epoch > 0 and self._nan_epoch is None:
             best = getattr(early, "best_epoch", None)
             restored = (f" The weights of epoch {best + 1} (the best {fit.monitor}) were "

@@ -275,3 +275,35 @@ def test_a_refused_file_leaves_nothing_behind(keras_never_loads, tmp_path, monke
     raw = rezip(good_keras(), add={"../evil": "x"})
     refused(raw, "escape.keras", "outside its folder")
     assert os.listdir(tmp_path) == [] and not (tmp_path.parent / "evil").exists()
+
+
+def test_safe_mode_holds_even_when_unsafe_loading_was_enabled_process_wide(tmp_path):
+    """load._load_with_keras relies on Keras' private SafeModeScope
+    (keras.src.saving.serialization_lib). If a Keras upgrade moves it, this test fails
+    instead of the guard silently going away. Run in a fresh process: enabling unsafe
+    deserialization is process-wide and cannot be undone through the public API."""
+    import subprocess
+    import sys
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 2.0)])
+    path = tmp_path / "lambda.keras"
+    model.save(path)
+    code = (
+        "import sys, keras\n"
+        "from keras.src.saving.serialization_lib import SafeModeScope, in_safe_mode\n"
+        "from gui.core import load\n"
+        "from gui.core.model_check import ModelFileError\n"
+        "keras.config.enable_unsafe_deserialization()\n"
+        "with SafeModeScope(True):\n"
+        "    assert in_safe_mode()\n"
+        f"raw = open({str(path)!r}, 'rb').read()\n"
+        "try:\n"
+        "    load._load_with_keras(raw, 'keras', True, 'lambda.keras')\n"
+        "except ModelFileError as exc:\n"
+        "    print('refused:', exc)\n"
+        "else:\n"
+        "    sys.exit('a Lambda layer loaded although safe mode was asked for')\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=SAMPLES.parent,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "refused:" in done.stdout
