@@ -1,12 +1,14 @@
 """LayerLab: build, train and download Keras models from a CSV, point-and-click.
 
-The entry only routes; each step is a thin page under pages/.
+The entry binds the tab to its workspace (the `?w=` token) and routes; each step is a thin
+page under pages/. The workspace document is saved after every run, whatever the page did.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
+from gui.ui import changes, workspace
 from gui.ui.runtime_patch import keep_training_alive
 
 ASSETS = Path(__file__).parent / "assets"
@@ -23,4 +25,11 @@ pages = [
     st.Page("pages/evaluate.py", title="4 · Evaluate", icon=":material/analytics:"),
     st.Page("pages/predict.py", title="5 · Predict", icon=":material/online_prediction:"),
 ]
-st.navigation(pages, position="top").run()
+page = st.navigation(pages, position="top")
+workspace.bind()
+if page.url_path != "train":
+    changes.run_banner()
+try:
+    page.run()
+finally:
+    workspace.sync()

@@ -1,19 +1,16 @@
 """Step 1 · Data: a CSV (or a sample) in, training arrays out.
 
-Parsing and profiling run once per file content (state.memo); every choice here edits
-state.spec().data, and the prepared data is remade only when those choices change.
+Every control shows the workspace's choice and writes a change back in its callback, so
+leaving the page, reloading or a second tab never shows anything but what is used. Uploads
+are stored in the workspace (gui/ui/data_source.py reads them for every page).
 """
-
-import hashlib
-import json
-from dataclasses import asdict
 
 import streamlit as st
 
 from gui.core import csv_io, dataset
 from gui.core.csv_io import DataError
-from gui.core.problems import DataInfo
 from gui.core.samples import SAMPLES, by_name
+from gui.core.store import StoreError
 from gui.core.vocabulary import (
     AUTO_TASK,
     AUTO_TASK_LABEL,
@@ -25,69 +22,99 @@ from gui.core.vocabulary import (
     TEXT_HANDLING,
     labels,
 )
-from gui.ui import state
-from gui.ui.follow import follow_data
+from gui.ui import data_source, state, workspace
+from gui.ui.changes import changed_since_training
+from gui.ui.controls import bound
+from gui.ui.data_source import Choice
+
+ACCEPTED = ", ".join(csv_io.DATA_SUFFIXES)
 
 
-def read(raw: bytes, name: str) -> csv_io.LoadedCSV:
-    digest = hashlib.sha1(raw).hexdigest()
-    return state.memo(f"csv:{name}", digest, lambda: csv_io.read_csv(raw, name))
+def store_upload(key: str, part: str) -> None:
+    """Check, parse and store an uploaded file; a bad one is refused with the reason and
+    the previous choice stays."""
+    upload = state.widget_value(key)
+    if upload is None:
+        return
+    state.next_upload()  # a fresh, empty uploader: the file is listed in the choice below
+    use = "as test data " if part == "test" else ""
+    try:
+        csv_io.check_name(upload.name)
+        loaded = csv_io.read_csv(upload.getvalue(), upload.name)
+        record = workspace.store().add_file(workspace.token(), upload.name, upload)
+    except (DataError, StoreError) as exc:
+        still = Choice.of(workspace.doc().test if part == "test" else workspace.doc().dataset)
+        state.add_note("error", f"**{upload.name}** could not be used {use}— {exc}"
+                       + (f" Still working with the previous dataset, **{still.name}**."
+                          if still else ""))
+        return
+    ref = {"file": record.sha256, "name": record.name}
+    data_source.remember(Choice.of(ref), part, loaded)  # parsed once, not again on the run
+    if part == "test":
+        workspace.doc().test, workspace.doc().split = ref, "file"
+    else:
+        data_source.use_dataset(ref, loaded)
+    state.add_note("success", f"**{upload.name}** is stored in this workspace and in use "
+                              f"{use}({len(loaded.frame):,} rows).")
+
+
+def dataset_options() -> dict[str, tuple[dict, str]]:
+    """{option key: (workspace reference, label)}: the workspace's files, then the samples."""
+    options = {}
+    for record in workspace.store().files(workspace.token()):
+        ref = {"file": record.sha256, "name": record.name}
+        options[Choice.of(ref).key] = (ref, f"{record.name} · uploaded, {_size(record.size)}")
+    for sample in SAMPLES:
+        ref = {"sample": sample.name}
+        options[Choice.of(ref).key] = (ref, f"{sample.name} · sample")
+    return options
+
+
+def _size(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{max(size / 1024, 0.1):.1f} KB"
+
+
+def _on_dataset(key: str, options: dict) -> None:
+    data_source.use_dataset(options[state.widget_value(key)][0])
 
 
 def choose_source() -> None:
-    """Uploader and sample picker; a bad file shows why and keeps the previous dataset."""
     st.title("1 · Data")
     st.caption("Upload a CSV or pick a sample, then choose what to predict and how to prepare "
                "the columns. Everything is fitted on the training rows only.")
+    for kind, text in state.pop_notes():
+        getattr(st, kind)(text)
     left, right = st.columns([3, 2])
-    upload = left.file_uploader("Upload a CSV file", type=["csv", "txt", "tsv"],
-                                key="data.upload",
-                                help=f"Comma, semicolon, tab or pipe separated; any encoding; "
-                                     f"up to {csv_io.MAX_UPLOAD_MB} MB, "
-                                     f"{csv_io.MAX_ROWS:,} rows, {csv_io.MAX_COLUMNS:,} columns.")
-    names = [s.name for s in SAMPLES]
-    sample_name = right.selectbox("…or explore a sample", names, key="data.sample",
-                                  disabled=upload is not None,
-                                  help="Small datasets bundled with LayerLab.")
-    if upload is None:
-        sample = by_name(sample_name)
-        right.caption(sample.description)
-        source = (sample.read_bytes(), sample.file, sample)
-    else:
-        source = (upload.getvalue(), upload.name, None)
-    raw, name, sample = source
-    try:
-        loaded = read(raw, name)
-    except DataError as exc:
-        st.error(f"**{name}** could not be used: {exc}", icon=":material/error:")
-        previous = state.train_csv()
-        if previous is None:
-            st.stop()
-        st.info(f"Still working with the previous dataset, **{previous.name}**.")
-        return
-    if state.train_csv() is not loaded:
-        state.set_train_csv(loaded)
-        for key in ("data.target", "data.features", "data.task"):
-            st.session_state.pop(key, None)
-        state.spec().data.features = []
-        if sample is not None:
-            _start_sample(sample)
-        else:
-            state.set_test_csv(None)
+    key = state.upload_key("upload")
+    left.file_uploader(
+        "Upload a CSV file", key=key, on_change=store_upload, args=(key, "train"),
+        help=f"{ACCEPTED} files: comma, semicolon, tab or pipe separated, any encoding; up to "
+             f"{csv_io.MAX_UPLOAD_MB} MB, {csv_io.MAX_ROWS:,} rows, {csv_io.MAX_COLUMNS:,} "
+             "columns. It is kept in this workspace, so it is still here after a reload.")
+    options = dataset_options()
+    current = Choice.of(workspace.doc().dataset).key
+    right.selectbox("Dataset in use", list(options), format_func=lambda k: options[k][1],
+                    key="data.dataset", on_change=_on_dataset, args=("data.dataset", options),
+                    help="Your uploads in this workspace, then the bundled samples.",
+                    **_shown("data.dataset", current))
+    ref = options.get(current, (workspace.doc().dataset, ""))[0]
+    if "sample" in ref:
+        right.caption(by_name(ref["sample"]).description)
+    with right.popover("Start over", icon=":material/restart_alt:"):
+        st.markdown("Empty this workspace: your uploaded files, every choice and the model "
+                    "design. The link stays the same and opens on the Iris sample.")
+        st.button("Yes, empty the workspace", key="data.start_over", type="primary",
+                  on_click=workspace.start_over)
 
 
-def _start_sample(sample) -> None:
-    """A fresh sample: its target, and its test file when it comes as a pair."""
-    spec = state.spec()
-    spec.data.target = sample.target
-    test = sample.read_test_bytes()
-    state.set_test_csv(read(test, sample.test_file) if test else None)
-    st.session_state["data.split"] = "file" if test else "fraction"
+def _shown(key: str, value) -> dict:
+    state.sync_widget(key, value)
+    return {}
 
 
 def show_preview(loaded: csv_io.LoadedCSV) -> None:
     frame = loaded.frame
-    prof = state.memo(f"profile:{loaded.name}", id(frame), lambda: dataset.profile(frame))
+    prof = state.memo("profile", id(frame), lambda: dataset.profile(frame))
     sep = csv_io.DELIMITER_NAMES[loaded.delimiter]
     st.subheader(f"{loaded.name}")
     st.caption(f"{frame.shape[0]:,} rows × {frame.shape[1]:,} columns · {sep}-separated · "
@@ -95,125 +122,109 @@ def show_preview(loaded: csv_io.LoadedCSV) -> None:
     for warning in loaded.warnings:
         st.warning(warning, icon=":material/warning:")
     rows, columns = st.tabs(["First rows", "Columns: type, missing, statistics"])
-    rows.dataframe(frame.head(50), width="stretch", hide_index=True, height=320)
+    rows.dataframe(state.memo("head", id(frame), lambda: frame.head(50)), width="stretch",
+                   hide_index=True, height=320)
     columns.dataframe(prof, width="stretch", height=320)
+
+
+def _on_target(key: str) -> None:
+    """A new target: it leaves the features; features left at their defaults follow it."""
+    data = state.spec().data
+    frame = data_source.train_csv().frame
+    old, new = data.target, state.widget_value(key)
+    was_default = data.features == dataset.default_features(frame, old)
+    data.target, data.task = new, AUTO_TASK
+    data.features = (dataset.default_features(frame, new) if was_default
+                     else [c for c in data.features if c != new])
 
 
 def choose_columns(loaded: csv_io.LoadedCSV) -> None:
     frame, data = loaded.frame, state.spec().data
     columns = list(frame.columns)
     st.subheader("What to predict")
-    if data.target not in columns:
+    if data.target not in columns:  # e.g. a spec made for other data
         data.target = columns[-1]
-        st.session_state.pop("data.target", None)
-        st.session_state.pop("data.features", None)
-    target = st.selectbox("Target column", columns, index=columns.index(data.target),
-                            key="data.target", help="The column the network learns to predict.")
-    if target != data.target:
-        data.target, data.features = target, []
-        st.session_state.pop("data.features", None)
-    candidates = [c for c in columns if c != target]
-    default = [c for c in (data.features or dataset.default_features(frame, target))
-               if c in candidates]
-    features = st.multiselect("Feature columns", candidates, default=default,
-                                 key="data.features",
-                                 help="The inputs. Text columns with more than "
-                                      f"{MAX_CATEGORIES} categories (names, ids) are "
-                                      "left out by default.")
-    data.features = list(features)
-    detected = dataset.detect_task(frame[target])
+        data.features = dataset.default_features(frame, data.target)
+    st.selectbox("Target column", columns, key="data.target", on_change=_on_target,
+                 args=("data.target",), help="The column the network learns to predict.",
+                 **_shown("data.target", data.target))
+    candidates = [c for c in columns if c != data.target]
+    data.features = [c for c in data.features if c in candidates]
+    st.multiselect("Feature columns", candidates,
+                   help="The inputs. Text columns with more than "
+                        f"{MAX_CATEGORIES} categories (names, ids) are left out by default.",
+                   **bound("data.features", ("data", "features"), list(data.features),
+                           convert=list))
+    count = len(data.features)
+    if count == 0:
+        st.error("No feature column is chosen: the network needs at least one input. "
+                 "Choose columns above.", icon=":material/error:")
+    else:
+        st.caption(f"**{count} of {len(candidates)} columns used as features:** "
+                   + ", ".join(f"`{c}`" for c in data.features))
+    detected = dataset.detect_task(frame[data.target])
     tasks = [AUTO_TASK, *TASKS]
-    data.task = st.selectbox(
-        "Task", tasks, index=tasks.index(data.task) if data.task in tasks else 0,
-        format_func=lambda t: (f"{AUTO_TASK_LABEL} ({detected})" if t == AUTO_TASK
-                               else TASKS[t].label), key="data.task",
-        help="Detected from the target's values; override it if the guess is wrong.")
+    st.selectbox("Task", tasks,
+                 format_func=lambda t: (f"{AUTO_TASK_LABEL} ({TASKS[detected].short})"
+                                        if t == AUTO_TASK else TASKS[t].label),
+                 help="Detected from the target's values; override it if the guess is wrong.",
+                 **bound("data.task", ("data", "task"),
+                         data.task if data.task in tasks else AUTO_TASK))
 
 
 def choose_preparation(loaded: csv_io.LoadedCSV) -> None:
     data = state.spec().data
     st.subheader("How to prepare the columns")
     a, b, c = st.columns(3)
-    handling = list(TEXT_HANDLING)
-    data.text = a.radio("Text feature columns", handling,
-                        index=handling.index(data.text), key="data.text",
-                        format_func=labels(TEXT_HANDLING).get,
-                        help="One-hot: one 0/1 input per category (the "
-                             f"{MAX_CATEGORIES} most frequent).")
-    missing = list(MISSING)
-    data.missing = b.radio("Missing values", missing, index=missing.index(data.missing),
-                           format_func=labels(MISSING).get, key="data.missing",
-                           help="Filled values are learned from the training rows; text "
-                                "columns are filled with their most frequent value.")
-    scalings = list(SCALINGS)
-    data.scaling = c.radio("Feature scaling", scalings, index=scalings.index(data.scaling),
-                           format_func=labels(SCALINGS).get, key="data.scaling",
-                           help="Fitted on the training rows and built into the model as its "
-                                "first layer, so the downloaded model takes raw values.")
+    a.radio("Text feature columns", list(TEXT_HANDLING),
+            format_func=labels(TEXT_HANDLING).get,
+            help=f"One-hot: one 0/1 input per category (the {MAX_CATEGORIES} most frequent).",
+            **bound("data.text", ("data", "text"), data.text))
+    b.radio("Missing values", list(MISSING), format_func=labels(MISSING).get,
+            help="Filled values are learned from the training rows; text columns are filled "
+                 "with their most frequent value.",
+            **bound("data.missing", ("data", "missing"), data.missing))
+    c.radio("Feature scaling", list(SCALINGS), format_func=labels(SCALINGS).get,
+            help="Fitted on the training rows and built into the model as its first layer, so "
+                 "the downloaded model takes raw values.",
+            **bound("data.scaling", ("data", "scaling"), data.scaling))
     task = data.task if data.task != AUTO_TASK else dataset.detect_task(loaded.frame[data.target])
     if task == "regression":
-        data.scale_target = st.checkbox(
-            "Min-max scale the target to 0–1 while training", value=data.scale_target,
-            key="data.scale_target",
-            help="Often helps when the target's numbers are large. The downloaded model "
-                 "un-scales its output, so predictions come back in the target's own units.")
+        st.checkbox("Min-max scale the target to 0–1 while training",
+                    help="Often helps when the target's numbers are large. The downloaded "
+                         "model un-scales its output, so predictions come back in the "
+                         "target's own units.",
+                    **bound("data.scale_target", ("data", "scale_target"),
+                            bool(data.scale_target)))
 
 
-def choose_split(loaded: csv_io.LoadedCSV) -> None:
-    data = state.spec().data
+def _on_split(key: str) -> None:
+    workspace.doc().split = state.widget_value(key)
+
+
+def choose_split() -> None:
+    doc = workspace.doc()
+    data = doc.spec.data
     st.subheader("Train / test split")
-    if "data.split" not in st.session_state and data.test_source and state.test_csv():
-        st.session_state["data.split"] = "file"
-    mode = st.radio("Test data", list(TEST_DATA), horizontal=True, key="data.split",
-                    format_func=labels(TEST_DATA).get)
-    if mode == "fraction":
+    st.radio("Test data", list(TEST_DATA), horizontal=True, format_func=labels(TEST_DATA).get,
+             key="data.split", on_change=_on_split, args=("data.split",),
+             **_shown("data.split", doc.split))
+    if doc.split == "fraction":
         a, b = st.columns(2)
-        data.test_fraction = a.slider("Test fraction", 0.05, 0.5, float(data.test_fraction),
-                                      step=0.05, key="data.test_fraction",
-                                      help="Share of rows kept aside to test the model.")
-        data.split_seed = int(b.number_input("Split seed", 0, 2**31 - 1, int(data.split_seed),
-                                             key="data.split_seed",
-                                             help="Same seed, same split."))
-        state.set_test_csv(None)
-        data.test_source = ""
+        a.slider("Test fraction", 0.05, 0.5, step=0.05,
+                 help="Share of rows kept aside to test the model.",
+                 **bound("data.test_fraction", ("data", "test_fraction"),
+                         min(max(float(data.test_fraction), 0.05), 0.5)))
+        b.number_input("Split seed", 0, 2**31 - 1, help="Same seed, same split.",
+                       **bound("data.split_seed", ("data", "split_seed"), int(data.split_seed),
+                               convert=int))
         return
-    upload = st.file_uploader("Test CSV (same columns as the training file)",
-                              type=["csv", "txt", "tsv"], key="data.test_upload")
-    if upload is not None:
-        try:
-            state.set_test_csv(read(upload.getvalue(), upload.name))
-        except DataError as exc:
-            st.error(f"**{upload.name}** could not be used as test data: {exc}",
-                     icon=":material/error:")
-    test = state.test_csv()
-    if test is None:
-        st.info("Upload the test CSV, or choose to hold out a share of the rows.")
-        st.stop()
-    data.test_source = test.name
-    st.caption(f"Test data: **{test.name}**, {len(test.frame):,} rows.")
-
-
-def prepare(loaded: csv_io.LoadedCSV):
-    """Prepared data for the current choices (remade only when they change)."""
-    data = state.spec().data
-    data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
-    test = state.test_csv()
-    key = (id(loaded.frame), id(test.frame) if test else None,
-           json.dumps(asdict(data), sort_keys=True))
-    frame, test_frame = loaded.frame, test.frame if test else None
-    try:
-        prepared = state.memo("prepared", key,
-                              lambda: dataset.prepare(frame, data, test_frame))
-    except DataError as exc:
-        state.set_prepared(None)
-        st.error(str(exc), icon=":material/error:")
-        st.stop()
-    previous = state.prepared()
-    state.set_prepared(prepared)
-    if previous is None or (previous.task, previous.n_classes) != (prepared.task,
-                                                                   prepared.n_classes):
-        follow_data(DataInfo.from_prepared(prepared))
-    return prepared
+    key = state.upload_key("test_upload")
+    st.file_uploader("Test CSV (same columns as the training file)", key=key,
+                     on_change=store_upload, args=(key, "test"))
+    test = data_source.test_csv()
+    if test is not None:
+        st.caption(f"Test data: **{test.name}**, {len(test.frame):,} rows.")
 
 
 def show_result(prepared) -> None:
@@ -237,16 +248,21 @@ def show_result(prepared) -> None:
     if len(prep.encoded_names_) != len(prep.feature_names_):
         st.caption("Inputs: " + ", ".join(prep.encoded_names_[:40]) +
                    (" …" if len(prep.encoded_names_) > 40 else ""))
+    changed_since_training()
     st.page_link("pages/model.py", label="Next: design the network", icon=":material/east:")
 
 
 choose_source()
-loaded = state.train_csv()
+loaded = data_source.train_csv()
 preview, columns = st.columns([3, 2], gap="large")
 with preview:
     show_preview(loaded)
 with columns:
     choose_columns(loaded)
 choose_preparation(loaded)
-choose_split(loaded)
-show_result(prepare(loaded))
+choose_split()
+prepared, error = data_source.prepared_or_error()
+if prepared is None:
+    st.error(error, icon=":material/error:")
+    st.stop()
+show_result(prepared)

@@ -13,6 +13,7 @@ import streamlit as st
 from gui.core import evaluate, export
 from gui.core.vocabulary import ACTIVE_STATUSES, FAILED, STOPPED, higher_is_better
 from gui.ui import eval_charts, state
+from gui.ui.changes import shown_run
 from gui.ui.text import md
 
 st.title("4 · Evaluate")
@@ -36,6 +37,7 @@ if job is None or getattr(job, "model", None) is None:
     st.page_link("pages/train.py", label="Go to 3 · Train", icon=":material/model_training:")
     st.stop()
 
+shown_run(job)
 spec = job.spec
 prepared = job.prepared
 prep = prepared.preprocessor

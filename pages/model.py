@@ -9,14 +9,14 @@ import streamlit as st
 
 from gui.core.problems import DataInfo
 from gui.core.validate import validate
-from gui.ui import compile_editor, layer_editor, model_summary, spec_io, state
-from gui.ui.follow import follow_data
+from gui.ui import compile_editor, data_source, layer_editor, model_summary, spec_io, state
+from gui.ui.changes import changed_since_training
 
 st.title("2 · Model")
-prepared = state.prepared()
+prepared, error = data_source.prepared_or_error()
 if prepared is None:
-    st.info("Load data on the Data page first: the network's input and output follow from it.",
-            icon=":material/info:")
+    st.info(f"The network's input and output follow from the data, and the Data page's "
+            f"choices do not give training data yet: {error}", icon=":material/info:")
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/table_chart:")
     with st.expander("Already have a spec file? Load it here, then pick the data."):
         model_summary.notes()
@@ -24,12 +24,12 @@ if prepared is None:
     st.stop()
 
 info = DataInfo.from_prepared(prepared)
-follow_data(info)
 st.caption("Stack layers from the input (top) to the output (bottom). Every option is Keras' "
            "own: the ? next to each one explains it. The recommended settings already train well.")
 model_summary.notes()
 problems = validate(state.spec(), info)
 model_summary.status(problems)
+changed_since_training()
 
 left, right = st.columns([3, 2], gap="large")
 with left:

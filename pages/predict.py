@@ -13,7 +13,8 @@ from gui.core import export, load, model_check, predict
 from gui.core.csv_io import DataError
 from gui.core.predict import PredictError
 from gui.core.vocabulary import TRAINED_STATUSES
-from gui.ui import state
+from gui.ui import data_source, state
+from gui.ui.changes import shown_run
 from gui.ui.text import code, md
 
 st.title("5 · Predict")
@@ -39,6 +40,7 @@ def _trained_model() -> load.LoadedModel:
 
 
 if source == "trained":
+    shown_run(job)
     loaded = _trained_model()
 else:
     if not trained:
@@ -165,7 +167,7 @@ with many:
 # ---- train further -------------------------------------------------------------------------
 if source == "upload":
     with st.expander("Continue training this model on the current data"):
-        prepared = state.prepared()
+        prepared = data_source.prepared()
         if prepared is None:
             st.caption("Choose the data on the Data page first; the model then trains on its "
                        "training rows.")

@@ -1,8 +1,8 @@
 """Step 3 · Train: fit settings, a Train button, live curves, Stop.
 
-The settings edit state.spec().fit. Training runs in a TrainingJob's worker thread held in the
-session (state.job()), so clicking elsewhere or visiting another page does not interrupt it;
-a fragment redraws progress, curves and the epoch log from the job twice a second.
+The settings show and edit state.spec().fit. Training runs in a TrainingJob's worker
+thread held in the session (state.job()), so clicking elsewhere or visiting another page does
+not interrupt it; a fragment redraws progress, curves and the epoch log from the job twice a second.
 """
 
 import streamlit as st
@@ -24,56 +24,55 @@ from gui.core.vocabulary import (
     higher_is_better,
     labels,
 )
-from gui.ui import charts, state
+from gui.ui import charts, data_source, state
+from gui.ui.changes import changed_since_training
+from gui.ui.controls import bound
 
 LOG_TAIL = 8
 
 
-def bound(key: str, value) -> str:
-    """The widget `key` shows `value` from the spec unless the user has it on screen already."""
-    if state.widget_value(key) is None:
-        state.sync_widget(key, value)
-    return key
-
-
 def settings(disabled: bool) -> None:
-    """model.fit(...) settings; each widget writes straight into state.spec().fit."""
+    """model.fit(...) settings; each widget shows state.spec().fit and writes a change back."""
     spec = state.spec()
     fit = spec.fit
     left, middle, right = st.columns(3, gap="large")
     with left:
         st.markdown("**Passes over the data**")
-        fit.epochs = int(st.number_input(
-            "epochs", min_value=1, max_value=MAX_EPOCHS, step=10, disabled=disabled,
-            key=bound("train.epochs", int(max(fit.epochs, 1))),
-            help="How many times the network sees every training row."))
-        fit.batch_size = int(st.number_input(
-            "batch_size", min_value=1, max_value=MAX_BATCH_SIZE, step=16, disabled=disabled,
-            key=bound("train.batch_size", int(max(fit.batch_size, 1))),
-            help="Rows per weight update. Smaller: more, noisier updates per epoch; larger: "
-                 "fewer, smoother ones."))
-        fit.shuffle = st.toggle("shuffle", disabled=disabled,
-                                key=bound("train.shuffle", bool(fit.shuffle)),
-                                help="Visit the training rows in a new random order each epoch.")
-        fit.seed = int(st.number_input(
-            "seed", min_value=0, max_value=MAX_SEED, step=1, disabled=disabled,
-            key=bound("train.seed", int(max(fit.seed, 0))),
-            help="Fixes the initial weights, Dropout and the shuffling: the same seed on the "
-                 "same data trains the same curves."))
+        st.number_input("epochs", min_value=1, max_value=MAX_EPOCHS, step=10, disabled=disabled,
+                        help="How many times the network sees every training row.",
+                        **bound("train.epochs", ("fit", "epochs"), int(max(fit.epochs, 1)),
+                                convert=int))
+        st.number_input("batch_size", min_value=1, max_value=MAX_BATCH_SIZE, step=16,
+                        disabled=disabled,
+                        help="Rows per weight update. Smaller: more, noisier updates per "
+                             "epoch; larger: fewer, smoother ones.",
+                        **bound("train.batch_size", ("fit", "batch_size"),
+                                int(max(fit.batch_size, 1)), convert=int))
+        st.toggle("shuffle", disabled=disabled,
+                  help="Visit the training rows in a new random order each epoch.",
+                  **bound("train.shuffle", ("fit", "shuffle"), bool(fit.shuffle)))
+        st.number_input("seed", min_value=0, max_value=MAX_SEED, step=1, disabled=disabled,
+                        help="Fixes the initial weights, Dropout and the shuffling: the same "
+                             "seed on the same data trains the same curves.",
+                        **bound("train.seed", ("fit", "seed"), int(max(fit.seed, 0)),
+                                convert=int))
     with middle:
         st.markdown("**Validation**")
         modes = list(VALIDATION_MODES)
-        fit.validation = st.radio(
-            "validation data", modes, format_func=labels(VALIDATION_MODES).get, disabled=disabled,
-            key=bound("train.validation", fit.validation if fit.validation in modes else "split"),
-            help="Rows the network does not train on, scored after every epoch: the gap "
-                 "between the two curves shows over-fitting.")
+        st.radio("validation data", modes, format_func=labels(VALIDATION_MODES).get,
+                 disabled=disabled,
+                 help="Rows the network does not train on, scored after every epoch: the gap "
+                      "between the two curves shows over-fitting.",
+                 **bound("train.validation", ("fit", "validation"),
+                         fit.validation if fit.validation in modes else "split"))
         if fit.validation == "split":
-            share = fit.validation_split if 0 < fit.validation_split < 1 else 0.2
-            fit.validation_split = st.slider(
-                "validation_split", min_value=0.05, max_value=0.5, step=0.05,
-                disabled=disabled, key=bound("train.validation_split", round(share, 2)),
-                help="The share of the training rows held out (the last ones, as in Keras).")
+            share = fit.validation_split if 0.05 <= fit.validation_split <= 0.5 else 0.2
+            st.slider("validation_split", min_value=0.05, max_value=0.5, step=0.05,
+                      disabled=disabled,
+                      help="The share of the training rows held out (the last ones, as in "
+                           "Keras).",
+                      **bound("train.validation_split", ("fit", "validation_split"),
+                              round(share, 2)))
             held = validation_rows(len(prepared.X_train), fit.validation_split)
             st.caption(f"{len(prepared.X_train) - held:,} rows train, {held:,} validate.")
         elif fit.validation == "test":
@@ -85,30 +84,30 @@ def settings(disabled: bool) -> None:
                        "the training values.")
     with right:
         st.markdown("**Early stopping**")
-        fit.early_stopping = st.toggle(
-            "stop when it stops improving", disabled=disabled,
-            key=bound("train.early_stopping", bool(fit.early_stopping)),
-            help="keras.callbacks.EarlyStopping: end training when the watched value has not "
-                 "improved for `patience` epochs.")
+        st.toggle("stop when it stops improving", disabled=disabled,
+                  help="keras.callbacks.EarlyStopping: end training when the watched value "
+                       "has not improved for `patience` epochs.",
+                  **bound("train.early_stopping", ("fit", "early_stopping"),
+                          bool(fit.early_stopping)))
         if fit.early_stopping:
             options = monitor_options(spec)
-            if fit.monitor not in options or state.widget_value("train.monitor") not in options:
-                state.sync_widget("train.monitor",
-                                  fit.monitor if fit.monitor in options else options[0])
-            fit.monitor = st.selectbox("monitor", options, key="train.monitor",
-                                       disabled=disabled, help="The value to watch.")
-            fit.patience = int(st.number_input(
-                "patience", min_value=0, max_value=10_000, step=1, disabled=disabled,
-                key=bound("train.patience", int(max(fit.patience, 0))),
-                help="Epochs without improvement before training stops."))
-            fit.restore_best_weights = st.checkbox(
-                "restore_best_weights", disabled=disabled,
-                key=bound("train.restore_best_weights", bool(fit.restore_best_weights)),
-                help="Keep the weights of the best epoch, not those of the last one.")
+            if fit.monitor not in options:
+                fit.monitor = options[0]
+            st.selectbox("monitor", options, disabled=disabled, help="The value to watch.",
+                         **bound("train.monitor", ("fit", "monitor"), fit.monitor))
+            st.number_input("patience", min_value=0, max_value=10_000, step=1,
+                            disabled=disabled,
+                            help="Epochs without improvement before training stops.",
+                            **bound("train.patience", ("fit", "patience"),
+                                    int(max(fit.patience, 0)), convert=int))
+            st.checkbox("restore_best_weights", disabled=disabled,
+                        help="Keep the weights of the best epoch, not those of the last one.",
+                        **bound("train.restore_best_weights", ("fit", "restore_best_weights"),
+                                bool(fit.restore_best_weights)))
 
 
 def start_training() -> None:
-    job = training.TrainingJob(state.spec(), state.prepared(),
+    job = training.TrainingJob(state.spec(), data_source.prepared(),
                                limiter=state.training_limiter())
     state.set_job(job.start())
 
@@ -212,9 +211,9 @@ def live_view(job, polling: bool) -> None:
 
 
 st.title("3 · Train")
-prepared = state.prepared()
+prepared, error = data_source.prepared_or_error()
 if prepared is None:
-    st.info("Load data on the Data page first, then build the model: training needs both.",
+    st.info(f"The Data page's choices do not give training data yet: {error}",
             icon=":material/info:")
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/table_chart:")
     st.stop()
@@ -224,6 +223,7 @@ busy = job is not None and job.active
 st.caption(f"Train the network on the {len(prepared.X_train):,} training rows. The curves "
            "update live; you can visit other pages while it trains.")
 settings(disabled=busy)
+changed_since_training()
 problems = validate(state.spec(), DataInfo.from_prepared(prepared))
 fit_issues = [p for p in problems if p.where.startswith("fit.")]
 model_issues = [p for p in problems if not p.where.startswith("fit.")]

@@ -9,3 +9,9 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SAMPLES = ROOT / "sample_data"
+
+# Workspaces made by tests live in a throw-away folder, never in the user's data folder.
+if "LAYERLAB_HOME" not in os.environ:
+    import tempfile
+
+    os.environ["LAYERLAB_HOME"] = tempfile.mkdtemp(prefix="layerlab-tests-")

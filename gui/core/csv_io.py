@@ -18,6 +18,7 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,30 @@ class LoadedCSV:
     encoding: str
     delimiter: str
     warnings: list[str] = field(default_factory=list)
+
+
+DATA_SUFFIXES = (".csv", ".tsv", ".txt")
+OTHER_KINDS = {  # what people drop on a data uploader by mistake, in words
+    ".keras": "a Keras model", ".h5": "a Keras/HDF5 model", ".hdf5": "an HDF5 model",
+    ".json": "a JSON file (a LayerLab spec loads on the Model page)",
+    ".xlsx": "an Excel workbook", ".xls": "an Excel workbook", ".ods": "a spreadsheet",
+    ".parquet": "a Parquet file", ".zip": "a zip archive", ".gz": "a compressed file",
+    ".pdf": "a PDF document", ".py": "a Python script", ".ipynb": "a notebook",
+    ".png": "an image", ".jpg": "an image", ".jpeg": "an image",
+}
+
+
+def check_name(name: str) -> None:
+    """Refuse, by its name, a file that is not a data table: say what it is and what fits."""
+    suffix = Path(name).suffix.lower()
+    if suffix in DATA_SUFFIXES or not suffix:
+        return
+    kind = OTHER_KINDS.get(suffix, f"a {suffix} file")
+    hint = " Models go on the Predict page." if "model" in kind else (
+        " Save it as CSV (File → Save as → CSV) and upload that." if "spread" in kind
+        or "Excel" in kind else "")
+    raise DataError(f"{name} is {kind}; this uploader takes data tables: CSV, TSV or TXT "
+                    f"files with a header row.{hint}")
 
 
 # ---- reading -------------------------------------------------------------------------------

@@ -83,37 +83,53 @@ def with_suggested_compile(spec: ExperimentSpec, info: DataInfo) -> ExperimentSp
     return out
 
 
+# What the user can choose by hand: a chosen field keeps its value when the task changes.
+COMPILE_FIELDS = ("loss", "metrics", "optimizer", "learning_rate", "options", "clipnorm",
+                  "clipvalue")
+EDITABLE = ("layers", "output", *(f"compile.{name}" for name in COMPILE_FIELDS))
+
+
 def follow_task(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
-                layers_edited: bool = False, compile_edited: bool = False,
+                edited: frozenset[str] | set[str] = frozenset(),
                 ) -> tuple[ExperimentSpec, list[str]]:
     """The spec after the data's task or class count changed from `old` to `new`.
 
-    What the user has not edited follows the new task's defaults; an edited stack keeps its
-    hidden layers and only swaps an output layer that was the old suggestion. Returns the
-    new spec and notes saying what changed.
+    Field by field, what the user has not chosen (`edited` holds names from EDITABLE:
+    "layers" for the hidden layers, "output" for the output layer's units and activation,
+    "compile.loss" and so on) follows the new task's defaults; a chosen one stays, and
+    validation shows any mismatch with its fix. An output layer that is still the old
+    task's suggestion counts as not chosen. Returns the new spec and notes saying what
+    changed in settings the user had edited elsewhere.
     """
     if new.same_head(old):
         return spec, []
     out = copy.deepcopy(spec)
     defaults = default_spec(new.task, new.n_classes)
+    suggestion = suggested_output(new.task, new.n_classes)
+    index = output_layer(out.layers)
+    current = out.layers[index] if index is not None else None
+    previous = suggested_output(old.task, old.n_classes) if old else None
+    was_suggested = current is not None and previous is not None and (
+        (current.units, current.activation) == (previous.units, previous.activation))
+    keep_output = current is not None and "output" in edited and not was_suggested
     notes = []
-    if not layers_edited or not out.layers:
-        out.layers = defaults.layers
+    if "layers" not in edited or not out.layers:
+        hidden = defaults.layers[:-1]
     else:
-        index = output_layer(out.layers)
-        suggestion = suggested_output(new.task, new.n_classes)
-        previous = suggested_output(old.task, old.n_classes) if old else None
-        current = out.layers[index] if index is not None else None
-        if current is not None and previous is not None and (
-                (current.units, current.activation) == (previous.units, previous.activation)
-                and (current.units, current.activation) != (suggestion.units,
-                                                            suggestion.activation)):
-            out.layers[index] = replace(current, units=suggestion.units,
-                                        activation=suggestion.activation, uid=new_uid())
+        hidden = [x for i, x in enumerate(out.layers) if i != index]
+    if keep_output:
+        out.layers = [*hidden, current] if index is None or index == len(out.layers) - 1 \
+            else [*hidden[:index], current, *hidden[index:]]
+    else:
+        out.layers = [*hidden, suggestion]
+        if current is not None and "layers" in edited and (
+                (current.units, current.activation) != (suggestion.units,
+                                                        suggestion.activation)):
             notes.append(f"Output layer changed to Dense({suggestion.units}, "
                          f"{suggestion.activation}) for the new target.")
-    if not compile_edited:
-        out.compile = defaults.compile
-        if new.task == "binary":
-            out.compile.loss = suggested_loss(new.task, out.layers)
+    # Only the loss and the metrics depend on the task; the optimizer's settings do not.
+    if "compile.metrics" not in edited:
+        out.compile.metrics = list(defaults.compile.metrics)
+    if "compile.loss" not in edited:
+        out.compile.loss = suggested_loss(new.task, out.layers)
     return out, notes

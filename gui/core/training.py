@@ -80,6 +80,7 @@ class TrainingJob:
         self.limiter = limiter
         self.on_epoch = on_epoch
         self.ticket = next_ticket()
+        self.created = time.time()  # when Train was pressed, to name the run
         self.model: keras.Model | None = None
         self.error: str | None = None
         self.error_detail: str | None = None  # the exception's type and text, for logs

@@ -16,7 +16,7 @@ from gui.ui.controls import choices, labelled, number, set_path, show_problems
 
 def _on_compile(path: tuple, key: str) -> None:
     set_path(state.spec().compile, path, state.widget_value(key))
-    state.mark_edited("compile")
+    state.mark_edited(f"compile.{path[0]}")
 
 
 def _on_optimizer(key: str) -> None:
@@ -28,14 +28,14 @@ def _on_optimizer(key: str) -> None:
     if old in OPTIMIZERS and compile.learning_rate == OPTIMIZERS[old].learning_rate \
             and compile.optimizer in OPTIMIZERS:
         compile.learning_rate = OPTIMIZERS[compile.optimizer].learning_rate
-    state.mark_edited("compile")
+    state.mark_edited("compile.optimizer")
 
 
 def _apply_compile(info: DataInfo) -> None:
     from gui.core.heads import with_suggested_compile
 
     state.spec().compile = with_suggested_compile(state.spec(), info).compile
-    state.mark_edited("compile")
+    state.unmark_edited("compile.loss", "compile.metrics")  # they follow the task again
 
 
 def metric_options(info: DataInfo) -> dict[str, str]:

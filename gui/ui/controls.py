@@ -16,6 +16,7 @@ import streamlit as st
 
 from gui.core.problems import Problem
 from gui.core.validate import problems_at
+from gui.ui import state
 
 
 def show_problems(problems: list[Problem], where: str, exact: bool = False) -> None:
@@ -54,3 +55,22 @@ def set_path(target: Any, path: tuple, value: Any) -> None:
         target[path[-1]] = value
     else:
         setattr(target, path[-1], value)
+
+
+def bound(key: str, path: tuple, value: Any, convert: Callable | None = None,
+          then: Callable | None = None) -> dict:
+    """Keyword arguments for a widget that shows `value` (the spec at `path`) and writes a
+    change back to the spec: `st.number_input("epochs", **bound(...))`.
+
+    The widget is set from the spec before it is drawn, so it never shows a stale value;
+    `convert` turns the widget's value into the spec's, `then` runs after the write.
+    """
+    state.sync_widget(key, value)
+    return {"key": key, "on_change": _write, "args": (key, path, convert, then)}
+
+
+def _write(key: str, path: tuple, convert, then) -> None:
+    value = state.widget_value(key)
+    set_path(state.spec(), path, convert(value) if convert else value)
+    if then is not None:
+        then()

@@ -1,5 +1,5 @@
 """The model follows the data: a new task or class count gives the model the task's defaults
-where the user has not edited it. Used by the Data page and the Model page."""
+in every setting the user has not chosen by hand. Run wherever the data is prepared."""
 
 from __future__ import annotations
 
@@ -10,27 +10,21 @@ from gui.ui import state
 
 
 def follow_data(info: DataInfo) -> None:
-    """Give the model the new task's defaults where the user has not edited them.
+    """Give the model the new task's defaults where the user has not chosen otherwise.
 
-    Call on every run of a page that has prepared data; it does nothing when the task and
-    class count are those the model was made for.
+    It does nothing when the task and class count are those the model was shaped for.
     """
-    edits = state.model_edits()
-    basis = edits["basis"]
+    basis = state.basis()
     if info.same_head(basis):
         if basis != info:
-            edits["basis"] = info
+            state.set_basis(info)
         return
     spec = state.spec()
-    if basis is None and spec.layers and _fits(spec, info):
-        edits["basis"] = info  # e.g. the data page already gave it the right head
+    if basis is None and spec.layers and not head_problems(spec, info):
+        state.set_basis(info)  # e.g. a loaded spec that already fits
         return
-    new, notes = follow_task(spec, basis, info, edits["layers"], edits["compile"])
-    state.spec().layers, state.spec().compile = new.layers, new.compile
-    edits["basis"] = info
+    new, notes = follow_task(spec, basis, info, state.edited())
+    spec.layers, spec.compile = new.layers, new.compile
+    state.set_basis(info)
     for note in notes:
         state.add_note("info", note)
-
-
-def _fits(spec, info: DataInfo) -> bool:
-    return not head_problems(spec, info)

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from gui.core import registry
-from gui.core.heads import default_spec, suggested_output
+from gui.core.heads import EDITABLE, default_spec, suggested_output
 from gui.core.problems import DataInfo, Problem
 from gui.core.spec import (
     LayerSpec,
@@ -39,11 +39,20 @@ def _find_layer(uid: str) -> LayerSpec | None:
     return next((x for x in state.spec().layers if x.uid == uid), None)
 
 
+def _mark(uid: str, path: tuple = ()) -> None:
+    """The output layer's units and activation are "output"; anything else is "layers"."""
+    layers = state.spec().layers
+    index = output_layer(layers)
+    is_output = index is not None and layers[index].uid == uid
+    state.mark_edited("output" if is_output and path[:1] in (("units",), ("activation",))
+                      else "layers")
+
+
 def _on_layer(uid: str, path: tuple, key: str) -> None:
     layer = _find_layer(uid)
     if layer is not None:
         set_path(layer, path, state.widget_value(key))
-        state.mark_edited("layers")
+        _mark(uid, path)
 
 
 def _move(uid: str, step: int) -> None:
@@ -87,7 +96,7 @@ def _apply_output(info: DataInfo) -> None:
 
     spec = with_suggested_output(state.spec(), info)
     state.spec().layers = spec.layers
-    state.mark_edited("layers")
+    state.unmark_edited("output")  # the suggestion again: it follows the task from now on
 
 
 def input_rows(prepared) -> None:
@@ -226,7 +235,7 @@ def _on_initializer_name(uid: str, which: str, key: str) -> None:
         init = getattr(layer, which)
         init.name = state.widget_value(key)
         init.params = {}  # Keras' defaults for the new initializer
-        state.mark_edited("layers")
+        _mark(uid)
 
 
 def _on_initializer_seed(uid: str, which: str, key: str) -> None:
@@ -234,7 +243,7 @@ def _on_initializer_seed(uid: str, which: str, key: str) -> None:
     if layer is not None:
         value = state.widget_value(key)
         getattr(layer, which).seed = None if value is None else int(value)
-        state.mark_edited("layers")
+        _mark(uid)
 
 
 def initializer_editor(layer: LayerSpec, which: str, at: str, problems: list[Problem]) -> None:
@@ -356,8 +365,8 @@ def _reset_model(info: DataInfo) -> None:
     fresh = default_spec(info.task, info.n_classes)
     spec = state.spec()
     spec.layers, spec.compile = fresh.layers, fresh.compile
-    edits = state.model_edits()
-    edits.update(layers=False, compile=False, basis=info)
+    state.unmark_edited(*EDITABLE)
+    state.set_basis(info)
 
 
 def reset_button(info: DataInfo) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from gui.core.heads import EDITABLE
 from gui.core.problems import DataInfo, Problem
-from gui.ui import state
+from gui.ui import data_source, state
 
 MAX_SPEC_BYTES = 1_000_000
 
@@ -42,30 +43,28 @@ def _on_spec_upload(key: str) -> None:
         state.add_note("error", f"**{upload.name}** could not be loaded: {exc}")
         return
     current = state.spec()
-    train, prepared = state.train_csv(), state.prepared()
-    if train is not None:
-        test = state.test_csv() if new.data.test_source else None
-        if new.data.source and new.data.source != train.name:
-            state.add_note("warning", f"This spec was made for **{new.data.source}**, but "
-                                      f"**{train.name}** is loaded: its data settings are "
-                                      "not applied. Load that file on the Data page to use "
-                                      "them.")
+    train, test = data_source.train_csv(), data_source.test_csv()
+    prepared = None
+    if new.data.source and new.data.source != train.name:
+        state.add_note("warning", f"This spec was made for **{new.data.source}**, but "
+                                  f"**{train.name}** is loaded: its data settings are not "
+                                  "applied. Load that file on the Data page to use them.")
+        new.data = copy.deepcopy(current.data)
+    else:
+        try:
+            prepared = dataset.prepare(train.frame, new.data,
+                                       test.frame if test is not None else None)
+        except DataError as exc:
+            state.add_note("warning", f"The spec's data settings do not fit **{train.name}** "
+                                      f"({exc}) — the current data settings are kept.")
             new.data = copy.deepcopy(current.data)
-        else:
-            try:
-                prepared = dataset.prepare(train.frame, new.data,
-                                           test.frame if test is not None else None)
-            except DataError as exc:
-                state.add_note("warning", f"The spec's data settings do not fit "
-                                          f"**{train.name}** ({exc}) — the current data "
-                                          "settings are kept.")
-                new.data = copy.deepcopy(current.data)
-            else:
-                state.set_prepared(prepared)
+    if not new.data.features:  # "all but the target", made explicit for the features box
+        new.data.features = [c for c in train.frame.columns if c != new.data.target]
     state.set_spec(new)
-    edits = state.model_edits()
-    edits.update(layers=True, compile=True,
-                 basis=DataInfo.from_prepared(prepared) if prepared is not None else None)
+    for name in EDITABLE:  # the loaded settings are the user's choice: they stay
+        state.mark_edited(name)
+    if prepared is not None:
+        state.set_basis(DataInfo.from_prepared(prepared))
     state.add_note("success", f"Loaded **{upload.name}**: {len(new.layers)} layers, "
                               f"{new.compile.optimizer} optimizer, {new.compile.loss} loss.")
 

@@ -1,7 +1,8 @@
-"""The only module that knows LayerLab's st.session_state keys.
+"""The only module that knows LayerLab's st.session_state keys and the workspace document.
 
-Pages read and write the experiment through these functions, so a key is spelled once and
-every page agrees on what the session holds. Nothing here is shared across sessions.
+Pages read and write the experiment through these functions. The choices a user makes live
+in the workspace document (workspace.doc(), saved in the store); the session keeps only what
+can be remade from it: parsed files, prepared arrays, figures (memo) and the training job.
 """
 
 from __future__ import annotations
@@ -10,36 +11,30 @@ from typing import Any
 
 import streamlit as st
 
+from gui.core.problems import DataInfo
 from gui.core.spec import ExperimentSpec
 from gui.ui.runtime_patch import keep_training_alive
+from gui.ui.workspace import Doc, doc
 
-_SPEC = "ll_spec"
-_TRAIN_CSV = "ll_train_csv"        # LoadedCSV of the training file
-_TEST_CSV = "ll_test_csv"          # LoadedCSV of the separate test file, or None
-_PREPARED = "ll_prepared"          # PreparedData for the current spec.data, or None
 _JOB = "ll_job"                    # the current TrainingJob, or None
 _PREVIOUS_HISTORY = "ll_previous"  # history of the run before, for comparison
+_SPEC_UPLOADS = "ll_spec_uploads"  # how many specs were loaded: the uploader's key suffix
+_UPLOADS = "ll_uploads"            # how many data files were stored: the uploaders' key suffix
+_NOTES = "ll_notes"                # one-off messages from callbacks, shown on the next run
+
+
+def workspace() -> Doc:
+    return doc()
 
 
 def spec() -> ExperimentSpec:
-    """The session's experiment spec (created with defaults on first use)."""
-    if _SPEC not in st.session_state:
-        st.session_state[_SPEC] = ExperimentSpec()
-    return st.session_state[_SPEC]
+    """The workspace's experiment spec."""
+    return doc().spec
 
 
 def set_spec(value: ExperimentSpec) -> None:
-    """Replace the whole spec (e.g. loaded from JSON): widgets re-read their values from it."""
-    st.session_state[_SPEC] = value
-    for key in [k for k in st.session_state
-                if str(k).startswith(WIDGET_PREFIXES) and k not in KEEP_WIDGETS]:
-        del st.session_state[key]
-
-
-# Widget keys start with their page's prefix, so a loaded spec can reset them all; the
-# uploaded files and the sample choice are the data itself, not spec values, and stay.
-WIDGET_PREFIXES = ("data.", "model.", "train.")
-KEEP_WIDGETS = {"data.upload", "data.test_upload", "data.sample", "data.split"}
+    """Replace the whole spec (e.g. loaded from JSON): every widget shows it on the next run."""
+    doc().spec = value
 
 
 def memo(kind: str, key, compute):
@@ -51,30 +46,6 @@ def memo(kind: str, key, compute):
     if kind not in slot or slot[kind][0] != key:
         slot[kind] = (key, compute())
     return slot[kind][1]
-
-
-def train_csv():
-    return st.session_state.get(_TRAIN_CSV)
-
-
-def set_train_csv(loaded) -> None:
-    st.session_state[_TRAIN_CSV] = loaded
-
-
-def test_csv():
-    return st.session_state.get(_TEST_CSV)
-
-
-def set_test_csv(loaded) -> None:
-    st.session_state[_TEST_CSV] = loaded
-
-
-def prepared():
-    return st.session_state.get(_PREPARED)
-
-
-def set_prepared(value) -> None:
-    st.session_state[_PREPARED] = value
 
 
 def job():
@@ -111,23 +82,33 @@ def _limiter(slots: int):
     return JobLimiter(slots)
 
 
-# ---- model page ----------------------------------------------------------------------------
-_MODEL_EDITS = "ll_model_edits"    # what the user changed by hand on the model page
-_SPEC_UPLOADS = "ll_spec_uploads"  # how many specs were loaded: the uploader's key suffix
-_NOTES = "ll_notes"                # one-off messages from callbacks, shown on the next run
+# ---- what the user chose by hand -----------------------------------------------------------
+
+def edited() -> set[str]:
+    """The settings chosen by hand (heads.EDITABLE names): they stay when the task changes."""
+    return set(doc().edited)
 
 
-def model_edits() -> dict:
-    """{"layers": bool, "compile": bool, "basis": DataInfo | None}: the hand-edited parts of
-    the model, and the data (task, classes) the current layers and compile settings fit."""
-    return st.session_state.setdefault(_MODEL_EDITS,
-                                       {"layers": False, "compile": False, "basis": None})
+def mark_edited(name: str) -> None:
+    """Record that the user chose `name` ("layers", "output", "compile.loss", ...)."""
+    if name not in doc().edited:
+        doc().edited.append(name)
 
 
-def mark_edited(part: str) -> None:
-    """Record that the user edited "layers" or "compile" (task defaults stop overriding it)."""
-    model_edits()[part] = True
+def unmark_edited(*names: str) -> None:
+    doc().edited = [x for x in doc().edited if x not in names]
 
+
+def basis() -> DataInfo | None:
+    """The data (task, classes) the current layers and compile settings were shaped for."""
+    return doc().basis_info()
+
+
+def set_basis(info: DataInfo | None) -> None:
+    doc().set_basis(info)
+
+
+# ---- widgets -------------------------------------------------------------------------------
 
 def sync_widget(key: str, value: Any) -> None:
     """Show `value` in the widget `key` (call before the widget is drawn in this run)."""
@@ -145,6 +126,16 @@ def spec_upload_key() -> str:
 
 def next_spec_upload() -> None:
     st.session_state[_SPEC_UPLOADS] = st.session_state.get(_SPEC_UPLOADS, 0) + 1
+
+
+def upload_key(name: str) -> str:
+    """A data uploader's key; a new one after each stored file empties the uploader (the
+    file is in the workspace by then, and listed in the dataset choice)."""
+    return f"data.{name}.{st.session_state.get(_UPLOADS, 0)}"
+
+
+def next_upload() -> None:
+    st.session_state[_UPLOADS] = st.session_state.get(_UPLOADS, 0) + 1
 
 
 def add_note(kind: str, text: str) -> None:

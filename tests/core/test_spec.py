@@ -325,20 +325,34 @@ def test_follow_task_keeps_edited_hidden_layers_and_swaps_a_suggested_output():
     spec.layers[0].units = 5
     spec.compile.learning_rate = 0.05
     new, notes = follow_task(spec, DataInfo("multiclass", 4, 3), DataInfo("binary", 4, 2),
-                             layers_edited=True, compile_edited=True)
+                             edited={"layers", "compile.learning_rate"})
     assert new.layers[0].units == 5
     assert (new.layers[-1].units, new.layers[-1].activation) == (1, "sigmoid")
     assert "Dense(1, sigmoid)" in notes[0]
-    assert new.compile.learning_rate == 0.05  # edited compile settings stay
+    assert new.compile.learning_rate == 0.05  # a chosen compile setting stays
+    assert new.compile.loss == "binary_crossentropy"  # one not chosen follows the task
 
 
 def test_follow_task_leaves_a_hand_made_output_alone():
     spec = default_spec("multiclass", 3)
     spec.layers[-1] = LayerSpec(units=5, activation="tanh")
     new, notes = follow_task(spec, DataInfo("multiclass", 4, 3), DataInfo("binary", 4, 2),
-                             layers_edited=True)
+                             edited={"layers", "output"})
     assert new.layers[-1].units == 5 and notes == []
     assert new.compile.loss == "binary_crossentropy"
+
+
+def test_follow_task_field_by_field():
+    """A chosen loss stays; unchosen metrics follow; the edited stack keeps its layers."""
+    spec = default_spec("multiclass", 3)
+    spec.compile.loss = "categorical_hinge"
+    spec.compile.learning_rate = 0.01
+    new, _ = follow_task(spec, DataInfo("multiclass", 4, 3), DataInfo("regression", 4),
+                         edited={"compile.loss"})
+    assert new.compile.loss == "categorical_hinge"
+    assert new.compile.metrics == ["mean_absolute_error"]
+    assert new.compile.learning_rate == 0.01  # the task does not set the learning rate
+    assert (new.layers[-1].units, new.layers[-1].activation) == (1, "linear")
 
 
 def test_suggested_output_never_has_fewer_than_two_softmax_units():

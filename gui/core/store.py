@@ -1,0 +1,348 @@
+"""The workspace store: what each user did, kept in a database and a folder of files.
+
+A workspace is reached only through its token: an unguessable string that lives in the
+user's URL. It holds one JSON document (the spec, the chosen data, what was edited by hand)
+with a version number that rises with every save, and the files uploaded into it. Files are
+stored once per content (named by their SHA-256 under LAYERLAB_HOME/files) and a workspace
+reads a file only through a row that ties that file to its own token, so knowing another
+workspace's hash gives nothing.
+
+SQLite under LAYERLAB_HOME by default, through SQLAlchemy, so LAYERLAB_DATABASE_URL can point
+at a database server when several app processes share one store.
+
+Example:
+    store = Store.from_env()
+    token = store.create()
+    store.save_state(token, {"spec": {...}})
+    record = store.add_file(token, "penguins.csv", upload)    # bytes or a binary file
+    raw = store.read_file(token, record.sha256)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    exc,
+    func,
+    select,
+)
+
+TOKEN_BYTES = 24  # 32 URL-safe characters, 192 random bits
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
+DEFAULT_QUOTA_MB = 1024
+DEFAULT_IDLE_DAYS = 30
+CHUNK = 1 << 20  # files are hashed and written a megabyte at a time
+TOUCH_EVERY_S = 60  # last_seen is written at most once a minute per workspace
+
+metadata = MetaData()
+workspaces = Table(
+    "workspaces", metadata,
+    Column("token", String(64), primary_key=True),
+    Column("created", Float, nullable=False),
+    Column("last_seen", Float, nullable=False, index=True),
+    Column("version", Integer, nullable=False, default=0),
+    Column("state", Text, nullable=False, default="{}"),
+)
+files = Table(
+    "files", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace", String(64), ForeignKey("workspaces.token", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("name", String(300), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("added", Float, nullable=False),
+)
+
+
+class StoreError(Exception):
+    """A workspace or file that is not there, or a full workspace; the message says which."""
+
+
+class QuotaExceeded(StoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    sha256: str
+    name: str
+    size: int
+    added: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A workspace's document as read: the JSON state and its version."""
+    state: dict
+    version: int
+
+
+def default_home() -> Path:
+    """LAYERLAB_HOME, else the per-user data folder (XDG), never the working directory."""
+    if os.environ.get("LAYERLAB_HOME"):
+        return Path(os.environ["LAYERLAB_HOME"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "layerlab"
+
+
+def valid_token(token: Any) -> bool:
+    return isinstance(token, str) and TOKEN_PATTERN.fullmatch(token) is not None
+
+
+class Store:
+    """Workspaces, their JSON document and their files. Safe to share between threads and
+    processes: every method is one short transaction."""
+
+    def __init__(self, home: Path | str, url: str | None = None,
+                 quota_bytes: int = DEFAULT_QUOTA_MB * 2**20,
+                 idle_seconds: float = DEFAULT_IDLE_DAYS * 86_400):
+        self.home = Path(home)
+        self.blobs = self.home / "files"
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        self.url = url or f"sqlite:///{self.home / 'layerlab.db'}"
+        self.quota_bytes = quota_bytes
+        self.idle_seconds = idle_seconds
+        sqlite = self.url.startswith("sqlite")
+        self.engine = create_engine(self.url, connect_args={"timeout": 30} if sqlite else {})
+        if sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        for attempt in range(5):
+            try:
+                metadata.create_all(self.engine)
+                break
+            except exc.DBAPIError:  # another process created the same tables just now
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    @classmethod
+    def from_env(cls) -> Store:
+        """The store the environment names: LAYERLAB_HOME, LAYERLAB_DATABASE_URL,
+        LAYERLAB_QUOTA_MB (default 1024) and LAYERLAB_IDLE_DAYS (default 30)."""
+        quota = float(os.environ.get("LAYERLAB_QUOTA_MB", DEFAULT_QUOTA_MB))
+        idle = float(os.environ.get("LAYERLAB_IDLE_DAYS", DEFAULT_IDLE_DAYS))
+        return cls(default_home(), os.environ.get("LAYERLAB_DATABASE_URL") or None,
+                   quota_bytes=int(quota * 2**20), idle_seconds=idle * 86_400)
+
+    # ---- workspaces ------------------------------------------------------------------------
+    def create(self, state: dict | None = None) -> str:
+        """A new workspace under a fresh random token (never one a visitor chose)."""
+        token, now = secrets.token_urlsafe(TOKEN_BYTES), time.time()
+        with self.engine.begin() as db:
+            db.execute(workspaces.insert().values(
+                token=token, created=now, last_seen=now, version=0,
+                state=json.dumps(state or {})))
+        return token
+
+    def exists(self, token: str) -> bool:
+        if not valid_token(token):
+            return False
+        with self.engine.connect() as db:
+            return db.execute(select(workspaces.c.token).where(
+                workspaces.c.token == token)).first() is not None
+
+    def touch(self, token: str) -> None:
+        """Note that the workspace is in use (keeps it from the idle purge)."""
+        now = time.time()
+        with self.engine.begin() as db:
+            db.execute(workspaces.update().where(
+                workspaces.c.token == token,
+                workspaces.c.last_seen < now - TOUCH_EVERY_S).values(last_seen=now))
+
+    def version(self, token: str) -> int:
+        with self.engine.connect() as db:
+            value = db.execute(select(workspaces.c.version).where(
+                workspaces.c.token == token)).scalar()
+        if value is None:
+            raise StoreError("This workspace does not exist.")
+        return value
+
+    def load(self, token: str) -> Snapshot:
+        with self.engine.connect() as db:
+            row = db.execute(select(workspaces.c.state, workspaces.c.version).where(
+                workspaces.c.token == token)).first()
+        if row is None:
+            raise StoreError("This workspace does not exist.")
+        return Snapshot(json.loads(row.state), row.version)
+
+    def save_state(self, token: str, state: dict) -> int:
+        """Replace the workspace's document in one transaction; returns its new version."""
+        text = json.dumps(state)
+        with self.engine.begin() as db:
+            result = db.execute(workspaces.update().where(workspaces.c.token == token).values(
+                state=text, version=workspaces.c.version + 1, last_seen=time.time()))
+            if result.rowcount != 1:
+                raise StoreError("This workspace does not exist.")
+            return db.execute(select(workspaces.c.version).where(
+                workspaces.c.token == token)).scalar()
+
+    def clear(self, token: str) -> None:
+        """Start over: the document emptied and every file removed (the token stays)."""
+        with self.engine.begin() as db:
+            hashes = self._hashes(db, token)
+            db.execute(files.delete().where(files.c.workspace == token))
+            db.execute(workspaces.update().where(workspaces.c.token == token).values(
+                state="{}", version=workspaces.c.version + 1, last_seen=time.time()))
+        self._collect(hashes)
+
+    def delete(self, token: str) -> None:
+        with self.engine.begin() as db:
+            hashes = self._hashes(db, token)
+            db.execute(files.delete().where(files.c.workspace == token))
+            db.execute(workspaces.delete().where(workspaces.c.token == token))
+        self._collect(hashes)
+
+    def purge_idle(self, now: float | None = None) -> int:
+        """Delete workspaces unused for longer than idle_seconds; returns how many."""
+        cutoff = (now or time.time()) - self.idle_seconds
+        with self.engine.connect() as db:
+            tokens = db.execute(select(workspaces.c.token).where(
+                workspaces.c.last_seen < cutoff)).scalars().all()
+        for token in tokens:
+            self.delete(token)
+        return len(tokens)
+
+    # ---- files -----------------------------------------------------------------------------
+    def add_file(self, token: str, name: str, source: bytes | memoryview | BinaryIO,
+                 ) -> FileRecord:
+        """Store `source` in the workspace, a megabyte at a time (never a second copy in
+        memory). The same content is kept once on disk however often it is added."""
+        if not self.exists(token):
+            raise StoreError("This workspace does not exist.")
+        tmp = self.blobs / f"incoming-{secrets.token_hex(8)}"
+        digest, size = hashlib.sha256(), 0
+        try:
+            with open(tmp, "wb") as out:
+                for chunk in _chunks(source):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+            sha = digest.hexdigest()
+            with self.engine.begin() as db:
+                known = self._hashes(db, token)
+                if sha not in known:
+                    used = self._usage(db, token)
+                    if used + size > self.quota_bytes:
+                        raise QuotaExceeded(
+                            f"{name} ({_mb(size)}) does not fit: this workspace holds "
+                            f"{_mb(used)} of its {_mb(self.quota_bytes)}. Start over to empty "
+                            "it, or remove files you no longer need.")
+                path = self._blob(sha)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if path.exists():
+                    tmp.unlink()
+                else:
+                    os.replace(tmp, path)
+                now = time.time()
+                db.execute(files.insert().values(workspace=token, sha256=sha, name=name,
+                                                 size=size, added=now))
+            return FileRecord(sha, name, size, now)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def files(self, token: str) -> list[FileRecord]:
+        """The workspace's files, newest first; one row per name and content."""
+        with self.engine.connect() as db:
+            rows = db.execute(select(files.c.sha256, files.c.name, files.c.size,
+                                     func.max(files.c.added).label("added"))
+                              .where(files.c.workspace == token)
+                              .group_by(files.c.sha256, files.c.name)
+                              .order_by(func.max(files.c.added).desc())).all()
+        return [FileRecord(r.sha256, r.name, r.size, r.added) for r in rows]
+
+    def file_path(self, token: str, sha256: str) -> Path:
+        """The stored file, if this workspace holds it; otherwise StoreError."""
+        with self.engine.connect() as db:
+            held = db.execute(select(files.c.id).where(
+                files.c.workspace == token, files.c.sha256 == sha256)).first()
+        path = self._blob(sha256) if held else None
+        if path is None or not path.exists():
+            raise StoreError("This file is not in the workspace any more; upload it again.")
+        return path
+
+    def read_file(self, token: str, sha256: str) -> bytes:
+        return self.file_path(token, sha256).read_bytes()
+
+    def remove_file(self, token: str, sha256: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(files.delete().where(files.c.workspace == token,
+                                            files.c.sha256 == sha256))
+        self._collect({sha256})
+
+    def usage(self, token: str) -> int:
+        """Bytes of distinct files the workspace holds (what its quota counts)."""
+        with self.engine.connect() as db:
+            return self._usage(db, token)
+
+    # ---- internals -------------------------------------------------------------------------
+    def _blob(self, sha: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f]{64}", sha or ""):
+            raise StoreError("Not a file of this workspace.")
+        return self.blobs / sha[:2] / sha
+
+    @staticmethod
+    def _hashes(db, token: str) -> set[str]:
+        return set(db.execute(select(files.c.sha256).where(
+            files.c.workspace == token)).scalars())
+
+    @staticmethod
+    def _usage(db, token: str) -> int:
+        distinct = select(files.c.sha256, func.max(files.c.size).label("size")).where(
+            files.c.workspace == token).group_by(files.c.sha256).subquery()
+        return int(db.execute(select(func.coalesce(func.sum(distinct.c.size), 0))).scalar())
+
+    def _collect(self, hashes: set[str]) -> None:
+        """Delete the blobs no workspace refers to any more."""
+        if not hashes:
+            return
+        with self.engine.connect() as db:
+            kept = set(db.execute(select(files.c.sha256).where(
+                files.c.sha256.in_(hashes))).scalars())
+        for sha in hashes - kept:
+            self._blob(sha).unlink(missing_ok=True)
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    # WAL lets readers go on while one process writes; foreign keys for the cascade.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _chunks(source) -> Iterator[bytes | memoryview]:
+    if isinstance(source, bytes | bytearray | memoryview):
+        view = memoryview(source)
+        for start in range(0, len(view), CHUNK):
+            yield view[start:start + CHUNK]
+        return
+    if hasattr(source, "seek"):
+        source.seek(0)
+    while chunk := source.read(CHUNK):
+        yield chunk
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{size / 1024:,.0f} KB"

@@ -1,0 +1,146 @@
+"""The workspace's data, ready for every page: the chosen files read, parsed and prepared.
+
+Any page can be the first one opened (a reload, a bookmark of /train), so every page gets
+its data here, from the workspace document, and never from another page's widgets. Parsed
+files and prepared arrays are kept per session for the current choice only (state.memo).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from gui.core import csv_io, dataset
+from gui.core.csv_io import DataError, LoadedCSV
+from gui.core.problems import DataInfo
+from gui.core.samples import SAMPLES, by_name
+from gui.core.store import StoreError
+from gui.ui import state, workspace
+from gui.ui.follow import follow_data
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A dataset as the workspace names it: a bundled sample or a stored file."""
+
+    key: str    # "sample:<name>" or "file:<sha256>"
+    name: str   # the file name shown and used for downloads
+    sample: str = ""
+
+    @classmethod
+    def of(cls, ref: dict | None) -> Choice | None:
+        if not ref:
+            return None
+        if "sample" in ref:
+            try:
+                sample = by_name(ref["sample"])
+            except KeyError:
+                return None
+            file = sample.test_file if ref.get("part") == "test" else sample.file
+            return cls(f"sample:{sample.name}:{file}", file, sample.name)
+        return cls(f"file:{ref.get('file')}", str(ref.get("name", "data.csv")))
+
+    def read_bytes(self) -> bytes:
+        if self.sample:
+            sample = by_name(self.sample)
+            return (sample.read_test_bytes() if sample.test_file and self.name ==
+                    sample.test_file else sample.read_bytes())
+        return workspace.store().read_file(workspace.token(), self.key.removeprefix("file:"))
+
+
+def parse(choice: Choice, part: str = "train") -> LoadedCSV:
+    """The parsed file; the session keeps only the current training and test file."""
+    return state.memo(f"csv:{part}", choice.key,
+                      lambda: csv_io.read_csv(choice.read_bytes(), choice.name))
+
+
+def remember(choice: Choice, part: str, loaded: LoadedCSV) -> None:
+    """Keep a file parsed on upload as the session's current `part` ("train" or "test")."""
+    state.memo(f"csv:{part}", None, lambda: None)  # drop the previous one first
+    state.memo(f"csv:{part}", choice.key, lambda: loaded)
+
+
+def train_csv() -> LoadedCSV:
+    """The chosen training data; a file that can no longer be read falls back to the sample
+    with a note (e.g. emptied from another tab)."""
+    doc = workspace.doc()
+    choice = Choice.of(doc.dataset)
+    try:
+        if choice is None:
+            raise StoreError("The chosen dataset is not known.")
+        return parse(choice)
+    except (StoreError, DataError) as exc:
+        state.add_note("warning", f"The chosen dataset could not be read ({exc}); back to "
+                                  f"the {SAMPLES[0].name} sample.")
+        use_dataset({"sample": SAMPLES[0].name})
+        return parse(Choice.of(doc.dataset))
+
+
+def test_csv() -> LoadedCSV | None:
+    """The separate test data when the split says so and one is chosen."""
+    doc = workspace.doc()
+    choice = Choice.of(doc.test) if doc.split == "file" else None
+    if choice is None:
+        return None
+    try:
+        return parse(choice, "test")
+    except (StoreError, DataError):
+        doc.test = None
+        return None
+
+
+def use_dataset(ref: dict, loaded: LoadedCSV | None = None) -> None:
+    """Choose the training data: target, features and task start afresh from its columns
+    (a sample's own target; else the last column), and a sample pair brings its test file."""
+    doc = workspace.doc()
+    doc.dataset = ref
+    choice = Choice.of(ref)
+    loaded = loaded or parse(choice)
+    data = doc.spec.data
+    columns = list(loaded.frame.columns)
+    sample = by_name(choice.sample) if choice.sample else None
+    data.target = sample.target if sample and sample.target in columns else columns[-1]
+    data.features = dataset.default_features(loaded.frame, data.target)
+    data.task = "auto"
+    data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
+    if sample is not None and sample.test_file:
+        doc.test, doc.split = {"sample": sample.name, "part": "test"}, "file"
+        data.test_source = sample.test_file
+    elif sample is not None or (doc.test or {}).get("sample"):
+        doc.test, doc.split, data.test_source = None, "fraction", ""
+
+
+def prepared_or_error():
+    """(PreparedData, None) for the workspace's choices, or (None, message in words).
+
+    Remade only when the files or the data settings change; the model follows a new task.
+    """
+    doc = workspace.doc()
+    loaded = train_csv()
+    test = test_csv()
+    if doc.split == "file" and test is None:
+        return None, "Upload the test CSV, or choose to hold out a share of the rows."
+    data = doc.spec.data
+    if not data.features:
+        return None, ("No feature column is chosen: the network needs at least one input. "
+                      "Choose feature columns on the Data page.")
+    data.test_source = test.name if test is not None else ""
+    key = (id(loaded.frame), id(test.frame) if test is not None else None,
+           json.dumps(asdict(data), sort_keys=True))
+
+    def compute():
+        try:
+            return dataset.prepare(loaded.frame, data, test.frame if test is not None
+                                   else None), None
+        except DataError as exc:
+            return None, str(exc)
+
+    result, error = state.memo("prepared", key, compute)
+    if result is not None:
+        follow_data(DataInfo.from_prepared(result))
+    return result, error
+
+
+def prepared():
+    """The prepared data, or None when the choices on the Data page do not give any."""
+    return prepared_or_error()[0]
