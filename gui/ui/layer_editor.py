@@ -134,18 +134,22 @@ def layer_row(index: int, layer: LayerSpec, count: int, is_output: bool,
                                                      else "")
         title.markdown(f"**{index + 1} · {layer.type}**{role}",
                        help=f"{registry.layer_help(layer.type)} {LAYER_TYPES[layer.type].help}")
-        with buttons.container(horizontal=True, horizontal_alignment="right", gap=None):
-            st.button("", icon=":material/arrow_upward:", key=f"model.{uid}.up",
-                      help="Move up", type="tertiary", disabled=index == 0,
-                      on_click=_move, args=(uid, -1))
-            st.button("", icon=":material/arrow_downward:", key=f"model.{uid}.down",
-                      help="Move down", type="tertiary", disabled=index == count - 1,
-                      on_click=_move, args=(uid, 1))
-            st.button("", icon=":material/content_copy:", key=f"model.{uid}.duplicate",
-                      help="Duplicate this layer", type="tertiary",
-                      on_click=_duplicate, args=(uid,))
-            st.button("", icon=":material/delete:", key=f"model.{uid}.remove",
-                      help="Remove this layer", type="tertiary", on_click=_remove, args=(uid,))
+        # Each icon button has a real label (its accessible name, read by screen readers and
+        # tests) that style.css hides from sight in the "icon-buttons" containers.
+        with buttons.container(horizontal=True, horizontal_alignment="right", gap=None,
+                               key=f"icon-buttons-{uid}"):
+            st.button(f"Move layer {index + 1} up", icon=":material/arrow_upward:",
+                      key=f"model.{uid}.up", help="Move up", type="tertiary",
+                      disabled=index == 0, on_click=_move, args=(uid, -1))
+            st.button(f"Move layer {index + 1} down", icon=":material/arrow_downward:",
+                      key=f"model.{uid}.down", help="Move down", type="tertiary",
+                      disabled=index == count - 1, on_click=_move, args=(uid, 1))
+            st.button(f"Duplicate layer {index + 1}", icon=":material/content_copy:",
+                      key=f"model.{uid}.duplicate", help="Duplicate this layer",
+                      type="tertiary", on_click=_duplicate, args=(uid,))
+            st.button(f"Remove layer {index + 1}", icon=":material/delete:",
+                      key=f"model.{uid}.remove", help="Remove this layer", type="tertiary",
+                      on_click=_remove, args=(uid,))
         show_problems(problems, f"{at}.type")
         if layer.type == "Dense":
             _dense(layer, at, problems)

@@ -77,15 +77,25 @@ def browser_context_args(browser_context_args):
 def open_app(page, url: str, path: str = "") -> None:
     """Go to the app and wait until Streamlit has rendered and stopped running."""
     page.goto(f"{url}/{path}")
-    page.wait_for_selector("[data-testid='stApp']", timeout=60_000)
+    page.wait_for_selector("h1", timeout=60_000)
     wait_idle(page)
 
 
+_BUSY = ("() => !!document.querySelector(\"[data-testid='stStatusWidget']\")"
+         " || !!document.querySelector(\"[data-stale='true']\")")
+
+
 def wait_idle(page, timeout: float = 60_000) -> None:
-    """Wait for the current script run to finish (the status widget disappears)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=timeout)
+    """Wait until the script run is over: no status widget and no element of the previous
+    run still shown faded (stale), for 0.6 s in a row. A run can start a moment after the
+    click or upload that causes it, so one look is not enough."""
+    quiet, waited = 0, 0
+    while quiet < 3:
+        page.wait_for_timeout(200)
+        waited += 200
+        quiet = 0 if page.evaluate(_BUSY) else quiet + 1
+        if waited > timeout:
+            raise TimeoutError("the app did not become idle")
 
 
 def pytest_collection_modifyitems(items):
