@@ -37,6 +37,7 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test chromium
 	$(PY) benchmarks/first_render.py
+	$(PY) benchmarks/store_upload.py
 	$(PY) benchmarks/train_speed.py
 
 samples: $(VENV)/.installed
