@@ -68,7 +68,11 @@ def train_csv() -> LoadedCSV:
     try:
         if choice is None:
             raise StoreError("The chosen dataset is not known.")
-        return parse(choice)
+        loaded = parse(choice)
+        data = doc.spec.data
+        if data.source != loaded.name or data.target not in loaded.frame.columns:
+            use_dataset(doc.dataset, loaded)  # a new workspace: the sample's own choices
+        return loaded
     except (StoreError, DataError) as exc:
         state.add_note("warning", f"The chosen dataset could not be read ({exc}); back to "
                                   f"the {SAMPLES[0].name} sample.")

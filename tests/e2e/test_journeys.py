@@ -261,3 +261,15 @@ def test_layer_buttons_have_accessible_names(page: Page, app_url):
     page.get_by_role("button", name="Duplicate layer 1").click()
     wait_idle(page)
     expect(page.get_by_role("button", name="Remove layer 4")).to_have_count(1)
+
+
+def test_a_bare_link_to_a_later_page_opens_on_the_sample(page: Page, app_url):
+    """A bookmark of /train without a workspace: a fresh one on Iris, ready to train."""
+    open_app(page, app_url, "train")
+    assert "w=" in page.url
+    expect(page.get_by_role("button", name="Train", exact=True)).to_be_enabled()
+    assert number(page, "epochs") == "50"  # the spec default, shown
+    go(page, "2 · Model")
+    assert input_count(page) == "4"
+    expect(page.get_by_text("The model is ready to train.")).to_be_visible()
+    no_exceptions(page)
