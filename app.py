@@ -19,11 +19,11 @@ keep_training_alive()
 st.html(f"<style>{(ASSETS / 'style.css').read_text()}</style>")
 
 pages = [
-    st.Page("pages/data.py", title="1 · Data", icon=":material/table_chart:", default=True),
-    st.Page("pages/model.py", title="2 · Model", icon=":material/account_tree:"),
-    st.Page("pages/train.py", title="3 · Train", icon=":material/model_training:"),
-    st.Page("pages/evaluate.py", title="4 · Evaluate", icon=":material/analytics:"),
-    st.Page("pages/predict.py", title="5 · Predict", icon=":material/online_prediction:"),
+    st.Page("steps/data.py", title="1 · Data", icon=":material/table_chart:", default=True),
+    st.Page("steps/model.py", title="2 · Model", icon=":material/account_tree:"),
+    st.Page("steps/train.py", title="3 · Train", icon=":material/model_training:"),
+    st.Page("steps/evaluate.py", title="4 · Evaluate", icon=":material/analytics:"),
+    st.Page("steps/predict.py", title="5 · Predict", icon=":material/online_prediction:"),
 ]
 page = st.navigation(pages, position="top")
 workspace.bind()

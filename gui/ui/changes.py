@@ -69,4 +69,4 @@ def _banner() -> None:
     left, right = st.columns([5, 1], vertical_alignment="center")
     left.caption(f":material/model_training: Training: epoch {max(p.epoch, 1)}/{p.epochs} · "
                  f"{job.elapsed:.0f} s")
-    right.page_link("pages/train.py", label="Watch it", icon=":material/east:")
+    right.page_link("steps/train.py", label="Watch it", icon=":material/east:")

@@ -24,7 +24,7 @@ def status(problems: list[Problem]) -> None:
     if not problems:
         left, right = st.columns([3, 1], vertical_alignment="center")
         left.success("The model is ready to train.", icon=":material/check_circle:")
-        right.page_link("pages/train.py", label="Next: train it", icon=":material/east:")
+        right.page_link("steps/train.py", label="Next: train it", icon=":material/east:")
         return
     count = len(problems)
     st.error(f"**{count} problem{'s' if count > 1 else ''} to fix before training.** Each one "

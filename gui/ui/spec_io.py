@@ -54,6 +54,9 @@ def _on_spec_upload(key: str) -> None:
         try:
             prepared = dataset.prepare(train.frame, new.data,
                                        test.frame if test is not None else None)
+            # the file it is applied to (a spec may name none): data_source then keeps it
+            new.data.source, new.data.delimiter = train.name, train.delimiter
+            new.data.encoding = train.encoding
         except DataError as exc:
             state.add_note("warning", f"The spec's data settings do not fit **{train.name}** "
                                       f"({exc}) — the current data settings are kept.")

@@ -81,14 +81,18 @@ def open_app(page, url: str, path: str = "") -> None:
     wait_idle(page)
 
 
-_BUSY = ("() => !!document.querySelector(\"[data-testid='stStatusWidget']\")"
-         " || !!document.querySelector(\"[data-stale='true']\")")
+_BUSY = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  return !app || app.getAttribute("data-test-script-state") !== "notRunning"
+    || !!document.querySelector("[data-testid='stStatusWidget']")
+    || !!document.querySelector("[data-stale='true']");
+}"""
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:
-    """Wait until the script run is over: no status widget and no element of the previous
-    run still shown faded (stale), for 0.6 s in a row. A run can start a moment after the
-    click or upload that causes it, so one look is not enough."""
+    """Wait until the script run is over: the app says it is not running, and no element
+    of the previous run is still shown faded (stale), for 0.6 s in a row. A run can start
+    a moment after the click or upload that causes it, so one look is not enough."""
     quiet, waited = 0, 0
     while quiet < 3:
         page.wait_for_timeout(200)

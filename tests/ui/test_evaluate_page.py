@@ -7,6 +7,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from gui.core.job_callbacks import Progress
+from gui.core.vocabulary import QUEUED, RUNNING, STOPPING
 from gui.ui import state
 from tests.conftest import ROOT
 from tests.core import trained_models as tm
@@ -19,7 +21,7 @@ def open_evaluate(job=None) -> AppTest:
     at.run()
     if job is not None:
         at.session_state[state._JOB] = job
-    at.switch_page("pages/evaluate.py").run()
+    at.switch_page("steps/evaluate.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -31,6 +33,19 @@ def shown(markdown: str) -> str:
 
 def metric_values(at: AppTest) -> dict[str, str]:
     return {shown(m.label): m.value for m in at.metric}
+
+
+class FakeJob(tm.FakeJob):
+    """tm.FakeJob with what app.py's run banner reads on every page (active, progress)."""
+
+    elapsed = 4.0
+
+    @property
+    def active(self) -> bool:
+        return self.status in (QUEUED, RUNNING, STOPPING)
+
+    def progress(self) -> Progress:
+        return Progress(epoch=2, epochs=5, step=3, steps=4)
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +65,14 @@ def test_without_a_trained_model_it_points_to_the_train_page():
     ("failed", "error", "The last training failed: boom"),
 ])
 def test_unfinished_or_failed_training_is_explained(status, kind, text):
-    job = tm.FakeJob(tm.iris(), status=status)
+    job = FakeJob(tm.iris(), status=status)
     job.error = "boom"
     at = open_evaluate(job)
     assert any(text in e.value for e in getattr(at, kind)), getattr(at, kind)
     assert not at.metric
+    banner = [c.value for c in at.caption if "Training: epoch" in c.value]
+    expected = ":material/model_training: Training: epoch 2/5 · 4 s"
+    assert banner == ([expected] if status == "running" else []), banner  # app.py's banner
 
 
 def test_multiclass_shows_test_scores_beside_train_and_the_confusion_matrices(iris_job):

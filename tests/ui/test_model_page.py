@@ -6,13 +6,16 @@ import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
-from gui.core.heads import default_spec
+from gui.core.heads import EDITABLE, default_spec
 from gui.core.spec import SPEC_VERSION, ExperimentSpec, LayerSpec
+from gui.core.store import Store
+from gui.ui.data_source import Choice
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
-SPEC = "ll_spec"
+DOC = "ll_doc"  # the session's copy of the workspace document (gui/ui/workspace.py)
 
 
 @pytest.fixture
@@ -20,13 +23,26 @@ def at() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()  # the data page opens on the Iris sample
     assert not app.exception, app.exception
-    app.switch_page("pages/model.py").run()
+    app.switch_page("steps/model.py").run()
     assert not app.exception, app.exception
     return app
 
 
 def spec(at: AppTest) -> ExperimentSpec:
-    return at.session_state[SPEC]
+    return at.session_state[DOC].spec
+
+
+def edited(at: AppTest) -> list[str]:
+    """The settings the workspace records as chosen by hand (state.edited())."""
+    return at.session_state[DOC].edited
+
+
+def choose_sample(at: AppTest, name: str) -> AppTest:
+    """Pick a bundled sample on the Data page, then come back to the Model page."""
+    at.switch_page("steps/data.py").run()
+    at.selectbox(key="data.dataset").set_value(Choice.of({"sample": name}).key).run()
+    at.switch_page("steps/model.py").run()
+    return run(at)
 
 
 def stack(at: AppTest) -> list[tuple]:
@@ -45,6 +61,13 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def links_to(at: AppTest, page: str) -> list[str]:
+    """The labels of the page links to pages/<page>.py (st.Page hashes the url path; the
+    default page's own url path reads as "")."""
+    return [p.proto.label for p in at.get("page_link")
+            if p.proto.page_script_hash == calc_hash(page)]
+
+
 def run(at: AppTest) -> AppTest:
     assert not at.exception, at.exception
     return at
@@ -52,14 +75,28 @@ def run(at: AppTest) -> AppTest:
 
 # ---- opening -------------------------------------------------------------------------------
 
-def test_without_data_it_points_to_the_data_page():
+def test_opened_first_in_a_fresh_session_it_shows_the_iris_network():
+    """A bookmark of the Model page: a fresh workspace is on the Iris sample at once."""
     at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.session_state["ll_prepared"] = None
-    at.switch_page("pages/model.py").run()
-    assert "Load data on the Data page first" in at.info[0].value
-    assert at.get("page_link")[0].proto.page == "data"
-    assert not at.number_input
+    at.switch_page("steps/model.py").run()
+    run(at)
+    assert at.title[0].value == "2 · Model"
+    assert not [i for i in at.info if "Data page" in i.value], [i.value for i in at.info]
+    assert at.success[0].value == "The model is ready to train."
+    assert stack(at) == [("Dense", 64), ("Dense", 64), ("Dense", 3)]
+    assert metrics(at) == {"Parameters": "4,675", "Trainable": "4,675"}
+    assert spec(at).data.target == "species" and spec(at).data.source == "iris.csv"
+
+
+def test_data_choices_that_give_no_training_data_point_to_the_data_page(at):
+    at.switch_page("steps/data.py").run()
+    at.multiselect(key="data.features").set_value([]).run()
+    at.switch_page("steps/model.py").run()
+    run(at)
+    assert "No feature column is chosen" in at.info[0].value
+    assert links_to(at, "data") == ["Go to the Data page"]
+    assert not at.number_input and not at.metric
+    assert at.get("file_uploader")[0].key.startswith("spec_upload.")  # a spec still loads
 
 
 def test_opens_with_the_recommended_network_ready_to_train(at):
@@ -252,10 +289,7 @@ def test_every_option_carries_its_keras_help(at):
 # ---- following the data, starting over -----------------------------------------------------
 
 def test_a_new_task_brings_its_defaults_when_nothing_was_edited(at):
-    at.switch_page("pages/data.py").run()
-    at.selectbox(key="data.sample").set_value("Restaurant tips").run()
-    at.switch_page("pages/model.py").run()
-    run(at)
+    choose_sample(at, "Restaurant tips")
     assert stack(at)[-1] == ("Dense", 1)
     assert spec(at).layers[-1].activation == "linear"
     assert spec(at).compile.loss == "mean_squared_error"
@@ -265,10 +299,8 @@ def test_a_new_task_brings_its_defaults_when_nothing_was_edited(at):
 
 def test_edited_hidden_layers_survive_a_new_task(at):
     at.number_input(key=f"model.{uid(at, 0)}.units").set_value(9).run()
-    at.switch_page("pages/data.py").run()
-    at.selectbox(key="data.sample").set_value("Breast cancer").run()
-    at.switch_page("pages/model.py").run()
-    run(at)
+    assert edited(at) == ["layers"]
+    choose_sample(at, "Breast cancer")
     assert stack(at) == [("Dense", 9), ("Dense", 64), ("Dense", 1)]
     assert spec(at).layers[-1].activation == "sigmoid"
     assert not errors(at)
@@ -276,17 +308,31 @@ def test_edited_hidden_layers_survive_a_new_task(at):
 
 def test_start_over(at):
     at.number_input(key=f"model.{uid(at, 0)}.units").set_value(9).run()
+    at.selectbox(key="model.compile.loss").set_value("categorical_crossentropy").run()
+    assert set(edited(at)) == {"layers", "compile.loss"}
     at.button(key="model.reset").click().run()
+    run(at)
     assert stack(at) == [("Dense", 64), ("Dense", 64), ("Dense", 3)]
-    assert at.session_state["ll_model_edits"]["layers"] is False
+    assert spec(at).compile.loss == "sparse_categorical_crossentropy"
+    assert edited(at) == []
+    saved = Store.from_env().load(at.query_params["w"]).state
+    assert saved["edited"] == [] and [x["units"] for x in saved["spec"]["layers"]] == [64, 64, 3]
+    choose_sample(at, "Breast cancer")  # nothing is kept by hand any more: all follow the task
+    assert stack(at) == [("Dense", 64), ("Dense", 64), ("Dense", 1)]
+    assert spec(at).compile.loss == "binary_crossentropy"
 
 
 # ---- export and import ---------------------------------------------------------------------
 
+def spec_uploader(at: AppTest) -> str:
+    """The spec uploader's current key (`spec_upload.N`: N grows after each load)."""
+    keys = [u.key for u in at.get("file_uploader") if u.key.startswith("spec_upload.")]
+    assert len(keys) == 1, keys
+    return keys[0]
+
+
 def upload(at: AppTest, raw: bytes, name: str = "spec.json") -> AppTest:
-    key = next(k for k in ("spec_upload.0", "spec_upload.1", "spec_upload.2")
-               if at.get("file_uploader") and at.get("file_uploader")[0].key == k)
-    at.file_uploader(key=key).set_value((name, raw, "application/json")).run()
+    at.file_uploader(key=spec_uploader(at)).set_value((name, raw, "application/json")).run()
     return run(at)
 
 
@@ -304,9 +350,13 @@ def test_a_loaded_spec_restores_the_whole_page(at):
     assert at.selectbox(key="model.compile.optimizer").value == "rmsprop"
     assert "rho" in [n.label for n in at.number_input]
     assert at.success[0].value.startswith("Loaded **spec.json**: 3 layers")
-    assert at.session_state["ll_prepared"].X_test.shape[0] == 45  # test_fraction 0.3 applied
     assert spec(at).to_json() == loaded.to_json()
-    assert at.get("file_uploader")[0].key == "spec_upload.1"  # emptied for the next one
+    assert spec_uploader(at) == "spec_upload.1"  # emptied for the next one
+    assert set(edited(at)) == set(EDITABLE)  # kept as the user's choice
+    at.switch_page("steps/data.py").run()
+    run(at)
+    assert at.slider(key="data.test_fraction").value == 0.3
+    assert metrics(at)["Test rows"] == "45"  # test_fraction 0.3 applied to the data
 
 
 def test_a_spec_for_another_file_keeps_the_current_data(at):

@@ -12,20 +12,22 @@ from streamlit.testing.v1 import AppTest
 
 from gui.core import export
 from gui.ui import state
+from gui.ui.data_source import Choice
 from tests.conftest import ROOT, SAMPLES
 from tests.core import trained_models as tm
 
 APP = str(ROOT / "app.py")
 
 
-def open_predict(job=None, prepared=None) -> AppTest:
+def open_predict(job=None, sample: str | None = None) -> AppTest:
+    """The Predict page of a fresh workspace (on the Iris sample, or on `sample`)."""
     at = AppTest.from_file(APP, default_timeout=90)
     at.run()
     if job is not None:
         at.session_state[state._JOB] = job
-    if prepared is not None:
-        at.session_state[state._PREPARED] = prepared
-    at.switch_page("pages/predict.py").run()
+    if sample is not None:
+        at.selectbox(key="data.dataset").set_value(Choice.of({"sample": sample}).key).run()
+    at.switch_page("steps/predict.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -154,7 +156,7 @@ def test_binary_threshold_applies_to_uploaded_rows():
 def test_continue_training_an_uploaded_h5_model_on_the_current_data():
     t = tm.iris()
     raw = export.save_h5_bytes(t.deploy, export.metadata(t.spec, t.prepared.preprocessor))
-    at = upload_model(open_predict(prepared=t.prepared), "iris.h5", raw)
+    at = upload_model(open_predict(), "iris.h5", raw)  # the workspace is on Iris
     assert "fresh optimizer" in texts(at, "caption")
     at.number_input(key="predict.more_epochs").set_value(2)
     at.button(key="predict.train_more").click().run()
@@ -164,9 +166,12 @@ def test_continue_training_an_uploaded_h5_model_on_the_current_data():
 
 def test_continue_training_on_incompatible_data_says_why():
     raw = export.save_keras_bytes(tm.plain_sequential(3))
-    at = upload_model(open_predict(prepared=tm.iris().prepared), "plain.keras", raw)
+    at = upload_model(open_predict(), "plain.keras", raw)
     at.button(key="predict.train_more").click().run()
     assert "takes 3 input(s), but the current data gives 4" in texts(at, "error")
+    at = upload_model(open_predict(sample="Wine cultivars"), "plain.keras", raw)
+    at.button(key="predict.train_more").click().run()
+    assert "takes 3 input(s), but the current data gives 13" in texts(at, "error")
 
 
 def test_downloaded_csv_from_the_page_is_formula_safe():

@@ -183,7 +183,7 @@ def live_view(job, polling: bool) -> None:
                     disabled=job.status == STOPPING, width="stretch",
                     help="End training within a second; the model keeps its weights so far.")
     elif job.model is not None:
-        stop.page_link("pages/evaluate.py", label="Next: evaluate", icon=":material/east:")
+        stop.page_link("steps/evaluate.py", label="Next: evaluate", icon=":material/east:")
     previous = state.previous_history()
     history = job.history
     label = "test" if job.spec.fit.validation == "test" else "validation"
@@ -215,7 +215,7 @@ prepared, error = data_source.prepared_or_error()
 if prepared is None:
     st.info(f"The Data page's choices do not give training data yet: {error}",
             icon=":material/info:")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/table_chart:")
+    st.page_link("steps/data.py", label="Go to the Data page", icon=":material/table_chart:")
     st.stop()
 
 job = state.job()
@@ -234,7 +234,7 @@ if model_issues:
     st.error(f"**The model has {count} problem{'s' if count > 1 else ''} to fix before "
              "training:**\n" + "\n".join(f"- `{p.where}`: {p.message}" for p in model_issues),
              icon=":material/error:")
-    st.page_link("pages/model.py", label="Fix them on the Model page",
+    st.page_link("steps/model.py", label="Fix them on the Model page",
                  icon=":material/account_tree:")
 
 label = "Train again" if job is not None and not busy else "Train"

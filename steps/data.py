@@ -249,7 +249,7 @@ def show_result(prepared) -> None:
         st.caption("Inputs: " + ", ".join(prep.encoded_names_[:40]) +
                    (" …" if len(prep.encoded_names_) > 40 else ""))
     changed_since_training()
-    st.page_link("pages/model.py", label="Next: design the network", icon=":material/east:")
+    st.page_link("steps/model.py", label="Next: design the network", icon=":material/east:")
 
 
 choose_source()

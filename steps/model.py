@@ -17,7 +17,7 @@ prepared, error = data_source.prepared_or_error()
 if prepared is None:
     st.info(f"The network's input and output follow from the data, and the Data page's "
             f"choices do not give training data yet: {error}", icon=":material/info:")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/table_chart:")
+    st.page_link("steps/data.py", label="Go to the Data page", icon=":material/table_chart:")
     with st.expander("Already have a spec file? Load it here, then pick the data."):
         model_summary.notes()
         spec_io.spec_loader()

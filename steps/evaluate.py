@@ -23,18 +23,18 @@ status = getattr(job, "status", None)
 if status == FAILED:
     st.error(f"The last training failed: {md(getattr(job, 'error', '') or 'unknown error')}",
              icon=":material/error:")
-    st.page_link("pages/train.py", label="Back to 3 · Train", icon=":material/model_training:")
+    st.page_link("steps/train.py", label="Back to 3 · Train", icon=":material/model_training:")
     st.stop()
 if status in ACTIVE_STATUSES:
     st.info("Training is still running. The evaluation appears here when it has finished (or "
             "when you stop it).", icon=":material/hourglass_top:")
-    st.page_link("pages/train.py", label="Watch it on 3 · Train",
+    st.page_link("steps/train.py", label="Watch it on 3 · Train",
                  icon=":material/model_training:")
     st.stop()
 if job is None or getattr(job, "model", None) is None:
     st.info("No model has been trained yet. Train one first, then come back to see how well "
             "it does on the test rows.", icon=":material/info:")
-    st.page_link("pages/train.py", label="Go to 3 · Train", icon=":material/model_training:")
+    st.page_link("steps/train.py", label="Go to 3 · Train", icon=":material/model_training:")
     st.stop()
 
 shown_run(job)
@@ -213,5 +213,5 @@ cols[4].download_button("Charts (.html)", _charts_html, file_name=f"{stem}_chart
                         icon=":material/insights:")
 st.caption("The downloaded model takes the raw columns: scaling is its first layer, and class "
            "names, feature order and preprocessing are saved inside the file.")
-st.page_link("pages/predict.py", label="Next: 5 · Predict new rows",
+st.page_link("steps/predict.py", label="Next: 5 · Predict new rows",
              icon=":material/online_prediction:")

@@ -46,7 +46,7 @@ else:
     if not trained:
         st.caption("No model trained in this session yet — upload a model file, or "
                    "train one first.")
-        st.page_link("pages/train.py", label="Go to 3 · Train",
+        st.page_link("steps/train.py", label="Go to 3 · Train",
                      icon=":material/model_training:")
     upload = st.file_uploader(
         "Model file", type=list(model_check.MODEL_EXTENSIONS), key="predict.model_upload",
