@@ -66,7 +66,8 @@ def _banner() -> None:
     if job is None or not job.active:
         st.rerun()  # finished: the pages redraw once without the banner
     p = job.progress()
-    left, right = st.columns([5, 1], vertical_alignment="center")
-    left.caption(f":material/model_training: Training: epoch {max(p.epoch, 1)}/{p.epochs} · "
-                 f"{job.elapsed:.0f} s")
-    right.page_link("steps/train.py", label="Watch it", icon=":material/east:")
+    with st.container(border=True, key="run-banner"):
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.markdown(f":material/model_training: **Training** · epoch {max(p.epoch, 1)}/"
+                      f"{p.epochs} · {job.elapsed:.0f} s")
+        right.page_link("steps/train.py", label="Watch it", icon=":material/east:")

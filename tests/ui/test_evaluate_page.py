@@ -70,8 +70,8 @@ def test_unfinished_or_failed_training_is_explained(status, kind, text):
     at = open_evaluate(job)
     assert any(text in e.value for e in getattr(at, kind)), getattr(at, kind)
     assert not at.metric
-    banner = [c.value for c in at.caption if "Training: epoch" in c.value]
-    expected = ":material/model_training: Training: epoch 2/5 · 4 s"
+    banner = [m.value for m in at.markdown if "**Training** · epoch" in m.value]
+    expected = ":material/model_training: **Training** · epoch 2/5 · 4 s"
     assert banner == ([expected] if status == "running" else []), banner  # app.py's banner
 
 
