@@ -6,9 +6,22 @@ multiselect, the chosen radio option, the number in a number box.
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Error, Page, expect
 
 from tests.e2e.conftest import wait_idle
+
+_RUNNING = ("() => document.querySelector(\"[data-testid='stApp']\")"
+            "?.getAttribute('data-test-script-state') === 'running'")
+
+
+def settle(page: Page) -> None:
+    """After an action that reruns the script: see the run start (on a busy machine it can
+    start a second later), then wait until the page is idle again."""
+    try:
+        page.wait_for_function(_RUNNING, timeout=3_000, polling="raf")
+    except Error:
+        pass  # the run was over before the first look
+    wait_idle(page)
 
 
 def shown(page: Page, label: str) -> str:
@@ -40,7 +53,7 @@ def choose(page: Page, label: str, option: str) -> None:
     """Open a select box and pick the option whose text starts with `option`."""
     page.get_by_role("combobox", name=label, exact=True).click()
     page.get_by_role("option").filter(has_text=option).first.click()
-    wait_idle(page)
+    settle(page)
 
 
 def set_number(page: Page, label: str, value, index: int = 0) -> None:
@@ -49,7 +62,7 @@ def set_number(page: Page, label: str, value, index: int = 0) -> None:
     field = box.locator("input")
     field.fill(str(value))
     field.press("Enter")
-    wait_idle(page)
+    settle(page)
 
 
 def go(page: Page, title: str) -> None:
@@ -63,7 +76,7 @@ def go(page: Page, title: str) -> None:
 def upload(page: Page, path, index: int = 0) -> None:
     page.locator("[data-testid='stFileUploader'] input[type='file']").nth(index) \
         .set_input_files(str(path))
-    wait_idle(page)
+    settle(page)
 
 
 def metric(page: Page, label: str) -> str:
