@@ -93,10 +93,10 @@ def choose_source() -> None:
              "columns. It is kept in this workspace, so it is still here after a reload.")
     options = dataset_options()
     current = Choice.of(workspace.doc().dataset).key
+    state.sync_widget("data.dataset", current)
     right.selectbox("Dataset in use", list(options), format_func=lambda k: options[k][1],
                     key="data.dataset", on_change=_on_dataset, args=("data.dataset", options),
-                    help="Your uploads in this workspace, then the bundled samples.",
-                    **_shown("data.dataset", current))
+                    help="Your uploads in this workspace, then the bundled samples.")
     ref = options.get(current, (workspace.doc().dataset, ""))[0]
     if "sample" in ref:
         right.caption(by_name(ref["sample"]).description)
@@ -105,11 +105,6 @@ def choose_source() -> None:
                     "design. The link stays the same and opens on the Iris sample.")
         st.button("Yes, empty the workspace", key="data.start_over", type="primary",
                   on_click=workspace.start_over)
-
-
-def _shown(key: str, value) -> dict:
-    state.sync_widget(key, value)
-    return {}
 
 
 def show_preview(loaded: csv_io.LoadedCSV) -> None:
@@ -138,16 +133,17 @@ def _on_target(key: str) -> None:
                      else [c for c in data.features if c != new])
 
 
-def choose_columns(loaded: csv_io.LoadedCSV) -> None:
+def choose_columns(loaded: csv_io.LoadedCSV) -> str:
+    """Target, features and task; returns the task in use (chosen, or detected)."""
     frame, data = loaded.frame, state.spec().data
     columns = list(frame.columns)
     st.subheader("What to predict")
     if data.target not in columns:  # e.g. a spec made for other data
         data.target = columns[-1]
         data.features = dataset.default_features(frame, data.target)
+    state.sync_widget("data.target", data.target)
     st.selectbox("Target column", columns, key="data.target", on_change=_on_target,
-                 args=("data.target",), help="The column the network learns to predict.",
-                 **_shown("data.target", data.target))
+                 args=("data.target",), help="The column the network learns to predict.")
     candidates = [c for c in columns if c != data.target]
     data.features = [c for c in data.features if c in candidates]
     st.multiselect("Feature columns", candidates,
@@ -170,9 +166,10 @@ def choose_columns(loaded: csv_io.LoadedCSV) -> None:
                  help="Detected from the target's values; override it if the guess is wrong.",
                  **bound("data.task", ("data", "task"),
                          data.task if data.task in tasks else AUTO_TASK))
+    return data.task if data.task in TASKS else detected
 
 
-def choose_preparation(loaded: csv_io.LoadedCSV) -> None:
+def choose_preparation(task: str) -> None:
     data = state.spec().data
     st.subheader("How to prepare the columns")
     a, b, c = st.columns(3)
@@ -188,7 +185,6 @@ def choose_preparation(loaded: csv_io.LoadedCSV) -> None:
             help="Fitted on the training rows and built into the model as its first layer, so "
                  "the downloaded model takes raw values.",
             **bound("data.scaling", ("data", "scaling"), data.scaling))
-    task = data.task if data.task != AUTO_TASK else dataset.detect_task(loaded.frame[data.target])
     if task == "regression":
         st.checkbox("Min-max scale the target to 0–1 while training",
                     help="Often helps when the target's numbers are large. The downloaded "
@@ -206,9 +202,9 @@ def choose_split() -> None:
     doc = workspace.doc()
     data = doc.spec.data
     st.subheader("Train / test split")
+    state.sync_widget("data.split", doc.split)
     st.radio("Test data", list(TEST_DATA), horizontal=True, format_func=labels(TEST_DATA).get,
-             key="data.split", on_change=_on_split, args=("data.split",),
-             **_shown("data.split", doc.split))
+             key="data.split", on_change=_on_split, args=("data.split",))
     if doc.split == "fraction":
         a, b = st.columns(2)
         a.slider("Test fraction", 0.05, 0.5, step=0.05,
@@ -258,8 +254,8 @@ preview, columns = st.columns([3, 2], gap="large")
 with preview:
     show_preview(loaded)
 with columns:
-    choose_columns(loaded)
-choose_preparation(loaded)
+    task = choose_columns(loaded)
+choose_preparation(task)
 choose_split()
 prepared, error = data_source.prepared_or_error()
 if prepared is None:

@@ -118,8 +118,7 @@ def follow_task(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
     else:
         hidden = [x for i, x in enumerate(out.layers) if i != index]
     if keep_output:
-        out.layers = [*hidden, current] if index is None or index == len(out.layers) - 1 \
-            else [*hidden[:index], current, *hidden[index:]]
+        out.layers = [*hidden[:index], current, *hidden[index:]]  # where it was
     else:
         out.layers = [*hidden, suggestion]
         if current is not None and "layers" in edited and (

@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,8 +81,6 @@ def _walk(value: Any, prefix: str, out: dict) -> None:
 
 
 def _plain(path: str) -> str:
-    import re
-
     return re.sub(r"\[\d+\]", "", path)
 
 

@@ -69,8 +69,7 @@ def train_csv() -> LoadedCSV:
         if choice is None:
             raise StoreError("The chosen dataset is not known.")
         loaded = parse(choice)
-        data = doc.spec.data
-        if data.source != loaded.name or data.target not in loaded.frame.columns:
+        if doc.spec.data.target not in loaded.frame.columns:
             use_dataset(doc.dataset, loaded)  # a new workspace: the sample's own choices
         return loaded
     except (StoreError, DataError) as exc:

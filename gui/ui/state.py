@@ -14,17 +14,13 @@ import streamlit as st
 from gui.core.problems import DataInfo
 from gui.core.spec import ExperimentSpec
 from gui.ui.runtime_patch import keep_training_alive
-from gui.ui.workspace import Doc, doc
+from gui.ui.workspace import doc
 
 _JOB = "ll_job"                    # the current TrainingJob, or None
 _PREVIOUS_HISTORY = "ll_previous"  # history of the run before, for comparison
 _SPEC_UPLOADS = "ll_spec_uploads"  # how many specs were loaded: the uploader's key suffix
 _UPLOADS = "ll_uploads"            # how many data files were stored: the uploaders' key suffix
 _NOTES = "ll_notes"                # one-off messages from callbacks, shown on the next run
-
-
-def workspace() -> Doc:
-    return doc()
 
 
 def spec() -> ExperimentSpec:

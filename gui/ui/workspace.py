@@ -20,7 +20,7 @@ import streamlit as st
 from gui.core.problems import DataInfo
 from gui.core.samples import SAMPLES
 from gui.core.spec import ExperimentSpec, SpecError
-from gui.core.store import Store, StoreError, valid_token
+from gui.core.store import Store, StoreError
 
 TOKEN = "ll_token"        # the session's workspace token
 _DOC = "ll_doc"           # the session's copy of the document (Doc)
@@ -107,12 +107,9 @@ def bind() -> None:
     """
     asked = st.query_params.get("w")
     held = st.session_state.get(TOKEN)
-    if asked is None and held is None:
-        _start(store().create())
-        return
-    if asked is None:
-        st.query_params["w"] = held  # navigation dropped it: put it back
-        asked = held
+    if asked is None:  # a bare URL, or navigation dropped the token: put it back
+        asked = held or store().create()
+        st.query_params["w"] = asked
     if asked != held:
         if not store().exists(asked):
             _missing()
@@ -130,9 +127,8 @@ def _start(new_token: str) -> None:
             del st.session_state[key]
     st.session_state[TOKEN] = new_token
     st.query_params["w"] = new_token
-    st.session_state[_SAVED] = (-1, "")
+    st.session_state[_SAVED] = (-1, "")  # nothing read yet: the next sync() loads it
     st.session_state[_DOC] = Doc()
-    sync()
 
 
 def sync() -> None:
@@ -147,12 +143,11 @@ def sync() -> None:
         elif store().version(token()) != version:
             snapshot = store().load(token())
             fresh = Doc.from_dict(snapshot.state)
+            version = snapshot.version
+            if not snapshot.state:  # a new or emptied workspace: store its defaults now
+                version = store().save_state(token(), fresh.to_dict())
             st.session_state[_DOC] = fresh
-            st.session_state[_SAVED] = (snapshot.version,
-                                        json.dumps(fresh.to_dict(), sort_keys=True))
-            if not snapshot.state:  # a new or emptied workspace: save its defaults
-                st.session_state[_SAVED] = (snapshot.version, "")
-                sync()
+            st.session_state[_SAVED] = (version, json.dumps(fresh.to_dict(), sort_keys=True))
     except StoreError:
         _missing()
 
@@ -179,7 +174,3 @@ def start_over() -> None:
     """Empty the workspace (files, choices, spec); the same link then opens on the sample."""
     store().clear(token())
     _start(token())
-
-
-def is_token(value) -> bool:
-    return valid_token(value)
