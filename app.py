@@ -1,21 +1,20 @@
 """LayerLab: build, train and download Keras models from a CSV, point-and-click.
 
 The entry binds the tab to its workspace (the `?w=` token) and routes; each step is a thin
-page under pages/. The workspace document is saved after every run, whatever the page did.
+page under steps/; runs train in worker processes (run_state.pool). The workspace document
+is saved after every run, whatever the page did.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from gui.ui import changes, workspace
-from gui.ui.runtime_patch import keep_training_alive
+from gui.ui import changes, run_state, workspace
 
 ASSETS = Path(__file__).parent / "assets"
 
 st.set_page_config(page_title="LayerLab", page_icon=str(ASSETS / "logo.png"), layout="wide")
 st.logo(str(ASSETS / "logo.png"))
-keep_training_alive()
 st.html(f"<style>{(ASSETS / 'style.css').read_text()}</style>")
 
 pages = [
@@ -24,9 +23,11 @@ pages = [
     st.Page("steps/train.py", title="3 · Train", icon=":material/model_training:"),
     st.Page("steps/evaluate.py", title="4 · Evaluate", icon=":material/analytics:"),
     st.Page("steps/predict.py", title="5 · Predict", icon=":material/online_prediction:"),
+    st.Page("steps/runs.py", title="Runs", icon=":material/list:"),
 ]
 page = st.navigation(pages, position="top")
 workspace.bind()
+run_state.pool()  # the training processes start with the first page, not the first run
 if page.url_path != "train":
     changes.run_banner()
 try:

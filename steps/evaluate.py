@@ -12,18 +12,19 @@ import streamlit as st
 
 from gui.core import evaluate, export
 from gui.core.vocabulary import ACTIVE_STATUSES, FAILED, STOPPED, higher_is_better
-from gui.ui import eval_charts, state
+from gui.ui import downloads, eval_charts, run_state, state
 from gui.ui.changes import shown_run
 from gui.ui.text import md
 
 st.title("4 · Evaluate")
 
-job = state.job()
-status = getattr(job, "status", None)
+record = run_state.shown()
+status = record.status if record is not None else None
 if status == FAILED:
-    st.error(f"The last training failed: {md(getattr(job, 'error', '') or 'unknown error')}",
+    st.error(f"{md(record.name)} failed: {md(record.error or 'unknown error')}",
              icon=":material/error:")
     st.page_link("steps/train.py", label="Back to 3 · Train", icon=":material/model_training:")
+    st.page_link("steps/runs.py", label="Open another run", icon=":material/list:")
     st.stop()
 if status in ACTIVE_STATUSES:
     st.info("Training is still running. The evaluation appears here when it has finished (or "
@@ -31,23 +32,24 @@ if status in ACTIVE_STATUSES:
     st.page_link("steps/train.py", label="Watch it on 3 · Train",
                  icon=":material/model_training:")
     st.stop()
-if job is None or getattr(job, "model", None) is None:
+run = run_state.trained(record)
+if run is None:
     st.info("No model has been trained yet. Train one first, then come back to see how well "
             "it does on the test rows.", icon=":material/info:")
     st.page_link("steps/train.py", label="Go to 3 · Train", icon=":material/model_training:")
     st.stop()
 
-shown_run(job)
-spec = job.spec
-prepared = job.prepared
+shown_run(record)
+spec = run.spec
+prepared = run.prepared
 prep = prepared.preprocessor
 task = prepared.task
-history = job.history_snapshot()
-epochs_done = max((len(v) for v in history.values()), default=0)
-deploy = job.deploy_model()
-version = (id(job), id(job.model), epochs_done)
+history = record.history
+epochs_done = record.epochs_done
+deploy = run.deploy
+version = (record.id, record.model_epoch, id(run.model))
 result = state.memo("evaluate.result", version,
-                    lambda: evaluate.evaluate(job.model, prepared, spec, deploy_model=deploy))
+                    lambda: evaluate.evaluate(run.model, prepared, spec, deploy_model=deploy))
 
 target = spec.data.target
 stopped = " (stopped early)" if status == STOPPED else ""
@@ -159,25 +161,6 @@ else:
 st.subheader("Download")
 stamp = state.memo("evaluate.stamp", version, datetime.now)
 stem = export.file_stem(spec.data.source, stamp)
-meta = export.metadata(spec, prep)
-
-
-# The files are made when their button is clicked (Streamlit calls these in another thread,
-# so they read no session state).
-def _script() -> str | None:
-    """The runnable training script for the bundle (None when the spec cannot be exported)."""
-    from gui.core import codegen
-    from gui.core.spec import SpecError
-
-    try:
-        return codegen.python_script(spec, prep)
-    except SpecError:
-        return None
-
-
-def _bundle() -> bytes:
-    return export.bundle_bytes(deploy, spec, prep, history=history, script=_script(),
-                               stem=stem)
 
 
 def _charts_html() -> str:
@@ -189,21 +172,7 @@ def _charts_html() -> str:
 
 
 cols = st.columns(5)
-cols[0].download_button("Model (.keras)", lambda: export.save_keras_bytes(deploy, meta),
-                        file_name=f"{stem}.keras", mime="application/zip",
-                        key="evaluate.dl_keras", on_click="ignore",
-                        icon=":material/download:",
-                        help="Keras' native format. Load with keras.models.load_model; it "
-                             "takes the raw feature columns.")
-cols[1].download_button("Model (.h5)", lambda: export.save_h5_bytes(deploy, meta),
-                        file_name=f"{stem}.h5", mime="application/x-hdf5",
-                        key="evaluate.dl_h5", on_click="ignore", icon=":material/download:",
-                        help="The older HDF5 format, for tools that expect it.")
-cols[2].download_button("Bundle (.zip)", _bundle, file_name=f"{stem}.zip",
-                        mime="application/zip", key="evaluate.dl_bundle", on_click="ignore",
-                        icon=":material/folder_zip:",
-                        help="model.keras, spec.json, preprocessing.json, the Python script, "
-                             "the history and a README on how to use them.")
+downloads.model_buttons(cols[:3], deploy, spec, prep, history, stem, "evaluate")
 cols[3].download_button("History (.csv)", export.history_csv(history),
                         file_name=f"{stem}_history.csv", mime="text/csv",
                         key="evaluate.dl_history", on_click="ignore",

@@ -12,8 +12,7 @@ import streamlit as st
 from gui.core import export, load, model_check, predict
 from gui.core.csv_io import DataError
 from gui.core.predict import PredictError
-from gui.core.vocabulary import TRAINED_STATUSES
-from gui.ui import data_source, state
+from gui.ui import data_source, run_state, state
 from gui.ui.changes import shown_run
 from gui.ui.text import code, md
 
@@ -21,29 +20,26 @@ st.title("5 · Predict")
 st.caption("Feed new rows to a model: the one you just trained, or a model file (.keras, .h5 "
            "or a LayerLab bundle .zip). Enter one row by hand, or upload a CSV of rows.")
 
-job = state.job()
-trained = (job is not None and getattr(job, "model", None) is not None
-           and job.status in TRAINED_STATUSES)
-options = ["trained", "upload"] if trained else ["upload"]
-labels = {"trained": "The model just trained", "upload": "Upload a model file"}
+record = run_state.shown()
+run = run_state.trained(record) if record is not None and not record.active else None
+options = ["trained", "upload"] if run is not None else ["upload"]
+labels = {"trained": "The trained model", "upload": "Upload a model file"}
 source = st.radio("Model", options, format_func=labels.get, horizontal=True,
                   key="predict.source")
 
 
 def _trained_model() -> load.LoadedModel:
-    history = job.history_snapshot()
-    epochs = max((len(v) for v in history.values()), default=0)
-    return state.memo("predict.trained", (id(job), id(job.model), epochs),
+    return state.memo("predict.trained", (record.id, record.model_epoch, id(run.model)),
                       lambda: load.LoadedModel.from_training(
-                          job.deploy_model(), job.spec, job.prepared.preprocessor,
-                          source=f"the model just trained on {job.spec.data.source or 'data'}"))
+                          run.deploy, run.spec, run.prepared.preprocessor,
+                          source=f"{record.name}, trained on {run.spec.data.source or 'data'}"))
 
 
 if source == "trained":
-    shown_run(job)
+    shown_run(record)
     loaded = _trained_model()
 else:
-    if not trained:
+    if run is None:
         st.caption("No model trained in this session yet — upload a model file, or "
                    "train one first.")
         st.page_link("steps/train.py", label="Go to 3 · Train",

@@ -1,18 +1,19 @@
-"""Step 3 · Train: fit settings, a Train button, live curves, Stop.
+"""Step 3 · Train: fit settings, a Train button, live curves, Stop, continue training.
 
-The settings show and edit state.spec().fit. Training runs in a TrainingJob's worker
-thread held in the session (state.job()), so clicking elsewhere or visiting another page does
-not interrupt it; a fragment redraws progress, curves and the epoch log from the job twice a second.
+The settings show and edit state.spec().fit. Train queues a run in the workspace (the store)
+and a worker process trains it (run_state), so a reload, another page or a second tab shows
+the same run; a fragment redraws progress, curves and the epoch log from its record twice a
+second.
 """
 
 import streamlit as st
 
-from gui.core import training
 from gui.core.problems import DataInfo
 from gui.core.validate import monitor_options, validate, validation_rows
 from gui.core.vocabulary import (
     DONE,
     FAILED,
+    INTERRUPTED,
     MAX_BATCH_SIZE,
     MAX_EPOCHS,
     MAX_SEED,
@@ -24,8 +25,8 @@ from gui.core.vocabulary import (
     higher_is_better,
     labels,
 )
-from gui.ui import charts, data_source, state
-from gui.ui.changes import changed_since_training
+from gui.ui import charts, data_source, run_state, state
+from gui.ui.changes import changed_since_training, run_label
 from gui.ui.controls import bound
 
 LOG_TAIL = 8
@@ -106,14 +107,9 @@ def settings(disabled: bool) -> None:
                                 bool(fit.restore_best_weights)))
 
 
-def start_training() -> None:
-    job = training.TrainingJob(state.spec(), data_source.prepared(),
-                               limiter=state.training_limiter())
-    state.set_job(job.start())
-
-
-def final_values(history: dict, previous: dict | None, validation_label: str) -> None:
-    """The latest epoch's values, with the change from the previous run at the same epoch."""
+def final_values(history: dict, previous: dict | None, validation_label: str,
+                 compared: str) -> None:
+    """The latest epoch's values, with the change from the compared run at the same epoch."""
     names = [n for n in history if not n.startswith("val_")]
     shown = [n for base in names for n in (base, f"val_{base}") if n in history][:6]
     if not shown:
@@ -130,84 +126,131 @@ def final_values(history: dict, previous: dict | None, validation_label: str) ->
         better_up = higher_is_better(name)
         column.metric(label, f"{values[-1]:.4f}", delta=delta,
                       delta_color="normal" if better_up else "inverse",
-                      help=f"Epoch {len(values)}; the change is against the previous run at "
-                           "the same epoch." if delta is not None else f"Epoch {len(values)}.")
+                      help=f"Epoch {len(values)}; the change is against {compared} at the "
+                           "same epoch." if delta is not None else f"Epoch {len(values)}.")
 
 
-def status_box(job) -> None:
-    status = job.status
-    epochs = job.epochs_done
+def status_box(record) -> None:
+    status, epochs = record.status, record.epochs_done
+    plural = "s" if epochs != 1 else ""
     if status == QUEUED:
-        ahead = job.queue_position()
-        slots = state.training_limiter().slots
-        where = "you are next" if not ahead else f"{ahead} ahead of you"
-        st.info(f"Waiting for a free slot ({where}). This server trains {slots} model"
-                f"{'s' if slots > 1 else ''} at a time; yours starts as soon as one ends.",
-                icon=":material/hourglass_top:")
-    elif status in (RUNNING, STOPPING):
-        p = job.progress()
-        if p.steps and (p.step or job.epochs_done):
-            text = (f"Epoch {max(p.epoch, 1)}/{p.epochs} · batch {p.step:,}/{p.steps:,} · "
-                    f"{job.elapsed:.0f} s")
+        ahead, seconds = run_state.runs().queue(record.id)
+        slots = run_state.pool().slots
+        if run_state.pool().ready_workers == 0:
+            where = "the training processes are starting (TensorFlow loads once)"
+        elif not ahead:
+            where = "you are next"
         else:
-            text = (f"Building the model and compiling its training step for TensorFlow "
-                    f"(the first epoch takes a few seconds) · {job.elapsed:.0f} s")
+            where = f"{ahead} run{'s' if ahead > 1 else ''} ahead of yours"
+        eta = f", about {_duration(seconds)} of training before yours" if seconds >= 1 else ""
+        st.info(f"Waiting for a free training process ({where}{eta}). This server trains "
+                f"{slots} model{'s' if slots > 1 else ''} at a time, first come, first "
+                "served.", icon=":material/hourglass_top:")
+    elif status in (RUNNING, STOPPING):
+        p = record.progress
+        if p.steps and (p.step or epochs > record.start_epoch):
+            text = (f"Epoch {max(p.epoch, 1)}/{p.epochs} · batch {p.step:,}/{p.steps:,} · "
+                    f"{record.elapsed:.0f} s")
+        else:
+            text = (f"Reading the data, building the model and compiling its training step "
+                    f"for TensorFlow (the first epoch takes a few seconds) · "
+                    f"{record.elapsed:.0f} s")
         if status == STOPPING:
             text = "Stopping… " + text
         st.progress(p.fraction, text=text)
     elif status == DONE:
-        st.success(f"Trained {epochs} epoch{'s' if epochs != 1 else ''} in "
-                   f"{job.elapsed:.1f} s." + (f" {job.note}" if job.note else ""),
+        st.success(f"Trained {epochs} epoch{plural} in {record.elapsed:.1f} s."
+                   + (f" {record.note}" if record.note else ""),
                    icon=":material/check_circle:")
-    elif status == STOPPED:
-        if job.model is None:
-            st.warning("Stopped before training began: there is no model from this run.",
-                       icon=":material/stop_circle:")
+    elif status in (STOPPED, INTERRUPTED):
+        if not record.has_model:
+            st.warning(record.note or "Stopped before training began: there is no model "
+                       "from this run.", icon=":material/stop_circle:")
         else:
-            st.warning(f"Stopped by you after {epochs} epoch{'s' if epochs != 1 else ''} "
-                       f"({job.elapsed:.1f} s). The model keeps the weights it had when you "
-                       "stopped: evaluate it, or train again.", icon=":material/stop_circle:")
+            lead = ("Stopped by you" if status == STOPPED and not record.note else
+                    record.note or "Stopped")
+            st.warning(f"{lead} — after {epochs} epoch{plural} ({record.elapsed:.1f} s). The "
+                       f"model keeps the weights of epoch {record.model_epoch}: evaluate it, "
+                       "continue it, or train again.", icon=":material/stop_circle:")
     elif status == FAILED:
-        st.error(job.error or "Training failed.", icon=":material/error:")
+        st.error(record.error or "Training failed.", icon=":material/error:")
 
 
-def live_view(job, polling: bool) -> None:
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def compare_choice(record) -> tuple[dict | None, str]:
+    """The run chosen to compare with (dashed): by default the one before this one."""
+    others = [r for r in run_state.all_runs() if r.id != record.id and r.epochs_done]
+    if not others:
+        return None, ""
+    names = {r.id: r.name for r in others}
+    before = [r.id for r in others if r.id < record.id]
+    options = [0, *names]
+    default = before[-1] if before else 0
+    if state.widget_value("train.compare") not in options:
+        state.sync_widget("train.compare", default)
+    chosen = st.selectbox("Compare with (dashed)", options, key="train.compare",
+                          format_func=lambda i: names.get(i, "no other run"),
+                          help="Draw another run of this workspace on the same axes.")
+    match = next((r for r in others if r.id == chosen), None)
+    return (match.history, match.name) if match else (None, "")
+
+
+def live_view(run_id: int, polling: bool) -> None:
     """Status, Stop, the last values, one chart per quantity and the epoch log."""
-    if polling and not job.active:
-        st.rerun()  # finished: redraw the whole page once (Train comes back, polling ends)
+    record = run_state.get(run_id)
+    if record is None:
+        return
+    if polling:
+        run_state.keep_alive()
+        if not record.active:
+            st.rerun()  # finished: redraw the whole page once (Train comes back, polling ends)
     top, stop = st.columns([5, 1], vertical_alignment="center")
     with top:
-        status_box(job)
-    if job.active:
-        stop.button("Stop", key="train.stop", icon=":material/stop:", on_click=job.stop,
-                    disabled=job.status == STOPPING, width="stretch",
+        status_box(record)
+    if record.active:
+        stop.button("Stop", key="train.stop", icon=":material/stop:", on_click=run_state.stop,
+                    args=(record.id,), disabled=record.status == STOPPING, width="stretch",
                     help="End training within a second; the model keeps its weights so far.")
-    elif job.model is not None:
+    elif record.has_model:
         stop.page_link("steps/evaluate.py", label="Next: evaluate", icon=":material/east:")
-    previous = state.previous_history()
-    history = job.history
-    label = "test" if job.spec.fit.validation == "test" else "validation"
-    final_values(history, previous, label)
-    # Rebuilt once per epoch, not on every poll: building a figure costs ~20 ms of the GIL
-    # that the training thread needs.
+    st.caption(f":material/history: {record.name}: {run_label(record)}.")
+    previous, compared = compare_choice(record)
+    history = record.history
+    label = "test" if record.spec.fit.validation == "test" else "validation"
+    final_values(history, previous, label, compared or "the compared run")
     # While training, the x axis spans the planned epochs; afterwards the epochs run.
-    planned = job.spec.fit.epochs if job.active else None
-    figures = state.memo("train.figures", (job.ticket, len(history.get("loss", [])),
-                                           id(previous), planned),
-                         lambda: charts.history_figures(history, previous, planned, label))
+    planned = record.spec.fit.epochs if record.active else None
+    figures = state.memo("train.figures", (record.id, record.epochs_done, compared, planned),
+                         lambda: charts.history_figures(history, previous, planned, label,
+                                                        compared or "compared run"))
     for row in range(0, len(figures), 2):
         for column, (name, fig) in zip(st.columns(2), figures[row:row + 2], strict=False):
             column.plotly_chart(fig, key=f"train.curve.{name}", config={"displaylogo": False})
-    if previous:
-        st.caption("Dashed: the previous run, for comparison.")
-    lines = job.log_lines()
+    lines = record.log
     st.markdown("**Epoch log**" + (f" (the last {LOG_TAIL} of {len(lines)} lines)"
                                    if len(lines) > LOG_TAIL else ""))
     st.code("\n".join(lines[-LOG_TAIL:]) if lines
             else "The first epoch's line appears when it ends.", language=None)
-    if len(lines) > LOG_TAIL and not job.active:
+    if len(lines) > LOG_TAIL and not record.active:
         with st.expander(f"The whole log ({len(lines)} lines)"):
             st.code("\n".join(lines), language=None, height=400)
+
+
+def continue_training(record) -> None:
+    """N more epochs of a finished run, from where it ended, with its optimizer state."""
+    with st.expander(f"Continue training {record.name} from epoch {record.epochs_done}"):
+        more = st.number_input("More epochs", min_value=1, max_value=MAX_EPOCHS, value=10,
+                               step=10, key="train.more",
+                               help="The curves go on at the next epoch number; the optimizer "
+                                    "(e.g. Adam's moments) carries on where it was.")
+        st.button(f"Train {more} more epoch{'s' if more != 1 else ''}", key="train.continue",
+                  icon=":material/resume:", on_click=run_state.start,
+                  kwargs={"parent": record, "more": more},
+                  disabled=run_state.active() is not None,
+                  help="A new run in the Runs list, continuing this one.")
 
 
 st.title("3 · Train")
@@ -218,11 +261,12 @@ if prepared is None:
     st.page_link("steps/data.py", label="Go to the Data page", icon=":material/table_chart:")
     st.stop()
 
-job = state.job()
-busy = job is not None and job.active
+record = run_state.shown()
+active = run_state.active()
 st.caption(f"Train the network on the {len(prepared.X_train):,} training rows. The curves "
-           "update live; you can visit other pages while it trains.")
-settings(disabled=busy)
+           "update live; the run goes on while you visit other pages, reload, or close the "
+           "tab for a few minutes.")
+settings(disabled=False)
 changed_since_training()
 problems = validate(state.spec(), DataInfo.from_prepared(prepared))
 fit_issues = [p for p in problems if p.where.startswith("fit.")]
@@ -237,16 +281,28 @@ if model_issues:
     st.page_link("steps/model.py", label="Fix them on the Model page",
                  icon=":material/account_tree:")
 
-label = "Train again" if job is not None and not busy else "Train"
-st.button(label, key="train.start", type="primary", icon=":material/play_arrow:",
-          disabled=bool(problems) or busy, on_click=start_training,
-          help="Training is running." if busy else
-          "Fix the problems above first." if problems else
-          "Build the model from the spec and fit it; the previous run stays on the charts.")
+if active is None:
+    label = "Train again" if record is not None else "Train"
+    st.button(label, key="train.start", type="primary", icon=":material/play_arrow:",
+              disabled=bool(problems), on_click=run_state.start,
+              help="Fix the problems above first." if problems else
+              "Build the model from the spec and fit it in a training process.")
+else:
+    first, second, _ = st.columns([2, 2, 3])
+    first.button("Stop it and train", key="train.restart", type="primary",
+                 icon=":material/restart_alt:", disabled=bool(problems),
+                 on_click=lambda: (run_state.stop(active.id), run_state.start()),
+                 help=f"{active.name} is training: stop it (it keeps its model) and train "
+                      "these settings.")
+    second.button("Queue after it", key="train.queue", icon=":material/queue:",
+                  disabled=bool(problems), on_click=run_state.start,
+                  help=f"Train these settings when {active.name} has finished.")
 
-if job is not None:
+if record is not None:
     st.divider()
-    if job.active:
-        st.fragment(run_every=0.5)(live_view)(job, polling=True)
+    if record.active:
+        st.fragment(run_every=0.5)(live_view)(record.id, polling=True)
     else:
-        live_view(job, polling=False)
+        live_view(record.id, polling=False)
+        if record.has_model and active is None:
+            continue_training(record)

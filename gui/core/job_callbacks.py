@@ -38,7 +38,7 @@ class LiveCallback(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.job._begin_epoch(epoch)
-        if self.job._stop.is_set():
+        if self.job._heard_stop():
             self.model.stop_training = True
 
     def on_train_batch_end(self, batch, logs=None):
@@ -47,7 +47,7 @@ class LiveCallback(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def on_test_batch_end(self, batch, logs=None):
-        if self.job._stop.is_set():
+        if self.job._heard_stop():
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):

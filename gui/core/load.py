@@ -273,3 +273,12 @@ def _load_with_keras(raw: bytes, kind: str, compile: bool, name: str):
 def loaded_model_bytes(loaded: LoadedModel) -> bytes:
     """The .keras file of a LoadedModel, metadata included (e.g. after training it further)."""
     return save_keras_bytes(loaded.model, loaded.meta if loaded.has_metadata else None)
+
+
+def load_run_model(path: Path):
+    """(model, Preprocessor, spec) from a run's .keras file, which LayerLab saved itself:
+    compiled with its optimizer state, in training units (see build.with_unscaled_output)."""
+    raw = path.read_bytes()
+    model = _load_with_keras(raw, "keras", True, path.name)
+    prep, spec = _parse_metadata(read_metadata(raw, path.name), model)
+    return model, prep, spec

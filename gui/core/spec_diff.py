@@ -53,6 +53,22 @@ def differences(before: ExperimentSpec, after: ExperimentSpec) -> list[Differenc
     return found
 
 
+def varying(specs: list[ExperimentSpec]) -> dict[str, list[str]]:
+    """{setting: its value in each spec, as shown} for the settings that differ between
+    `specs` (e.g. runs to compare); the layer stack is one entry when the counts differ."""
+    flat = [flatten(s) for s in specs]
+    keys: list[str] = []
+    for f in flat:
+        keys += [k for k in f if k not in keys]
+    out = {k: [_shown(f.get(k)) for f in flat] for k in keys
+           if len({repr(f.get(k)) for f in flat}) > 1
+           and not any(_plain(k).endswith(x) for x in IGNORED)}
+    if len({len(s.layers) for s in specs}) > 1:
+        out = {k: v for k, v in out.items() if not k.startswith("layers")}
+        out["layers"] = [stack(s) for s in specs]
+    return out
+
+
 def stack(spec: ExperimentSpec) -> str:
     """The layer stack in one line: "Dense(64, relu) → Dropout(0.2) → Dense(3, softmax)"."""
     parts = []

@@ -25,6 +25,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -127,10 +128,14 @@ class Store:
         self.engine = create_engine(self.url, connect_args={"timeout": 30} if sqlite else {})
         if sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.create_tables()
+
+    def create_tables(self, *tables: Table) -> None:
+        """Create `tables` (default: all known) unless they exist."""
         for attempt in range(5):
             try:
-                metadata.create_all(self.engine)
-                break
+                metadata.create_all(self.engine, tables=list(tables) or None)
+                return
             except exc.DBAPIError:  # another process created the same tables just now
                 if attempt == 4:
                     raise
@@ -198,10 +203,10 @@ class Store:
                 workspaces.c.token == token)).scalar()
 
     def clear(self, token: str) -> None:
-        """Start over: the document emptied and every file removed (the token stays)."""
+        """Start over: the document emptied, every file and run removed (the token stays)."""
         with self.engine.begin() as db:
             hashes = self._hashes(db, token)
-            db.execute(files.delete().where(files.c.workspace == token))
+            self._delete_parts(db, token)
             db.execute(workspaces.update().where(workspaces.c.token == token).values(
                 state="{}", version=workspaces.c.version + 1, last_seen=time.time()))
         self._collect(hashes)
@@ -209,9 +214,15 @@ class Store:
     def delete(self, token: str) -> None:
         with self.engine.begin() as db:
             hashes = self._hashes(db, token)
-            db.execute(files.delete().where(files.c.workspace == token))
+            self._delete_parts(db, token)
             db.execute(workspaces.delete().where(workspaces.c.token == token))
         self._collect(hashes)
+
+    def workspace_dir(self, token: str) -> Path:
+        """The folder for a workspace's own files besides uploads (e.g. run models)."""
+        if not valid_token(token):
+            raise StoreError("This workspace does not exist.")
+        return self.home / "workspaces" / token
 
     def purge_idle(self, now: float | None = None) -> int:
         """Delete workspaces unused for longer than idle_seconds; returns how many."""
@@ -300,6 +311,15 @@ class Store:
         if not re.fullmatch(r"[0-9a-f]{64}", sha or ""):
             raise StoreError("Not a file of this workspace.")
         return self.blobs / sha[:2] / sha
+
+    def _delete_parts(self, db, token: str) -> None:
+        # Every table with a `workspace` column holds rows that belong to one workspace
+        # (files here, runs in runs.py); the workspace's own folder goes with them.
+        for table in reversed(metadata.sorted_tables):
+            if "workspace" in table.c:
+                db.execute(table.delete().where(table.c.workspace == token))
+        if valid_token(token):
+            shutil.rmtree(self.workspace_dir(token), ignore_errors=True)
 
     @staticmethod
     def _hashes(db, token: str) -> set[str]:

@@ -1,10 +1,11 @@
-"""TrainingJob: `model.fit` in a worker thread, with live history, a stop button and a queue.
+"""TrainingJob: one `model.fit`, with live history, progress and a stop flag.
 
-A job builds the model from the spec and the fitted preprocessing, waits for a free training
-slot (a process-wide `JobLimiter`), then runs `fit` in its own thread. A Keras callback only
-appends each epoch's logs to the job's history under a lock and checks the stop flag, so a
-page can poll `job.history`, `job.progress()` and `job.status` twice a second without ever
-blocking on TensorFlow. The worker never calls Streamlit.
+A job builds the model from the spec and the fitted preprocessing — or takes a model that
+already trained, to continue it from `initial_epoch` with its optimizer state — and runs
+`fit`, in the calling thread (`run`, as a training worker process does) or in a thread of
+its own (`start`). A Keras callback only appends each epoch's logs to the job's history
+under a lock and checks the stop flag, so another thread can read `job.history`,
+`job.progress()` and `job.status` at any time without waiting on TensorFlow.
 
 Example:
     job = TrainingJob(spec, prepared)
@@ -42,7 +43,6 @@ from gui.core.build import build_model, compile_model, training_targets, with_un
 from gui.core.dataset import PreparedData
 from gui.core.evaluate import keras_evaluate
 from gui.core.job_callbacks import LiveCallback, Progress, ValidateUnlessStopped
-from gui.core.job_limiter import JobLimiter, next_ticket
 from gui.core.pipeline import choose_steps_per_execution, training_dataset
 from gui.core.problems import DataInfo
 from gui.core.spec import ExperimentSpec
@@ -57,10 +57,10 @@ MIN_VALIDATION_BATCH = 1024
 class TrainingJob:
     """One training run of `spec` on `prepared`, in a worker thread.
 
-    Thread-safe read side (for pages and pollers): `status`, `error`, `note`, `history`,
-    `history_snapshot()`, `progress()`, `elapsed`, `epoch_seconds`, `queue_position()`,
-    `log_lines()`, `model`, `deploy_model()`, `evaluate_test()`. Control: `start()`,
-    `stop()`, `wait()`, or `run()` to train in the calling thread.
+    Thread-safe read side: `status`, `error`, `note`, `history`, `history_snapshot()`,
+    `progress()`, `elapsed`, `epoch_seconds`, `log_lines()`, `model`, `deploy_model()`,
+    `evaluate_test()`, `stop_heard`. Control: `start()`, `stop()`, `wait()`, or `run()` to
+    train in the calling thread.
 
     `model` is the Keras model in training units (set once building succeeded; None when
     the job failed, e.g. on a NaN loss); `deploy_model()` returns the target in its own
@@ -69,18 +69,23 @@ class TrainingJob:
     Args:
         spec: the experiment; a deep copy is taken, so later edits do not reach the run.
         prepared: the arrays and fitted preprocessing from `dataset.prepare`.
-        limiter: the shared JobLimiter; None trains without waiting for a slot.
-        on_epoch: optional function called (from the worker) with each epoch's log line.
+        on_epoch: optional function called (from the training thread) with each epoch's
+            log line, after the epoch's values are in the history.
+        initial_model: a compiled model to train further (its optimizer state goes on);
+            None builds a fresh one from the spec.
+        initial_epoch: the epochs `initial_model` has trained; `spec.fit.epochs` is the total.
+        before: the earlier epochs' {"history", "log", "epoch_seconds"}, so the curves go on.
     """
 
-    def __init__(self, spec: ExperimentSpec, prepared: PreparedData,
-                 limiter: JobLimiter | None = None, on_epoch=None):
+    def __init__(self, spec: ExperimentSpec, prepared: PreparedData, on_epoch=None,
+                 initial_model: keras.Model | None = None, initial_epoch: int = 0,
+                 before: dict | None = None):
         self.spec = copy.deepcopy(spec)
         self.prepared = prepared
-        self.limiter = limiter
         self.on_epoch = on_epoch
-        self.ticket = next_ticket()
-        self.created = time.time()  # when Train was pressed, to name the run
+        self.initial_model = initial_model
+        self.initial_epoch = int(initial_epoch)
+        self.created = time.time()  # when the job was made, to name the run
         self.model: keras.Model | None = None
         self.error: str | None = None
         self.error_detail: str | None = None  # the exception's type and text, for logs
@@ -89,13 +94,16 @@ class TrainingJob:
         self._status = QUEUED
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self.stop_heard = threading.Event()  # fit saw the stop flag, or the job ended
         self._finished = threading.Event()
         self._thread: threading.Thread | None = None
-        self._history: dict[str, list[float]] = {}
-        self._logs: list[str] = []
-        self._epoch = 0
+        before = before or {}
+        self._history: dict[str, list[float]] = {
+            k: [float(x) for x in v] for k, v in before.get("history", {}).items()}
+        self._logs: list[str] = list(before.get("log", []))
+        self._epoch = self.initial_epoch
         self._epoch_began = 0.0
-        self._epoch_seconds: list[float] = []
+        self._epoch_seconds: list[float] = list(before.get("epoch_seconds", []))
         self._step = 0
         self._steps = 0
         self._started: float | None = None
@@ -106,13 +114,10 @@ class TrainingJob:
 
     # ---- control -------------------------------------------------------------------------
     def start(self) -> TrainingJob:
-        """Train in a new daemon thread (waiting for a slot first); returns at once."""
+        """Train in a new daemon thread; returns at once."""
         if self._thread is not None:
             raise RuntimeError("This job has already been started; make a new TrainingJob.")
-        if self.limiter is not None and not self.problems:
-            self.limiter.join(self.ticket)  # the place in line is taken now, in start order
-        self._thread = threading.Thread(target=self.run, name=f"layerlab-train-{self.ticket}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.run, name="layerlab-train", daemon=True)
         self._thread.start()
         return self
 
@@ -128,13 +133,10 @@ class TrainingJob:
         return self._finished.wait(timeout)
 
     def run(self) -> None:
-        """Wait for a slot and train, in the calling thread. Never raises."""
+        """Train in the calling thread. Never raises."""
         if self.problems:
             self._finish(FAILED, "Cannot start training: "
                          + " ".join(p.message for p in self.problems))
-            return
-        if self.limiter is not None and not self.limiter.acquire(self.ticket, self._stop):
-            self._finish(STOPPED, None)
             return
         try:
             with self._lock:
@@ -153,9 +155,6 @@ class TrainingJob:
                 self._finish(STOPPED, None)
             else:
                 self._finish(DONE, None)
-        finally:
-            if self.limiter is not None:
-                self.limiter.release(self.ticket)
 
     # ---- read side -----------------------------------------------------------------------
     @property
@@ -165,7 +164,7 @@ class TrainingJob:
 
     @property
     def active(self) -> bool:
-        """Queued, running or stopping: the page keeps polling."""
+        """Started and not finished."""
         return self._thread is not None and not self._finished.is_set()
 
     @property
@@ -206,12 +205,6 @@ class TrainingJob:
                 return 0.0
             return (self._ended or time.monotonic()) - self._started
 
-    def queue_position(self) -> int | None:
-        """Jobs ahead of this one while it waits for a slot; None when not waiting."""
-        if self.limiter is None or self.status != QUEUED:
-            return None
-        return self.limiter.ahead(self.ticket)
-
     def deploy_model(self) -> keras.Model | None:
         """The trained model that returns the target in its own units (see build.py)."""
         if self.model is None:
@@ -242,10 +235,13 @@ class TrainingJob:
                           training_targets(data.y_test, spec, data.n_classes))
         batch = min(fit.batch_size, len(X))
         steps = math.ceil(len(X) / batch)
-        model = build_model(spec, data.preprocessor, compile=False)
-        self.steps_per_execution = choose_steps_per_execution(model.count_params(), batch,
-                                                              steps)
-        compile_model(model, spec.compile, steps_per_execution=self.steps_per_execution)
+        if self.initial_model is not None:
+            model = self.initial_model  # compiled: its optimizer state carries on
+        else:
+            model = build_model(spec, data.preprocessor, compile=False)
+            self.steps_per_execution = choose_steps_per_execution(model.count_params(), batch,
+                                                                  steps)
+            compile_model(model, spec.compile, steps_per_execution=self.steps_per_execution)
         self.model = model
         with self._lock:
             self._steps = steps
@@ -259,7 +255,8 @@ class TrainingJob:
         if self._stop.is_set():
             return
         model.fit(training_dataset(X, y, batch, fit.shuffle, fit.seed), epochs=fit.epochs,
-                  validation_data=validation, callbacks=callbacks, verbose=0, shuffle=False,
+                  initial_epoch=self.initial_epoch, validation_data=validation,
+                  callbacks=callbacks, verbose=0, shuffle=False,
                   validation_batch_size=max(batch, MIN_VALIDATION_BATCH),
                   validation_freq=ValidateUnlessStopped(self))
         if early is not None and early.stopped_epoch > 0 and self._nan_epoch is None:
@@ -281,7 +278,14 @@ class TrainingJob:
             self._step = min(batch + 1, self._steps)
             if loss is not None and not math.isfinite(loss) and self._nan_epoch is None:
                 self._nan_epoch = self._epoch
-        return self._stop.is_set() or self._nan_epoch is not None
+        return self._heard_stop() or self._nan_epoch is not None
+
+    def _heard_stop(self) -> bool:
+        """Whether to stop now; fit has answered a stop request once this returns True."""
+        if self._stop.is_set():
+            self.stop_heard.set()
+            return True
+        return False
 
     def _stopped_midway(self) -> bool:
         with self._lock:
@@ -317,6 +321,7 @@ class TrainingJob:
         return bool(bad) or self._stop.is_set()
 
     def _finish(self, status: str, error: str | None) -> None:
+        self.stop_heard.set()
         with self._lock:
             self._status = status
             self.error = error

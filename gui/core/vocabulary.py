@@ -315,7 +315,6 @@ MAX_SEED = 2**31 - 1
 
 # ---- runs ----------------------------------------------------------------------------------
 
-QUEUED, RUNNING, STOPPING, DONE, STOPPED, FAILED = (
-    "queued", "running", "stopping", "done", "stopped", "failed")
+QUEUED, RUNNING, STOPPING, DONE, STOPPED, FAILED, INTERRUPTED = (
+    "queued", "running", "stopping", "done", "stopped", "failed", "interrupted")
 ACTIVE_STATUSES = (QUEUED, RUNNING, STOPPING)  # the page keeps polling
-TRAINED_STATUSES = (DONE, STOPPED)             # a model may be there to evaluate

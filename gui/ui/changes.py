@@ -8,66 +8,66 @@ import time
 import streamlit as st
 
 from gui.core.spec_diff import differences, stack
-from gui.ui import state
+from gui.core.vocabulary import QUEUED
+from gui.ui import run_state, state
 
 SHOWN = 8
 
 
-def trained_job():
-    """The session's latest run that has a model, or None."""
-    job = state.job()
-    return job if job is not None and getattr(job, "model", None) is not None else None
-
-
 def changed_since_training() -> None:
-    """A note listing the settings changed since the current model was trained."""
-    job = trained_job()
-    if job is None or job.active:
+    """A note listing the settings changed since the shown run's model was trained."""
+    record = run_state.shown()
+    if record is None or record.active or not record.has_model:
         return
-    found = differences(job.spec, state.spec())
+    found = differences(record.spec, state.spec())
     if not found:
         return
     lines = "\n".join(f"- `{d.path}`: {d.change}" for d in found[:SHOWN])
     more = f"\n- … and {len(found) - SHOWN} more" if len(found) > SHOWN else ""
-    st.info(f"**Changed since the last training** — the trained model (on Evaluate and "
+    st.info(f"**Changed since {record.name} was trained** — its model (on Evaluate and "
             f"Predict) still uses the old settings; train again to use these:\n{lines}{more}",
             icon=":material/difference:")
 
 
-def run_label(job) -> str:
+def run_label(record) -> str:
     """Which run a page shows: when it started, on what data, which network, how long."""
-    when = time.strftime("%H:%M:%S", time.localtime(job.created))
-    epochs = max((len(v) for v in job.history_snapshot().values()), default=0)
-    return (f"the run started at {when} on {job.spec.data.source or 'the data'}: "
-            f"{stack(job.spec)}, {epochs} epoch{'s' if epochs != 1 else ''}")
+    when = time.strftime("%H:%M:%S", time.localtime(record.created))
+    epochs = record.epochs_done
+    return (f"started at {when} on {record.spec.data.source or 'the data'}: "
+            f"{stack(record.spec)}, {epochs} epoch{'s' if epochs != 1 else ''}")
 
 
-def shown_run(job) -> None:
+def shown_run(record) -> None:
     """Name the run a page shows, and say when the settings have changed since."""
-    found = differences(job.spec, state.spec())
-    text = f":material/history: Showing {run_label(job)}."
+    found = differences(record.spec, state.spec())
+    text = f":material/history: Showing {record.name}, {run_label(record)}."
     if found:
         names = ", ".join(f"`{d.path}`" for d in found[:4]) + (" …" if len(found) > 4 else "")
         text += (f" The settings have changed since ({names}): train again to see the "
                  "current design here.")
     st.caption(text)
+    st.page_link("steps/runs.py", label="Choose another run", icon=":material/list:")
 
 
 def run_banner() -> None:
-    """While a run trains, a line on every page with its progress and a link to it."""
-    job = state.job()
-    if job is None or not job.active:
+    """While a run of the workspace trains, a line on every page with its progress."""
+    if run_state.active() is None:
         return
     st.fragment(run_every=1)(_banner)()
 
 
 def _banner() -> None:
-    job = state.job()
-    if job is None or not job.active:
+    record = run_state.active()
+    if record is None:
         st.rerun()  # finished: the pages redraw once without the banner
-    p = job.progress()
+    run_state.keep_alive()
+    p = record.progress
     with st.container(border=True, key="run-banner"):
         left, right = st.columns([5, 1], vertical_alignment="center")
-        left.markdown(f":material/model_training: **Training** · epoch {max(p.epoch, 1)}/"
-                      f"{p.epochs} · {job.elapsed:.0f} s")
+        if record.status == QUEUED:
+            left.markdown(f":material/hourglass_top: **{record.name}** is waiting for a "
+                          "free training process")
+        else:
+            left.markdown(f":material/model_training: **Training {record.name}** · epoch "
+                          f"{max(p.epoch, 1)}/{p.epochs} · {record.elapsed:.0f} s")
         right.page_link("steps/train.py", label="Watch it", icon=":material/east:")

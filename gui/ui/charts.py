@@ -44,8 +44,10 @@ def _trace(values: list[float], name: str, color: str, previous: bool) -> go.Sca
 
 
 def curve_figure(name: str, history: dict, previous: dict | None = None,
-                 epochs: int | None = None, validation_label: str = "validation") -> go.Figure:
-    """`name` per epoch: training and validation (solid), the previous run's (dashed).
+                 epochs: int | None = None, validation_label: str = "validation",
+                 previous_name: str = "previous run") -> go.Figure:
+    """`name` per epoch: training and validation (solid), another run's for comparison
+    (dashed, named `previous_name` in the legend).
 
     Args:
         name: the quantity, e.g. "loss" or "accuracy"; `val_<name>` is the validation curve.
@@ -58,7 +60,7 @@ def curve_figure(name: str, history: dict, previous: dict | None = None,
     for source, is_previous in ((previous, True), (history, False)):
         if not source:
             continue
-        suffix = " (previous run)" if is_previous else ""
+        suffix = f" ({previous_name})" if is_previous else ""
         if source.get(name):
             fig.add_trace(_trace(source[name], "training" + suffix, TRAIN_COLOR, is_previous))
         if source.get(f"val_{name}"):
@@ -80,7 +82,40 @@ def curve_figure(name: str, history: dict, previous: dict | None = None,
 
 
 def history_figures(history: dict, previous: dict | None = None, epochs: int | None = None,
-                    validation_label: str = "validation") -> list[tuple[str, go.Figure]]:
+                    validation_label: str = "validation", previous_name: str = "previous run",
+                    ) -> list[tuple[str, go.Figure]]:
     """[(quantity, figure)] for every quantity in `history` (and `previous`), loss first."""
     names = curve_quantities(history, previous) or ["loss"]
-    return [(n, curve_figure(n, history, previous, epochs, validation_label)) for n in names]
+    return [(n, curve_figure(n, history, previous, epochs, validation_label, previous_name))
+            for n in names]
+
+
+RUN_COLORS = ("#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599", "#e03131",
+              "#5c940d", "#6741d9", "#868e96")
+
+
+def overlay_figures(histories: dict[str, dict]) -> list[tuple[str, go.Figure]]:
+    """Several runs on the same axes, one colour per run: training solid, validation dashed.
+
+    Args:
+        histories: {run name: {quantity: values per epoch}}, in the order to draw them.
+    """
+    names = curve_quantities(*histories.values()) or ["loss"]
+    figures = []
+    for name in names:
+        fig = go.Figure()
+        for i, (run, history) in enumerate(histories.items()):
+            color = RUN_COLORS[i % len(RUN_COLORS)]
+            for key, dash, what in ((name, None, "training"), (f"val_{name}", "dash",
+                                                                "validation")):
+                values = history.get(key) or []
+                if values:
+                    fig.add_trace(go.Scatter(
+                        x=list(range(1, len(values) + 1)), y=values, name=f"{run} · {what}",
+                        mode="lines", line=dict(color=color, width=2, dash=dash),
+                        hovertemplate=f"{run} {what}: %{{y:.4f}}<extra></extra>"))
+        fig.update_layout(**CURVE_LAYOUT, title=dict(text=quantity_label(name), x=0.01),
+                          xaxis=dict(title="epoch", rangemode="tozero", tickformat="d"),
+                          yaxis=dict(title=quantity_label(name), tickformat=".3~g"))
+        figures.append((name, fig))
+    return figures

@@ -2,7 +2,8 @@
 
 Pages read and write the experiment through these functions. The choices a user makes live
 in the workspace document (workspace.doc(), saved in the store); the session keeps only what
-can be remade from it: parsed files, prepared arrays, figures (memo) and the training job.
+can be remade from it: parsed files, prepared arrays, loaded models and figures (memo).
+Runs live in the store (run_state).
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ import streamlit as st
 
 from gui.core.problems import DataInfo
 from gui.core.spec import ExperimentSpec
-from gui.ui.runtime_patch import keep_training_alive
 from gui.ui.workspace import doc
 
-_JOB = "ll_job"                    # the current TrainingJob, or None
-_PREVIOUS_HISTORY = "ll_previous"  # history of the run before, for comparison
 _SPEC_UPLOADS = "ll_spec_uploads"  # how many specs were loaded: the uploader's key suffix
 _UPLOADS = "ll_uploads"            # how many data files were stored: the uploaders' key suffix
 _NOTES = "ll_notes"                # one-off messages from callbacks, shown on the next run
@@ -42,40 +40,6 @@ def memo(kind: str, key, compute):
     if kind not in slot or slot[kind][0] != key:
         slot[kind] = (key, compute())
     return slot[kind][1]
-
-
-def job():
-    return st.session_state.get(_JOB)
-
-
-def set_job(value) -> None:
-    old = st.session_state.get(_JOB)
-    if old is not None and getattr(old, "history", None):
-        st.session_state[_PREVIOUS_HISTORY] = old.history_snapshot()
-    st.session_state[_JOB] = value
-
-
-def previous_history():
-    return st.session_state.get(_PREVIOUS_HISTORY)
-
-
-def training_limiter():
-    """The process-wide JobLimiter every session's training jobs queue on.
-
-    The one thing training shares between sessions: tickets, never a model or data. One
-    instance per slot count (LAYERLAB_TRAINING_SLOTS, default the CPU count).
-    """
-    from gui.core.job_limiter import JobLimiter
-
-    keep_training_alive()
-    return _limiter(JobLimiter.slots_from_env())
-
-
-@st.cache_resource(show_spinner=False)
-def _limiter(slots: int):
-    from gui.core.job_limiter import JobLimiter
-
-    return JobLimiter(slots)
 
 
 # ---- what the user chose by hand -----------------------------------------------------------

@@ -40,6 +40,7 @@ class Doc:
         split: "fraction" (hold out rows) or "file" (the test data above).
         edited: the settings the user chose by hand (heads.EDITABLE names).
         basis: the DataInfo the layers and compile settings were shaped for.
+        run: the id of the run the pages show (the latest started, or one opened on Runs).
     """
 
     spec: ExperimentSpec = field(default_factory=ExperimentSpec)
@@ -48,11 +49,12 @@ class Doc:
     split: str = "fraction"
     edited: list[str] = field(default_factory=list)
     basis: dict | None = None
+    run: int | None = None
 
     def to_dict(self) -> dict:
         return {"spec": self.spec.to_dict(), "dataset": self.dataset, "test": self.test,
                 "split": self.split, "edited": sorted(set(self.edited)),
-                "basis": self.basis}
+                "basis": self.basis, "run": self.run}
 
     @classmethod
     def from_dict(cls, raw: dict) -> Doc:
@@ -70,6 +72,8 @@ class Doc:
         doc.edited = [x for x in raw.get("edited") or [] if isinstance(x, str)]
         basis = raw.get("basis")
         doc.basis = basis if isinstance(basis, dict) else None
+        run = raw.get("run")
+        doc.run = run if isinstance(run, int) and not isinstance(run, bool) else None
         return doc
 
     def basis_info(self) -> DataInfo | None:

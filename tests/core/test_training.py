@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import numpy as np
@@ -14,13 +13,12 @@ from gui.core import training
 from gui.core.csv_io import read_csv
 from gui.core.dataset import prepare
 from gui.core.heads import default_spec
-from gui.core.job_limiter import JobLimiter
 from gui.core.pipeline import choose_steps_per_execution
 from gui.core.problems import DataInfo
 from gui.core.spec import DataSpec, ExperimentSpec
 from gui.core.training import TrainingJob
 from gui.core.validate import monitor_options, split_problems, validate
-from gui.core.vocabulary import DONE, FAILED, QUEUED, RUNNING, STOPPED
+from gui.core.vocabulary import DONE, FAILED, RUNNING, STOPPED
 from tests.conftest import SAMPLES
 
 
@@ -81,8 +79,7 @@ def test_concurrent_jobs_keep_their_curves(iris):
         job = TrainingJob(s, prepared)
         job.run()
         alone.append(job.history)
-    limiter = JobLimiter(2)
-    jobs = [TrainingJob(s, prepared, limiter=limiter).start() for s in specs]
+    jobs = [TrainingJob(s, prepared).start() for s in specs]
     for job in jobs:
         assert job.wait(120)
     assert [j.history for j in jobs] == alone
@@ -224,77 +221,3 @@ def test_steps_per_execution_stays_short():
     assert choose_steps_per_execution(5_000_000, 512, 100) == 1  # big model: one at a time
 
 
-def test_limiter_is_first_come_first_served():
-    limiter = JobLimiter(1)
-    order, gate = [], threading.Event()
-    assert limiter.acquire(1)
-    for t in (2, 3, 4):
-        limiter.join(t)
-    assert [limiter.ahead(t) for t in (2, 3, 4)] == [0, 1, 2]
-
-    def worker(t):
-        assert limiter.acquire(t)
-        order.append(t)
-        gate.wait(5)
-        limiter.release(t)
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in (4, 3, 2)]
-    for th in threads:
-        th.start()
-    limiter.release(1)
-    gate.set()
-    for th in threads:
-        th.join(10)
-    assert order == [2, 3, 4]
-    cancelled = threading.Event()
-    cancelled.set()
-    assert limiter.acquire(9)
-    assert not limiter.acquire(10, cancelled)
-    assert limiter.waiting == 0 and limiter.running == 1
-
-
-def test_slots_come_from_the_environment(monkeypatch):
-    monkeypatch.setenv("LAYERLAB_TRAINING_SLOTS", "3")
-    assert JobLimiter.from_env().slots == 3
-    monkeypatch.delenv("LAYERLAB_TRAINING_SLOTS")
-    assert JobLimiter.slots_from_env() >= 1
-
-
-def test_six_sessions_share_two_slots():
-    """A classroom: six users train at once on their own data; two train, four wait in line."""
-    limiter = JobLimiter(2)
-    users = []
-    for i in range(6):
-        features = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)",
-                    "petal width (cm)"][: 1 + i % 4]
-        spec, prepared = _iris(features=features, split_seed=i)
-        spec.fit.epochs, spec.fit.seed = 2 + i, 100 + i
-        users.append((spec, prepared))
-    jobs = [TrainingJob(s, p, limiter=limiter) for s, p in users]
-    gate = threading.Event()
-
-    def held(job):  # the running jobs wait at their first epoch until the line is checked
-        original = job._begin_epoch
-
-        def begin(epoch):
-            gate.wait(30)
-            original(epoch)
-        job._begin_epoch = begin
-
-    for job in jobs:
-        held(job)
-        job.start()
-    deadline = time.time() + 30
-    while limiter.running < 2 and time.time() < deadline:
-        time.sleep(0.02)
-    assert [job.status for job in jobs] == ["running"] * 2 + [QUEUED] * 4
-    assert [job.queue_position() for job in jobs] == [None, None, 0, 1, 2, 3]
-    gate.set()
-    for job in jobs:
-        assert job.wait(180), job.status
-    for job, (spec, prepared) in zip(jobs, users, strict=True):
-        assert job.status == DONE, job.error
-        assert job.prepared is prepared
-        assert len(job.history["loss"]) == spec.fit.epochs
-        assert job.model.input_shape[-1] == prepared.n_inputs
-    assert limiter.running == 0 and limiter.waiting == 0

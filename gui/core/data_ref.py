@@ -1,0 +1,47 @@
+"""A dataset as a workspace names it, read back from the store or the bundled samples.
+
+A reference is plain JSON: {"sample": name} (optionally "part": "test") or
+{"file": sha256, "name": file name}. The pages and the training workers both read data
+through here, so a run record's data reference gives the same rows in either process.
+
+Example:
+    raw, name = read(store, token, {"sample": "Iris flowers"})
+    prepared = prepare(store, token, spec, {"dataset": ref, "test": None})
+"""
+
+from __future__ import annotations
+
+from gui.core import csv_io, dataset
+from gui.core.dataset import PreparedData
+from gui.core.samples import by_name
+from gui.core.spec import ExperimentSpec
+from gui.core.store import Store, StoreError
+
+
+def name_of(ref: dict) -> str:
+    """The file name a reference stands for (a sample's file, or the upload's name)."""
+    if "sample" in ref:
+        sample = by_name(ref["sample"])
+        return sample.test_file if ref.get("part") == "test" else sample.file
+    return str(ref.get("name", "data.csv"))
+
+
+def read(store: Store, token: str, ref: dict) -> tuple[bytes, str]:
+    """(the file's bytes, its name); StoreError when the workspace no longer holds it."""
+    if "sample" in ref:
+        try:
+            sample = by_name(ref["sample"])
+        except KeyError:
+            raise StoreError(f"There is no sample called {ref['sample']!r}.") from None
+        if ref.get("part") == "test":
+            return sample.read_test_bytes() or b"", sample.test_file
+        return sample.read_bytes(), sample.file
+    return store.read_file(token, str(ref.get("file", ""))), name_of(ref)
+
+
+def prepare(store: Store, token: str, spec: ExperimentSpec, data: dict) -> PreparedData:
+    """The prepared arrays for `spec` on the data a run names: {"dataset": ref, "test": ref
+    or None}. Raises StoreError or csv_io.DataError with a message in words."""
+    train = csv_io.read_csv(*read(store, token, data["dataset"]))
+    test = csv_io.read_csv(*read(store, token, data["test"])) if data.get("test") else None
+    return dataset.prepare(train.frame, spec.data, test.frame if test is not None else None)
