@@ -1,0 +1,288 @@
+"""Runs in the store and the worker pool: real processes, a real SQLite store, real Keras.
+
+The pool tests share one pool of one worker (a worker imports TensorFlow once, ~5 s here).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+from sqlalchemy import update
+
+from gui.core import data_ref
+from gui.core.build import compile_model
+from gui.core.heads import default_spec
+from gui.core.load import load_run_model
+from gui.core.runs import Runs, runs_table
+from gui.core.spec import DataSpec
+from gui.core.store import Store, StoreError, workspaces
+from gui.core.training import TrainingJob
+from gui.core.vocabulary import DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED
+from gui.core.worker_pool import TrainingPool, slots_from_env
+
+IRIS = {"dataset": {"sample": "Iris flowers"}, "test": None}
+FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
+
+
+def iris_spec(epochs: int = 5, seed: int = 1, learning_rate: float = 0.01):
+    spec = default_spec("multiclass", 3, DataSpec(source="iris.csv", target="species",
+                                                 features=list(FEATURES)))
+    spec.fit.epochs, spec.fit.seed, spec.fit.batch_size = epochs, seed, 16
+    spec.compile.learning_rate = learning_rate
+    return spec
+
+
+def wait_for(predicate, timeout: float = 120, every: float = 0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not within {timeout} s")
+
+
+def finished(runs: Runs, token: str, run_id: int, timeout: float = 180):
+    return wait_for(lambda: (r := runs.get(token, run_id)) and not r.active and r, timeout)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return Store(tmp_path_factory.mktemp("runs-home"))
+
+
+@pytest.fixture(scope="module")
+def pool(store):
+    pool = TrainingPool(store, slots=1, idle_seconds=600)
+    wait_for(lambda: pool.ready_workers == 1, 120)
+    yield pool
+    pool.close()
+
+
+# ---- the store ---------------------------------------------------------------------------------
+
+def test_a_workspace_sees_only_its_own_runs(store):
+    runs = Runs(store)
+    mine, theirs = store.create(), store.create()
+    run_id = runs.create(mine, iris_spec(), IRIS)
+    assert [r.id for r in runs.list(mine)] == [run_id]
+    assert runs.list(theirs) == []
+    with pytest.raises(StoreError):
+        runs.get(theirs, run_id)
+    with pytest.raises(StoreError):
+        runs.rename(theirs, run_id, "mine now")
+    runs.request_stop(theirs, run_id)  # another workspace's stop does nothing
+    assert runs.get(mine, run_id).status == QUEUED
+    runs.request_stop(mine, run_id)
+    assert runs.get(mine, run_id).status == STOPPED  # a queued run ends at once
+    store.delete(mine)
+    with pytest.raises(StoreError):
+        runs.get(mine, run_id)
+
+
+def test_first_come_first_served_with_one_active_run_per_workspace(store):
+    runs = Runs(store)
+    a, b = store.create(), store.create()
+    a1 = runs.create(a, iris_spec(), IRIS)
+    a2 = runs.create(a, iris_spec(), IRIS)
+    b1 = runs.create(b, iris_spec(), IRIS)
+    assert runs.queue(a2)[0] == 1 and runs.queue(b1)[0] == 2
+    assert runs.claim_next("test") == a1
+    assert runs.claim_next("test") == b1          # a trains already: its second run waits
+    assert runs.claim_next("test") is None
+    runs.report(a1, status=DONE)
+    assert runs.claim_next("test") == a2
+    ahead, seconds = runs.queue(runs.create(b, iris_spec(epochs=50), IRIS))
+    assert ahead == 0 and seconds > 0              # two running ahead: a rough time, no queue
+    for token in (a, b):
+        store.delete(token)
+
+
+def test_slots_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LAYERLAB_TRAINING_SLOTS", "3")
+    assert slots_from_env() == 3
+    monkeypatch.delenv("LAYERLAB_TRAINING_SLOTS")
+    assert slots_from_env() == max(1, os.cpu_count() or 1)
+
+
+def test_a_restart_marks_runs_in_flight_interrupted(store):
+    runs = Runs(store)
+    token = store.create()
+    gone = runs.create(token, iris_spec(), IRIS)
+    saved = runs.create(token, iris_spec(), IRIS)
+    old = time.time() - 3600
+    runs.report(gone, status=RUNNING, owner="elsewhere:1:1")
+    runs.report(saved, status=RUNNING, owner="elsewhere:1:1", model_epoch=3)
+    with store.engine.begin() as db:  # their worker went silent an hour ago
+        db.execute(update(runs_table).where(runs_table.c.id.in_([gone, saved]))
+                   .values(heartbeat=old))
+    TrainingPool(store, slots=1).close()
+    first, second = runs.get(token, gone), runs.get(token, saved)
+    assert first.status == second.status == INTERRUPTED
+    assert "server stopped" in first.note and "No epoch's model" in first.note
+    assert "model of epoch 3 was kept" in second.note
+    store.delete(token)
+
+
+# ---- the pool ----------------------------------------------------------------------------------
+
+def test_a_run_trains_in_a_worker_and_keeps_its_model(store, pool):
+    runs = Runs(store)
+    token = store.create()
+    run_id = runs.create(token, iris_spec(epochs=6), IRIS)
+    pool.wake()
+    record = finished(runs, token, run_id)
+    assert record.status == DONE, record.error
+    assert record.epochs_done == 6 and len(record.epoch_seconds) == 6
+    assert record.log[-1].startswith("Epoch 6/6 - loss: ")
+    assert set(record.test_metrics) == {"loss", "accuracy"}
+    wait_for(lambda: pool.busy() == {}, 10)
+    model, prep, spec = load_run_model(runs.model_path(token, run_id))
+    assert spec.fit.epochs == 6 and prep.task == "multiclass"
+    assert model.optimizer.iterations.numpy() > 0  # the optimizer state is in the file
+    assert record.model_epoch == 6
+
+
+def test_stop_answers_within_a_second_and_keeps_the_model(store, pool):
+    runs = Runs(store)
+    token = store.create()
+    run_id = runs.create(token, iris_spec(epochs=5000), IRIS)
+    pool.wake()
+    wait_for(lambda: runs.get(token, run_id).epochs_done >= 3)
+    asked = time.monotonic()
+    runs.request_stop(token, run_id)
+    pool.wake()
+    record = finished(runs, token, run_id, 30)
+    took = time.monotonic() - asked
+    print(f"\nstop → run ended (model saved, test scored): {took:.2f} s")
+    assert record.status == STOPPED and record.has_model
+    assert took < 3
+    assert record.epochs_done < 5000
+    time.sleep(1)
+    assert runs.get(token, run_id).epochs_done == record.epochs_done
+
+
+def test_a_worker_that_does_not_answer_stop_is_ended_and_replaced(store, pool):
+    runs = Runs(store)
+    token = store.create()
+    run_id = runs.create(token, iris_spec(epochs=5000), IRIS)
+    pool.wake()
+    wait_for(lambda: run_id in pool.busy())
+    pid = pool.busy()[run_id]
+    os.kill(pid, signal.SIGSTOP)  # e.g. stuck compiling the first epoch's step
+    asked = time.monotonic()
+    runs.request_stop(token, run_id)
+    pool.wake()
+    record = finished(runs, token, run_id, 30)
+    took = time.monotonic() - asked
+    print(f"\nstop of an unanswering worker → run ended: {took:.2f} s")
+    assert record.status == STOPPED
+    assert "did not answer within 2 s" in record.note
+    assert 2 <= took < 5
+    wait_for(lambda: pid not in pool.worker_pids() and pool.ready_workers == 1, 120)
+
+
+def test_a_killed_worker_fails_its_run_in_words_and_the_next_run_trains(store, pool):
+    runs = Runs(store)
+    token = store.create()
+    run_id = runs.create(token, iris_spec(epochs=5000), IRIS)
+    pool.wake()
+    wait_for(lambda: runs.get(token, run_id).epochs_done >= 2)
+    pid = pool.busy()[run_id]
+    os.kill(pid, signal.SIGKILL)  # what the kernel's out-of-memory killer does
+    record = finished(runs, token, run_id, 30)
+    assert record.status == FAILED
+    assert "killed (SIGKILL)" in record.error and "out of memory" in record.error
+    assert "Traceback" not in record.error
+    after = runs.create(token, iris_spec(epochs=3), IRIS)
+    pool.wake()
+    record = finished(runs, token, after)
+    assert record.status == DONE and record.epochs_done == 3
+    assert pid not in pool.worker_pids()
+
+
+def test_an_idle_workspace_s_run_is_stopped_keeping_its_model(store, pool):
+    runs = Runs(store)
+    token = store.create()
+    run_id = runs.create(token, iris_spec(epochs=5000), IRIS)
+    pool.wake()
+    wait_for(lambda: runs.get(token, run_id).epochs_done >= 2)
+    with store.engine.begin() as db:  # nobody has had a page of it open for an hour
+        db.execute(update(workspaces).where(workspaces.c.token == token)
+                   .values(last_seen=time.time() - 3600))
+    assert runs.stop_idle(600) == 1
+    pool.wake()
+    record = finished(runs, token, run_id, 30)
+    assert record.status == STOPPED and record.has_model
+    assert "no page of its workspace was open for 10 minutes" in record.note
+
+
+def test_continue_training_keeps_the_optimizer_state(store, pool):
+    """Continuing goes on at the next epoch without the jump a fresh optimizer makes."""
+    runs = Runs(store)
+    token = store.create()
+    spec = iris_spec(epochs=40, learning_rate=0.05)
+    first = finished(runs, token, _queued(runs, pool, token, spec))
+    assert first.status == DONE
+    more = first.spec
+    more.fit.epochs = 45
+    second_id = runs.create(token, more, IRIS, parent=first.id, start_epoch=40,
+                            history=first.history, log=first.log,
+                            epoch_seconds=first.epoch_seconds)
+    pool.wake()
+    second = finished(runs, token, second_id)
+    assert second.status == DONE, second.error
+    assert second.epochs_done == 45 and second.log[-1].startswith("Epoch 45/45")
+    assert second.history["loss"][:40] == first.history["loss"]
+    carried = second.history["loss"][40]
+
+    # The same model with a fresh optimizer, trained the same epoch the same way.
+    model, _, _ = load_run_model(runs.model_path(token, first.id))
+    compile_model(model, first.spec.compile)
+    prepared = data_ref.prepare(store, token, first.spec, IRIS)
+    fresh_spec = first.spec
+    fresh_spec.fit.epochs = 41
+    job = TrainingJob(fresh_spec, prepared, initial_model=model, initial_epoch=40)
+    job.run()
+    fresh = job.history["loss"][0]
+    last = first.history["loss"][-1]
+    print(f"\nloss after epoch 40: {last:.4f}; epoch 41 with its optimizer state: "
+          f"{carried:.4f}; with a fresh optimizer: {fresh:.4f}")
+    assert carried < last            # the curve goes on down
+    assert fresh > last * 1.1        # a fresh optimizer's first steps undo some learning
+
+
+def _queued(runs, pool, token, spec) -> int:
+    run_id = runs.create(token, spec, IRIS)
+    pool.wake()
+    return run_id
+
+
+def test_a_run_on_a_file_that_is_gone_fails_in_words(store, pool):
+    runs = Runs(store)
+    token = store.create()
+    record = store.add_file(token, "mine.csv", b"a,b\n1,2\n3,4\n5,6\n")
+    store.remove_file(token, record.sha256)
+    run_id = runs.create(token, iris_spec(), {"dataset": {"file": record.sha256,
+                                                         "name": "mine.csv"}, "test": None})
+    pool.wake()
+    record = finished(runs, token, run_id)
+    assert record.status == FAILED
+    assert record.error.startswith("The run could not start: ")
+    assert "upload it again" in record.error
+
+
+def test_history_in_the_store_is_plain_json(store):
+    runs = Runs(store)
+    token = store.create()
+    run_id = runs.create(token, iris_spec(), IRIS)
+    runs.report(run_id, history={"loss": [np.float32(0.5).item()]}, progress=[1, 5, 2, 3])
+    with store.engine.connect() as db:
+        raw = db.execute(runs_table.select().where(runs_table.c.id == run_id)).first()
+    assert json.loads(raw.history) == {"loss": [0.5]}
+    assert runs.get(token, run_id).progress.fraction == pytest.approx((0 + 2 / 3) / 5)
