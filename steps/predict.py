@@ -12,6 +12,7 @@ import streamlit as st
 from gui.core import export, load, model_check, predict
 from gui.core.csv_io import DataError
 from gui.core.predict import PredictError
+from gui.core.store import StoreError
 from gui.ui import data_source, run_state, state
 from gui.ui.changes import shown_run
 from gui.ui.text import code, md
@@ -173,25 +174,20 @@ if source == "upload":
                            "continues with a fresh optimizer (compiled from the saved spec, or "
                            "the Model page's settings).")
             epochs = st.number_input("More epochs", 1, 500, 5, key="predict.more_epochs")
-            if st.button(f"Train {epochs} more epoch(s)", key="predict.train_more"):
-                try:
-                    predict.check_compatible(loaded, prepared)
-                    compile_spec = loaded.spec.compile if loaded.spec else state.spec().compile
-                    with st.spinner(f"Training {epochs} epoch(s)…"):
-                        more = predict.fit_more(loaded, prepared, epochs,
-                                                batch_size=state.spec().fit.batch_size,
-                                                compile_spec=compile_spec)
-                except PredictError as exc:
-                    st.error(md(exc))
-                except (ValueError, TypeError) as exc:  # Keras: loss and outputs do not fit
-                    st.error("Keras could not train this model on the current data: "
-                             f"{md(str(exc).splitlines()[0][:300])}")
-                else:
-                    order = sorted(more, key=lambda k: (k.startswith("val_"), k != "loss"
-                                                        and k != "val_loss", k))
-                    st.success(f"Trained {epochs} more epoch(s). Last epoch: " + ", ".join(
-                        f"{k} {more[k][-1]:.4g}" for k in order), icon=":material/check:")
-            st.download_button("Download this model (.keras)",
-                               lambda: load.loaded_model_bytes(loaded),
-                               file_name=f"{stem}.keras", mime="application/zip",
-                               key="predict.dl_model", on_click="ignore")
+            try:
+                predict.check_compatible(loaded, prepared)
+            except PredictError as exc:
+                st.error(md(exc), icon=":material/error:")
+            else:
+                busy = run_state.active() is not None
+                if st.button(f"Train {epochs} more epoch(s)", key="predict.train_more",
+                             disabled=busy, icon=":material/resume:",
+                             help="Another run is training; wait for it or stop it." if busy
+                             else "A new run on the Train page, with live curves and Stop; "
+                                  "it is listed on the Runs page."):
+                    try:
+                        run_state.start_from_file(raw, upload.name, loaded.spec, epochs)
+                    except StoreError as exc:
+                        st.error(md(exc), icon=":material/error:")
+                    else:
+                        st.switch_page("steps/train.py")

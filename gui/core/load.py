@@ -10,7 +10,6 @@ plain Keras model with notes saying so.
 Example:
     loaded = load_model_safely(raw, "iris_20261123-0912.keras")
     loaded.preprocessor.encode(rows)  # → what loaded.model takes
-    raw_again = loaded_model_bytes(loaded)  # e.g. after training it further
 
 No Streamlit here.
 """
@@ -34,7 +33,6 @@ from gui.core.export import (
     H5_ATTRIBUTE,
     METADATA_ENTRY,
     metadata,
-    save_keras_bytes,
 )
 from gui.core.model_check import (
     HDF5_SIGNATURE,
@@ -268,11 +266,6 @@ def _load_with_keras(raw: bytes, kind: str, compile: bool, name: str):
             reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else \
                 type(exc).__name__
             raise ModelFileError(f"Keras could not load '{name}': {reason}") from None
-
-
-def loaded_model_bytes(loaded: LoadedModel) -> bytes:
-    """The .keras file of a LoadedModel, metadata included (e.g. after training it further)."""
-    return save_keras_bytes(loaded.model, loaded.meta if loaded.has_metadata else None)
 
 
 def load_run_model(path: Path):

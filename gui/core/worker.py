@@ -93,6 +93,7 @@ def train(runs: Runs, run_id: int, stop, heard) -> None:
     """Train run `run_id` to its end; every outcome is written to its record."""
     from gui.core import data_ref
     from gui.core.csv_io import DataError
+    from gui.core.load import ModelFileError
     from gui.core.store import StoreError
 
     record = runs.get_any(run_id)
@@ -101,7 +102,7 @@ def train(runs: Runs, run_id: int, stop, heard) -> None:
     try:
         prepared = data_ref.prepare(runs.store, record.workspace, record.spec, record.data)
         initial, before = _parent_model(runs, record)
-    except (StoreError, DataError, OSError, ValueError) as exc:
+    except (StoreError, DataError, OSError, ValueError, ModelFileError) as exc:
         heard()
         runs.report(run_id, status=FAILED, ended=time.time(),
                     error=f"The run could not start: {exc}")
@@ -125,6 +126,8 @@ def _answer_stop_until(ready, stop, heard) -> None:
 
 def _parent_model(runs: Runs, record: RunRecord):
     """The model (and curves) a continuation starts from; (None, None) for a fresh run."""
+    if record.data.get("model"):
+        return _uploaded_model(runs, record), None
     if record.parent is None:
         return None, None
     import keras
@@ -136,6 +139,20 @@ def _parent_model(runs: Runs, record: RunRecord):
     model = keras.models.load_model(path, compile=True, safe_mode=True)
     return model, {"history": record.history, "log": record.log,
                    "epoch_seconds": record.epoch_seconds}
+
+
+def _uploaded_model(runs: Runs, record: RunRecord):
+    """An uploaded model file, loaded with the same checks as on the Predict page; one
+    without an optimizer (.h5, or saved uncompiled) gets a fresh one from the spec."""
+    from gui.core.build import compile_model
+    from gui.core.load import load_model_safely
+
+    ref = record.data["model"]
+    raw = runs.store.read_file(record.workspace, str(ref.get("file", "")))
+    loaded = load_model_safely(raw, str(ref.get("name", "model.keras")))
+    if not loaded.compiled or getattr(loaded.model, "optimizer", None) is None:
+        compile_model(loaded.model, record.spec.compile)
+    return loaded.model
 
 
 class _Training:
@@ -228,6 +245,12 @@ def _final_note(record: RunRecord, job, runs: Runs) -> str | None:
     if record.parent is not None:
         parts.append(f"Continued from epoch {record.start_epoch} with the optimizer state "
                      "it had.")
+    model = record.data.get("model")
+    if model:
+        fresh = str(model.get("name", "")).lower().endswith(".h5")
+        parts.append(f"Continued {model.get('name')} "
+                     + ("with a fresh optimizer: Keras cannot restore one from .h5."
+                        if fresh else "with the optimizer state saved in the file."))
     return " ".join(parts) or None
 
 

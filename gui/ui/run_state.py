@@ -57,6 +57,24 @@ def start(parent: RunRecord | None = None, more: int = 0) -> int:
     return run_id
 
 
+def start_from_file(raw: bytes, name: str, saved_spec, more: int) -> int:
+    """Queue `more` epochs of an uploaded model on the current data. The file is kept in
+    the workspace (the worker loads it with the same checks); a LayerLab model keeps its
+    own compile settings, and trains in the target's own units, as it predicts."""
+    token = workspace.token()
+    record = workspace.store().add_file(token, name, raw)
+    spec = copy.deepcopy(saved_spec or state.spec())
+    spec.data = copy.deepcopy(state.spec().data)
+    spec.data.scale_target = False  # the file's model un-scales its output itself
+    spec.fit = copy.deepcopy(state.spec().fit)
+    spec.fit.epochs = int(more)
+    data = {**data_choice(), "model": {"file": record.sha256, "name": name}}
+    run_id = runs().create(token, spec, data, name=f"{name} +{int(more)}")
+    workspace.doc().run = run_id
+    pool().wake()
+    return run_id
+
+
 def stop(run_id: int) -> None:
     runs().request_stop(workspace.token(), run_id)
     pool().wake()

@@ -229,35 +229,12 @@ def test_text_typed_in_a_csv_round_trips_safely():
 
 # ---- training further ------------------------------------------------------------------------
 
-def test_a_loaded_keras_model_trains_further_on_the_current_data():
-    t = tm.iris()
-    meta = export.metadata(t.spec, t.prepared.preprocessor)
-    loaded = load.load_model_safely(export.save_keras_bytes(t.model, meta), "m.keras")
-    steps = int(loaded.model.optimizer.iterations.numpy())
-    assert steps == int(t.model.optimizer.iterations.numpy()) > 0  # its state came along
-    history = predict.fit_more(loaded, t.prepared, epochs=2, batch_size=32)
-    assert len(history["loss"]) == 2 and "val_loss" in history
-    assert int(loaded.model.optimizer.iterations.numpy()) > steps  # the same optimizer went on
-
-
-def test_an_h5_model_trains_further_with_a_fresh_compile():
-    t = tm.tips()
-    loaded = loaded_from(t, "h5")
-    assert not loaded.compiled
-    history = predict.fit_more(loaded, t.prepared, epochs=2)
-    assert loaded.compiled and len(history["loss"]) == 2
-    assert np.isfinite(history["loss"]).all()
-    # regression trains in the target's own units: the loss is of tips in dollars
-    result = predict.predict_rows(loaded, t.frame.head(3))
-    assert result.table["predicted_tip"].between(-50, 50).all()
-
-
 def test_training_further_on_other_data_is_refused_with_a_message():
+    """(The training itself is a run: tests/core/test_runs.py.)"""
     with pytest.raises(PredictError, match=r"takes 4 input\(s\), but the current data gives 12"):
-        predict.fit_more(loaded_from(tm.iris()), tm.tips().prepared, epochs=1)
+        predict.check_compatible(loaded_from(tm.iris()), tm.tips().prepared)
     plain = load.load_model_safely(export.save_keras_bytes(tm.plain_sequential(12)), "m.keras")
-    history = predict.fit_more(plain, tm.tips().prepared, epochs=1)
-    assert len(history["loss"]) == 1
+    predict.check_compatible(plain, tm.tips().prepared)  # a plain model of the right width
 
 
 def test_predict_module_imports_no_streamlit():

@@ -5,6 +5,7 @@ The pool tests share one pool of one worker (a worker imports TensorFlow once, ~
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import signal
@@ -286,3 +287,53 @@ def test_history_in_the_store_is_plain_json(store):
         raw = db.execute(runs_table.select().where(runs_table.c.id == run_id)).first()
     assert json.loads(raw.history) == {"loss": [0.5]}
     assert runs.get(token, run_id).progress.fraction == pytest.approx((0 + 2 / 3) / 5)
+
+
+def _continue_file(store, pool, raw: bytes, name: str, trained, sample: str, epochs: int = 3):
+    """What the Predict page does with an uploaded model: keep the file, queue a run."""
+    runs = Runs(store)
+    token = store.create()
+    record = store.add_file(token, name, raw)
+    spec = copy.deepcopy(trained.spec)
+    spec.data.scale_target = False  # an uploaded model trains in the target's own units
+    spec.fit.epochs = epochs
+    data = {"dataset": {"sample": sample}, "test": None,
+            "model": {"file": record.sha256, "name": name}}
+    run_id = runs.create(token, spec, data, name=f"{name} +{epochs}")
+    pool.wake()
+    return runs, token, finished(runs, token, run_id)
+
+
+def test_an_uploaded_keras_model_trains_on_with_its_optimizer_state(store, pool):
+    from gui.core import export
+    from tests.core import trained_models as tm
+
+    t = tm.iris()
+    raw = export.save_keras_bytes(t.model, export.metadata(t.spec, t.prepared.preprocessor))
+    runs, token, record = _continue_file(store, pool, raw, "iris.keras", t, "Iris flowers")
+    assert record.status == DONE, record.error
+    assert record.epochs_done == 3
+    assert "with the optimizer state saved in the file" in record.note
+    model, _, _ = load_run_model(runs.model_path(token, record.id))
+    steps_before = int(t.model.optimizer.iterations.numpy())
+    assert int(model.optimizer.iterations.numpy()) > steps_before  # the same optimizer went on
+
+
+def test_an_uploaded_h5_regression_model_trains_on_with_a_fresh_optimizer(store, pool):
+    from gui.core import export
+    from tests.core import trained_models as tm
+
+    t = tm.tips()
+    deploy = t.deploy
+    raw = export.save_h5_bytes(deploy, export.metadata(t.spec, t.prepared.preprocessor))
+    runs, token, record = _continue_file(store, pool, raw, "tips.h5", t, "Restaurant tips")
+    assert record.status == DONE, record.error
+    assert "fresh optimizer" in record.note and ".h5" in record.note
+    assert all(np.isfinite(record.history["loss"]))
+    # It trained in dollars, as it predicts: a squared error of tips in dollars, not of
+    # targets scaled to 0..1 (those stay far below 0.3), and it still predicts dollars.
+    assert record.history["loss"][-1] > 0.3
+    model, _, _ = load_run_model(runs.model_path(token, record.id))
+    prepared = data_ref.prepare(store, token, record.spec, record.data)
+    tips = model.predict(prepared.X_test[:20], verbose=0).ravel()
+    assert np.all(np.abs(tips) < 50)
