@@ -6,10 +6,10 @@ target plus noise) and the same network (Dense 64-64-1, adam, mse, batch size 32
   plain     build_model(spec, prep) compiled with Keras' defaults, model.fit(X, y, 32)
   LayerLab  TrainingJob.run(): steps_per_execution, a seeded tf.data pipeline (core only)
   sklearn   MLPRegressor(hidden_layer_sizes=(64, 64), batch_size=32), for reference
-  GUI       TrainingJob.start() with a poller that does what the Train page's fragment does
-            twice a second (read history, progress and log; rebuild the plotly figures when
-            an epoch ended; validate and serialise them as st.plotly_chart does), against
-            the core path with nothing attached
+  pool      the app's path: the data stored as a CSV in a workspace store, a run queued,
+            trained by a worker process of a TrainingPool, while this process reads the
+            run from the store twice a second as the Train page's fragment does (and
+            rebuilds the plotly figures when an epoch ended), against the core path
 
 and prints seconds per epoch, the ratios and the test metrics. Timings are wall-clock on
 this machine and vary with its load; the ratios come from one run. Usage:
@@ -23,7 +23,7 @@ import argparse
 import os
 import statistics
 import sys
-import threading
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -54,7 +54,7 @@ def make_data(rows: int, seed: int = 0):
     prepared = prepare(frame, data)
     spec = default_spec("regression", data=data)
     spec.fit.batch_size, spec.fit.validation = 32, "none"
-    return spec, prepared
+    return spec, prepared, frame
 
 
 class EpochTimer:
@@ -99,45 +99,60 @@ def plain_fit(spec, prepared, shuffle: bool = True):
             "test": {k: float(v) for k, v in test.items()}}
 
 
-def layerlab_fit(spec, prepared, poll: bool = False):
-    """The app's core path; with `poll`, a thread reads the job like the page's fragment."""
+def layerlab_fit(spec, prepared):
+    """The core path: TrainingJob.run() in this process, nothing attached."""
     from gui.core.training import TrainingJob
-    from gui.ui import charts
 
     job = TrainingJob(spec, prepared)
-    polls = []
     began = time.perf_counter()
-    if poll:
-        job.start()
-        stop = threading.Event()
-
-        def poller():
-            import plotly.io
-            import plotly.tools
-
-            figures, drawn = [], -1
-            while not stop.wait(0.5):
-                t = time.thread_time()  # this thread's CPU time: GIL waits excluded
-                history, _, _ = job.history, job.progress(), job.log_lines()
-                if len(history.get("loss", [])) != drawn:  # the page rebuilds once an epoch
-                    drawn = len(history.get("loss", []))
-                    figures = charts.history_figures(history, None, spec.fit.epochs)
-                for _, fig in figures:  # what st.plotly_chart does with each on every run
-                    plotly.io.to_json(plotly.tools.return_figure_from_figure_or_data(
-                        fig, validate_figure=True), validate=False)
-                polls.append(time.thread_time() - t)
-
-        thread = threading.Thread(target=poller, daemon=True)
-        thread.start()
-        job.wait()
-        stop.set()
-        thread.join()
-    else:
-        job.run()
+    job.run()
     total = time.perf_counter() - began
     assert job.status == "done", job.error
     return {"seconds": job.epoch_seconds, "total": total, "loss": job.history["loss"][-1],
-            "test": job.evaluate_test(), "spe": job.steps_per_execution, "polls": polls}
+            "test": job.evaluate_test(), "spe": job.steps_per_execution}
+
+
+class PoolBench:
+    """A store in a temporary folder with the data as a stored CSV, and a one-slot pool."""
+
+    def __init__(self, frame):
+        from gui.core.runs import Runs
+        from gui.core.store import Store
+        from gui.core.worker_pool import TrainingPool
+
+        self.store = Store(tempfile.mkdtemp(prefix="layerlab-bench-"))
+        self.token = self.store.create()
+        record = self.store.add_file(self.token, "bench.csv",
+                                     frame.to_csv(index=False).encode())
+        self.data = {"dataset": {"file": record.sha256, "name": "bench.csv"}, "test": None}
+        self.runs = Runs(self.store)
+        self.pool = TrainingPool(self.store, slots=1)
+        while self.pool.ready_workers < 1:
+            time.sleep(0.1)
+
+    def fit(self, spec):
+        """Queue a run and poll it like the Train page until it ends."""
+        from gui.ui import charts
+
+        began = time.perf_counter()
+        run_id = self.runs.create(self.token, spec, self.data)
+        self.pool.wake()
+        polls, drawn = [], -1
+        while True:
+            t = time.perf_counter()
+            record = self.runs.get(self.token, run_id)
+            if record.epochs_done != drawn:
+                drawn = record.epochs_done
+                charts.history_figures(record.history, None, spec.fit.epochs)
+            polls.append(time.perf_counter() - t)
+            if not record.active:
+                break
+            time.sleep(0.5)
+        total = time.perf_counter() - began
+        assert record.status == "done", record.error
+        return {"seconds": record.epoch_seconds, "total": total,
+                "loss": record.history["loss"][-1], "test": record.test_metrics,
+                "polls": polls}
 
 
 def sklearn_fit(spec, prepared):
@@ -173,7 +188,7 @@ def main(argv=None) -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     args = parser.parse_args(argv)
 
-    spec, prepared = make_data(args.rows)
+    spec, prepared, frame = make_data(args.rows)
     spec.fit.epochs = args.epochs
     print(f"LayerLab training benchmark: {len(prepared.X_train):,} training rows x "
           f"{prepared.n_inputs} features, Dense 64-64-1, batch_size {spec.fit.batch_size}, "
@@ -186,20 +201,22 @@ def main(argv=None) -> None:
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}; devices: "
           f"{', '.join(d.device_type for d in tf.config.list_physical_devices())}\n", flush=True)
 
+    bench = PoolBench(frame)
     runs = {}
     for name, fn in (("plain", lambda: plain_fit(spec, prepared)),
                      ("layerlab", lambda: layerlab_fit(spec, prepared)),
-                     ("gui", lambda: layerlab_fit(spec, prepared, poll=True))):
+                     ("pool", lambda: bench.fit(spec))):
         runs[name] = fn()
         print(f"  ran {name:9s} {runs[name]['total']:6.1f} s", flush=True)
-    # The GUI overhead is a few percent: measure it on longer runs, alternating, twice each.
+    # The pool's overhead is small: measure it on longer runs, alternating, twice each.
     longer = ExperimentSpec.from_dict(spec.to_dict())
     longer.fit.epochs = max(args.epochs, 5)
-    core_epochs, gui_epochs = [], []
+    core_epochs, pool_epochs = [], []
     for _ in range(2):
         core_epochs += layerlab_fit(longer, prepared)["seconds"][1:]
-        gui_epochs += layerlab_fit(longer, prepared, poll=True)["seconds"][1:]
-    print(f"  ran core / GUI pairs, {longer.fit.epochs} epochs each", flush=True)
+        pool_epochs += bench.fit(longer)["seconds"][1:]
+    bench.pool.close()
+    print(f"  ran core / pool pairs, {longer.fit.epochs} epochs each", flush=True)
     reseeded = ExperimentSpec.from_dict(spec.to_dict())
     reseeded.fit.seed += 1
     plain_other = plain_fit(reseeded, prepared)
@@ -213,12 +230,12 @@ def main(argv=None) -> None:
     mlp = sklearn_fit(spec, prepared)
     print(f"  ran sklearn   {mlp['total']:6.1f} s\n", flush=True)
 
-    plain, ll, gui = runs["plain"], runs["layerlab"], runs["gui"]
+    plain, ll, pooled = runs["plain"], runs["layerlab"], runs["pool"]
     print(f"{'path':44s} {'s/epoch':>8s} {'1st epoch':>9s} {'total s':>8s} "
           f"{'test mse':>9s} {'test mae':>9s}")
     rows = [("plain model.fit(X, y, batch_size=32)", plain),
             (f"LayerLab core (steps_per_execution={ll['spe']})", ll),
-            ("LayerLab + page poller (2/s, figures)", gui)]
+            ("LayerLab run in a worker, page polling 2/s", pooled)]
     for label, r in rows:
         print(f"{label:44s} {steady(r['seconds']):8.3f} {r['seconds'][0]:9.2f} "
               f"{r['total']:8.1f} {r['test']['loss']:9.4f} "
@@ -229,7 +246,7 @@ def main(argv=None) -> None:
 
     speedup = steady(plain["seconds"]) / steady(ll["seconds"])
     overall = plain["total"] / ll["total"]
-    overhead = statistics.mean(gui_epochs) / statistics.mean(core_epochs) - 1
+    overhead = statistics.mean(pool_epochs) / statistics.mean(core_epochs) - 1
     print(f"\nSpeed-up, LayerLab vs plain fit: {speedup:.2f}x per epoch once compiled, "
           f"{overall:.2f}x over the whole run (compiling included).")
     print(f"Test metrics, LayerLab vs plain (different shuffling order): mse "
@@ -245,13 +262,14 @@ def main(argv=None) -> None:
           "speed-up does not change the arithmetic.")
     print(f"sklearn MLPRegressor: {mlp['per_epoch']:.3f} s/epoch "
           f"({steady(ll['seconds']) / mlp['per_epoch']:.2f}x LayerLab's time).")
-    polls = gui["polls"]
-    print(f"GUI overhead: {100 * overhead:+.1f}% per epoch with the page's poller attached "
-          f"({statistics.mean(gui_epochs):.3f} vs {statistics.mean(core_epochs):.3f} s/epoch "
-          f"over {len(core_epochs)} compiled epochs each); one poll costs "
-          f"{1000 * statistics.mean(polls) if polls else 0:.1f} ms of CPU on average "
+    polls = pooled["polls"]
+    print(f"Worker process overhead: {100 * overhead:+.1f}% per epoch against the core path "
+          f"({statistics.mean(pool_epochs):.3f} vs {statistics.mean(core_epochs):.3f} s/epoch "
+          f"over {len(core_epochs)} compiled epochs each); the whole run took "
+          f"{pooled['total']:.1f} s against {ll['total']:.1f} s (reading the stored CSV, "
+          f"preparing and saving included); one poll of the store costs "
+          f"{1000 * statistics.mean(polls) if polls else 0:.1f} ms on average "
           f"({len(polls)} polls).")
-
 
 if __name__ == "__main__":
     main()

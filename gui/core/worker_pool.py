@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -43,6 +44,7 @@ from gui.core.runs import Runs
 from gui.core.store import Store
 from gui.core.vocabulary import FAILED, INTERRUPTED, STOPPED
 
+log = logging.getLogger(__name__)
 SLOTS_ENV = "LAYERLAB_TRAINING_SLOTS"
 IDLE_ENV = "LAYERLAB_RUN_IDLE_MINUTES"
 DEFAULT_IDLE_MINUTES = 10
@@ -140,6 +142,7 @@ class TrainingPool:
             try:
                 self._tick()
             except Exception:  # noqa: BLE001 - the pool must outlive one bad tick
+                log.exception("LayerLab training pool: a dispatcher step failed")
                 time.sleep(0.5)
             self._wake.wait(TICK_S)
             self._wake.clear()
