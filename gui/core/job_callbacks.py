@@ -1,5 +1,5 @@
 """How a running `fit` talks to its TrainingJob: the Keras callback, the validation filter
-that skips a stopped epoch, and where the job is (`Progress`).
+that skips a stopped epoch.
 
 The callback only records under the job's lock and reads its stop flag, so a page polling
 the job never waits on TensorFlow.
@@ -7,26 +7,7 @@ the job never waits on TensorFlow.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import keras
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a running job is: epoch `epoch` of `epochs`, batch `step` of `steps`."""
-
-    epoch: int
-    epochs: int
-    step: int
-    steps: int
-
-    @property
-    def fraction(self) -> float:
-        if self.epochs <= 0:
-            return 0.0
-        within = self.step / self.steps if self.steps else 0.0
-        return min(1.0, max(0.0, (max(self.epoch - 1, 0) + within) / self.epochs))
 
 
 class LiveCallback(keras.callbacks.Callback):

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table, Text, func, select
 
-from gui.core.job_callbacks import Progress
+from gui.core.progress import Progress
 from gui.core.spec import ExperimentSpec
 from gui.core.store import Store, StoreError, metadata, workspaces
 from gui.core.vocabulary import (

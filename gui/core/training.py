@@ -42,9 +42,10 @@ import tensorflow as tf
 from gui.core.build import build_model, compile_model, training_targets, with_unscaled_output
 from gui.core.dataset import PreparedData
 from gui.core.evaluate import keras_evaluate
-from gui.core.job_callbacks import LiveCallback, Progress, ValidateUnlessStopped
+from gui.core.job_callbacks import LiveCallback, ValidateUnlessStopped
 from gui.core.pipeline import choose_steps_per_execution, training_dataset
 from gui.core.problems import DataInfo
+from gui.core.progress import Progress
 from gui.core.spec import ExperimentSpec
 from gui.core.validate import validate, validation_rows
 from gui.core.vocabulary import DONE, FAILED, QUEUED, RUNNING, STOPPED, STOPPING

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from gui.core import data_ref
-from gui.core.build import with_unscaled_output
 from gui.core.dataset import PreparedData
-from gui.core.load import load_run_model
 from gui.core.runs import RunRecord, Runs
 from gui.core.store import StoreError
 from gui.core.worker_pool import TrainingPool
@@ -130,6 +128,9 @@ class Trained:
 def saved_model(record: RunRecord | None):
     """(model in training units, deployable model, Preprocessor) as the run last saved
     them; None when it has no model."""
+    from gui.core.build import with_unscaled_output  # Keras: only once a model is shown
+    from gui.core.load import load_run_model
+
     if record is None or not record.has_model:
         return None
     path = runs().model_path(workspace.token(), record.id)

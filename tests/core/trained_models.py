@@ -1,8 +1,9 @@
 """Small models trained once per test process, the way TrainingJob trains them.
 
-Shared by the export / predict / evaluate / hostile-model tests and the page tests. Each
-helper returns a `Trained` (cached): the training-space model, the deployable model, the
-spec and the PreparedData. Models are tiny and train for a few epochs only.
+Shared by the export / predict / evaluate / hostile-model tests and the page tests (which
+write them into a workspace as finished runs: tests/ui/runs_helper.py). Each helper returns
+a `Trained` (cached): the training-space model, the deployable model, the spec and the
+PreparedData. Models are tiny and train for a few epochs only.
 """
 
 from __future__ import annotations
@@ -75,34 +76,3 @@ def plain_sequential(n_inputs: int = 4, n_outputs: int = 1) -> keras.Model:
     model.compile(optimizer="adam", loss="mse")
     model.optimizer.build(model.trainable_variables)  # saved whole, as after a fit
     return model
-
-
-class FakeJob:
-    """What the pages read from a finished TrainingJob (status, model, deploy_model, ...)."""
-
-    def __init__(self, trained: Trained, status: str = "done"):
-        self.status = status
-        self.model = trained.model
-        self.spec = trained.spec
-        self.prepared = trained.prepared
-        self.history = dict(trained.history)
-        self.error = None
-        self._deploy = trained.deploy
-
-    def deploy_model(self):
-        return self._deploy
-
-    def history_snapshot(self):
-        return {k: list(v) for k, v in self.history.items()}
-
-
-def finished_job(trained: Trained, epochs: int = 3):
-    """A real TrainingJob on `trained`'s spec and data, run to the end in this thread."""
-    from gui.core.training import TrainingJob
-
-    spec = ExperimentSpec.from_dict(trained.spec.to_dict())
-    spec.fit.epochs = epochs
-    job = TrainingJob(spec, trained.prepared)
-    job.run()
-    assert job.status == "done", job.error
-    return job

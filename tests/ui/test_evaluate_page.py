@@ -1,4 +1,5 @@
-"""The evaluate page through AppTest, with a real finished TrainingJob in the session."""
+"""The evaluate page through AppTest, with a finished run (record and model file) in the
+workspace's store."""
 
 from __future__ import annotations
 
@@ -7,20 +8,19 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gui.core.job_callbacks import Progress
-from gui.core.vocabulary import QUEUED, RUNNING, STOPPING
-from gui.ui import state
 from tests.conftest import ROOT
 from tests.core import trained_models as tm
+from tests.ui import runs_helper
 
 APP = str(ROOT / "app.py")
 
 
-def open_evaluate(job=None) -> AppTest:
+def open_evaluate(add_run=None) -> AppTest:
+    """The Evaluate page of a fresh workspace; `add_run(at)` first writes the run it shows."""
     at = AppTest.from_file(APP, default_timeout=90)
     at.run()
-    if job is not None:
-        at.session_state[state._JOB] = job
+    if add_run is not None:
+        add_run(at)
     at.switch_page("steps/evaluate.py").run()
     assert not at.exception, at.exception
     return at
@@ -35,22 +35,8 @@ def metric_values(at: AppTest) -> dict[str, str]:
     return {shown(m.label): m.value for m in at.metric}
 
 
-class FakeJob(tm.FakeJob):
-    """tm.FakeJob with what app.py's run banner reads on every page (active, progress)."""
-
-    elapsed = 4.0
-
-    @property
-    def active(self) -> bool:
-        return self.status in (QUEUED, RUNNING, STOPPING)
-
-    def progress(self) -> Progress:
-        return Progress(epoch=2, epochs=5, step=3, steps=4)
-
-
-@pytest.fixture(scope="module")
-def iris_job():
-    return tm.finished_job(tm.iris())
+def finished(trained: tm.Trained):
+    return lambda at: runs_helper.finished(at, trained)
 
 
 def test_without_a_trained_model_it_points_to_the_train_page():
@@ -60,24 +46,33 @@ def test_without_a_trained_model_it_points_to_the_train_page():
     assert not at.metric and not at.download_button
 
 
-@pytest.mark.parametrize("status,kind,text", [
-    ("running", "info", "still running"),
-    ("failed", "error", "The last training failed: boom"),
-])
-def test_unfinished_or_failed_training_is_explained(status, kind, text):
-    job = FakeJob(tm.iris(), status=status)
-    job.error = "boom"
-    at = open_evaluate(job)
-    assert any(text in e.value for e in getattr(at, kind)), getattr(at, kind)
-    assert not at.metric
-    banner = [m.value for m in at.markdown if "**Training** · epoch" in m.value]
-    expected = ":material/model_training: **Training** · epoch 2/5 · 4 s"
-    assert banner == ([expected] if status == "running" else []), banner  # app.py's banner
+def test_a_training_run_is_awaited_and_shown_in_the_banner():
+    made = []
+    at = open_evaluate(lambda at: made.append(runs_helper.training(at, tm.iris())))
+    try:
+        assert any("Training is still running" in i.value for i in at.info), at.info
+        assert not at.metric and not at.download_button
+        banner = [m.value for m in at.markdown if "**Training Run 1**" in m.value]
+        assert len(banner) == 1, [m.value for m in at.markdown]  # app.py's banner
+        assert re.fullmatch(r":material/model_training: \*\*Training Run 1\*\* · epoch 2/5 · "
+                            r"[4-9] s", banner[0]), banner
+    finally:
+        runs_helper.interrupt(made[0])
 
 
-def test_multiclass_shows_test_scores_beside_train_and_the_confusion_matrices(iris_job):
-    at = open_evaluate(iris_job)
+def test_a_failed_run_is_explained():
+    at = open_evaluate(lambda at: runs_helper.failed(at, tm.iris(), "boom: NaN loss"))
+    assert [shown(e.value) for e in at.error] == ["Run 1 failed: boom: NaN loss"]
+    assert not at.metric and not at.download_button
+    assert [p.proto.label for p in at.page_link][-2:] == ["Back to 3 · Train",
+                                                         "Open another run"]
+    assert not [m for m in at.markdown if "**Training" in m.value]  # no banner: not active
+
+
+def test_multiclass_shows_test_scores_beside_train_and_the_confusion_matrices():
+    at = open_evaluate(finished(tm.iris()))
     assert at.title[0].value == "4 · Evaluate"
+    assert any("Showing Run 1, started at" in c.value for c in at.caption)
     values = metric_values(at)
     assert set(values) == {"Test accuracy", "Test F1 (macro)", "Test balanced accuracy"}
     scores = at.dataframe[0].value
@@ -97,10 +92,9 @@ def test_multiclass_shows_test_scores_beside_train_and_the_confusion_matrices(ir
 
 
 def test_binary_threshold_slider_changes_the_numbers():
-    job = tm.finished_job(tm.cancer())
-    at = open_evaluate(job)
+    at = open_evaluate(finished(tm.cancer()))  # the workspace is on Iris: the run's own data
     assert "Test ROC AUC" in metric_values(at)
-    positives = float((job.prepared.y_test == 1).mean())  # the share of class 1 test rows
+    positives = float((tm.cancer().prepared.y_test == 1).mean())  # the share of class 1 test rows
     before = at.dataframe[0].value.loc["precision", "test"]
     assert before > positives  # at 0.5 a trained model beats calling every row positive
     at.slider(key="evaluate.threshold").set_value(0.0).run()
@@ -114,8 +108,7 @@ def test_binary_threshold_slider_changes_the_numbers():
 
 
 def test_regression_reports_errors_in_the_targets_units():
-    job = tm.finished_job(tm.tips())
-    at = open_evaluate(job)
+    at = open_evaluate(finished(tm.tips()))
     values = metric_values(at)
     assert {"Test MAE (tip)", "Test RMSE (tip)", "Test R²"} == set(values)
     assert any("scaled target" in c.value for c in at.caption)

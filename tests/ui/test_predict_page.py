@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 import keras
 import pandas as pd
@@ -11,20 +12,21 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gui.core import export
-from gui.ui import state
 from gui.ui.data_source import Choice
 from tests.conftest import ROOT, SAMPLES
 from tests.core import trained_models as tm
+from tests.ui import runs_helper
 
 APP = str(ROOT / "app.py")
 
 
-def open_predict(job=None, sample: str | None = None) -> AppTest:
-    """The Predict page of a fresh workspace (on the Iris sample, or on `sample`)."""
+def open_predict(trained: tm.Trained | None = None, sample: str | None = None) -> AppTest:
+    """The Predict page of a fresh workspace (on the Iris sample, or on `sample`), showing a
+    finished run of `trained` if given."""
     at = AppTest.from_file(APP, default_timeout=90)
     at.run()
-    if job is not None:
-        at.session_state[state._JOB] = job
+    if trained is not None:
+        runs_helper.finished(at, trained)
     if sample is not None:
         at.selectbox(key="data.dataset").set_value(Choice.of({"sample": sample}).key).run()
     at.switch_page("steps/predict.py").run()
@@ -69,11 +71,6 @@ def texts(at: AppTest, kind: str) -> str:
     return " ".join(shown(e.value) for e in getattr(at, kind))
 
 
-@pytest.fixture(scope="module")
-def iris_job():
-    return tm.finished_job(tm.iris())
-
-
 def test_without_a_trained_model_it_asks_for_a_model_file():
     at = open_predict()
     assert at.title[0].value == "5 · Predict"
@@ -82,10 +79,11 @@ def test_without_a_trained_model_it_asks_for_a_model_file():
     assert not at.tabs
 
 
-def test_one_row_form_with_the_model_just_trained(iris_job):
-    at = open_predict(iris_job)
+def test_one_row_form_with_the_model_just_trained():
+    at = open_predict(tm.iris())
     assert at.radio(key="predict.source").value == "trained"
-    assert "LayerLab model that predicts **species**" in texts(at, "markdown")
+    assert "Using Run 1, trained on iris.csv: a LayerLab model that predicts **species**" in \
+        texts(at, "markdown"), texts(at, "markdown")
     assert field_labels(at, 4) == tm.IRIS_FEATURES
     at.number_input(key="predict.field.2").set_value(1.4)
     at.number_input(key="predict.field.3").set_value(0.2)
@@ -161,17 +159,36 @@ def test_continue_training_an_uploaded_h5_model_on_the_current_data():
     at.number_input(key="predict.more_epochs").set_value(2)
     at.button(key="predict.train_more").click().run()
     assert not at.exception, at.exception
-    assert "Trained 2 more epoch(s). Last epoch: loss" in texts(at, "success"), texts(at, "error")
+    assert at.title[0].value == "3 · Train"  # the run is watched where runs are watched
+    token = runs_helper.token(at)
+    run_id = at.session_state["ll_doc"].run
+    record = runs_helper.runs().get(token, run_id)
+    assert record.name == "iris.h5 +2" and record.data["model"]["name"] == "iris.h5"
+    deadline = time.time() + 120
+    while record.active:  # the process's worker pool trains it
+        assert time.time() < deadline, record.status
+        time.sleep(0.1)
+        record = runs_helper.runs().get(token, run_id)
+    assert record.status == "done", (record.status, record.error)
+    assert record.epochs_done == 2 and record.has_model
+    assert "Continued iris.h5 with a fresh optimizer" in record.note
+    at.switch_page("steps/train.py").run()  # AppTest reruns its own page, not the one
+    assert not at.exception, at.exception    # the script switched to
+    assert at.success[0].value.startswith("Trained 2 epochs in "), texts(at, "error")
+    at.switch_page("steps/predict.py").run()  # the continued model is now the trained one
+    assert at.radio(key="predict.source").value == "trained"
+    assert "Using iris.h5 +2" in texts(at, "markdown")
 
 
 def test_continue_training_on_incompatible_data_says_why():
     raw = export.save_keras_bytes(tm.plain_sequential(3))
     at = upload_model(open_predict(), "plain.keras", raw)
-    at.button(key="predict.train_more").click().run()
     assert "takes 3 input(s), but the current data gives 4" in texts(at, "error")
+    assert not [b for b in at.button if b.key == "predict.train_more"]
     at = upload_model(open_predict(sample="Wine cultivars"), "plain.keras", raw)
-    at.button(key="predict.train_more").click().run()
     assert "takes 3 input(s), but the current data gives 13" in texts(at, "error")
+    assert not [b for b in at.button if b.key == "predict.train_more"]
+    assert not runs_helper.runs().list(runs_helper.token(at))  # nothing was queued
 
 
 def test_downloaded_csv_from_the_page_is_formula_safe():

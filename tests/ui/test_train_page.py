@@ -1,6 +1,8 @@
 """The Train page in Streamlit's AppTest: settings, Train, live charts and log, Stop, queue.
 
-AppTest does not schedule `run_every` fragments, so the tests wait on the job and rerun.
+Train queues a run in the workspace's store and the process's real worker pool trains it
+(run_state.pool). AppTest does not schedule `run_every` fragments, so the tests poll the
+run's record until it has finished, then rerun the page.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
+from gui.core.load import load_run_model
+from gui.core.runs import RunRecord, Runs
 from gui.core.samples import by_name
 from gui.core.spec import ExperimentSpec
 from gui.core.vocabulary import DONE, FAILED, RUNNING, STOPPED
-from gui.ui import state
+from gui.core.worker_pool import SLOTS_ENV
+from gui.ui import run_state, workspace
 from gui.ui.data_source import Choice
 
 APP = "../../app.py"
@@ -34,8 +39,19 @@ def _session(sample: str | None = None) -> AppTest:
     return at
 
 
-def _job(at: AppTest):
-    return at.session_state[state._JOB]
+def _runs() -> Runs:
+    return Runs(workspace.store())
+
+
+def _token(at: AppTest) -> str:
+    return at.session_state[workspace.TOKEN]
+
+
+def _record(at: AppTest) -> RunRecord:
+    """The run the session's pages show, as it is in the store now."""
+    run_id = at.session_state["ll_doc"].run
+    assert run_id is not None, "no run is shown"
+    return _runs().get(_token(at), run_id)
 
 
 def _spec(at: AppTest) -> ExperimentSpec:
@@ -43,19 +59,25 @@ def _spec(at: AppTest) -> ExperimentSpec:
     return at.session_state["ll_doc"].spec
 
 
-def _prepared(at: AppTest):
-    """The session's prepared data (data_source keeps the current one in state.memo)."""
-    return at.session_state["ll_memo"]["prepared"][1][0]
-
-
 def _chart_specs(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
-def _finish(at: AppTest, timeout: float = 120) -> None:
-    assert _job(at).wait(timeout), _job(at).status
+def _wait_until(at: AppTest, done, timeout: float, what: str) -> RunRecord:
+    deadline = time.time() + timeout
+    while not done(record := _record(at)):
+        assert time.time() < deadline, f"{record.name} is {record.status}, not {what}, " \
+                                       f"after {timeout} s"
+        time.sleep(0.1)
+    return record
+
+
+def _finish(at: AppTest, timeout: float = 120) -> RunRecord:
+    """Wait for the shown run to end (the pool's workers train it), then redraw the page."""
+    record = _wait_until(at, lambda r: not r.active, timeout, "finished")
     at.run()
     assert not at.exception, at.exception
+    return record
 
 
 def test_opened_first_in_a_fresh_session_it_is_ready_to_train_on_iris():
@@ -94,58 +116,76 @@ def test_train_shows_curves_log_and_final_values():
     assert (spec.fit.epochs, spec.fit.batch_size) == (3, 16)
     at.button(key="train.start").click().run()
     assert not at.exception, at.exception
-    job = _job(at)
-    assert job.spec.fit.epochs == 3 and job.spec is not spec  # a snapshot, not the live spec
-    _finish(at)
-    assert job.status == DONE
-    assert "Trained 3 epochs" in at.success[0].value
+    record = _record(at)
+    assert record.name == "Run 1" and record.spec.to_dict() == spec.to_dict()
+    record = _finish(at)
+    assert record.status == DONE and record.epochs_done == 3 and record.has_model
+    assert _runs().model_path(_token(at), record.id).exists()
+    assert set(record.test_metrics) == {"loss", "accuracy"}
+    assert at.success[0].value.startswith("Trained 3 epochs in ")
     titles = [s["layout"]["title"]["text"] for s in _chart_specs(at)]
     assert titles == ["loss", "accuracy"]
     loss = _chart_specs(at)[0]
     assert [t["name"] for t in loss["data"]] == ["training", "validation"]
-    assert loss["data"][0]["y"] == pytest.approx(job.history["loss"])
+    assert loss["data"][0]["y"] == pytest.approx(record.history["loss"])
     log = at.code[0].value.splitlines()
     assert log[0].startswith("Epoch 1/3 - loss: ") and log[-1].startswith("Epoch 3/3 - ")
     assert at.button(key="train.start").label == "Train again"
     assert not at.button(key="train.start").disabled
+    # The run trained a snapshot of the spec: a later change is not the run's, and is named.
+    at.number_input(key="train.epochs").set_value(4).run()
+    assert _record(at).spec.fit.epochs == 3
+    assert "Changed since Run 1 was trained" in at.info[0].value
+    assert "`fit.epochs`" in at.info[0].value
 
 
 def test_retraining_overlays_the_previous_run_dashed():
     at = _session()
     at.number_input(key="train.epochs").set_value(2).run()
     at.button(key="train.start").click().run()
-    _finish(at)
-    first = _job(at).history
+    first = _finish(at)
     at.number_input(key="train.seed").set_value(7).run()
     at.button(key="train.start").click().run()
-    _finish(at)
+    second = _finish(at)
+    assert (first.name, second.name) == ("Run 1", "Run 2") and second.status == DONE
+    assert at.selectbox(key="train.compare").value == first.id
     names = [t["name"] for t in _chart_specs(at)[0]["data"]]
-    assert names == ["training (previous run)", "validation (previous run)", "training",
-                     "validation"]
-    dashed = _chart_specs(at)[0]["data"][0]
-    assert dashed["line"]["dash"] == "dash" and dashed["y"] == pytest.approx(first["loss"])
-    assert any("previous run" in c.value for c in at.caption)
+    assert names == ["training (Run 1)", "validation (Run 1)", "training", "validation"]
+    dashed, solid = _chart_specs(at)[0]["data"][0], _chart_specs(at)[0]["data"][2]
+    assert dashed["line"]["dash"] == "dash" and dashed["y"] == pytest.approx(first.history["loss"])
+    assert solid["y"] == pytest.approx(second.history["loss"])
+    assert solid["y"] != pytest.approx(dashed["y"])  # another seed, other curves
+    at.selectbox(key="train.compare").set_value(0).run()  # "no other run"
+    names = [t["name"] for t in _chart_specs(at)[0]["data"]]
+    assert names == ["training", "validation"]
 
 
 def test_stop_keeps_the_model_and_navigation_does_not_interrupt():
     at = _session()
     at.number_input(key="train.epochs").set_value(5000).run()
     at.button(key="train.start").click().run()
-    job = _job(at)
-    deadline = time.time() + 60
-    while job.epochs_done < 1 and time.time() < deadline:
-        time.sleep(0.1)
+    record = _wait_until(at, lambda r: r.epochs_done >= 1 or not r.active, 120,
+                         "past its first epoch")
+    assert record.status == RUNNING, (record.status, record.error)
     at.switch_page("steps/model.py").run()
+    banner = [m.value for m in at.markdown if "**Training Run 1** · epoch" in m.value]
+    assert len(banner) == 1, [m.value for m in at.markdown]  # every other page says so
     at.switch_page("steps/train.py").run()
-    assert _job(at) is job and job.status == RUNNING
-    assert at.number_input(key="train.epochs").disabled
-    assert at.button(key="train.start").disabled
+    assert not at.exception, at.exception
+    again = _record(at)
+    assert again.id == record.id and again.status == RUNNING
+    assert again.epochs_done >= record.epochs_done
+    assert [b for b in at.button if b.key == "train.start"] == []  # it trains: no plain Train
+    assert not at.button(key="train.queue").disabled
+    assert not at.button(key="train.stop").disabled
     at.button(key="train.stop").click().run()
-    assert job.wait(5)
-    at.run()
-    assert job.status == STOPPED and job.model is not None
+    assert not at.exception, at.exception
+    record = _finish(at, timeout=30)
+    assert record.status == STOPPED and record.has_model, (record.status, record.note)
+    assert _runs().model_path(_token(at), record.id).exists()
     assert "Stopped by you" in at.warning[0].value
-    assert job.epochs_done < 5000
+    assert 1 <= record.epochs_done < 5000
+    assert at.button(key="train.start").label == "Train again"
 
 
 def test_invalid_spec_lists_problems_and_disables_train():
@@ -164,39 +204,62 @@ def test_nan_failure_is_explained_without_a_traceback():
     spec.compile.optimizer, spec.compile.learning_rate = "sgd", 1e8
     at.number_input(key="train.epochs").set_value(20).run()
     at.button(key="train.start").click().run()
-    _finish(at)
-    assert _job(at).status == FAILED
+    record = _finish(at)
+    assert record.status == FAILED and not record.has_model
     text = at.error[0].value
     assert "NaN" in text and "learning rate" in text.lower() and "Traceback" not in text
+    assert text == record.error
 
 
-def test_sessions_queue_for_slots_and_keep_their_own_runs(monkeypatch):
+@pytest.fixture
+def one_slot(monkeypatch):
+    """The process's training pool replaced by one with a single worker (and back after)."""
+    def restart() -> None:
+        run_state.pool().close()
+        run_state.pool.clear()  # the next page run starts a pool from the environment
+
+    restart()
+    monkeypatch.setenv(SLOTS_ENV, "1")
+    yield
+    restart()
+
+
+def test_sessions_queue_for_slots_and_keep_their_own_runs(one_slot):
     """Three classroom sessions on one training slot: each waits its turn, sees its own run."""
-    monkeypatch.setenv("LAYERLAB_TRAINING_SLOTS", "1")
     users = {"Iris flowers": 4, "Wine cultivars": 3, "Breast cancer": 2}
     sessions = {name: _session(name) for name in users}
-    assert len({at.query_params["w"] for at in sessions.values()}) == 3  # one workspace each
+    assert len({_token(at) for at in sessions.values()}) == 3  # one workspace each
+    assert run_state.pool().slots == 1
     first = sessions["Iris flowers"]
     first.number_input(key="train.epochs").set_value(5000).run()
     first.button(key="train.start").click().run()
+    _wait_until(first, lambda r: r.status == RUNNING, 120, "running")  # the slot is taken
     for name in ("Wine cultivars", "Breast cancer"):
         at = sessions[name]
         at.number_input(key="train.epochs").set_value(users[name]).run()
         at.button(key="train.start").click().run()
+        assert not at.exception, at.exception
     waiting = {name: sessions[name].info[0].value for name in ("Wine cultivars", "Breast cancer")}
-    assert waiting["Wine cultivars"].startswith("Waiting for a free slot (you are next)")
-    assert waiting["Breast cancer"].startswith("Waiting for a free slot (1 ahead of you)")
-    _job(first).stop()
-    for at in sessions.values():
-        _finish(at, timeout=180)
-    jobs = {name: _job(at) for name, at in sessions.items()}
-    assert len({id(j) for j in jobs.values()}) == 3
-    assert jobs["Iris flowers"].status == STOPPED
+    assert waiting["Wine cultivars"].startswith(
+        "Waiting for a free training process (you are next"), waiting
+    assert waiting["Breast cancer"].startswith(
+        "Waiting for a free training process (1 run ahead of yours"), waiting
+    assert all("This server trains 1 model at a time" in w for w in waiting.values())
+    first.run()
+    first.button(key="train.stop").click().run()
+    records = {name: _finish(at, timeout=180) for name, at in sessions.items()}
+    assert len({r.id for r in records.values()}) == 3
+    assert records["Iris flowers"].status == STOPPED
+    # One slot: each run started after the one before it ended.
+    assert records["Wine cultivars"].started >= records["Iris flowers"].ended
+    assert records["Breast cancer"].started >= records["Wine cultivars"].ended
     for name in ("Wine cultivars", "Breast cancer"):
-        job, at = jobs[name], sessions[name]
-        assert job.status == DONE and job.epochs_done == users[name]
-        assert job.prepared is _prepared(at)
-        assert job.spec.data.source == _spec(at).data.source == by_name(name).file
-        assert _chart_specs(at)[0]["data"][0]["y"] == pytest.approx(job.history["loss"])
-    inputs = {name: job.model.input_shape[-1] for name, job in jobs.items()}
+        record, at = records[name], sessions[name]
+        assert record.status == DONE and record.epochs_done == users[name]
+        assert record.workspace == _token(at)
+        assert record.data == {"dataset": {"sample": name}, "test": None}
+        assert record.spec.data.source == _spec(at).data.source == by_name(name).file
+        assert _chart_specs(at)[0]["data"][0]["y"] == pytest.approx(record.history["loss"])
+    inputs = {name: load_run_model(_runs().model_path(r.workspace, r.id))[0].input_shape[-1]
+              for name, r in records.items()}
     assert inputs == {"Iris flowers": 4, "Wine cultivars": 13, "Breast cancer": 30}
