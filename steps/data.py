@@ -62,7 +62,7 @@ def dataset_options() -> dict[str, tuple[dict, str]]:
     """{option key: (workspace reference, label)}: the workspace's files, then the samples."""
     options = {}
     for record in workspace.store().files(workspace.token()):
-        if csv_io.check_name(record.name) is not None:
+        if not csv_io.is_data_name(record.name):
             continue  # a model file kept to continue training, not a dataset
         ref = {"file": record.sha256, "name": record.name}
         options[Choice.of(ref).key] = (ref, f"{record.name} · uploaded, {_size(record.size)}")

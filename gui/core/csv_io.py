@@ -60,11 +60,17 @@ OTHER_KINDS = {  # what people drop on a data uploader by mistake, in words
 }
 
 
+def is_data_name(name: str) -> bool:
+    """Whether a file's name says it is a data table (CSV, TSV, TXT, or no suffix)."""
+    suffix = Path(name).suffix.lower()
+    return suffix in DATA_SUFFIXES or not suffix
+
+
 def check_name(name: str) -> None:
     """Refuse, by its name, a file that is not a data table: say what it is and what fits."""
-    suffix = Path(name).suffix.lower()
-    if suffix in DATA_SUFFIXES or not suffix:
+    if is_data_name(name):
         return
+    suffix = Path(name).suffix.lower()
     kind = OTHER_KINDS.get(suffix, f"a {suffix} file")
     hint = " Models go on the Predict page." if "model" in kind else (
         " Save it as CSV (File → Save as → CSV) and upload that." if "spread" in kind
