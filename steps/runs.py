@@ -92,6 +92,8 @@ def _rename(run_id: int, key: str) -> None:
         run_state.runs().rename(workspace.token(), run_id, state.widget_value(key, ""))
     except StoreError as exc:
         state.add_note("error", str(exc))
+    # The select box keeps the label it showed (the old name) unless it is set again.
+    state.sync_widget("runs.one", run_id)
 
 
 name_key = f"runs.name.{one.id}"

@@ -7,6 +7,7 @@ is pointed at /usr/bin/chromium. A failing test leaves a screenshot in test-resu
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error, Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("LAYERLAB_CHROMIUM", "/usr/bin/chromium")
@@ -72,6 +74,38 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1400, "height": 1000},
             "accept_downloads": True}
+
+
+@pytest.fixture
+def stops_its_run(request, page: Page, app_url: str):
+    """A test that fails midway must not leave its long run hogging the training processes:
+    after a failure, press Stop on the workspace's Train page if a run is still live."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is None or report.passed or page.is_closed():
+        return
+    try:
+        token = re.search(r"[?&]w=([^&]+)", page.url)
+        if token is None:
+            return
+        page.goto(f"{app_url}/train?w={token.group(1)}")
+        stop = page.get_by_role("button", name="Stop", exact=True)
+        train = page.get_by_role("button", name=re.compile(r"^Train"))
+        expect(stop.or_(train).first).to_be_visible(timeout=60_000)
+        if stop.count():
+            stop.click()
+            expect(page.get_by_text(re.compile(r"Stopping|Stopped"))).to_be_visible(
+                timeout=30_000)
+    except Error:
+        pass
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.rep_call = report  # for stops_its_run: did the test itself pass?
+    return report
 
 
 def open_app(page, url: str, path: str = "") -> None:

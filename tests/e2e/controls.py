@@ -6,9 +6,12 @@ multiselect, the chosen radio option, the number in a number box.
 
 from __future__ import annotations
 
-from playwright.sync_api import Error, Page, expect
+import re
+import time
 
-from tests.e2e.conftest import wait_idle
+from playwright.sync_api import Error, Locator, Page, expect
+
+from tests.e2e.conftest import open_app, wait_idle
 
 _RUNNING = ("() => document.querySelector(\"[data-testid='stApp']\")"
             "?.getAttribute('data-test-script-state') === 'running'")
@@ -22,6 +25,27 @@ def settle(page: Page) -> None:
     except Error:
         pass  # the run was over before the first look
     wait_idle(page)
+
+
+_NOT_STALE = "xpath=//*[not(ancestor-or-self::*[@data-stale='true'])]"
+
+
+def fresh(page: Page, locator: Locator) -> Locator:
+    """Only the elements of `locator` that the current script run has drawn: while a run
+    redraws the page, the previous run's elements stay on screen, faded ("stale"), until
+    it ends (e.g. the last run's "Trained …" beside the new run's progress)."""
+    return locator.and_(page.locator(_NOT_STALE))
+
+
+def eventually(page: Page, read, expected, timeout: float = 15, what: str = "") -> None:
+    """Wait until `read()` returns `expected`. Right after a page load on a busy machine,
+    a control can still be filling in (a moment of "0", or the default) after the first
+    quiet spell, so one look is not enough."""
+    deadline = time.time() + timeout
+    while (value := read()) != expected:
+        if time.time() > deadline:
+            raise AssertionError(f"{what}: shows {value!r}, expected {expected!r}")
+        page.wait_for_timeout(250)
 
 
 def shown(page: Page, label: str) -> str:
@@ -65,12 +89,15 @@ def set_number(page: Page, label: str, value, index: int = 0) -> None:
     settle(page)
 
 
-def go(page: Page, title: str) -> None:
-    """Click a page in the top navigation (e.g. "2 · Model") and wait for it."""
+def go(page: Page, title: str, idle: bool = True) -> None:
+    """Click a page in the top navigation (e.g. "2 · Model") and wait for it. While a run
+    trains, pages redraw its progress every second or faster, so they are never idle for
+    long: pass idle=False then, and wait for what the page should show."""
     page.get_by_role("link", name=title).first.click()
     expect(page.get_by_role("heading", name=title, exact=False).first).to_be_visible(
         timeout=60_000)
-    wait_idle(page)
+    if idle:
+        wait_idle(page)
 
 
 def upload(page: Page, path, index: int = 0) -> None:
@@ -87,3 +114,119 @@ def metric(page: Page, label: str) -> str:
 def no_exceptions(page: Page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0, \
         page.locator("[data-testid='stException']").first.inner_text()
+
+
+# ---- the Train page -----------------------------------------------------------------------
+
+def to_train_page(page: Page, app_url: str) -> None:
+    """A fresh workspace on the Iris sample, on 3 · Train, ready to train."""
+    open_app(page, app_url)  # the Data page opens with the Iris sample prepared
+    rows = page.locator("[data-testid='stMetric']").filter(has_text="Training rows")
+    expect(rows).to_be_visible(timeout=90_000)
+    wait_idle(page)
+    page.get_by_role("link", name="3 · Train").click()
+    expect(page.get_by_text("Passes over the data")).to_be_visible(timeout=60_000)
+    wait_idle(page)
+
+
+def log(page: Page) -> str:
+    """The Train page's epoch log (its last lines), as shown."""
+    code = page.locator("[data-testid='stCode']")
+    return code.first.inner_text() if code.count() else ""
+
+
+def epochs_logged(page: Page) -> int:
+    """The last finished epoch in the log's tail (its lines read "Epoch 7/40 - loss: ...")."""
+    done = re.findall(r"^Epoch (\d+)/\d+ - loss", log(page), flags=re.M)
+    return int(done[-1]) if done else 0
+
+
+def wait_for_epochs(page: Page, at_least: int, timeout: float = 120) -> int:
+    """Wait until the log shows epoch `at_least` (or later) finished; the epoch shown."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        count = epochs_logged(page)
+        if count >= at_least:
+            return count
+        page.wait_for_timeout(250)
+    raise AssertionError(f"fewer than {at_least} epochs logged; log:\n{log(page)}")
+
+
+def stopped_after(page: Page) -> int:
+    """N in the status "Stopped by you — after N epochs", once the page shows it."""
+    box = page.locator("[data-testid='stAlert']").filter(has_text="Stopped by you")
+    expect(box).to_be_visible(timeout=30_000)
+    return int(re.search(r"after (\d+) epoch", box.inner_text()).group(1))
+
+
+def assert_stays_stopped(page: Page, seconds: float = 4) -> int:
+    """After the page shows a stopped run: the epoch count in its status and in its log
+    agree and stay the same for `seconds` (nothing trains on); the count."""
+    wait_idle(page)  # the rerun that drew the status has also drawn the log
+    count = stopped_after(page)
+    assert epochs_logged(page) == count, log(page)
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        page.wait_for_timeout(500)
+        assert stopped_after(page) == count and epochs_logged(page) == count, log(page)
+    expect(page.get_by_role("button", name="Stop", exact=True)).to_have_count(0)
+    return count
+
+
+# ---- tables (st.dataframe) ---------------------------------------------------------------
+
+ROW_HEIGHT = 35  # st.dataframe's default row (and header) height, in pixels
+
+
+def table(page: Page, index: int = 0) -> list[dict[str, str]]:
+    """The rows an st.dataframe shows, as {column header: cell text}, read from the grid's
+    accessible table (the picture itself is a canvas). The index column's header is ""."""
+    grid = page.locator("[data-testid='stDataFrame']").nth(index).locator("table[role='grid']")
+    heads = grid.locator("thead th").all_inner_texts()
+    return [dict(zip(heads, row.locator("td").all_inner_texts(), strict=False))
+            for row in grid.locator("tbody tr").all()]
+
+
+def tick(page: Page, row: int, index: int = 0) -> None:
+    """Tick the selection checkbox of data row `row` (0 is the first) of an st.dataframe
+    with row selection: a click on the canvas, where the checkbox is drawn."""
+    frame = page.locator("[data-testid='stDataFrame']").nth(index)
+    frame.scroll_into_view_if_needed()
+    box = frame.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + ROW_HEIGHT * (row + 1.5))
+    settle(page)
+
+
+def ticked(page: Page, index: int = 0) -> list[int]:
+    """The data rows (0 is the first) whose checkbox is ticked."""
+    grid = page.locator("[data-testid='stDataFrame']").nth(index).locator("table[role='grid']")
+    rows = grid.locator("tbody tr").all()
+    return [i for i, row in enumerate(rows) if row.get_attribute("aria-selected") == "true"]
+
+
+def live_epoch(page: Page, epochs: int) -> int:
+    """The epoch in the live progress text "Epoch a/`epochs` · batch …", once it shows."""
+    bar = page.get_by_text(re.compile(rf"^Epoch \d+/{epochs} · batch"))
+    expect(bar).to_be_visible(timeout=120_000)
+    return int(re.match(r"Epoch (\d+)/", bar.inner_text()).group(1))
+
+
+def wait_for_live_epoch(page: Page, epochs: int, above: int, timeout: float = 120) -> int:
+    """Wait until the live progress text shows an epoch after `above`; that epoch."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        now = live_epoch(page, epochs)
+        if now > above:
+            return now
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the live progress stayed at epoch {above}; log:\n{log(page)}")
+
+
+def shot(page: Page, path, width: int = 1280, height: int = 720) -> None:
+    """A screenshot of what a `width`×`height` window shows (the page's own scroll stays)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(500)  # the layout settles at the new width
+    page.screenshot(path=str(path))
+    if size:
+        page.set_viewport_size(size)

@@ -13,6 +13,7 @@ from tests.e2e.conftest import open_app, wait_idle
 from tests.e2e.controls import (
     chips,
     choose,
+    eventually,
     go,
     metric,
     no_exceptions,
@@ -182,7 +183,7 @@ def test_reload_on_every_page_brings_everything_back(page: Page, app_url):
         page.goto(re.sub(r"/(train|model)?\?", f"/{path}?", link))
         page.wait_for_selector("h1", timeout=60_000)
         wait_idle(page)
-        assert read() == expected, f"after reloading /{path}"
+        eventually(page, read, expected, what=f"after reloading /{path}")
         assert "Load data" not in page.inner_text("body")
     no_exceptions(page)
 

@@ -3,88 +3,60 @@
 from __future__ import annotations
 
 import re
-import time
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import open_app, wait_idle
-
-
-def _to_train_page(page: Page, app_url: str) -> None:
-    open_app(page, app_url)  # the Data page opens with the Iris sample prepared
-    rows = page.locator("[data-testid='stMetric']").filter(has_text="Training rows")
-    expect(rows).to_be_visible(timeout=90_000)
-    wait_idle(page)
-    page.get_by_role("link", name="3 · Train").click()
-    expect(page.get_by_text("Passes over the data")).to_be_visible(timeout=60_000)
-    wait_idle(page)
-
-
-def _set_epochs(page: Page, epochs: int) -> None:
-    box = page.get_by_role("spinbutton", name="epochs")
-    box.fill(str(epochs))
-    box.press("Enter")
-    wait_idle(page)
-
-
-def _log(page: Page) -> str:
-    code = page.locator("[data-testid='stCode']")
-    return code.first.inner_text() if code.count() else ""
-
-
-def _epochs_logged(page: Page) -> int:
-    """The last finished epoch in the log's tail (its lines read "Epoch 7/40 - loss: ...")."""
-    done = re.findall(r"^Epoch (\d+)/\d+ - loss", _log(page), flags=re.M)
-    return int(done[-1]) if done else 0
-
-
-def _wait_for_epochs(page: Page, at_least: int, timeout: float = 90) -> int:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        count = _epochs_logged(page)
-        if count >= at_least:
-            return count
-        page.wait_for_timeout(250)
-    raise AssertionError(f"fewer than {at_least} epochs logged; log:\n{_log(page)}")
+from tests.e2e.conftest import wait_idle
+from tests.e2e.controls import (
+    assert_stays_stopped,
+    epochs_logged,
+    live_epoch,
+    log,
+    no_exceptions,
+    set_number,
+    to_train_page,
+    wait_for_epochs,
+)
 
 
 def test_training_draws_live_curves_until_done(page: Page, app_url: str, tmp_path):
-    _to_train_page(page, app_url)
-    _set_epochs(page, 40)
+    to_train_page(page, app_url)
+    set_number(page, "epochs", 40)
     page.get_by_role("button", name="Train", exact=True).click()
-    first = _wait_for_epochs(page, 1)
+    first = wait_for_epochs(page, 1)
     charts = page.locator("[data-testid='stPlotlyChart']")
     expect(charts).to_have_count(2, timeout=30_000)  # loss and accuracy
     page.screenshot(path=str(tmp_path / "training.png"))
-    later = _wait_for_epochs(page, first + 3)
+    later = wait_for_epochs(page, first + 3)
     assert later > first  # the page updated by itself, without a click
-    expect(page.get_by_text(re.compile(r"Trained 40 epochs in"))).to_be_visible(timeout=120_000)
-    assert _epochs_logged(page) == 40
+    expect(page.get_by_text(re.compile(r"Trained 40 epochs in"))).to_be_visible(timeout=180_000)
+    wait_idle(page)  # the status is drawn before the log: wait for the whole redraw
+    assert epochs_logged(page) == 40, log(page)
     expect(charts.first.locator(".legendtext").first).to_have_text("training")
     expect(page.get_by_role("button", name="Train again")).to_be_enabled()
-    assert page.locator("[data-testid='stException']").count() == 0
+    no_exceptions(page)
     page.screenshot(path=str(tmp_path / "trained.png"))
 
 
-def test_stop_and_navigation_during_a_long_run(page: Page, app_url: str, tmp_path):
-    _to_train_page(page, app_url)
-    _set_epochs(page, 5000)
+def test_stop_and_navigation_during_a_long_run(page: Page, app_url: str, tmp_path,
+                                               stops_its_run):
+    to_train_page(page, app_url)
+    set_number(page, "epochs", 5000)
     page.get_by_role("button", name="Train", exact=True).click()
-    _wait_for_epochs(page, 2)
+    wait_for_epochs(page, 2)
     page.get_by_role("link", name="2 · Model").click()
     expect(page.get_by_role("heading", name="2 · Model")).to_be_visible(timeout=60_000)
-    page.wait_for_timeout(1000)
-    page.get_by_role("link", name="3 · Train").click()
-    expect(page.get_by_text(re.compile(r"Epoch \d+/5000 · batch"))).to_be_visible(
-        timeout=60_000)
-    before = _epochs_logged(page)
-    _wait_for_epochs(page, before + 2)  # still training after the round trip
+    banner = page.locator(".st-key-run-banner")  # every other page says a run trains
+    expect(banner).to_contain_text(re.compile(r"Training Run 1 · epoch \d+/5000"),
+                                   timeout=30_000)
+    banner.get_by_role("link", name="Watch it").click()
+    live_epoch(page, 5000)  # back on Train, the run is shown live
+    before = epochs_logged(page)
+    wait_for_epochs(page, before + 2)  # still training after the round trip
     page.get_by_role("button", name="Stop", exact=True).click()
-    expect(page.get_by_text("Stopped by you")).to_be_visible(timeout=10_000)
-    stopped_at = _epochs_logged(page)
-    assert 2 <= stopped_at < 5000
-    page.wait_for_timeout(1500)
-    assert _epochs_logged(page) == stopped_at  # nothing trains on after Stop
+    # The page says it stopped; from then on its epoch count (status and log) stays put.
+    stopped_at = assert_stays_stopped(page)
+    assert before + 2 <= stopped_at < 5000
     expect(page.get_by_role("link", name="Next: evaluate")).to_be_visible()
-    assert page.locator("[data-testid='stException']").count() == 0
+    no_exceptions(page)
     page.screenshot(path=str(tmp_path / "stopped.png"))
