@@ -72,6 +72,20 @@ def _wait_until(at: AppTest, done, timeout: float, what: str) -> RunRecord:
     return record
 
 
+def _waiting_text(at: AppTest, timeout: float = 30) -> str:
+    """The queue message of a session whose run waits (a busy machine may draw the page
+    before the run is in the store's queue: rerun until it is)."""
+    deadline = time.time() + timeout
+    while True:
+        texts = [i.value for i in at.info if i.value.startswith("Waiting")]
+        if texts:
+            return texts[0]
+        assert time.time() < deadline, (f"no queue message; the page shows "
+                                        f"{[e.value for e in at.info]} {_record(at)}")
+        time.sleep(0.5)
+        at.run()
+
+
 def _finish(at: AppTest, timeout: float = 120) -> RunRecord:
     """Wait for the shown run to end (the pool's workers train it), then redraw the page."""
     record = _wait_until(at, lambda r: not r.active, timeout, "finished")
@@ -239,7 +253,8 @@ def test_sessions_queue_for_slots_and_keep_their_own_runs(one_slot):
         at.number_input(key="train.epochs").set_value(users[name]).run()
         at.button(key="train.start").click().run()
         assert not at.exception, at.exception
-    waiting = {name: sessions[name].info[0].value for name in ("Wine cultivars", "Breast cancer")}
+    waiting = {name: _waiting_text(sessions[name]) for name in ("Wine cultivars",
+                                                                 "Breast cancer")}
     assert waiting["Wine cultivars"].startswith(
         "Waiting for a free training process (you are next"), waiting
     assert waiting["Breast cancer"].startswith(
