@@ -34,8 +34,10 @@ from gui.core.vocabulary import (
     OPTIMIZERS,
 )
 
-# 2: DataSpec records the training file's delimiter and encoding. Version 1 files still load.
-SPEC_VERSION = 2
+# 2: DataSpec records the training file's delimiter and encoding.
+# 3: DataSpec records the header choice, the spreadsheet sheet and the column roles.
+# Older files still load (new fields take their defaults).
+SPEC_VERSION = 3
 FIX_FILE = "Correct it in the file, or load a spec downloaded from LayerLab."
 
 
@@ -61,6 +63,10 @@ class DataSpec:
         test_source: name of a separate test file, "" when splitting.
         delimiter: the training file's column separator, as read.
         encoding: the training file's text encoding, as read.
+        header: does the file's first row name the columns: "auto" (detect), "yes" or "no"
+            (vocabulary.HEADER_CHOICES).
+        sheet: the spreadsheet's sheet read ("" = the first), for .xlsx files.
+        categorical: numeric columns treated as categories (codes 1/2/3, zip codes).
     """
 
     source: str = ""
@@ -76,6 +82,9 @@ class DataSpec:
     test_source: str = ""
     delimiter: str = ","
     encoding: str = "utf-8"
+    header: str = "auto"
+    sheet: str = ""
+    categorical: list[str] = field(default_factory=list)
 
 
 @dataclass

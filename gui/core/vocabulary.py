@@ -96,6 +96,13 @@ TEXT_HANDLING: dict[str, Choice] = _table(
     Choice("drop", "Leave out"),
 )
 
+# Does a file's first row name its columns (DataSpec.header; the CLI's --header/--no-header).
+HEADER_CHOICES: dict[str, Choice] = _table(
+    Choice("auto", "Detect"),
+    Choice("yes", "The first row is a header"),
+    Choice("no", "The first row is data"),
+)
+
 # Where the test rows come from, on the data page (the spec says it with test_source).
 TEST_DATA: dict[str, Choice] = _table(
     Choice("fraction", "Hold out a share of the rows"),
