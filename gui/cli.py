@@ -23,10 +23,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from gui.core.csv_io import DataError, read_csv
+from gui.core.csv_io import DataError
 from gui.core.heads import default_spec
 from gui.core.problems import DataInfo
 from gui.core.spec import DataSpec, ExperimentSpec, SpecError
+from gui.core.tables import read_table
 from gui.core.validate import validate
 from gui.core.vocabulary import FAILED
 
@@ -39,13 +40,13 @@ class CLIError(Exception):
 
 # ---- helpers shared by subcommands ---------------------------------------------------------
 
-def load_csv(path: str):
-    """A CSV file through the same reader as the GUI's upload."""
+def load_table(path: str, header: str = "auto", sheet: str = ""):
+    """A data file (CSV, .xlsx, .parquet) through the same reader as the GUI's upload."""
     file = Path(path)
     if not file.is_file():
         raise CLIError(f"file not found: {path}")
     try:
-        return read_csv(file.read_bytes(), file.name)
+        return read_table(file.read_bytes(), file.name, header=header, sheet=sheet)
     except OSError as exc:
         raise CLIError(f"cannot read {path}: {exc.strerror or exc}") from None
 
@@ -111,9 +112,20 @@ def add_train(subparsers) -> None:
     p = subparsers.add_parser(
         "train", help="train a model on a CSV and save it",
         description="Train a LayerLab model on a CSV file and save it with its spec.")
-    p.add_argument("--data", required=True, help="training CSV file")
+    p.add_argument("--data", required=True, help="training data: a CSV/TSV/TXT, Excel "
+                                                 "(.xlsx) or Parquet file")
+    first_row = p.add_mutually_exclusive_group()
+    first_row.add_argument("--header", dest="header", action="store_const", const="yes",
+                           help="the first row names the columns (default: the spec's "
+                                "choice, which detects it)")
+    first_row.add_argument("--no-header", dest="header", action="store_const", const="no",
+                           help="the first row is data: the columns are named column_1 … "
+                                "column_N")
+    p.add_argument("--sheet", help="the worksheet of an .xlsx file (default: the spec's, or "
+                                   "the first)")
     p.add_argument("--target", help="column to predict (default: the spec's target)")
-    p.add_argument("--test", help="separate test CSV (default: split off the spec's "
+    p.add_argument("--test", help="separate test file, read like --data (default: split "
+                                  "off the spec's "
                                   "test_fraction of the training rows)")
     p.add_argument("--spec", help="spec JSON exported from LayerLab (default: a two-layer "
                                   "network suited to the task)")
@@ -128,8 +140,6 @@ def add_train(subparsers) -> None:
 def run_train(args) -> int:
     from gui.core.dataset import prepare
 
-    loaded = load_csv(args.data)
-    test = load_csv(args.test) if args.test else None
     if args.spec:
         spec = load_spec(args.spec)
         if args.target:
@@ -141,9 +151,16 @@ def run_train(args) -> int:
     else:
         raise CLIError("give the column to predict with --target (or a --spec that names it).")
     data = spec.data if spec else DataSpec(target=args.target)
+    data.header = args.header or data.header
+    data.sheet = args.sheet if args.sheet is not None else data.sheet
+    loaded = load_table(args.data, data.header, data.sheet)
+    test = load_table(args.test, "yes" if loaded.header else "no") if args.test else None
+    print(f"Read {loaded.name}: {len(loaded.frame):,} rows × {loaded.frame.shape[1]:,} "
+          f"columns, {loaded.layout()}. {loaded.header_note}".rstrip(), flush=True)
     data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
     data.test_source = test.name if test else ""
     prepared = prepare(loaded.frame, data, test.frame if test else None)
+    loaded.frame = test = None  # the arrays are all training needs: a million rows is ~150 MB less
     if spec is None:
         spec = default_spec(prepared.task, prepared.n_classes, data=data)
     if args.epochs is not None:

@@ -14,14 +14,19 @@ No Keras and no Streamlit here: the data page must stay fast.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
+from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import pandas as pd
+
+from gui.core import header as header_rows
 
 MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
 MAX_ROWS = 1_000_000
@@ -47,21 +52,37 @@ class LoadedCSV:
     encoding: str
     delimiter: str
     warnings: list[str] = field(default_factory=list)
+    header: bool = True          # the first row named the columns (else column_1 … column_N)
+    header_note: str = ""        # what was decided about the header, in one sentence
+    kind: str = "csv"            # "csv", "xlsx" or "parquet"
+    sheet: str = ""              # the sheet read, for a workbook
+    sheets: list[str] = field(default_factory=list)  # all of a workbook's sheets
+
+    def layout(self, quote=lambda name: f"'{name}'") -> str:
+        """How the file was read, for a caption: "comma-separated · utf-8", "sheet 'Data'";
+        `quote` shows the sheet's name (e.g. as inline code in Markdown)."""
+        if self.kind == "xlsx":
+            return f"Excel workbook, sheet {quote(self.sheet)}"
+        if self.kind == "parquet":
+            return "Parquet file"
+        return f"{DELIMITER_NAMES.get(self.delimiter, self.delimiter)}-separated · {self.encoding}"
 
 
-DATA_SUFFIXES = (".csv", ".tsv", ".txt")
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
 OTHER_KINDS = {  # what people drop on a data uploader by mistake, in words
     ".keras": "a Keras model", ".h5": "a Keras/HDF5 model", ".hdf5": "an HDF5 model",
     ".json": "a JSON file (a LayerLab spec loads on the Model page)",
-    ".xlsx": "an Excel workbook", ".xls": "an Excel workbook", ".ods": "a spreadsheet",
-    ".parquet": "a Parquet file", ".zip": "a zip archive", ".gz": "a compressed file",
+    ".xls": "an old-format Excel workbook (.xls)", ".xlsm": "a macro-enabled Excel workbook",
+    ".xlsb": "a binary Excel workbook", ".ods": "a spreadsheet",
+    ".zip": "a zip archive", ".gz": "a compressed file",
     ".pdf": "a PDF document", ".py": "a Python script", ".ipynb": "a notebook",
     ".png": "an image", ".jpg": "an image", ".jpeg": "an image",
 }
 
 
 def is_data_name(name: str) -> bool:
-    """Whether a file's name says it is a data table (CSV, TSV, TXT, or no suffix)."""
+    """Whether a file's name says it is a data table (CSV, TSV, TXT, XLSX, Parquet, or no
+    suffix)."""
     suffix = Path(name).suffix.lower()
     return suffix in DATA_SUFFIXES or not suffix
 
@@ -73,26 +94,34 @@ def check_name(name: str) -> None:
     suffix = Path(name).suffix.lower()
     kind = OTHER_KINDS.get(suffix, f"a {suffix} file")
     hint = " Models go on the Predict page." if "model" in kind else (
-        " Save it as CSV (File → Save as → CSV) and upload that." if "spread" in kind
-        or "Excel" in kind else "")
+        " Save it as an Excel Workbook (.xlsx) or as CSV (File → Save as) and upload that."
+        if "spread" in kind or "Excel" in kind else "")
     raise DataError(f"{name} is {kind}; this uploader takes data tables: CSV, TSV or TXT "
-                    f"files with a header row.{hint}")
+                    f"text files, Excel workbooks (.xlsx) or Parquet files.{hint}")
 
 
 # ---- reading -------------------------------------------------------------------------------
 
 def decode_bytes(raw: bytes) -> tuple[str, str]:
     """Return (text, encoding name); refuse binary files with a plain message."""
+    encoding = detect_encoding(raw)
+    return raw.decode(encoding), encoding
+
+
+def detect_encoding(raw: bytes) -> str:
+    """The encoding the whole of `raw` decodes with; refuse binary files with a plain message.
+
+    Checked a few megabytes at a time: a big file is never held as text beside its bytes.
+    """
     if not raw or not raw.strip():
         raise DataError("The file is empty. Choose a CSV file with a header row and data rows.")
     boms = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
             (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
     for bom, encoding in boms:
         if raw.startswith(bom):
-            try:
-                return raw.decode(encoding), encoding
-            except UnicodeDecodeError:
-                break
+            if _decodes(raw, encoding):
+                return encoding
+            break
     head = raw[:4096]
     if head.startswith(b"PK\x03\x04"):
         raise DataError("This is a zip archive or an Excel workbook, not a CSV. In Excel use "
@@ -104,16 +133,12 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
         # UTF-16 without a BOM shows as every other byte NUL around ASCII text.
         for encoding, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
             if zeros and zeros.count(0) > 0.9 * len(zeros):
-                try:
-                    return raw.decode(encoding), encoding
-                except UnicodeDecodeError:
-                    pass
+                if _decodes(raw, encoding):
+                    return encoding
         raise DataError("This is a binary file, not a CSV (it contains NUL bytes). Upload a "
                         "text file with one row per line and values separated by commas.")
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    if _decodes(raw, "utf-8"):
+        return "utf-8"
     from charset_normalizer import from_bytes
 
     # charset_normalizer recognises e.g. Cyrillic cp1251 by its language; short Western text
@@ -123,11 +148,37 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
     # On short samples old Mac code pages tie with the Windows ones Excel actually writes.
     trusted = [_PREFER_WINDOWS.get(e, e) for e in trusted]
     for encoding in trusted + ["cp1252", "latin-1"]:
-        try:
-            return raw.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError):
-            continue
+        if _decodes(raw, encoding):
+            return encoding
     raise DataError("Could not work out the text encoding.")  # latin-1 never fails
+
+
+def _decodes(raw: bytes, encoding: str, chunk: int = 4 * 2**20) -> bool:
+    """Whether all of `raw` decodes with `encoding` (an unknown name does not)."""
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        view = memoryview(raw)
+        for start in range(0, len(view), chunk):
+            decoder.decode(view[start:start + chunk])
+        decoder.decode(b"", final=True)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _head_text(raw: bytes, encoding: str, lines: int = 51) -> str:
+    """The start of the file as text: the whole lines of its first 64 KB or more, at least
+    `lines` of them, or all of it."""
+    size = 64 * 1024
+    while True:
+        text = codecs.getincrementaldecoder(encoding)().decode(
+            memoryview(raw)[:size], final=size >= len(raw))
+        if size >= len(raw):
+            return text
+        split = text.splitlines(keepends=True)
+        if len(split) > lines:
+            return "".join(split[:-1])
+        size *= 4
 
 
 def sniff_delimiter(text: str) -> str:
@@ -157,18 +208,21 @@ def _looks_like_html(text: str) -> bool:
 
 
 def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
-             min_columns: int = 2, max_rows: int | None = None) -> LoadedCSV:
+             min_columns: int = 2, max_rows: int | None = None, header: str = "auto",
+             ) -> LoadedCSV:
     """Decode, sniff and parse an uploaded CSV; check it is a usable table.
 
     The defaults suit training data; rows to predict need only one row and one column.
-    Raises DataError for every problem the user must fix.
+    `header` says whether the first row names the columns: "yes", "no" or "auto" (detect,
+    gui/core/header.py). Raises DataError for every problem the user must fix.
     """
     min_rows = MIN_ROWS if min_rows is None else min_rows
     max_rows = MAX_ROWS if max_rows is None else max_rows
     if len(raw) > MAX_UPLOAD_MB * 1024 * 1024:
         raise DataError(f"The file is {len(raw) / 2**20:.0f} MB; the limit is {MAX_UPLOAD_MB} "
                         "MB. Upload a sample of the rows.")
-    text, encoding = decode_bytes(raw)
+    encoding = detect_encoding(raw)
+    text = _head_text(raw, encoding)  # the whole file is parsed from its bytes, below
     if _looks_like_html(text):
         raise DataError("This file is a web page (HTML), not a CSV. If you saved it from a "
                         "website, download the raw CSV file instead.")
@@ -181,11 +235,15 @@ def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
                         "separated by commas.")
     delimiter = sniff_delimiter(text)
     try:
-        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        rows = list(islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter),
+                           header_rows.SAMPLE_ROWS))
     except csv.Error as exc:
         raise DataError(f"The header row could not be read ({exc}). Check that the first line "
                         "holds the column names, separated by commas.") from None
-    header = [h.strip() for h in header]
+    decision = header_rows.decide(rows, header)
+    header = [h.strip() for h in rows[0]] if rows else []
+    if not decision.has_header:
+        header = header_rows.column_names(len(header))
     if len(header) > MAX_COLUMNS:
         raise DataError(f"The file has {len(header):,} columns; LayerLab handles up to "
                         f"{MAX_COLUMNS:,}. Keep the columns you need (e.g. in a spreadsheet) "
@@ -196,8 +254,8 @@ def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
         raise DataError(f"Column names must be unique; these appear more than once: {shown}. "
                         "Rename the repeated columns in the header row and upload again.")
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, engine="c", skipinitialspace=True,
-                            nrows=max_rows + 1, low_memory=False)
+        frame = _parse(raw, encoding, delimiter, max_rows + 1,
+                       {} if decision.has_header else {"header": None, "names": header})
     except pd.errors.EmptyDataError:
         raise DataError("The file has no columns. Choose a CSV file with a header row.") from None
     except pd.errors.ParserError as exc:
@@ -206,6 +264,14 @@ def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
         raise DataError(f"The file could not be read as a table ({exc}). Check that it is a "
                         "CSV with one header row.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    check_shape(frame, min_rows, min_columns, max_rows)
+    frame, warnings = _clean_values(frame, decimal_comma=delimiter != ",")
+    return LoadedCSV(frame=frame, name=name, encoding=encoding, delimiter=delimiter,
+                     warnings=warnings, header=decision.has_header, header_note=decision.note)
+
+
+def check_shape(frame: pd.DataFrame, min_rows: int, min_columns: int, max_rows: int) -> None:
+    """Refuse a table with too many rows, too few columns or too few rows, in words."""
     if len(frame) > max_rows:
         raise DataError(f"The file has more than {max_rows:,} rows, LayerLab's limit. Upload a "
                         "random sample of the rows.")
@@ -219,9 +285,23 @@ def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
     if len(frame) < min_rows:
         raise DataError(f"The file has only {len(frame)} data row(s); LayerLab needs at least "
                         f"{min_rows} to train and test a model. Add more rows.")
-    frame, warnings = _clean_values(frame, decimal_comma=delimiter != ",")
-    return LoadedCSV(frame=frame, name=name, encoding=encoding, delimiter=delimiter,
-                     warnings=warnings)
+
+
+def _parse(raw: bytes, encoding: str, delimiter: str, nrows: int, header: dict,
+           ) -> pd.DataFrame:
+    """pandas' C parser on the bytes, in chunks of rows (its low_memory mode: about half the
+    peak memory of parsing all rows at once). A column whose chunks disagree on its type
+    comes back as mixed objects; then the file is parsed again in one piece, so each column
+    has one type from all its values, as a spreadsheet would."""
+    options = dict(encoding=encoding, sep=delimiter, engine="c", skipinitialspace=True,
+                   nrows=nrows, **header)
+    with catch_warnings():
+        simplefilter("ignore", pd.errors.DtypeWarning)
+        frame = pd.read_csv(io.BytesIO(raw), low_memory=True, **options)
+    if any(dtype is np.dtype(object) for dtype in frame.dtypes):
+        del frame
+        frame = pd.read_csv(io.BytesIO(raw), low_memory=False, **options)
+    return frame
 
 
 def _ragged_message(error: str, delimiter: str) -> str:
@@ -246,9 +326,12 @@ def _to_numbers(values: pd.Series, decimal_comma: bool) -> pd.Series:
 
 def _clean_values(frame: pd.DataFrame, decimal_comma: bool = False,
                   ) -> tuple[pd.DataFrame, list[str]]:
-    """Turn mostly-numeric text columns into numbers and non-finite values into missing."""
+    """Turn mostly-numeric text columns into numbers and non-finite values into missing.
+
+    Changes `frame` in place (each reader passes the frame it has just made): a copy of a
+    million rows would only add to the peak memory.
+    """
     warnings: list[str] = []
-    frame = frame.copy()
     for col in frame.columns:
         series = frame[col]
         if not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):

@@ -11,11 +11,13 @@ Example:
 
 from __future__ import annotations
 
-from gui.core import csv_io, dataset
+from gui.core import dataset
+from gui.core.csv_io import LoadedCSV
 from gui.core.dataset import PreparedData
 from gui.core.samples import by_name
 from gui.core.spec import ExperimentSpec
 from gui.core.store import Store, StoreError
+from gui.core.tables import read_table
 
 
 def name_of(ref: dict) -> str:
@@ -39,9 +41,20 @@ def read(store: Store, token: str, ref: dict) -> tuple[bytes, str]:
     return store.read_file(token, str(ref.get("file", ""))), name_of(ref)
 
 
+def read_train(raw: bytes, name: str, spec: ExperimentSpec) -> LoadedCSV:
+    """The training file read as the spec says (its header choice and sheet)."""
+    return read_table(raw, name, header=spec.data.header, sheet=spec.data.sheet)
+
+
+def read_test(raw: bytes, name: str, train: LoadedCSV) -> LoadedCSV:
+    """A separate test file, read the same way as the training file: the same columns, so
+    the same header decision (its first sheet, for a workbook)."""
+    return read_table(raw, name, header="yes" if train.header else "no")
+
+
 def prepare(store: Store, token: str, spec: ExperimentSpec, data: dict) -> PreparedData:
     """The prepared arrays for `spec` on the data a run names: {"dataset": ref, "test": ref
     or None}. Raises StoreError or csv_io.DataError with a message in words."""
-    train = csv_io.read_csv(*read(store, token, data["dataset"]))
-    test = csv_io.read_csv(*read(store, token, data["test"])) if data.get("test") else None
+    train = read_train(*read(store, token, data["dataset"]), spec)
+    test = read_test(*read(store, token, data["test"]), train) if data.get("test") else None
     return dataset.prepare(train.frame, spec.data, test.frame if test is not None else None)

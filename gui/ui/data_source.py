@@ -8,15 +8,20 @@ files and prepared arrays are kept per session for the current choice only (stat
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
-from gui.core import csv_io, dataset
+import streamlit as st
+
+from gui.core import dataset
 from gui.core.csv_io import DataError, LoadedCSV
 from gui.core.problems import DataInfo
 from gui.core.samples import SAMPLES, by_name
 from gui.core.store import StoreError
+from gui.core.tables import read_table
 from gui.ui import state, workspace
 from gui.ui.follow import follow_data
+from gui.ui.text import md
 
 
 @dataclass(frozen=True)
@@ -48,16 +53,54 @@ class Choice:
         return workspace.store().read_file(workspace.token(), self.key.removeprefix("file:"))
 
 
+def _how(part: str, new: bool = False) -> tuple[str, str]:
+    """(header, sheet) a `part` is read with: the training file as the spec says (a `new`
+    one: detect, first sheet); a test file the same way as the training file (same columns:
+    the same header decision)."""
+    if part == "test":
+        return ("yes" if train_csv().header else "no"), ""
+    data = workspace.doc().spec.data
+    return ("auto", "") if new else (data.header, data.sheet)
+
+
+def read_upload(raw: bytes, name: str, part: str) -> LoadedCSV:
+    """Read a file just uploaded as `part` ("train" or "test") the way `parse` will."""
+    header, sheet = _how(part, new=True)
+    return read_table(raw, name, header=header, sheet=sheet)
+
+
+# What the session's memo holds that was made from the parsed files (the prepared arrays, the
+# preview's first rows and column profile, the left-out columns): let go with the files.
+MADE_FROM_DATA = ("prepared", "head", "profile", "left_out")
+
+
 def parse(choice: Choice, part: str = "train") -> LoadedCSV:
     """The parsed file; the session keeps only the current training and test file."""
-    return state.memo(f"csv:{part}", choice.key,
-                      lambda: csv_io.read_csv(choice.read_bytes(), choice.name))
+    header, sheet = how = _how(part)
+
+    def read():
+        state.forget(*MADE_FROM_DATA)  # only the current data stays in memory
+        raw = choice.read_bytes()
+        with reading(choice.name, len(raw)):
+            return read_table(raw, choice.name, header=header, sheet=sheet)
+
+    return state.memo(f"csv:{part}", (choice.key, *how), read)
+
+
+@contextmanager
+def reading(name: str, size: int):
+    """A spinner with the elapsed time while a file is read (Streamlit shows it after half a
+    second, so only files that take a while show it): a million rows take seconds."""
+    shown = f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{size / 1024:,.0f} KB"
+    with st.spinner(f"Reading {md(name)} ({shown})…", show_time=True):
+        yield
 
 
 def remember(choice: Choice, part: str, loaded: LoadedCSV) -> None:
-    """Keep a file parsed on upload as the session's current `part` ("train" or "test")."""
+    """Keep a file parsed on upload (read_upload) as the session's current `part`."""
     state.memo(f"csv:{part}", None, lambda: None)  # drop the previous one first
-    state.memo(f"csv:{part}", choice.key, lambda: loaded)
+    state.forget(*MADE_FROM_DATA)
+    state.memo(f"csv:{part}", (choice.key, *_how(part, new=True)), lambda: loaded)
 
 
 def train_csv() -> LoadedCSV:
@@ -69,8 +112,8 @@ def train_csv() -> LoadedCSV:
         if choice is None:
             raise StoreError("The chosen dataset is not known.")
         loaded = parse(choice)
-        if doc.spec.data.target not in loaded.frame.columns:
-            use_dataset(doc.dataset, loaded)  # a new workspace: the sample's own choices
+        if doc.spec.data.target not in loaded.frame.columns:  # a new workspace: the sample's
+            use_dataset(doc.dataset, loaded, doc.spec.data.header, doc.spec.data.sheet)
         return loaded
     except (StoreError, DataError) as exc:
         state.add_note("warning", f"The chosen dataset could not be read ({exc}); back to "
@@ -92,14 +135,19 @@ def test_csv() -> LoadedCSV | None:
         return None
 
 
-def use_dataset(ref: dict, loaded: LoadedCSV | None = None) -> None:
-    """Choose the training data: target, features and task start afresh from its columns
-    (a sample's own target; else the last column), and a sample pair brings its test file."""
+def use_dataset(ref: dict, loaded: LoadedCSV | None = None, header: str = "auto",
+                sheet: str = "") -> None:
+    """Choose the training data, read with `header` and `sheet` (a new file: detect, the
+    first sheet): target, features and task start afresh from its columns (a sample's own
+    target; else the last column, the likely target of a headerless file), and a sample
+    pair brings its test file."""
     doc = workspace.doc()
     doc.dataset = ref
+    data = doc.spec.data
+    data.header, data.sheet = header, sheet
+    data.categorical = []  # roles belong to the file they were chosen for
     choice = Choice.of(ref)
     loaded = loaded or parse(choice)
-    data = doc.spec.data
     columns = list(loaded.frame.columns)
     sample = by_name(choice.sample) if choice.sample else None
     data.target = sample.target if sample and sample.target in columns else columns[-1]

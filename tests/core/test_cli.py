@@ -109,3 +109,67 @@ def test_module_entry_point_exit_codes(tmp_path):
     usage = subprocess.run([sys.executable, "-m", "gui"], cwd=ROOT, capture_output=True,
                            text=True, timeout=120)
     assert usage.returncode == 2 and "COMMAND" in usage.stderr
+
+
+# ---- headerless files, workbooks -------------------------------------------------------------
+
+def _pima_like(rows: int = 80) -> str:
+    rng = np.random.default_rng(3)
+    return "".join(f"{rng.integers(0, 17)},{rng.integers(50, 200)},{rng.uniform(18, 50):.1f},"
+                   f"{rng.uniform(0.1, 2):.3f},{rng.integers(0, 2)}\n" for _ in range(rows))
+
+
+def test_headerless_csv_is_detected_and_no_header_is_in_the_spec(tmp_path, capsys):
+    data = tmp_path / "pima.csv"
+    data.write_text(_pima_like())
+    out = tmp_path / "pima"
+    assert main(["train", "--data", str(data), "--target", "column_5", "--epochs", "1",
+                 "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert ("Read pima.csv: 80 rows × 5 columns, comma-separated · utf-8. No header row "
+            "found: the first row holds numbers like the rows below, so the columns are named "
+            "column_1 … column_5; column_5 is likely the target.") in text
+    assert "Training on 64 rows (binary, 4 inputs)" in text  # the first row is data
+    spec = ExperimentSpec.from_json((out / "spec.json").read_text())
+    assert spec.data.header == "auto" and spec.data.target == "column_5"
+    # --header overrides: the first row names the columns, one row fewer
+    assert main(["train", "--data", str(data), "--header", "--target", "1", "--epochs", "1",
+                 "--out", str(tmp_path / "h"), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "79 rows × 5 columns" in text and "read as the header, as chosen" in text
+    assert ExperimentSpec.from_json((tmp_path / "h" / "spec.json").read_text()).data.header \
+        == "yes"
+
+
+def test_no_header_reads_a_headed_file_as_data(tmp_path, capsys):
+    assert main(["train", "--data", IRIS, "--no-header", "--target", "column_5",
+                 "--epochs", "1", "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "151 rows × 5 columns" in text and "The first row is read as data, as chosen" in text
+    spec = ExperimentSpec.from_json((tmp_path / "o" / "spec.json").read_text())
+    assert spec.data.header == "no"
+
+
+def test_train_on_an_xlsx_sheet(tmp_path, capsys):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["nothing to see"])
+    sheet = book.create_sheet("Measurements")
+    sheet.append(["width", "height", "kind"])
+    for i in range(40):
+        sheet.append([1 + i * 0.1, 2 + (i % 7) * 0.3, "ab"[i % 2]])
+    path = tmp_path / "shapes.xlsx"
+    book.save(path)
+    out = tmp_path / "xlsx"
+    assert main(["train", "--data", str(path), "--sheet", "Measurements", "--target", "kind",
+                 "--epochs", "1", "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert ("Read shapes.xlsx: 40 rows × 3 columns, Excel workbook, sheet 'Measurements'. "
+            "The first row is the header") in text
+    spec = ExperimentSpec.from_json((out / "spec.json").read_text())
+    assert spec.data.sheet == "Measurements" and spec.data.source == "shapes.xlsx"
+    assert main(["train", "--data", str(path), "--sheet", "Missing", "--target", "kind",
+                 "--out", str(tmp_path / "no")]) == 1
+    assert "no sheet called 'Missing'; its sheets are 'Notes', 'Measurements'" in _error(capsys)

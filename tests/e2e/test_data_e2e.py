@@ -12,7 +12,7 @@ CSV = ("height;weight;sport\n" +
 
 def test_upload_csv_shows_preview(page: Page, app_url: str, tmp_path):
     open_app(page, app_url)
-    expect(page.get_by_text("Upload a CSV file")).to_be_visible()
+    expect(page.get_by_text("Upload a CSV, Excel or Parquet file", exact=True)).to_be_visible()
     expect(page.get_by_text("iris.csv").first).to_be_visible()  # the sample is ready
 
     csv_path = tmp_path / "athletes.csv"
