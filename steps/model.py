@@ -11,12 +11,13 @@ from gui.core.problems import DataInfo
 from gui.core.validate import validate
 from gui.ui import compile_editor, data_source, layer_editor, model_summary, spec_io, state
 from gui.ui.changes import changed_since_training
+from gui.ui.text import md
 
 st.title("2 · Model")
 prepared, error = data_source.prepared_or_error()
 if prepared is None:
     st.info(f"The network's input and output follow from the data, and the Data page's "
-            f"choices do not give training data yet: {error}", icon=":material/info:")
+            f"choices do not give training data yet: {md(error)}", icon=":material/info:")
     st.page_link("steps/data.py", label="Go to the Data page", icon=":material/table_chart:")
     with st.expander("Already have a spec file? Load it here, then pick the data."):
         model_summary.notes()

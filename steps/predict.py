@@ -95,7 +95,7 @@ def show_single(result: predict.Prediction) -> None:
     elif loaded.task in ("binary", "multiclass"):
         left, right = st.columns([1, 2])
         rule = "probability ≥ threshold" if loaded.task == "binary" else "argmax"
-        left.metric(f"Predicted {md(loaded.target)}", str(row[result.columns[0]]),
+        left.metric(f"Predicted {md(loaded.target)}", md(row[result.columns[0]]),
                     help=f"Class index {row[predict.PREDICTED_LABEL]} ({rule}).")
         probs = pd.DataFrame({"class": [str(c) for c in loaded.class_names],
                               "probability": [float(row[f"probability_{c}"])
@@ -118,10 +118,11 @@ with one:
             if field.kind == "choice":
                 options_ = field.options or [""]
                 index = options_.index(field.default) if field.default in options_ else 0
-                values[field.name] = column.selectbox(field.name, options_, index=index,
+                values[field.name] = column.selectbox(md(field.name), options_, index=index,
                                                       key=f"predict.field.{i}")
             else:
-                values[field.name] = column.number_input(field.name, value=float(field.default),
+                values[field.name] = column.number_input(md(field.name),
+                                                         value=float(field.default),
                                                          format="%.6g", key=f"predict.field.{i}")
         submitted = st.form_submit_button("Predict", type="primary")
     if submitted:

@@ -91,7 +91,7 @@ def _rename(run_id: int, key: str) -> None:
     try:
         run_state.runs().rename(workspace.token(), run_id, state.widget_value(key, ""))
     except StoreError as exc:
-        state.add_note("error", str(exc))
+        state.add_note("error", md(exc))
     # The select box keeps the label it showed (the old name) unless it is set again.
     state.sync_widget("runs.one", run_id)
 
@@ -127,7 +127,7 @@ if saved is not None:
     more_col, button_col = st.columns([1, 2], vertical_alignment="bottom")
     more = more_col.number_input("More epochs", 1, MAX_EPOCHS, 10, step=10, key="runs.more")
     busy = run_state.active() is not None
-    button_col.button(f"Continue {one.name} for {more} more epoch{'s' if more != 1 else ''}",
+    button_col.button(f"Continue {md(one.name)} for {more} more epoch{'s' if more != 1 else ''}",
                       key="runs.continue", icon=":material/resume:", disabled=busy,
                       on_click=lambda: (run_state.start(parent=one, more=more),
                                         st.session_state.update({"runs.go": "steps/train.py"})),

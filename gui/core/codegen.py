@@ -165,6 +165,9 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit(f"TARGET = {data.target!r}")
     emit(f"NUMERIC_FEATURES = {_list(prep.numeric_)}")
     emit(f"TEXT_FEATURES = {_list(prep.text_)}  # one-hot encoded")
+    codes = [c for c in prep.text_ if c in data.categorical]
+    if codes:
+        emit(f"CODE_FEATURES = {_list(codes)}  # numbers treated as categories")
     emit(f"MISSING = {data.missing!r}  # 'drop' rows, or fill with 'mean' / 'median' / "
          "'most_frequent'")
     emit(f"MAX_CATEGORIES = {int(MAX_CATEGORIES)}  # one-hot keeps each text column's most "
@@ -195,6 +198,17 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit("    # Numbers stored as text (or with stray values) become numbers or missing.")
     emit("    for column in NUMERIC_FEATURES:")
     emit("        frame[column] = pd.to_numeric(frame[column], errors='coerce').astype(float)")
+    if codes:
+        emit("    # Codes are category names: 3 and 3.0 are both the category '3'.")
+        emit("    for column in CODE_FEATURES:")
+        emit("        numbers = pd.to_numeric(frame[column], errors='coerce')")
+        emit("        whole = numbers.notna() & (numbers % 1 == 0)")
+        emit("        text = frame[column].astype(object).where(frame[column].isna(),")
+        emit("                                                  frame[column].astype(str))")
+        emit("        text[whole] = numbers[whole].astype('int64').astype(str)")
+        emit("        fraction = numbers.notna() & ~whole")
+        emit("        text[fraction] = numbers[fraction].astype(str)")
+        emit("        frame[column] = text")
     if task == "regression":
         emit("    frame[TARGET] = pd.to_numeric(frame[TARGET], errors='coerce')")
     emit("    frame = frame.dropna(subset=[TARGET])  # rows without a target teach nothing")

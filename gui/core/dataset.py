@@ -19,11 +19,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from gui.core import columns
 from gui.core.csv_io import MIN_ROWS, DataError
 from gui.core.preprocess import Preprocessor, is_numeric, plain
 from gui.core.spec import DataSpec
 from gui.core.validate import data_problems
-from gui.core.vocabulary import MAX_CATEGORIES, MAX_CLASSES
+from gui.core.vocabulary import MAX_CLASSES
 
 
 def profile(frame: pd.DataFrame) -> pd.DataFrame:
@@ -58,22 +59,13 @@ def detect_task(target: pd.Series) -> str:
     return "regression"
 
 
-def default_features(frame: pd.DataFrame, target: str) -> list[str]:
-    """All columns but the target, minus those that identify rows rather than describe them:
-    text with too many categories (names, ids) and row numbers (0, 1, 2, ... in some order)."""
+def default_features(frame: pd.DataFrame, target: str, categorical=()) -> list[str]:
+    """All columns but the target, minus those `columns.left_out` names (ids, running
+    numbers, constant columns, text with too many categories)."""
     others = [col for col in frame.columns if col != target]
-    describing = [col for col in others if not _identifies_rows(frame[col])]
+    out = columns.left_out(frame, target, categorical)
+    describing = [col for col in others if col not in out]
     return describing or others  # with nothing else left, let the user see what there is
-
-
-def _identifies_rows(s: pd.Series) -> bool:
-    if not is_numeric(s):
-        return s.nunique() > MAX_CATEGORIES  # one-hot of names or ids learns nothing
-    values = s.dropna().to_numpy(dtype=float)
-    if len(values) < 10 or values.size != len(s) or np.any(np.mod(values, 1) != 0):
-        return False
-    ordered = np.sort(values)
-    return bool(np.all(np.diff(ordered) == 1))  # an index column or a running id
 
 
 
@@ -136,10 +128,11 @@ def _select(frame: pd.DataFrame, spec: DataSpec, min_rows: int = MIN_ROWS,
             ) -> tuple[pd.DataFrame, list[str]]:
     """Target and feature columns, rows with a target, text handling, missing values."""
     warnings: list[str] = []
-    features = list(spec.features) or default_features(frame, spec.target)
+    features = list(spec.features) or default_features(frame, spec.target, spec.categorical)
     features = [c for c in features if c != spec.target]
     if spec.text == "drop":
-        dropped = [c for c in features if not is_numeric(frame[c])]
+        dropped = [c for c in features if not is_numeric(frame[c])
+                   and c not in spec.categorical]
         if dropped:
             warnings.append(f"Text column(s) left out: {', '.join(dropped)}.")
         features = [c for c in features if c not in dropped]

@@ -51,6 +51,15 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text or "").strip("_-")[:40] or "layerlab"
 
 
+def code_span(name) -> str:
+    """`name` as a Markdown code span, shown literally: a fence longer than any run of
+    backticks in it (CommonMark), on one line."""
+    text = str(name).replace("\n", " ").replace("\r", " ")
+    fence = "`" * (max((len(r) for r in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def file_stem(source: str, when: datetime | None = None) -> str:
     """'iris.csv' → 'iris_20261123-0912': the dataset's name and the time, safe as a file name."""
     base = safe_name(Path(source or "layerlab").stem)
@@ -148,7 +157,7 @@ def figures_html(figures: dict, title: str = "LayerLab charts") -> str:
 
 README_TEMPLATE = """# {stem}
 
-A Keras model trained with LayerLab on `{source}` to predict `{target}` ({task}).
+A Keras model trained with LayerLab on {source} to predict {target} ({task}).
 
 | file | what it is |
 |---|---|
@@ -183,7 +192,13 @@ def encode(rows, prep):
         numbers = numbers.fillna({{c: prep["fill"][c] for c in prep["numeric"]}})
         parts.append(numbers.to_numpy(dtype="float32"))
     for col in prep["text"]:
-        values = rows[col].astype(object).where(rows[col].notna(), prep["fill"][col])
+        values = rows[col].astype(object)
+        if col in prep["data"]["categorical"]:  # numbers treated as categories: 3.0 is "3"
+            numbers = pd.to_numeric(values, errors="coerce")
+            whole = numbers.notna() & (numbers % 1 == 0)
+            values = values.where(values.isna(), values.astype(str))
+            values[whole] = numbers[whole].astype("int64").astype(str)
+        values = values.where(values.notna(), prep["fill"][col])
         values = values.astype(str).to_numpy()
         parts += [(values == cat).astype("float32")[:, None] for cat in prep["categories"][col]]
     return np.hstack(parts)
@@ -202,29 +217,30 @@ def readme(spec: ExperimentSpec, prep: Preprocessor, stem: str) -> str:
     """The bundle's README.md: what each file is and how to call the model."""
     classes = [str(c) for c in prep.classes_]
     if prep.task == "regression":
-        outputs = f"Output: one number per row, `{spec.data.target}` in its own units."
+        outputs = f"Output: one number per row, {code_span(spec.data.target)} in its own units."
         decode = "predictions = outputs[:, 0]"
     elif prep.task == "binary":
-        outputs = (f"Output: the probability of class `{classes[-1]}` (the other class is "
-                   f"`{classes[0]}`).")
+        outputs = (f"Output: the probability of class {code_span(classes[-1])} (the other "
+                   f"class is {code_span(classes[0])}).")
         decode = (f"classes = {classes!r}\n"
                   "labels = [classes[int(p >= 0.5)] for p in outputs[:, 0]]  # threshold 0.5")
     else:
         outputs = (f"Output: one probability per class, in this order: "
-                   f"{', '.join(f'`{c}`' for c in classes)}.")
+                   f"{', '.join(map(code_span, classes))}.")
         decode = (f"classes = {classes!r}\n"
                   "labels = [classes[i] for i in outputs.argmax(axis=1)]")
     numeric_note = ""
     if not prep.text_ and prep.spec.missing == "drop":
         numeric_note = ("All inputs are numeric, so for rows without missing values "
                         "`model.predict(rows[features].to_numpy('float32'))` with "
-                        f"`features = {list(prep.feature_names_)!r}` is the same thing.\n")
+                        f"{code_span(f'features = {list(prep.feature_names_)!r}')} is the same "
+                        "thing.\n")
     unscale = (", and a final Rescaling layer returns the target in its own units"
                if prep.task == "regression" and prep.target_range_ != 1.0 else "")
     return README_TEMPLATE.format(
-        stem=stem, source=spec.data.source or "the training CSV",
-        target=spec.data.target, task=prep.task,
-        inputs=", ".join(f"`{n}`" for n in prep.feature_names_),
+        stem=stem, source=code_span(spec.data.source or "the training CSV"),
+        target=code_span(spec.data.target), task=prep.task,
+        inputs=", ".join(map(code_span, prep.feature_names_)),
         outputs=outputs, decode=decode, numeric_note=numeric_note, unscale=unscale)
 
 

@@ -113,7 +113,7 @@ def _layerlab_input(prep, rows: pd.DataFrame):
                          f"{prep.fill_[col]:g} (from the training rows).")
         used[col] = numbers
     for col in prep.text_:
-        values = used[col]
+        values = prep.category_values(used, col)  # codes of a numeric column as their names
         empty = int(values.isna().sum())
         if empty:
             notes.append(f"Column '{col}': {empty} empty value(s) filled with "

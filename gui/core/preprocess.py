@@ -24,6 +24,8 @@ from gui.core.csv_io import FLOAT32_MAX, DataError
 from gui.core.spec import DataSpec
 from gui.core.vocabulary import MAX_CATEGORIES
 
+ENCODE_VALUES = 2**20  # numbers encoded per block of rows (8 MB as float64)
+
 
 def is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
@@ -54,7 +56,8 @@ class Preprocessor:
     # fit ---------------------------------------------------------------------------------
     def fit_transform(self, X: pd.DataFrame, y: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """Fit on the training rows; return their encoded features and targets."""
-        self.numeric_ = [c for c in X.columns if is_numeric(X[c])]
+        categories = set(self.spec.categorical)  # numeric codes treated as categories
+        self.numeric_ = [c for c in X.columns if is_numeric(X[c]) and c not in categories]
         self.text_ = [c for c in X.columns if c not in self.numeric_]
         strategy = self.spec.missing if self.spec.missing != "drop" else "median"
         self.fill_ = {}
@@ -68,7 +71,7 @@ class Preprocessor:
                                for c, v in stats.items()})
         self.categories_ = {}
         for col in self.text_:
-            counts = X[col].dropna().astype(str).value_counts()
+            counts = self.category_values(X, col).dropna().astype(str).value_counts()
             self.fill_[col] = str(counts.index[0]) if len(counts) else ""
             self.categories_[col] = sorted(counts.index[:MAX_CATEGORIES].tolist())
         self.feature_names_ = list(X.columns)
@@ -94,12 +97,20 @@ class Preprocessor:
         from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
         kind = self.spec.scaling
+        # partial_fit a block of rows at a time: the same statistics without float64 copies
+        # of a million rows (one block, exactly `fit`, for up to ENCODE_VALUES numbers)
+        rows = max(1, ENCODE_VALUES // max(1, X.shape[1]))
+        blocks = [X[start:start + rows] for start in range(0, max(len(X), 1), rows)]
         if kind == "standard":
-            scaler = StandardScaler().fit(X)
+            scaler = StandardScaler()
+            for block in blocks:
+                scaler.partial_fit(block)
             return {"kind": kind, "mean": scaler.mean_.tolist(),
                     "variance": (scaler.scale_ ** 2).tolist()}
         if kind == "minmax":
-            scaler = MinMaxScaler().fit(X)
+            scaler = MinMaxScaler()
+            for block in blocks:
+                scaler.partial_fit(block)
             span = np.where(scaler.data_range_ > 0, scaler.data_range_, 1.0)
             # (x - min) / range is Normalization(mean=min, variance=range²).
             return {"kind": kind, "mean": scaler.data_min_.tolist(),
@@ -114,23 +125,32 @@ class Preprocessor:
             raise DataError(f"Missing column(s): {', '.join(missing)}. The rows need the same "
                             f"feature columns as the training data: "
                             f"{', '.join(self.feature_names_)}.")
-        parts = []
+        width = len(self.numeric_) + sum(len(self.categories_[c]) for c in self.text_)
+        out = np.empty((len(X), width), dtype=np.float32)  # filled in place: no stacked copies
         if self.numeric_:
             num = X[self.numeric_]
             if not all(is_numeric(num[c]) for c in self.numeric_):  # typed-in or uploaded rows
                 num = num.apply(pd.to_numeric, errors="coerce")
-            values = num.to_numpy(dtype=float, na_value=np.nan)  # NumPy: wide tables are fast
             fill = np.array([self.fill_[c] for c in self.numeric_], dtype=float)
-            bad = ~np.isfinite(values) | (np.abs(values) > FLOAT32_MAX)
-            parts.append(np.where(bad, fill, values).astype(np.float32))
+            rows = max(1, ENCODE_VALUES // len(self.numeric_))  # a million rows: bounded memory
+            for start in range(0, len(num), rows):
+                # NumPy on a block of rows: wide tables are fast
+                values = num.iloc[start:start + rows].to_numpy(dtype=float, na_value=np.nan)
+                bad = ~np.isfinite(values) | (np.abs(values) > FLOAT32_MAX)
+                out[start:start + rows, :len(self.numeric_)] = np.where(bad, fill, values)
+        at = len(self.numeric_)
         for col in self.text_:
-            values = X[col].astype(object).where(X[col].notna(), self.fill_[col]).astype(str)
+            raw = self.category_values(X, col)
+            values = raw.astype(object).where(raw.notna(), self.fill_[col]).astype(str)
             cats = self.categories_[col]
             onehot = (values.to_numpy()[:, None] == np.array(cats, dtype=object)[None, :])
-            parts.append(onehot.astype(np.float32))
-        if not parts:
-            return np.zeros((len(X), 0), dtype=np.float32)
-        return np.hstack(parts).astype(np.float32)
+            out[:, at:at + len(cats)] = onehot
+            at += len(cats)
+        return out
+
+    def category_values(self, X: pd.DataFrame, col: str) -> pd.Series:
+        """A text column as it is, a numeric column treated as categories as code text."""
+        return code_text(X[col]) if col in self.spec.categorical else X[col]
 
     def encode_target(self, y: pd.Series) -> np.ndarray:
         """Target values → what the network learns: class indices, or (scaled) numbers."""
@@ -178,6 +198,19 @@ def label_values(y: pd.Series) -> pd.Series:
             return pd.Series(values.astype(np.int64), index=y.index)
         return pd.Series(values, index=y.index)
     return y.astype(str)
+
+
+def code_text(values: pd.Series) -> pd.Series:
+    """Codes of a numeric column treated as categories, as text: 3.0 and "3" are "3", 2.5 is
+    "2.5" (so a form's "3" and a file's 3.0 are the same category); other text stays as it
+    is and missing values stay missing."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    out = values.astype(object).where(values.isna(), values.astype(str))
+    known = numbers.notna() & np.isfinite(numbers)
+    whole = known & (np.mod(numbers.where(known, 0), 1) == 0) & (numbers.abs() < 2**53)
+    out[whole] = numbers[whole].astype(np.int64).astype(str)
+    out[known & ~whole] = numbers[known & ~whole].astype(str)
+    return out
 
 
 def label_text(y: pd.Series) -> pd.Series:

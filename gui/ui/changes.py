@@ -10,6 +10,7 @@ import streamlit as st
 from gui.core.spec_diff import differences, stack
 from gui.core.vocabulary import QUEUED
 from gui.ui import run_state, state
+from gui.ui.text import md
 
 SHOWN = 8
 
@@ -22,9 +23,9 @@ def changed_since_training() -> None:
     found = differences(record.spec, state.spec())
     if not found:
         return
-    lines = "\n".join(f"- `{d.path}`: {d.change}" for d in found[:SHOWN])
+    lines = "\n".join(f"- `{d.path}`: {md(d.change)}" for d in found[:SHOWN])
     more = f"\n- … and {len(found) - SHOWN} more" if len(found) > SHOWN else ""
-    st.info(f"**Changed since {record.name} was trained** — its model (on Evaluate and "
+    st.info(f"**Changed since {md(record.name)} was trained** — its model (on Evaluate and "
             f"Predict) still uses the old settings; train again to use these:\n{lines}{more}",
             icon=":material/difference:")
 
@@ -40,7 +41,7 @@ def run_label(record) -> str:
 def shown_run(record) -> None:
     """Name the run a page shows, and say when the settings have changed since."""
     found = differences(record.spec, state.spec())
-    text = f":material/history: Showing {record.name}, {run_label(record)}."
+    text = f":material/history: Showing {md(record.name)}, {md(run_label(record))}."
     if found:
         names = ", ".join(f"`{d.path}`" for d in found[:4]) + (" …" if len(found) > 4 else "")
         text += (f" The settings have changed since ({names}): train again to see the "
@@ -65,9 +66,9 @@ def _banner() -> None:
     with st.container(border=True, key="run-banner"):
         left, right = st.columns([5, 1], vertical_alignment="center")
         if record.status == QUEUED:
-            left.markdown(f":material/hourglass_top: **{record.name}** is waiting for a "
+            left.markdown(f":material/hourglass_top: **{md(record.name)}** is waiting for a "
                           "free training process")
         else:
-            left.markdown(f":material/model_training: **Training {record.name}** · epoch "
+            left.markdown(f":material/model_training: **Training {md(record.name)}** · epoch "
                           f"{max(p.epoch, 1)}/{p.epochs} · {record.elapsed:.0f} s")
         right.page_link("steps/train.py", label="Watch it", icon=":material/east:")

@@ -33,6 +33,7 @@ from gui.core.vocabulary import (
 )
 from gui.ui import state
 from gui.ui.controls import choices, labelled, number, set_path, show_problems
+from gui.ui.text import code
 
 
 def _find_layer(uid: str) -> LayerSpec | None:
@@ -106,7 +107,7 @@ def input_rows(prepared) -> None:
     with st.container(border=True, key="model-input"):
         st.markdown(f"**Input** · {prepared.n_inputs} feature"
                     f"{'s' if prepared.n_inputs != 1 else ''} (from the data)")
-        shown = ", ".join(map(str, names[:12])) + (" …" if len(names) > 12 else "")
+        shown = ", ".join(map(code, names[:12])) + (" …" if len(names) > 12 else "")
         st.caption(f"{shown}. Change the columns on the Data page.")
         scaling = prep.scaling_["kind"]
         text = SCALINGS[scaling].layer_text

@@ -9,6 +9,7 @@ from gui.core.problems import Problem
 from gui.core.spec import output_layer
 from gui.core.validate import problems_at
 from gui.ui import state
+from gui.ui.text import md
 
 ON_THIS_PAGE = ("layers", "compile.")
 
@@ -32,7 +33,7 @@ def status(problems: list[Problem]) -> None:
     elsewhere = [p for p in problems if not p.where.startswith(ON_THIS_PAGE)]
     for problem in elsewhere:
         page = "Train" if problem.where.startswith("fit.") else "Data"
-        st.error(f"`{problem.where}` ({page} page): {problem.message}",
+        st.error(f"`{problem.where}` ({page} page): {md(problem.message)}",
                  icon=":material/error:")
 
 
@@ -121,7 +122,7 @@ def summary_panel(prepared, problems: list[Problem]) -> None:
     try:
         rows = layer_rows(prepared)
     except Exception as exc:  # Keras refused the stack: say so instead of crashing the page
-        st.error(f"Keras could not build this network: {exc}", icon=":material/error:")
+        st.error(f"Keras could not build this network: {md(exc)}", icon=":material/error:")
         return
     total = sum(r["parameters"] for r in rows)
     trainable = sum(r["trainable"] for r in rows)

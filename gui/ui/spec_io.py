@@ -11,6 +11,7 @@ import streamlit as st
 from gui.core.heads import EDITABLE
 from gui.core.problems import DataInfo, Problem
 from gui.ui import data_source, state
+from gui.ui.text import md
 
 MAX_SPEC_BYTES = 1_000_000
 
@@ -34,20 +35,20 @@ def _on_spec_upload(key: str) -> None:
         return
     raw = upload.getvalue()
     if len(raw) > MAX_SPEC_BYTES:
-        state.add_note("error", f"**{upload.name}** is {len(raw) / 1e6:.1f} MB; a spec file "
+        state.add_note("error", f"**{md(upload.name)}** is {len(raw) / 1e6:.1f} MB; a spec file "
                                 "is a few KB. Choose a spec JSON downloaded from LayerLab.")
         return
     try:
         new = ExperimentSpec.from_json(raw)
     except SpecError as exc:
-        state.add_note("error", f"**{upload.name}** could not be loaded: {exc}")
+        state.add_note("error", f"**{md(upload.name)}** could not be loaded: {md(exc)}")
         return
     current = state.spec()
     train, test = data_source.train_csv(), data_source.test_csv()
     prepared = None
     if new.data.source and new.data.source != train.name:
-        state.add_note("warning", f"This spec was made for **{new.data.source}**, but "
-                                  f"**{train.name}** is loaded: its data settings are not "
+        state.add_note("warning", f"This spec was made for **{md(new.data.source)}**, but "
+                                  f"**{md(train.name)}** is loaded: its data settings are not "
                                   "applied. Load that file on the Data page to use them.")
         new.data = copy.deepcopy(current.data)
     else:
@@ -58,8 +59,9 @@ def _on_spec_upload(key: str) -> None:
             new.data.source, new.data.delimiter = train.name, train.delimiter
             new.data.encoding = train.encoding
         except DataError as exc:
-            state.add_note("warning", f"The spec's data settings do not fit **{train.name}** "
-                                      f"({exc}) — the current data settings are kept.")
+            state.add_note("warning", f"The spec's data settings do not fit "
+                                      f"**{md(train.name)}** ({md(exc)}) — the current data "
+                                      "settings are kept.")
             new.data = copy.deepcopy(current.data)
     if not new.data.features:  # "all but the target", made explicit for the features box
         new.data.features = [c for c in train.frame.columns if c != new.data.target]
@@ -68,7 +70,7 @@ def _on_spec_upload(key: str) -> None:
         state.mark_edited(name)
     if prepared is not None:
         state.set_basis(DataInfo.from_prepared(prepared))
-    state.add_note("success", f"Loaded **{upload.name}**: {len(new.layers)} layers, "
+    state.add_note("success", f"Loaded **{md(upload.name)}**: {len(new.layers)} layers, "
                               f"{new.compile.optimizer} optimizer, {new.compile.loss} loss.")
 
 
@@ -99,7 +101,8 @@ def spec_io(prepared, problems: list[Problem]) -> None:
         if not problems:
             script = codegen.python_script(spec, prepared.preprocessor)
             why = ("A readable Keras script that prepares the CSV the same way and trains "
-                   f"this network: python train_{stem}.py {spec.data.source or 'data.csv'}")
+                   f"this network: python train_{stem}.py "
+                   f"{md(spec.data.source or 'data.csv')}")
         st.download_button("Download Python script", data=script,
                            file_name=f"train_{stem}.py", mime="text/x-python",
                            key="model.download_script", on_click="ignore",

@@ -63,8 +63,9 @@ def field_labels(at: AppTest, n: int) -> list[str]:
 
 
 def shown(markdown: str) -> str:
-    """Markdown source → the text a person reads (the pages escape user text)."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """Markdown source → the text a person reads (the pages escape user text, and put an
+    invisible word joiner into URLs so that they are not made links)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def texts(at: AppTest, kind: str) -> str:
@@ -208,5 +209,5 @@ def test_names_from_a_model_file_are_shown_as_text_not_markdown():
                       export.save_keras_bytes(t.deploy, meta))
     source = " ".join(m.value for m in at.markdown)
     assert "![pixel](" not in source and "[click](" not in source and ":red[" not in source
-    assert "\\!\\[pixel\\]" in source
+    assert "!\\[pixel\\]" in source
     assert "![pixel](http://tracker.invalid/x.png)" in texts(at, "markdown")

@@ -1,0 +1,241 @@
+"""Column roles: the columns left out by default (with their reasons), putting one back, and
+numeric codes treated as categories — through the spec, the Preprocessor's JSON, a saved
+model, the generated script, the bundle's README recipe and the CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+import zipfile
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from gui.cli import main
+from gui.core import codegen, columns, dataset, export, load, predict
+from gui.core.build import build_model, training_targets, with_unscaled_output
+from gui.core.heads import default_spec
+from gui.core.preprocess import Preprocessor, code_text
+from gui.core.spec import DataSpec, ExperimentSpec, LayerSpec
+from gui.core.vocabulary import MAX_CATEGORIES
+
+ROWS = 120
+
+
+def table(rows: int = ROWS, seed: int = 0) -> pd.DataFrame:
+    """A table with one column of each kind LayerLab leaves out, and useful ones."""
+    rng = np.random.default_rng(seed)
+    kind = rng.choice([1, 2, 3], size=rows)           # codes: 1, 2, 3 mean kinds, not sizes
+    size = rng.normal(10, 2, size=rows).round(2)
+    return pd.DataFrame({
+        "row": rng.permutation(rows),                  # 0 .. rows-1, shuffled: an index
+        "customer_id": np.arange(1001, 1001 + rows),   # a running id
+        "size": size,
+        "kind": kind,
+        "country": ["Fr"] * rows,                      # one value in every row
+        "zeros": np.zeros(rows),                       # one number in every row
+        "name": [f"person {i}" for i in range(rows)],  # different in every row
+        "city": [f"city {i % 40}" for i in range(rows)],  # 40 categories
+        "colour": rng.choice(["red", "green", "blue"], size=rows),
+        "buys": np.where((kind == 2) ^ (size > 10), "yes", "no"),
+    })
+
+
+# ---- left out by default, and why -----------------------------------------------------------
+
+def test_left_out_names_each_column_with_its_reason():
+    reasons = columns.left_out(table(), "buys")
+    assert list(reasons) == ["row", "customer_id", "country", "zeros", "name", "city"]
+    assert reasons["row"].startswith("a running number (0, 1, …, 119)")
+    assert reasons["customer_id"].startswith("a running number (1001, 1002, …, 1120)")
+    assert reasons["country"] == ("it holds a single value (Fr) in every row, so it cannot "
+                                  "tell rows apart.")
+    assert reasons["zeros"].startswith("it holds a single value (0) in every row")
+    assert reasons["name"].startswith("different in every row (an id or a name)")
+    assert reasons["city"] == (f"40 different values, more than the {MAX_CATEGORIES} "
+                               "categories one-hot encoding keeps.")
+
+
+def test_default_features_leave_out_exactly_those_columns():
+    frame = table()
+    assert dataset.default_features(frame, "buys") == ["size", "kind", "colour"]
+    # The target is never among them, and is not "left out" either.
+    assert "kind" not in columns.left_out(frame, "kind")
+    assert dataset.default_features(frame, "kind") == ["size", "colour", "buys"]
+
+
+def test_a_column_of_nothing_but_gaps_is_left_out_and_few_rows_are_no_running_number():
+    frame = pd.DataFrame({"empty": [np.nan] * 5, "n": [1, 2, 3, 4, 5], "y": [0, 1, 0, 1, 1]})
+    assert columns.left_out(frame, "y") == {"empty": "it is empty in every row."}
+
+
+def test_a_categorical_number_follows_the_text_rule():
+    frame = table()
+    frame["zip"] = np.arange(ROWS) % 50 + 75000     # 50 zip codes: too many to one-hot
+    assert "zip" not in columns.left_out(frame, "buys")            # as a number: used
+    reason = columns.left_out(frame, "buys", categorical=["zip"])["zip"]
+    assert reason.startswith("50 different values, more than the 30 categories")
+    assert "zip" not in dataset.default_features(frame, "buys", ["zip"])
+
+
+def test_a_column_put_back_is_used():
+    frame = table()
+    spec = DataSpec(target="buys", features=["size", "kind", "colour", "city"])
+    prepared = dataset.prepare(frame, spec)
+    assert prepared.preprocessor.feature_names_ == ["size", "kind", "colour", "city"]
+    assert sum(n.startswith("city=") for n in prepared.preprocessor.encoded_names_) == \
+        MAX_CATEGORIES
+    # No features at all means the default ones, with the same rules.
+    prepared = dataset.prepare(frame, DataSpec(target="buys"))
+    assert prepared.preprocessor.feature_names_ == ["size", "kind", "colour"]
+
+
+# ---- numbers treated as categories ------------------------------------------------------------
+
+def test_code_text_names_a_code_the_same_however_it_is_written():
+    values = pd.Series([3, 3.0, "3", " 3", 2.5, "x", None, np.nan, 90210], dtype=object)
+    assert code_text(values).tolist()[:6] == ["3", "3", "3", "3", "2.5", "x"]
+    assert pd.isna(code_text(values)).tolist()[6:8] == [True, True]
+    assert code_text(values).tolist()[8] == "90210"
+
+
+def test_a_numeric_column_treated_as_categories_is_one_hot_encoded():
+    frame = table()
+    spec = DataSpec(target="buys", features=["size", "kind"], categorical=["kind"])
+    prepared = dataset.prepare(frame, spec)
+    prep = prepared.preprocessor
+    assert prep.numeric_ == ["size"] and prep.text_ == ["kind"]
+    assert prep.categories_["kind"] == ["1", "2", "3"]
+    assert prep.encoded_names_ == ["size", "kind=1", "kind=2", "kind=3"]
+    rows = pd.DataFrame({"size": [9.0, 11.0, 10.0, 10.0], "kind": [2, 2.0, "3", None]})
+    encoded = prep.encode(rows)
+    np.testing.assert_array_equal(encoded[:, 1:], [[0, 1, 0], [0, 1, 0], [0, 0, 1],
+                                                   np.eye(3)[int(prep.fill_["kind"]) - 1]])
+    # As a number it is one input.
+    plain = dataset.prepare(frame, DataSpec(target="buys", features=["size", "kind"]))
+    assert plain.preprocessor.encoded_names_ == ["size", "kind"]
+
+
+def test_the_roles_round_trip_through_the_spec_and_the_preprocessor_json():
+    frame = table()
+    data = DataSpec(source="t.csv", target="buys", features=["size", "kind", "row"],
+                    categorical=["kind"])
+    spec = default_spec("binary", 2, data=data)
+    again = ExperimentSpec.from_json(spec.to_json())
+    assert again.data.categorical == ["kind"] and again.data.features == ["size", "kind", "row"]
+    assert again == spec
+    prep = dataset.prepare(frame, again.data).preprocessor
+    copy = Preprocessor.from_dict(json.loads(json.dumps(prep.to_dict())))
+    rows = frame.head(9).assign(kind=frame["kind"].head(9).astype(float))
+    np.testing.assert_array_equal(copy.encode(rows), prep.encode(rows))
+    assert copy.spec.categorical == ["kind"]
+
+
+def _trained(frame: pd.DataFrame, data: DataSpec, epochs: int = 3):
+    prepared = dataset.prepare(frame, data)
+    spec = default_spec(prepared.task, prepared.n_classes, data=data)
+    spec.layers = [LayerSpec(type="Dense", units=8, activation="relu"), spec.layers[-1]]
+    spec.fit.epochs, spec.fit.seed = epochs, 1
+    keras.utils.set_random_seed(1)
+    model = build_model(spec, prepared.preprocessor)
+    model.fit(prepared.X_train, training_targets(prepared.y_train, spec, prepared.n_classes),
+              epochs=epochs, verbose=0)
+    return spec, prepared, with_unscaled_output(model, prepared.preprocessor)
+
+
+def test_a_saved_model_predicts_the_codes_and_its_form_offers_them(tmp_path):
+    frame = table()
+    spec, prepared, deploy = _trained(frame, DataSpec(source="t.csv", target="buys",
+                                                      features=["size", "kind"],
+                                                      categorical=["kind"]))
+    raw = export.save_keras_bytes(deploy, export.metadata(spec, prepared.preprocessor))
+    loaded = load.load_model_safely(raw, "t.keras")
+    assert loaded.preprocessor.text_ == ["kind"]
+    fields = {f.name: f for f in predict.form_fields(loaded)}
+    assert fields["kind"].kind == "choice" and fields["kind"].options == ["1", "2", "3"]
+    assert fields["size"].kind == "number"
+    typed = predict.predict_rows(loaded, pd.DataFrame([{"size": 9.0, "kind": "2"}]))
+    as_file = predict.predict_rows(loaded, pd.DataFrame([{"size": 9.0, "kind": 2.0}]))
+    probabilities = ["probability_no", "probability_yes"]
+    assert typed.table[probabilities].equals(as_file.table[probabilities])
+    assert typed.table["predicted_buys"].equals(as_file.table["predicted_buys"])
+    app = deploy.predict(prepared.preprocessor.encode(pd.DataFrame(
+        [{"size": 9.0, "kind": 2}])), verbose=0)
+    assert typed.table["probability_yes"][0] == pytest.approx(float(app[0, 0]), rel=1e-5)
+    # The bundle's README recipe encodes the codes the same way, without LayerLab.
+    bundle = export.bundle_bytes(deploy, spec, prepared.preprocessor)
+    with zipfile.ZipFile(io.BytesIO(bundle)) as zf:
+        zf.extractall(tmp_path)
+    readme = (tmp_path / "README.md").read_text()
+    assert "`kind`" in readme
+    code = re.search(r"```python\n(.*?)```", readme, re.S)[1]
+    rows = frame[["size", "kind"]].head(10).astype({"kind": float})
+    rows.loc[3, "kind"] = np.nan
+    rows.to_csv(tmp_path / "rows.csv", index=False)  # kind is written 2.0, 3.0, ...
+    code += "\nnp.save('out.npy', encode(rows, prep))\n"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, timeout=240,
+                   env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin",
+                        "HOME": str(tmp_path)})
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"),
+                                  prepared.preprocessor.encode(rows))
+
+
+def test_the_generated_script_encodes_the_codes_like_the_app(tmp_path):
+    from tests.core.test_codegen import assert_same_scaling, run
+
+    frame = table()
+    frame.loc[5, "kind"] = np.nan  # read back as floats: 1.0, 2.0, 3.0, missing
+    data = DataSpec(source="t.csv", target="buys", features=["size", "kind"],
+                    categorical=["kind"])
+    prepared = dataset.prepare(frame, data)
+    spec = default_spec(prepared.task, prepared.n_classes, data=data)
+    script = codegen.python_script(spec, prepared.preprocessor)
+    assert "CODE_FEATURES = ['kind']" in script
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    result = run(script, tmp_path, "--epochs", "1")
+    assert "Inputs per row after encoding: 4" in result.stdout
+    assert_same_scaling(keras.models.load_model(tmp_path / "model.keras"),
+                        prepared.preprocessor)
+
+
+def test_the_cli_trains_and_predicts_with_a_spec_that_treats_codes_as_categories(
+        tmp_path, capsys):
+    frame = table()
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    data = DataSpec(source="t.csv", target="buys", features=["size", "kind", "row"],
+                    categorical=["kind"])
+    spec = default_spec("binary", 2, data=data)
+    spec.fit.epochs = 2
+    (tmp_path / "spec.json").write_text(spec.to_json())
+    out = tmp_path / "model"
+    assert main(["train", "--data", str(tmp_path / "t.csv"), "--spec",
+                 str(tmp_path / "spec.json"), "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "(binary, 5 inputs)" in text  # size, row and kind=1, kind=2, kind=3
+    saved = ExperimentSpec.from_json((out / "spec.json").read_text())
+    assert saved.data.categorical == ["kind"] and saved.data.features == ["size", "kind", "row"]
+    prep = Preprocessor.from_dict(json.loads((out / "preprocessing.json").read_text()))
+    assert prep.encoded_names_ == ["size", "row", "kind=1", "kind=2", "kind=3"]
+    rows = frame.drop(columns="buys").head(6).astype({"kind": float})
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    assert main(["predict", str(out / "model.keras"), "--data", str(tmp_path / "rows.csv"),
+                 "--out", str(tmp_path / "predicted.csv")]) == 0
+    predicted = pd.read_csv(tmp_path / "predicted.csv")
+    assert len(predicted) == 6 and set(predicted["predicted_buys"]) <= {"yes", "no"}
+    model = keras.models.load_model(out / "model.keras", safe_mode=True)
+    expected = model.predict(prep.encode(frame.head(6)), verbose=0)[:, 0]
+    np.testing.assert_allclose(predicted["probability_yes"], expected, rtol=1e-4, atol=1e-6)
+    assert "kind" not in capsys.readouterr().err  # no note that codes were unknown
+
+
+@pytest.mark.parametrize("name", ["**bold**", "[click](http://evil.example)", "a`b"])
+def test_the_readme_shows_names_as_code(name):
+    span = export.code_span(name)
+    assert name in span and span.startswith("`") and span.endswith("`")
+    fence = re.match("`+", span)[0]
+    assert fence not in name  # the fence is longer than any backtick run inside
