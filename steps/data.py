@@ -22,10 +22,11 @@ from gui.core.vocabulary import (
     TEXT_HANDLING,
     labels,
 )
-from gui.ui import data_source, state, workspace
+from gui.ui import column_roles, data_source, file_options, state, workspace
 from gui.ui.changes import changed_since_training
 from gui.ui.controls import bound
 from gui.ui.data_source import Choice
+from gui.ui.text import code, md
 
 ACCEPTED = ", ".join(csv_io.DATA_SUFFIXES)
 
@@ -40,12 +41,13 @@ def store_upload(key: str, part: str) -> None:
     use = "as test data " if part == "test" else ""
     try:
         csv_io.check_name(upload.name)
-        loaded = csv_io.read_csv(upload.getvalue(), upload.name)
-        record = workspace.store().add_file(workspace.token(), upload.name, upload)
+        with data_source.reading(upload.name, upload.size):
+            loaded = data_source.read_upload(upload.getvalue(), upload.name, part)
+            record = workspace.store().add_file(workspace.token(), upload.name, upload)
     except (DataError, StoreError) as exc:
         still = Choice.of(workspace.doc().test if part == "test" else workspace.doc().dataset)
-        state.add_note("error", f"**{upload.name}** could not be used {use}— {exc}"
-                       + (f" Still working with the previous dataset, **{still.name}**."
+        state.add_note("error", f"**{md(upload.name)}** could not be used {use}— {md(exc)}"
+                       + (f" Still working with the previous dataset, **{md(still.name)}**."
                           if still else ""))
         return
     ref = {"file": record.sha256, "name": record.name}
@@ -54,7 +56,7 @@ def store_upload(key: str, part: str) -> None:
         workspace.doc().test, workspace.doc().split = ref, "file"
     else:
         data_source.use_dataset(ref, loaded)
-    state.add_note("success", f"**{upload.name}** is stored in this workspace and in use "
+    state.add_note("success", f"**{md(upload.name)}** is stored in this workspace and in use "
                               f"{use}({len(loaded.frame):,} rows).")
 
 
@@ -82,15 +84,18 @@ def _on_dataset(key: str, options: dict) -> None:
 
 def choose_source() -> None:
     st.title("1 · Data")
-    st.caption("Upload a CSV or pick a sample, then choose what to predict and how to prepare "
-               "the columns. Everything is fitted on the training rows only.")
+    st.caption("Upload a CSV, Excel or Parquet file or pick a sample, then choose what to "
+               "predict and how to prepare the columns. Everything is fitted on the training "
+               "rows only.")
     for kind, text in state.pop_notes():
         getattr(st, kind)(text)
     left, right = st.columns([3, 2])
     key = state.upload_key("upload")
     left.file_uploader(
-        "Upload a CSV file", key=key, on_change=store_upload, args=(key, "train"),
-        help=f"{ACCEPTED} files: comma, semicolon, tab or pipe separated, any encoding; up to "
+        "Upload a CSV, Excel or Parquet file", key=key, on_change=store_upload,
+        args=(key, "train"),
+        help=f"{ACCEPTED} files: text separated by commas, semicolons, tabs or pipes in any "
+             "encoding, Excel workbooks (you choose the sheet) or Parquet; up to "
              f"{csv_io.MAX_UPLOAD_MB} MB, {csv_io.MAX_ROWS:,} rows, {csv_io.MAX_COLUMNS:,} "
              "columns. It is kept in this workspace, so it is still here after a reload.")
     options = dataset_options()
@@ -112,12 +117,11 @@ def choose_source() -> None:
 def show_preview(loaded: csv_io.LoadedCSV) -> None:
     frame = loaded.frame
     prof = state.memo("profile", id(frame), lambda: dataset.profile(frame))
-    sep = csv_io.DELIMITER_NAMES[loaded.delimiter]
-    st.subheader(f"{loaded.name}")
-    st.caption(f"{frame.shape[0]:,} rows × {frame.shape[1]:,} columns · {sep}-separated · "
-               f"{loaded.encoding}")
+    st.subheader(md(loaded.name))
+    st.caption(f"{frame.shape[0]:,} rows × {frame.shape[1]:,} columns · {loaded.layout(code)}")
+    file_options.show(loaded)
     for warning in loaded.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(md(warning), icon=":material/warning:")
     rows, columns = st.tabs(["First rows", "Columns: type, missing, statistics"])
     rows.dataframe(state.memo("head", id(frame), lambda: frame.head(50)), width="stretch",
                    hide_index=True, height=320)
@@ -129,9 +133,9 @@ def _on_target(key: str) -> None:
     data = state.spec().data
     frame = data_source.train_csv().frame
     old, new = data.target, state.widget_value(key)
-    was_default = data.features == dataset.default_features(frame, old)
+    was_default = data.features == dataset.default_features(frame, old, data.categorical)
     data.target, data.task = new, AUTO_TASK
-    data.features = (dataset.default_features(frame, new) if was_default
+    data.features = (dataset.default_features(frame, new, data.categorical) if was_default
                      else [c for c in data.features if c != new])
 
 
@@ -142,15 +146,16 @@ def choose_columns(loaded: csv_io.LoadedCSV) -> str:
     st.subheader("What to predict")
     if data.target not in columns:  # e.g. a spec made for other data
         data.target = columns[-1]
-        data.features = dataset.default_features(frame, data.target)
+        data.features = dataset.default_features(frame, data.target, data.categorical)
     state.sync_widget("data.target", data.target)
     st.selectbox("Target column", columns, key="data.target", on_change=_on_target,
                  args=("data.target",), help="The column the network learns to predict.")
     candidates = [c for c in columns if c != data.target]
     data.features = [c for c in data.features if c in candidates]
     st.multiselect("Feature columns", candidates,
-                   help="The inputs. Text columns with more than "
-                        f"{MAX_CATEGORIES} categories (names, ids) are left out by default.",
+                   help="The inputs. Ids, running numbers, constant columns and text with "
+                        f"more than {MAX_CATEGORIES} categories are left out by default "
+                        "(listed below, each with the reason).",
                    **bound("data.features", ("data", "features"), list(data.features),
                            convert=list))
     count = len(data.features)
@@ -159,7 +164,7 @@ def choose_columns(loaded: csv_io.LoadedCSV) -> str:
                  "Choose columns above.", icon=":material/error:")
     else:
         st.caption(f"**{count} of {len(candidates)} columns used as features:** "
-                   + ", ".join(f"`{c}`" for c in data.features))
+                   + ", ".join(code(c) for c in data.features))
     detected = dataset.detect_task(frame[data.target])
     tasks = [AUTO_TASK, *TASKS]
     st.selectbox("Task", tasks,
@@ -218,11 +223,11 @@ def choose_split() -> None:
                                convert=int))
         return
     key = state.upload_key("test_upload")
-    st.file_uploader("Test CSV (same columns as the training file)", key=key,
+    st.file_uploader("Test file (same columns as the training file)", key=key,
                      on_change=store_upload, args=(key, "test"))
     test = data_source.test_csv()
     if test is not None:
-        st.caption(f"Test data: **{test.name}**, {len(test.frame):,} rows.")
+        st.caption(f"Test data: **{md(test.name)}**, {len(test.frame):,} rows.")
 
 
 def show_result(prepared) -> None:
@@ -234,7 +239,7 @@ def show_result(prepared) -> None:
                 f"{prep.target_range_:.6g} and adds {prep.target_min_:.6g}, so predictions "
                 "come back in the target's own units.")
     for warning in prepared.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(md(warning), icon=":material/warning:")
     st.subheader("Ready to train")
     a, b, c, d = st.columns(4)
     a.metric("Training rows", f"{len(prepared.X_train):,}")
@@ -242,25 +247,32 @@ def show_result(prepared) -> None:
     c.metric("Inputs after encoding", prepared.n_inputs)
     d.metric("Task", TASKS[prepared.task].short)
     if prepared.class_names:
-        st.caption("Classes: " + ", ".join(map(str, prepared.class_names)))
+        st.caption("Classes: " + ", ".join(map(code, prepared.class_names)))
     if len(prep.encoded_names_) != len(prep.feature_names_):
-        st.caption("Inputs: " + ", ".join(prep.encoded_names_[:40]) +
+        st.caption("Inputs: " + ", ".join(map(code, prep.encoded_names_[:40])) +
                    (" …" if len(prep.encoded_names_) > 40 else ""))
     changed_since_training()
     st.page_link("steps/model.py", label="Next: design the network", icon=":material/east:")
 
 
-choose_source()
-loaded = data_source.train_csv()
-preview, columns = st.columns([3, 2], gap="large")
-with preview:
-    show_preview(loaded)
-with columns:
-    task = choose_columns(loaded)
-choose_preparation(task)
-choose_split()
-prepared, error = data_source.prepared_or_error()
-if prepared is None:
-    st.error(error, icon=":material/error:")
-    st.stop()
-show_result(prepared)
+def main() -> None:
+    """The page; its data lives in this function, not in the script's globals, which the
+    widgets' callbacks keep alive until the next run: the previous dataset is let go."""
+    choose_source()
+    loaded = data_source.train_csv()
+    preview, columns = st.columns([3, 2], gap="large")
+    with preview:
+        show_preview(loaded)
+    with columns:
+        task = choose_columns(loaded)
+        column_roles.show(loaded.frame)
+    choose_preparation(task)
+    choose_split()
+    prepared, error = data_source.prepared_or_error()
+    if prepared is None:
+        st.error(error, icon=":material/error:")
+        st.stop()
+    show_result(prepared)
+
+
+main()

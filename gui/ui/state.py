@@ -34,12 +34,22 @@ def set_spec(value: ExperimentSpec) -> None:
 def memo(kind: str, key, compute):
     """compute() once per session for the latest `key` of each `kind` (e.g. a file's hash).
 
-    Session-local on purpose: a user's data never lands in a cross-session cache.
+    Session-local on purpose: a user's data never lands in a cross-session cache. Only the
+    latest value of a kind is held, and the one it replaces is let go *before* compute()
+    runs, so a new million-row file is never parsed while the old one is still held.
     """
     slot = st.session_state.setdefault("ll_memo", {})
     if kind not in slot or slot[kind][0] != key:
+        slot.pop(kind, None)
         slot[kind] = (key, compute())
     return slot[kind][1]
+
+
+def forget(*kinds: str) -> None:
+    """Let go of what memo holds for `kinds` (e.g. what was made from the previous data)."""
+    slot = st.session_state.get("ll_memo", {})
+    for kind in kinds:
+        slot.pop(kind, None)
 
 
 # ---- what the user chose by hand -----------------------------------------------------------
