@@ -10,9 +10,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from gui.core import evaluate, export
+from gui.core import evaluate, export, hints
+from gui.core.numbers import delta as signed
+from gui.core.numbers import number, unit
+from gui.core.validate import validation_rows
 from gui.core.vocabulary import ACTIVE_STATUSES, FAILED, STOPPED, higher_is_better
-from gui.ui import downloads, eval_charts, run_state, state
+from gui.ui import downloads, eval_charts, projector, run_state, state
 from gui.ui.changes import shown_run
 from gui.ui.text import md
 
@@ -73,18 +76,34 @@ table = result.metrics
 headline = (["MAE", "RMSE", "R²"] if task == "regression" else
             ["accuracy", "F1", "ROC AUC"] if task == "binary" else
             ["accuracy", "F1 (macro)", "balanced accuracy"])
-units = f" ({md(target)})" if task == "regression" else ""
+# The Train page's last-epoch accuracy (batches, weights moving, validation split held out)
+# and the train accuracy here (all training rows, final weights) differ: say why, in numbers.
+last_epoch = next((values[-1] for key, values in history.items()
+                   if key.endswith("accuracy") and not key.startswith("val_") and values), None)
+train_rows = len(prepared.y_train)
+fit_rows = train_rows - (validation_rows(train_rows, spec.fit.validation_split)
+                         if spec.fit.validation == "split" else 0)
+accuracy_note = (hints.training_accuracy_note(last_epoch, fit_rows, train_rows,
+                                              table.at["accuracy", "train"])
+                 if "accuracy" in table.index and last_epoch is not None else None)
 for column, name in zip(st.columns(len(headline)), headline, strict=True):
     test_value, train_value = table.at[name, "test"], table.at[name, "train"]
     if np.isnan(test_value):
         column.metric(f"Test {name}", "–")
         continue
-    delta = test_value - train_value
     lower_is_better = not higher_is_better(name)
-    column.metric(f"Test {name}{units if lower_is_better else ''}",
-                  f"{test_value:.4g}", delta=f"{delta:+.3g} vs train",
+    shown_unit = unit(name, task, target)
+    column.metric(f"Test {name}" + (f" ({md(shown_unit)})" if shown_unit else ""),
+                  number(test_value, name),
+                  delta=f"{signed(test_value - train_value, name)} vs train",
                   delta_color="inverse" if lower_is_better else "normal",
-                  help=f"Training rows: {train_value:.4g}")
+                  help=f"Training rows: {number(train_value, name)}"
+                       + (f". {accuracy_note}" if name == "accuracy" and accuracy_note else ""))
+if accuracy_note:
+    st.caption(accuracy_note)
+flat = hints.flat_loss(history, hints.classes(spec))
+if flat is not None:
+    st.warning(flat.message(), icon=":material/trending_flat:")
 
 gap = (table.at["R²", "train"] - table.at["R²", "test"] if task == "regression"
        else table.at["accuracy", "train"] - table.at["accuracy", "test"])
@@ -98,13 +117,13 @@ for note in result.notes:
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Scores")
-    st.dataframe(table.style.format("{:.4f}", na_rep="–"), width="stretch")
+    st.dataframe(table.style.format(number, na_rep="–"), width="stretch")
 with right:
     st.subheader("As trained (model.evaluate)")
     if result.keras_scores.empty:
         st.caption("The model is not compiled, so there is no loss to report.")
     else:
-        st.dataframe(result.keras_scores.style.format("{:.4f}"), width="stretch")
+        st.dataframe(result.keras_scores.style.format(number), width="stretch")
         st.caption(f"Loss: `{spec.compile.loss}`. Metrics chosen on the Model page.")
 
 # ---- pictures ------------------------------------------------------------------------------
@@ -117,9 +136,10 @@ if task == "regression":
     figures["Residual distribution"] = eval_charts.residual_histogram(
         {s: result.residuals(s) for s in evaluate.SPLITS})
     left, right = st.columns(2)
-    left.plotly_chart(figures["Predicted vs actual"], key="evaluate.scatter")
-    right.plotly_chart(figures["Residuals"], key="evaluate.residuals")
-    st.plotly_chart(figures["Residual distribution"], key="evaluate.residual_hist")
+    left.plotly_chart(projector.style(figures["Predicted vs actual"]), key="evaluate.scatter")
+    right.plotly_chart(projector.style(figures["Residuals"]), key="evaluate.residuals")
+    st.plotly_chart(projector.style(figures["Residual distribution"]),
+                    key="evaluate.residual_hist")
     st.caption("Points on the dashed line are perfect predictions. Residuals should scatter "
                "evenly around zero; a curve or funnel means the model misses a pattern.")
 else:
@@ -130,9 +150,12 @@ else:
         fig = eval_charts.confusion_matrix(result.confusion(split), names,
                                            title=f"{split.capitalize()} rows")
         figures[f"Confusion matrix ({split})"] = fig
-        column.plotly_chart(fig, key=f"evaluate.confusion.{split}")
+        column.plotly_chart(projector.style(fig), key=f"evaluate.confusion.{split}")
     st.caption("Rows are the true class, columns the predicted class; the diagonal is right. "
-               "Each cell shows the count and its share of the true class.")
+               + ("Each cell shows the count and its share of the true class."
+                  if len(names) <= eval_charts.SHARE_UP_TO else
+                  "Each cell shows the count; its colour (and the hover text) its share of "
+                  "the true class."))
     st.subheader("Precision and recall per class")
     per_class = pd.concat({s: result.per_class(s) for s in evaluate.SPLITS}, axis=1)
     st.dataframe(per_class.style.format(
@@ -151,8 +174,8 @@ else:
                                                  result.threshold)
         figures["ROC curve"], figures["Predicted probabilities (test)"] = roc, hist
         left, right = st.columns(2)
-        left.plotly_chart(roc, key="evaluate.roc")
-        right.plotly_chart(hist, key="evaluate.proba")
+        left.plotly_chart(projector.style(roc), key="evaluate.roc")
+        right.plotly_chart(projector.style(hist), key="evaluate.proba")
         st.caption("The ROC curve shows every threshold at once; the area under it (AUC) is "
                    "1.0 for a perfect ranking and 0.5 for guessing. The marker is the "
                    "threshold chosen above.")

@@ -8,6 +8,9 @@ second.
 
 import streamlit as st
 
+from gui.core import hints
+from gui.core.numbers import delta as signed
+from gui.core.numbers import number, unit
 from gui.core.problems import DataInfo
 from gui.core.validate import monitor_options, validate, validation_rows
 from gui.core.vocabulary import (
@@ -25,9 +28,10 @@ from gui.core.vocabulary import (
     higher_is_better,
     labels,
 )
-from gui.ui import charts, data_source, run_state, state
+from gui.ui import charts, data_source, projector, run_state, state
 from gui.ui.changes import changed_since_training, run_label
 from gui.ui.controls import bound
+from gui.ui.text import md
 
 LOG_TAIL = 8
 
@@ -57,6 +61,12 @@ def settings(disabled: bool) -> None:
                              "seed on the same data trains the same curves.",
                         **bound("train.seed", ("fit", "seed"), int(max(fit.seed, 0)),
                                 convert=int))
+        if hasattr(fit, "snapshots"):
+            st.checkbox("record the weights each epoch", disabled=disabled,
+                        help="Record the network's weights each epoch (for the Inside page, "
+                             "which replays them epoch by epoch); off: it shows only the "
+                             "final network.",
+                        **bound("train.snapshots", ("fit", "snapshots"), bool(fit.snapshots)))
     with middle:
         st.markdown("**Validation**")
         modes = list(VALIDATION_MODES)
@@ -108,8 +118,13 @@ def settings(disabled: bool) -> None:
 
 
 def final_values(history: dict, previous: dict | None, validation_label: str,
-                 compared: str) -> None:
-    """The latest epoch's values, with the change from the compared run at the same epoch."""
+                 compared: str, units: dict[str, str], notes: dict[str, str]) -> None:
+    """The latest epoch's values, with the change from the compared run at the same epoch.
+
+    Args:
+        units: {quantity: unit} where known, e.g. the target's name for MAE.
+        notes: {quantity: a sentence added to the tile's help}.
+    """
     names = [n for n in history if not n.startswith("val_")]
     shown = [n for base in names for n in (base, f"val_{base}") if n in history][:6]
     if not shown:
@@ -119,15 +134,55 @@ def final_values(history: dict, previous: dict | None, validation_label: str,
         delta = None
         if previous and previous.get(name):
             before = previous[name][min(len(values), len(previous[name])) - 1]
-            delta = float(f"{values[-1] - before:.4g}")
-        label = charts.quantity_label(name.removeprefix("val_"))
+            delta = signed(values[-1] - before, name)
+        base = name.removeprefix("val_")
+        label = charts.quantity_label(base)
         if name.startswith("val_"):
             label = f"{validation_label} {label}"
+        if units.get(base):
+            label += f" ({md(units[base])})"
         better_up = higher_is_better(name)
-        column.metric(label, f"{values[-1]:.4f}", delta=delta,
-                      delta_color="normal" if better_up else "inverse",
-                      help=f"Epoch {len(values)}; the change is against {compared} at the "
-                           "same epoch." if delta is not None else f"Epoch {len(values)}.")
+        text = (f"Epoch {len(values)}; the change is against {compared} at the same epoch."
+                if delta is not None else f"Epoch {len(values)}.")
+        same = delta is not None and values[-1] == before
+        column.metric(label, number(values[-1], name), delta="±0" if same else delta,
+                      delta_color="off" if same else "normal" if better_up else "inverse",
+                      help=f"{text} {notes.get(name, '')}".strip())
+
+
+def tile_context(record) -> tuple[dict[str, str], dict[str, str]]:
+    """The units of the run's quantities and why the training accuracy differs from
+    Evaluate's, for the tiles."""
+    spec = record.spec
+    target, task = spec.data.target, prepared.task
+    quantities = [spec.compile.loss, *[m for m in spec.compile.metrics if isinstance(m, str)]]
+    units = {("loss" if q == spec.compile.loss else q): unit(q, task, target)
+             for q in quantities}
+    train_rows = len(prepared.X_train)
+    fit_rows = train_rows - (validation_rows(train_rows, spec.fit.validation_split)
+                             if spec.fit.validation == "split" else 0)
+    notes = {n: hints.training_accuracy_note(values[-1], fit_rows, train_rows, name=n)
+             for n, values in record.history.items()
+             if n.endswith("accuracy") and not n.startswith("val_") and values}
+    return units, notes
+
+
+def log_scale(record, previous: dict | None) -> bool:
+    """The "log scale" toggle of the loss chart: on by default when the loss spans more than
+    two decades; the user's choice is kept for the run."""
+    history = record.history
+    possible = charts.can_log("loss", history, previous)
+    chosen = state.widget_value("train.log_chosen")
+    value = (chosen[1] if chosen and chosen[0] == record.id
+             else charts.wants_log("loss", history, previous))
+    state.sync_widget("train.log", bool(value and possible))
+    st.toggle("log scale", key="train.log", disabled=not possible,
+              on_change=lambda: state.sync_widget(
+                  "train.log_chosen", (record.id, state.widget_value("train.log"))),
+              help="The loss on a log axis: a loss that falls by several powers of ten "
+                   "(e.g. a regression's mean squared error from 10,000,000 to 100) reads "
+                   "as a curve. On by default when the loss spans more than two decades.")
+    return bool(value and possible)
 
 
 def status_box(record) -> None:
@@ -160,20 +215,20 @@ def status_box(record) -> None:
         st.progress(p.fraction, text=text)
     elif status == DONE:
         st.success(f"Trained {epochs} epoch{plural} in {record.elapsed:.1f} s."
-                   + (f" {record.note}" if record.note else ""),
+                   + (f" {md(record.note)}" if record.note else ""),
                    icon=":material/check_circle:")
     elif status in (STOPPED, INTERRUPTED):
         if not record.has_model:
-            st.warning(record.note or "Stopped before training began: there is no model "
-                       "from this run.", icon=":material/stop_circle:")
+            st.warning(md(record.note or "") or "Stopped before training began: there is no "
+                       "model from this run.", icon=":material/stop_circle:")
         else:
             lead = ("Stopped by you" if status == STOPPED and not record.note else
-                    record.note or "Stopped")
+                    md(record.note or "") or "Stopped")
             st.warning(f"{lead} — after {epochs} epoch{plural} ({record.elapsed:.1f} s). The "
                        f"model keeps the weights of epoch {record.model_epoch}: evaluate it, "
                        "continue it, or train again.", icon=":material/stop_circle:")
     elif status == FAILED:
-        st.error(record.error or "Training failed.", icon=":material/error:")
+        st.error(md(record.error or "") or "Training failed.", icon=":material/error:")
 
 
 def _duration(seconds: float) -> str:
@@ -198,6 +253,15 @@ def compare_choice(record) -> tuple[dict | None, str]:
     return (match.history, match.name) if match else (None, "")
 
 
+def settings_summary(fit) -> str:
+    """The fit settings in one line, for the folded settings' label."""
+    held = {"split": f"validation_split {fit.validation_split:g}", "test": "validate on test",
+            "none": "no validation"}.get(fit.validation, "")
+    stop = f" · early stopping (patience {fit.patience})" if fit.early_stopping else ""
+    return (f"epochs {fit.epochs:,} · batch_size {fit.batch_size:,} · {held} · "
+            f"seed {fit.seed}{stop}")
+
+
 def live_view(run_id: int, polling: bool) -> None:
     """Status, Stop, the last values, one chart per quantity and the epoch log."""
     record = run_state.get(run_id)
@@ -216,19 +280,35 @@ def live_view(run_id: int, polling: bool) -> None:
                     help="End training within a second; the model keeps its weights so far.")
     elif record.has_model:
         stop.page_link("steps/evaluate.py", label="Next: evaluate", icon=":material/east:")
-    st.caption(f":material/history: {record.name}: {run_label(record)}.")
-    previous, compared = compare_choice(record)
+    # Tiles and curves first, so that they are in view after Train at 1280×720; the
+    # controls that choose what they show (compare, log scale) sit under the curves.
+    tiles, hint, curves = st.container(), st.container(), st.container()
+    about, choice, scale = st.columns([3, 2, 1], vertical_alignment="bottom")
+    about.caption(f":material/history: {md(record.name)}: {md(run_label(record))}.")
+    with choice:
+        previous, compared = compare_choice(record)
+    with scale:
+        log_y = log_scale(record, previous)
     history = record.history
     label = "test" if record.spec.fit.validation == "test" else "validation"
-    final_values(history, previous, label, compared or "the compared run")
+    with tiles:
+        final_values(history, previous, label, compared or "the compared run",
+                     *tile_context(record))
+    flat = hints.flat_loss(history, hints.classes(record.spec))
+    if flat is not None:
+        hint.warning(flat.message(), icon=":material/trending_flat:")
     # While training, the x axis spans the planned epochs; afterwards the epochs run.
     planned = record.spec.fit.epochs if record.active else None
-    figures = state.memo("train.figures", (record.id, record.epochs_done, compared, planned),
+    figures = state.memo("train.figures",
+                         (record.id, record.epochs_done, compared, planned, log_y),
                          lambda: charts.history_figures(history, previous, planned, label,
-                                                        compared or "compared run"))
-    for row in range(0, len(figures), 2):
-        for column, (name, fig) in zip(st.columns(2), figures[row:row + 2], strict=False):
-            column.plotly_chart(fig, key=f"train.curve.{name}", config={"displaylogo": False})
+                                                        compared or "compared run", log_y))
+    with curves:
+        for row in range(0, len(figures), 2):
+            for column, (name, fig) in zip(st.columns(2), figures[row:row + 2],
+                                           strict=False):
+                column.plotly_chart(projector.style(fig), key=f"train.curve.{name}",
+                                    config={"displaylogo": False})
     lines = record.log
     st.markdown("**Epoch log**" + (f" (the last {LOG_TAIL} of {len(lines)} lines)"
                                    if len(lines) > LOG_TAIL else ""))
@@ -241,7 +321,7 @@ def live_view(run_id: int, polling: bool) -> None:
 
 def continue_training(record) -> None:
     """N more epochs of a finished run, from where it ended, with its optimizer state."""
-    with st.expander(f"Continue training {record.name} from epoch {record.epochs_done}"):
+    with st.expander(f"Continue training {md(record.name)} from epoch {record.epochs_done}"):
         more = st.number_input("More epochs", min_value=1, max_value=MAX_EPOCHS, value=10,
                                step=10, key="train.more",
                                help="The curves go on at the next epoch number; the optimizer "
@@ -256,50 +336,57 @@ def continue_training(record) -> None:
 st.title("3 · Train")
 prepared, error = data_source.prepared_or_error()
 if prepared is None:
-    st.info(f"The Data page's choices do not give training data yet: {error}",
+    st.info(f"The Data page's choices do not give training data yet: {md(error)}",
             icon=":material/info:")
     st.page_link("steps/data.py", label="Go to the Data page", icon=":material/table_chart:")
     st.stop()
 
 record = run_state.shown()
 active = run_state.active()
-st.caption(f"Train the network on the {len(prepared.X_train):,} training rows. The curves "
-           "update live; the run goes on while you visit other pages, reload, or close the "
-           "tab for a few minutes.")
-settings(disabled=False)
+if record is None:
+    st.caption(f"Train the network on the {len(prepared.X_train):,} training rows. The curves "
+               "update live; the run goes on while you visit other pages, reload, or close "
+               "the tab for a few minutes.")
+    settings(disabled=False)
+    buttons = st.container()
+else:  # a run is shown: its progress and curves come first, the settings fold away
+    buttons, folded = st.columns([3, 5] if active is not None else [1, 5])
+    with folded.expander(f"Settings: {settings_summary(state.spec().fit)}",
+                         icon=":material/tune:"):
+        settings(disabled=False)
 changed_since_training()
 problems = validate(state.spec(), DataInfo.from_prepared(prepared))
 fit_issues = [p for p in problems if p.where.startswith("fit.")]
 model_issues = [p for p in problems if not p.where.startswith("fit.")]
 for problem in fit_issues:
-    st.error(f"`{problem.where.removeprefix('fit.')}`: {problem.message}", icon=":material/error:")
+    st.error(f"`{problem.where.removeprefix('fit.')}`: {md(problem.message)}",
+             icon=":material/error:")
 if model_issues:
     count = len(model_issues)
     st.error(f"**The model has {count} problem{'s' if count > 1 else ''} to fix before "
-             "training:**\n" + "\n".join(f"- `{p.where}`: {p.message}" for p in model_issues),
+             "training:**\n" + "\n".join(f"- `{p.where}`: {md(p.message)}" for p in model_issues),
              icon=":material/error:")
     st.page_link("steps/model.py", label="Fix them on the Model page",
                  icon=":material/account_tree:")
 
 if active is None:
     label = "Train again" if record is not None else "Train"
-    st.button(label, key="train.start", type="primary", icon=":material/play_arrow:",
-              disabled=bool(problems), on_click=run_state.start,
-              help="Fix the problems above first." if problems else
-              "Build the model from the spec and fit it in a training process.")
+    buttons.button(label, key="train.start", type="primary", icon=":material/play_arrow:",
+                   disabled=bool(problems), on_click=run_state.start,
+                   help="Fix the problems above first." if problems else
+                   "Build the model from the spec and fit it in a training process.")
 else:
-    first, second, _ = st.columns([2, 2, 3])
+    first, second = buttons.columns(2) if record is not None else st.columns([2, 2, 3])[:2]
     first.button("Stop it and train", key="train.restart", type="primary",
                  icon=":material/restart_alt:", disabled=bool(problems),
                  on_click=lambda: (run_state.stop(active.id), run_state.start()),
-                 help=f"{active.name} is training: stop it (it keeps its model) and train "
+                 help=f"{md(active.name)} is training: stop it (it keeps its model) and train "
                       "these settings.")
     second.button("Queue after it", key="train.queue", icon=":material/queue:",
                   disabled=bool(problems), on_click=run_state.start,
-                  help=f"Train these settings when {active.name} has finished.")
+                  help=f"Train these settings when {md(active.name)} has finished.")
 
 if record is not None:
-    st.divider()
     if record.active:
         st.fragment(run_every=0.5)(live_view)(record.id, polling=True)
     else:

@@ -39,6 +39,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gui.core import hints
 from gui.core.build import build_model, compile_model, training_targets, with_unscaled_output
 from gui.core.dataset import PreparedData
 from gui.core.evaluate import keras_evaluate
@@ -76,12 +77,14 @@ class TrainingJob:
             None builds a fresh one from the spec.
         initial_epoch: the epochs `initial_model` has trained; `spec.fit.epochs` is the total.
         before: the earlier epochs' {"history", "log", "epoch_seconds"}, so the curves go on.
+        callbacks: more Keras callbacks for `fit` (e.g. snapshots.SnapshotRecorder).
     """
 
     def __init__(self, spec: ExperimentSpec, prepared: PreparedData, on_epoch=None,
                  initial_model: keras.Model | None = None, initial_epoch: int = 0,
-                 before: dict | None = None):
+                 before: dict | None = None, callbacks: list | None = None):
         self.spec = copy.deepcopy(spec)
+        self.callbacks = list(callbacks or [])
         self.prepared = prepared
         self.on_epoch = on_epoch
         self.initial_model = initial_model
@@ -246,7 +249,7 @@ class TrainingJob:
         self.model = model
         with self._lock:
             self._steps = steps
-        callbacks: list[keras.callbacks.Callback] = [LiveCallback(self)]
+        callbacks: list[keras.callbacks.Callback] = [LiveCallback(self), *self.callbacks]
         early = None
         if fit.early_stopping:
             early = keras.callbacks.EarlyStopping(
@@ -339,7 +342,8 @@ class TrainingJob:
             hint += ", or scale the target"
         return (f"The loss became NaN (not a number) in epoch {self._nan_epoch}, so training "
                 f"stopped there: the weights blew up. Lower the learning rate (now "
-                f"{c.learning_rate:g} for {c.optimizer}; try {c.learning_rate / 10:g}), or "
+                f"{c.learning_rate:g} for {c.optimizer}; "
+                f"{hints.lower_rate_advice(c.optimizer, c.learning_rate)}), or "
                 f"{hint}. Gradient clipping (clipnorm) also helps.")
 
 

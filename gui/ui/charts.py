@@ -2,12 +2,17 @@
 
 Training curves: one figure per quantity (loss, then each metric), the training and
 validation values on the same axes, and optionally the previous run's curves overlaid, dashed,
-for comparison.
+for comparison. A curve spanning more than two decades (e.g. a regression's MSE falling from
+1e7) reads better on a log axis: `wants_log` says when that is the default.
 """
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
+
+from gui.ui.text import plot_text
 
 TRAIN_COLOR = "#1c7ed6"       # same colours as the evaluate page's train / test
 VALIDATION_COLOR = "#e8590c"
@@ -34,6 +39,27 @@ def curve_quantities(*histories: dict | None) -> list[str]:
     return sorted(names, key=lambda n: (n != "loss", names.index(n)))
 
 
+DECADES = 100.0  # max/min above this: the log axis is the default
+
+
+def _values(name: str, histories) -> list[float]:
+    return [v for h in histories if h for key in (name, f"val_{name}")
+            for v in h.get(key) or [] if v is not None and math.isfinite(v)]
+
+
+def can_log(name: str, *histories: dict | None) -> bool:
+    """A log axis can draw the `name` curves: every value is positive."""
+    values = _values(name, histories)
+    return bool(values) and min(values) > 0
+
+
+def wants_log(name: str, *histories: dict | None) -> bool:
+    """Whether the `name` curves span more than two decades (max/min > 100) of positive
+    values, so that a log y axis is the better default."""
+    values = _values(name, histories)
+    return can_log(name, *histories) and max(values) / min(values) > DECADES
+
+
 def _trace(values: list[float], name: str, color: str, previous: bool) -> go.Scatter:
     epochs = list(range(1, len(values) + 1))
     return go.Scatter(
@@ -45,7 +71,7 @@ def _trace(values: list[float], name: str, color: str, previous: bool) -> go.Sca
 
 def curve_figure(name: str, history: dict, previous: dict | None = None,
                  epochs: int | None = None, validation_label: str = "validation",
-                 previous_name: str = "previous run") -> go.Figure:
+                 previous_name: str = "previous run", log_y: bool = False) -> go.Figure:
     """`name` per epoch: training and validation (solid), another run's for comparison
     (dashed, named `previous_name` in the legend).
 
@@ -55,12 +81,13 @@ def curve_figure(name: str, history: dict, previous: dict | None = None,
         epochs: the planned number of epochs, to fix the x axis while training runs.
         validation_label: legend name of the validation curve (e.g. "test" when the test
             set is the validation data).
+        log_y: a logarithmic y axis (only drawn when every value is positive).
     """
     fig = go.Figure()
     for source, is_previous in ((previous, True), (history, False)):
         if not source:
             continue
-        suffix = f" ({previous_name})" if is_previous else ""
+        suffix = f" ({plot_text(previous_name)})" if is_previous else ""
         if source.get(name):
             fig.add_trace(_trace(source[name], "training" + suffix, TRAIN_COLOR, is_previous))
         if source.get(f"val_{name}"):
@@ -72,7 +99,9 @@ def curve_figure(name: str, history: dict, previous: dict | None = None,
                       uirevision=name,
                       xaxis=dict(title="epoch", range=[0.5, right + 0.5], rangemode="tozero",
                                  tickformat="d"),
-                      yaxis=dict(title=quantity_label(name), tickformat=".3~g"))
+                      yaxis=dict(title=quantity_label(name), tickformat=",.4~g"))
+    if log_y and can_log(name, history, previous):
+        fig.update_yaxes(type="log", title=f"{quantity_label(name)} (log scale)")
     if not fig.data:
         fig.add_annotation(text="The first epoch's values appear here when it ends.",
                            showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
@@ -83,10 +112,12 @@ def curve_figure(name: str, history: dict, previous: dict | None = None,
 
 def history_figures(history: dict, previous: dict | None = None, epochs: int | None = None,
                     validation_label: str = "validation", previous_name: str = "previous run",
-                    ) -> list[tuple[str, go.Figure]]:
-    """[(quantity, figure)] for every quantity in `history` (and `previous`), loss first."""
+                    log_loss: bool = False) -> list[tuple[str, go.Figure]]:
+    """[(quantity, figure)] for every quantity in `history` (and `previous`), loss first;
+    `log_loss`: the loss on a log axis."""
     names = curve_quantities(history, previous) or ["loss"]
-    return [(n, curve_figure(n, history, previous, epochs, validation_label, previous_name))
+    return [(n, curve_figure(n, history, previous, epochs, validation_label, previous_name,
+                             log_y=log_loss and n == "loss"))
             for n in names]
 
 
@@ -111,11 +142,12 @@ def overlay_figures(histories: dict[str, dict]) -> list[tuple[str, go.Figure]]:
                 values = history.get(key) or []
                 if values:
                     fig.add_trace(go.Scatter(
-                        x=list(range(1, len(values) + 1)), y=values, name=f"{run} · {what}",
+                        x=list(range(1, len(values) + 1)), y=values,
+                        name=f"{plot_text(run)} · {what}",
                         mode="lines", line=dict(color=color, width=2, dash=dash),
-                        hovertemplate=f"{run} {what}: %{{y:.4f}}<extra></extra>"))
+                        hovertemplate=f"{plot_text(run)} {what}: %{{y:.4f}}<extra></extra>"))
         fig.update_layout(**CURVE_LAYOUT, title=dict(text=quantity_label(name), x=0.01),
                           xaxis=dict(title="epoch", rangemode="tozero", tickformat="d"),
-                          yaxis=dict(title=quantity_label(name), tickformat=".3~g"))
+                          yaxis=dict(title=quantity_label(name), tickformat=",.4~g"))
         figures.append((name, fig))
     return figures

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gui.core import registry
+from gui.core import hints, registry
 from gui.core.problems import DataInfo, Problem
 from gui.core.spec import output_layer
 from gui.core.validate import problems_at
@@ -88,10 +88,15 @@ def compile_editor(info: DataInfo, problems: list[Problem]) -> None:
                      help="How the weights are updated from the gradients. adam is a good "
                           "default.")
         show_problems(problems, "compile.optimizer")
+        usual = hints.range_words(compile.optimizer)
         _compile_number("learning_rate", 0.001, step=0.0001, fmt="%.5f",
                         help="Size of each update step. Too large: the loss jumps around; "
-                             "too small: training crawls. adam: 0.001; sgd: 0.01.",
+                             "too small: training crawls. "
+                             + (f"{usual}." if usual else "adam: 0.001; sgd: 0.01."),
                         problems=problems)
+        warning = hints.learning_rate_warning(compile.optimizer, compile.learning_rate)
+        if warning:
+            st.warning(warning, icon=":material/warning:")
     with right:
         row = OPTIMIZERS.get(compile.optimizer)
         options = {name: p.default for name, p in row.options.items()} if row else {}

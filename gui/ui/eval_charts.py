@@ -9,26 +9,36 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from gui.ui.text import plot_text
+
 TRAIN_COLOR = "#1c7ed6"
 TEST_COLOR = "#e8590c"
 SPLIT_COLORS = {"train": TRAIN_COLOR, "test": TEST_COLOR}
 LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=50, b=50), height=380)
+SHARE_UP_TO = 6   # confusion matrices with more classes show counts only in the cells
+BIN = 0.05        # probability histogram bin width
 
 
 def confusion_matrix(counts: np.ndarray, class_names, title: str = "Confusion matrix",
                      ) -> go.Figure:
     """Counts with row-share colours: rows are the true class, columns the predicted one."""
     counts = np.asarray(counts)
-    names = [str(c) for c in class_names]
+    names = [plot_text(c) for c in class_names]
     totals = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, totals, out=np.zeros(counts.shape, dtype=float),
                       where=totals > 0)
-    text = [[f"{counts[i, j]}<br>{share[i, j]:.0%}" for j in range(len(names))]
-            for i in range(len(names))]
+    # The count on its own line, the share small under it; past SHARE_UP_TO classes the
+    # cells are too small for both: the count only (the share is in the hover text).
+    small = len(names) <= SHARE_UP_TO
+    text = [[f"{counts[i, j]}" + (f"<br><span style='font-size:0.75em'>{share[i, j]:.0%}"
+                                  "</span>" if small else "")
+             for j in range(len(names))] for i in range(len(names))]
     fig = go.Figure(go.Heatmap(
         z=share, x=names, y=names, text=text, texttemplate="%{text}", colorscale="Blues",
+        textfont=dict(size=18 if len(names) <= 4 else 15 if small else 12),
         zmin=0, zmax=1, colorbar=dict(title="share of<br>true class", tickformat=".0%"),
-        hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"))
+        hovertemplate="true %{y}<br>predicted %{x}<br>%{z:.0%} of the true class"
+                      "<extra></extra>"))
     size = max(320, min(640, 120 + 45 * len(names)))
     fig.update_layout(**{**LAYOUT, "height": size}, title=title,
                       xaxis=dict(title="predicted class", type="category", side="bottom"),
@@ -73,13 +83,22 @@ def threshold_marker(fig: go.Figure, curve, threshold: float, split: str = "test
 
 def probability_histogram(p: np.ndarray, y_true: np.ndarray, class_names, threshold: float,
                           title: str = "Predicted probabilities (test)") -> go.Figure:
-    """How the predicted probability of the positive class spreads, by true class."""
-    names = [str(c) for c in class_names]
+    """How the predicted probability of the positive class spreads, by true class.
+
+    Every row is counted: the bins are counted here (numpy's last bin holds 1.0 itself),
+    not by plotly, whose last bin would leave out rows predicted at exactly 1.0.
+    """
+    names = [plot_text(c) for c in class_names]
+    p, y_true = np.asarray(p, dtype=float), np.asarray(y_true)
+    edges = np.linspace(0.0, 1.0, round(1 / BIN) + 1)
     fig = go.Figure()
     for label, color in ((0, "#74c0fc"), (1, TEST_COLOR)):
-        fig.add_trace(go.Histogram(x=p[y_true == label], name=f"true {names[label]}",
-                                   xbins=dict(start=0, end=1, size=0.05), opacity=0.7,
-                                   marker_color=color))
+        counts, _ = np.histogram(np.clip(p[y_true == label], 0.0, 1.0), bins=edges)
+        fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=BIN,
+                             name=f"true {names[label]}", opacity=0.7, marker_color=color,
+                             customdata=np.c_[edges[:-1], edges[1:]],
+                             hovertemplate="%{customdata[0]:.2f}–%{customdata[1]:.2f}: "
+                                           "%{y} rows<extra>%{fullData.name}</extra>"))
     fig.add_vline(x=threshold, line=dict(color="black", dash="dash"),
                   annotation_text=f"threshold {threshold:.2f}")
     fig.update_layout(**LAYOUT, title=title, barmode="overlay",
@@ -104,8 +123,8 @@ def predicted_vs_actual(points: dict, target: str = "target",
     fig.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines",
                              name="ideal (predicted = actual)",
                              line=dict(color="#495057", dash="dash")))
-    fig.update_layout(**LAYOUT, title=title, xaxis=dict(title=f"actual {target}"),
-                      yaxis=dict(title=f"predicted {target}"))
+    fig.update_layout(**LAYOUT, title=title, xaxis=dict(title=f"actual {plot_text(target)}"),
+                      yaxis=dict(title=f"predicted {plot_text(target)}"))
     return fig
 
 
@@ -120,7 +139,7 @@ def residuals(points: dict, target: str = "target", title: str = "Residuals") ->
             hovertemplate="predicted %{x:.4g}<br>residual %{y:.4g}<extra>" + split
                           + "</extra>"))
     fig.add_hline(y=0, line=dict(color="#495057", dash="dash"))
-    fig.update_layout(**LAYOUT, title=title, xaxis=dict(title=f"predicted {target}"),
+    fig.update_layout(**LAYOUT, title=title, xaxis=dict(title=f"predicted {plot_text(target)}"),
                       yaxis=dict(title="actual − predicted"))
     return fig
 
@@ -141,7 +160,7 @@ def per_class_bars(table, title: str = "Precision and recall per class") -> go.F
     """A per-class table (index class; columns precision, recall) → grouped bars."""
     fig = go.Figure()
     for col, color in (("precision", TRAIN_COLOR), ("recall", TEST_COLOR)):
-        fig.add_trace(go.Bar(x=[str(i) for i in table.index], y=table[col], name=col,
+        fig.add_trace(go.Bar(x=[plot_text(i) for i in table.index], y=table[col], name=col,
                              marker_color=color))
     fig.update_layout(**LAYOUT, title=title, barmode="group",
                       yaxis=dict(range=[0, 1.05], tickformat=".0%"),

@@ -41,6 +41,7 @@ class Doc:
         edited: the settings the user chose by hand (heads.EDITABLE names).
         basis: the DataInfo the layers and compile settings were shaped for.
         run: the id of the run the pages show (the latest started, or one opened on Runs).
+        projector: projector mode (larger, high-contrast text and charts) is on.
     """
 
     spec: ExperimentSpec = field(default_factory=ExperimentSpec)
@@ -50,11 +51,12 @@ class Doc:
     edited: list[str] = field(default_factory=list)
     basis: dict | None = None
     run: int | None = None
+    projector: bool = False
 
     def to_dict(self) -> dict:
         return {"spec": self.spec.to_dict(), "dataset": self.dataset, "test": self.test,
                 "split": self.split, "edited": sorted(set(self.edited)),
-                "basis": self.basis, "run": self.run}
+                "basis": self.basis, "run": self.run, "projector": self.projector}
 
     @classmethod
     def from_dict(cls, raw: dict) -> Doc:
@@ -74,6 +76,7 @@ class Doc:
         doc.basis = basis if isinstance(basis, dict) else None
         run = raw.get("run")
         doc.run = run if isinstance(run, int) and not isinstance(run, bool) else None
+        doc.projector = raw.get("projector") is True
         return doc
 
     def basis_info(self) -> DataInfo | None:
