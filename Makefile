@@ -38,7 +38,10 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test chromium
 	$(PY) benchmarks/first_render.py
 	$(PY) benchmarks/store_upload.py
+	$(PY) benchmarks/million_rows.py
 	$(PY) benchmarks/train_speed.py
+	$(PY) benchmarks/inside_views.py
+	$(PY) benchmarks/what_if.py
 
 samples: $(VENV)/.installed
 	$(PY) sample_data/make_samples.py

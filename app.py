@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gui.ui import changes, run_state, workspace
+from gui.ui import changes, projector, run_state, workspace
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -21,6 +21,7 @@ pages = [
     st.Page("steps/data.py", title="1 · Data", icon=":material/table_chart:", default=True),
     st.Page("steps/model.py", title="2 · Model", icon=":material/account_tree:"),
     st.Page("steps/train.py", title="3 · Train", icon=":material/model_training:"),
+    st.Page("steps/inside.py", title="Inside", icon=":material/visibility:"),
     st.Page("steps/evaluate.py", title="4 · Evaluate", icon=":material/analytics:"),
     st.Page("steps/predict.py", title="5 · Predict", icon=":material/online_prediction:"),
     st.Page("steps/runs.py", title="Runs", icon=":material/list:"),
@@ -28,6 +29,7 @@ pages = [
 page = st.navigation(pages, position="top")
 workspace.bind()
 run_state.pool()  # the training processes start with the first page, not the first run
+projector.apply()  # the projector-mode toggle (top right) and its CSS, on every page
 if page.url_path != "train":
     changes.run_banner()
 try:

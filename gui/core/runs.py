@@ -174,7 +174,7 @@ class Runs:
         self._update(token, run_id, name=name)
 
     def delete(self, token: str, run_id: int) -> None:
-        """Delete a run that is not training, and its model file."""
+        """Delete a run that is not training, its model file and its weight snapshots."""
         record = self.get(token, run_id)
         if record.active:
             raise StoreError("This run is still training; stop it first.")
@@ -182,6 +182,8 @@ class Runs:
             db.execute(runs_table.delete().where(runs_table.c.id == run_id,
                                                  runs_table.c.workspace == token))
         self.model_path(token, run_id).unlink(missing_ok=True)
+        for path in self.snapshot_paths(token, run_id):
+            path.unlink(missing_ok=True)
 
     def request_stop(self, token: str, run_id: int, note: str | None = None) -> None:
         """Ask a run to stop: a queued one ends at once, a running one within a second
@@ -202,6 +204,12 @@ class Runs:
     def model_path(self, token: str, run_id: int) -> Path:
         """Where the run's model (.keras, with its optimizer state) is saved."""
         return self.store.workspace_dir(token) / "runs" / f"{int(run_id)}.keras"
+
+    def snapshot_paths(self, token: str, run_id: int) -> tuple[Path, Path]:
+        """Where the run's weight snapshots are kept: (every kept epoch, the latest epoch
+        alone, written while it trains); see snapshots.py."""
+        folder = self.store.workspace_dir(token) / "runs"
+        return (folder / f"{int(run_id)}.snapshots.npz", folder / f"{int(run_id)}.latest.npz")
 
     def queue(self, run_id: int) -> tuple[int, float]:
         """(runs ahead of a queued run, their rough remaining training seconds, summed)."""

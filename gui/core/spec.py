@@ -35,7 +35,8 @@ from gui.core.vocabulary import (
 )
 
 # 2: DataSpec records the training file's delimiter and encoding.
-# 3: DataSpec records the header choice, the spreadsheet sheet and the column roles.
+# 3: DataSpec records the header choice, the spreadsheet sheet and the column roles;
+#    FitSpec.snapshots switches the per-epoch weight snapshots (default on).
 # Older files still load (new fields take their defaults).
 SPEC_VERSION = 3
 FIX_FILE = "Correct it in the file, or load a spec downloaded from LayerLab."
@@ -193,6 +194,7 @@ class FitSpec:
     patience: int = 10
     restore_best_weights: bool = True
     seed: int = 42
+    snapshots: bool = True  # record the weights after every epoch (the Inside page's views)
 
 
 @dataclass

@@ -4,7 +4,9 @@ The pool (worker_pool.py) sends a run id down a pipe; the worker reads the run's
 prepares its data from the workspace, trains it with a TrainingJob in its main thread and
 writes what happens back to the record four times a second (status, progress, history, log)
 from a reporter thread. The model, with its optimizer state, is saved to the run's .keras
-file every few seconds of training and at the end, so a server restart keeps the last one.
+file every few seconds of training and at the end, so a server restart keeps the last one;
+the run's weight snapshots (snapshots.py) are written with it, and the latest epoch's weights
+alone whenever the reporter finds a new one (the Inside page's live view).
 Stop reaches the worker as a message; the worker answers ("heard") as soon as `fit` has
 seen it, and the pool ends a worker that does not answer in time. The worker is started with
 `python -m gui.core.worker` (not multiprocessing's spawn, which would re-run the app's main
@@ -27,6 +29,7 @@ from gui.core.vocabulary import FAILED, RUNNING, STOPPED, STOPPING
 
 REPORT_EVERY_S = 0.25
 SAVE_EVERY_S = 3.0
+LATEST_EVERY_S = 0.5  # the live view's weights: at most this often (the page polls each 1 s)
 
 
 def main(argv: list[str]) -> None:
@@ -163,10 +166,15 @@ class _Training:
 
         self.runs, self.record, self.prepared = runs, record, prepared
         self.stop, self.heard = stop, heard
+        self.recorder = _recorder(runs, record)
         self.job = TrainingJob(record.spec, prepared, on_epoch=self._epoch_ended,
                                initial_model=initial, initial_epoch=record.start_epoch,
-                               before=before)
+                               before=before,
+                               callbacks=[self.recorder] if self.recorder else None)
         self.path = runs.model_path(record.workspace, record.id)
+        self.snapshot_path, self.latest_path = runs.snapshot_paths(record.workspace, record.id)
+        self.latest_written: int | None = None
+        self.latest_at = 0.0
         self.saved_at = time.monotonic()
         self.saved_epoch: int | None = None
         self.done = threading.Event()
@@ -192,7 +200,9 @@ class _Training:
                 thread.join(timeout=2)
         if self.job.model is None and self.saved_epoch is not None:
             self.path.unlink(missing_ok=True)  # a failed run (NaN) keeps no model
+            self.snapshot_path.unlink(missing_ok=True)
             self.saved_epoch = None
+        self.latest_path.unlink(missing_ok=True)  # the full file has every kept epoch
         self._report(final=True, test_metrics=metrics)
 
     def _epoch_ended(self, _line: str) -> None:
@@ -208,6 +218,8 @@ class _Training:
         tmp = self.path.with_suffix(".saving")
         tmp.write_bytes(raw)
         os.replace(tmp, self.path)  # a reader never sees half a file
+        if self.recorder is not None:
+            self.recorder.snapshots.save(self.snapshot_path)
         self.saved_at = time.monotonic()
         self.saved_epoch = self.job.epochs_done
 
@@ -223,6 +235,19 @@ class _Training:
     def _report_loop(self) -> None:
         while not self.done.wait(REPORT_EVERY_S):
             self._report()
+            self._write_latest()
+
+    def _write_latest(self) -> None:
+        """The latest epoch's weights for the live view, when there is a new one."""
+        snapshots = self.recorder.snapshots if self.recorder is not None else None
+        if (snapshots is None or snapshots.latest in (None, self.latest_written)
+                or time.monotonic() - self.latest_at < LATEST_EVERY_S):
+            return
+        self.latest_at = time.monotonic()
+        try:
+            self.latest_written = snapshots.save_latest(self.latest_path)
+        except OSError:
+            pass  # the live view waits for the next one; the full save reports errors
 
     def _report(self, final: bool = False, **extra) -> None:
         job = self.job
@@ -236,6 +261,20 @@ class _Training:
             values.update(ended=time.time(), error=job.error,
                           note=_final_note(self.record, job, self.runs))
         self.runs.report(self.record.id, **values)
+
+
+def _recorder(runs: Runs, record: RunRecord):
+    """The run's SnapshotRecorder (None when fit.snapshots is off); a continuation goes on
+    from its parent's snapshots."""
+    from gui.core.snapshots import SnapshotRecorder, Snapshots
+
+    if not getattr(record.spec.fit, "snapshots", True):
+        return None
+    before = None
+    if record.parent is not None:
+        parent = runs.get_any(record.parent)
+        before = Snapshots.load_if_any(runs.snapshot_paths(parent.workspace, parent.id)[0])
+    return SnapshotRecorder(before, initial_epoch=record.start_epoch)
 
 
 def _final_note(record: RunRecord, job, runs: Runs) -> str | None:

@@ -1,0 +1,260 @@
+"""How fast a what-if change reaches the new prediction; prints figures, asserts nothing.
+
+On Breast cancer (30 numeric inputs) with a Dense 64-64 ReLU network (+ the sigmoid output),
+trained for 2 epochs, it times:
+
+  core      probe.WhatIf(row): the raw row encoded, every layer's output (layer_outputs,
+            layers called directly) and the class probabilities: what each control change
+            computes; against model.predict on the same one row
+  section   the row section (gui/ui/row_probe.show) rerun in AppTest after a slider moves:
+            the section's script (30 sliders, the prediction, its bar chart, the hardest
+            rows), and the whole AppTest rerun around it (no browser: AppTest's own overhead
+            is in it, the browser's drawing is not); the first run (memos filled: test
+            rows, dead units) apart
+  browser   the real app in chromium at 1280x720 (Iris: 4 inputs, and Breast cancer: 30;
+            the default 64-64 network, 3 epochs), the Inside page: an arrow key on a
+            what-if slider → the new probabilities on screen, and → the page idle again
+            (the last moment it looked busy, the 0.6 s quiet wait not counted); an epoch
+            scrubber step → idle again
+
+Goal: ≤ 200 ms from a control change to the new prediction. Usage:
+
+    python benchmarks/what_if.py [--repeats 50] [--no-browser]
+    python benchmarks/what_if.py --browser-only both --changes 15   # chromium figures only
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("LAYERLAB_HOME", tempfile.mkdtemp(prefix="layerlab-bench-"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import numpy as np  # noqa: E402
+
+
+def trained_64_64():
+    """Breast cancer, Dense 64-64 relu + the sigmoid output, 2 epochs (tests' Trained)."""
+    import keras
+
+    from gui.core import build, csv_io, dataset
+    from gui.core.heads import default_spec
+    from gui.core.spec import DataSpec, LayerSpec
+    from tests.core import trained_models as tm
+
+    csv = "breast_cancer.csv"
+    loaded = csv_io.read_csv((ROOT / "sample_data" / csv).read_bytes(), csv)
+    data_spec = DataSpec(source=csv, target="diagnosis")
+    prepared = dataset.prepare(loaded.frame, data_spec)
+    spec = default_spec(prepared.task, prepared.n_classes, data_spec)
+    spec.layers = [LayerSpec(type="Dense", units=64, activation="relu"),
+                   LayerSpec(type="Dense", units=64, activation="relu"), spec.layers[-1]]
+    spec.fit.epochs, spec.fit.seed = 2, 1
+    keras.utils.set_random_seed(1)
+    model = build.build_model(spec, prepared.preprocessor)
+    history = model.fit(prepared.X_train, prepared.y_train, epochs=2, batch_size=32,
+                        verbose=0, validation_split=0.2).history
+    return tm.Trained(model, build.with_unscaled_output(model, prepared.preprocessor), spec,
+                      prepared, loaded.frame, {k: [float(x) for x in v]
+                                               for k, v in history.items()})
+
+
+def ms(seconds: list[float]) -> str:
+    values = sorted(1000 * s for s in seconds)
+    p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
+    return f"median {statistics.median(values):7.1f} ms   p95 {p95:7.1f} ms   (n={len(values)})"
+
+
+def core(trained, repeats: int) -> None:
+    from gui.core import probe
+
+    prepared = trained.prepared
+    what_if = probe.WhatIf(trained.model, prepared)
+    row = probe.test_row_values(prepared, 1)
+    column = prepared.preprocessor.numeric_[0]
+    items = {c.column: c for c in probe.controls(prepared)}[column]
+    steps = np.linspace(items.low, items.high, repeats)
+    what_if(row)  # first call: TensorFlow's kernels warm up
+    timings = []
+    for value in steps:
+        start = time.perf_counter()
+        what_if({**row, column: float(value)})
+        timings.append(time.perf_counter() - start)
+    X = what_if.encode(row)
+    trained.model.predict(X, verbose=0)
+    predict = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        trained.model.predict(X, verbose=0)
+        predict.append(time.perf_counter() - start)
+    print(f"core  WhatIf(row), 64-64 on {prepared.n_inputs} inputs:  {ms(timings)}")
+    print(f"      model.predict(one row), for comparison:  {ms(predict)}")
+
+
+def timed_page():
+    """The row section alone (as tests/ui/test_row_probe.py draws it), timing its script."""
+    import time
+
+    import streamlit as st
+
+    from gui.ui import row_probe, run_state, workspace
+
+    workspace.bind()
+    try:
+        run = run_state.trained(run_state.shown())
+        if run is not None:
+            start = time.perf_counter()
+            row_probe.show(run)
+            st.session_state["bench.seconds"] = time.perf_counter() - start
+    finally:
+        workspace.sync()
+
+
+def section(trained, repeats: int) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.ui import runs_helper
+
+    at = AppTest.from_function(timed_page, default_timeout=120)
+    at.run()
+    record = runs_helper.finished(at, trained)
+    start = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - start
+    assert not at.exception, at.exception
+    slider = at.slider(key=f"probe.{record.id}.f0")
+    values = np.linspace(slider.min, slider.max, repeats)
+    timings, script = [], []
+    for value in values:
+        at.slider(key=f"probe.{record.id}.f0").set_value(float(value))
+        start = time.perf_counter()
+        at.run()
+        timings.append(time.perf_counter() - start)
+        script.append(at.session_state["bench.seconds"])
+    assert not at.exception, at.exception
+    print(f"section  first run (test rows, dead units, controls computed): "
+          f"{1000 * first:.0f} ms")
+    print(f"         row_probe.show after a slider change (the section's script):  "
+          f"{ms(script)}")
+    print(f"         the whole AppTest rerun (+ binding, AppTest's own overhead):  "
+          f"{ms(timings)}")
+
+
+BARS = ("() => [...document.querySelectorAll(\"[data-testid='stPlotlyChart']\")]"
+        ".filter(e => /probability/.test(e.innerText) && /\\d+\\.\\d%/.test(e.innerText))"
+        ".map(e => e.innerText).join('|')")
+
+
+# The page's busy state, as tests/e2e/conftest.py's wait_idle reads it.
+BUSY = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  return !app || app.getAttribute("data-test-script-state") !== "notRunning"
+    || !!document.querySelector("[data-testid='stStatusWidget']")
+    || !!document.querySelector("[data-stale='true']");
+}"""
+QUIET = 0.6  # seconds without a busy look before the page counts as idle
+
+
+def idle_since(page, start: float, timeout: float = 60.0) -> float:
+    """Seconds from `start` to the last moment the page looked busy, once it has stayed
+    quiet for QUIET seconds (looked at every ~30 ms); the quiet wait itself is not counted."""
+    last = time.perf_counter()
+    while time.perf_counter() - last < QUIET:
+        if page.evaluate(BUSY):
+            last = time.perf_counter()
+        if last - start > timeout:
+            raise TimeoutError("the app did not become idle")
+        page.wait_for_timeout(30)
+    return last - start
+
+
+DATASETS = {"iris": ("Iris flowers", "petal length (cm)"),
+            "breast": ("Breast cancer", "mean radius")}
+
+
+def browser(repeats: int, which: str) -> None:
+    """The real app in chromium at 1280x720: a sample (Iris: 4 inputs; Breast cancer: 30),
+    the default Dense 64-64 network trained for 3 epochs, then on the Inside page an arrow
+    key on a what-if slider → the bars' numbers change (the prediction shown), and → the
+    page is idle (everything that reran redrawn); and the epoch scrubber moved → idle."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import open_app, wait_idle
+    from tests.e2e.controls import choose, go, set_number
+
+    name, feature = DATASETS[which]
+    home = Path(tempfile.mkdtemp(prefix="layerlab-bench-app-"))
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                     args=["--no-sandbox", "--disable-gpu"])
+        from first_render import serve
+
+        with serve(ROOT / "app.py", ROOT, home) as url:
+            page = chromium.new_page(viewport={"width": 1280, "height": 720})
+            open_app(page, url)
+            choose(page, "Dataset in use", name)
+            go(page, "3 · Train")
+            set_number(page, "epochs", 3)
+            page.get_by_role("button", name="Train", exact=True).click()
+            go(page, "Inside", idle=False)
+            page.get_by_role("heading", name="Hardest test rows").wait_for(timeout=300_000)
+            wait_idle(page)
+            slider = page.locator("[data-testid='stSlider']").filter(
+                has_text=feature).get_by_role("slider")
+            shown, idle = [], []
+            for i in range(repeats):
+                before = page.evaluate(BARS)
+                slider.focus()
+                start = time.perf_counter()
+                page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+                page.wait_for_function(f"old => ({BARS})() !== old", arg=before,
+                                       timeout=60_000, polling="raf")
+                shown.append(time.perf_counter() - start)
+                idle.append(idle_since(page, start))
+            scrub = []
+            scrubber = page.get_by_role("slider", name="Epoch").first
+            for i in range(max(4, repeats // 3)):
+                scrubber.focus()
+                start = time.perf_counter()
+                page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight")
+                scrub.append(idle_since(page, start))
+            page.close()
+        chromium.close()
+    print(f"browser  {name}, Inside page, chromium 1280x720:")
+    print(f"         key press → new probabilities shown:  {ms(shown)}")
+    print(f"         key press → the page idle again:      {ms(idle)}")
+    print(f"         epoch scrubber step → idle again:     {ms(scrub)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--no-browser", action="store_true",
+                        help="skip the chromium figure (it trains a run in the real app)")
+    parser.add_argument("--browser-only", choices=["iris", "breast", "both"],
+                        help="only the chromium figures, on these samples")
+    parser.add_argument("--changes", type=int, default=15,
+                        help="what-if changes timed in chromium")
+    args = parser.parse_args()
+    if not args.browser_only:
+        trained = trained_64_64()
+        core(trained, args.repeats)
+        section(trained, max(10, args.repeats // 2))
+    if not args.no_browser:
+        for which in (["iris", "breast"] if args.browser_only in (None, "both")
+                      else [args.browser_only]):
+            browser(args.changes, which)
+    print("goal: ≤ 200 ms from a control change to the new prediction")
+
+
+if __name__ == "__main__":
+    main()
