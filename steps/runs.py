@@ -12,7 +12,7 @@ from gui.core import export
 from gui.core.spec_diff import varying
 from gui.core.store import StoreError
 from gui.core.vocabulary import MAX_EPOCHS
-from gui.ui import charts, downloads, run_state, state, workspace
+from gui.ui import charts, downloads, projector, run_state, state, workspace
 from gui.ui.changes import run_label
 from gui.ui.text import md
 
@@ -73,7 +73,8 @@ if len(chosen) > 1:
 figures = charts.overlay_figures({r.name: r.history for r in chosen if r.history})
 for row in range(0, len(figures), 2):
     for column, (name, fig) in zip(st.columns(2), figures[row:row + 2], strict=False):
-        column.plotly_chart(fig, key=f"runs.curve.{name}", config={"displaylogo": False})
+        column.plotly_chart(projector.style(fig), key=f"runs.curve.{name}",
+                            config={"displaylogo": False})
 
 # ---- one run -----------------------------------------------------------------------------------
 st.subheader("Act on one run")
