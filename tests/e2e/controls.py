@@ -129,6 +129,15 @@ def to_train_page(page: Page, app_url: str) -> None:
     wait_idle(page)
 
 
+def open_train_settings(page: Page) -> None:
+    """Unfold the Train page's settings, which fold away once a run is shown."""
+    summary = page.locator("[data-testid='stExpander'] summary").filter(
+        has_text=re.compile(r"^\s*\S*\s*Settings"))
+    if summary.count() and summary.first.locator("xpath=..").get_attribute("open") is None:
+        summary.first.click()
+        settle(page)
+
+
 def log(page: Page) -> str:
     """The Train page's epoch log (its last lines), as shown."""
     code = page.locator("[data-testid='stCode']")

@@ -26,6 +26,7 @@ from tests.e2e.controls import (
     live_epoch,
     log,
     no_exceptions,
+    open_train_settings,
     set_number,
     settle,
     shot,
@@ -127,6 +128,7 @@ def test_the_runs_page_lists_compares_renames_and_opens_runs(
     set_number(page, "epochs", 5)
     _train(page)
     _trained(page, "Run 1", 5)
+    open_train_settings(page)
     set_number(page, "seed", 7)
     _train(page, "Train again")
     expect(_caption(page, "Run 2")).to_be_visible(timeout=60_000)
