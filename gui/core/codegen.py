@@ -17,6 +17,9 @@ Example:
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from gui.core.problems import DataInfo
 from gui.core.spec import ExperimentSpec, InitializerSpec, LayerSpec, RegularizerSpec, SpecError
 from gui.core.validate import validate
@@ -117,6 +120,15 @@ def _list(values) -> str:
     return "[\n" + "".join(f"    {item},\n" for item in items) + "]"
 
 
+def _has_header(data, prep) -> bool:
+    """Did the training file name its columns? "auto" was decided when it was read: LayerLab
+    names a headerless file's columns column_1 … column_N, and only then."""
+    if data.header in ("yes", "no"):
+        return data.header == "yes"
+    used = [data.target, *prep.numeric_, *prep.text_]
+    return not all(re.fullmatch(r"column_\d+", str(name)) for name in used)
+
+
 def python_script(spec: ExperimentSpec, prep) -> str:
     """A standalone script that trains `spec`'s model on the CSV the way LayerLab does.
 
@@ -160,8 +172,15 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit("# ---- The experiment, as chosen in LayerLab ----")
     emit(f"DATA_FILE = {data.source or 'data.csv'!r}")
     emit(f"TEST_FILE = {data.test_source or None!r}  # None: hold out TEST_FRACTION of the rows")
-    emit(f"DELIMITER = {data.delimiter!r}")
-    emit(f"ENCODING = {data.encoding!r}")
+    kind = Path(data.source).suffix.lower()
+    if kind == ".xlsx":
+        emit(f"SHEET = {data.sheet or 0!r}  # the worksheet (0: the first); pandas reads it "
+             "with openpyxl")
+    elif kind != ".parquet":
+        emit(f"DELIMITER = {data.delimiter!r}")
+        emit(f"ENCODING = {data.encoding!r}")
+    if kind != ".parquet":
+        emit(f"HEADER = {_has_header(data, prep)!r}  # does the first row name the columns")
     emit(f"TARGET = {data.target!r}")
     emit(f"NUMERIC_FEATURES = {_list(prep.numeric_)}")
     emit(f"TEXT_FEATURES = {_list(prep.text_)}  # one-hot encoded")
@@ -191,8 +210,17 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit("")
     emit("# ---- 1. Read the CSV and keep the columns we use ----")
     emit("def read(path):")
-    emit("    frame = pd.read_csv(path, sep=DELIMITER, encoding=ENCODING, "
-         "skipinitialspace=True)")
+    if kind == ".xlsx":
+        emit("    frame = pd.read_excel(path, sheet_name=SHEET, header=0 if HEADER else None)")
+    elif kind == ".parquet":
+        emit("    frame = pd.read_parquet(path)")
+    else:
+        emit("    frame = pd.read_csv(path, sep=DELIMITER, encoding=ENCODING, "
+             "skipinitialspace=True,")
+        emit("                        header=0 if HEADER else None)")
+    if kind != ".parquet":
+        emit("    if not HEADER:  # LayerLab names a headerless file's columns column_1 … N")
+        emit("        frame.columns = [f'column_{i}' for i in range(1, frame.shape[1] + 1)]")
     emit("    frame.columns = [str(c).strip() for c in frame.columns]")
     emit("    frame = frame[FEATURES + [TARGET]].copy()")
     emit("    # Numbers stored as text (or with stray values) become numbers or missing.")

@@ -189,7 +189,7 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
             raise DataError(f"The test CSV lacks column(s) {', '.join(absent)} that the "
                             "training data uses. Both files need the same header.")
         test_data, test_warnings = _select(test_frame, replace(spec, features=features), 1)
-        warnings += [f"Test CSV: {w}" for w in test_warnings]
+        warnings += [f"Test file: {w}" for w in test_warnings]
         train_data = data
     else:
         stratify = None

@@ -106,7 +106,7 @@ HEADER_CHOICES: dict[str, Choice] = _table(
 # Where the test rows come from, on the data page (the spec says it with test_source).
 TEST_DATA: dict[str, Choice] = _table(
     Choice("fraction", "Hold out a share of the rows"),
-    Choice("file", "Upload a separate test CSV"),
+    Choice("file", "Upload a separate test file"),
 )
 
 MAX_CLASSES = 100

@@ -237,3 +237,30 @@ def test_every_branch_writes_valid_python(variant):
         assert "validation_data=(X_test, y_test)" in script
     if variant == "binary":
         assert "validation_split" not in script and "stratify = data[TARGET]" in script
+
+
+@pytest.mark.parametrize("kind", ["headerless.csv", "sheets.xlsx", "table.parquet"])
+def test_script_reads_headerless_excel_and_parquet_files_as_layerlab_did(tmp_path, kind):
+    from gui.core.tables import read_table
+
+    iris = pd.read_csv(SAMPLES / "iris.csv")
+    path = tmp_path / kind
+    if kind.endswith(".csv"):
+        iris.to_csv(path, header=False, index=False)  # the file has no header row
+    elif kind.endswith(".xlsx"):
+        with pd.ExcelWriter(path) as book:
+            iris.head(3).to_excel(book, sheet_name="notes", index=False)
+            iris.to_excel(book, sheet_name="flowers", index=False)
+    else:
+        iris.to_parquet(path)
+    sheet = "flowers" if kind.endswith(".xlsx") else ""
+    loaded = read_table(path.read_bytes(), kind, sheet=sheet)
+    target = loaded.frame.columns[-1]
+    spec_data = DataSpec(source=kind, target=target, delimiter=loaded.delimiter,
+                         encoding=loaded.encoding, sheet=sheet)
+    data = dataset.prepare(loaded.frame, spec_data)
+    assert (target == "column_5") == kind.endswith(".csv")
+    spec = default_spec(data.task, data.n_classes, data=spec_data)
+    result = run(codegen.python_script(spec, data.preprocessor), tmp_path, "--epochs", "1")
+    assert "120 training rows, 30 test rows" in result.stdout
+    assert_same_scaling(keras.models.load_model(tmp_path / "model.keras"), data.preprocessor)
