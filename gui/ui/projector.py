@@ -74,7 +74,9 @@ def projector_style(fig: go.Figure) -> go.Figure:
         if trace.type == "scatter" and trace.mode and "lines" in trace.mode:
             width = trace.line.width or 2
             trace.line.width = max(width * 1.6, LINE_WIDTH if width >= 2 else 2.5)
-        elif trace.type == "heatmap" and trace.text is not None:
+        if trace.type == "scatter" and trace.mode and "text" in trace.mode:  # e.g. node labels
+            trace.textfont.size = round((trace.textfont.size or 12) * 1.35)
+        if trace.type == "heatmap" and trace.text is not None:
             cells = len(trace.x) if trace.x is not None else 3
             trace.textfont = dict(size=26 if cells <= 4 else 22 if cells <= 6 else 18)
     if fig.layout.legend.orientation == "h":  # a legend above the plot: room for its font
