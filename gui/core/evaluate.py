@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gui.core.dataset import PreparedData
-from gui.core.predict import class_probabilities
+from gui.core.predict import class_probabilities, predicted_index
 
 SPLITS = ("train", "test")
 
@@ -60,10 +60,7 @@ class Evaluation:
         """Predicted class indices (binary: at `threshold`), or predicted target values."""
         if self.task == "regression":
             return self.splits[split].outputs[:, 0]
-        proba = self.proba(split)
-        if self.task == "binary":
-            return (proba[:, 1] >= self.threshold).astype(int)
-        return proba.argmax(axis=1)
+        return predicted_index(self.task, self.proba(split), self.threshold)
 
     def y_true(self, split: str) -> np.ndarray:
         return self.splits[split].y_true

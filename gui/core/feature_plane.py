@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gui.core.layer_outputs import layer_outputs
+from gui.core.predict import class_probabilities, predicted_index
 from gui.core.preprocess import Preprocessor
 
 GRID = 40  # points per axis: 1,600 rows through a 64-64 network take a few milliseconds
@@ -137,11 +138,11 @@ def decision(output: np.ndarray, prep: Preprocessor) -> Decision:
     output = np.asarray(output, dtype="float64")
     if prep.task == "regression":
         return Decision(value=prep.decode_target(output[0]))
-    if output.shape[0] == 1:  # one sigmoid unit: P(second class)
-        p = output[0]
-        labels = (p >= 0.5).astype(int)
-        return Decision(labels=labels, confidence=np.where(labels == 1, p, 1 - p))
-    return Decision(labels=output.argmax(axis=0), confidence=output.max(axis=0))
+    units, rows, cols = output.shape
+    proba = class_probabilities(output.reshape(units, -1).T, len(prep.classes_))
+    labels = predicted_index(prep.task, proba)
+    confidence = proba[np.arange(len(labels)), labels]
+    return Decision(labels=labels.reshape(rows, cols), confidence=confidence.reshape(rows, cols))
 
 
 def feature_column(prep: Preprocessor, X: np.ndarray, name: str) -> np.ndarray:

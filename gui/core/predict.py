@@ -182,10 +182,7 @@ def decode_outputs(loaded, outputs: np.ndarray, threshold: float = 0.5) -> dict:
     if loaded.task in ("binary", "multiclass"):
         classes = loaded.class_names
         proba = class_probabilities(outputs, len(classes))
-        if loaded.task == "binary":
-            index = (proba[:, 1] >= threshold).astype(int)
-        else:
-            index = proba.argmax(axis=1)
+        index = predicted_index(loaded.task, proba, threshold)
         out = {target: [classes[i] for i in index], PREDICTED_LABEL: index}
         for i, name in enumerate(classes):
             out[f"probability_{name}"] = proba[:, i]
@@ -202,6 +199,14 @@ def class_probabilities(outputs: np.ndarray, n_classes: int) -> np.ndarray:
         p = np.clip(outputs[:, 0], 0.0, 1.0)
         return np.column_stack([1 - p, p])
     return outputs[:, :max(n_classes, 2)]
+
+
+def predicted_index(task: str, proba: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Predicted class indices from (rows, k) probabilities: binary at `threshold`, else the
+    argmax."""
+    if task == "binary":
+        return (proba[:, 1] >= threshold).astype(int)
+    return proba.argmax(axis=1)
 
 
 # ---- the one-row form ----------------------------------------------------------------------

@@ -27,7 +27,7 @@ import pandas as pd
 
 from gui.core.dataset import PreparedData
 from gui.core.layer_outputs import layer_outputs
-from gui.core.predict import class_probabilities
+from gui.core.predict import class_probabilities, predicted_index
 
 ZERO_REGION = ("relu", "relu6")  # activations that output exactly 0 below a point
 PER_UNIT = ("Dropout", "BatchNormalization")  # keep each unit in its place
@@ -129,13 +129,6 @@ def target_outputs(prepared: PreparedData, last: np.ndarray) -> np.ndarray:
     if prepared.task == "regression":
         return prepared.preprocessor.decode_target(np.asarray(last).reshape(len(last), -1)[:, 0])
     return class_probabilities(last, prepared.n_classes)
-
-
-def predicted_index(task: str, proba: np.ndarray) -> np.ndarray:
-    """Predicted class indices: binary at 0.5 (as Evaluate's default), else the argmax."""
-    if task == "binary":
-        return (proba[:, 1] >= 0.5).astype(int)
-    return proba.argmax(axis=1)
 
 
 # ---- what if -------------------------------------------------------------------------------
