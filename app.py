@@ -9,7 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from gui.ui import changes, projector, run_state, workspace
+from gui.ui.common import changes, projector
+from gui.ui.session import run_state, workspace
 
 ASSETS = Path(__file__).parent / "assets"
 

@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from gui.core.dataset import prepare  # noqa: E402
-from gui.core.heads import default_spec  # noqa: E402
-from gui.core.spec import DataSpec  # noqa: E402
+from gui.core.data.dataset import prepare  # noqa: E402
+from gui.core.spec.heads import default_spec  # noqa: E402
+from gui.core.spec.schema import DataSpec  # noqa: E402
 
 REPEAT = 10
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,9 +64,9 @@ class Pool:
     """A store in a temporary folder and a one-slot pool; runs are queued and awaited."""
 
     def __init__(self):
-        from gui.core.runs import Runs
-        from gui.core.store import Store
-        from gui.core.worker_pool import TrainingPool
+        from gui.core.store.runs import Runs
+        from gui.core.store.workspaces import Store
+        from gui.core.workers.pool import TrainingPool
 
         self.store = Store(tempfile.mkdtemp(prefix="layerlab-bench-inside-"))
         self.token = self.store.create()
@@ -116,9 +116,9 @@ def median_ms(work) -> float:
 
 
 def render() -> None:
-    from gui.core import feature_plane
-    from gui.core.build import build_model
-    from gui.ui import network_view, neuron_maps
+    from gui.core.inspection import feature_plane
+    from gui.core.model.build import build_model
+    from gui.ui.figures import network_view, neuron_maps
 
     frame = wide_data(2000)
     spec, prepared = spec_for(frame, "class", 1)
@@ -144,8 +144,8 @@ def render() -> None:
 
 def recorder_cost() -> None:
     """The snapshot work itself, apart from the noise of whole epochs."""
-    from gui.core.build import build_model
-    from gui.core.snapshots import Snapshots, model_weights
+    from gui.core.model.build import build_model
+    from gui.core.training.snapshots import Snapshots, model_weights
 
     spec, prepared = spec_for(wide_data(500), "class", 1)
     model = build_model(spec, prepared.preprocessor)

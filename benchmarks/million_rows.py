@@ -50,7 +50,8 @@ def write_csv(path: Path, rows: int, columns: int, seed: int = 7) -> None:
 # ---- the stages, each run in a child process -------------------------------------------
 
 def stage_preview(csv: Path) -> dict:
-    from gui.core import csv_io, dataset
+    from gui.core.data import dataset
+    from gui.core.data.formats import csv_io
 
     began = time.perf_counter()
     loaded = csv_io.read_csv(csv.read_bytes(), csv.name)
@@ -63,8 +64,8 @@ def stage_preview(csv: Path) -> dict:
 
 
 def stage_prepare(csv: Path) -> dict:
-    from gui.core import dataset
-    from gui.core.spec import DataSpec
+    from gui.core.data import dataset
+    from gui.core.spec.schema import DataSpec
 
     out = stage_preview(csv)
     began = time.perf_counter()
@@ -75,9 +76,10 @@ def stage_prepare(csv: Path) -> dict:
 
 
 def stage_upload(csv: Path) -> dict:
-    from gui.core import csv_io, dataset
-    from gui.core.spec import DataSpec
-    from gui.core.store import Store
+    from gui.core.data import dataset
+    from gui.core.data.formats import csv_io
+    from gui.core.spec.schema import DataSpec
+    from gui.core.store.workspaces import Store
 
     upload = io.BytesIO(csv.read_bytes())  # what the uploader holds for the session
     out = {}
@@ -178,8 +180,8 @@ def main() -> None:
 
 def cli_spec() -> str:
     """The default network for the task, with batch size 256."""
-    from gui.core.heads import default_spec
-    from gui.core.spec import DataSpec
+    from gui.core.spec.heads import default_spec
+    from gui.core.spec.schema import DataSpec
 
     spec = default_spec("multiclass", CLASSES, data=DataSpec(target=TARGET))
     spec.fit.batch_size = 256

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gui.core.store import Store  # noqa: E402
+from gui.core.store.workspaces import Store  # noqa: E402
 
 
 def rss_mb() -> float:

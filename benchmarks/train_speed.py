@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from gui.core.dataset import prepare  # noqa: E402
-from gui.core.heads import default_spec
-from gui.core.spec import DataSpec, ExperimentSpec  # noqa: E402
+from gui.core.data.dataset import prepare  # noqa: E402
+from gui.core.spec.heads import default_spec
+from gui.core.spec.schema import DataSpec, ExperimentSpec  # noqa: E402
 
 
 def make_data(rows: int, seed: int = 0):
@@ -83,7 +83,7 @@ def plain_fit(spec, prepared, shuffle: bool = True):
     """What a tutorial does: model.fit(X, y, batch_size=32) with default compile settings."""
     import keras
 
-    from gui.core.build import build_model
+    from gui.core.model.build import build_model
 
     keras.utils.set_random_seed(spec.fit.seed)
     model = build_model(spec, prepared.preprocessor)
@@ -101,7 +101,7 @@ def plain_fit(spec, prepared, shuffle: bool = True):
 
 def layerlab_fit(spec, prepared):
     """The core path: TrainingJob.run() in this process, nothing attached."""
-    from gui.core.training import TrainingJob
+    from gui.core.training.job import TrainingJob
 
     job = TrainingJob(spec, prepared)
     began = time.perf_counter()
@@ -116,9 +116,9 @@ class PoolBench:
     """A store in a temporary folder with the data as a stored CSV, and a one-slot pool."""
 
     def __init__(self, frame):
-        from gui.core.runs import Runs
-        from gui.core.store import Store
-        from gui.core.worker_pool import TrainingPool
+        from gui.core.store.runs import Runs
+        from gui.core.store.workspaces import Store
+        from gui.core.workers.pool import TrainingPool
 
         self.store = Store(tempfile.mkdtemp(prefix="layerlab-bench-"))
         self.token = self.store.create()
@@ -132,7 +132,7 @@ class PoolBench:
 
     def fit(self, spec):
         """Queue a run and poll it like the Train page until it ends."""
-        from gui.ui import charts
+        from gui.ui.figures import charts
 
         began = time.perf_counter()
         run_id = self.runs.create(self.token, spec, self.data)

@@ -46,9 +46,11 @@ def trained_64_64():
     """Breast cancer, Dense 64-64 relu + the sigmoid output, 2 epochs (tests' Trained)."""
     import keras
 
-    from gui.core import build, csv_io, dataset
-    from gui.core.heads import default_spec
-    from gui.core.spec import DataSpec, LayerSpec
+    from gui.core.data import dataset
+    from gui.core.data.formats import csv_io
+    from gui.core.model import build
+    from gui.core.spec.heads import default_spec
+    from gui.core.spec.schema import DataSpec, LayerSpec
     from tests.core import trained_models as tm
 
     csv = "breast_cancer.csv"
@@ -75,7 +77,7 @@ def ms(seconds: list[float]) -> str:
 
 
 def core(trained, repeats: int) -> None:
-    from gui.core import probe
+    from gui.core.inspection import probe
 
     prepared = trained.prepared
     what_if = probe.WhatIf(trained.model, prepared)
@@ -106,7 +108,8 @@ def timed_page():
 
     import streamlit as st
 
-    from gui.ui import row_probe, run_state, workspace
+    from gui.ui.inside import row_probe
+    from gui.ui.session import run_state, workspace
 
     workspace.bind()
     try:

@@ -23,13 +23,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from gui.core.csv_io import DataError
-from gui.core.heads import default_spec
-from gui.core.problems import DataInfo
-from gui.core.spec import DataSpec, ExperimentSpec, SpecError
-from gui.core.tables import read_table
-from gui.core.validate import validate
-from gui.core.vocabulary import FAILED
+from gui.core.data.formats.csv_io import DataError
+from gui.core.data.formats.tables import read_table
+from gui.core.spec.heads import default_spec
+from gui.core.spec.problems import DataInfo
+from gui.core.spec.schema import DataSpec, ExperimentSpec, SpecError
+from gui.core.spec.validate import validate
+from gui.core.spec.vocabulary import FAILED
 
 PROG = "python -m gui"
 
@@ -77,10 +77,10 @@ def quiet_stderr():
 
 
 def import_training():
-    """gui.core.training (which imports TensorFlow), quietly."""
+    """gui.core.training.job (which imports TensorFlow), quietly."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with quiet_stderr():
-        from gui.core import training
+        from gui.core.training import job as training
     return training
 
 
@@ -91,7 +91,7 @@ def save_trained(model, spec: ExperimentSpec, preprocessor, out: Path, h5: bool 
     The model is the deployable one (it takes raw feature values, returns target units);
     the model files carry LayerLab's metadata, so `gui predict` gives class names and units.
     """
-    from gui.core import export
+    from gui.core.saving import export
 
     out.mkdir(parents=True, exist_ok=True)
     meta = export.metadata(spec, preprocessor)
@@ -138,7 +138,7 @@ def add_train(subparsers) -> None:
 
 
 def run_train(args) -> int:
-    from gui.core.dataset import prepare
+    from gui.core.data.dataset import prepare
 
     if args.spec:
         spec = load_spec(args.spec)
@@ -224,7 +224,8 @@ def run_predict(args) -> int:
     except OSError as exc:
         raise CLIError(f"cannot read {exc.filename}: {exc.strerror or exc}") from None
     with quiet_stderr():
-        from gui.core import load, model_check, predict
+        from gui.core.inspection import predict
+        from gui.core.saving import load, model_check
     rows = predict.read_rows(raw_rows, rows_file.name)
     try:
         with quiet_stderr():

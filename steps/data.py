@@ -7,11 +7,11 @@ are stored in the workspace (gui/ui/data_source.py reads them for every page).
 
 import streamlit as st
 
-from gui.core import csv_io, dataset
-from gui.core.csv_io import DataError
-from gui.core.samples import SAMPLES, by_name
-from gui.core.store import StoreError
-from gui.core.vocabulary import (
+from gui.core.data import dataset
+from gui.core.data.formats import csv_io
+from gui.core.data.formats.csv_io import DataError
+from gui.core.data.samples import SAMPLES, by_name
+from gui.core.spec.vocabulary import (
     AUTO_TASK,
     AUTO_TASK_LABEL,
     MAX_CATEGORIES,
@@ -22,10 +22,12 @@ from gui.core.vocabulary import (
     TEXT_HANDLING,
     labels,
 )
-from gui.ui import column_roles, data_source, file_options, state, workspace
-from gui.ui.changes import changed_since_training
-from gui.ui.controls import bound
-from gui.ui.data_source import Choice
+from gui.core.store.workspaces import StoreError
+from gui.ui.common.changes import changed_since_training
+from gui.ui.common.controls import bound
+from gui.ui.data import column_roles, file_options
+from gui.ui.session import data_source, state, workspace
+from gui.ui.session.data_source import Choice
 from gui.ui.text import code, md
 
 ACCEPTED = ", ".join(csv_io.DATA_SUFFIXES)

@@ -1,7 +1,7 @@
 """Step 4 · Evaluate: how good is the trained model on rows it never saw — and downloads.
 
-The numbers come from gui.core.evaluate (model.evaluate + sklearn.metrics), the pictures
-from gui.ui.eval_charts; train and test stand side by side so over-fitting shows.
+The numbers come from gui.core.inspection.evaluate (model.evaluate + sklearn.metrics), the pictures
+from gui.ui.figures.eval_charts; train and test stand side by side so over-fitting shows.
 """
 
 from datetime import datetime
@@ -10,13 +10,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from gui.core import evaluate, export, hints
-from gui.core.numbers import delta as signed
-from gui.core.numbers import number, unit
-from gui.core.validate import validation_rows
-from gui.core.vocabulary import ACTIVE_STATUSES, FAILED, STOPPED, higher_is_better
-from gui.ui import downloads, eval_charts, projector, run_state, state
-from gui.ui.changes import shown_run
+from gui.core.inspection import evaluate, hints
+from gui.core.inspection.numbers import delta as signed
+from gui.core.inspection.numbers import number, unit
+from gui.core.saving import export
+from gui.core.spec.validate import validation_rows
+from gui.core.spec.vocabulary import ACTIVE_STATUSES, FAILED, STOPPED, higher_is_better
+from gui.ui.common import downloads, projector
+from gui.ui.common.changes import shown_run
+from gui.ui.figures import eval_charts
+from gui.ui.session import run_state, state
 from gui.ui.text import md
 
 st.title("4 · Evaluate")
@@ -188,7 +191,7 @@ stem = export.file_stem(spec.data.source, stamp)
 
 def _charts_html() -> str:
     """The training curves and every figure above, as one offline HTML page."""
-    from gui.ui import charts
+    from gui.ui.figures import charts
 
     curves = {f"Training curve: {name}": fig for name, fig in charts.history_figures(history)}
     return export.figures_html({**curves, **figures}, f"LayerLab · {stem}")

@@ -1,13 +1,14 @@
 """Inside: the network of the shown run — weights, neuron pictures, decision map, one row.
 
 Live while the run trains (a fragment reads its latest weight snapshot every second), then an
-epoch scrubber replays every kept epoch. The sections are drawn by gui.ui.inside_views.
+epoch scrubber replays every kept epoch. The sections are drawn by gui.ui.inside.inside_views.
 """
 
 import streamlit as st
 
-from gui.core.vocabulary import FAILED
-from gui.ui import inside_views, run_state
+from gui.core.spec.vocabulary import FAILED
+from gui.ui.inside import inside_views
+from gui.ui.session import run_state
 from gui.ui.text import md
 
 

@@ -7,10 +7,11 @@ model_summary and spec_io.
 
 import streamlit as st
 
-from gui.core.problems import DataInfo
-from gui.core.validate import validate
-from gui.ui import compile_editor, data_source, layer_editor, model_summary, spec_io, state
-from gui.ui.changes import changed_since_training
+from gui.core.spec.problems import DataInfo
+from gui.core.spec.validate import validate
+from gui.ui.common.changes import changed_since_training
+from gui.ui.model import compile_editor, layer_editor, model_summary, spec_io
+from gui.ui.session import data_source, state
 from gui.ui.text import md
 
 st.title("2 · Model")

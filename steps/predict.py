@@ -1,7 +1,7 @@
 """Step 5 · Predict: the model just trained, or an uploaded .keras / .h5 / bundle, on new rows.
 
-Uploaded model files go through gui.core.load.load_model_safely (inspected, then loaded
-with safe_mode); rows go through gui.core.predict (raw columns in, predictions out).
+Uploaded model files go through gui.core.saving.load.load_model_safely (inspected, then loaded
+with safe_mode); rows go through gui.core.inspection.predict (raw columns in, predictions out).
 """
 
 import hashlib
@@ -9,12 +9,13 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from gui.core import export, load, model_check, predict
-from gui.core.csv_io import DataError
-from gui.core.predict import PredictError
-from gui.core.store import StoreError
-from gui.ui import data_source, run_state, state
-from gui.ui.changes import shown_run
+from gui.core.data.formats.csv_io import DataError
+from gui.core.inspection import predict
+from gui.core.inspection.predict import PredictError
+from gui.core.saving import export, load, model_check
+from gui.core.store.workspaces import StoreError
+from gui.ui.common.changes import shown_run
+from gui.ui.session import data_source, run_state, state
 from gui.ui.text import code, md
 
 st.title("5 · Predict")

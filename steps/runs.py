@@ -1,6 +1,6 @@
 """Runs: every training of this workspace — compare, rename, open, continue, download, delete.
 
-The table lists the runs from the store (gui.core.runs) with the settings that differ between
+The table lists the runs from the store (gui.core.store.runs) with the settings that differ between
 them; choosing rows overlays their curves and shows only the settings that differ. Actions
 work on one chosen run.
 """
@@ -8,12 +8,14 @@ work on one chosen run.
 import pandas as pd
 import streamlit as st
 
-from gui.core import export
-from gui.core.spec_diff import varying
-from gui.core.store import StoreError
-from gui.core.vocabulary import MAX_EPOCHS
-from gui.ui import charts, downloads, projector, run_state, state, workspace
-from gui.ui.changes import run_label
+from gui.core.saving import export
+from gui.core.spec.diff import varying
+from gui.core.spec.vocabulary import MAX_EPOCHS
+from gui.core.store.workspaces import StoreError
+from gui.ui.common import downloads, projector
+from gui.ui.common.changes import run_label
+from gui.ui.figures import charts
+from gui.ui.session import run_state, state, workspace
 from gui.ui.text import md
 
 MAX_SETTING_COLUMNS = 6

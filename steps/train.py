@@ -8,12 +8,12 @@ second.
 
 import streamlit as st
 
-from gui.core import hints
-from gui.core.numbers import delta as signed
-from gui.core.numbers import number, unit
-from gui.core.problems import DataInfo
-from gui.core.validate import monitor_options, validate, validation_rows
-from gui.core.vocabulary import (
+from gui.core.inspection import hints
+from gui.core.inspection.numbers import delta as signed
+from gui.core.inspection.numbers import number, unit
+from gui.core.spec.problems import DataInfo
+from gui.core.spec.validate import monitor_options, validate, validation_rows
+from gui.core.spec.vocabulary import (
     DONE,
     FAILED,
     INTERRUPTED,
@@ -28,9 +28,11 @@ from gui.core.vocabulary import (
     higher_is_better,
     labels,
 )
-from gui.ui import charts, data_source, projector, run_state, state
-from gui.ui.changes import changed_since_training, run_label
-from gui.ui.controls import bound
+from gui.ui.common import projector
+from gui.ui.common.changes import changed_since_training, run_label
+from gui.ui.common.controls import bound
+from gui.ui.figures import charts
+from gui.ui.session import data_source, run_state, state
 from gui.ui.text import md
 
 LOG_TAIL = 8

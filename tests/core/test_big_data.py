@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gui.core import csv_io, dataset
-from gui.core.preprocess import ENCODE_VALUES
-from gui.core.spec import DataSpec
+from gui.core.data import dataset
+from gui.core.data.formats import csv_io
+from gui.core.data.preprocess import ENCODE_VALUES
+from gui.core.spec.schema import DataSpec
 
 ROWS, FEATURES = 100_000, 19
 

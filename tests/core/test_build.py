@@ -6,10 +6,12 @@ import keras
 import numpy as np
 import pytest
 
-from gui.core import build, csv_io, dataset, registry
-from gui.core.heads import default_spec
-from gui.core.problems import DataInfo
-from gui.core.spec import (
+from gui.core.data import dataset
+from gui.core.data.formats import csv_io
+from gui.core.model import build, registry
+from gui.core.spec.heads import default_spec
+from gui.core.spec.problems import DataInfo
+from gui.core.spec.schema import (
     CompileSpec,
     DataSpec,
     ExperimentSpec,
@@ -18,8 +20,8 @@ from gui.core.spec import (
     RegularizerSpec,
     parameter_count,
 )
-from gui.core.validate import validate
-from gui.core.vocabulary import INITIALIZER_PARAMS, OPTIMIZERS
+from gui.core.spec.validate import validate
+from gui.core.spec.vocabulary import INITIALIZER_PARAMS, OPTIMIZERS
 from tests.conftest import SAMPLES
 
 _CACHE: dict = {}

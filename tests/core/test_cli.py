@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from gui.cli import main
-from gui.core.csv_io import read_csv
-from gui.core.heads import default_spec
-from gui.core.preprocess import Preprocessor
-from gui.core.spec import DataSpec, ExperimentSpec
+from gui.core.data.formats.csv_io import read_csv
+from gui.core.data.preprocess import Preprocessor
+from gui.core.spec.heads import default_spec
+from gui.core.spec.schema import DataSpec, ExperimentSpec
 from tests.conftest import ROOT, SAMPLES
 
 IRIS = str(SAMPLES / "iris.csv")

@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gui.core import codegen, csv_io, dataset
-from gui.core.heads import default_spec
-from gui.core.spec import (
+from gui.core.data import dataset
+from gui.core.data.formats import csv_io
+from gui.core.model import codegen
+from gui.core.spec.heads import default_spec
+from gui.core.spec.schema import (
     CompileSpec,
     DataSpec,
     ExperimentSpec,
@@ -24,7 +26,7 @@ from gui.core.spec import (
     RegularizerSpec,
     SpecError,
 )
-from gui.core.vocabulary import OPTIMIZERS
+from gui.core.spec.vocabulary import OPTIMIZERS
 from tests.conftest import SAMPLES
 
 ALLOWED_IMPORTS = {"argparse", "keras", "numpy", "pandas", "sklearn.impute",
@@ -241,7 +243,7 @@ def test_every_branch_writes_valid_python(variant):
 
 @pytest.mark.parametrize("kind", ["headerless.csv", "sheets.xlsx", "table.parquet"])
 def test_script_reads_headerless_excel_and_parquet_files_as_layerlab_did(tmp_path, kind):
-    from gui.core.tables import read_table
+    from gui.core.data.formats.tables import read_table
 
     iris = pd.read_csv(SAMPLES / "iris.csv")
     path = tmp_path / kind

@@ -17,12 +17,15 @@ import pandas as pd
 import pytest
 
 from gui.cli import main
-from gui.core import codegen, columns, dataset, export, load, predict
-from gui.core.build import build_model, training_targets, with_unscaled_output
-from gui.core.heads import default_spec
-from gui.core.preprocess import Preprocessor, code_text
-from gui.core.spec import DataSpec, ExperimentSpec, LayerSpec
-from gui.core.vocabulary import MAX_CATEGORIES
+from gui.core.data import columns, dataset
+from gui.core.data.preprocess import Preprocessor, code_text
+from gui.core.inspection import predict
+from gui.core.model import codegen
+from gui.core.model.build import build_model, training_targets, with_unscaled_output
+from gui.core.saving import export, load
+from gui.core.spec.heads import default_spec
+from gui.core.spec.schema import DataSpec, ExperimentSpec, LayerSpec
+from gui.core.spec.vocabulary import MAX_CATEGORIES
 
 ROWS = 120
 

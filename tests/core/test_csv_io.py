@@ -7,11 +7,11 @@ import codecs
 import numpy as np
 import pytest
 
-from gui.core import csv_io
-from gui.core.csv_io import DataError, read_csv
-from gui.core.dataset import prepare
-from gui.core.preprocess import is_numeric
-from gui.core.spec import DataSpec
+from gui.core.data.dataset import prepare
+from gui.core.data.formats import csv_io
+from gui.core.data.formats.csv_io import DataError, read_csv
+from gui.core.data.preprocess import is_numeric
+from gui.core.spec.schema import DataSpec
 
 GOOD = "a,b,label\n" + "".join(f"{i},{i * 2.5},{'yes' if i % 2 else 'no'}\n" for i in range(20))
 

@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gui.core import dataset
-from gui.core.csv_io import DataError, read_csv
-from gui.core.dataset import prepare
-from gui.core.spec import DataSpec
+from gui.core.data import dataset
+from gui.core.data.dataset import prepare
+from gui.core.data.formats.csv_io import DataError, read_csv
+from gui.core.spec.schema import DataSpec
 
 
 def test_all_samples_read_and_prepare():
-    from gui.core.samples import SAMPLES as ALL
+    from gui.core.data.samples import SAMPLES as ALL
 
     for sample in ALL:
         loaded = read_csv(sample.read_bytes(), sample.file)

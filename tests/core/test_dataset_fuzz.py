@@ -7,9 +7,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gui.core.csv_io import DataError, read_csv
-from gui.core.dataset import prepare
-from gui.core.spec import DataSpec
+from gui.core.data.dataset import prepare
+from gui.core.data.formats.csv_io import DataError, read_csv
+from gui.core.spec.schema import DataSpec
 
 FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])

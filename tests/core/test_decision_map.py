@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gui.core import feature_plane as fp
+from gui.core.inspection import feature_plane as fp
 from tests.core import trained_models as tm
 
 

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from sklearn import metrics as m
 
-from gui.core import build, evaluate
-from gui.ui import eval_charts
+from gui.core.inspection import evaluate
+from gui.core.model import build
+from gui.ui.figures import eval_charts
 from tests.core import trained_models as tm
 
 

@@ -19,9 +19,10 @@ import keras
 import numpy as np
 import pandas as pd
 
-from gui.core import export, load, predict
-from gui.core.preprocess import Preprocessor
-from gui.core.spec import ExperimentSpec
+from gui.core.data.preprocess import Preprocessor
+from gui.core.inspection import predict
+from gui.core.saving import export, load
+from gui.core.spec.schema import ExperimentSpec
 from tests.conftest import ROOT, SAMPLES
 from tests.core import trained_models as tm
 
@@ -168,7 +169,7 @@ def test_bundle_readme_code_runs_without_layerlab_and_matches_the_app(tmp_path):
 
 
 def test_bundle_includes_the_generated_training_script():
-    from gui.core import codegen
+    from gui.core.model import codegen
 
     t = tm.iris()
     script = codegen.python_script(t.spec, t.prepared.preprocessor)

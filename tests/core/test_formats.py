@@ -18,11 +18,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from gui.core import csv_io
-from gui.core.csv_io import DataError
-from gui.core.dataset import prepare
-from gui.core.spec import DataSpec
-from gui.core.tables import read_table
+from gui.core.data.dataset import prepare
+from gui.core.data.formats import csv_io
+from gui.core.data.formats.csv_io import DataError
+from gui.core.data.formats.tables import read_table
+from gui.core.spec.schema import DataSpec
 
 
 def workbook_bytes(book: openpyxl.Workbook) -> bytes:
@@ -277,9 +277,9 @@ def test_a_workbook_opening_on_a_notes_sheet_reads_the_first_sheet_with_a_table(
 def test_the_worker_reads_a_stored_file_as_the_spec_says(tmp_path):
     """data_ref (what a training worker calls) reads the header choice and sheet from the
     run's spec; a separate test file is read like the training file."""
-    from gui.core import data_ref
-    from gui.core.spec import ExperimentSpec
-    from gui.core.store import Store
+    from gui.core.data import data_ref
+    from gui.core.spec.schema import ExperimentSpec
+    from gui.core.store.workspaces import Store
 
     store = Store(tmp_path / "home")
     token = store.create()

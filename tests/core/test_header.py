@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gui.core import header
-from gui.core.csv_io import DataError, read_csv
-from gui.core.dataset import prepare
-from gui.core.spec import DataSpec, ExperimentSpec
-from gui.core.tables import read_table
+from gui.core.data.dataset import prepare
+from gui.core.data.formats import header
+from gui.core.data.formats.csv_io import DataError, read_csv
+from gui.core.data.formats.tables import read_table
+from gui.core.spec.schema import DataSpec, ExperimentSpec
 
 RNG = np.random.default_rng(7)
 

@@ -7,14 +7,14 @@ import math
 
 import pytest
 
-from gui.core import hints
-from gui.core.csv_io import read_csv
-from gui.core.dataset import prepare
-from gui.core.heads import default_spec
-from gui.core.numbers import delta, number, unit
-from gui.core.spec import DataSpec
-from gui.core.training import TrainingJob
-from gui.core.vocabulary import FAILED, OPTIMIZERS
+from gui.core.data.dataset import prepare
+from gui.core.data.formats.csv_io import read_csv
+from gui.core.inspection import hints
+from gui.core.inspection.numbers import delta, number, unit
+from gui.core.spec.heads import default_spec
+from gui.core.spec.schema import DataSpec
+from gui.core.spec.vocabulary import FAILED, OPTIMIZERS
+from gui.core.training.job import TrainingJob
 from tests.conftest import SAMPLES
 
 # ---- numbers -------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ import keras
 import numpy as np
 import pytest
 
-from gui.core import export, load, model_check
-from gui.core.model_check import ModelFileError
+from gui.core.saving import export, load, model_check
+from gui.core.saving.model_check import ModelFileError
 from tests.conftest import SAMPLES
 from tests.core import trained_models as tm
 
@@ -292,7 +292,7 @@ def test_safe_mode_holds_even_when_unsafe_loading_was_enabled_process_wide(tmp_p
         "import sys, keras\n"
         "from keras.src.saving.serialization_lib import SafeModeScope, in_safe_mode\n"
         "from gui.core import load\n"
-        "from gui.core.model_check import ModelFileError\n"
+        "from gui.core.saving.model_check import ModelFileError\n"
         "keras.config.enable_unsafe_deserialization()\n"
         "with SafeModeScope(True):\n"
         "    assert in_safe_mode()\n"

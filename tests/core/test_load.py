@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gui.core import export, load, model_check
+from gui.core.saving import export, load, model_check
 from tests.core import trained_models as tm
 
 

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gui.core import export, load, predict
-from gui.core.csv_io import DataError
-from gui.core.predict import PredictError
+from gui.core.data.formats.csv_io import DataError
+from gui.core.inspection import predict
+from gui.core.inspection.predict import PredictError
+from gui.core.saving import export, load
 from tests.conftest import ROOT, SAMPLES
 from tests.core import trained_models as tm
 
@@ -238,8 +239,9 @@ def test_training_further_on_other_data_is_refused_with_a_message():
 
 
 def test_predict_module_imports_no_streamlit():
-    code = ("import sys; import gui.core.predict, gui.core.export, gui.core.evaluate, "
-            "gui.core.load, gui.core.model_check; assert 'streamlit' not in sys.modules")
+    code = ("import sys; import gui.core.inspection.predict, gui.core.saving.export, "
+            "gui.core.inspection.evaluate, gui.core.saving.load, gui.core.saving.model_check; "
+            "assert 'streamlit' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
 
 

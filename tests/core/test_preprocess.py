@@ -7,17 +7,17 @@ import pandas as pd
 import pytest
 from sklearn.preprocessing import MinMaxScaler, Normalizer, StandardScaler
 
-from gui.core.csv_io import DataError, read_csv
-from gui.core.dataset import prepare
-from gui.core.preprocess import Preprocessor
-from gui.core.spec import DataSpec
+from gui.core.data.dataset import prepare
+from gui.core.data.formats.csv_io import DataError, read_csv
+from gui.core.data.preprocess import Preprocessor
+from gui.core.spec.schema import DataSpec
 from tests.conftest import SAMPLES
 from tests.core.test_dataset import frame_of, mixed_frame
 
 
 def scaled_by_model(prep, X):
     """What the model's first layer (the fitted scaling) makes of encoded rows."""
-    from gui.core import build
+    from gui.core.model import build
 
     layer = build.scaling_layer(prep)
     return X if layer is None else np.asarray(layer(X))

@@ -1,4 +1,5 @@
-"""gui.core.probe: one row through the network, what-if values, hardest rows, dead neurons —
+"""gui.core.inspection.probe: one row through the network, what-if values, hardest rows,
+dead neurons —
 checked against model.predict and Keras sub-models on real trained models."""
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gui.core import build, dataset, probe
-from gui.core.heads import default_spec
-from gui.core.spec import DataSpec
+from gui.core.data import dataset
+from gui.core.inspection import probe
+from gui.core.model import build
+from gui.core.spec.heads import default_spec
+from gui.core.spec.schema import DataSpec
 from tests.core import trained_models as tm
 
 

@@ -15,16 +15,16 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
-from gui.core import data_ref
-from gui.core.build import compile_model
-from gui.core.heads import default_spec
-from gui.core.load import load_run_model
-from gui.core.runs import Runs, runs_table
-from gui.core.spec import DataSpec
-from gui.core.store import Store, StoreError, workspaces
-from gui.core.training import TrainingJob
-from gui.core.vocabulary import DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED
-from gui.core.worker_pool import TrainingPool, slots_from_env
+from gui.core.data import data_ref
+from gui.core.model.build import compile_model
+from gui.core.saving.load import load_run_model
+from gui.core.spec.heads import default_spec
+from gui.core.spec.schema import DataSpec
+from gui.core.spec.vocabulary import DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED
+from gui.core.store.runs import Runs, runs_table
+from gui.core.store.workspaces import Store, StoreError, workspaces
+from gui.core.training.job import TrainingJob
+from gui.core.workers.pool import TrainingPool, slots_from_env
 
 IRIS = {"dataset": {"sample": "Iris flowers"}, "test": None}
 FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
@@ -305,7 +305,7 @@ def _continue_file(store, pool, raw: bytes, name: str, trained, sample: str, epo
 
 
 def test_an_uploaded_keras_model_trains_on_with_its_optimizer_state(store, pool):
-    from gui.core import export
+    from gui.core.saving import export
     from tests.core import trained_models as tm
 
     t = tm.iris()
@@ -320,7 +320,7 @@ def test_an_uploaded_keras_model_trains_on_with_its_optimizer_state(store, pool)
 
 
 def test_an_uploaded_h5_regression_model_trains_on_with_a_fresh_optimizer(store, pool):
-    from gui.core import export
+    from gui.core.saving import export
     from tests.core import trained_models as tm
 
     t = tm.tips()

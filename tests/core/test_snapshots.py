@@ -11,15 +11,15 @@ import copy
 import numpy as np
 import pytest
 
-from gui.core import data_ref
-from gui.core.build import build_model
-from gui.core.load import load_run_model
-from gui.core.runs import Runs
-from gui.core.snapshots import SnapshotRecorder, Snapshots, apply, model_weights
-from gui.core.store import Store
-from gui.core.training import TrainingJob
-from gui.core.vocabulary import DONE
-from gui.core.worker_pool import TrainingPool
+from gui.core.data import data_ref
+from gui.core.model.build import build_model
+from gui.core.saving.load import load_run_model
+from gui.core.spec.vocabulary import DONE
+from gui.core.store.runs import Runs
+from gui.core.store.workspaces import Store
+from gui.core.training.job import TrainingJob
+from gui.core.training.snapshots import SnapshotRecorder, Snapshots, apply, model_weights
+from gui.core.workers.pool import TrainingPool
 from tests.core.test_runs import IRIS, finished, iris_spec, wait_for
 
 
@@ -67,7 +67,7 @@ def test_every_epoch_is_the_model_s_weights_at_that_epoch(prepared):
 
 
 def test_batch_normalization_is_recorded_with_its_statistics(prepared):
-    from gui.core.spec import LayerSpec
+    from gui.core.spec.schema import LayerSpec
 
     spec = iris_spec(epochs=2)
     spec.layers.insert(1, LayerSpec(type="BatchNormalization"))

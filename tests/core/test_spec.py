@@ -10,15 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gui.core.heads import (
+from gui.core.spec.heads import (
     default_spec,
     follow_task,
     suggested_output,
     with_suggested_compile,
     with_suggested_output,
 )
-from gui.core.problems import DataInfo
-from gui.core.spec import (
+from gui.core.spec.problems import DataInfo
+from gui.core.spec.schema import (
     SPEC_VERSION,
     DataSpec,
     ExperimentSpec,
@@ -29,7 +29,7 @@ from gui.core.spec import (
     output_activation,
     output_layer,
 )
-from gui.core.vocabulary import INITIALIZER_PARAMS, LAYER_TYPES, OPTIMIZERS, REGULARIZERS
+from gui.core.spec.vocabulary import INITIALIZER_PARAMS, LAYER_TYPES, OPTIMIZERS, REGULARIZERS
 from tests.conftest import ROOT
 
 # ---- defaults ------------------------------------------------------------------------------
@@ -50,7 +50,7 @@ def test_default_spec_gives_two_hidden_relu_layers_and_the_right_head(task, n, h
 
 
 def test_spec_module_does_not_import_tensorflow():
-    code = ("import sys; import gui.core.spec; "
+    code = ("import sys; import gui.core.spec.schema; "
             "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 

@@ -12,8 +12,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from gui.core import store as store_mod
-from gui.core.store import QuotaExceeded, Store, StoreError, default_home, valid_token, workspaces
+from gui.core.store import workspaces as store_mod
+from gui.core.store.workspaces import (
+    QuotaExceeded,
+    Store,
+    StoreError,
+    default_home,
+    valid_token,
+    workspaces,
+)
 
 MB = 2**20
 

@@ -9,16 +9,16 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from gui.core import training
-from gui.core.csv_io import read_csv
-from gui.core.dataset import prepare
-from gui.core.heads import default_spec
-from gui.core.pipeline import choose_steps_per_execution
-from gui.core.problems import DataInfo
-from gui.core.spec import DataSpec, ExperimentSpec
-from gui.core.training import TrainingJob
-from gui.core.validate import monitor_options, split_problems, validate
-from gui.core.vocabulary import DONE, FAILED, RUNNING, STOPPED
+from gui.core.data.dataset import prepare
+from gui.core.data.formats.csv_io import read_csv
+from gui.core.spec.heads import default_spec
+from gui.core.spec.problems import DataInfo
+from gui.core.spec.schema import DataSpec, ExperimentSpec
+from gui.core.spec.validate import monitor_options, split_problems, validate
+from gui.core.spec.vocabulary import DONE, FAILED, RUNNING, STOPPED
+from gui.core.training import job as training
+from gui.core.training.job import TrainingJob
+from gui.core.training.pipeline import choose_steps_per_execution
 from tests.conftest import SAMPLES
 
 

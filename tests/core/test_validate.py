@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gui.core.heads import default_spec
-from gui.core.problems import DataInfo, Problem
-from gui.core.spec import (
+from gui.core.spec.heads import default_spec
+from gui.core.spec.problems import DataInfo, Problem
+from gui.core.spec.schema import (
     ExperimentSpec,
     InitializerSpec,
     LayerSpec,
@@ -20,8 +20,8 @@ from gui.core.spec import (
     SpecError,
     parameter_count,
 )
-from gui.core.validate import data_problems, is_valid, problems_at, split_problems, validate
-from gui.core.vocabulary import MAX_EPOCHS, MAX_LAYERS, MAX_PARAMS, MAX_UNITS
+from gui.core.spec.validate import data_problems, is_valid, problems_at, split_problems, validate
+from gui.core.spec.vocabulary import MAX_EPOCHS, MAX_LAYERS, MAX_PARAMS, MAX_UNITS
 from tests.core.test_spec import specs
 
 INFO = {"regression": DataInfo("regression", 4, 0), "binary": DataInfo("binary", 4, 2),

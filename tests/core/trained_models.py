@@ -13,9 +13,11 @@ from dataclasses import dataclass, field, replace
 
 import keras
 
-from gui.core import build, csv_io, dataset
-from gui.core.heads import default_spec
-from gui.core.spec import DataSpec, ExperimentSpec, LayerSpec
+from gui.core.data import dataset
+from gui.core.data.formats import csv_io
+from gui.core.model import build
+from gui.core.spec.heads import default_spec
+from gui.core.spec.schema import DataSpec, ExperimentSpec, LayerSpec
 from tests.conftest import SAMPLES
 
 IRIS_FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)",

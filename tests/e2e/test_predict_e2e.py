@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from playwright.sync_api import Page, expect
 
-from gui.core import export
+from gui.core.saving import export
 from tests.conftest import SAMPLES
 from tests.e2e.conftest import open_app, wait_idle
 

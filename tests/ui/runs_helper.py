@@ -18,12 +18,13 @@ import copy
 import json
 import time
 
-from gui.core import evaluate, export
-from gui.core.runs import RunRecord, Runs, runs_table
-from gui.core.samples import SAMPLES
-from gui.core.spec import ExperimentSpec
-from gui.core.vocabulary import DONE, FAILED, INTERRUPTED, RUNNING
-from gui.ui import workspace
+from gui.core.data.samples import SAMPLES
+from gui.core.inspection import evaluate
+from gui.core.saving import export
+from gui.core.spec.schema import ExperimentSpec
+from gui.core.spec.vocabulary import DONE, FAILED, INTERRUPTED, RUNNING
+from gui.core.store.runs import RunRecord, Runs, runs_table
+from gui.ui.session import workspace
 from tests.core import trained_models as tm
 
 

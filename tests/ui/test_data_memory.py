@@ -63,7 +63,7 @@ def test_memo_lets_go_of_the_old_value_before_computing_the_new_one():
     def script():
         import streamlit as st
 
-        from gui.ui import state
+        from gui.ui.session import state
 
         state.memo("table", "first", lambda: "the first table")
         held = state.memo("table", "second", lambda: repr(st.session_state["ll_memo"].get(

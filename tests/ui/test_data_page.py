@@ -8,8 +8,8 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gui.core.store import Store
-from gui.ui.data_source import Choice
+from gui.core.store.workspaces import Store
+from gui.ui.session.data_source import Choice
 from tests.conftest import ROOT, SAMPLES
 
 APP = str(ROOT / "app.py")

@@ -9,9 +9,9 @@ import copy
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gui.core import hints
-from gui.core.training import TrainingJob
-from gui.ui import workspace
+from gui.core.inspection import hints
+from gui.core.training.job import TrainingJob
+from gui.ui.session import workspace
 from tests.conftest import ROOT
 from tests.core import trained_models as tm
 from tests.ui import runs_helper

@@ -6,8 +6,8 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from gui.core.build import build_model
-from gui.core.snapshots import Snapshots, model_weights
+from gui.core.model.build import build_model
+from gui.core.training.snapshots import Snapshots, model_weights
 from tests.conftest import ROOT
 from tests.core import trained_models as tm
 from tests.ui import runs_helper

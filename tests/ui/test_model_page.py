@@ -8,10 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
-from gui.core.heads import EDITABLE, default_spec
-from gui.core.spec import SPEC_VERSION, ExperimentSpec, LayerSpec
-from gui.core.store import Store
-from gui.ui.data_source import Choice
+from gui.core.spec.heads import EDITABLE, default_spec
+from gui.core.spec.schema import SPEC_VERSION, ExperimentSpec, LayerSpec
+from gui.core.store.workspaces import Store
+from gui.ui.session.data_source import Choice
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gui.core import export
-from gui.ui.data_source import Choice
+from gui.core.saving import export
+from gui.ui.session.data_source import Choice
 from tests.conftest import ROOT, SAMPLES
 from tests.core import trained_models as tm
 from tests.ui import runs_helper

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gui.ui import charts, eval_charts
-from gui.ui.projector import FONT, projector_style
+from gui.ui.common.projector import FONT, projector_style
+from gui.ui.figures import charts, eval_charts
 
 
 def test_probability_histogram_counts_rows_at_exactly_0_and_1():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gui.core import probe
+from gui.core.inspection import probe
 from tests.core import trained_models as tm
 from tests.ui import runs_helper
 
@@ -18,7 +18,8 @@ def probe_page():
     """The row section alone, bound to a workspace as app.py binds pages."""
     import streamlit as st
 
-    from gui.ui import row_probe, run_state, workspace
+    from gui.ui.inside import row_probe
+    from gui.ui.session import run_state, workspace
 
     workspace.bind()
     try:

@@ -14,14 +14,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
-from gui.core.load import load_run_model
-from gui.core.runs import RunRecord, Runs
-from gui.core.samples import by_name
-from gui.core.spec import ExperimentSpec
-from gui.core.vocabulary import DONE, FAILED, RUNNING, STOPPED
-from gui.core.worker_pool import SLOTS_ENV
-from gui.ui import run_state, workspace
-from gui.ui.data_source import Choice
+from gui.core.data.samples import by_name
+from gui.core.saving.load import load_run_model
+from gui.core.spec.schema import ExperimentSpec
+from gui.core.spec.vocabulary import DONE, FAILED, RUNNING, STOPPED
+from gui.core.store.runs import RunRecord, Runs
+from gui.core.workers.pool import SLOTS_ENV
+from gui.ui.session import run_state, workspace
+from gui.ui.session.data_source import Choice
 
 APP = "../../app.py"
 

@@ -1,0 +1,80 @@
+"""Column roles: which columns LayerLab leaves out of the features by default, and why.
+
+    left_out(frame, "species")   # {"id": "a running number (1, 2, 3, …): ...", ...}
+
+A column is left out by default when it cannot help a network tell rows apart in a way that
+carries over to new rows: a running number or id, a single value in every row, or text with
+more categories than one-hot encoding keeps. `dataset.default_features` uses these rules; the
+data page lists the same reasons with a way to put each column back. Numeric columns the user
+treats as categories (DataSpec.categorical) follow the text rules.
+
+No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gui.core.data.preprocess import is_numeric
+from gui.core.spec.vocabulary import MAX_CATEGORIES
+
+MIN_RUNNING = 10  # fewer rows than this are too few to call a column a running number
+
+
+def left_out(frame: pd.DataFrame, target: str, categorical=()) -> dict[str, str]:
+    """{column: why it is left out, in words} for every column but `target` that the
+    default features leave out."""
+    reasons = {}
+    for col in frame.columns:
+        if col == target:
+            continue
+        reason = why_left_out(frame[col], col in set(categorical))
+        if reason:
+            reasons[col] = reason
+    return reasons
+
+
+def why_left_out(s: pd.Series, as_categories: bool = False) -> str:
+    """Why the column `s` is left out by default, or "" when it is used."""
+    count = int(s.count())  # values that are not missing
+    if count == 0:
+        return "it is empty in every row."
+    if is_numeric(s) and not as_categories:
+        low, high = s.min(), s.max()
+        if low == high:
+            return (f"it holds a single value ({_short(low)}) in every row, so it cannot tell "
+                    "rows apart.")
+        if count == len(s) and _running(s, low, high):
+            return (f"a running number ({_short(low)}, {_short(low + 1)}, …, {_short(high)}): it "
+                    "numbers the rows rather than describing them.")
+        return ""
+    distinct = s.nunique(dropna=True)
+    if distinct == 1:
+        return (f"it holds a single value ({_short(s[s.first_valid_index()])}) in every row, so "
+                "it cannot tell rows apart.")
+    if distinct > MAX_CATEGORIES:
+        if distinct == len(s):
+            return ("different in every row (an id or a name): one-hot encoding it would learn "
+                    "nothing that carries over to new rows.")
+        return (f"{distinct:,} different values, more than the {MAX_CATEGORIES} categories "
+                "one-hot encoding keeps.")
+    return ""
+
+
+def _running(s: pd.Series, low, high) -> bool:
+    """0, 1, 2, ... (or 1001, 1002, ...) in some order, in every row: an index or a running id."""
+    if len(s) < MIN_RUNNING or high - low != len(s) - 1:
+        return False  # the span rules out almost every column without a pass over it
+    numbers = s.to_numpy(dtype=float)
+    if np.any(np.mod(numbers, 1) != 0):
+        return False
+    # Whole numbers spanning exactly len(s) values are a running number if none repeats.
+    return bool(np.all(np.bincount((numbers - low).astype(np.int64), minlength=len(s)) == 1))
+
+
+def _short(value, limit: int = 24) -> str:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
+    text = str(value.item() if hasattr(value, "item") else value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -1,0 +1,163 @@
+"""Teaching hints in words: a learning rate far from its optimizer's usual range, a loss that
+stays flat (the network is not learning), and why two "training accuracy" figures differ.
+
+Each function returns a sentence to show next to the control or chart concerned, or None
+when there is nothing to say. The usual ranges live in vocabulary.OPTIMIZERS.
+
+    >>> learning_rate_warning("sgd", 10.0) is not None
+    True
+    >>> flat_loss({"loss": [1.0986] * 50}, n_classes=3).epochs
+    50
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from gui.core.inspection.numbers import number
+from gui.core.spec.vocabulary import OPTIMIZERS
+
+FAR = 10.0          # a rate this many times outside the usual range gets a warning
+FLAT_EPOCHS = 20    # epochs in a row ...
+FLAT_CHANGE = 0.01  # ... within 1 % of each other: the loss is flat
+
+
+def rate(value: float) -> str:
+    """A learning rate as people write it: 0.001, 1e-05, 10."""
+    return f"{value:g}"
+
+
+def usual_range(optimizer: str) -> tuple[float, float] | None:
+    row = OPTIMIZERS.get(optimizer)
+    return row.usual_learning_rates if row else None
+
+
+def range_words(optimizer: str) -> str:
+    """"SGD's usual range is 0.001–0.1" ('' for an unknown optimizer)."""
+    span = usual_range(optimizer)
+    if span is None:
+        return ""
+    return f"{OPTIMIZERS[optimizer].label}'s usual range is {rate(span[0])}–{rate(span[1])}"
+
+
+def learning_rate_warning(optimizer: str, learning_rate: float) -> str | None:
+    """A warning (not an error) when `learning_rate` is more than 10× outside the
+    optimizer's usual range, saying the range and what to expect."""
+    span = usual_range(optimizer)
+    if span is None or not isinstance(learning_rate, (int, float)) or learning_rate <= 0 \
+            or not math.isfinite(learning_rate):
+        return None
+    low, high = span
+    usual = f"the usual range for {OPTIMIZERS[optimizer].label} ({rate(low)}–{rate(high)})"
+    if learning_rate > high * FAR:
+        return (f"learning_rate={rate(learning_rate)} is far above {usual}. "
+                "Expect the loss to jump around or become NaN (not a number) in the first "
+                f"epochs. Try {rate(OPTIMIZERS[optimizer].learning_rate)}.")
+    if learning_rate < low / FAR:
+        return (f"learning_rate={rate(learning_rate)} is far below {usual}. "
+                "Expect the loss to fall very slowly: many epochs for little progress. Try "
+                f"{rate(OPTIMIZERS[optimizer].learning_rate)}.")
+    return None
+
+
+def lower_rate_advice(optimizer: str, learning_rate: float) -> str:
+    """What to try after the loss blew up: "try 0.01, SGD's usual range is 0.001–0.1"."""
+    span = usual_range(optimizer)
+    if span is None:
+        return f"try {rate(learning_rate / 10)}"
+    low, high = span
+    if learning_rate > high:
+        suggestion = OPTIMIZERS[optimizer].learning_rate
+        suggestion = suggestion if low <= suggestion <= high else high
+    else:
+        suggestion = max(learning_rate / 10, low)
+    if suggestion >= learning_rate:  # already at the bottom of the range
+        suggestion = learning_rate / 10
+    return f"try {rate(suggestion)}, {range_words(optimizer)}"
+
+
+@dataclass(frozen=True)
+class FlatLoss:
+    """A loss that stayed put: its value, for how many epochs, and ln(classes) if it is the
+    loss of a uniform guess."""
+
+    value: float
+    epochs: int
+    classes: int = 0  # > 0: the value is ln(classes), a uniform guess
+
+    def message(self) -> str:
+        guess = (f" (= ln {self.classes}, a uniform guess over {self.classes} classes)"
+                 if self.classes else "")
+        return (f"The network is not learning: the loss has stayed at {number(self.value)}"
+                f"{guess} for {self.epochs} epochs. Try a smaller or a larger learning rate, "
+                "another kernel_initializer or activation (ReLU neurons can die and output 0 "
+                "for every row: try leaky_relu or elu), or scaling the features (Data page). "
+                "The Inside page shows which neurons never activate.")
+
+
+def flat_loss(history: dict, n_classes: int = 0, min_epochs: int = FLAT_EPOCHS,
+              change: float = FLAT_CHANGE) -> FlatLoss | None:
+    """The run is not learning: its training loss has stayed within `change` (relative) for
+    the last `min_epochs` epochs or more, and either sits at ln(n_classes) — a uniform guess,
+    for a classification loss — or has hardly moved since the first epoch. A loss that fell
+    and then settled (a trained model) is not flagged.
+
+    Args:
+        history: {quantity: values per epoch}; "loss" is read.
+        n_classes: classes of a classification task (0: regression or unknown).
+    """
+    values = [v for v in history.get("loss") or [] if v is not None]
+    if len(values) < min_epochs or not all(math.isfinite(v) for v in values):
+        return None
+    last = values[-1]
+    scale = max(abs(last), 1e-12)
+    epochs = 0
+    low = high = last
+    for value in reversed(values):
+        low, high = min(low, value), max(high, value)
+        if (high - low) / scale >= change:
+            break
+        epochs += 1
+    if epochs < min_epochs:
+        return None
+    if n_classes >= 2 and abs(last - math.log(n_classes)) <= change * math.log(n_classes):
+        return FlatLoss(last, epochs, n_classes)
+    if (max(values) - min(values)) / scale < change * 5:  # never moved since epoch 1
+        return FlatLoss(last, epochs)
+    return None
+
+
+def training_accuracy_note(last_epoch: float | None, fit_rows: int, train_rows: int,
+                           evaluated: float | None = None, name: str = "accuracy") -> str:
+    """Why the Train page's last-epoch figure and Evaluate's train figure differ.
+
+    Args:
+        last_epoch: the last epoch's training value (Keras' history).
+        fit_rows: the rows trained on (training rows less the validation split).
+        train_rows: all training rows.
+        evaluated: the value on all training rows after training (Evaluate), if known.
+    """
+    epoch_part = (f"The Train page's last-epoch {name}"
+                  + (f" ({number(last_epoch, name)})" if last_epoch is not None else "")
+                  + f" is the mean over that epoch's batches while the weights still moved, "
+                  f"on the {fit_rows:,} rows trained on")
+    held = train_rows - fit_rows
+    if held > 0:
+        epoch_part += f" (the validation split holds out {held:,})"
+    after = (f"Evaluate's train {name}"
+             + (f" ({number(evaluated, name)})" if evaluated is not None else "")
+             + f" scores all {train_rows:,} training rows with the final weights")
+    return f"{epoch_part}. {after}, so the two differ a little."
+
+
+def classes(spec) -> int:
+    """The classes a run's crossentropy loss is over (0 for another loss): the output
+    layer's units, 2 for a single sigmoid unit."""
+    from gui.core.spec.schema import output_layer
+
+    if "crossentropy" not in str(spec.compile.loss):
+        return 0
+    index = output_layer(spec.layers)
+    units = spec.layers[index].units if index is not None else 0
+    return 2 if units == 1 else int(units or 0)

@@ -1,0 +1,171 @@
+"""Spec + fitted preprocessing → a compiled keras.Model that takes the encoded raw features.
+
+The feature scaling fitted on the training rows is the model's first, non-trainable layer
+(Normalization for standardise and min-max, UnitNormalization for L2 rows), so the saved model
+takes raw numbers. A min-max scaled regression target is trained on in [0, 1]; `with_unscaled
+_output` wraps the trained model with a Rescaling layer that returns the target's own units.
+
+Example:
+    model = build_model(spec, prepared.preprocessor)
+    model.fit(prepared.X_train, prepared.y_train, epochs=5)
+    deployable = with_unscaled_output(model, prepared.preprocessor)
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from gui.core.data.preprocess import Preprocessor
+from gui.core.saving.export import safe_name
+from gui.core.spec.schema import (
+    CompileSpec,
+    ExperimentSpec,
+    InitializerSpec,
+    LayerSpec,
+    RegularizerSpec,
+)
+from gui.core.spec.vocabulary import ONE_HOT_LOSSES, SCALINGS, UNSEEDED_INITIALIZERS
+
+
+def initializer(spec: InitializerSpec, seed: int | None = None):
+    """keras.initializers.<name>(**params, seed=...) from an InitializerSpec."""
+    cls = getattr(keras.initializers, spec.name)
+    kwargs = dict(spec.params)
+    if spec.name not in UNSEEDED_INITIALIZERS:
+        chosen = spec.seed if spec.seed is not None else seed
+        if chosen is not None:
+            kwargs["seed"] = int(chosen)
+    return cls(**kwargs)
+
+
+def regularizer(spec: RegularizerSpec):
+    if spec.kind == "l1":
+        return keras.regularizers.L1(spec.l1)
+    if spec.kind == "l2":
+        return keras.regularizers.L2(spec.l2)
+    if spec.kind == "l1l2":
+        return keras.regularizers.L1L2(l1=spec.l1, l2=spec.l2)
+    return None
+
+
+def layer(spec: LayerSpec, index: int, seed: int | None = None) -> keras.layers.Layer:
+    """One Keras layer from a LayerSpec; `seed` (experiment seed + index) makes it repeatable."""
+    name = f"{spec.type.lower()}_{index}"
+    if spec.type == "Dense":
+        return keras.layers.Dense(
+            units=spec.units, activation=spec.activation, use_bias=spec.use_bias,
+            kernel_initializer=initializer(spec.kernel_initializer, seed),
+            bias_initializer=initializer(spec.bias_initializer, seed),
+            kernel_regularizer=regularizer(spec.kernel_regularizer),
+            bias_regularizer=regularizer(spec.bias_regularizer),
+            activity_regularizer=regularizer(spec.activity_regularizer), name=name)
+    if spec.type == "Activation":
+        return keras.layers.Activation(spec.activation, name=name)
+    if spec.type == "Dropout":
+        return keras.layers.Dropout(rate=spec.rate, seed=seed, name=name)
+    if spec.type == "BatchNormalization":
+        return keras.layers.BatchNormalization(momentum=spec.momentum, epsilon=spec.epsilon,
+                                               name=name)
+    raise ValueError(f"Unknown layer type {spec.type!r}.")
+
+
+def scaling_layer(prep: Preprocessor) -> keras.layers.Layer | None:
+    """The fitted feature scaling as a non-trainable Keras layer (None when not scaling).
+
+    Which layer is vocabulary.SCALINGS' choice; a Normalization layer takes the fitted
+    mean and variance (min-max is Normalization(mean=min, variance=range²)).
+    """
+    params = prep.scaling_
+    kind = SCALINGS[params["kind"]].keras_layer
+    if kind == "Normalization":
+        return keras.layers.Normalization(mean=np.array(params["mean"]),
+                                          variance=np.array(params["variance"]),
+                                          name=f"scale_{params['kind']}")
+    if kind == "UnitNormalization":
+        return keras.layers.UnitNormalization(axis=-1, name=f"scale_{params['kind']}")
+    return None
+
+
+def optimizer(spec: CompileSpec) -> keras.optimizers.Optimizer:
+    kwargs = {"learning_rate": spec.learning_rate, **spec.options}
+    if spec.clipnorm > 0:
+        kwargs["clipnorm"] = spec.clipnorm
+    if spec.clipvalue > 0:
+        kwargs["clipvalue"] = spec.clipvalue
+    return keras.optimizers.get({"class_name": spec.optimizer, "config": kwargs})
+
+
+def build_model(spec: ExperimentSpec, prep: Preprocessor, compile: bool = True) -> keras.Model:
+    """The Sequential network of `spec`, scaling layer first, compiled when asked.
+
+    Initializers and Dropout get explicit seeds derived from `spec.fit.seed`, so the same
+    spec on the same data builds the same weights.
+    """
+    seed = spec.fit.seed
+    layers: list[keras.layers.Layer] = [keras.Input(shape=(prep.n_inputs,), name="features")]
+    scale = scaling_layer(prep)
+    if scale is not None:
+        layers.append(scale)
+    layers += [layer(s, i, None if seed is None else seed + i)
+               for i, s in enumerate(spec.layers, start=1)]
+    model = keras.Sequential(layers, name=safe_name(spec.data.source))  # 'iris.csv' → iris_csv
+    if compile:
+        compile_model(model, spec.compile)
+    return model
+
+
+def layer_table(model: keras.Model) -> list[dict]:
+    """What model.summary() shows, one dict per layer: name, type, output shape, parameters.
+
+    `parameters` is Keras' own `count_params()`; `trainable` counts only the weights training
+    changes (0 for the fitted scaling layer; BatchNormalization's moving statistics excluded).
+    """
+    rows = []
+    for item in model.layers:
+        shape = tuple(item.output.shape)
+        rows.append({"name": item.name, "type": type(item).__name__,
+                     "output shape": "(" + ", ".join("batch" if d is None else str(d)
+                                                     for d in shape) + ")",
+                     "units": shape[-1],
+                     "parameters": int(item.count_params()) if item.built else 0,
+                     "trainable": int(sum(np.prod(w.shape) for w in item.trainable_weights))})
+    return rows
+
+
+def layer_summary(spec: ExperimentSpec, n_inputs: int, scaling: str) -> list[dict]:
+    """`layer_table` of `spec`'s model on `n_inputs` features with scaling kind `scaling`.
+
+    Shapes and counts do not depend on the fitted statistics, so placeholders stand in for
+    them: the result is a pure function of its arguments (safe for st.cache_data).
+    """
+    from types import SimpleNamespace
+
+    stats = {"kind": scaling, "mean": [0.0] * n_inputs, "variance": [1.0] * n_inputs}
+    prep = SimpleNamespace(n_inputs=n_inputs, scaling_=stats)
+    return layer_table(build_model(spec, prep, compile=False))
+
+
+def compile_model(model: keras.Model, spec: CompileSpec, **kwargs) -> None:
+    model.compile(optimizer=optimizer(spec), loss=spec.loss, metrics=list(spec.metrics),
+                  **kwargs)
+
+
+def training_targets(y: np.ndarray, spec: ExperimentSpec, n_classes: int) -> np.ndarray:
+    """Class indices → one-hot for losses that need it; everything else passes through."""
+    if spec.compile.loss in ONE_HOT_LOSSES and n_classes:
+        return keras.utils.to_categorical(y, num_classes=max(n_classes, 2))
+    return y
+
+
+def with_unscaled_output(model: keras.Model, prep: Preprocessor) -> keras.Model:
+    """The deployable model: `model`, plus a Rescaling that undoes a scaled regression target.
+
+    Shares `model`'s weights; returns `model` itself when there is nothing to undo.
+    """
+    if prep.task != "regression" or (prep.target_min_ == 0.0 and prep.target_range_ == 1.0):
+        return model
+    unscale = keras.layers.Rescaling(scale=prep.target_range_, offset=prep.target_min_,
+                                     name="unscale_target")
+    return keras.Sequential([keras.Input(shape=(prep.n_inputs,), name="features"),
+                             *model.layers, unscale], name=model.name)

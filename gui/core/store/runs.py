@@ -1,0 +1,334 @@
+"""Runs: every training of a workspace, as a record in the store that outlives any tab.
+
+A run holds the spec it trained (a snapshot), the data it names (a data_ref reference), its
+status, per-epoch history with timings, progress within the epoch, a note or an error in
+words, test metrics, and — once an epoch has been saved — its model with the optimizer state
+(a .keras file in the workspace's folder). Pages read runs; training workers write them
+(worker.py); the pool (worker_pool.py) hands queued runs to free workers, oldest first.
+
+Reading is always through the workspace's token, so no workspace sees another's runs; only
+the pool and the workers, which serve every workspace, use `get_any`.
+
+Example:
+    runs = Runs(store)
+    run_id = runs.create(token, spec, {"dataset": {"sample": "Iris flowers"}, "test": None})
+    runs.get(token, run_id).status          # "queued", then "running", "done", ...
+    runs.request_stop(token, run_id)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table, Text, func, select
+
+from gui.core.spec.schema import ExperimentSpec
+from gui.core.spec.vocabulary import (
+    ACTIVE_STATUSES,
+    INTERRUPTED,
+    QUEUED,
+    RUNNING,
+    STOPPED,
+    STOPPING,
+)
+from gui.core.store.progress import Progress
+from gui.core.store.workspaces import Store, StoreError, metadata, workspaces
+
+DEFAULT_EPOCH_SECONDS = 0.5  # a guess for queue estimates before any run has finished
+
+runs_table = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace", String(64), ForeignKey(workspaces.c.token, ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("created", Float, nullable=False, index=True),  # Train pressed: the queue order
+    Column("status", String(16), nullable=False, index=True),
+    Column("spec", Text, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("parent", Integer),                # the run this one continues, if any
+    Column("start_epoch", Integer, nullable=False, default=0),
+    Column("history", Text, nullable=False, default="{}"),
+    Column("epoch_seconds", Text, nullable=False, default="[]"),
+    Column("log", Text, nullable=False, default="[]"),
+    Column("progress", Text, nullable=False, default="{}"),
+    Column("note", Text),
+    Column("error", Text),
+    Column("test_metrics", Text, nullable=False, default="{}"),
+    Column("model_epoch", Integer),           # the epoch whose model is saved; None: none
+    Column("started", Float),
+    Column("ended", Float),
+    Column("stop_requested", Float),          # when Stop was pressed
+    Column("heartbeat", Float),               # the worker's last sign of life
+    Column("owner", String(120)),             # the pool (host:pid) that runs it
+)
+
+
+@dataclass
+class RunRecord:
+    """One run as read from the store (a copy: later writes do not change it)."""
+
+    id: int
+    workspace: str
+    name: str
+    created: float
+    status: str
+    spec: ExperimentSpec
+    data: dict
+    parent: int | None = None
+    start_epoch: int = 0
+    history: dict[str, list[float]] = field(default_factory=dict)
+    epoch_seconds: list[float] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    progress: Progress = Progress(0, 0, 0, 0)
+    note: str | None = None
+    error: str | None = None
+    test_metrics: dict[str, float] = field(default_factory=dict)
+    model_epoch: int | None = None
+    started: float | None = None
+    ended: float | None = None
+    stop_requested: float | None = None
+    heartbeat: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def has_model(self) -> bool:
+        return self.model_epoch is not None
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history.get("loss", []))
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds spent training so far (this run only, not waiting in the queue)."""
+        if self.started is None:
+            return 0.0
+        return max(0.0, (self.ended or time.time()) - self.started)
+
+    def final(self, name: str) -> float | None:
+        values = self.history.get(name) or []
+        return values[-1] if values else None
+
+
+class Runs:
+    """The runs table. Every method is one short transaction, safe across processes."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.engine = store.engine
+        store.create_tables(runs_table)
+
+    # ---- what pages do ---------------------------------------------------------------------
+    def create(self, token: str, spec: ExperimentSpec, data: dict, parent: int | None = None,
+               start_epoch: int = 0, history: dict | None = None, log: list | None = None,
+               epoch_seconds: list | None = None, name: str | None = None) -> int:
+        """Queue a run of `spec` on `data`; a continuation names its `parent` and carries
+        the parent's curves so the new epochs go on from `start_epoch`."""
+        now = time.time()
+        with self.engine.begin() as db:
+            count = db.execute(select(func.count()).where(
+                runs_table.c.workspace == token)).scalar() or 0
+            result = db.execute(runs_table.insert().values(
+                workspace=token, name=name or f"Run {count + 1}", created=now, status=QUEUED,
+                spec=spec.to_json(), data=json.dumps(data), parent=parent,
+                start_epoch=start_epoch, history=json.dumps(history or {}),
+                log=json.dumps(log or []), epoch_seconds=json.dumps(epoch_seconds or []),
+                progress=json.dumps([start_epoch, spec.fit.epochs, 0, 0]), test_metrics="{}"))
+            return int(result.inserted_primary_key[0])
+
+    def get(self, token: str, run_id: int) -> RunRecord:
+        """The workspace's run `run_id`; StoreError when it has none by that number."""
+        with self.engine.connect() as db:
+            row = db.execute(select(runs_table).where(runs_table.c.id == run_id,
+                                                      runs_table.c.workspace == token)).first()
+        if row is None:
+            raise StoreError("This run is not in the workspace (deleted, or Start over).")
+        return _record(row)
+
+    def list(self, token: str) -> list[RunRecord]:
+        """The workspace's runs, oldest first."""
+        with self.engine.connect() as db:
+            rows = db.execute(select(runs_table).where(runs_table.c.workspace == token)
+                              .order_by(runs_table.c.id)).all()
+        return [_record(r) for r in rows]
+
+    def active(self, token: str) -> RunRecord | None:
+        """The workspace's queued, running or stopping run (there is at most one)."""
+        with self.engine.connect() as db:
+            row = db.execute(select(runs_table).where(
+                runs_table.c.workspace == token, runs_table.c.status.in_(ACTIVE_STATUSES))
+                .order_by(runs_table.c.id)).first()
+        return _record(row) if row is not None else None
+
+    def rename(self, token: str, run_id: int, name: str) -> None:
+        name = " ".join(str(name).split())[:200]
+        if not name:
+            raise StoreError("A run needs a name; type one.")
+        self._update(token, run_id, name=name)
+
+    def delete(self, token: str, run_id: int) -> None:
+        """Delete a run that is not training, its model file and its weight snapshots."""
+        record = self.get(token, run_id)
+        if record.active:
+            raise StoreError("This run is still training; stop it first.")
+        with self.engine.begin() as db:
+            db.execute(runs_table.delete().where(runs_table.c.id == run_id,
+                                                 runs_table.c.workspace == token))
+        self.model_path(token, run_id).unlink(missing_ok=True)
+        for path in self.snapshot_paths(token, run_id):
+            path.unlink(missing_ok=True)
+
+    def request_stop(self, token: str, run_id: int, note: str | None = None) -> None:
+        """Ask a run to stop: a queued one ends at once, a running one within a second
+        (the pool passes the request on to its worker)."""
+        now = time.time()
+        with self.engine.begin() as db:
+            db.execute(runs_table.update().where(
+                runs_table.c.id == run_id, runs_table.c.workspace == token,
+                runs_table.c.status == QUEUED).values(
+                status=STOPPED, stop_requested=now, ended=now,
+                note=note or "Stopped before it started."))
+            db.execute(runs_table.update().where(
+                runs_table.c.id == run_id, runs_table.c.workspace == token,
+                runs_table.c.status.in_((RUNNING, STOPPING)),
+                runs_table.c.stop_requested.is_(None)).values(
+                status=STOPPING, stop_requested=now, note=note))
+
+    def model_path(self, token: str, run_id: int) -> Path:
+        """Where the run's model (.keras, with its optimizer state) is saved."""
+        return self.store.workspace_dir(token) / "runs" / f"{int(run_id)}.keras"
+
+    def snapshot_paths(self, token: str, run_id: int) -> tuple[Path, Path]:
+        """Where the run's weight snapshots are kept: (every kept epoch, the latest epoch
+        alone, written while it trains); see snapshots.py."""
+        folder = self.store.workspace_dir(token) / "runs"
+        return (folder / f"{int(run_id)}.snapshots.npz", folder / f"{int(run_id)}.latest.npz")
+
+    def queue(self, run_id: int) -> tuple[int, float]:
+        """(runs ahead of a queued run, their rough remaining training seconds, summed)."""
+        with self.engine.connect() as db:
+            created = db.execute(select(runs_table.c.created).where(
+                runs_table.c.id == run_id)).scalar()
+            rows = db.execute(select(runs_table).where(
+                runs_table.c.status.in_(ACTIVE_STATUSES),
+                runs_table.c.id != run_id)).all()
+            pace = db.execute(select(runs_table.c.epoch_seconds).where(
+                runs_table.c.status.notin_(ACTIVE_STATUSES))
+                .order_by(runs_table.c.id.desc()).limit(20)).scalars().all()
+        seconds = [s for text in pace for s in json.loads(text)[1:]]  # the 1st compiles
+        per_epoch = (sum(seconds) / len(seconds)) if seconds else DEFAULT_EPOCH_SECONDS
+        ahead = [_record(r) for r in rows
+                 if r.status != QUEUED or (created is not None and r.created < created)]
+        left = 0.0
+        for record in ahead:
+            remaining = max(0, record.spec.fit.epochs - record.epochs_done)
+            left += remaining * per_epoch + (0 if record.status != QUEUED else 3.0)
+        return sum(1 for r in ahead if r.status == QUEUED), left
+
+    # ---- what workers and the pool do --------------------------------------------------------
+    def get_any(self, run_id: int) -> RunRecord:
+        with self.engine.connect() as db:
+            row = db.execute(select(runs_table).where(runs_table.c.id == run_id)).first()
+        if row is None:
+            raise StoreError(f"Run {run_id} is not in the store.")
+        return _record(row)
+
+    def claim_next(self, owner: str) -> int | None:
+        """Take the oldest queued run whose workspace trains nothing else; None if none."""
+        busy = select(runs_table.c.workspace).where(
+            runs_table.c.status.in_((RUNNING, STOPPING)))
+        with self.engine.begin() as db:
+            candidates = db.execute(select(runs_table.c.id).where(
+                runs_table.c.status == QUEUED, runs_table.c.workspace.notin_(busy))
+                .order_by(runs_table.c.created, runs_table.c.id).limit(5)).scalars().all()
+            now = time.time()
+            for run_id in candidates:
+                taken = db.execute(runs_table.update().where(
+                    runs_table.c.id == run_id, runs_table.c.status == QUEUED).values(
+                    status=RUNNING, owner=owner, started=now, heartbeat=now))
+                if taken.rowcount == 1:  # another process may have taken it first
+                    return int(run_id)
+        return None
+
+    def report(self, run_id: int, **values) -> None:
+        """Write what a worker knows now; lists and dicts are stored as JSON."""
+        values = {k: json.dumps(v) if isinstance(v, list | dict | tuple) else v
+                  for k, v in values.items()}
+        values["heartbeat"] = time.time()
+        with self.engine.begin() as db:
+            db.execute(runs_table.update().where(runs_table.c.id == run_id).values(**values))
+
+    def stop_requests(self, run_ids: list[int]) -> set[int]:
+        """Which of `run_ids` have been asked to stop."""
+        if not run_ids:
+            return set()
+        with self.engine.connect() as db:
+            return set(db.execute(select(runs_table.c.id).where(
+                runs_table.c.id.in_(run_ids),
+                runs_table.c.stop_requested.is_not(None))).scalars())
+
+    def stop_idle(self, idle_seconds: float, now: float | None = None) -> int:
+        """Stop the runs of workspaces with no open page for `idle_seconds`; how many."""
+        cutoff = (now or time.time()) - idle_seconds
+        with self.engine.connect() as db:
+            rows = db.execute(select(runs_table.c.id, runs_table.c.workspace)
+                              .join(workspaces, workspaces.c.token == runs_table.c.workspace)
+                              .where(runs_table.c.status.in_((QUEUED, RUNNING)),
+                                     runs_table.c.stop_requested.is_(None),
+                                     workspaces.c.last_seen < cutoff)).all()
+        minutes = idle_seconds / 60
+        for row in rows:
+            self.request_stop(row.workspace, row.id, note=(
+                f"Stopped because no page of its workspace was open for {minutes:g} "
+                "minutes; the model keeps the weights it had."))
+        return len(rows)
+
+    def interrupt_stale(self, stale_before: float, keep: set[int] = frozenset(),
+                        owner: str | None = None) -> int:
+        """Mark in-flight runs whose worker went silent (a server restart) as interrupted:
+        never "running" forever. Runs owned by `owner` count as silent at once."""
+        with self.engine.connect() as db:
+            rows = db.execute(select(runs_table.c.id, runs_table.c.model_epoch,
+                                     runs_table.c.heartbeat, runs_table.c.owner).where(
+                runs_table.c.status.in_((RUNNING, STOPPING)))).all()
+        count = 0
+        for row in rows:
+            silent = (row.heartbeat or 0) < stale_before or (owner and row.owner == owner)
+            if row.id in keep or not silent:
+                continue
+            kept = (f" The model of epoch {row.model_epoch} was kept." if row.model_epoch
+                    else " No epoch's model had been saved.")
+            self.report(row.id, status=INTERRUPTED, ended=time.time(),
+                        note="Interrupted: the server stopped while this run was training."
+                             + kept)
+            count += 1
+        return count
+
+    # ---- internals -------------------------------------------------------------------------
+    def _update(self, token: str, run_id: int, **values) -> None:
+        with self.engine.begin() as db:
+            result = db.execute(runs_table.update().where(
+                runs_table.c.id == run_id, runs_table.c.workspace == token).values(**values))
+        if result.rowcount != 1:
+            raise StoreError("This run is not in the workspace (deleted, or Start over).")
+
+
+def _record(row) -> RunRecord:
+    progress = json.loads(row.progress or "[]")
+    return RunRecord(
+        id=row.id, workspace=row.workspace, name=row.name, created=row.created,
+        status=row.status, spec=ExperimentSpec.from_json(row.spec), data=json.loads(row.data),
+        parent=row.parent, start_epoch=row.start_epoch or 0,
+        history=json.loads(row.history or "{}"),
+        epoch_seconds=json.loads(row.epoch_seconds or "[]"), log=json.loads(row.log or "[]"),
+        progress=Progress(*progress) if len(progress) == 4 else Progress(0, 0, 0, 0),
+        note=row.note, error=row.error, test_metrics=json.loads(row.test_metrics or "{}"),
+        model_epoch=row.model_epoch, started=row.started, ended=row.ended,
+        stop_requested=row.stop_requested, heartbeat=row.heartbeat)

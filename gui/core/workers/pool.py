@@ -1,0 +1,287 @@
+"""TrainingPool: long-lived worker processes that train the store's queued runs.
+
+The interface is small on purpose — `wake()` after queueing a run or asking one to stop,
+`slots`, `close()` — because everything else goes through the run records (runs.py): a page
+queues a run or asks it to stop in the store, and a dispatcher thread here does the rest.
+So a distributed engine could take the pool's place later, and several app processes can
+share one store, each with its own pool (claiming a run is one atomic update).
+
+The dispatcher, several times a second:
+- hands the oldest queued run whose workspace trains nothing else to a free worker
+  (first come, first served across workspaces; one active run per workspace);
+- passes stop requests on to the worker training that run, and ends a worker that has not
+  answered within STOP_GRACE_S (e.g. while TensorFlow compiles the first epoch's step);
+- marks the run of a worker that died (kill -9, out of memory) failed, in words, and starts
+  a new worker in its place;
+- stops the runs of workspaces with no open page for `idle_seconds`, and marks runs whose
+  worker went silent (a server restart) interrupted.
+
+Workers are fresh interpreters (`python -m gui.core.workers.worker`, not a fork: TensorFlow's
+threads do not survive one; and not multiprocessing's spawn, which re-runs the app's main
+script in the child), linked to the pool by a socket pair carrying multiprocessing
+Connection messages. They import TensorFlow once, at start, so a run begins without it.
+
+Example:
+    pool = TrainingPool(store, slots=2)
+    run_id = Runs(store).create(token, spec, data); pool.wake()
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from gui.core.spec.vocabulary import FAILED, INTERRUPTED, STOPPED
+from gui.core.store.runs import Runs
+from gui.core.store.workspaces import Store
+
+log = logging.getLogger(__name__)
+SLOTS_ENV = "LAYERLAB_TRAINING_SLOTS"
+IDLE_ENV = "LAYERLAB_RUN_IDLE_MINUTES"
+DEFAULT_IDLE_MINUTES = 10
+STOP_GRACE_S = 2.0       # a worker must answer a stop within this, or it is ended
+STALE_S = 30.0           # a run whose worker has been silent this long was interrupted
+TICK_S = 0.1
+HOUSEKEEPING_EVERY_S = 5.0
+
+
+def slots_from_env() -> int:
+    """LAYERLAB_TRAINING_SLOTS, or the number of CPU cores."""
+    raw = os.environ.get(SLOTS_ENV, "").strip()
+    try:
+        return max(1, int(raw)) if raw else max(1, os.cpu_count() or 1)
+    except ValueError:
+        return max(1, os.cpu_count() or 1)
+
+
+def idle_seconds_from_env() -> float:
+    """LAYERLAB_RUN_IDLE_MINUTES (default 10): a run with no open page is stopped after."""
+    try:
+        return max(0.05, float(os.environ.get(IDLE_ENV, DEFAULT_IDLE_MINUTES))) * 60
+    except ValueError:
+        return DEFAULT_IDLE_MINUTES * 60
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class _Slot:
+    process: subprocess.Popen | None = None
+    conn: Connection | None = None
+    heard: bool = False        # the worker's fit has seen the stop sent for its run
+    ready: bool = False
+    run_id: int | None = None
+    stop_sent: float | None = None
+
+
+class TrainingPool:
+    """`slots` worker processes and the dispatcher thread that feeds them from the store."""
+
+    def __init__(self, store: Store, slots: int | None = None,
+                 idle_seconds: float | None = None):
+        self.store = store
+        self.runs = Runs(store)
+        self.slots = slots or slots_from_env()
+        self.idle_seconds = idle_seconds if idle_seconds is not None else \
+            idle_seconds_from_env()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        self._slots = [_Slot() for _ in range(self.slots)]
+        self._wake = threading.Event()
+        self._closed = threading.Event()
+        self._housekept = 0.0
+        # Runs in flight from an earlier server never finish: say so now.
+        self.runs.interrupt_stale(time.time() - STALE_S, owner=None)
+        self._interrupt_dead_owners()
+        for slot in self._slots:
+            self._start(slot)
+        self._thread = threading.Thread(target=self._loop, name="layerlab-pool", daemon=True)
+        self._thread.start()
+
+    # ---- interface -------------------------------------------------------------------------
+    def wake(self) -> None:
+        """Look at the store now (a run was queued or asked to stop)."""
+        self._wake.set()
+
+    @property
+    def ready_workers(self) -> int:
+        return sum(slot.ready for slot in self._slots)
+
+    def worker_pids(self) -> list[int | None]:
+        return [slot.process.pid if slot.process else None for slot in self._slots]
+
+    def busy(self) -> dict[int, int]:
+        """{run id: worker pid} for the runs training now."""
+        return {s.run_id: s.process.pid for s in self._slots
+                if s.run_id is not None and s.process is not None}
+
+    def close(self) -> None:
+        """End the dispatcher and every worker (their runs are marked interrupted)."""
+        self._closed.set()
+        self._wake.set()
+        self._thread.join(timeout=5)
+        for slot in self._slots:
+            if slot.run_id is not None:
+                self.runs.report(slot.run_id, status=INTERRUPTED, ended=time.time(),
+                                 note="Interrupted: the server stopped while this run was "
+                                      "training.")
+            self._kill(slot)
+
+    # ---- the dispatcher ----------------------------------------------------------------------
+    def _loop(self) -> None:
+        while not self._closed.is_set():
+            try:
+                self._tick()
+            except Exception:  # noqa: BLE001 - the pool must outlive one bad tick
+                log.exception("LayerLab training pool: a dispatcher step failed")
+                time.sleep(0.5)
+            self._wake.wait(TICK_S)
+            self._wake.clear()
+
+    def _tick(self) -> None:
+        for slot in self._slots:
+            self._read_messages(slot)
+            self._check_alive(slot)
+        self._pass_stops()
+        now = time.time()
+        if now - self._housekept >= HOUSEKEEPING_EVERY_S:
+            self._housekept = now
+            self.runs.stop_idle(self.idle_seconds)
+            self.runs.interrupt_stale(now - STALE_S, keep=set(self.busy()))
+        for slot in self._slots:
+            if slot.ready and slot.run_id is None:
+                run_id = self.runs.claim_next(self.owner)
+                if run_id is None:
+                    break
+                slot.run_id, slot.stop_sent, slot.heard = run_id, None, False
+                slot.conn.send(("run", run_id))
+
+    def _read_messages(self, slot: _Slot) -> None:
+        try:
+            while slot.conn is not None and slot.conn.poll():
+                kind, value = slot.conn.recv()
+                if kind == "ready":
+                    slot.ready = True
+                elif kind == "heard" and value == slot.run_id:
+                    slot.heard = True
+                elif kind == "done" and value == slot.run_id:
+                    slot.run_id, slot.stop_sent = None, None
+        except (EOFError, OSError):
+            pass  # the process died; _check_alive deals with it
+
+    def _check_alive(self, slot: _Slot) -> None:
+        if slot.process is not None and slot.process.poll() is None:
+            return
+        if slot.run_id is not None:
+            code = slot.process.returncode if slot.process is not None else None
+            self.runs.report(slot.run_id, status=FAILED, ended=time.time(),
+                             error=_death_message(code))
+        self._kill(slot)
+        if not self._closed.is_set():
+            self._start(slot)
+
+    def _pass_stops(self) -> None:
+        busy = {slot.run_id: slot for slot in self._slots if slot.run_id is not None}
+        for run_id in self.runs.stop_requests(list(busy)):
+            slot = busy[run_id]
+            if slot.stop_sent is None:
+                slot.conn.send(("stop", run_id))
+                slot.stop_sent = time.monotonic()
+            elif (not slot.heard
+                  and time.monotonic() - slot.stop_sent > STOP_GRACE_S):
+                self._end_unanswering(slot)
+
+    def _end_unanswering(self, slot: _Slot) -> None:
+        record = self.runs.get_any(slot.run_id)
+        if record.epochs_done > record.start_epoch:
+            what = (f"after {record.epochs_done} epochs"
+                    + (f"; the model of epoch {record.model_epoch} was kept"
+                       if record.model_epoch else "; no model was saved"))
+        else:
+            what = "before its first epoch finished; there is no model from this run"
+        note = " ".join(t for t in (record.note, f"Stopped {what}: the training process "
+                                    f"did not answer within {STOP_GRACE_S:g} s (TensorFlow "
+                                    "was still preparing), so it was ended and replaced.")
+                        if t)
+        self.runs.report(slot.run_id, status=STOPPED, ended=time.time(), note=note)
+        slot.run_id = None
+        self._kill(slot)
+        self._start(slot)
+
+    # ---- processes ---------------------------------------------------------------------------
+    def _start(self, slot: _Slot) -> None:
+        ours, theirs = socket.socketpair()
+        slot.process = subprocess.Popen(
+            [sys.executable, "-m", "gui.core.workers.worker", str(theirs.fileno()),
+             str(self.store.home)], cwd=ROOT, pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "LAYERLAB_WORKER_DATABASE_URL": self.store.url})
+        theirs.close()
+        slot.conn = Connection(ours.detach())
+        slot.ready, slot.run_id, slot.stop_sent, slot.heard = False, None, None, False
+
+    def _kill(self, slot: _Slot) -> None:
+        if slot.process is not None and slot.process.poll() is None:
+            slot.process.kill()
+            try:
+                slot.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        if slot.conn is not None:
+            slot.conn.close()
+        slot.process, slot.conn, slot.ready = None, None, False
+
+    def _interrupt_dead_owners(self) -> None:
+        """Runs of an earlier server on this machine whose process is gone: interrupted."""
+        host = socket.gethostname()
+        for record_owner in self._owners():
+            name, _, rest = record_owner.partition(":")
+            pid = rest.partition(":")[0]
+            if name == host and pid.isdigit() and not _alive(int(pid)):
+                self.runs.interrupt_stale(0, owner=record_owner)
+
+    def _owners(self) -> set[str]:
+        from sqlalchemy import select
+
+        from gui.core.spec.vocabulary import RUNNING, STOPPING
+        from gui.core.store.runs import runs_table
+
+        with self.store.engine.connect() as db:
+            return set(db.execute(select(runs_table.c.owner).where(
+                runs_table.c.status.in_((RUNNING, STOPPING)),
+                runs_table.c.owner.is_not(None))).scalars())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _death_message(code: int | None) -> str:
+    """Why a worker ended in the middle of a run, in words."""
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        why = ("it was killed (SIGKILL) — most often because the server ran out of memory"
+               if -code == signal.SIGKILL else f"it was ended by {name}")
+    else:
+        why = f"it exited unexpectedly (code {code})"
+    return (f"Training failed: the training process stopped in the middle of this run, as "
+            f"{why}. A new process has taken its place; train again, with a smaller batch "
+            "size or a smaller network if memory is short.")

@@ -1,0 +1,297 @@
+"""A training worker process: imports TensorFlow once, then trains the runs the pool sends.
+
+The pool (worker_pool.py) sends a run id down a pipe; the worker reads the run's record,
+prepares its data from the workspace, trains it with a TrainingJob in its main thread and
+writes what happens back to the record four times a second (status, progress, history, log)
+from a reporter thread. The model, with its optimizer state, is saved to the run's .keras
+file every few seconds of training and at the end, so a server restart keeps the last one;
+the run's weight snapshots (snapshots.py) are written with it, and the latest epoch's weights
+alone whenever the reporter finds a new one (the Inside page's live view).
+Stop reaches the worker as a message; the worker answers ("heard") as soon as `fit` has
+seen it, and the pool ends a worker that does not answer in time. The worker is started with
+`python -m gui.core.workers.worker` (not multiprocessing's spawn, which would re-run the app's main
+script, app.py, in the child).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+
+from gui.core.spec.vocabulary import FAILED, RUNNING, STOPPED, STOPPING
+from gui.core.store.runs import RunRecord, Runs
+from gui.core.store.workspaces import Store
+
+REPORT_EVERY_S = 0.25
+SAVE_EVERY_S = 3.0
+LATEST_EVERY_S = 0.5  # the live view's weights: at most this often (the page polls each 1 s)
+
+
+def main(argv: list[str]) -> None:
+    """`python -m gui.core.workers.worker FD HOME`: serve the pool on the socket FD (the database
+    URL comes in the environment, LAYERLAB_WORKER_DATABASE_URL, never on a command line)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal: the pool ends us
+    fd, home, url = int(argv[0]), argv[1], os.environ.get("LAYERLAB_WORKER_DATABASE_URL")
+    link = _Link(Connection(fd))
+    import tensorflow  # noqa: F401 - once, before the first run, not during it
+
+    runs = Runs(Store(home, url))
+    link.send(("ready", os.getpid()))
+    while True:
+        run_id = link.runs.get()
+        stop = link.begin(run_id)
+        train(runs, run_id, stop, lambda done=run_id: link.send(("heard", done)))
+        link.send(("done", run_id))
+
+
+class _Link:
+    """The worker's end of the pool's socket: a reader thread takes run ids and stop
+    requests; sends from two threads (main, stop watcher) go one at a time."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.runs: queue.Queue[int] = queue.Queue()
+        self._lock = threading.Lock()
+        self._stops: set[int] = set()
+        self._current: tuple[int, threading.Event] | None = None
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def send(self, message) -> None:
+        with self._lock:
+            self.conn.send(message)
+
+    def begin(self, run_id: int) -> threading.Event:
+        stop = threading.Event()
+        with self._lock:
+            self._current = (run_id, stop)
+            if run_id in self._stops:
+                stop.set()
+        return stop
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self.conn.recv()
+            except (EOFError, OSError):
+                message = None
+            if message is None:  # the pool closed, or the server died: never train unseen
+                os._exit(0)
+            kind, run_id = message
+            if kind == "run":
+                self.runs.put(int(run_id))
+            elif kind == "stop":
+                with self._lock:
+                    self._stops.add(run_id)
+                    if self._current is not None and self._current[0] == run_id:
+                        self._current[1].set()
+
+
+def train(runs: Runs, run_id: int, stop, heard) -> None:
+    """Train run `run_id` to its end; every outcome is written to its record."""
+    from gui.core.data import data_ref
+    from gui.core.data.formats.csv_io import DataError
+    from gui.core.saving.load import ModelFileError
+    from gui.core.store.workspaces import StoreError
+
+    record = runs.get_any(run_id)
+    ready = threading.Event()
+    threading.Thread(target=_answer_stop_until, args=(ready, stop, heard), daemon=True).start()
+    try:
+        prepared = data_ref.prepare(runs.store, record.workspace, record.spec, record.data)
+        initial, before = _parent_model(runs, record)
+    except (StoreError, DataError, OSError, ValueError, ModelFileError) as exc:
+        heard()
+        runs.report(run_id, status=FAILED, ended=time.time(),
+                    error=f"The run could not start: {exc}")
+        return
+    finally:
+        ready.set()
+    if stop.is_set():
+        heard()
+        runs.report(run_id, status=STOPPED, ended=time.time(), note="Stopped before it began.")
+        return
+    _Training(runs, record, prepared, initial, before, stop, heard).run()
+
+
+def _answer_stop_until(ready, stop, heard) -> None:
+    # While the data is read, a stop is answered at once; training starts only if none came.
+    while not ready.is_set():
+        if stop.wait(0.05):
+            heard()
+            return
+
+
+def _parent_model(runs: Runs, record: RunRecord):
+    """The model (and curves) a continuation starts from; (None, None) for a fresh run."""
+    if record.data.get("model"):
+        return _uploaded_model(runs, record), None
+    if record.parent is None:
+        return None, None
+    import keras
+
+    parent = runs.get_any(record.parent)
+    path = runs.model_path(parent.workspace, parent.id)
+    if parent.model_epoch is None or not path.exists():
+        raise ValueError(f"{parent.name} has no saved model to continue from")
+    model = keras.models.load_model(path, compile=True, safe_mode=True)
+    return model, {"history": record.history, "log": record.log,
+                   "epoch_seconds": record.epoch_seconds}
+
+
+def _uploaded_model(runs: Runs, record: RunRecord):
+    """An uploaded model file, loaded with the same checks as on the Predict page; one
+    without an optimizer (.h5, or saved uncompiled) gets a fresh one from the spec."""
+    from gui.core.model.build import compile_model
+    from gui.core.saving.load import load_model_safely
+
+    ref = record.data["model"]
+    raw = runs.store.read_file(record.workspace, str(ref.get("file", "")))
+    loaded = load_model_safely(raw, str(ref.get("name", "model.keras")))
+    if not loaded.compiled or getattr(loaded.model, "optimizer", None) is None:
+        compile_model(loaded.model, record.spec.compile)
+    return loaded.model
+
+
+class _Training:
+    """One run in this worker: the job, its reporter thread, its stop watcher, its saves."""
+
+    def __init__(self, runs, record, prepared, initial, before, stop, heard):
+        from gui.core.training.job import TrainingJob
+
+        self.runs, self.record, self.prepared = runs, record, prepared
+        self.stop, self.heard = stop, heard
+        self.recorder = _recorder(runs, record)
+        self.job = TrainingJob(record.spec, prepared, on_epoch=self._epoch_ended,
+                               initial_model=initial, initial_epoch=record.start_epoch,
+                               before=before,
+                               callbacks=[self.recorder] if self.recorder else None)
+        self.path = runs.model_path(record.workspace, record.id)
+        self.snapshot_path, self.latest_path = runs.snapshot_paths(record.workspace, record.id)
+        self.latest_written: int | None = None
+        self.latest_at = 0.0
+        self.saved_at = time.monotonic()
+        self.saved_epoch: int | None = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        threads = [threading.Thread(target=self._report_loop, daemon=True),
+                   threading.Thread(target=self._watch_stop, daemon=True)]
+        for thread in threads:
+            thread.start()
+        try:
+            self.job.run()
+            job = self.job
+            if job.model is not None and job.epochs_done > self.record.start_epoch:
+                self._save()
+            metrics = job.evaluate_test() if self.saved_epoch is not None else {}
+        except Exception as exc:  # noqa: BLE001 - saving or scoring; the run says why
+            metrics = {}
+            self.job.error = self.job.error or f"Training ended, but saving failed: {exc}"
+        finally:
+            self.done.set()
+            self.heard()
+            for thread in threads:
+                thread.join(timeout=2)
+        if self.job.model is None and self.saved_epoch is not None:
+            self.path.unlink(missing_ok=True)  # a failed run (NaN) keeps no model
+            self.snapshot_path.unlink(missing_ok=True)
+            self.saved_epoch = None
+        self.latest_path.unlink(missing_ok=True)  # the full file has every kept epoch
+        self._report(final=True, test_metrics=metrics)
+
+    def _epoch_ended(self, _line: str) -> None:
+        if time.monotonic() - self.saved_at >= SAVE_EVERY_S:
+            self._save()
+
+    def _save(self) -> None:
+        from gui.core.saving.export import metadata, save_keras_bytes
+
+        model = self.job.model
+        raw = save_keras_bytes(model, metadata(self.job.spec, self.prepared.preprocessor))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".saving")
+        tmp.write_bytes(raw)
+        os.replace(tmp, self.path)  # a reader never sees half a file
+        if self.recorder is not None:
+            self.recorder.snapshots.save(self.snapshot_path)
+        self.saved_at = time.monotonic()
+        self.saved_epoch = self.job.epochs_done
+
+    def _watch_stop(self) -> None:
+        while not self.done.is_set():
+            if self.stop.wait(0.05):
+                self.job.stop()
+                while not (self.done.is_set() or self.job.stop_heard.wait(0.05)):
+                    pass
+                self.heard()
+                return
+
+    def _report_loop(self) -> None:
+        while not self.done.wait(REPORT_EVERY_S):
+            self._report()
+            self._write_latest()
+
+    def _write_latest(self) -> None:
+        """The latest epoch's weights for the live view, when there is a new one."""
+        snapshots = self.recorder.snapshots if self.recorder is not None else None
+        if (snapshots is None or snapshots.latest in (None, self.latest_written)
+                or time.monotonic() - self.latest_at < LATEST_EVERY_S):
+            return
+        self.latest_at = time.monotonic()
+        try:
+            self.latest_written = snapshots.save_latest(self.latest_path)
+        except OSError:
+            pass  # the live view waits for the next one; the full save reports errors
+
+    def _report(self, final: bool = False, **extra) -> None:
+        job = self.job
+        p = job.progress()
+        status = job.status if final else (STOPPING if self.stop.is_set() else RUNNING)
+        values = dict(status=status, history=job.history_snapshot(), log=job.log_lines(),
+                      epoch_seconds=job.epoch_seconds,
+                      progress=[p.epoch, p.epochs, p.step, p.steps],
+                      model_epoch=self.saved_epoch, **extra)
+        if final:
+            values.update(ended=time.time(), error=job.error,
+                          note=_final_note(self.record, job, self.runs))
+        self.runs.report(self.record.id, **values)
+
+
+def _recorder(runs: Runs, record: RunRecord):
+    """The run's SnapshotRecorder (None when fit.snapshots is off); a continuation goes on
+    from its parent's snapshots."""
+    from gui.core.training.snapshots import SnapshotRecorder, Snapshots
+
+    if not getattr(record.spec.fit, "snapshots", True):
+        return None
+    before = None
+    if record.parent is not None:
+        parent = runs.get_any(record.parent)
+        before = Snapshots.load_if_any(runs.snapshot_paths(parent.workspace, parent.id)[0])
+    return SnapshotRecorder(before, initial_epoch=record.start_epoch)
+
+
+def _final_note(record: RunRecord, job, runs: Runs) -> str | None:
+    """The run's note: why it ended early, or (kept from the page) why it was stopped."""
+    current = runs.get_any(record.id).note
+    parts = [text for text in (current, job.note) if text]
+    if record.parent is not None:
+        parts.append(f"Continued from epoch {record.start_epoch} with the optimizer state "
+                     "it had.")
+    model = record.data.get("model")
+    if model:
+        fresh = str(model.get("name", "")).lower().endswith(".h5")
+        parts.append(f"Continued {model.get('name')} "
+                     + ("with a fresh optimizer: Keras cannot restore one from .h5."
+                        if fresh else "with the optimizer state saved in the file."))
+    return " ".join(parts) or None
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

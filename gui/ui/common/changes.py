@@ -1,0 +1,74 @@
+"""Says when what is on screen is not what the model was trained with, and shows an active
+run on every page."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from gui.core.spec.diff import differences, stack
+from gui.core.spec.vocabulary import QUEUED
+from gui.ui.session import run_state, state
+from gui.ui.text import md
+
+SHOWN = 8
+
+
+def changed_since_training() -> None:
+    """A note listing the settings changed since the shown run's model was trained."""
+    record = run_state.shown()
+    if record is None or record.active or not record.has_model:
+        return
+    found = differences(record.spec, state.spec())
+    if not found:
+        return
+    lines = "\n".join(f"- `{d.path}`: {md(d.change)}" for d in found[:SHOWN])
+    more = f"\n- … and {len(found) - SHOWN} more" if len(found) > SHOWN else ""
+    st.info(f"**Changed since {md(record.name)} was trained** — its model (on Evaluate and "
+            f"Predict) still uses the old settings; train again to use these:\n{lines}{more}",
+            icon=":material/difference:")
+
+
+def run_label(record) -> str:
+    """Which run a page shows: when it started, on what data, which network, how long."""
+    when = time.strftime("%H:%M:%S", time.localtime(record.created))
+    epochs = record.epochs_done
+    return (f"started at {when} on {record.spec.data.source or 'the data'}: "
+            f"{stack(record.spec)}, {epochs} epoch{'s' if epochs != 1 else ''}")
+
+
+def shown_run(record) -> None:
+    """Name the run a page shows, and say when the settings have changed since."""
+    found = differences(record.spec, state.spec())
+    text = f":material/history: Showing {md(record.name)}, {md(run_label(record))}."
+    if found:
+        names = ", ".join(f"`{d.path}`" for d in found[:4]) + (" …" if len(found) > 4 else "")
+        text += (f" The settings have changed since ({names}): train again to see the "
+                 "current design here.")
+    st.caption(text)
+    st.page_link("steps/runs.py", label="Choose another run", icon=":material/list:")
+
+
+def run_banner() -> None:
+    """While a run of the workspace trains, a line on every page with its progress."""
+    if run_state.active() is None:
+        return
+    st.fragment(run_every=1)(_banner)()
+
+
+def _banner() -> None:
+    record = run_state.active()
+    if record is None:
+        st.rerun()  # finished: the pages redraw once without the banner
+    run_state.keep_alive()
+    p = record.progress
+    with st.container(border=True, key="run-banner"):
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        if record.status == QUEUED:
+            left.markdown(f":material/hourglass_top: **{md(record.name)}** is waiting for a "
+                          "free training process")
+        else:
+            left.markdown(f":material/model_training: **Training {md(record.name)}** · epoch "
+                          f"{max(p.epoch, 1)}/{p.epochs} · {record.elapsed:.0f} s")
+        right.page_link("steps/train.py", label="Watch it", icon=":material/east:")

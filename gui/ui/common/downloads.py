@@ -1,0 +1,40 @@
+"""Download buttons for a trained model: .keras, .h5 and the bundle (Evaluate and Runs)."""
+
+from __future__ import annotations
+
+from gui.core.saving import export
+
+
+def model_buttons(columns, deploy, spec, prep, history: dict, stem: str, key: str) -> None:
+    """Three buttons in `columns` (three st.columns). The files are made when a button is
+    clicked, in another thread, so the functions below read no session state."""
+    meta = export.metadata(spec, prep)
+
+    def script() -> str | None:
+        from gui.core.model import codegen
+        from gui.core.spec.schema import SpecError
+
+        try:
+            return codegen.python_script(spec, prep)
+        except SpecError:
+            return None
+
+    def bundle() -> bytes:
+        return export.bundle_bytes(deploy, spec, prep, history=history, script=script(),
+                                   stem=stem)
+
+    columns[0].download_button(
+        "Model (.keras)", lambda: export.save_keras_bytes(deploy, meta),
+        file_name=f"{stem}.keras", mime="application/zip", key=f"{key}.dl_keras",
+        on_click="ignore", icon=":material/download:",
+        help="Keras' native format. Load with keras.models.load_model; it takes the raw "
+             "feature columns.")
+    columns[1].download_button(
+        "Model (.h5)", lambda: export.save_h5_bytes(deploy, meta), file_name=f"{stem}.h5",
+        mime="application/x-hdf5", key=f"{key}.dl_h5", on_click="ignore",
+        icon=":material/download:", help="The older HDF5 format, for tools that expect it.")
+    columns[2].download_button(
+        "Bundle (.zip)", bundle, file_name=f"{stem}.zip", mime="application/zip",
+        key=f"{key}.dl_bundle", on_click="ignore", icon=":material/folder_zip:",
+        help="model.keras, spec.json, preprocessing.json, the Python script, the history "
+             "and a README on how to use them.")

@@ -1,0 +1,101 @@
+"""Projector mode: larger, high-contrast text, tick labels and chart cells for a classroom.
+
+The toggle is kept with the workspace (Doc.projector), so every tab and page of a workspace
+shows the same mode. Pages call `style(fig)` on every plotly figure they draw; app.py calls
+`apply()` once per page to switch the page's CSS.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from gui.ui.session import state, workspace
+
+KEY = "projector.on"
+TEXT = "#111418"   # near-black text on white: readable at the back of a room
+FONT = 18          # plotly: tick labels, legend, hover
+TITLE_FONT = 22
+LINE_WIDTH = 4
+
+# Public selectors only: Streamlit's data-testid attributes and st-key-<key> classes.
+TOGGLE_CSS = """
+.st-key-projector-toggle { position: fixed; top: 0.55rem; right: 3.6rem; z-index: 999991;
+  width: auto !important; background: white; padding: 0.1rem 0.5rem; border-radius: 0.5rem; }
+"""
+PROJECTOR_CSS = """
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.2rem; color: #111418; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * {
+  font-size: 1.1rem !important; color: #212529 !important; opacity: 1 !important; }
+button [data-testid="stMarkdownContainer"] p { font-size: 1.05rem !important;
+  color: inherit !important; }
+[data-testid="stWidgetLabel"] p { font-size: 1.15rem !important; color: #111418 !important;
+  font-weight: 600; }
+[data-testid="stMetricLabel"] p { font-size: 1.15rem !important; color: #111418 !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 2.6rem !important;
+  font-weight: 700; color: #000 !important; }
+[data-testid="stMetricDelta"] { font-size: 1.1rem !important; }
+[data-testid="stMain"] h1 { font-size: 2.4rem; color: #000; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { color: #000; }
+[data-testid="stCode"] code { font-size: 1.05rem; }
+[data-testid="stAlert"] p { font-size: 1.15rem; color: #000; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.15rem; color: #000; }
+[data-testid="stProgress"] p { font-size: 1.15rem; color: #000; }
+.stSelectbox div[data-baseweb="select"], .stNumberInput input { font-size: 1.1rem; }
+"""
+
+
+def on() -> bool:
+    """Is projector mode on for this workspace?"""
+    return bool(getattr(workspace.doc(), "projector", False))
+
+
+def _font(size: int) -> dict:
+    return dict(size=size, color=TEXT)
+
+
+def style(fig: go.Figure) -> go.Figure:
+    """`fig` with the mode's fonts and contrast: in projector mode a styled copy (the
+    caller's figure, e.g. a memoised one, is left as it was); in normal mode `fig` itself."""
+    if not on():
+        return fig
+    return projector_style(go.Figure(fig))
+
+
+def projector_style(fig: go.Figure) -> go.Figure:
+    """Large, dark fonts (title, axes, ticks, legend, hover), thicker lines, and large
+    heat-map cell text, in place."""
+    fig.update_layout(font=_font(FONT), title_font=_font(TITLE_FONT),
+                      legend_font=_font(FONT), hoverlabel_font_size=FONT)
+    fig.update_xaxes(title_font=_font(FONT), tickfont=_font(FONT - 1), automargin=True)
+    fig.update_yaxes(title_font=_font(FONT), tickfont=_font(FONT - 1), automargin=True)
+    for trace in fig.data:
+        if trace.type == "scatter" and trace.mode and "lines" in trace.mode:
+            width = trace.line.width or 2
+            trace.line.width = max(width * 1.6, LINE_WIDTH if width >= 2 else 2.5)
+        if trace.type == "scatter" and trace.mode and "text" in trace.mode:  # e.g. node labels
+            trace.textfont.size = round((trace.textfont.size or 12) * 1.35)
+        if trace.type == "heatmap" and trace.text is not None:
+            cells = len(trace.x) if trace.x is not None else 3
+            trace.textfont = dict(size=26 if cells <= 4 else 22 if cells <= 6 else 18)
+    if fig.layout.legend.orientation == "h":  # a legend above the plot: room for its font
+        fig.update_layout(legend_y=1.04, margin_t=max(fig.layout.margin.t or 0, 76))
+    for annotation in fig.layout.annotations or ():
+        annotation.font.size = FONT
+    return fig
+
+
+def _toggled() -> None:
+    workspace.doc().projector = bool(state.widget_value(KEY))
+
+
+def apply() -> None:
+    """The mode's toggle (top right of every page, kept with the workspace) and the
+    page-wide CSS of the mode (large, high-contrast text; nothing more in normal mode)."""
+    state.sync_widget(KEY, on())
+    with st.container(key="projector-toggle"):
+        st.toggle("Projector mode", key=KEY, on_change=_toggled,
+                  help="Larger, high-contrast text, tick labels and chart cells for a room: "
+                       "kept with this workspace, on every page.")
+    st.html(f"<style>{TOGGLE_CSS}{PROJECTOR_CSS if on() else ''}</style>")

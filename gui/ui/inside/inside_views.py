@@ -1,0 +1,216 @@
+"""The Inside page's sections: the network at an epoch, its neuron pictures, its decision map.
+
+A run's weights at any kept epoch come from its snapshots (gui.core.training.snapshots): the
+model is rebuilt once per run from its spec and fitted preprocessing (state.memo), and each redraw
+only sets the snapshot's weights on it. While the run trains, the worker's small "latest" file is
+read (never the model file); afterwards an epoch scrubber picks among the kept epochs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from gui.core.inspection import feature_plane
+from gui.core.model.layer_outputs import layer_outputs
+from gui.core.training import snapshots
+from gui.core.training.snapshots import Snapshots
+from gui.ui.common import projector
+from gui.ui.common.controls import bound
+from gui.ui.figures import network_view, neuron_maps
+from gui.ui.inside import row_probe
+from gui.ui.session import run_state, state
+from gui.ui.text import md
+
+CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
+
+
+def snapshots_switch(disabled: bool = False) -> None:
+    """The spec's fit.snapshots, as a toggle (it takes effect from the next training)."""
+    st.toggle("Record the weights after every epoch", disabled=disabled,
+              help="Lets this page replay training epoch by epoch and show it live. Off: "
+                   "training skips the copies (for timing it); this page then shows only "
+                   "the trained model.",
+              **bound("inside.snapshots", ("fit", "snapshots"),
+                      bool(getattr(state.spec().fit, "snapshots", True))))
+
+
+def view_model(record, prep, saved):
+    """A model of the run's architecture to set snapshot weights on (one per run)."""
+    def make():
+        import keras
+
+        from gui.core.model.build import build_model
+
+        if saved is not None and record.data.get("model"):  # an uploaded model's layers
+            return keras.models.clone_model(saved)
+        return build_model(record.spec, prep, compile=False)
+
+    return state.memo("inside.model", record.id, make)
+
+
+def run_snapshots(record) -> tuple[Snapshots | None, tuple]:
+    """(the run's snapshots: the latest epoch while it trains, every kept epoch after; the
+    file's (name, modification time), which names those weights in the page's memos)."""
+    full, latest = run_state.runs().snapshot_paths(record.workspace, record.id)
+    if record.active and latest.exists():
+        return Snapshots.load_if_any(latest), (latest.name, latest.stat().st_mtime_ns)
+    if not full.exists():
+        return None, ()
+    stamp = (full.name, full.stat().st_mtime_ns)
+    return state.memo("inside.snapshots", (record.id, stamp),
+                      lambda: Snapshots.load_if_any(full)), stamp
+
+
+def draw(record, live: bool) -> None:
+    """Everything for `record`: network (left); epoch, features and decision map (right);
+    the neuron pictures under them; the row section (row_probe) last.
+
+    What does not depend on the row (the maps' figures) is kept per weights and feature pair
+    (state.memo), so an unchanged chart is sent unchanged and the browser keeps it; the row
+    section and the network view (which draws the row's activations) are one fragment
+    (`_row_and_network`), so a what-if change reruns only them."""
+    prepared = run_state.prepared(record)
+    prep = prepared.preprocessor
+    saved = run_state.saved_model(record)
+    snaps, stamp = run_snapshots(record)
+    if (snaps is None or not len(snaps)) and saved is None:
+        st.info("The first epoch's weights appear here as soon as training has begun.",
+                icon=":material/hourglass_top:")
+        return
+    top = st.container()
+    with top:
+        left, right = st.columns([3, 2], gap="medium")
+    with right:
+        model, epoch = _model_at(record, prep, saved, snaps, live)
+    if model is None:
+        return
+    weights = (record.id, record.model_epoch, record.ended, stamp, epoch, id(model))
+    with right:
+        _maps(record, prep, prepared, model, saved, weights, top)
+    trained = None if live or saved is None else run_state.Trained(
+        record, saved[0], saved[1], prepared)
+    if trained is None:
+        _network(left, model, prep, None)
+    else:
+        _row_and_network(trained, model, epoch == record.model_epoch, left)
+
+
+@st.fragment
+def _row_and_network(trained, model, final: bool, left) -> None:
+    """The row section, and the network view (in `left`, above) with that row's
+    activations: a what-if change reruns only this."""
+    probe = _at_epoch(row_probe.show(trained), model, trained.prepared.preprocessor, final)
+    _network(left, model, trained.prepared.preprocessor, probe)
+
+
+def _network(left, model, prep, probe) -> None:
+    with left:
+        fig = network_view.network_figure(model, prep, probe, height=450)
+        st.plotly_chart(projector.style(fig), key="inside.network", config=CHART_CONFIG)
+        st.caption("Lines: weights, :blue[blue] positive, :orange[orange] negative, thicker = "
+                   "larger. Hover a line's middle for its weight, a neuron for its bias"
+                   + (" and its activation for the row below." if probe else "."))
+
+
+def _maps(record, prep, prepared, model, saved, weights: tuple, top) -> None:
+    """The feature pair, the decision map and (in `top`) the neuron pictures; the figures
+    are made once per weights, pair and mode."""
+    pair = _pair(record, prep, model, saved)
+    if pair is None:
+        return
+
+    def make():
+        plane = feature_plane.plane(prep, prepared.X_train, *pair)
+        outputs = feature_plane.plane_outputs(model, plane)
+        decision = neuron_maps.decision_figure(outputs[model.layers[-1].name], plane, prep,
+                                               prepared.X_test, prepared.y_test, height=340)
+        neurons = neuron_maps.neurons_figure(model, outputs, plane)
+        return (projector.style(decision), md(neuron_maps.held_text(plane)),
+                None if neurons is None else projector.style(neurons))
+
+    decision, held, neurons = state.memo("inside.maps", (weights, pair, projector.on()), make)
+    st.plotly_chart(decision, key="inside.decision", config=CHART_CONFIG)
+    st.caption(held)
+    if neurons is not None:
+        with top:
+            st.plotly_chart(neurons, key="inside.neurons", config=CHART_CONFIG)
+
+
+def _model_at(record, prep, saved, snaps, live: bool):
+    """(the model with the chosen epoch's weights, that epoch); the epoch scrubber."""
+    if snaps is None or not len(snaps):
+        if not live:
+            st.caption(f"This run kept no weight snapshots (recording was off), so only the "
+                       f"trained model of epoch {record.model_epoch} is shown.")
+        return saved[0], record.model_epoch
+    epoch = _pick_epoch(record, snaps, live)
+    model = view_model(record, prep, saved[0] if saved else None)
+    try:
+        snapshots.apply(model, snaps.at(epoch))
+    except (KeyError, ValueError) as exc:
+        st.warning(f"The snapshots do not fit this run's network ({md(exc)}); showing the "
+                   "trained model.", icon=":material/warning:")
+        return (saved[0], record.model_epoch) if saved else (None, None)
+    return model, epoch
+
+
+def _pick_epoch(record, snaps: Snapshots, live: bool) -> int:
+    epochs = snaps.epochs
+    if live or len(epochs) == 1:
+        st.caption(f"Epoch **{epochs[-1]}** of {record.spec.fit.epochs}"
+                   + (" · live, while it trains" if live else ""))
+        return epochs[-1]
+    key = f"inside.epoch.{record.id}"
+    if state.widget_value(key) not in epochs:
+        state.sync_widget(key, epochs[-1])
+    epoch = st.select_slider(
+        "Epoch", options=epochs, key=key,
+        help="Every view shows the network as it was at the end of this epoch (0: the "
+             "initial weights, before training).")
+    if snaps.stride > 1:
+        st.caption(f"Every {snaps.stride}th epoch is kept (plus the last), to bound the "
+                   "memory a run's snapshots take.")
+    return int(epoch)
+
+
+def _pair(record, prep, model, saved) -> tuple[str, str] | None:
+    """The two features the maps span, chosen in two selectboxes; None (said why) when
+    the data has fewer than two numeric features or the same one is chosen twice."""
+    numeric = feature_plane.numeric_features(prep)
+    if len(numeric) < 2:
+        st.info("The decision map needs two numeric features; this data has "
+                f"{len(numeric)}.", icon=":material/info:")
+        return None
+    source = saved[0] if saved is not None else model
+    dense = [item for item in source.layers if type(item).__name__ == "Dense"]
+    pair = state.memo("inside.pair", (record.id, record.model_epoch), lambda: (
+        feature_plane.default_pair(prep, dense[0].get_weights()[0] if dense else None)))
+    one, two = st.columns(2)
+    keys = (f"inside.x.{record.id}", f"inside.y.{record.id}")
+    for key, default in zip(keys, pair, strict=True):
+        if state.widget_value(key) not in numeric:
+            state.sync_widget(key, default)
+    x = one.selectbox("Across", numeric, key=keys[0], format_func=str,
+                      help="The feature along the maps' horizontal axis.")
+    y = two.selectbox("Up", numeric, key=keys[1], format_func=str,
+                      help="The feature along the maps' vertical axis.")
+    if x == y:
+        st.caption("Choose two different features.")
+        return None
+    return x, y
+
+
+def _at_epoch(probe, model, prep, final: bool):
+    """The probe's row through `model` (the epoch shown); dead marks only for the trained
+    model (they were found on it)."""
+    if probe is None:
+        return None
+    try:
+        X = prep.encode(pd.DataFrame([probe.row]))
+    except Exception:  # noqa: BLE001 - a row the page cannot encode: its own activations
+        return probe
+    outputs = layer_outputs(model, X)
+    return row_probe.RowProbe(probe.row, {k: np.asarray(v)[0] for k, v in outputs.items()},
+                              probe.dead if final else {})

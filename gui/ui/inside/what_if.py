@@ -1,0 +1,159 @@
+"""The what-if controls and the live prediction for one row.
+
+The row shown is kept per run in the session (`kept(run_id)`: a test row's number, or the
+user's own values) and every widget is set from it before it is drawn, so a row sent from the
+hardest-rows table, a reload of the page or a switch to another run shows the right values.
+Each widget writes its change back in its callback; the prediction is redrawn on that rerun,
+with no button.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from gui.core.inspection import probe
+from gui.ui.common import projector
+from gui.ui.session import state
+from gui.ui.text import md, plot_text
+
+KEPT = "probe.kept"  # {run id: {"source", "test_row", "values"}}
+SOURCES = {"test": "A test row", "own": "Set my own values"}
+SCROLL_AFTER = 12  # more controls than this scroll in a box of CONTROLS_HEIGHT pixels
+CONTROLS_HEIGHT = 380
+
+
+def key(run_id: int, name: str) -> str:
+    return f"probe.{run_id}.{name}"
+
+
+def kept(run_id: int) -> dict:
+    """The row of run `run_id` as the session keeps it (made on first use by `start`)."""
+    return st.session_state.setdefault(KEPT, {}).get(run_id)
+
+
+def start(run_id: int, prepared) -> dict:
+    """The kept row of a run, test row 1 the first time."""
+    slot = st.session_state.setdefault(KEPT, {})
+    if run_id not in slot:
+        slot[run_id] = {"source": "test", "test_row": 1,
+                        "values": probe.test_row_values(prepared, 1)}
+    return slot[run_id]
+
+
+def send_test_row(run_id: int, prepared, number: int) -> None:
+    """Show test row `number` in the controls (a callback: the widgets follow on the rerun)."""
+    row = start(run_id, prepared)
+    row.update(source="test", test_row=int(number),
+               values=probe.test_row_values(prepared, int(number)))
+
+
+# ---- callbacks -----------------------------------------------------------------------------
+
+def _on_source(run_id: int, prepared) -> None:
+    row = kept(run_id)
+    row["source"] = state.widget_value(key(run_id, "source"))
+    if row["source"] == "test":
+        send_test_row(run_id, prepared, row["test_row"])
+
+
+def _on_test_row(run_id: int, prepared) -> None:
+    send_test_row(run_id, prepared, state.widget_value(key(run_id, "test_row")))
+
+
+def _on_control(run_id: int, index: int, column: str) -> None:
+    row = kept(run_id)
+    row["values"][column] = state.widget_value(key(run_id, f"f{index}"))
+    row["source"] = "own"  # no longer the test row as read
+
+
+# ---- drawing -------------------------------------------------------------------------------
+
+def _value(control: probe.Control, value):
+    if control.kind == "choice":
+        return str(value)
+    value = min(max(float(value), control.low), control.high)
+    return int(round(value)) if control.integer else value
+
+
+def row_choice(run_id: int, prepared) -> None:
+    """A test row (by number) or the user's own values."""
+    row = kept(run_id)
+    count = len(prepared.raw_test)
+    state.sync_widget(key(run_id, "source"), row["source"])
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    left.radio("Row", list(SOURCES), format_func=SOURCES.get, horizontal=True,
+               key=key(run_id, "source"), on_change=_on_source, args=(run_id, prepared),
+               help="Moving a control below makes the row your own; choose a test row again "
+                    "to go back to it.")
+    if row["source"] == "test":
+        state.sync_widget(key(run_id, "test_row"), row["test_row"])
+        right.number_input(f"Test row (1 to {count})", min_value=1, max_value=count, step=1,
+                           key=key(run_id, "test_row"), on_change=_on_test_row,
+                           args=(run_id, prepared))
+    else:
+        right.caption(f"Started from test row {row['test_row']}; move the controls to change "
+                      "it.")
+
+
+def controls(run_id: int, items: list[probe.Control]) -> dict:
+    """A slider per numeric feature, a select per text feature; returns {column: value}."""
+    row = kept(run_id)
+    values = {}
+    if len(items) > SCROLL_AFTER:  # the prediction beside them stays in view
+        st.caption(f"{len(items)} features: scroll inside the box for all of them.")
+        box = st.container(height=CONTROLS_HEIGHT, border=False, key=key(run_id, "controls"))
+    else:
+        box = st.container()
+    columns = box.columns(3 if len(items) > 4 else 2)
+    for i, control in enumerate(items):
+        name = key(run_id, f"f{i}")
+        value = _value(control, row["values"].get(control.column, control.default))
+        state.sync_widget(name, value)
+        values[control.column] = value
+        where = columns[i % len(columns)]
+        callback = {"on_change": _on_control, "args": (run_id, i, control.column)}
+        if control.kind == "choice":
+            where.selectbox(md(control.column), control.options, key=name, **callback)
+            continue
+        shown = "%d" if control.integer else f"%.{control.decimals}f"
+        low, high = (int(control.low), int(control.high)) if control.integer else (
+            control.low, control.high)
+        step = 1 if control.integer else control.step
+        where.slider(md(control.column), min_value=low, max_value=high, step=step,
+                     format=shown, key=name, **callback,
+                     help=f"Training rows: {control.train_low:g} to {control.train_high:g}.")
+    return values
+
+
+def probability_bars(probabilities: dict, predicted) -> go.Figure:
+    """Class probabilities as horizontal bars, the predicted class in a stronger colour."""
+    names = [str(c) for c in probabilities]
+    values = list(probabilities.values())
+    colours = ["#e8590c" if c == str(predicted) else "#9aa0a6" for c in names]
+    fig = go.Figure(go.Bar(
+        x=values, y=[plot_text(c) for c in names], orientation="h", marker_color=colours,
+        text=[f"{v:.1%}" for v in values], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{x:.4f}<extra></extra>"))
+    bar = 46 if projector.on() else 34  # pixels per class: room for the mode's larger text
+    fig.update_layout(height=70 + bar * len(names), margin={"l": 10, "r": 60, "t": 10, "b": 30},
+                      xaxis={"range": [0, 1], "tickvals": [0, 0.25, 0.5, 0.75, 1],
+                             "tickformat": ".0%", "title": "probability"},
+                      yaxis={"autorange": "reversed", "automargin": True},
+                      showlegend=False)
+    return projector.style(fig)
+
+
+def prediction(run_id: int, result: probe.RowResult, prepared, truth) -> None:
+    """The model's answer for the row: the class and its probabilities, or the value."""
+    target = prepared.preprocessor.spec.target
+    if result.probabilities is None:
+        st.metric(f"Predicted {md(target)}", f"{result.predicted:.4g}",
+                  help="In the target's own units.")
+    else:
+        st.metric(f"Predicted {md(target)}", md(result.predicted))
+        st.plotly_chart(probability_bars(result.probabilities, result.predicted),
+                        key=key(run_id, "bars"), config={"displayModeBar": False})
+    if truth is not None:
+        shown = f"{truth:.4g}" if isinstance(truth, float) else md(truth)
+        st.caption(f"Test row {kept(run_id)['test_row']} is really **{shown}**.")

@@ -1,0 +1,160 @@
+"""The workspace's runs, for the pages: start, stop, the run shown, its model and its data.
+
+Runs live in the store (gui.core.store.runs) and train in the process pool (gui.core.workers.pool),
+so a reload, a second tab or another page shows the same run. The session keeps only what
+it can remake: a run's loaded model and prepared data (state.memo, the latest one of each).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import streamlit as st
+
+from gui.core.data import data_ref
+from gui.core.data.dataset import PreparedData
+from gui.core.store.runs import RunRecord, Runs
+from gui.core.store.workspaces import StoreError
+from gui.core.workers.pool import TrainingPool
+from gui.ui.session import data_source, state, workspace
+
+
+@st.cache_resource(show_spinner=False)
+def pool() -> TrainingPool:
+    """The process's training workers (LAYERLAB_TRAINING_SLOTS of them), started once."""
+    return TrainingPool(workspace.store())
+
+
+@st.cache_resource(show_spinner=False)
+def runs() -> Runs:
+    return Runs(workspace.store())
+
+
+def data_choice() -> dict:
+    """The data the workspace trains on now, as a run records it."""
+    doc = workspace.doc()
+    return {"dataset": doc.dataset, "test": doc.test if doc.split == "file" else None}
+
+
+def start(parent: RunRecord | None = None, more: int = 0) -> int:
+    """Queue a run of the current spec, or `more` epochs of `parent` from where it ended;
+    the pages show it from now on."""
+    token = workspace.token()
+    if parent is None:
+        run_id = runs().create(token, state.spec(), data_choice())
+    else:
+        spec = copy.deepcopy(parent.spec)
+        spec.fit.epochs = parent.epochs_done + int(more)
+        run_id = runs().create(token, spec, parent.data, parent=parent.id,
+                               start_epoch=parent.epochs_done, history=parent.history,
+                               log=parent.log, epoch_seconds=parent.epoch_seconds,
+                               name=f"{parent.name} +{int(more)}")
+    workspace.doc().run = run_id
+    pool().wake()
+    return run_id
+
+
+def start_from_file(raw: bytes, name: str, saved_spec, more: int) -> int:
+    """Queue `more` epochs of an uploaded model on the current data. The file is kept in
+    the workspace (the worker loads it with the same checks); a LayerLab model keeps its
+    own compile settings, and trains in the target's own units, as it predicts."""
+    token = workspace.token()
+    record = workspace.store().add_file(token, name, raw)
+    spec = copy.deepcopy(saved_spec or state.spec())
+    spec.data = copy.deepcopy(state.spec().data)
+    spec.data.scale_target = False  # the file's model un-scales its output itself
+    spec.fit = copy.deepcopy(state.spec().fit)
+    spec.fit.epochs = int(more)
+    data = {**data_choice(), "model": {"file": record.sha256, "name": name}}
+    run_id = runs().create(token, spec, data, name=f"{name} +{int(more)}")
+    workspace.doc().run = run_id
+    pool().wake()
+    return run_id
+
+
+def stop(run_id: int) -> None:
+    runs().request_stop(workspace.token(), run_id)
+    pool().wake()
+
+
+def show(run_id: int) -> None:
+    """Make `run_id` the run that Train, Evaluate and Predict show."""
+    workspace.doc().run = run_id
+
+
+def get(run_id: int | None) -> RunRecord | None:
+    if run_id is None:
+        return None
+    try:
+        return runs().get(workspace.token(), run_id)
+    except StoreError:
+        return None
+
+
+def shown() -> RunRecord | None:
+    """The run the pages show, as it is now in the store."""
+    return get(workspace.doc().run)
+
+
+def active() -> RunRecord | None:
+    """The workspace's run that is queued or training, if any."""
+    return runs().active(workspace.token())
+
+
+def all_runs() -> list[RunRecord]:
+    return runs().list(workspace.token())
+
+
+def keep_alive() -> None:
+    """An open page says so (runs of workspaces with no open page are stopped)."""
+    workspace.store().touch(workspace.token())
+
+
+@dataclass
+class Trained:
+    """A run's saved model, ready for Evaluate and Predict."""
+
+    record: RunRecord
+    model: object        # in training units, compiled
+    deploy: object       # the target in its own units
+    prepared: PreparedData
+
+    @property
+    def spec(self):
+        return self.record.spec
+
+
+def saved_model(record: RunRecord | None):
+    """(model in training units, deployable model, Preprocessor) as the run last saved
+    them; None when it has no model."""
+    from gui.core.model.build import with_unscaled_output  # Keras: only once a model is shown
+    from gui.core.saving.load import load_run_model
+
+    if record is None or not record.has_model:
+        return None
+    path = runs().model_path(workspace.token(), record.id)
+    if not path.exists():
+        return None
+    model, prep, _ = state.memo("run.model", (record.id, record.model_epoch, record.ended,
+                                              path.stat().st_mtime_ns),
+                                lambda: load_run_model(path))
+    return model, with_unscaled_output(model, prep), prep
+
+
+def trained(record: RunRecord | None) -> Trained | None:
+    """The run's model (as last saved) and the data it trained on; None without a model."""
+    saved = saved_model(record)
+    if saved is None:
+        return None
+    return Trained(record, saved[0], saved[1], prepared(record))
+
+
+def prepared(record: RunRecord) -> PreparedData:
+    """The data a run trained on: the page's own when it is the same, else read again."""
+    if record.data == data_choice() and record.spec.data == state.spec().data:
+        current = data_source.prepared()
+        if current is not None:
+            return current
+    return state.memo("run.prepared", record.id, lambda: data_ref.prepare(
+        workspace.store(), workspace.token(), record.spec, record.data))
