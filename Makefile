@@ -27,6 +27,7 @@ chromium:
 
 test: $(VENV)/.installed-test chromium
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 test-fast: $(VENV)/.installed-test
@@ -34,6 +35,7 @@ test-fast: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/.installed-test chromium
 	$(PY) benchmarks/first_render.py

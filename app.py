@@ -9,8 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from gui.ui.common import changes, projector
-from gui.ui.session import run_state, workspace
+from gui.ui.common import projector, run_banner
+from gui.ui.session import data_source, run_state, workspace
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -29,10 +29,11 @@ pages = [
 ]
 page = st.navigation(pages, position="top")
 workspace.bind()
+data_source.settle()  # the defaults that follow the data; drawing never writes
 run_state.pool()  # the training processes start with the first page, not the first run
 projector.apply()  # the projector-mode toggle (top right) and its CSS, on every page
 if page.url_path != "train":
-    changes.run_banner()
+    run_banner.run_banner()
 try:
     page.run()
 finally:

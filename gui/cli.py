@@ -23,12 +23,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from gui.core.data.formats.csv_io import DataError
+from gui.core.data.formats.loaded import DataError
 from gui.core.data.formats.tables import read_table
+from gui.core.inspection import new_rows, safe_csv
+from gui.core.model.validation import validate
+from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import default_spec
-from gui.core.spec.problems import DataInfo
 from gui.core.spec.schema import DataSpec, ExperimentSpec, SpecError
-from gui.core.spec.validate import validate
 from gui.core.spec.vocabulary import FAILED
 
 PROG = "python -m gui"
@@ -226,7 +227,7 @@ def run_predict(args) -> int:
     with quiet_stderr():
         from gui.core.inspection import predict
         from gui.core.saving import load, model_check
-    rows = predict.read_rows(raw_rows, rows_file.name)
+    rows = new_rows.read_rows(raw_rows, rows_file.name)
     try:
         with quiet_stderr():
             loaded = load.load_model_safely(raw_model, model_file.name)
@@ -235,7 +236,7 @@ def run_predict(args) -> int:
         raise CLIError(str(exc)) from None
     for note in rows.warnings + loaded.notes + result.notes:
         print(f"note: {note}", file=sys.stderr)
-    data = predict.safe_csv_bytes(result.table)
+    data = safe_csv.safe_csv_bytes(result.table)
     if args.out == "-":
         sys.stdout.write(data.decode("utf-8"))
         sys.stdout.flush()

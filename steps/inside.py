@@ -1,47 +1,8 @@
 """Inside: the network of the shown run — weights, neuron pictures, decision map, one row.
 
-Live while the run trains (a fragment reads its latest weight snapshot every second), then an
-epoch scrubber replays every kept epoch. The sections are drawn by gui.ui.inside.inside_views.
+The page is drawn by gui.ui.inside.page; this script only routes to it.
 """
 
-import streamlit as st
+from gui.ui.inside import page
 
-from gui.core.spec.vocabulary import FAILED
-from gui.ui.inside import inside_views
-from gui.ui.session import run_state
-from gui.ui.text import md
-
-
-def live(run_id: int) -> None:
-    record = run_state.get(run_id)
-    if record is None:
-        return
-    run_state.keep_alive()
-    if not record.active:
-        st.rerun()  # finished: the whole page once more, with the epoch scrubber
-    inside_views.draw(record, live=True)
-
-
-st.title("Inside the network")
-record = run_state.shown()
-if record is None:
-    st.info("Nothing has been trained yet. Train a network, then come back to watch its "
-            "weights, its neurons and its decisions change epoch by epoch.",
-            icon=":material/info:")
-    st.page_link("steps/train.py", label="Go to 3 · Train", icon=":material/model_training:")
-    inside_views.snapshots_switch()
-    st.stop()
-if record.status == FAILED and not record.has_model:
-    st.error(f"{md(record.name)} failed: {md(record.error or 'unknown error')}",
-             icon=":material/error:")
-    st.page_link("steps/train.py", label="Back to 3 · Train", icon=":material/model_training:")
-    st.stop()
-
-st.caption(f":material/history: {md(record.name)}: its network as it learns. Pick an epoch, "
-           "two features for the maps, and hover anything for its values.")
-if record.active:
-    st.fragment(run_every=1)(live)(record.id)
-else:
-    inside_views.draw(record, live=False)
-with st.expander("Settings"):
-    inside_views.snapshots_switch(disabled=False)
+page.main()

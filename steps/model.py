@@ -1,50 +1,8 @@
 """Step 2 · Model: stack the layers, choose compile settings, see the summary, export.
 
-Every widget edits state.spec(); validation runs on each rerun and its messages appear next
-to the control at fault. The editors live in gui/ui/: layer_editor, compile_editor,
-model_summary and spec_io.
+The page is drawn by gui.ui.model.page; this script only routes to it.
 """
 
-import streamlit as st
+from gui.ui.model import page
 
-from gui.core.spec.problems import DataInfo
-from gui.core.spec.validate import validate
-from gui.ui.common.changes import changed_since_training
-from gui.ui.model import compile_editor, layer_editor, model_summary, spec_io
-from gui.ui.session import data_source, state
-from gui.ui.text import md
-
-st.title("2 · Model")
-prepared, error = data_source.prepared_or_error()
-if prepared is None:
-    st.info(f"The network's input and output follow from the data, and the Data page's "
-            f"choices do not give training data yet: {md(error)}", icon=":material/info:")
-    st.page_link("steps/data.py", label="Go to the Data page", icon=":material/table_chart:")
-    with st.expander("Already have a spec file? Load it here, then pick the data."):
-        model_summary.notes()
-        spec_io.spec_loader()
-    st.stop()
-
-info = DataInfo.from_prepared(prepared)
-st.caption("Stack layers from the input (top) to the output (bottom). Every option is Keras' "
-           "own: the ? next to each one explains it. The recommended settings already train well.")
-model_summary.notes()
-problems = validate(state.spec(), info)
-model_summary.status(problems)
-changed_since_training()
-
-left, right = st.columns([3, 2], gap="large")
-with left:
-    st.subheader("Layers")
-    layer_editor.input_rows(prepared)
-    layer_editor.layer_stack(info, problems)
-    layer_editor.reset_button(info)
-with right:
-    st.subheader("Summary")
-    model_summary.summary_panel(prepared, problems)
-
-st.subheader("Compile settings")
-compile_editor.compile_editor(info, problems)
-
-st.subheader("Export and import")
-spec_io.spec_io(prepared, problems)
+page.main()

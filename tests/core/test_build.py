@@ -9,8 +9,9 @@ import pytest
 from gui.core.data import dataset
 from gui.core.data.formats import csv_io
 from gui.core.model import build, registry
+from gui.core.model.validation import validate
+from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import default_spec
-from gui.core.spec.problems import DataInfo
 from gui.core.spec.schema import (
     CompileSpec,
     DataSpec,
@@ -20,7 +21,6 @@ from gui.core.spec.schema import (
     RegularizerSpec,
     parameter_count,
 )
-from gui.core.spec.validate import validate
 from gui.core.spec.vocabulary import INITIALIZER_PARAMS, OPTIMIZERS
 from tests.conftest import SAMPLES
 

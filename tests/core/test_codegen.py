@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from gui.core.data import dataset
-from gui.core.data.formats import csv_io
+from gui.core.data.formats import csv_io, loaded
 from gui.core.model import codegen
 from gui.core.spec.heads import default_spec
 from gui.core.spec.schema import (
@@ -33,7 +33,7 @@ ALLOWED_IMPORTS = {"argparse", "keras", "numpy", "pandas", "sklearn.impute",
                    "sklearn.model_selection", "sklearn.preprocessing"}
 
 
-def load(name: str, **data) -> tuple[csv_io.LoadedCSV, dataset.PreparedData, DataSpec]:
+def load(name: str, **data) -> tuple[loaded.LoadedTable, dataset.PreparedData, DataSpec]:
     loaded = csv_io.read_csv((SAMPLES / name).read_bytes(), name)
     spec = DataSpec(source=name, delimiter=loaded.delimiter, encoding=loaded.encoding, **data)
     return loaded, dataset.prepare(loaded.frame, spec), spec

@@ -19,7 +19,7 @@ import pytest
 from gui.cli import main
 from gui.core.data import columns, dataset
 from gui.core.data.preprocess import Preprocessor, code_text
-from gui.core.inspection import predict
+from gui.core.inspection import form_fields, predict
 from gui.core.model import codegen
 from gui.core.model.build import build_model, training_targets, with_unscaled_output
 from gui.core.saving import export, load
@@ -159,7 +159,7 @@ def test_a_saved_model_predicts_the_codes_and_its_form_offers_them(tmp_path):
     raw = export.save_keras_bytes(deploy, export.metadata(spec, prepared.preprocessor))
     loaded = load.load_model_safely(raw, "t.keras")
     assert loaded.preprocessor.text_ == ["kind"]
-    fields = {f.name: f for f in predict.form_fields(loaded)}
+    fields = {f.name: f for f in form_fields.form_fields(loaded)}
     assert fields["kind"].kind == "choice" and fields["kind"].options == ["1", "2", "3"]
     assert fields["size"].kind == "number"
     typed = predict.predict_rows(loaded, pd.DataFrame([{"size": 9.0, "kind": "2"}]))

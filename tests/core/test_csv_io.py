@@ -8,15 +8,16 @@ import numpy as np
 import pytest
 
 from gui.core.data.dataset import prepare
-from gui.core.data.formats import csv_io
-from gui.core.data.formats.csv_io import DataError, read_csv
+from gui.core.data.formats import csv_io, loaded
+from gui.core.data.formats.csv_io import read_csv
+from gui.core.data.formats.loaded import DataError
 from gui.core.data.preprocess import is_numeric
 from gui.core.spec.schema import DataSpec
 
 GOOD = "a,b,label\n" + "".join(f"{i},{i * 2.5},{'yes' if i % 2 else 'no'}\n" for i in range(20))
 
 
-def read(text: str | bytes, name: str = "t.csv") -> csv_io.LoadedCSV:
+def read(text: str | bytes, name: str = "t.csv") -> loaded.LoadedTable:
     return read_csv(text.encode() if isinstance(text, str) else text, name)
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from gui.core.data import dataset
 from gui.core.data.dataset import prepare
-from gui.core.data.formats.csv_io import DataError, read_csv
+from gui.core.data.formats.csv_io import read_csv
+from gui.core.data.formats.loaded import DataError
 from gui.core.spec.schema import DataSpec
 
 

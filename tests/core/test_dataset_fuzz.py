@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gui.core.data.dataset import prepare
-from gui.core.data.formats.csv_io import DataError, read_csv
+from gui.core.data.formats.csv_io import read_csv
+from gui.core.data.formats.loaded import DataError
 from gui.core.spec.schema import DataSpec
 
 FUZZ = settings(max_examples=150, deadline=None,

@@ -22,6 +22,7 @@ import pandas as pd
 from gui.core.data.preprocess import Preprocessor
 from gui.core.inspection import predict
 from gui.core.saving import export, load
+from gui.core.spec.names import safe_name
 from gui.core.spec.schema import ExperimentSpec
 from tests.conftest import ROOT, SAMPLES
 from tests.core import trained_models as tm
@@ -39,17 +40,17 @@ def test_file_stem_carries_the_dataset_name_and_a_timestamp():
 
 
 def test_safe_name_keeps_letters_digits_dash_and_underscore_only():
-    assert export.safe_name("iris.csv") == "iris_csv"
-    assert export.safe_name("../My Data (v2).csv") == "My_Data_v2_csv"
-    assert export.safe_name("my-data_2.csv") == "my-data_2_csv"
-    assert export.safe_name("Données été.csv") == "Donn_es_t_csv"
-    assert export.safe_name("数据.csv") == "csv"
-    assert export.safe_name("") == export.safe_name("../..") == export.safe_name("日本") \
+    assert safe_name("iris.csv") == "iris_csv"
+    assert safe_name("../My Data (v2).csv") == "My_Data_v2_csv"
+    assert safe_name("my-data_2.csv") == "my-data_2_csv"
+    assert safe_name("Données été.csv") == "Donn_es_t_csv"
+    assert safe_name("数据.csv") == "csv"
+    assert safe_name("") == safe_name("../..") == safe_name("日本") \
         == "layerlab"
-    assert export.safe_name("-_x_-") == "x"
-    assert export.safe_name("a" * 60 + ".csv") == "a" * 40
+    assert safe_name("-_x_-") == "x"
+    assert safe_name("a" * 60 + ".csv") == "a" * 40
     for hostile in ("../../etc/passwd", "C:\\Windows\\x.dll", "a\x00b", "<script>.csv"):
-        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", export.safe_name(hostile))
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", safe_name(hostile))
 
 
 def test_model_name_is_the_safe_source_name():

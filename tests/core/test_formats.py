@@ -20,7 +20,7 @@ import pytest
 
 from gui.core.data.dataset import prepare
 from gui.core.data.formats import csv_io
-from gui.core.data.formats.csv_io import DataError
+from gui.core.data.formats.loaded import DataError
 from gui.core.data.formats.tables import read_table
 from gui.core.spec.schema import DataSpec
 

@@ -8,7 +8,8 @@ import pytest
 
 from gui.core.data.dataset import prepare
 from gui.core.data.formats import header
-from gui.core.data.formats.csv_io import DataError, read_csv
+from gui.core.data.formats.csv_io import read_csv
+from gui.core.data.formats.loaded import DataError
 from gui.core.data.formats.tables import read_table
 from gui.core.spec.schema import DataSpec, ExperimentSpec
 

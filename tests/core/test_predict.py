@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gui.core.data.formats.csv_io import DataError
-from gui.core.inspection import predict
+from gui.core.data.formats.loaded import DataError
+from gui.core.inspection import form_fields, new_rows, predict, safe_csv
 from gui.core.inspection.predict import PredictError
 from gui.core.saving import export, load
 from tests.conftest import ROOT, SAMPLES
@@ -31,15 +31,15 @@ def loaded_from(t: tm.Trained, kind: str = "keras") -> load.LoadedModel:
 # ---- reading rows ----------------------------------------------------------------------------
 
 def test_read_rows_accepts_a_single_row_and_a_single_column():
-    one = predict.read_rows(b"a,b\n1,2\n", "one.csv").frame
+    one = new_rows.read_rows(b"a,b\n1,2\n", "one.csv").frame
     assert one.shape == (1, 2)
-    column = predict.read_rows(b"x\n1.5\n2.5\n", "col.csv").frame
+    column = new_rows.read_rows(b"x\n1.5\n2.5\n", "col.csv").frame
     assert list(column["x"]) == [1.5, 2.5]
 
 
 def test_read_rows_reuses_the_csv_decoding():
     text = "âge;ville\n31;Zürich\n"
-    frame = predict.read_rows(text.encode("cp1252"), "fr.csv").frame
+    frame = new_rows.read_rows(text.encode("cp1252"), "fr.csv").frame
     assert list(frame.columns) == ["âge", "ville"] and frame.iloc[0, 1] == "Zürich"
 
 
@@ -52,7 +52,7 @@ def test_read_rows_reuses_the_csv_decoding():
 ])
 def test_read_rows_refuses_what_is_not_a_table(raw, match):
     with pytest.raises(DataError, match=match):
-        predict.read_rows(raw, "bad.csv")
+        new_rows.read_rows(raw, "bad.csv")
 
 
 # ---- LayerLab models -------------------------------------------------------------------------
@@ -137,7 +137,7 @@ def test_extra_columns_are_ignored_with_a_note():
 
 def test_one_row_form_fields_follow_the_feature_order_with_training_defaults():
     t = tm.tips()
-    fields = predict.form_fields(loaded_from(t))
+    fields = form_fields.form_fields(loaded_from(t))
     prep = t.prepared.preprocessor
     assert [f.name for f in fields] == prep.feature_names_
     day = next(f for f in fields if f.name == "day")
@@ -164,7 +164,7 @@ def test_plain_h5_model_takes_the_numeric_columns_in_order(tmp_path):
                                rtol=1e-5)
     assert any("Text column(s) ignored: species" in n for n in result.notes)
     assert any("in this order: sepal length (cm), sepal width (cm)" in n for n in result.notes)
-    assert [f.name for f in predict.form_fields(loaded)] == [f"input_{i}" for i in range(1, 5)]
+    assert [f.name for f in form_fields.form_fields(loaded)] == [f"input_{i}" for i in range(1, 5)]
 
 
 def test_plain_model_with_a_different_column_count_is_a_clear_message():
@@ -201,13 +201,13 @@ def test_plain_model_refuses_empty_cells():
     ("", ""),
 ])
 def test_formula_cells_are_neutralised_but_numbers_stay(value, expected):
-    assert predict.neutralise(value) == expected
+    assert safe_csv.neutralise(value) == expected
 
 
 def test_downloaded_predictions_cannot_carry_formulas():
     table = pd.DataFrame({"=evil()": ["=1+1", "ok"], "note": ["@x", "-4"],
                           "n": [-1.5, 2.0], "predicted_y": [-3.0, 4.0]})
-    raw = predict.safe_csv_bytes(table)
+    raw = safe_csv.safe_csv_bytes(table)
     rows = list(csv.reader(io.StringIO(raw.decode())))
     assert rows[0] == ["'=evil()", "note", "n", "predicted_y"]
     assert rows[1] == ["'=1+1", "'@x", "-1.5", "-3.0"]
@@ -223,7 +223,7 @@ def test_text_typed_in_a_csv_round_trips_safely():
     rows = pd.read_csv(SAMPLES / "tips.csv").head(2)
     rows["day"] = ["=cmd|' /C calc'!A0", "Sun"]
     result = predict.predict_rows(loaded, rows)
-    back = pd.read_csv(io.BytesIO(predict.safe_csv_bytes(result.table)))
+    back = pd.read_csv(io.BytesIO(safe_csv.safe_csv_bytes(result.table)))
     assert back.loc[0, "day"] == "'=cmd|' /C calc'!A0"
     assert back["predicted_tip"].dtype == float
 
@@ -260,7 +260,7 @@ def test_cli_predict_writes_the_same_rows_as_the_page(tmp_path, capsys):
     assert main(["predict", str(model), "--data", str(rows), "--out", str(out)]) == 0
     written = pd.read_csv(out)
     page = predict.predict_rows(load.load_model_safely(model.read_bytes(), model.name),
-                                predict.read_rows(rows.read_bytes()).frame)
+                                new_rows.read_rows(rows.read_bytes()).frame)
     pd.testing.assert_frame_equal(written, page.table, check_dtype=False, atol=1e-6)
     captured = capsys.readouterr()
     assert "Wrote 9 row(s)" in captured.out

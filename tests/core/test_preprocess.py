@@ -8,7 +8,8 @@ import pytest
 from sklearn.preprocessing import MinMaxScaler, Normalizer, StandardScaler
 
 from gui.core.data.dataset import prepare
-from gui.core.data.formats.csv_io import DataError, read_csv
+from gui.core.data.formats.csv_io import read_csv
+from gui.core.data.formats.loaded import DataError
 from gui.core.data.preprocess import Preprocessor
 from gui.core.spec.schema import DataSpec
 from tests.conftest import SAMPLES

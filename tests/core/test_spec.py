@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import (
     default_spec,
     follow_task,
@@ -17,7 +18,6 @@ from gui.core.spec.heads import (
     with_suggested_compile,
     with_suggested_output,
 )
-from gui.core.spec.problems import DataInfo
 from gui.core.spec.schema import (
     SPEC_VERSION,
     DataSpec,

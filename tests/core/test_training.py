@@ -11,10 +11,11 @@ import tensorflow as tf
 
 from gui.core.data.dataset import prepare
 from gui.core.data.formats.csv_io import read_csv
+from gui.core.model.validation import validate
+from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import default_spec
-from gui.core.spec.problems import DataInfo
 from gui.core.spec.schema import DataSpec, ExperimentSpec
-from gui.core.spec.validate import monitor_options, split_problems, validate
+from gui.core.spec.validate import monitor_options, split_problems
 from gui.core.spec.vocabulary import DONE, FAILED, RUNNING, STOPPED
 from gui.core.training import job as training
 from gui.core.training.job import TrainingJob

@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gui.core.model.validation import validate
+from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import default_spec
-from gui.core.spec.problems import DataInfo, Problem
+from gui.core.spec.problems import Problem
 from gui.core.spec.schema import (
     ExperimentSpec,
     InitializerSpec,
@@ -20,7 +22,7 @@ from gui.core.spec.schema import (
     SpecError,
     parameter_count,
 )
-from gui.core.spec.validate import data_problems, is_valid, problems_at, split_problems, validate
+from gui.core.spec.validate import data_problems, is_valid, problems_at, split_problems
 from gui.core.spec.vocabulary import MAX_EPOCHS, MAX_LAYERS, MAX_PARAMS, MAX_UNITS
 from tests.core.test_spec import specs
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from gui.core.data import dataset
 from gui.core.data.dataset import PreparedData
-from gui.core.data.formats.csv_io import LoadedCSV
+from gui.core.data.formats.loaded import LoadedTable
 from gui.core.data.formats.tables import read_table
 from gui.core.data.samples import by_name
 from gui.core.spec.schema import ExperimentSpec
@@ -41,12 +41,17 @@ def read(store: Store, token: str, ref: dict) -> tuple[bytes, str]:
     return store.read_file(token, str(ref.get("file", ""))), name_of(ref)
 
 
-def read_train(raw: bytes, name: str, spec: ExperimentSpec) -> LoadedCSV:
+def read_train(raw: bytes, name: str, spec: ExperimentSpec) -> LoadedTable:
     """The training file read as the spec says (its header choice and sheet)."""
     return read_table(raw, name, header=spec.data.header, sheet=spec.data.sheet)
 
 
-def read_test(raw: bytes, name: str, train: LoadedCSV) -> LoadedCSV:
+def read_new(raw: bytes, name: str) -> LoadedTable:
+    """A training file just chosen: its header detected, its first sheet."""
+    return read_table(raw, name, header="auto", sheet="")
+
+
+def read_test(raw: bytes, name: str, train: LoadedTable) -> LoadedTable:
     """A separate test file, read the same way as the training file: the same columns, so
     the same header decision (its first sheet, for a workbook)."""
     return read_table(raw, name, header="yes" if train.header else "no")
@@ -54,7 +59,7 @@ def read_test(raw: bytes, name: str, train: LoadedCSV) -> LoadedCSV:
 
 def prepare(store: Store, token: str, spec: ExperimentSpec, data: dict) -> PreparedData:
     """The prepared arrays for `spec` on the data a run names: {"dataset": ref, "test": ref
-    or None}. Raises StoreError or csv_io.DataError with a message in words."""
+    or None}. Raises StoreError or loaded.DataError with a message in words."""
     train = read_train(*read(store, token, data["dataset"]), spec)
     test = read_test(*read(store, token, data["test"]), train) if data.get("test") else None
     return dataset.prepare(train.frame, spec.data, test.frame if test is not None else None)

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from gui.core.data import columns
-from gui.core.data.formats.csv_io import MIN_ROWS, DataError
+from gui.core.data.formats.csv_io import MIN_ROWS
+from gui.core.data.formats.loaded import DataError
 from gui.core.data.preprocess import Preprocessor, is_numeric, plain
 from gui.core.spec.schema import DataSpec
 from gui.core.spec.validate import data_problems

@@ -20,7 +20,8 @@ from dataclasses import asdict
 import numpy as np
 import pandas as pd
 
-from gui.core.data.formats.csv_io import FLOAT32_MAX, DataError
+from gui.core.data.formats.csv_io import FLOAT32_MAX
+from gui.core.data.formats.loaded import DataError
 from gui.core.spec.schema import DataSpec
 from gui.core.spec.vocabulary import MAX_CATEGORIES
 

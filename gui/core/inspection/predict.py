@@ -7,42 +7,29 @@ A model made elsewhere gets the CSV's numeric columns in order, and its raw outp
 
 Example:
     loaded = load.load_model_safely(raw_model, "iris.keras")
-    rows = read_rows(raw_csv, "rows.csv").frame
+    rows = new_rows.read_rows(raw_csv, "rows.csv").frame
     result = predict_rows(loaded, rows)
     result.table      # the rows with prediction columns appended
-    safe_csv_bytes(result.table)
+    safe_csv.safe_csv_bytes(result.table)   # for a download
 
 No Streamlit here.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from gui.core.data.formats import csv_io
-from gui.core.data.formats.csv_io import DataError, LoadedCSV
+from gui.core.data.formats.loaded import DataError
 from gui.core.data.preprocess import is_numeric
 
-MAX_PREDICT_ROWS = 200_000
 PREDICTED_LABEL = "predicted_label"  # the 0/1 (threshold) or argmax index, as tutorials do
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 class PredictError(ValueError):
     """Rows that cannot be fed to the model; the message names the columns and the fix."""
-
-
-# ---- reading rows --------------------------------------------------------------------------
-
-def read_rows(raw: bytes, name: str = "rows.csv") -> LoadedCSV:
-    """Decode and parse a CSV of rows to predict: like csv_io.read_csv, but one row (and one
-    column) is enough. Raises DataError with a plain message."""
-    return csv_io.read_csv(raw, name, min_rows=1, min_columns=1, max_rows=MAX_PREDICT_ROWS)
 
 
 # ---- predicting ----------------------------------------------------------------------------
@@ -207,64 +194,6 @@ def predicted_index(task: str, proba: np.ndarray, threshold: float = 0.5) -> np.
     if task == "binary":
         return (proba[:, 1] >= threshold).astype(int)
     return proba.argmax(axis=1)
-
-
-# ---- the one-row form ----------------------------------------------------------------------
-
-@dataclass
-class FormField:
-    """One input of the single-row form: a number, or a choice among known categories."""
-
-    name: str
-    kind: str  # "number" or "choice"
-    default: object = 0.0
-    options: list = field(default_factory=list)
-
-
-def form_fields(loaded) -> list[FormField]:
-    """The inputs of the one-row form, in the model's feature order, with training defaults."""
-    prep = loaded.preprocessor
-    if prep is None:
-        return [FormField(name, "number", 0.0) for name in loaded.feature_names]
-    out = []
-    for name in prep.feature_names_:
-        if name in prep.text_:
-            options = [str(c) for c in prep.categories_[name]]
-            default = str(prep.fill_.get(name, options[0] if options else ""))
-            out.append(FormField(name, "choice", default, options))
-        else:
-            out.append(FormField(name, "number", float(prep.fill_.get(name, 0.0))))
-    return out
-
-
-# ---- writing results -----------------------------------------------------------------------
-
-def neutralise(value):
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe.
-
-    Plain numbers written as text ("-3.5", "+2") stay as they are.
-    """
-    if not isinstance(value, str) or not value.startswith(FORMULA_START):
-        return value
-    if _NUMBER.match(value.strip()) and value[0] in "+-":
-        return value
-    return "'" + value
-
-
-def safe_table(table: pd.DataFrame) -> pd.DataFrame:
-    """`table` with every text cell and header neutralised (see `neutralise`)."""
-    out = table.copy()
-    out.columns = [neutralise(str(c)) for c in out.columns]
-    for col in out.columns:
-        series = out[col]
-        if not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            out[col] = series.map(neutralise)
-    return out
-
-
-def safe_csv_bytes(table: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV that cannot smuggle spreadsheet formulas."""
-    return safe_table(table).to_csv(index=False).encode("utf-8")
 
 
 # ---- training a loaded model further -------------------------------------------------------

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from gui.core.data.preprocess import Preprocessor
-from gui.core.saving.export import safe_name
+from gui.core.spec.names import safe_name
 from gui.core.spec.schema import (
     CompileSpec,
     ExperimentSpec,

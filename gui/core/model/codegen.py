@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gui.core.spec.problems import DataInfo
+from gui.core.model.validation import validate
+from gui.core.spec.data_info import DataInfo
 from gui.core.spec.schema import (
     ExperimentSpec,
     InitializerSpec,
@@ -28,7 +29,6 @@ from gui.core.spec.schema import (
     RegularizerSpec,
     SpecError,
 )
-from gui.core.spec.validate import validate
 from gui.core.spec.vocabulary import (
     BIAS_INITIALIZER,
     INITIALIZER_PARAMS,

@@ -32,6 +32,7 @@ from typing import Any
 import keras
 
 from gui.core.data.preprocess import Preprocessor, plain
+from gui.core.spec.names import safe_name
 from gui.core.spec.schema import ExperimentSpec
 
 FORMAT = "layerlab-model"
@@ -41,15 +42,6 @@ H5_ATTRIBUTE = "layerlab"         # the root attribute of an .h5 file
 
 
 # ---- names ---------------------------------------------------------------------------------
-
-def safe_name(text: str) -> str:
-    """'../My Data (v2).csv' → 'My_Data_v2_csv': safe as a file or Keras model name.
-
-    Each run of characters outside [A-Za-z0-9_-] becomes one '_', leading and trailing '_'
-    and '-' go, at most 40 characters are kept; 'layerlab' when nothing is left.
-    """
-    return re.sub(r"[^A-Za-z0-9_-]+", "_", text or "").strip("_-")[:40] or "layerlab"
-
 
 def code_span(name) -> str:
     """`name` as a Markdown code span, shown literally: a fence longer than any run of

@@ -26,7 +26,7 @@ from gui.core.spec.schema import (
 from gui.core.spec.vocabulary import DEFAULT_LOSS, DEFAULT_METRICS, DEFAULT_OPTIMIZER, OPTIMIZERS
 
 if TYPE_CHECKING:
-    from gui.core.spec.problems import DataInfo
+    from gui.core.spec.data_info import DataInfo
 
 HIDDEN_UNITS = 64  # the recommended network: two Dense(64, relu) layers
 

@@ -5,20 +5,23 @@ in Keras' order, what was expected, what was received and how to fix it:
 
     Expected a positive whole number of neurons, e.g. 16. Received: units=0. Set units to ...
 
-`validate(spec, info)` checks the layers, compile and fit settings and the data choices, and —
+`spec_problems(spec, info, names)` checks the layers, compile and fit settings and the data
+choices, and —
 given what the prepared data looks like (`DataInfo`) — the output layer and loss against the
 task, the network's size and the validation split against the row count. `data_problems`
 checks the data choices against the table itself before preparing.
 
-Names are checked against Keras' registries (gui.core.model.registry, imported lazily so that
-importing this module loads no TensorFlow).
+Names (activations, initializers, losses, metrics, optimizers) are checked against `names`,
+an object with the option lists of gui.core.model.registry: this package never imports Keras,
+so the model package passes its registry in (`gui.core.model.validation.validate`).
 """
 
 from __future__ import annotations
 
 import math
 
-from gui.core.spec.problems import DataInfo, Problem, is_int, is_number, not_one_of, say, shown
+from gui.core.spec.data_info import DataInfo
+from gui.core.spec.problems import Problem, is_int, is_number, not_one_of, say, shown
 from gui.core.spec.schema import CompileSpec, DataSpec, ExperimentSpec, FitSpec, parameter_count
 from gui.core.spec.validate_model import compile_problems, head_problems, layer_problems
 from gui.core.spec.vocabulary import (
@@ -35,21 +38,17 @@ from gui.core.spec.vocabulary import (
 
 # ---- the whole spec ------------------------------------------------------------------------
 
-def validate(spec: ExperimentSpec, info: DataInfo | None = None) -> list[Problem]:
+def spec_problems(spec: ExperimentSpec, info: DataInfo | None, names) -> list[Problem]:
     """Every problem that would stop `spec` from building or training well, at once.
 
     Without `info` the checks that need the data (output width, loss against task, the
-    validation split against the row count) are skipped.
-
-    Example:
-        >>> [p.message for p in validate(spec, DataInfo("multiclass", 4, 3))]
-        ['Expected a positive whole number of neurons, e.g. 16. Received: units=0. ...']
+    validation split against the row count) are skipped. `names` gives the option lists
+    (`activations()`, `initializers()`, `losses()`, `metrics(task)`, …), as
+    gui.core.model.registry does.
     """
-    from gui.core.model import registry
-
     problems: list[Problem] = []
     add = lambda where, message: problems.append(Problem(where, message))  # noqa: E731
-    problems += layer_problems(spec.layers, registry)
+    problems += layer_problems(spec.layers, names)
     if info is not None:
         problems += head_problems(spec, info)
         if info.n_inputs < 1:
@@ -61,7 +60,7 @@ def validate(spec: ExperimentSpec, info: DataInfo | None = None) -> list[Problem
                 add("layers", say(f"at most {MAX_PARAMS:,} weights", f"{count:,} weights",
                                   "Use fewer units or fewer layers."))
         problems += split_problems(spec.fit, info.n_train)
-    problems += compile_problems(spec.compile, info, spec.layers, registry)
+    problems += compile_problems(spec.compile, info, spec.layers, names)
     problems += _fit(spec.fit, spec.compile)
     problems += _data(spec.data)
     unique: list[Problem] = []

@@ -240,6 +240,13 @@ class Runs:
             raise StoreError(f"Run {run_id} is not in the store.")
         return _record(row)
 
+    def training_owners(self) -> set[str]:
+        """The owners (pool processes) of every run that is running or stopping now."""
+        with self.engine.connect() as db:
+            return set(db.execute(select(runs_table.c.owner).where(
+                runs_table.c.status.in_((RUNNING, STOPPING)),
+                runs_table.c.owner.is_not(None))).scalars())
+
     def claim_next(self, owner: str) -> int | None:
         """Take the oldest queued run whose workspace trains nothing else; None if none."""
         busy = select(runs_table.c.workspace).where(

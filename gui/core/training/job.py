@@ -43,9 +43,10 @@ from gui.core.data.dataset import PreparedData
 from gui.core.inspection import hints
 from gui.core.inspection.evaluate import keras_evaluate
 from gui.core.model.build import build_model, compile_model, training_targets, with_unscaled_output
-from gui.core.spec.problems import DataInfo
+from gui.core.model.validation import validate
+from gui.core.spec.data_info import DataInfo
 from gui.core.spec.schema import ExperimentSpec
-from gui.core.spec.validate import validate, validation_rows
+from gui.core.spec.validate import validation_rows
 from gui.core.spec.vocabulary import DONE, FAILED, QUEUED, RUNNING, STOPPED, STOPPING
 from gui.core.store.progress import Progress
 from gui.core.training.callbacks import LiveCallback, ValidateUnlessStopped

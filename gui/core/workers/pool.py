@@ -71,7 +71,7 @@ def idle_seconds_from_env() -> float:
         return DEFAULT_IDLE_MINUTES * 60
 
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @dataclass
@@ -243,22 +243,11 @@ class TrainingPool:
     def _interrupt_dead_owners(self) -> None:
         """Runs of an earlier server on this machine whose process is gone: interrupted."""
         host = socket.gethostname()
-        for record_owner in self._owners():
+        for record_owner in self.runs.training_owners():
             name, _, rest = record_owner.partition(":")
             pid = rest.partition(":")[0]
             if name == host and pid.isdigit() and not _alive(int(pid)):
                 self.runs.interrupt_stale(0, owner=record_owner)
-
-    def _owners(self) -> set[str]:
-        from sqlalchemy import select
-
-        from gui.core.spec.vocabulary import RUNNING, STOPPING
-        from gui.core.store.runs import runs_table
-
-        with self.store.engine.connect() as db:
-            return set(db.execute(select(runs_table.c.owner).where(
-                runs_table.c.status.in_((RUNNING, STOPPING)),
-                runs_table.c.owner.is_not(None))).scalars())
 
 
 def _alive(pid: int) -> bool:

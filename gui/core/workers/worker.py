@@ -95,7 +95,7 @@ class _Link:
 def train(runs: Runs, run_id: int, stop, heard) -> None:
     """Train run `run_id` to its end; every outcome is written to its record."""
     from gui.core.data import data_ref
-    from gui.core.data.formats.csv_io import DataError
+    from gui.core.data.formats.loaded import DataError
     from gui.core.saving.load import ModelFileError
     from gui.core.store.workspaces import StoreError
 

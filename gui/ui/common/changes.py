@@ -1,5 +1,4 @@
-"""Says when what is on screen is not what the model was trained with, and shows an active
-run on every page."""
+"""Says when what is on screen is not what the model was trained with, and which run it is."""
 
 from __future__ import annotations
 
@@ -8,7 +7,6 @@ import time
 import streamlit as st
 
 from gui.core.spec.diff import differences, stack
-from gui.core.spec.vocabulary import QUEUED
 from gui.ui.session import run_state, state
 from gui.ui.text import md
 
@@ -48,27 +46,3 @@ def shown_run(record) -> None:
                  "current design here.")
     st.caption(text)
     st.page_link("steps/runs.py", label="Choose another run", icon=":material/list:")
-
-
-def run_banner() -> None:
-    """While a run of the workspace trains, a line on every page with its progress."""
-    if run_state.active() is None:
-        return
-    st.fragment(run_every=1)(_banner)()
-
-
-def _banner() -> None:
-    record = run_state.active()
-    if record is None:
-        st.rerun()  # finished: the pages redraw once without the banner
-    run_state.keep_alive()
-    p = record.progress
-    with st.container(border=True, key="run-banner"):
-        left, right = st.columns([5, 1], vertical_alignment="center")
-        if record.status == QUEUED:
-            left.markdown(f":material/hourglass_top: **{md(record.name)}** is waiting for a "
-                          "free training process")
-        else:
-            left.markdown(f":material/model_training: **Training {md(record.name)}** · epoch "
-                          f"{max(p.epoch, 1)}/{p.epochs} · {record.elapsed:.0f} s")
-        right.page_link("steps/train.py", label="Watch it", icon=":material/east:")

@@ -1,10 +1,12 @@
-"""Plumbing shared by the model page's editors: problems under a control, option labels.
+"""Plumbing shared by the pages' editors (Data, Model, Train, Inside): a widget bound to a
+spec value, problems under a control, option labels.
 
-Every widget on the model page shows a value of `state.spec()` and writes it back in its
-`on_change` callback; nothing else holds the truth. Before a widget is drawn its key is set
-from the spec (`state.sync_widget`), so a value changed elsewhere (a "fix" button, a loaded
-spec, a layer moved up) shows at once and no stale widget state survives. Problems from
-`spec.validate` are drawn right under the control they are about (`show_problems`).
+Every bound widget shows a value of `state.spec()` and writes it back in its `on_change`
+callback; nothing else holds the truth. Before a widget is drawn its key is set from the spec
+(`state.sync_widget`), so a value changed elsewhere (a "fix" button, a loaded spec, a layer
+moved up) shows at once and no stale widget state survives. Problems from validation
+(gui.core.model.validation.validate) are drawn right under the control they are about
+(`show_problems`).
 """
 
 from __future__ import annotations

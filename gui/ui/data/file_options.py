@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gui.core.data.formats.csv_io import DataError, LoadedCSV
+from gui.core.data.formats.loaded import DataError, LoadedTable
 from gui.ui.session import data_source, state, workspace
 from gui.ui.text import md
 
@@ -36,7 +36,7 @@ def _on_sheet(key: str) -> None:
     _read_as("auto", state.widget_value(key))  # another sheet: detect its header afresh
 
 
-def show(loaded: LoadedCSV) -> None:
+def show(loaded: LoadedTable) -> None:
     """The sheet select (a workbook of several sheets), the header sentence and checkbox."""
     if loaded.kind == "parquet":
         return  # a Parquet file always names its columns

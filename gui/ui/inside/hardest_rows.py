@@ -15,7 +15,7 @@ SHOWN = 10
 
 
 def _on_pick(run_id: int, prepared, name: str) -> None:
-    number = st.session_state[name]
+    number = state.widget_value(name)
     if number is not None:
         what_if.send_test_row(run_id, prepared, number)
 

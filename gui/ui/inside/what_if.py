@@ -17,7 +17,6 @@ from gui.ui.common import projector
 from gui.ui.session import state
 from gui.ui.text import md, plot_text
 
-KEPT = "probe.kept"  # {run id: {"source", "test_row", "values"}}
 SOURCES = {"test": "A test row", "own": "Set my own values"}
 SCROLL_AFTER = 12  # more controls than this scroll in a box of CONTROLS_HEIGHT pixels
 CONTROLS_HEIGHT = 380
@@ -29,12 +28,12 @@ def key(run_id: int, name: str) -> str:
 
 def kept(run_id: int) -> dict:
     """The row of run `run_id` as the session keeps it (made on first use by `start`)."""
-    return st.session_state.setdefault(KEPT, {}).get(run_id)
+    return state.probe_rows().get(run_id)
 
 
 def start(run_id: int, prepared) -> dict:
     """The kept row of a run, test row 1 the first time."""
-    slot = st.session_state.setdefault(KEPT, {})
+    slot = state.probe_rows()
     if run_id not in slot:
         slot[run_id] = {"source": "test", "test_row": 1,
                         "values": probe.test_row_values(prepared, 1)}

@@ -7,7 +7,8 @@ import streamlit as st
 
 from gui.core.inspection import hints
 from gui.core.model import registry
-from gui.core.spec.problems import DataInfo, Problem
+from gui.core.spec.data_info import DataInfo
+from gui.core.spec.problems import Problem
 from gui.core.spec.schema import output_layer
 from gui.core.spec.validate import problems_at
 from gui.core.spec.vocabulary import OPTIMIZERS, SPARSE_METRICS

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import EDITABLE
-from gui.core.spec.problems import DataInfo, Problem
+from gui.core.spec.names import safe_name
+from gui.core.spec.problems import Problem
 from gui.ui.session import data_source, state
 from gui.ui.text import md
 
@@ -18,15 +20,14 @@ MAX_SPEC_BYTES = 1_000_000
 
 def _stem() -> str:
     """The dataset's name without its extension, safe as a file name."""
-    from gui.core import export  # imports Keras: only once there is something to download
 
-    return export.safe_name(Path(state.spec().data.source or "layerlab").stem)
+    return safe_name(Path(state.spec().data.source or "layerlab").stem)
 
 
 def _on_spec_upload(key: str) -> None:
     """Load an uploaded spec JSON: the whole UI follows; problems are shown, not raised."""
     from gui.core.data import dataset
-    from gui.core.data.formats.csv_io import DataError
+    from gui.core.data.formats.loaded import DataError
     from gui.core.spec.schema import ExperimentSpec, SpecError
 
     upload = state.widget_value(key)

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import streamlit as st
 
-from gui.core.data import dataset
-from gui.core.data.formats.csv_io import DataError, LoadedCSV
-from gui.core.data.formats.tables import read_table
+from gui.core.data import data_ref, dataset
+from gui.core.data.formats.loaded import DataError, LoadedTable
 from gui.core.data.samples import SAMPLES, by_name
-from gui.core.spec.problems import DataInfo
+from gui.core.spec.data_info import DataInfo
 from gui.core.store.workspaces import StoreError
 from gui.ui.session import state, workspace
 from gui.ui.session.follow import follow_data
@@ -26,11 +25,11 @@ from gui.ui.text import md
 
 @dataclass(frozen=True)
 class Choice:
-    """A dataset as the workspace names it: a bundled sample or a stored file."""
+    """A dataset as the workspace names it (a data_ref reference), with a key for the memo."""
 
-    key: str    # "sample:<name>" or "file:<sha256>"
+    key: str    # "sample:<name>:<file>" or "file:<sha256>"
     name: str   # the file name shown and used for downloads
-    sample: str = ""
+    ref: dict = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def of(cls, ref: dict | None) -> Choice | None:
@@ -38,35 +37,35 @@ class Choice:
             return None
         if "sample" in ref:
             try:
-                sample = by_name(ref["sample"])
+                name = data_ref.name_of(ref)
             except KeyError:
                 return None
-            file = sample.test_file if ref.get("part") == "test" else sample.file
-            return cls(f"sample:{sample.name}:{file}", file, sample.name)
-        return cls(f"file:{ref.get('file')}", str(ref.get("name", "data.csv")))
+            return cls(f"sample:{ref['sample']}:{name}", name, dict(ref))
+        return cls(f"file:{ref.get('file')}", data_ref.name_of(ref), dict(ref))
+
+    @property
+    def sample(self) -> str:
+        return str(self.ref.get("sample", ""))
 
     def read_bytes(self) -> bytes:
-        if self.sample:
-            sample = by_name(self.sample)
-            return (sample.read_test_bytes() if sample.test_file and self.name ==
-                    sample.test_file else sample.read_bytes())
-        return workspace.store().read_file(workspace.token(), self.key.removeprefix("file:"))
+        return data_ref.read(workspace.store(), workspace.token(), self.ref)[0]
+
+
+def read_upload(raw: bytes, name: str, part: str) -> LoadedTable:
+    """Read a file just uploaded as `part` ("train" or "test") the way `parse` will: a new
+    training file as data_ref reads a new one (detect the header, the first sheet), a test
+    file as data_ref reads any test file (like the training file)."""
+    if part == "test":
+        return data_ref.read_test(raw, name, train_csv())
+    return data_ref.read_new(raw, name)
 
 
 def _how(part: str, new: bool = False) -> tuple[str, str]:
-    """(header, sheet) a `part` is read with: the training file as the spec says (a `new`
-    one: detect, first sheet); a test file the same way as the training file (same columns:
-    the same header decision)."""
+    """The memo key's part for how `part` is read (data_ref's rules decide the reading)."""
     if part == "test":
-        return ("yes" if train_csv().header else "no"), ""
+        return ("test", str(train_csv().header))
     data = workspace.doc().spec.data
     return ("auto", "") if new else (data.header, data.sheet)
-
-
-def read_upload(raw: bytes, name: str, part: str) -> LoadedCSV:
-    """Read a file just uploaded as `part` ("train" or "test") the way `parse` will."""
-    header, sheet = _how(part, new=True)
-    return read_table(raw, name, header=header, sheet=sheet)
 
 
 # What the session's memo holds that was made from the parsed files (the prepared arrays, the
@@ -74,15 +73,17 @@ def read_upload(raw: bytes, name: str, part: str) -> LoadedCSV:
 MADE_FROM_DATA = ("prepared", "head", "profile", "left_out")
 
 
-def parse(choice: Choice, part: str = "train") -> LoadedCSV:
+def parse(choice: Choice, part: str = "train") -> LoadedTable:
     """The parsed file; the session keeps only the current training and test file."""
-    header, sheet = how = _how(part)
+    how = _how(part)
 
     def read():
         state.forget(*MADE_FROM_DATA)  # only the current data stays in memory
         raw = choice.read_bytes()
         with reading(choice.name, len(raw)):
-            return read_table(raw, choice.name, header=header, sheet=sheet)
+            if part == "test":
+                return data_ref.read_test(raw, choice.name, train_csv())
+            return data_ref.read_train(raw, choice.name, workspace.doc().spec)
 
     return state.memo(f"csv:{part}", (choice.key, *how), read)
 
@@ -96,34 +97,27 @@ def reading(name: str, size: int):
         yield
 
 
-def remember(choice: Choice, part: str, loaded: LoadedCSV) -> None:
+def remember(choice: Choice, part: str, loaded: LoadedTable) -> None:
     """Keep a file parsed on upload (read_upload) as the session's current `part`."""
     state.memo(f"csv:{part}", None, lambda: None)  # drop the previous one first
     state.forget(*MADE_FROM_DATA)
     state.memo(f"csv:{part}", (choice.key, *_how(part, new=True)), lambda: loaded)
 
 
-def train_csv() -> LoadedCSV:
-    """The chosen training data; a file that can no longer be read falls back to the sample
-    with a note (e.g. emptied from another tab)."""
-    doc = workspace.doc()
-    choice = Choice.of(doc.dataset)
+def train_csv() -> LoadedTable:
+    """The chosen training data. Reading never changes the document: a file that can no
+    longer be read shows the first sample until `settle` (at the next run) says so."""
+    choice = Choice.of(workspace.doc().dataset)
     try:
         if choice is None:
             raise StoreError("The chosen dataset is not known.")
-        loaded = parse(choice)
-        if doc.spec.data.target not in loaded.frame.columns:  # a new workspace: the sample's
-            use_dataset(doc.dataset, loaded, doc.spec.data.header, doc.spec.data.sheet)
-        return loaded
-    except (StoreError, DataError) as exc:
-        state.add_note("warning", f"The chosen dataset could not be read ({exc}); back to "
-                                  f"the {SAMPLES[0].name} sample.")
-        use_dataset({"sample": SAMPLES[0].name})
-        return parse(Choice.of(doc.dataset))
+        return parse(choice)
+    except (StoreError, DataError):
+        return parse(Choice.of({"sample": SAMPLES[0].name}))
 
 
-def test_csv() -> LoadedCSV | None:
-    """The separate test data when the split says so and one is chosen."""
+def test_csv() -> LoadedTable | None:
+    """The separate test data when the split says so and one is chosen (and readable)."""
     doc = workspace.doc()
     choice = Choice.of(doc.test) if doc.split == "file" else None
     if choice is None:
@@ -131,11 +125,62 @@ def test_csv() -> LoadedCSV | None:
     try:
         return parse(choice, "test")
     except (StoreError, DataError):
-        doc.test = None
         return None
 
 
-def use_dataset(ref: dict, loaded: LoadedCSV | None = None, header: str = "auto",
+def _data_part(doc) -> str:
+    """What the data defaults follow: the files and the data choices."""
+    return json.dumps([asdict(doc.spec.data), doc.dataset, doc.test, doc.split],
+                      sort_keys=True)
+
+
+def settle() -> None:
+    """The one rule that applies the defaults which follow the data, run once per script run
+    before the page is drawn (app.py), so that drawing a page never changes the document.
+
+    Each step is idempotent and writes only when the document is not yet consistent, which
+    happens only after a change (a user's action in a callback, a new or emptied workspace,
+    another tab's edit); the data part is followed once per change of it in this session:
+    - a dataset that can no longer be read goes back to the first sample, with a note;
+    - a target that is not a column of the data (a new workspace, a spec made for other
+      data) gets the data's defaults (`use_dataset`);
+    - a separate test file that can no longer be read is dropped;
+    - when the data changed, the test file's name is recorded and the model follows the
+      data's task and class count (follow_data);
+    - a `monitor` that the compile and validation settings no longer offer becomes the first
+      one they do.
+    """
+    from gui.core.spec.validate import monitor_options
+
+    doc = workspace.doc()
+    choice = Choice.of(doc.dataset)
+    try:
+        if choice is None:
+            raise StoreError("The chosen dataset is not known.")
+        loaded = parse(choice)
+    except (StoreError, DataError) as exc:
+        state.add_note("warning", f"The chosen dataset could not be read ({exc}); back to "
+                                  f"the {SAMPLES[0].name} sample.")
+        use_dataset({"sample": SAMPLES[0].name})
+        loaded = parse(Choice.of(doc.dataset))
+    data = doc.spec.data
+    if data.target not in loaded.frame.columns:
+        use_dataset(doc.dataset, loaded, data.header, data.sheet)
+    if doc.test is not None and doc.split == "file" and test_csv() is None:
+        doc.test = None
+    if state.settled() != _data_part(doc):  # changed since this session last settled it
+        test = test_csv()
+        data.test_source = test.name if test is not None else ""
+        result = prepared()
+        if result is not None:
+            follow_data(DataInfo.from_prepared(result))
+        state.mark_settled(_data_part(doc))
+    options = monitor_options(doc.spec)
+    if doc.spec.fit.monitor not in options:
+        doc.spec.fit.monitor = options[0]
+
+
+def use_dataset(ref: dict, loaded: LoadedTable | None = None, header: str = "auto",
                 sheet: str = "") -> None:
     """Choose the training data, read with `header` and `sheet` (a new file: detect, the
     first sheet): target, features and task start afresh from its columns (a sample's own
@@ -164,7 +209,8 @@ def use_dataset(ref: dict, loaded: LoadedCSV | None = None, header: str = "auto"
 def prepared_or_error():
     """(PreparedData, None) for the workspace's choices, or (None, message in words).
 
-    Remade only when the files or the data settings change; the model follows a new task.
+    Remade only when the files or the data settings change. It reads only: the model
+    follows a new task in `settle`.
     """
     doc = workspace.doc()
     loaded = train_csv()
@@ -175,7 +221,6 @@ def prepared_or_error():
     if not data.features:
         return None, ("No feature column is chosen: the network needs at least one input. "
                       "Choose feature columns on the Data page.")
-    data.test_source = test.name if test is not None else ""
     key = (id(loaded.frame), id(test.frame) if test is not None else None,
            json.dumps(asdict(data), sort_keys=True))
 
@@ -186,10 +231,7 @@ def prepared_or_error():
         except DataError as exc:
             return None, str(exc)
 
-    result, error = state.memo("prepared", key, compute)
-    if result is not None:
-        follow_data(DataInfo.from_prepared(result))
-    return result, error
+    return state.memo("prepared", key, compute)
 
 
 def prepared():

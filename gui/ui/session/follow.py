@@ -3,8 +3,8 @@ in every setting the user has not chosen by hand. Run wherever the data is prepa
 
 from __future__ import annotations
 
+from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import follow_task
-from gui.core.spec.problems import DataInfo
 from gui.core.spec.validate_model import head_problems
 from gui.ui.session import state
 

@@ -12,13 +12,16 @@ from typing import Any
 
 import streamlit as st
 
-from gui.core.spec.problems import DataInfo
+from gui.core.spec.data_info import DataInfo
 from gui.core.spec.schema import ExperimentSpec
 from gui.ui.session.workspace import doc
 
 _SPEC_UPLOADS = "ll_spec_uploads"  # how many specs were loaded: the uploader's key suffix
 _UPLOADS = "ll_uploads"            # how many data files were stored: the uploaders' key suffix
 _NOTES = "ll_notes"                # one-off messages from callbacks, shown on the next run
+_PROBE_ROWS = "ll_probe_rows"      # {run id: {"source", "test_row", "values"}}: what-if rows
+_GO_TO = "ll_go_to"                # a page a callback asked for
+_SETTLED = "ll_settled"            # the data choices data_source.settle last followed
 
 
 def spec() -> ExperimentSpec:
@@ -115,3 +118,27 @@ def add_note(kind: str, text: str) -> None:
 
 def pop_notes() -> list[tuple[str, str]]:
     return st.session_state.pop(_NOTES, [])
+
+
+def probe_rows() -> dict:
+    """The what-if row the session keeps per run id (gui.ui.inside.what_if fills it)."""
+    return st.session_state.setdefault(_PROBE_ROWS, {})
+
+
+def go_to_after_run(page: str) -> None:
+    """Ask for `page` once this run's callbacks are done (a callback cannot switch pages)."""
+    st.session_state[_GO_TO] = page
+
+
+def take_go_to() -> str | None:
+    """The page asked for by go_to_after_run, once."""
+    return st.session_state.pop(_GO_TO, None)
+
+
+def settled() -> str | None:
+    """The data choices (as text) that data_source.settle last applied its rule to."""
+    return st.session_state.get(_SETTLED)
+
+
+def mark_settled(text: str) -> None:
+    st.session_state[_SETTLED] = text

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 import streamlit as st
 
 from gui.core.data.samples import SAMPLES
-from gui.core.spec.problems import DataInfo
+from gui.core.spec.data_info import DataInfo
 from gui.core.spec.schema import ExperimentSpec, SpecError
 from gui.core.store.workspaces import Store, StoreError
 

@@ -18,7 +18,6 @@ import codecs
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from warnings import catch_warnings, simplefilter
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from gui.core.data.formats import header as header_rows
+from gui.core.data.formats.loaded import DELIMITER_NAMES, DataError, LoadedTable
 
 MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
 MAX_ROWS = 1_000_000
@@ -36,36 +36,6 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 DELIMITERS = (",", ";", "\t", "|")
 _PREFER_WINDOWS = {"mac_cyrillic": "cp1251", "mac_latin2": "cp1250", "mac_greek": "cp1253",
                    "mac_turkish": "cp1254", "mac_roman": "cp1252", "mac_iceland": "cp1252"}
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-
-
-class DataError(ValueError):
-    """A problem with the user's data; the message says what is wrong and how to fix it."""
-
-
-@dataclass
-class LoadedCSV:
-    """A parsed CSV and what was learned while reading it."""
-
-    frame: pd.DataFrame
-    name: str
-    encoding: str
-    delimiter: str
-    warnings: list[str] = field(default_factory=list)
-    header: bool = True          # the first row named the columns (else column_1 … column_N)
-    header_note: str = ""        # what was decided about the header, in one sentence
-    kind: str = "csv"            # "csv", "xlsx" or "parquet"
-    sheet: str = ""              # the sheet read, for a workbook
-    sheets: list[str] = field(default_factory=list)  # all of a workbook's sheets
-
-    def layout(self, quote=lambda name: f"'{name}'") -> str:
-        """How the file was read, for a caption: "comma-separated · utf-8", "sheet 'Data'";
-        `quote` shows the sheet's name (e.g. as inline code in Markdown)."""
-        if self.kind == "xlsx":
-            return f"Excel workbook, sheet {quote(self.sheet)}"
-        if self.kind == "parquet":
-            return "Parquet file"
-        return f"{DELIMITER_NAMES.get(self.delimiter, self.delimiter)}-separated · {self.encoding}"
 
 
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
@@ -209,7 +179,7 @@ def _looks_like_html(text: str) -> bool:
 
 def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
              min_columns: int = 2, max_rows: int | None = None, header: str = "auto",
-             ) -> LoadedCSV:
+             ) -> LoadedTable:
     """Decode, sniff and parse an uploaded CSV; check it is a usable table.
 
     The defaults suit training data; rows to predict need only one row and one column.
@@ -266,7 +236,7 @@ def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
     frame.columns = [str(c).strip() for c in frame.columns]
     check_shape(frame, min_rows, min_columns, max_rows)
     frame, warnings = _clean_values(frame, decimal_comma=delimiter != ",")
-    return LoadedCSV(frame=frame, name=name, encoding=encoding, delimiter=delimiter,
+    return LoadedTable(frame=frame, name=name, encoding=encoding, delimiter=delimiter,
                      warnings=warnings, header=decision.has_header, header_note=decision.note)
 
 

@@ -16,13 +16,13 @@ import io
 import pandas as pd
 
 from gui.core.data.formats import csv_io
-from gui.core.data.formats.csv_io import DataError, LoadedCSV
+from gui.core.data.formats.loaded import DataError, LoadedTable
 
 PARQUET_MAGIC = b"PAR1"
 
 
 def read_parquet(raw: bytes, name: str = "data.parquet", min_rows: int | None = None,
-                 min_columns: int = 2, max_rows: int | None = None) -> LoadedCSV:
+                 min_columns: int = 2, max_rows: int | None = None) -> LoadedTable:
     """Read a .parquet file like csv_io.read_csv (a Parquet file always names its columns)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -75,5 +75,5 @@ def read_parquet(raw: bytes, name: str = "data.parquet", min_rows: int | None = 
         shown = ", ".join(f"'{c}'" for c in left_out[:5])
         warnings.insert(0, f"Column(s) {shown} hold lists, records or raw bytes, which a "
                            "network cannot take as they are; they are left out.")
-    return LoadedCSV(frame=frame, name=name, encoding="", delimiter="", warnings=warnings,
+    return LoadedTable(frame=frame, name=name, encoding="", delimiter="", warnings=warnings,
                      header=True, header_note="", kind="parquet")

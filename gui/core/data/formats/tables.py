@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gui.core.data.formats import csv_io
-from gui.core.data.formats.csv_io import LoadedCSV
+from gui.core.data.formats.loaded import LoadedTable
 
 
 def kind_of(name: str) -> str:
@@ -25,8 +25,8 @@ def kind_of(name: str) -> str:
 
 def read_table(raw: bytes, name: str = "data.csv", header: str = "auto", sheet: str = "",
                min_rows: int | None = None, min_columns: int = 2, max_rows: int | None = None,
-               ) -> LoadedCSV:
-    """Read and check an uploaded table; raises csv_io.DataError with a message in words.
+               ) -> LoadedTable:
+    """Read and check an uploaded table; raises loaded.DataError with a message in words.
 
     Args:
         raw: the file's bytes.

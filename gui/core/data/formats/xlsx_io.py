@@ -27,7 +27,7 @@ import pandas as pd
 
 from gui.core.data.formats import csv_io
 from gui.core.data.formats import header as header_rows
-from gui.core.data.formats.csv_io import DataError, LoadedCSV
+from gui.core.data.formats.loaded import DataError, LoadedTable
 
 MAX_ZIP_ENTRIES = 2_000
 MAX_EXPANDED_MB = 1_500   # all entries together, decompressed
@@ -255,7 +255,7 @@ def _merged_header(merges: list[str], header_row: int) -> bool:
 
 def read_xlsx(raw: bytes, name: str = "data.xlsx", sheet: str = "", header: str = "auto",
               min_rows: int | None = None, min_columns: int = 2, max_rows: int | None = None,
-              ) -> LoadedCSV:
+              ) -> LoadedTable:
     """Read one sheet of an .xlsx like csv_io.read_csv: `sheet`, or when it is "" the first
     sheet that holds a table (a workbook often opens on a sheet of notes)."""
     min_rows = csv_io.MIN_ROWS if min_rows is None else min_rows
@@ -289,7 +289,7 @@ def read_xlsx(raw: bytes, name: str = "data.xlsx", sheet: str = "", header: str 
 
 def _read_sheet(raw: bytes, name: str, archive: zipfile.ZipFile, parts: dict[str, str],
                 chosen: str, *, header: str, min_rows: int, min_columns: int, max_rows: int,
-                ) -> LoadedCSV:
+                ) -> LoadedTable:
     """Read the sheet `chosen` of the checked workbook."""
     scan = _scan_sheet(archive, parts[chosen])
     if scan.rows > max_rows + 100 or scan.columns > csv_io.MAX_COLUMNS + 100:
@@ -315,7 +315,7 @@ def _read_sheet(raw: bytes, name: str, archive: zipfile.ZipFile, parts: dict[str
 
 
 def _table(rows, first, merges, uncached, *, name, sheet, sheets, header, min_rows, min_columns,
-           max_rows) -> LoadedCSV:
+           max_rows) -> LoadedTable:
     """The sheet's rows as a checked table."""
     count = len(rows)
     rows, titles = _skip_titles(_trim_columns(rows))
@@ -358,6 +358,6 @@ def _table(rows, first, merges, uncached, *, name, sheet, sheets, header, min_ro
                            "not last saved by a spreadsheet program), so they are read as "
                            "missing. Open the file in Excel or LibreOffice, save it, and upload "
                            "again.")
-    return LoadedCSV(frame=frame, name=name, encoding="", delimiter="", warnings=notes + warnings,
+    return LoadedTable(frame=frame, name=name, encoding="", delimiter="", warnings=notes + warnings,
                      header=decision.has_header, header_note=decision.note, kind="xlsx",
                      sheet=sheet, sheets=sheets)

@@ -1,0 +1,221 @@
+"""The Train page's live view of one run: status, Stop, the last values, curves, the log.
+
+While the run trains a fragment redraws it from the run's record twice a second.
+"""
+
+import streamlit as st
+
+from gui.core.inspection import hints
+from gui.core.inspection.numbers import delta as signed
+from gui.core.inspection.numbers import number, unit
+from gui.core.spec.validate import validation_rows
+from gui.core.spec.vocabulary import (
+    DONE,
+    FAILED,
+    INTERRUPTED,
+    QUEUED,
+    RUNNING,
+    STOPPED,
+    STOPPING,
+    higher_is_better,
+)
+from gui.ui.common import projector
+from gui.ui.common.changes import run_label
+from gui.ui.figures import charts
+from gui.ui.session import run_state, state
+from gui.ui.text import md
+
+LOG_TAIL = 8
+
+
+def final_values(history: dict, previous: dict | None, validation_label: str,
+                 compared: str, units: dict[str, str], notes: dict[str, str]) -> None:
+    """The latest epoch's values, with the change from the compared run at the same epoch.
+
+    Args:
+        units: {quantity: unit} where known, e.g. the target's name for MAE.
+        notes: {quantity: a sentence added to the tile's help}.
+    """
+    names = [n for n in history if not n.startswith("val_")]
+    shown = [n for base in names for n in (base, f"val_{base}") if n in history][:6]
+    if not shown:
+        return
+    for column, name in zip(st.columns(len(shown)), shown, strict=True):
+        values = history[name]
+        delta = None
+        if previous and previous.get(name):
+            before = previous[name][min(len(values), len(previous[name])) - 1]
+            delta = signed(values[-1] - before, name)
+        base = name.removeprefix("val_")
+        label = charts.quantity_label(base)
+        if name.startswith("val_"):
+            label = f"{validation_label} {label}"
+        if units.get(base):
+            label += f" ({md(units[base])})"
+        better_up = higher_is_better(name)
+        text = (f"Epoch {len(values)}; the change is against {compared} at the same epoch."
+                if delta is not None else f"Epoch {len(values)}.")
+        same = delta is not None and values[-1] == before
+        column.metric(label, number(values[-1], name), delta="±0" if same else delta,
+                      delta_color="off" if same else "normal" if better_up else "inverse",
+                      help=f"{text} {notes.get(name, '')}".strip())
+
+
+def tile_context(record, prepared) -> tuple[dict[str, str], dict[str, str]]:
+    """The units of the run's quantities and why the training accuracy differs from
+    Evaluate's, for the tiles."""
+    spec = record.spec
+    target, task = spec.data.target, prepared.task
+    quantities = [spec.compile.loss, *[m for m in spec.compile.metrics if isinstance(m, str)]]
+    units = {("loss" if q == spec.compile.loss else q): unit(q, task, target)
+             for q in quantities}
+    train_rows = len(prepared.X_train)
+    fit_rows = train_rows - (validation_rows(train_rows, spec.fit.validation_split)
+                             if spec.fit.validation == "split" else 0)
+    notes = {n: hints.training_accuracy_note(values[-1], fit_rows, train_rows, name=n)
+             for n, values in record.history.items()
+             if n.endswith("accuracy") and not n.startswith("val_") and values}
+    return units, notes
+
+
+def log_scale(record, previous: dict | None) -> bool:
+    """The "log scale" toggle of the loss chart: on by default when the loss spans more than
+    two decades; the user's choice is kept for the run."""
+    history = record.history
+    possible = charts.can_log("loss", history, previous)
+    chosen = state.widget_value("train.log_chosen")
+    value = (chosen[1] if chosen and chosen[0] == record.id
+             else charts.wants_log("loss", history, previous))
+    state.sync_widget("train.log", bool(value and possible))
+    st.toggle("log scale", key="train.log", disabled=not possible,
+              on_change=lambda: state.sync_widget(
+                  "train.log_chosen", (record.id, state.widget_value("train.log"))),
+              help="The loss on a log axis: a loss that falls by several powers of ten "
+                   "(e.g. a regression's mean squared error from 10,000,000 to 100) reads "
+                   "as a curve. On by default when the loss spans more than two decades.")
+    return bool(value and possible)
+
+
+def status_box(record) -> None:
+    status, epochs = record.status, record.epochs_done
+    plural = "s" if epochs != 1 else ""
+    if status == QUEUED:
+        ahead, seconds = run_state.runs().queue(record.id)
+        slots = run_state.pool().slots
+        if run_state.pool().ready_workers == 0:
+            where = "the training processes are starting (TensorFlow loads once)"
+        elif not ahead:
+            where = "you are next"
+        else:
+            where = f"{ahead} run{'s' if ahead > 1 else ''} ahead of yours"
+        eta = f", about {_duration(seconds)} of training before yours" if seconds >= 1 else ""
+        st.info(f"Waiting for a free training process ({where}{eta}). This server trains "
+                f"{slots} model{'s' if slots > 1 else ''} at a time, first come, first "
+                "served.", icon=":material/hourglass_top:")
+    elif status in (RUNNING, STOPPING):
+        p = record.progress
+        if p.steps and (p.step or epochs > record.start_epoch):
+            text = (f"Epoch {max(p.epoch, 1)}/{p.epochs} · batch {p.step:,}/{p.steps:,} · "
+                    f"{record.elapsed:.0f} s")
+        else:
+            text = (f"Reading the data, building the model and compiling its training step "
+                    f"for TensorFlow (the first epoch takes a few seconds) · "
+                    f"{record.elapsed:.0f} s")
+        if status == STOPPING:
+            text = "Stopping… " + text
+        st.progress(p.fraction, text=text)
+    elif status == DONE:
+        st.success(f"Trained {epochs} epoch{plural} in {record.elapsed:.1f} s."
+                   + (f" {md(record.note)}" if record.note else ""),
+                   icon=":material/check_circle:")
+    elif status in (STOPPED, INTERRUPTED):
+        if not record.has_model:
+            st.warning(md(record.note or "") or "Stopped before training began: there is no "
+                       "model from this run.", icon=":material/stop_circle:")
+        else:
+            lead = ("Stopped by you" if status == STOPPED and not record.note else
+                    md(record.note or "") or "Stopped")
+            st.warning(f"{lead} — after {epochs} epoch{plural} ({record.elapsed:.1f} s). The "
+                       f"model keeps the weights of epoch {record.model_epoch}: evaluate it, "
+                       "continue it, or train again.", icon=":material/stop_circle:")
+    elif status == FAILED:
+        st.error(md(record.error or "") or "Training failed.", icon=":material/error:")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def compare_choice(record) -> tuple[dict | None, str]:
+    """The run chosen to compare with (dashed): by default the one before this one."""
+    others = [r for r in run_state.all_runs() if r.id != record.id and r.epochs_done]
+    if not others:
+        return None, ""
+    names = {r.id: r.name for r in others}
+    before = [r.id for r in others if r.id < record.id]
+    options = [0, *names]
+    default = before[-1] if before else 0
+    if state.widget_value("train.compare") not in options:
+        state.sync_widget("train.compare", default)
+    chosen = st.selectbox("Compare with (dashed)", options, key="train.compare",
+                          format_func=lambda i: names.get(i, "no other run"),
+                          help="Draw another run of this workspace on the same axes.")
+    match = next((r for r in others if r.id == chosen), None)
+    return (match.history, match.name) if match else (None, "")
+
+
+def live_view(run_id: int, polling: bool, prepared) -> None:
+    """Status, Stop, the last values, one chart per quantity and the epoch log."""
+    record = run_state.get(run_id)
+    if record is None:
+        return
+    if polling:
+        run_state.keep_alive()
+        if not record.active:
+            st.rerun()  # finished: redraw the whole page once (Train comes back, polling ends)
+    top, stop = st.columns([5, 1], vertical_alignment="center")
+    with top:
+        status_box(record)
+    if record.active:
+        stop.button("Stop", key="train.stop", icon=":material/stop:", on_click=run_state.stop,
+                    args=(record.id,), disabled=record.status == STOPPING, width="stretch",
+                    help="End training within a second; the model keeps its weights so far.")
+    elif record.has_model:
+        stop.page_link("steps/evaluate.py", label="Next: evaluate", icon=":material/east:")
+    # Tiles and curves first, so that they are in view after Train at 1280×720; the
+    # controls that choose what they show (compare, log scale) sit under the curves.
+    tiles, hint, curves = st.container(), st.container(), st.container()
+    about, choice, scale = st.columns([3, 2, 1], vertical_alignment="bottom")
+    about.caption(f":material/history: {md(record.name)}: {md(run_label(record))}.")
+    with choice:
+        previous, compared = compare_choice(record)
+    with scale:
+        log_y = log_scale(record, previous)
+    history = record.history
+    label = "test" if record.spec.fit.validation == "test" else "validation"
+    with tiles:
+        final_values(history, previous, label, compared or "the compared run",
+                     *tile_context(record, prepared))
+    flat = hints.flat_loss(history, hints.classes(record.spec))
+    if flat is not None:
+        hint.warning(flat.message(), icon=":material/trending_flat:")
+    # While training, the x axis spans the planned epochs; afterwards the epochs run.
+    planned = record.spec.fit.epochs if record.active else None
+    figures = state.memo("train.figures",
+                         (record.id, record.epochs_done, compared, planned, log_y),
+                         lambda: charts.history_figures(history, previous, planned, label,
+                                                        compared or "compared run", log_y))
+    with curves:
+        for row in range(0, len(figures), 2):
+            for column, (name, fig) in zip(st.columns(2), figures[row:row + 2],
+                                           strict=False):
+                column.plotly_chart(projector.style(fig), key=f"train.curve.{name}",
+                                    config={"displaylogo": False})
+    lines = record.log
+    st.markdown("**Epoch log**" + (f" (the last {LOG_TAIL} of {len(lines)} lines)"
+                                   if len(lines) > LOG_TAIL else ""))
+    st.code("\n".join(lines[-LOG_TAIL:]) if lines
+            else "The first epoch's line appears when it ends.", language=None)
+    if len(lines) > LOG_TAIL and not record.active:
+        with st.expander(f"The whole log ({len(lines)} lines)"):
+            st.code("\n".join(lines), language=None, height=400)

@@ -1,0 +1,54 @@
+"""Drawing a page never changes the workspace document (DESIGN principle 4).
+
+A workspace is stored with a finished run on Iris; then every page is drawn, twice, in a
+fresh session (AppTest), and the document's stored version and content must not move. Only a
+user's action (a callback) or data_source.settle after a change may write.
+"""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+from tests.core import trained_models as tm
+from tests.ui import runs_helper
+
+APP = str(ROOT / "app.py")
+PAGES = ["steps/data.py", "steps/model.py", "steps/train.py", "steps/inside.py",
+         "steps/evaluate.py", "steps/predict.py", "steps/runs.py"]
+
+
+def test_drawing_every_page_leaves_the_document_as_stored():
+    first = AppTest.from_file(APP, default_timeout=120)
+    first.run()
+    runs_helper.finished(first, tm.iris())
+    token = runs_helper.token(first)
+    first.switch_page("steps/train.py").run()  # the run shown, the store settled
+    store = runs_helper.runs().store
+    stored = store.load(token)
+    assert stored.state["spec"]["data"]["target"] == "species"
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["w"] = token
+    at.run()
+    for page in PAGES + PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        now = store.load(token)
+        assert now.version == stored.version, f"drawing {page} changed the document"
+        assert now.state == stored.state, page
+
+
+def test_a_change_on_a_page_is_written_once():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    token = runs_helper.token(at)
+    store = runs_helper.runs().store
+    at.switch_page("steps/train.py").run()
+    before = store.load(token).version
+    at.number_input(key="train.epochs").set_value(7).run()
+    after = store.load(token)
+    assert after.state["spec"]["fit"]["epochs"] == 7
+    assert after.version > before
+    at.switch_page("steps/model.py").run()
+    assert store.load(token).version == after.version
