@@ -23,6 +23,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from gui.core.data import data_ref
 from gui.core.data.formats.loaded import DataError
 from gui.core.data.formats.tables import read_table
 from gui.core.inspection import new_rows, safe_csv
@@ -41,15 +42,20 @@ class CLIError(Exception):
 
 # ---- helpers shared by subcommands ---------------------------------------------------------
 
-def load_table(path: str, header: str = "auto", sheet: str = ""):
-    """A data file (CSV, .xlsx, .parquet) through the same reader as the GUI's upload."""
+def file_bytes(path: str) -> tuple[bytes, str]:
+    """(the file's bytes, its name), or a CLIError in words."""
     file = Path(path)
     if not file.is_file():
         raise CLIError(f"file not found: {path}")
     try:
-        return read_table(file.read_bytes(), file.name, header=header, sheet=sheet)
+        return file.read_bytes(), file.name
     except OSError as exc:
         raise CLIError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def load_table(path: str, header: str = "auto", sheet: str = ""):
+    """A data file (CSV, .xlsx, .parquet) through the same reader as the GUI's upload."""
+    return read_table(*file_bytes(path), header=header, sheet=sheet)
 
 
 def load_spec(path: str) -> ExperimentSpec:
@@ -154,8 +160,9 @@ def run_train(args) -> int:
     data = spec.data if spec else DataSpec(target=args.target)
     data.header = args.header or data.header
     data.sheet = args.sheet if args.sheet is not None else data.sheet
-    loaded = load_table(args.data, data.header, data.sheet)
-    test = load_table(args.test, "yes" if loaded.header else "no") if args.test else None
+    # read by data_ref's rules, as the pages and the workers read a run's data
+    loaded = data_ref.read_table_as(*file_bytes(args.data), data)
+    test = data_ref.read_test(*file_bytes(args.test), loaded) if args.test else None
     print(f"Read {loaded.name}: {len(loaded.frame):,} rows × {loaded.frame.shape[1]:,} "
           f"columns, {loaded.layout()}. {loaded.header_note}".rstrip(), flush=True)
     data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding

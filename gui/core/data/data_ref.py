@@ -1,8 +1,9 @@
 """A dataset as a workspace names it, read back from the store or the bundled samples.
 
 A reference is plain JSON: {"sample": name} (optionally "part": "test") or
-{"file": sha256, "name": file name}. The pages and the training workers both read data
-through here, so a run record's data reference gives the same rows in either process.
+{"file": sha256, "name": file name}. The pages (gui.ui.session.data_source), the training
+workers and the CLI all read data by the rules here (how a training file, a new file and a
+test file are read), so a run record's data reference gives the same rows in every process.
 
 Example:
     raw, name = read(store, token, {"sample": "Iris flowers"})
@@ -16,7 +17,7 @@ from gui.core.data.dataset import PreparedData
 from gui.core.data.formats.loaded import LoadedTable
 from gui.core.data.formats.tables import read_table
 from gui.core.data.samples import by_name
-from gui.core.spec.schema import ExperimentSpec
+from gui.core.spec.schema import DataSpec, ExperimentSpec
 from gui.core.store.workspaces import Store, StoreError
 
 
@@ -43,7 +44,12 @@ def read(store: Store, token: str, ref: dict) -> tuple[bytes, str]:
 
 def read_train(raw: bytes, name: str, spec: ExperimentSpec) -> LoadedTable:
     """The training file read as the spec says (its header choice and sheet)."""
-    return read_table(raw, name, header=spec.data.header, sheet=spec.data.sheet)
+    return read_table_as(raw, name, spec.data)
+
+
+def read_table_as(raw: bytes, name: str, data: DataSpec) -> LoadedTable:
+    """A training file read as the data choices say (their header choice and sheet)."""
+    return read_table(raw, name, header=data.header, sheet=data.sheet)
 
 
 def read_new(raw: bytes, name: str) -> LoadedTable:

@@ -1,12 +1,12 @@
 """Every check before training, with names checked against the Keras registries.
 
 The checks themselves live in gui.core.spec.validate, which never imports Keras; this is
-where they meet the option lists Keras really has (gui.core.model.registry).
+where they meet the option lists Keras really has (gui.core.model.registry, imported on
+the first check, so that importing this module loads no TensorFlow).
 """
 
 from __future__ import annotations
 
-from gui.core.model import registry
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.problems import Problem
 from gui.core.spec.schema import ExperimentSpec
@@ -25,4 +25,6 @@ def validate(spec: ExperimentSpec, info: DataInfo | None = None) -> list[Problem
         >>> [p.where for p in validate(spec)]
         ['layers.0.units']
     """
+    from gui.core.model import registry  # Keras is imported on the first check, not before
+
     return spec_problems(spec, info, registry)
