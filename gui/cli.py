@@ -141,6 +141,11 @@ def add_train(subparsers) -> None:
                                                "preprocessing.json")
     p.add_argument("--h5", action="store_true", help="also write the legacy model.h5")
     p.add_argument("--quiet", action="store_true", help="do not print the epoch log")
+    p.add_argument("--workspace", metavar="TOKEN",
+                   help="record the run in this workspace (the ?w= token of its link): it "
+                        "shows on the Runs page, live while it trains, and Stop there stops "
+                        "it; the data files are stored in the workspace. Uses the same store "
+                        "as the app (LAYERLAB_HOME / LAYERLAB_DATABASE_URL)")
     p.set_defaults(func=run_train)
 
 
@@ -184,8 +189,11 @@ def run_train(args) -> int:
     print(f"Training on {len(prepared.X_train)} rows ({prepared.task}, "
           f"{prepared.n_inputs} inputs), testing on {len(prepared.X_test)} rows.", flush=True)
     echo = None if args.quiet else (lambda line: print(line, flush=True))
-    job = training.TrainingJob(spec, prepared, on_epoch=echo)
-    job.run()
+    if args.workspace:
+        job, prepared = train_in_workspace(args, spec, echo)
+    else:
+        job = training.TrainingJob(spec, prepared, on_epoch=echo)
+        job.run()
     if job.status == FAILED:
         raise CLIError(job.error)
     if job.note:
@@ -200,6 +208,63 @@ def run_train(args) -> int:
         raise CLIError(f"cannot write to {out}: {exc.strerror or exc}") from None
     print("Wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def train_in_workspace(args, spec: ExperimentSpec, echo):
+    """Train as a run of workspace `args.workspace`, by the same code as a pool's worker:
+    the files are stored in the workspace, the run is created and claimed by this process,
+    its record follows every epoch, and a Stop asked on the Runs page ends it."""
+    import socket
+    import threading
+
+    from gui.core.store.runs import Runs
+    from gui.core.store.workspaces import Store, StoreError
+    from gui.core.workers import worker
+
+    try:
+        store = Store.from_env()
+        if not store.exists(args.workspace):
+            raise CLIError("no workspace has the token given with --workspace: copy it from "
+                           "the app's address (?w=…), with the same LAYERLAB_HOME or "
+                           "LAYERLAB_DATABASE_URL as the app.")
+        runs = Runs(store)
+        if runs.active(args.workspace) is not None:
+            raise CLIError("that workspace is training a run already: wait for it or stop "
+                           "it on the Runs page, then train again.")
+        data = {"dataset": _stored(store, args.workspace, args.data),
+                "test": _stored(store, args.workspace, args.test) if args.test else None}
+        run_id = runs.create(args.workspace, spec, data)
+        owner = f"{socket.gethostname()}:{os.getpid()}:cli"
+        if not runs.claim(run_id, owner):
+            raise CLIError("a training pool took the run first: it trains there and shows on "
+                           "the Runs page.")
+    except StoreError as exc:
+        raise CLIError(f"the workspace store: {exc}") from None
+    print(f"Recording run {run_id} in workspace {args.workspace[:6]}…", flush=True)
+    stop, finished = threading.Event(), threading.Event()
+
+    def watch_stop():
+        while not finished.wait(0.2):
+            if run_id in runs.stop_requests([run_id]):
+                stop.set()
+                return
+
+    watcher = threading.Thread(target=watch_stop, daemon=True)
+    watcher.start()
+    try:
+        trained = worker.train(runs, run_id, stop, lambda: None, on_epoch=echo)
+    finally:
+        finished.set()
+        watcher.join(timeout=1)
+    if trained is None:
+        raise CLIError(runs.get_any(run_id).error or "the run could not start.")
+    return trained.job, trained.prepared
+
+
+def _stored(store, token: str, path: str) -> dict:
+    raw, name = file_bytes(path)
+    record = store.add_file(token, name, raw)
+    return {"file": record.sha256, "name": name}
 
 
 # ---- predict -------------------------------------------------------------------------------

@@ -173,3 +173,36 @@ def test_train_on_an_xlsx_sheet(tmp_path, capsys):
     assert main(["train", "--data", str(path), "--sheet", "Missing", "--target", "kind",
                  "--out", str(tmp_path / "no")]) == 1
     assert "no sheet called 'Missing'; its sheets are 'Notes', 'Measurements'" in _error(capsys)
+
+
+# ---- --workspace: the run is recorded in a workspace ----------------------------------------
+
+def test_train_with_workspace_records_the_run_for_the_runs_page(tmp_path, capsys):
+    from gui.core.store.runs import Runs
+    from gui.core.store.workspaces import Store
+
+    store = Store.from_env()  # the tests' LAYERLAB_HOME, as the app would use
+    token = store.create()
+    out = tmp_path / "iris"
+    assert main(["train", "--data", IRIS, "--target", "species", "--epochs", "3",
+                 "--out", str(out), "--workspace", token]) == 0
+    text = capsys.readouterr().out
+    assert "Epoch 3/3 - loss: " in text and "Test: loss: " in text
+    (record,) = Runs(store).list(token)
+    assert record.status == "done" and record.epochs_done == 3
+    assert len(record.history["loss"]) == 3 and record.test_metrics["accuracy"] >= 0
+    assert record.spec.data.target == "species"
+    assert record.data["dataset"]["name"] == "iris.csv"
+    assert store.read_file(token, record.data["dataset"]["file"]) == (SAMPLES /
+                                                                      "iris.csv").read_bytes()
+    assert Runs(store).model_path(token, record.id).is_file()
+    assert (out / "model.keras").is_file()
+    other = store.create()
+    assert Runs(store).list(other) == []  # nothing reaches another workspace
+
+
+def test_train_with_an_unknown_workspace_says_what_to_pass(tmp_path, capsys):
+    assert main(["train", "--data", IRIS, "--target", "species", "--epochs", "1",
+                 "--out", str(tmp_path / "x"), "--workspace", "no-such-token"]) == 1
+    err = _error(capsys)
+    assert "no workspace has the token given with --workspace" in err

@@ -27,11 +27,12 @@ import pandas as pd
 
 from gui.core.data.dataset import PreparedData
 from gui.core.inspection.predict import class_probabilities, predicted_index
+from gui.core.model import layer_kinds
 from gui.core.model.layer_outputs import layer_outputs
 
 ZERO_REGION = ("relu", "relu6")  # activations that output exactly 0 below a point
 PER_UNIT = ("Dropout", "BatchNormalization")  # keep each unit in its place
-SCALING_LAYERS = ("Normalization", "UnitNormalization")  # the fitted scaling, not numbered
+SCALING_LAYERS = tuple(layer_kinds.SCALING_LAYERS)  # the fitted scaling, not numbered
 TOLERANCE = 1e-6
 CHUNK = 20_000  # training rows per pass when looking for dead units (bounded memory)
 

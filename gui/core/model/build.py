@@ -17,6 +17,13 @@ import keras
 import numpy as np
 
 from gui.core.data.preprocess import Preprocessor
+from gui.core.model.layer_kinds import (
+    initializer_call,
+    kind_of,
+    optimizer_call,
+    regularizer_call,
+    scaling_call,
+)
 from gui.core.spec.names import safe_name
 from gui.core.spec.schema import (
     CompileSpec,
@@ -25,49 +32,27 @@ from gui.core.spec.schema import (
     LayerSpec,
     RegularizerSpec,
 )
-from gui.core.spec.vocabulary import ONE_HOT_LOSSES, SCALINGS, UNSEEDED_INITIALIZERS
+from gui.core.spec.vocabulary import ONE_HOT_LOSSES
 
 
 def initializer(spec: InitializerSpec, seed: int | None = None):
     """keras.initializers.<name>(**params, seed=...) from an InitializerSpec."""
-    cls = getattr(keras.initializers, spec.name)
-    kwargs = dict(spec.params)
-    if spec.name not in UNSEEDED_INITIALIZERS:
-        chosen = spec.seed if spec.seed is not None else seed
-        if chosen is not None:
-            kwargs["seed"] = int(chosen)
-    return cls(**kwargs)
+    call = initializer_call(spec, "", seed)
+    return call.make() if call else None
 
 
 def regularizer(spec: RegularizerSpec):
-    if spec.kind == "l1":
-        return keras.regularizers.L1(spec.l1)
-    if spec.kind == "l2":
-        return keras.regularizers.L2(spec.l2)
-    if spec.kind == "l1l2":
-        return keras.regularizers.L1L2(l1=spec.l1, l2=spec.l2)
-    return None
+    """The Keras regularizer of `spec` (None for "none"): layer_kinds.regularizer_call."""
+    call = regularizer_call(spec)
+    return call.make() if call else None
 
 
 def layer(spec: LayerSpec, index: int, seed: int | None = None) -> keras.layers.Layer:
-    """One Keras layer from a LayerSpec; `seed` (experiment seed + index) makes it repeatable."""
-    name = f"{spec.type.lower()}_{index}"
-    if spec.type == "Dense":
-        return keras.layers.Dense(
-            units=spec.units, activation=spec.activation, use_bias=spec.use_bias,
-            kernel_initializer=initializer(spec.kernel_initializer, seed),
-            bias_initializer=initializer(spec.bias_initializer, seed),
-            kernel_regularizer=regularizer(spec.kernel_regularizer),
-            bias_regularizer=regularizer(spec.bias_regularizer),
-            activity_regularizer=regularizer(spec.activity_regularizer), name=name)
-    if spec.type == "Activation":
-        return keras.layers.Activation(spec.activation, name=name)
-    if spec.type == "Dropout":
-        return keras.layers.Dropout(rate=spec.rate, seed=seed, name=name)
-    if spec.type == "BatchNormalization":
-        return keras.layers.BatchNormalization(momentum=spec.momentum, epsilon=spec.epsilon,
-                                               name=name)
-    raise ValueError(f"Unknown layer type {spec.type!r}.")
+    """One Keras layer from a LayerSpec; `seed` (experiment seed + index) makes it repeatable.
+
+    The kind's Call (layer_kinds) is the one the script writes, with the seed and name added.
+    """
+    return kind_of(spec).call(spec, seed, name=f"{spec.type.lower()}_{index}").make()
 
 
 def scaling_layer(prep: Preprocessor) -> keras.layers.Layer | None:
@@ -76,24 +61,13 @@ def scaling_layer(prep: Preprocessor) -> keras.layers.Layer | None:
     Which layer is vocabulary.SCALINGS' choice; a Normalization layer takes the fitted
     mean and variance (min-max is Normalization(mean=min, variance=range²)).
     """
-    params = prep.scaling_
-    kind = SCALINGS[params["kind"]].keras_layer
-    if kind == "Normalization":
-        return keras.layers.Normalization(mean=np.array(params["mean"]),
-                                          variance=np.array(params["variance"]),
-                                          name=f"scale_{params['kind']}")
-    if kind == "UnitNormalization":
-        return keras.layers.UnitNormalization(axis=-1, name=f"scale_{params['kind']}")
-    return None
+    call = scaling_call(prep.scaling_)
+    return call.make() if call else None
 
 
 def optimizer(spec: CompileSpec) -> keras.optimizers.Optimizer:
-    kwargs = {"learning_rate": spec.learning_rate, **spec.options}
-    if spec.clipnorm > 0:
-        kwargs["clipnorm"] = spec.clipnorm
-    if spec.clipvalue > 0:
-        kwargs["clipvalue"] = spec.clipvalue
-    return keras.optimizers.get({"class_name": spec.optimizer, "config": kwargs})
+    """The optimizer the script writes too (layer_kinds.optimizer_call)."""
+    return optimizer_call(spec).make()
 
 
 def build_model(spec: ExperimentSpec, prep: Preprocessor, compile: bool = True) -> keras.Model:

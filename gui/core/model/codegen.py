@@ -20,26 +20,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from gui.core.model.layer_kinds import SCALING_SCRIPT, kind_of, optimizer_call
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
-from gui.core.spec.schema import (
-    ExperimentSpec,
-    InitializerSpec,
-    LayerSpec,
-    RegularizerSpec,
-    SpecError,
-)
-from gui.core.spec.vocabulary import (
-    BIAS_INITIALIZER,
-    INITIALIZER_PARAMS,
-    KERNEL_INITIALIZER,
-    LAYER_DEFAULTS,
-    LAYER_TYPES,
-    MAX_CATEGORIES,
-    ONE_HOT_LOSSES,
-    OPTIMIZERS,
-    UNSEEDED_INITIALIZERS,
-)
+from gui.core.spec.schema import ExperimentSpec, LayerSpec, SpecError
+from gui.core.spec.vocabulary import MAX_CATEGORIES, ONE_HOT_LOSSES
 
 
 def _num(value) -> str:
@@ -51,70 +36,18 @@ def _num(value) -> str:
     return repr(float(value))
 
 
-def _initializer(spec: InitializerSpec, default: str) -> str | None:
-    """`keras.initializers.X(...)` source, or None when it is Keras' default."""
-    if spec.name == default and not spec.params and spec.seed is None:
-        return None
-    if spec.name not in INITIALIZER_PARAMS and not spec.name.isidentifier():
-        raise SpecError(f"Unknown initializer {spec.name!r}.")  # validate() catches it first
-    args = []
-    for key, value in spec.params.items():
-        args.append(f"{key}={value!r}" if isinstance(value, str) else f"{key}={_num(value)}")
-    if spec.seed is not None and spec.name not in UNSEEDED_INITIALIZERS:
-        args.append(f"seed={int(spec.seed)}")
-    return f"keras.initializers.{spec.name}({', '.join(args)})"
-
-
-def _regularizer(spec: RegularizerSpec) -> str | None:
-    if spec.kind == "l1":
-        return f"keras.regularizers.L1({_num(spec.l1)})"
-    if spec.kind == "l2":
-        return f"keras.regularizers.L2({_num(spec.l2)})"
-    if spec.kind == "l1l2":
-        return f"keras.regularizers.L1L2(l1={_num(spec.l1)}, l2={_num(spec.l2)})"
-    return None
-
-
 def layer_source(layer: LayerSpec) -> str:
-    """One layer as `keras.layers.X(...)` source, non-default arguments only."""
-    if layer.type == "Dense":
-        args = [f"units={int(layer.units)}", f"activation={layer.activation!r}"]
-        if not layer.use_bias:
-            args.append("use_bias=False")
-        kernel = _initializer(layer.kernel_initializer, KERNEL_INITIALIZER)
-        if kernel:
-            args.append(f"kernel_initializer={kernel}")
-        bias = _initializer(layer.bias_initializer, BIAS_INITIALIZER) if layer.use_bias else None
-        if bias:
-            args.append(f"bias_initializer={bias}")
-        for name in ("kernel_regularizer", "bias_regularizer", "activity_regularizer"):
-            source = _regularizer(getattr(layer, name))
-            if source and not (name == "bias_regularizer" and not layer.use_bias):
-                args.append(f"{name}={source}")
-        return f"keras.layers.Dense({', '.join(args)})"
-    if layer.type == "Activation":
-        return f"keras.layers.Activation({layer.activation!r})"
-    if layer.type == "Dropout":
-        return f"keras.layers.Dropout(rate={_num(layer.rate)})"
-    if layer.type == "BatchNormalization":
-        args = [f"{k}={_num(getattr(layer, k))}" for k in LAYER_TYPES[layer.type].fields
-                if getattr(layer, k) != LAYER_DEFAULTS[k]]
-        return f"keras.layers.BatchNormalization({', '.join(args)})"
-    raise SpecError(f"Unknown layer type {layer.type!r}.")
+    """One layer as `keras.layers.X(...)` source, non-default arguments only: the Call
+    build.layer makes, without its seed and name (the script seeds Keras once)."""
+    try:
+        return kind_of(layer).call(layer).source()
+    except ValueError as exc:  # validate() catches unknown types and names first
+        raise SpecError(str(exc)) from exc
 
 
 def optimizer_source(spec: ExperimentSpec) -> str:
-    compile = spec.compile
-    args = [f"learning_rate={_num(compile.learning_rate)}"]
-    row = OPTIMIZERS[compile.optimizer]
-    for key, value in compile.options.items():
-        if key in row.options and value != row.options[key].default:
-            args.append(f"{key}={_num(value)}")
-    if compile.clipnorm > 0:
-        args.append(f"clipnorm={_num(compile.clipnorm)}")
-    if compile.clipvalue > 0:
-        args.append(f"clipvalue={_num(compile.clipvalue)}")
-    return f"keras.optimizers.{row.keras_class}({', '.join(args)})"
+    """The optimizer build.optimizer makes, as source."""
+    return optimizer_call(spec.compile).source()
 
 
 def _list(values) -> str:
@@ -326,19 +259,8 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit("print('Inputs per row after encoding:', X_train.shape[1])")
     emit("")
     emit("# ---- 3. Build the network: scaling layer first, so the model takes raw values ----")
-    if scaling == "standard":
-        emit("scaler = StandardScaler().fit(X_train)")
-        emit("scaling = keras.layers.Normalization(mean=scaler.mean_, "
-             "variance=scaler.scale_ ** 2)")
-    elif scaling == "minmax":
-        emit("scaler = MinMaxScaler().fit(X_train)")
-        emit("span = np.where(scaler.data_range_ > 0, scaler.data_range_, 1.0)")
-        emit("# (x - min) / (max - min), written as a Normalization layer")
-        emit("scaling = keras.layers.Normalization(mean=scaler.data_min_, variance=span ** 2)")
-    elif scaling == "l2":
-        emit("scaling = keras.layers.UnitNormalization(axis=-1)  # each row to length 1")
-    else:
-        emit("scaling = None  # no feature scaling")
+    for line in SCALING_SCRIPT[scaling]:
+        emit(line)
     emit("model = keras.Sequential([")
     emit("    keras.Input(shape=(X_train.shape[1],)),")
     if scaling != "none":

@@ -71,16 +71,7 @@ def varying(specs: list[ExperimentSpec]) -> dict[str, list[str]]:
 
 def stack(spec: ExperimentSpec) -> str:
     """The layer stack in one line: "Dense(64, relu) → Dropout(0.2) → Dense(3, softmax)"."""
-    parts = []
-    for layer in spec.layers:
-        if layer.type == "Dense":
-            parts.append(f"Dense({layer.units}, {layer.activation})")
-        elif layer.type == "Dropout":
-            parts.append(f"Dropout({layer.rate})")
-        elif layer.type == "Activation":
-            parts.append(f"Activation({layer.activation})")
-        else:
-            parts.append(layer.type)
+    parts = [kind_of(layer).summary(kind_of(layer).values(layer)) for layer in spec.layers]
     return " → ".join(parts) or "no layers"
 
 

@@ -25,6 +25,7 @@ import uuid
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any
 
+from gui.core.model.layer_kinds import kind_of
 from gui.core.spec.vocabulary import (
     BIAS_INITIALIZER,
     DEFAULT_OPTIMIZER,
@@ -340,9 +341,10 @@ def _from_dict(cls, data: Any, where: str):
 # ---- questions about the layer stack -------------------------------------------------------
 
 def output_layer(layers: list) -> int | None:
-    """Index of the output layer: the last Dense layer (None when there is none)."""
+    """Index of the output layer: the last layer that learns, i.e. the last Dense layer
+    (None when there is none)."""
     for i in range(len(layers) - 1, -1, -1):
-        if layers[i].type == "Dense":
+        if kind_of(layers[i]).learns:
             return i
     return None
 
@@ -354,7 +356,7 @@ def output_activation(layers: list) -> str:
         return "linear"
     chosen = layers[index].activation
     for later in layers[index + 1:]:
-        if later.type == "Activation" and later.activation != "linear":
+        if kind_of(later).has_activation and later.activation != "linear":
             chosen = later.activation
     return chosen
 
@@ -366,10 +368,6 @@ def parameter_count(spec: ExperimentSpec, n_inputs: int) -> int:
     """
     width, total = n_inputs, 0
     for layer in spec.layers:
-        if layer.type == "Dense" and isinstance(layer.units, int) \
-                and not isinstance(layer.units, bool):
-            total += width * layer.units + (layer.units if layer.use_bias else 0)
-            width = layer.units
-        elif layer.type == "BatchNormalization":
-            total += 4 * width
+        count, width = kind_of(layer).count(layer, width)
+        total += count
     return total

@@ -7,6 +7,7 @@ message says, in Keras' order, what was expected, what was received and how to f
 
 from __future__ import annotations
 
+from gui.core.model.layer_kinds import REGULARIZED, kind_of
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.problems import Problem, is_int, is_number, names, not_one_of, say, shown
 from gui.core.spec.schema import (
@@ -62,7 +63,8 @@ def layer_problems(layers: list, registry) -> list[Problem]:
             add(f"{at}.type", say(f"one of {', '.join(LAYER_TYPES)}", f"type={layer.type!r}",
                                   "Choose one of those layer types."))
             continue
-        if layer.type == "Dense":
+        kind = kind_of(layer)
+        if kind.learns:
             if not is_int(layer.units) or layer.units <= 0:
                 add(f"{at}.units", say("a positive whole number of neurons, e.g. 16",
                                        f"units={shown(layer.units)}",
@@ -78,34 +80,24 @@ def layer_problems(layers: list, registry) -> list[Problem]:
             if layer.use_bias:
                 out += _initializer(layer.bias_initializer, f"{at}.bias_initializer",
                                     registry, bias=True)
-            for name in ("kernel_regularizer", "bias_regularizer", "activity_regularizer"):
+            for name in REGULARIZED:
                 out += _regularizer(getattr(layer, name), f"{at}.{name}")
-        if layer.type in ("Dense", "Activation") and layer.activation not in activations:
+        if kind.has_activation and layer.activation not in activations:
             add(f"{at}.activation", say(f"one of Keras' activations: {names(activations)}",
                                         f"activation={shown(layer.activation)}",
                                         "Choose an activation from the list."))
-        if layer.type == "Dropout" and not (is_number(layer.rate) and 0 <= layer.rate < 1):
-            add(f"{at}.rate", say("a number from 0 up to (not including) 1: the share of "
-                                  f"inputs dropped, e.g. {LAYER_DEFAULTS['rate']}",
-                                  f"rate={shown(layer.rate)}", "Set rate within that range."))
-        if layer.type == "BatchNormalization":
-            if not (is_number(layer.momentum) and 0 <= layer.momentum <= 1):
-                add(f"{at}.momentum", say("a number between 0 and 1, e.g. "
-                                          f"{LAYER_DEFAULTS['momentum']}",
-                                          f"momentum={shown(layer.momentum)}",
-                                          "Set momentum within that range."))
-            if not (is_number(layer.epsilon) and layer.epsilon > 0):
-                add(f"{at}.epsilon", say("a small positive number, e.g. "
-                                         f"{LAYER_DEFAULTS['epsilon']}",
-                                         f"epsilon={shown(layer.epsilon)}",
-                                         "Set epsilon above 0."))
+        for name, limit in kind.limits.items():
+            value = getattr(layer, name)
+            if not (is_number(value) and limit.allows(value)):
+                add(f"{at}.{name}", say(limit.expected.format(default=LAYER_DEFAULTS[name]),
+                                        f"{name}={shown(value)}", limit.fix))
     index = output_layer(layers)
     if index is not None:
         for i, later in enumerate(layers[index + 1:], start=index + 1):
-            if later.type == "BatchNormalization":
+            if kind_of(later).before_output:
                 add(f"layers[{i}].type", say(
-                    "BatchNormalization above the output layer (the last Dense layer)",
-                    "BatchNormalization after it, which changes the predictions' scale",
+                    f"{later.type} above the output layer (the last Dense layer)",
+                    f"{later.type} after it, which changes the predictions' scale",
                     "Move it above the output layer."))
     return out
 
@@ -268,7 +260,7 @@ def _activation_where(layers: list) -> str:
     index = output_layer(layers)
     where = f"layers[{index}].activation"
     for i, later in enumerate(layers[index + 1:], start=index + 1):
-        if later.type == "Activation" and later.activation != "linear":
+        if kind_of(later).has_activation and later.activation != "linear":
             where = f"layers[{i}].activation"
     return where
 

@@ -247,6 +247,16 @@ class Runs:
                 runs_table.c.status.in_((RUNNING, STOPPING)),
                 runs_table.c.owner.is_not(None))).scalars())
 
+    def claim(self, run_id: int, owner: str) -> bool:
+        """Take queued run `run_id` for `owner` (e.g. the CLI training it itself); False when
+        a pool took it first or it is not queued."""
+        now = time.time()
+        with self.engine.begin() as db:
+            taken = db.execute(runs_table.update().where(
+                runs_table.c.id == run_id, runs_table.c.status == QUEUED).values(
+                status=RUNNING, owner=owner, started=now, heartbeat=now))
+        return taken.rowcount == 1
+
     def claim_next(self, owner: str) -> int | None:
         """Take the oldest queued run whose workspace trains nothing else; None if none."""
         busy = select(runs_table.c.workspace).where(

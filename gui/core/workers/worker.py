@@ -92,8 +92,10 @@ class _Link:
                         self._current[1].set()
 
 
-def train(runs: Runs, run_id: int, stop, heard) -> None:
-    """Train run `run_id` to its end; every outcome is written to its record."""
+def train(runs: Runs, run_id: int, stop, heard, on_epoch=None):
+    """Train run `run_id` to its end; every outcome is written to its record. Returns the
+    finished training (its job and prepared data), or None when it could not start.
+    `on_epoch` gets each epoch's log line (the CLI prints them)."""
     from gui.core.data import data_ref
     from gui.core.data.formats.loaded import DataError
     from gui.core.saving.load import ModelFileError
@@ -109,14 +111,16 @@ def train(runs: Runs, run_id: int, stop, heard) -> None:
         heard()
         runs.report(run_id, status=FAILED, ended=time.time(),
                     error=f"The run could not start: {exc}")
-        return
+        return None
     finally:
         ready.set()
     if stop.is_set():
         heard()
         runs.report(run_id, status=STOPPED, ended=time.time(), note="Stopped before it began.")
-        return
-    _Training(runs, record, prepared, initial, before, stop, heard).run()
+        return None
+    training = _Training(runs, record, prepared, initial, before, stop, heard, on_epoch)
+    training.run()
+    return training
 
 
 def _answer_stop_until(ready, stop, heard) -> None:
@@ -161,9 +165,10 @@ def _uploaded_model(runs: Runs, record: RunRecord):
 class _Training:
     """One run in this worker: the job, its reporter thread, its stop watcher, its saves."""
 
-    def __init__(self, runs, record, prepared, initial, before, stop, heard):
+    def __init__(self, runs, record, prepared, initial, before, stop, heard, on_epoch=None):
         from gui.core.training.job import TrainingJob
 
+        self.echo = on_epoch
         self.runs, self.record, self.prepared = runs, record, prepared
         self.stop, self.heard = stop, heard
         self.recorder = _recorder(runs, record)
@@ -205,7 +210,9 @@ class _Training:
         self.latest_path.unlink(missing_ok=True)  # the full file has every kept epoch
         self._report(final=True, test_metrics=metrics)
 
-    def _epoch_ended(self, _line: str) -> None:
+    def _epoch_ended(self, line: str) -> None:
+        if self.echo is not None:
+            self.echo(line)
         if time.monotonic() - self.saved_at >= SAVE_EVERY_S:
             self._save()
 

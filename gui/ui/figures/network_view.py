@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
+from gui.core.model.layer_kinds import KINDS, SCALING_LAYERS, kind_of
 from gui.ui.text import plot_text
 
 POSITIVE, NEGATIVE = "#0877bd", "#e8710a"  # Playground's blue and orange
@@ -29,7 +30,6 @@ STRONGEST = 4      # incoming weights kept per neuron in a wide layer
 WIDTHS = (0.4, 0.9, 1.6, 2.6, 4.0)  # line widths by |w| / max |w| in fifths
 DEAD = "#9e9e9e"
 MAX_GAP = 0.2      # the most vertical space between two nodes (the column's height is 1)
-SCALE_NAMES = {"Normalization": "scaling", "UnitNormalization": "scaling (L2 rows)"}
 
 
 @dataclass
@@ -47,10 +47,10 @@ class Column:
 def columns(model, prep) -> list[Column]:
     """The model's Dense layers as columns, the other layers as bands between them."""
     cols = [Column(f"Inputs · {prep.n_inputs}", [str(n) for n in prep.encoded_names_])]
-    dense = [item for item in model.layers if type(item).__name__ == "Dense"]
+    dense = [item for item in model.layers if kind_of(type(item).__name__).learns]
     for item in model.layers:
         kind = type(item).__name__
-        if kind == "Dense":
+        if kind_of(kind).learns:
             weights = item.get_weights()
             kernel = weights[0]
             bias = weights[1] if len(weights) > 1 else np.zeros(kernel.shape[1])
@@ -68,15 +68,10 @@ def columns(model, prep) -> list[Column]:
 
 
 def _band(item, kind: str) -> str:
-    config = item.get_config()
-    if kind in SCALE_NAMES:
-        return SCALE_NAMES[kind]
-    if kind == "Dropout":
-        return f"Dropout {config.get('rate', 0):g}"
-    if kind == "Activation":
-        return f"Activation {config.get('activation')}"
-    if kind == "BatchNormalization":
-        return "BatchNormalization"
+    if kind in SCALING_LAYERS:
+        return SCALING_LAYERS[kind].band
+    if kind in KINDS:
+        return KINDS[kind].label(item.get_config())
     if kind == "Rescaling":
         return "target units"
     return kind

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from gui.core.model import registry
+from gui.core.model.layer_kinds import kind_of
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import EDITABLE, default_spec, suggested_output
 from gui.core.spec.problems import Problem
@@ -85,9 +86,7 @@ def _add(key: str) -> None:
     """Insert a layer of the chosen type just above the output layer."""
     kind = state.widget_value(key) or "Dense"
     layers = state.spec().layers
-    new = LayerSpec(type=kind)
-    if kind == "Activation":
-        new.activation = "relu"
+    new = LayerSpec(type=kind)  # every field at LAYER_DEFAULTS
     index = output_layer(layers)
     layers.insert(len(layers) if index is None else index, new)
     state.mark_edited("layers")
@@ -132,8 +131,8 @@ def layer_row(index: int, layer: LayerSpec, count: int, is_output: bool,
     uid, at = layer.uid, f"layers[{index}]"
     with st.container(border=True, key=f"model-layer-{uid}"):
         title, buttons = st.columns([3, 2], vertical_alignment="center")
-        role = " · output layer" if is_output else (" · hidden layer" if layer.type == "Dense"
-                                                     else "")
+        kind = kind_of(layer)
+        role = " · output layer" if is_output else (" · hidden layer" if kind.learns else "")
         title.markdown(f"**{index + 1} · {layer.type}**{role}",
                        help=f"{registry.layer_help(layer.type)} {LAYER_TYPES[layer.type].help}")
         # Each icon button has a real label (its accessible name, read by screen readers and
@@ -153,23 +152,27 @@ def layer_row(index: int, layer: LayerSpec, count: int, is_output: bool,
                       key=f"model.{uid}.remove", help="Remove this layer", type="tertiary",
                       on_click=_remove, args=(uid,))
         show_problems(problems, f"{at}.type")
-        if layer.type == "Dense":
+        if kind.learns:
             _dense(layer, at, problems)
-        elif layer.type == "Activation":
-            activation_select(layer, at, problems)
-        elif layer.type == "Dropout":
-            _float_input(layer, ("rate",), at, "rate", LAYER_DEFAULTS["rate"], step=0.05,
-                         fmt="%.2f", problems=problems, help_args="Dropout")
-        elif layer.type == "BatchNormalization":
-            left, right = st.columns(2)
-            with left:
-                _float_input(layer, ("momentum",), at, "momentum", LAYER_DEFAULTS["momentum"],
-                             step=0.01,
-                             fmt="%.3f", problems=problems, help_args="BatchNormalization")
-            with right:
-                _float_input(layer, ("epsilon",), at, "epsilon", LAYER_DEFAULTS["epsilon"],
-                             step=0.0001,
-                             fmt="%.4f", problems=problems, help_args="BatchNormalization")
+        else:
+            _settings(layer, kind, at, problems)
+
+
+# A numeric layer field's input: its step and display format.
+FLOAT_INPUTS = {"rate": (0.05, "%.2f"), "momentum": (0.01, "%.3f"), "epsilon": (0.0001, "%.4f")}
+
+
+def _settings(layer: LayerSpec, kind, at: str, problems: list[Problem]) -> None:
+    """The fields of a kind that does not learn: an activation select, numbers side by side."""
+    if kind.has_activation:
+        activation_select(layer, at, problems)
+    numbers = [name for name in kind.fields if name in FLOAT_INPUTS]
+    places = st.columns(len(numbers)) if len(numbers) > 1 else [st.container()] * len(numbers)
+    for name, place in zip(numbers, places, strict=True):
+        step, fmt = FLOAT_INPUTS[name]
+        with place:
+            _float_input(layer, (name,), at, name, LAYER_DEFAULTS[name], step=step, fmt=fmt,
+                         problems=problems, help_args=kind.name)
 
 
 def _dense(layer: LayerSpec, at: str, problems: list[Problem]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gui.core.model.layer_kinds import SCALING_LAYERS, kind_of
 from gui.core.spec.problems import Problem
 from gui.core.spec.schema import output_layer
 from gui.core.spec.validate import problems_at
@@ -75,9 +76,8 @@ def diagram(prepared, rows: list[dict]) -> str:
     body = rows
     if rows and len(rows) == len(layers) + 1:
         scale = rows[0]
-        label = {"Normalization": "Normalization\\nfitted scaling",
-                 "UnitNormalization": "UnitNormalization\\nrows to length 1"}.get(
-            scale["type"], scale["type"])
+        known = SCALING_LAYERS.get(scale["type"])
+        label = f"{scale['type']}\\n{known.note}" if known else scale["type"]
         lines.append(f'scale [label="{label}", style="rounded,filled,dashed"];')
         lines.append(f"{previous} -> scale;")
         previous, body = "scale", rows[1:]
@@ -85,16 +85,13 @@ def diagram(prepared, rows: list[dict]) -> str:
     for i, (layer, row) in enumerate(zip(layers, body, strict=False)):
         name = f"layer{i}"
         params = f"\\n{row['parameters']:,} parameters" if row["parameters"] else ""
-        if layer.type == "Dense":
-            role = "output · " if i == out else ""
-            label = f"{role}Dense {layer.units} · {_dot(layer.activation)}{params}"
+        kind = kind_of(layer)
+        role = "output · " if i == out else ""
+        label = f"{role}{_dot(kind.label(kind.values(layer)))}{params}"
+        if kind.learns:
             style = 'fillcolor="#fde3d3", color="#e8590c", penwidth=1.4'
-        elif layer.type == "Dropout":
-            label, style = f"Dropout {layer.rate:g}", 'style="rounded,filled,dashed"'
-        elif layer.type == "Activation":
-            label, style = f"Activation · {_dot(layer.activation)}", ""
         else:
-            label, style = f"BatchNormalization{params}", ""
+            style = 'style="rounded,filled,dashed"' if kind.training_only else ""
         lines.append(f'{name} [label="{label}"{", " + style if style else ""}];')
         lines.append(f"{previous} -> {name};")
         previous = name
