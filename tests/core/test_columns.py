@@ -242,3 +242,38 @@ def test_the_readme_shows_names_as_code(name):
     assert name in span and span.startswith("`") and span.endswith("`")
     fence = re.match("`+", span)[0]
     assert fence not in name  # the fence is longer than any backtick run inside
+
+
+# ---- the default target ----------------------------------------------------------------------
+
+def test_default_target_is_a_label_named_column_before_a_trailing_year():
+    from gui.core.data.columns import default_target
+
+    penguins = pd.DataFrame({"species": ["Adelie", "Gentoo"] * 10,
+                             "bill_length_mm": [39.1 + i for i in range(20)],
+                             "year": [2007, 2008] * 10})
+    assert default_target(penguins) == ("species", "its name says it is what to predict")
+    titanic = pd.DataFrame({"Survived": [0, 1] * 10, "Age": range(20, 40)})
+    assert default_target(titanic)[0] == "Survived"
+
+
+def test_default_target_skips_date_parts_and_running_numbers_at_the_end():
+    from gui.core.data.columns import default_target
+
+    n = 40
+    frame = pd.DataFrame({"temp": [float(i % 7) for i in range(n)],
+                          "sales": [float(i * 3 % 11) for i in range(n)],
+                          "Month": [i % 12 + 1 for i in range(n)],
+                          "row": range(1, n + 1)})
+    target, why = default_target(frame)
+    assert target == "sales"
+    assert "Month, row" in why
+
+
+def test_default_target_keeps_the_last_column_of_headerless_and_plain_tables():
+    from gui.core.data.columns import default_target
+
+    headerless = pd.DataFrame({f"column_{i}": [1.0, 2.0, 3.0] for i in range(1, 5)})
+    assert default_target(headerless)[0] == "column_4"
+    plain = pd.DataFrame({"a": [1.0, 2.0], "b": [0.5, 0.7]})
+    assert default_target(plain) == ("b", "the last column")

@@ -1,6 +1,7 @@
 """Column roles: which columns LayerLab leaves out of the features by default, and why.
 
     left_out(frame, "species")   # {"id": "a running number (1, 2, 3, …): ...", ...}
+    default_target(frame)        # ("species", "its name says it is the label")
 
 A column is left out by default when it cannot help a network tell rows apart in a way that
 carries over to new rows: a running number or id, a single value in every row, or text with
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gui.core.data.preprocess import is_numeric
-from gui.core.spec.vocabulary import MAX_CATEGORIES
+from gui.core.spec.vocabulary import DATE_PART_NAMES, LABEL_NAMES, MAX_CATEGORIES
 
 MIN_RUNNING = 10  # fewer rows than this are too few to call a column a running number
 
@@ -78,3 +79,44 @@ def _short(value, limit: int = 24) -> str:
         value = int(value)
     text = str(value.item() if hasattr(value, "item") else value)
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _key(name) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def default_target(frame: pd.DataFrame) -> tuple[str, str]:
+    """(the column to predict by default, why, in words).
+
+    A column named like a label (vocabulary.LABEL_NAMES: target, label, class, y, species,
+    survived, …) wins; failing that, the last column, unless it looks like an id, a running
+    number, a date part (year, month, day, …) or a single value: then the last one that does
+    not. A headerless file (column_1 … column_N) keeps its last column, as published teaching
+    files put the label last.
+
+        >>> default_target(pd.DataFrame({"species": ["a", "b"], "year": [2007, 2008]}))[0]
+        'species'
+        >>> default_target(pd.DataFrame({"x": [1.5, 2.5], "y2": [0.1, 0.2]}))[0]
+        'y2'
+    """
+    columns = list(frame.columns)
+    labels = {_key(name) for name in LABEL_NAMES}
+    for col in columns:
+        if _key(col) in labels:
+            return str(col), "its name says it is what to predict"
+    if all(str(c) == f"column_{i}" for i, c in enumerate(columns, 1)):
+        return str(columns[-1]), "the last column of a file without a header row"
+    date_parts = {_key(name) for name in DATE_PART_NAMES}
+    for col in reversed(columns):
+        if _key(col) in date_parts:
+            continue
+        reason = why_left_out(frame[col])
+        if reason.startswith(("a running", "it holds a single", "it is empty",
+                              "different in every row")):
+            continue
+        last = col == columns[-1]
+        return str(col), ("the last column" if last else
+                          f"the last column that is not an id or a date part "
+                          f"({', '.join(map(str, columns[columns.index(col) + 1:]))} "
+                          "look like one)")
+    return str(columns[-1]), "the last column"

@@ -112,6 +112,14 @@ TEST_DATA: dict[str, Choice] = _table(
 MAX_CLASSES = 100
 MAX_CATEGORIES = 30  # one-hot keeps the most frequent categories; rarer ones encode as all-zero
 
+# The default target (gui.core.data.columns.default_target): a column named like a label is
+# predicted; a date part or an id at the end of a table is not. Compared without case,
+# spaces or punctuation ("Survived", "is_churn" ≠ "churn").
+LABEL_NAMES = ("target", "label", "class", "y", "outcome", "species", "survived", "diagnosis",
+               "churn", "quality", "variety", "result")
+DATE_PART_NAMES = ("year", "month", "day", "date", "week", "weekday", "dayofweek",
+                   "dayofmonth", "hour", "minute", "second", "timestamp", "quarter")
+
 
 # ---- the layers ----------------------------------------------------------------------------
 

@@ -14,13 +14,14 @@ from dataclasses import asdict, dataclass, field
 import streamlit as st
 
 from gui.core.data import data_ref, dataset
+from gui.core.data.columns import default_target
 from gui.core.data.formats.loaded import DataError, LoadedTable
 from gui.core.data.samples import SAMPLES, by_name
 from gui.core.spec.data_info import DataInfo
 from gui.core.store.workspaces import StoreError
 from gui.ui.session import state, workspace
 from gui.ui.session.follow import follow_data
-from gui.ui.text import md
+from gui.ui.text import code, md
 
 
 @dataclass(frozen=True)
@@ -184,8 +185,8 @@ def use_dataset(ref: dict, loaded: LoadedTable | None = None, header: str = "aut
                 sheet: str = "") -> None:
     """Choose the training data, read with `header` and `sheet` (a new file: detect, the
     first sheet): target, features and task start afresh from its columns (a sample's own
-    target; else the last column, the likely target of a headerless file), and a sample
-    pair brings its test file."""
+    target; else columns.default_target, said in a note), and a sample pair brings its test
+    file."""
     doc = workspace.doc()
     doc.dataset = ref
     data = doc.spec.data
@@ -195,7 +196,12 @@ def use_dataset(ref: dict, loaded: LoadedTable | None = None, header: str = "aut
     loaded = loaded or parse(choice)
     columns = list(loaded.frame.columns)
     sample = by_name(choice.sample) if choice.sample else None
-    data.target = sample.target if sample and sample.target in columns else columns[-1]
+    if sample and sample.target in columns:
+        data.target = sample.target
+    else:
+        data.target, why = default_target(loaded.frame)
+        state.add_note("info", f"Predicting {code(data.target)}: {why}. Choose another "
+                               "column under *What to predict*.")
     data.features = dataset.default_features(loaded.frame, data.target)
     data.task = "auto"
     data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
