@@ -121,3 +121,21 @@ def test_the_two_training_accuracies_are_explained_with_their_numbers():
     assert "0.958" in text and "0.967" in text
     assert "96 rows" in text and "all 120 training rows" in text and "holds out 24" in text
     assert "0.9" not in hints.training_accuracy_note(None, 96, 120)
+
+
+def test_a_loss_still_falling_steeply_says_more_epochs_would_help():
+    falling = hints.still_falling({"loss": [30.0 * 0.8 ** i for i in range(50)]})
+    assert falling is not None and "more epochs would help" in falling
+    assert "20% per epoch" in falling
+    settled = [1.0 / (i + 1) for i in range(40)] + [0.025] * 10
+    assert hints.still_falling({"loss": settled}) is None
+    # the validation loss decides when there is one
+    assert hints.still_falling({"loss": [2.0 * 0.7 ** i for i in range(20)],
+                                "val_loss": [0.5] * 20}) is None
+
+
+def test_a_negative_test_r2_is_worse_than_the_mean():
+    said = hints.worse_than_the_mean(-3.56)
+    assert said.startswith("Test R² is -3.56: the model predicts worse than always guessing")
+    assert "Min-max scale the target" in said
+    assert hints.worse_than_the_mean(0.0) is None

@@ -21,6 +21,8 @@ from gui.core.spec.vocabulary import OPTIMIZERS
 FAR = 10.0          # a rate this many times outside the usual range gets a warning
 FLAT_EPOCHS = 20    # epochs in a row ...
 FLAT_CHANGE = 0.01  # ... within 1 % of each other: the loss is flat
+FALLING_EPOCHS = 5  # over the last this many epochs ...
+FALLING_SHARE = 0.02  # ... the loss still fell by more than this share per epoch: train longer
 
 
 def rate(value: float) -> str:
@@ -161,3 +163,42 @@ def classes(spec) -> int:
     index = output_layer(spec.layers)
     units = spec.layers[index].units if index is not None else 0
     return 2 if units == 1 else int(units or 0)
+
+
+def still_falling(history: dict, epochs: int = FALLING_EPOCHS,
+                  share: float = FALLING_SHARE) -> str | None:
+    """"More epochs would help" when the training loss (or the validation loss, when there is
+    one) still fell by more than `share` per epoch, on average, over the last `epochs` epochs.
+
+        >>> still_falling({"loss": [8.0, 4.0, 2.0, 1.0, 0.5, 0.25]}) is not None
+        True
+        >>> still_falling({"loss": [1.0, 0.5, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3]}) is None
+        True
+    """
+    watched = "val_loss" if history.get("val_loss") else "loss"
+    values = [v for v in history.get(watched) or [] if v is not None]
+    if len(values) <= epochs or not all(math.isfinite(v) for v in values[-epochs - 1:]):
+        return None
+    start, end = values[-epochs - 1], values[-1]
+    if start <= 0 or end >= start:
+        return None
+    per_epoch = 1 - (end / start) ** (1 / epochs)
+    if per_epoch <= share:
+        return None
+    name = "validation loss" if watched == "val_loss" else "loss"
+    return (f"The {name} is still falling ({per_epoch:.0%} per epoch over the last {epochs} "
+            "epochs): more epochs would help. Continue training this run, or raise epochs "
+            "(with early stopping, which keeps the best epoch).")
+
+
+def worse_than_the_mean(r2_test: float) -> str | None:
+    """A regression whose test R² is below 0 predicts worse than the mean of the target.
+
+        >>> worse_than_the_mean(0.4) is None
+        True
+    """
+    if not math.isfinite(r2_test) or r2_test >= 0:
+        return None
+    return (f"Test R² is {r2_test:.2f}: the model predicts worse than always guessing the "
+            "target's mean. Try \"Min-max scale the target\" on the Data page, more epochs, "
+            "or a lower learning rate.")

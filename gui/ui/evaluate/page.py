@@ -111,6 +111,13 @@ def main() -> None:
     if flat is not None:
         st.warning(flat.message(), icon=":material/trending_flat:")
 
+    if task == "regression":
+        worse = hints.worse_than_the_mean(float(table.at["R²", "test"]))
+        if worse is not None:
+            st.error(worse, icon=":material/error:")
+    falling = hints.still_falling(history)
+    if falling is not None:
+        st.warning(falling, icon=":material/trending_down:")
     gap = (table.at["R²", "train"] - table.at["R²", "test"] if task == "regression"
            else table.at["accuracy", "train"] - table.at["accuracy", "test"])
     if gap > 0.1:

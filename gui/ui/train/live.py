@@ -199,6 +199,9 @@ def live_view(run_id: int, polling: bool, prepared) -> None:
     flat = hints.flat_loss(history, hints.classes(record.spec))
     if flat is not None:
         hint.warning(flat.message(), icon=":material/trending_flat:")
+    falling = None if record.active else hints.still_falling(history)
+    if falling is not None:
+        hint.warning(falling, icon=":material/trending_down:")
     # While training, the x axis spans the planned epochs; afterwards the epochs run.
     planned = record.spec.fit.epochs if record.active else None
     figures = state.memo("train.figures",
