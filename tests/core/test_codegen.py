@@ -191,7 +191,7 @@ def test_layer_source_writes_only_non_default_arguments():
     assert codegen.layer_source(LayerSpec(type="BatchNormalization")) == \
         "keras.layers.BatchNormalization()"
     assert codegen.layer_source(LayerSpec(type="Activation", activation="tanh")) == \
-        "keras.layers.Activation('tanh')"
+        "keras.layers.Activation(activation='tanh')"
 
 
 def test_optimizer_source_uses_keras_class_names():

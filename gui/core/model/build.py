@@ -17,7 +17,8 @@ import keras
 import numpy as np
 
 from gui.core.data.preprocess import Preprocessor
-from gui.core.model.layer_kinds import (
+from gui.core.spec.layer_kinds import (
+    Call,
     initializer_call,
     kind_of,
     optimizer_call,
@@ -35,16 +36,22 @@ from gui.core.spec.schema import (
 from gui.core.spec.vocabulary import ONE_HOT_LOSSES
 
 
+def make(call: Call):
+    """The Keras object a layer_kinds.Call describes (kwargs that are Calls made first)."""
+    cls = getattr(getattr(keras, call.module), call.name)
+    return cls(**{k: make(v) if isinstance(v, Call) else v for k, v in call.kwargs.items()})
+
+
 def initializer(spec: InitializerSpec, seed: int | None = None):
     """keras.initializers.<name>(**params, seed=...) from an InitializerSpec."""
     call = initializer_call(spec, "", seed)
-    return call.make() if call else None
+    return make(call) if call else None
 
 
 def regularizer(spec: RegularizerSpec):
     """The Keras regularizer of `spec` (None for "none"): layer_kinds.regularizer_call."""
     call = regularizer_call(spec)
-    return call.make() if call else None
+    return make(call) if call else None
 
 
 def layer(spec: LayerSpec, index: int, seed: int | None = None) -> keras.layers.Layer:
@@ -52,7 +59,7 @@ def layer(spec: LayerSpec, index: int, seed: int | None = None) -> keras.layers.
 
     The kind's Call (layer_kinds) is the one the script writes, with the seed and name added.
     """
-    return kind_of(spec).call(spec, seed, name=f"{spec.type.lower()}_{index}").make()
+    return make(kind_of(spec).call(spec, seed, name=f"{spec.type.lower()}_{index}"))
 
 
 def scaling_layer(prep: Preprocessor) -> keras.layers.Layer | None:
@@ -62,12 +69,12 @@ def scaling_layer(prep: Preprocessor) -> keras.layers.Layer | None:
     mean and variance (min-max is Normalization(mean=min, variance=range²)).
     """
     call = scaling_call(prep.scaling_)
-    return call.make() if call else None
+    return make(call) if call else None
 
 
 def optimizer(spec: CompileSpec) -> keras.optimizers.Optimizer:
     """The optimizer the script writes too (layer_kinds.optimizer_call)."""
-    return optimizer_call(spec).make()
+    return make(optimizer_call(spec))
 
 
 def build_model(spec: ExperimentSpec, prep: Preprocessor, compile: bool = True) -> keras.Model:

@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gui.core.model.layer_kinds import SCALING_SCRIPT, kind_of, optimizer_call
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
+from gui.core.spec.layer_kinds import SCALING_SCRIPT, kind_of, optimizer_call
 from gui.core.spec.schema import ExperimentSpec, LayerSpec, SpecError
 from gui.core.spec.vocabulary import MAX_CATEGORIES, ONE_HOT_LOSSES
 

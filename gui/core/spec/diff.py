@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from gui.core.spec.layer_kinds import kind_of
 from gui.core.spec.schema import ExperimentSpec
 
 IGNORED = ("layers.uid",)  # identities for widget keys, not settings

@@ -25,7 +25,7 @@ import uuid
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any
 
-from gui.core.model.layer_kinds import kind_of
+from gui.core.spec.layer_kinds import kind_of
 from gui.core.spec.vocabulary import (
     BIAS_INITIALIZER,
     DEFAULT_OPTIMIZER,

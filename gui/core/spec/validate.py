@@ -70,11 +70,6 @@ def spec_problems(spec: ExperimentSpec, info: DataInfo | None, names) -> list[Pr
     return unique
 
 
-def is_valid(spec: ExperimentSpec, info: DataInfo | None = None) -> bool:
-    """True when `validate` finds nothing: the spec may start training."""
-    return not validate(spec, info)
-
-
 def problems_at(problems: list[Problem], where: str) -> list[Problem]:
     """The problems about `where` itself or anything inside it (e.g. "layers[1]")."""
     return [p for p in problems

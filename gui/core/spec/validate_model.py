@@ -7,8 +7,8 @@ message says, in Keras' order, what was expected, what was received and how to f
 
 from __future__ import annotations
 
-from gui.core.model.layer_kinds import REGULARIZED, kind_of
 from gui.core.spec.data_info import DataInfo
+from gui.core.spec.layer_kinds import REGULARIZED, kind_of
 from gui.core.spec.problems import Problem, is_int, is_number, names, not_one_of, say, shown
 from gui.core.spec.schema import (
     CompileSpec,

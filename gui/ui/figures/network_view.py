@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
-from gui.core.model.layer_kinds import KINDS, SCALING_LAYERS, kind_of
+from gui.core.spec.layer_kinds import KINDS, SCALING_LAYERS, kind_of
 from gui.ui.text import plot_text
 
 POSITIVE, NEGATIVE = "#0877bd", "#e8710a"  # Playground's blue and orange

@@ -25,6 +25,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from gui.core.inspection import feature_plane
+from gui.core.spec.layer_kinds import kind_of
 from gui.ui.figures.network_view import NEGATIVE, POSITIVE
 from gui.ui.text import plot_text
 
@@ -37,7 +38,7 @@ DIVERGING = [[0, NEGATIVE], [0.5, "#ffffff"], [1, POSITIVE]]
 
 def hidden_layers(model) -> list[str]:
     """The Dense layers before the output one: the neurons that get pictures."""
-    dense = [item.name for item in model.layers if type(item).__name__ == "Dense"]
+    dense = [item.name for item in model.layers if kind_of(type(item).__name__).learns]
     return dense[:-1]
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from gui.core.inspection import feature_plane
 from gui.core.model.layer_outputs import layer_outputs
+from gui.core.spec.layer_kinds import kind_of
 from gui.core.training import snapshots
 from gui.core.training.snapshots import Snapshots
 from gui.ui.common import projector
@@ -184,7 +185,7 @@ def _pair(record, prep, model, saved) -> tuple[str, str] | None:
                 f"{len(numeric)}.", icon=":material/info:")
         return None
     source = saved[0] if saved is not None else model
-    dense = [item for item in source.layers if type(item).__name__ == "Dense"]
+    dense = [item for item in source.layers if kind_of(type(item).__name__).learns]
     pair = state.memo("inside.pair", (record.id, record.model_epoch), lambda: (
         feature_plane.default_pair(prep, dense[0].get_weights()[0] if dense else None)))
     one, two = st.columns(2)

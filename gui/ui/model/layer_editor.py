@@ -13,9 +13,9 @@ from typing import Any
 import streamlit as st
 
 from gui.core.model import registry
-from gui.core.model.layer_kinds import kind_of
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import EDITABLE, default_spec, suggested_output
+from gui.core.spec.layer_kinds import kind_of
 from gui.core.spec.problems import Problem
 from gui.core.spec.schema import (
     LayerSpec,

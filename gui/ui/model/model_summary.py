@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gui.core.model.layer_kinds import SCALING_LAYERS, kind_of
+from gui.core.spec.layer_kinds import SCALING_LAYERS, kind_of
 from gui.core.spec.problems import Problem
 from gui.core.spec.schema import output_layer
 from gui.core.spec.validate import problems_at

@@ -4,17 +4,20 @@ A `LayerKind` row joins vocabulary.LAYER_TYPES' row (the spec fields, label and 
 behaviour: the limits of its numeric fields, the Keras call it becomes (`call`), how it counts
 weights and how it is summarised in one line. The model builder (build.py) and the script
 generator (codegen.py) both start from the same `Call` — class plus keyword arguments — so
-the built model and the written script cannot disagree: `Call.make()` passes the kwargs to
+the built model and the written script cannot disagree: build.make(call) passes the kwargs to
 Keras, `Call.source()` writes them as `keras.<module>.<Class>(key=repr(value), ...)`.
 Regularizers (`regularizer_call`) and optimizers (`optimizer_call`, by vocabulary's
 `keras_class`) work the same way. The fitted scaling layers have their rows here too.
 
 Example:
-    kind = kind_of(spec.layers[0])            # the Dense row
-    kind.call(spec.layers[0]).source()        # "keras.layers.Dense(units=16, ...)"
-    kind.call(spec.layers[0], seed=43, name="dense_1").make()   # the Keras layer
+    >>> from gui.core.spec.schema import LayerSpec
+    >>> layer = LayerSpec(type="Dense", units=16, activation="relu")
+    >>> kind_of(layer).call(layer).source()
+    "keras.layers.Dense(units=16, activation='relu')"
+    >>> kind_of(layer).summary(kind_of(layer).values(layer))
+    'Dense(16, relu)'
 
-No Streamlit; Keras is imported only by `Call.make`.
+It describes; it never imports Keras or Streamlit (gui.core.model.build makes the objects).
 """
 
 from __future__ import annotations
@@ -45,14 +48,6 @@ class Call:
     module: str   # "layers", "initializers", "regularizers", "optimizers"
     name: str     # the Keras class
     kwargs: dict[str, Any] = field(default_factory=dict)
-
-    def make(self):
-        """The Keras object."""
-        import keras
-
-        cls = getattr(getattr(keras, self.module), self.name)
-        return cls(**{k: v.make() if isinstance(v, Call) else v
-                      for k, v in self.kwargs.items()})
 
     def source(self) -> str:
         """The same call as Python source; values are written with repr()."""
