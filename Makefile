@@ -44,6 +44,7 @@ bench: $(VENV)/.installed-test chromium
 	$(PY) benchmarks/train_speed.py
 	$(PY) benchmarks/inside_views.py
 	$(PY) benchmarks/what_if.py
+	$(PY) benchmarks/stop_and_refusals.py
 
 samples: $(VENV)/.installed
 	$(PY) sample_data/make_samples.py

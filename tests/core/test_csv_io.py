@@ -142,3 +142,13 @@ def test_mostly_numeric_column_with_a_typo_is_numeric():
     loaded = read("x,y\n" + rows)
     assert is_numeric(loaded.frame["x"])
     assert "'oops'" in loaded.warnings[0]
+
+
+def test_the_upload_limit_is_the_servers():
+    import tomllib
+
+    from gui.core.data.formats import csv_io
+    from tests.conftest import ROOT
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == csv_io.MAX_UPLOAD_MB

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import tracemalloc
 import zipfile
 
@@ -156,14 +155,12 @@ def test_a_zip_bomb_is_refused_fast_and_without_memory():
     raw = out.getvalue()
     assert len(raw) < 1_000_000
     tracemalloc.start()
-    start = time.perf_counter()
     with pytest.raises(DataError) as info:
         read_table(raw, "bomb.xlsx")
-    elapsed = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert "zip bomb" in str(info.value) and "400 MB" in str(info.value)
-    assert elapsed < 1.0 and peak < 20 * 2**20, (elapsed, peak)
+    assert peak < 20 * 2**20, peak  # refused without unpacking it
 
 
 @pytest.mark.parametrize("raw,expected", [
@@ -202,10 +199,13 @@ def test_a_huge_sheet_is_refused_by_its_stated_size_before_reading():
     sheet.append(["a", "b"])
     sheet.append([1, 2])
     sheet.cell(row=1_048_000, column=2, value=3)
-    start = time.perf_counter()
+    raw = workbook_bytes(book)
+    tracemalloc.start()
     with pytest.raises(DataError, match=r"spans 1,048,000 rows .* up to 1,000,000 rows"):
-        read_table(workbook_bytes(book), "big.xlsx")
-    assert time.perf_counter() - start < 2.0
+        read_table(raw, "big.xlsx")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20 * 2**20, peak  # refused by its stated size, not by reading the rows
 
 
 def test_xlsx_row_limit_applies(monkeypatch):

@@ -149,23 +149,20 @@ def test_a_run_trains_in_a_worker_and_keeps_its_model(store, pool):
     assert record.model_epoch == 6
 
 
-def test_stop_answers_within_a_second_and_keeps_the_model(store, pool):
+def test_stop_ends_the_run_and_keeps_the_model(store, pool):
+    """How fast Stop answers is benchmarks/stop_and_refusals.py's figure, not a test's."""
     runs = Runs(store)
     token = store.create()
     run_id = runs.create(token, iris_spec(epochs=5000), IRIS)
     pool.wake()
     wait_for(lambda: runs.get(token, run_id).epochs_done >= 3)
-    asked = time.monotonic()
     runs.request_stop(token, run_id)
     pool.wake()
     record = finished(runs, token, run_id, 30)
-    took = time.monotonic() - asked
-    print(f"\nstop → run ended (model saved, test scored): {took:.2f} s")
     assert record.status == STOPPED and record.has_model
-    assert took < 3
     assert record.epochs_done < 5000
-    time.sleep(1)
-    assert runs.get(token, run_id).epochs_done == record.epochs_done
+    wait_for(lambda: pool.busy() == {}, 30)  # the worker has let go of the run ...
+    assert runs.get(token, run_id).epochs_done == record.epochs_done  # ... and added nothing
 
 
 def test_a_worker_that_does_not_answer_stop_is_ended_and_replaced(store, pool):
@@ -181,10 +178,9 @@ def test_a_worker_that_does_not_answer_stop_is_ended_and_replaced(store, pool):
     pool.wake()
     record = finished(runs, token, run_id, 30)
     took = time.monotonic() - asked
-    print(f"\nstop of an unanswering worker → run ended: {took:.2f} s")
     assert record.status == STOPPED
     assert "did not answer within 2 s" in record.note
-    assert 2 <= took < 5
+    assert took >= 2  # the grace it was given (how soon after is the benchmark's figure)
     wait_for(lambda: pid not in pool.worker_pids() and pool.ready_workers == 1, 120)
 
 

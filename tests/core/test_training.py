@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -44,6 +45,18 @@ def _synthetic(rows: int, seed: int = 0, features: int = 8):
     return spec, prepared
 
 
+def in_thread(job: TrainingJob) -> threading.Thread:
+    """Train `job` in a thread of its own, as a worker's watcher sees it from beside."""
+    thread = threading.Thread(target=job.run, daemon=True)
+    thread.start()
+    return thread
+
+
+def finished(thread: threading.Thread, timeout: float) -> bool:
+    thread.join(timeout)
+    return not thread.is_alive()
+
+
 @pytest.fixture(scope="module")
 def iris():
     return _iris()
@@ -80,9 +93,10 @@ def test_concurrent_jobs_keep_their_curves(iris):
         job = TrainingJob(s, prepared)
         job.run()
         alone.append(job.history)
-    jobs = [TrainingJob(s, prepared).start() for s in specs]
-    for job in jobs:
-        assert job.wait(120)
+    jobs = [TrainingJob(s, prepared) for s in specs]
+    threads = [in_thread(job) for job in jobs]
+    for thread in threads:
+        assert finished(thread, 120)
     assert [j.history for j in jobs] == alone
 
 
@@ -130,7 +144,8 @@ def test_stop_ends_training_after_the_current_call_and_keeps_the_model():
     (steps_per_execution batches) runs after it. How long that takes is a benchmark's job."""
     spec, prepared = _synthetic(40_000)
     spec.fit.epochs = 1000
-    job = TrainingJob(spec, prepared).start()
+    job = TrainingJob(spec, prepared)
+    thread = in_thread(job)
     deadline = time.time() + 60
     while job.progress().step == 0 and time.time() < deadline:
         time.sleep(0.05)
@@ -138,7 +153,7 @@ def test_stop_ends_training_after_the_current_call_and_keeps_the_model():
     time.sleep(0.3)
     before = job.progress()
     job.stop()
-    assert job.wait(30)
+    assert finished(thread, 30)
     after = job.progress()
     ran = (after.epoch - before.epoch) * after.steps + after.step - before.step
     assert 0 <= ran <= 2 * job.steps_per_execution, (before, after, job.steps_per_execution)
@@ -177,8 +192,8 @@ def test_exceptions_become_plain_messages(iris, monkeypatch):
         raise RuntimeError("something broke\nwith detail on a second line")
 
     monkeypatch.setattr(training, "build_model", boom)
-    job = TrainingJob(spec, prepared).start()
-    assert job.wait(30)
+    job = TrainingJob(spec, prepared)
+    job.run()
     assert job.status == FAILED
     assert job.error.startswith("Training failed: something broke.")
     assert "Traceback" not in job.error and "second line" not in job.error
@@ -201,8 +216,7 @@ def test_invalid_spec_cannot_start(iris):
     problems = validate(bad, DataInfo.from_prepared(prepared))
     assert {p.where for p in problems} == {"fit.epochs", "fit.monitor"}
     job = TrainingJob(bad, prepared)
-    job.start()
-    assert job.wait(10)
+    job.run()
     assert job.status == FAILED and job.error.startswith("Cannot start training:")
     assert "epochs=0" in job.error and "validation is off" in job.error
     assert job.model is None and job.history == {}

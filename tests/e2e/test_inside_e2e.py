@@ -63,8 +63,12 @@ def test_inside_shows_the_network_maps_and_their_epochs(page: Page, app_url: str
     page.keyboard.press("Home")
     wait_idle(page)
     expect(scrubber).to_have_attribute("aria-valuetext", "0")
-    page.wait_for_timeout(500)
-    at_start = (decision.screenshot(), neurons.screenshot(), network.screenshot())
+    views = (decision, neurons, network)
+    for _ in range(40):  # the figures redraw (and finish animating) a moment after the rerun
+        at_start = tuple(view.screenshot() for view in views)
+        if all(end != start for end, start in zip(at_end, at_start, strict=True)):
+            break
+        page.wait_for_timeout(250)
     for end, start, what in zip(at_end, at_start, ("decision map", "neurons", "network"),
                                 strict=True):
         assert end != start, f"the {what} did not change between epoch 40 and epoch 0"

@@ -83,7 +83,3 @@ def unit(name: str, task: str, target: str) -> str:
         return f"{target}²"
     return ""
 
-
-def table_format(name: str):
-    """A formatter for a table column of quantity `name` (e.g. pandas Styler.format)."""
-    return lambda value: number(value, name)

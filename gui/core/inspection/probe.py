@@ -27,8 +27,8 @@ import pandas as pd
 
 from gui.core.data.dataset import PreparedData
 from gui.core.inspection.predict import class_probabilities, predicted_index
-from gui.core.model import layer_kinds
 from gui.core.model.layer_outputs import layer_outputs
+from gui.core.spec import layer_kinds
 
 ZERO_REGION = ("relu", "relu6")  # activations that output exactly 0 below a point
 PER_UNIT = ("Dropout", "BatchNormalization")  # keep each unit in its place

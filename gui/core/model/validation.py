@@ -23,7 +23,7 @@ def validate(spec: ExperimentSpec, info: DataInfo | None = None) -> list[Problem
         >>> from gui.core.spec.schema import ExperimentSpec, LayerSpec
         >>> spec = ExperimentSpec(layers=[LayerSpec(type="Dense", units=0)])
         >>> [p.where for p in validate(spec)]
-        ['layers.0.units']
+        ['layers[0].units']
     """
     from gui.core.model import registry  # Keras is imported on the first check, not before
 

@@ -2,15 +2,14 @@
 
 A job builds the model from the spec and the fitted preprocessing — or takes a model that
 already trained, to continue it from `initial_epoch` with its optimizer state — and runs
-`fit`, in the calling thread (`run`, as a training worker process does) or in a thread of
-its own (`start`). A Keras callback only appends each epoch's logs to the job's history
-under a lock and checks the stop flag, so another thread can read `job.history`,
-`job.progress()` and `job.status` at any time without waiting on TensorFlow.
+`fit` in the calling thread (`run`, as a training worker process does in its main thread).
+A Keras callback only appends each epoch's logs to the job's history under a lock and
+checks the stop flag, so another thread (the worker's stop watcher) can call `job.stop()`
+and read `job.history`, `job.progress()` and `job.status` at any time.
 
 Example:
     job = TrainingJob(spec, prepared)
-    job.start()
-    job.wait()
+    job.run()
     job.status, job.history["loss"][-1], job.deploy_model().predict(raw_rows)
 
 Speed: tabular models are tiny, so Keras' per-step overhead dominates a plain `fit`. The job
@@ -58,12 +57,10 @@ MIN_VALIDATION_BATCH = 1024
 # ---- the job -------------------------------------------------------------------------------
 
 class TrainingJob:
-    """One training run of `spec` on `prepared`, in a worker thread.
+    """One training run of `spec` on `prepared`, trained by `run()` in the calling thread.
 
-    Thread-safe read side: `status`, `error`, `note`, `history`, `history_snapshot()`,
-    `progress()`, `elapsed`, `epoch_seconds`, `log_lines()`, `model`, `deploy_model()`,
-    `evaluate_test()`, `stop_heard`. Control: `start()`, `stop()`, `wait()`, or `run()` to
-    train in the calling thread.
+    Thread-safe from any other thread: `stop()`, and the read side `status`, `error`,
+    `note`, `history`, `progress()`, `elapsed`, `epoch_seconds`, `log_lines()`, `stop_heard`.
 
     `model` is the Keras model in training units (set once building succeeded; None when
     the job failed, e.g. on a NaN loss); `deploy_model()` returns the target in its own
@@ -100,8 +97,6 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.stop_heard = threading.Event()  # fit saw the stop flag, or the job ended
-        self._finished = threading.Event()
-        self._thread: threading.Thread | None = None
         before = before or {}
         self._history: dict[str, list[float]] = {
             k: [float(x) for x in v] for k, v in before.get("history", {}).items()}
@@ -118,24 +113,12 @@ class TrainingJob:
         self.problems = validate(self.spec, DataInfo.from_prepared(prepared))
 
     # ---- control -------------------------------------------------------------------------
-    def start(self) -> TrainingJob:
-        """Train in a new daemon thread; returns at once."""
-        if self._thread is not None:
-            raise RuntimeError("This job has already been started; make a new TrainingJob.")
-        self._thread = threading.Thread(target=self.run, name="layerlab-train", daemon=True)
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         """Ask the job to end after the current batches (within a second); keeps the model."""
         self._stop.set()
         with self._lock:
             if self._status == RUNNING:
                 self._status = STOPPING
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job has finished; False when `timeout` ran out first."""
-        return self._finished.wait(timeout)
 
     def run(self) -> None:
         """Train in the calling thread. Never raises."""
@@ -168,17 +151,9 @@ class TrainingJob:
             return self._status
 
     @property
-    def active(self) -> bool:
-        """Started and not finished."""
-        return self._thread is not None and not self._finished.is_set()
-
-    @property
     def history(self) -> dict[str, list[float]]:
-        """{name: one value per finished epoch}: loss, metrics, val_loss, val_<metric>."""
-        return self.history_snapshot()
-
-    def history_snapshot(self) -> dict[str, list[float]]:
-        """A copy of the history that later epochs do not change."""
+        """{name: one value per finished epoch}: loss, metrics, val_loss, val_<metric>; a copy
+        that later epochs do not change."""
         with self._lock:
             return {k: list(v) for k, v in self._history.items()}
 
@@ -332,7 +307,6 @@ class TrainingJob:
             self.error = error
             if self._started is not None and self._ended is None:
                 self._ended = time.monotonic()
-        self._finished.set()
 
     def _nan_message(self) -> str:
         c = self.spec.compile

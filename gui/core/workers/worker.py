@@ -260,7 +260,7 @@ class _Training:
         job = self.job
         p = job.progress()
         status = job.status if final else (STOPPING if self.stop.is_set() else RUNNING)
-        values = dict(status=status, history=job.history_snapshot(), log=job.log_lines(),
+        values = dict(status=status, history=job.history, log=job.log_lines(),
                       epoch_seconds=job.epoch_seconds,
                       progress=[p.epoch, p.epochs, p.step, p.steps],
                       model_epoch=self.saved_epoch, **extra)

@@ -42,12 +42,11 @@ def settings(disabled: bool, prepared) -> None:
                              "seed on the same data trains the same curves.",
                         **bound("train.seed", ("fit", "seed"), int(max(fit.seed, 0)),
                                 convert=int))
-        if hasattr(fit, "snapshots"):
-            st.checkbox("record the weights each epoch", disabled=disabled,
-                        help="Record the network's weights each epoch (for the Inside page, "
-                             "which replays them epoch by epoch); off: it shows only the "
-                             "final network.",
-                        **bound("train.snapshots", ("fit", "snapshots"), bool(fit.snapshots)))
+        st.checkbox("record the weights each epoch", disabled=disabled,
+                    help="Record the network's weights each epoch (for the Inside page, "
+                         "which replays them epoch by epoch); off: it shows only the "
+                         "final network.",
+                    **bound("train.snapshots", ("fit", "snapshots"), bool(fit.snapshots)))
     with middle:
         st.markdown("**Validation**")
         modes = list(VALIDATION_MODES)

@@ -72,12 +72,6 @@ def check_name(name: str) -> None:
 
 # ---- reading -------------------------------------------------------------------------------
 
-def decode_bytes(raw: bytes) -> tuple[str, str]:
-    """Return (text, encoding name); refuse binary files with a plain message."""
-    encoding = detect_encoding(raw)
-    return raw.decode(encoding), encoding
-
-
 def detect_encoding(raw: bytes) -> str:
     """The encoding the whole of `raw` decodes with; refuse binary files with a plain message.
 

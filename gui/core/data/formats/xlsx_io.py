@@ -155,11 +155,6 @@ def _empty(row) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
 
 
-def sheet_names(raw: bytes, name: str = "data.xlsx") -> list[str]:
-    """The workbook's worksheet names, in order."""
-    return list(_sheet_parts(check_zip(raw, name)))
-
-
 def _open(raw: bytes, name: str):
     import openpyxl
 
