@@ -291,7 +291,7 @@ def test_safe_mode_holds_even_when_unsafe_loading_was_enabled_process_wide(tmp_p
     code = (
         "import sys, keras\n"
         "from keras.src.saving.serialization_lib import SafeModeScope, in_safe_mode\n"
-        "from gui.core import load\n"
+        "from gui.core.saving import load\n"
         "from gui.core.saving.model_check import ModelFileError\n"
         "keras.config.enable_unsafe_deserialization()\n"
         "with SafeModeScope(True):\n"
