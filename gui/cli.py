@@ -145,7 +145,8 @@ def add_train(subparsers) -> None:
                    help="record the run in this workspace (the ?w= token of its link): it "
                         "shows on the Runs page, live while it trains, and Stop there stops "
                         "it; the data files are stored in the workspace. Uses the same store "
-                        "as the app (LAYERLAB_HOME / LAYERLAB_DATABASE_URL)")
+                        "as the app (LAYERLAB_HOME / LAYERLAB_DATABASE_URL). Write "
+                        "--workspace=TOKEN for an older token that starts with '-'")
     p.set_defaults(func=run_train)
 
 

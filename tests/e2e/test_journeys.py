@@ -72,8 +72,8 @@ def test_upload_model_data_model_keeps_the_data_and_the_design(page: Page, app_u
     upload(page, penguins(tmp_path))
     before = data_controls(page)
     assert before["dataset"].startswith("penguins.csv")
-    assert before["target"] == "sex"  # the last column, until the user chooses
-    choose(page, "Target column", "species")
+    assert before["target"] == "species"  # a label-named column, said in a note
+    expect(page.get_by_text("Predicting species").first).to_be_visible()
     assert shown(page, "Task") == "Detect automatically (Multiclass)"
     assert chips(page, "Feature columns") == PENGUIN_COLUMNS
     go(page, "2 · Model")
@@ -96,7 +96,8 @@ def test_upload_one_file_then_another_shows_the_second(page: Page, app_url, tmp_
     upload(page, titanic(tmp_path))
     now = data_controls(page)
     assert now["dataset"].startswith("titanic.csv")
-    assert now["target"] == "embarked"
+    assert now["target"] == "survived"  # a label-named column before the last one
+    choose(page, "Target column", "embarked")
     choose(page, "Target column", "survived")
     now = data_controls(page)
     assert now["task"] == "Detect automatically (Binary)"
@@ -122,7 +123,7 @@ def test_sample_upload_sample(page: Page, app_url, tmp_path):
                                               "size"]
     upload(page, penguins(tmp_path))
     assert shown(page, "Dataset in use").startswith("penguins.csv")
-    assert shown(page, "Target column") == "sex"
+    assert shown(page, "Target column") == "species"
     choose(page, "Dataset in use", "Restaurant tips")
     assert shown(page, "Target column") == "tip"
     assert "species" not in chips(page, "Feature columns")

@@ -107,6 +107,14 @@ def default_home() -> Path:
     return Path(base) / "layerlab"
 
 
+def new_token() -> str:
+    """A fresh unguessable token that never starts with "-", so that it can follow a command
+    line option (`--workspace TOKEN`) without being read as an option itself."""
+    while (token := secrets.token_urlsafe(TOKEN_BYTES)).startswith("-"):
+        pass
+    return token
+
+
 def valid_token(token: Any) -> bool:
     return isinstance(token, str) and TOKEN_PATTERN.fullmatch(token) is not None
 
@@ -153,7 +161,7 @@ class Store:
     # ---- workspaces ------------------------------------------------------------------------
     def create(self, state: dict | None = None) -> str:
         """A new workspace under a fresh random token (never one a visitor chose)."""
-        token, now = secrets.token_urlsafe(TOKEN_BYTES), time.time()
+        token, now = new_token(), time.time()
         with self.engine.begin() as db:
             db.execute(workspaces.insert().values(
                 token=token, created=now, last_seen=now, version=0,
