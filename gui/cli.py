@@ -95,15 +95,16 @@ def save_trained(model, spec: ExperimentSpec, preprocessor, out: Path, h5: bool 
                  ) -> list[Path]:
     """Write model.keras (+ model.h5), spec.json and preprocessing.json into `out`.
 
-    The model is the deployable one (it takes raw feature values, returns target units);
-    the model files carry LayerLab's metadata, so `gui predict` gives class names and units.
+    `model` is the deployable network (encoded rows in, target units out); model.keras
+    wraps it to take the raw columns (raw_model.py), model.h5 takes the encoded rows. Both
+    carry LayerLab's metadata, so `gui predict` gives class names and units.
     """
     from gui.core.saving import export
 
     out.mkdir(parents=True, exist_ok=True)
     meta = export.metadata(spec, preprocessor)
     written = [out / "model.keras"]
-    written[0].write_bytes(export.save_keras_bytes(model, meta))
+    written[0].write_bytes(export.save_raw_keras_bytes(model, spec, preprocessor))
     if h5:
         written.append(out / "model.h5")
         written[-1].write_bytes(export.save_h5_bytes(model, meta))

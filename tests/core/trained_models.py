@@ -34,10 +34,13 @@ class Trained:
     history: dict = field(default_factory=dict)
 
 
-def train(csv: str, target: str, epochs: int = 4, units: int = 8, **data) -> Trained:
-    loaded = csv_io.read_csv((SAMPLES / csv).read_bytes(), csv)
+def train(csv: str, target: str, epochs: int = 4, units: int = 8, frame=None,
+          **data) -> Trained:
+    """Train on the sample `csv` (or on `frame`, named `csv`)."""
+    if frame is None:
+        frame = csv_io.read_csv((SAMPLES / csv).read_bytes(), csv).frame
     data_spec = DataSpec(source=csv, target=target, **data)
-    prepared = dataset.prepare(loaded.frame, data_spec)
+    prepared = dataset.prepare(frame, data_spec)
     spec = default_spec(prepared.task, prepared.n_classes, data_spec)
     spec.layers = [LayerSpec(type="Dense", units=units, activation="relu"), spec.layers[-1]]
     spec.fit = replace(spec.fit, epochs=epochs, batch_size=32, seed=1)
@@ -47,7 +50,7 @@ def train(csv: str, target: str, epochs: int = 4, units: int = 8, **data) -> Tra
     history = model.fit(prepared.X_train, y, epochs=epochs, batch_size=32, verbose=0,
                         validation_split=0.2).history
     deploy = build.with_unscaled_output(model, prepared.preprocessor)
-    return Trained(model, deploy, spec, prepared, loaded.frame,
+    return Trained(model, deploy, spec, prepared, frame,
                    {k: [float(x) for x in v] for k, v in history.items()})
 
 

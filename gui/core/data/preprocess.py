@@ -72,7 +72,7 @@ class Preprocessor:
                                for c, v in stats.items()})
         self.categories_ = {}
         for col in self.text_:
-            counts = self.category_values(X, col).dropna().astype(str).value_counts()
+            counts = present(self.category_values(X, col)).astype(str).value_counts()
             self.fill_[col] = str(counts.index[0]) if len(counts) else ""
             self.categories_[col] = sorted(counts.index[:MAX_CATEGORIES].tolist())
         self.feature_names_ = list(X.columns)
@@ -142,7 +142,7 @@ class Preprocessor:
         at = len(self.numeric_)
         for col in self.text_:
             raw = self.category_values(X, col)
-            values = raw.astype(object).where(raw.notna(), self.fill_[col]).astype(str)
+            values = raw.astype(object).where(~is_missing(raw), self.fill_[col]).astype(str)
             cats = self.categories_[col]
             onehot = (values.to_numpy()[:, None] == np.array(cats, dtype=object)[None, :])
             out[:, at:at + len(cats)] = onehot
@@ -188,6 +188,17 @@ class Preprocessor:
         for key in cls.STATE:
             setattr(out, key, state[key.rstrip("_")])
         return out
+
+
+def is_missing(values: pd.Series) -> pd.Series:
+    """Missing category values: NaN / None, and the empty string (how a model that takes
+    the raw columns is given a missing text value: raw_model.py)."""
+    return values.isna() | (values.astype(object) == "")
+
+
+def present(values: pd.Series) -> pd.Series:
+    """The values of a category column that are not missing (see is_missing)."""
+    return values[~is_missing(values)]
 
 
 def label_values(y: pd.Series) -> pd.Series:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from gui.core.data.formats.loaded import DataError
-from gui.core.data.preprocess import is_numeric
+from gui.core.data.preprocess import is_missing, is_numeric, present
 
 PREDICTED_LABEL = "predicted_label"  # the 0/1 (threshold) or argmax index, as tutorials do
 
@@ -101,12 +101,12 @@ def _layerlab_input(prep, rows: pd.DataFrame):
         used[col] = numbers
     for col in prep.text_:
         values = prep.category_values(used, col)  # codes of a numeric column as their names
-        empty = int(values.isna().sum())
+        empty = int(is_missing(values).sum())
         if empty:
             notes.append(f"Column '{col}': {empty} empty value(s) filled with "
                          f"'{prep.fill_[col]}' (the most frequent in training).")
         known = set(map(str, prep.categories_[col]))
-        unknown = sorted({str(v) for v in values.dropna()} - known)
+        unknown = sorted({str(v) for v in present(values)} - known)
         if unknown:
             notes.append(f"Column '{col}': value(s) {', '.join(repr(u) for u in unknown[:5])} "
                          f"were not seen in training (known: "

@@ -4,13 +4,14 @@ A LayerLab model file is a plain Keras file plus one JSON document (`layerlab.js
 spec, the fitted preprocessing (imputation, one-hot categories), the feature names and
 order, the class names. In a `.keras` file it is an extra entry in the zip (Keras ignores
 it: `keras.models.load_model` still loads the file); in an `.h5` file it is a root attribute.
-So the saved file alone is enough to predict from raw CSV rows. `bundle_bytes` adds the
+The downloadable `.keras` (`save_raw_keras_bytes`) takes the raw columns, one input each,
+with the preprocessing inside it (raw_model.py). `bundle_bytes` adds the
 spec, the preprocessing, the training script, the history and a README in one .zip.
 Loading (load.py) and checking uploads (model_check.py) live beside this module.
 
 Example:
     meta = metadata(spec, prepared.preprocessor)
-    raw = save_keras_bytes(deploy_model, meta)
+    raw = save_raw_keras_bytes(deploy_model, spec, prepared.preprocessor)  # raw columns in
     bundle = bundle_bytes(deploy_model, spec, prepared.preprocessor, history)
     file_name = f"{file_stem(spec.data.source)}.keras"  # 'iris_20261123-0912.keras'
 
@@ -32,13 +33,27 @@ from typing import Any
 import keras
 
 from gui.core.data.preprocess import Preprocessor, plain
+from gui.core.saving.raw_model import (
+    RAW_FORM,
+    TEXT,
+    column_kinds,
+    compiled_like,
+    describe_inputs,
+    raw_input_model,
+)
 from gui.core.spec.names import safe_name
 from gui.core.spec.schema import ExperimentSpec
 
 FORMAT = "layerlab-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2                # 2: the downloaded .keras takes the raw columns (raw_model)
 METADATA_ENTRY = "layerlab.json"  # the extra member of a .keras zip
 H5_ATTRIBUTE = "layerlab"         # the root attribute of an .h5 file
+# How to call a downloaded .keras, in the metadata and on Evaluate (the README shows the code).
+HOW_TO_CALL = ("The downloaded .keras takes the raw columns, one named input each: "
+               "keras.models.load_model(file).predict({column: values}), with one array per "
+               "column: text as Python str (\"\" when missing), numbers as float32 (NaN when "
+               "missing). Missing values are filled, text is one-hot encoded and numbers are "
+               "scaled inside the model; the bundle's README.md has the lines to copy.")
 
 
 # ---- names ---------------------------------------------------------------------------------
@@ -92,6 +107,20 @@ def save_keras_bytes(model: keras.Model, meta: dict | None = None) -> bytes:
             with zipfile.ZipFile(path, "a") as zf:
                 zf.writestr(METADATA_ENTRY, _dumps(meta))
         return path.read_bytes()
+
+
+def raw_metadata(spec: ExperimentSpec, prep: Preprocessor) -> dict:
+    """`metadata` of a model that takes the raw columns: how to call it, input by input."""
+    return {**metadata(spec, prep), "input_form": RAW_FORM,
+            "inputs": describe_inputs(prep),
+            "how_to_call": HOW_TO_CALL}
+
+
+def save_raw_keras_bytes(deploy: keras.Model, spec: ExperimentSpec, prep: Preprocessor) -> bytes:
+    """The downloadable .keras: `deploy` behind one input per raw column (raw_model.py),
+    compiled like `deploy`, with its metadata."""
+    model = compiled_like(raw_input_model(deploy, prep), deploy)
+    return save_keras_bytes(model, raw_metadata(spec, prep))
 
 
 def save_h5_bytes(model: keras.Model, meta: dict | None = None) -> bytes:
@@ -153,55 +182,47 @@ A Keras model trained with LayerLab on {source} to predict {target} ({task}).
 
 | file | what it is |
 |---|---|
-| `model.keras` | the trained Keras model; the feature scaling is its first layer{unscale} |
+| `model.keras` | the trained Keras model: it takes the raw columns, with the preprocessing inside it |
 | `spec.json` | the whole experiment (data choices, layers, compile and fit settings, seed) |
 | `preprocessing.json` | the fitted preprocessing: feature order, fills, text categories |
-| `train.py` | a Python script that rebuilds and retrains the model from the CSV |
+| `train.py` | a Python script that rebuilds and retrains the model from the data file |
 | `history.csv` | loss and metrics per epoch |
 
 ## Load and predict
 
-Inputs, in this order: {inputs}.
-{outputs}
+`model.keras` takes the raw columns, one named input per column: {inputs}. Missing values
+are filled inside it as in training, text is looked up and one-hot encoded inside it (a
+value it never saw counts as none of the known ones), and the numbers are scaled inside
+it{unscale}. Loading and calling it needs only Keras (with TensorFlow), not LayerLab:
 
 ```python
-import json
-
 import keras
 import numpy as np
 import pandas as pd
 
-model = keras.models.load_model("model.keras")  # plain Keras: no LayerLab needed
-prep = json.load(open("preprocessing.json"))
-rows = pd.read_csv("rows.csv")                   # raw columns, as in the training CSV
+TEXT = {text!r}  # Python str, "" when missing
+NUMBERS = {numbers!r}  # float32, NaN when missing
+
+model = keras.models.load_model("model.keras")
+rows = pd.read_csv("rows.csv")  # raw rows with the training file's columns
 
 
-def encode(rows, prep):
-    \"\"\"Fill missing values and one-hot the text columns, exactly as LayerLab did.\"\"\"
-    parts = []
-    if prep["numeric"]:
-        numbers = rows[prep["numeric"]].apply(pd.to_numeric, errors="coerce")
-        numbers = numbers.fillna({{c: prep["fill"][c] for c in prep["numeric"]}})
-        parts.append(numbers.to_numpy(dtype="float32"))
-    for col in prep["text"]:
-        values = rows[col].astype(object)
-        if col in prep["data"]["categorical"]:  # numbers treated as categories: 3.0 is "3"
-            numbers = pd.to_numeric(values, errors="coerce")
-            whole = numbers.notna() & (numbers % 1 == 0)
-            values = values.where(values.isna(), values.astype(str))
-            values[whole] = numbers[whole].astype("int64").astype(str)
-        values = values.where(values.notna(), prep["fill"][col])
-        values = values.astype(str).to_numpy()
-        parts += [(values == cat).astype("float32")[:, None] for cat in prep["categories"][col]]
-    return np.hstack(parts)
+def model_inputs(rows):
+    \"\"\"The rows as the model's inputs take them: one array per column.\"\"\"
+    inputs = {{c: np.array(["" if pd.isna(v) else str(v) for v in rows[c]], dtype=object)
+              for c in TEXT}}
+    inputs.update({{c: pd.to_numeric(rows[c], errors="coerce").to_numpy("float32")
+                   for c in NUMBERS}})
+    return inputs
 
 
-outputs = model.predict(encode(rows, prep), verbose=0)
+outputs = model.predict(model_inputs(rows), verbose=0)
 {decode}
 ```
 
-{numeric_note}You never scale the inputs yourself: the model's first layer scales the raw numbers
-with the statistics of the training rows.
+{outputs}
+Keras cannot take a DataFrame with text in it directly (`model.predict(dict(rows))` stops
+at "Invalid dtype"), which is why `model_inputs` makes one plain array per column.
 """
 
 
@@ -221,19 +242,16 @@ def readme(spec: ExperimentSpec, prep: Preprocessor, stem: str) -> str:
                    f"{', '.join(map(code_span, classes))}.")
         decode = (f"classes = {classes!r}\n"
                   "labels = [classes[i] for i in outputs.argmax(axis=1)]")
-    numeric_note = ""
-    if not prep.text_ and prep.spec.missing == "drop":
-        numeric_note = ("All inputs are numeric, so for rows without missing values "
-                        "`model.predict(rows[features].to_numpy('float32'))` with "
-                        f"{code_span(f'features = {list(prep.feature_names_)!r}')} is the same "
-                        "thing.\n")
+    kinds = column_kinds(prep)
     unscale = (", and a final Rescaling layer returns the target in its own units"
                if prep.task == "regression" and prep.target_range_ != 1.0 else "")
     return README_TEMPLATE.format(
-        stem=stem, source=code_span(spec.data.source or "the training CSV"),
+        stem=stem, source=code_span(spec.data.source or "the training file"),
         target=code_span(spec.data.target), task=prep.task,
         inputs=", ".join(map(code_span, prep.feature_names_)),
-        outputs=outputs, decode=decode, numeric_note=numeric_note, unscale=unscale)
+        text=[str(c) for c, k in kinds.items() if k == TEXT],
+        numbers=[str(c) for c, k in kinds.items() if k != TEXT],
+        outputs=outputs, decode=decode, unscale=unscale)
 
 
 def bundle_bytes(model: keras.Model, spec: ExperimentSpec, prep: Preprocessor,
@@ -242,10 +260,9 @@ def bundle_bytes(model: keras.Model, spec: ExperimentSpec, prep: Preprocessor,
     """A .zip of model.keras (with metadata), spec.json, preprocessing.json, train.py,
     history.csv and README.md — everything needed to use or rebuild the model."""
     stem = stem or file_stem(spec.data.source)
-    meta = metadata(spec, prep)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("model.keras", save_keras_bytes(model, meta))
+        zf.writestr("model.keras", save_raw_keras_bytes(model, spec, prep))
         zf.writestr("spec.json", spec.to_json())
         zf.writestr("preprocessing.json", _dumps(prep.to_dict()))
         if script:

@@ -35,6 +35,7 @@ from gui.core.saving.export import (
     METADATA_ENTRY,
     metadata,
 )
+from gui.core.saving.raw_model import NETWORK, RAW_FORM, network_of
 from gui.core.saving.model_check import (
     HDF5_SIGNATURE,
     ZIP_SIGNATURE,
@@ -53,8 +54,10 @@ class LoadedModel:
     """A model ready to predict, with the LayerLab metadata when it has some.
 
     Args:
-        model: the Keras model (takes encoded raw features, returns target units or class
-            probabilities).
+        model: the Keras model LayerLab calls: it takes encoded rows (Preprocessor.encode)
+            and returns target units or class probabilities.
+        raw_model: the file's own model when it takes the raw columns (a LayerLab download,
+            raw_model.py); `model` is then the network inside it.
         meta: the LayerLab metadata dict, or None for a model made elsewhere.
         source: where it came from (a file name, or "this session's training").
         kind: "keras", "h5", "bundle" or "session".
@@ -63,6 +66,7 @@ class LoadedModel:
     """
 
     model: Any
+    raw_model: Any = None
     meta: dict | None = None
     source: str = ""
     kind: str = "keras"
@@ -232,13 +236,20 @@ def load_model_safely(raw: bytes, name: str = "model.keras") -> LoadedModel:
         notes.append("The file has no compile settings (loss, optimizer); continuing to "
                      "train compiles it afresh.")
     out = LoadedModel(model=model, source=name, kind=kind, compiled=compiled, notes=notes)
-    input_width(model)
     try:
         meta = read_metadata(raw, name)
     except (ModelFileError, OSError, ValueError, KeyError, zipfile.BadZipFile):
         meta = None
         notes.append("Its LayerLab details could not be read; it is used as a plain Keras "
                      "model.")
+    if isinstance(meta, dict) and meta.get("input_form") == RAW_FORM:
+        try:
+            out.raw_model, out.model = model, network_of(model)
+        except ValueError:
+            raise ModelFileError(f"'{name}' says it takes the raw columns but has no "
+                                 f"'{NETWORK}' inside it; it is damaged.") from None
+        model = out.model
+    input_width(model)
     if meta is not None:
         try:
             out.preprocessor, out.spec = _parse_metadata(meta, model)

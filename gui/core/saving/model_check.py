@@ -61,6 +61,15 @@ ALLOWED_LAYERS = frozenset({
     "Multiply", "Average", "Maximum", "Minimum", "Dot", "Conv1D", "MaxPooling1D",
     "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "SimpleRNN", "GRU",
     "LSTM", "Bidirectional", "TimeDistributed", "SimpleRNNCell", "GRUCell", "LSTMCell",
+    "StringLookup", "IntegerLookup",
+})
+# Keras ops a functional model may call between layers (module keras.src.ops.*): pure maths
+# on tensors, the ones a model that takes raw columns uses to fill missing values
+# (raw_model.py) and a few of their kin.
+ALLOWED_OPS = frozenset({
+    "Isfinite", "Isnan", "Where", "Equal", "NotEqual", "Cast", "LogicalAnd", "LogicalOr",
+    "LogicalNot", "Absolute", "Less", "LessEqual", "Greater", "GreaterEqual", "Add",
+    "Subtract", "Multiply", "Divide", "FullLike", "Concatenate", "ExpandDims", "Squeeze",
 })
 MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
 CODE_LAYERS = frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda", "TFSMLayer", "JaxLayer",
@@ -171,6 +180,8 @@ def _check_object(config: dict, where: str) -> None:
                              "registered by other code). LayerLab loads only Keras' built-in "
                              "layers.")
     if cls in ALLOWED_LAYERS or cls in MODEL_CLASSES or cls in _builtin_classes():
+        return
+    if cls in ALLOWED_OPS and isinstance(module, str) and module.startswith("keras.src.ops."):
         return
     raise ModelFileError(f"The model contains a '{cls}' ('{label}'), which is not one of the "
                          "built-in Keras layers LayerLab loads (Dense, Dropout, "

@@ -24,15 +24,19 @@ def model_buttons(columns, deploy, spec, prep, history: dict, stem: str, key: st
                                    stem=stem)
 
     columns[0].download_button(
-        "Model (.keras)", lambda: export.save_keras_bytes(deploy, meta),
+        "Model (.keras)", lambda: export.save_raw_keras_bytes(deploy, spec, prep),
         file_name=f"{stem}.keras", mime="application/zip", key=f"{key}.dl_keras",
         on_click="ignore", icon=":material/download:",
-        help="Keras' native format. Load with keras.models.load_model; it takes the raw "
-             "feature columns.")
+        help="Keras' native format. keras.models.load_model(file).predict({column: values}): "
+             "one input per raw column, the preprocessing inside it (the bundle's README "
+             "shows the call).")
     columns[1].download_button(
         "Model (.h5)", lambda: export.save_h5_bytes(deploy, meta), file_name=f"{stem}.h5",
         mime="application/x-hdf5", key=f"{key}.dl_h5", on_click="ignore",
-        icon=":material/download:", help="The older HDF5 format, for tools that expect it.")
+        icon=":material/download:",
+        help="The older HDF5 format, for tools that expect it. It takes the encoded rows "
+             "(missing values filled, text one-hot encoded as preprocessing.json says); "
+             "the .keras file takes the raw columns.")
     columns[2].download_button(
         "Bundle (.zip)", bundle, file_name=f"{stem}.zip", mime="application/zip",
         key=f"{key}.dl_bundle", on_click="ignore", icon=":material/folder_zip:",

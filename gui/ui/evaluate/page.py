@@ -216,7 +216,6 @@ def main() -> None:
     cols[4].download_button("Charts (.html)", _charts_html, file_name=f"{stem}_charts.html",
                             mime="text/html", key="evaluate.dl_charts", on_click="ignore",
                             icon=":material/insights:")
-    st.caption("The downloaded model takes the raw columns: scaling is its first layer, and class "
-               "names, feature order and preprocessing are saved inside the file.")
+    st.caption(export.HOW_TO_CALL)
     st.page_link("steps/predict.py", label="Next: 5 · Predict new rows",
                  icon=":material/online_prediction:")
