@@ -144,13 +144,15 @@ def test_bundle_has_model_spec_preprocessing_script_history_and_readme():
     rows = t.frame.head(7)
     np.testing.assert_array_equal(prep.encode(rows), t.prepared.preprocessor.encode(rows))
     assert "keras.models.load_model" in readme and "preprocessing.json" in readme
+    assert "model.predict(model_inputs(rows)" in readme
     assert "`sex`" in readme  # the input columns are listed
     loaded = load.load_model_safely(raw, "tips_20261123-0912.zip")
     assert loaded.kind == "bundle" and loaded.has_metadata and loaded.task == "regression"
 
 
 def test_bundle_readme_code_runs_without_layerlab_and_matches_the_app(tmp_path):
-    """The README's recipe (load, apply preprocessing.json, predict) on text columns."""
+    """The README's recipe (load model.keras, one array per raw column, predict) on text
+    columns with missing values."""
     t = tm.tips()
     raw = export.bundle_bytes(t.deploy, t.spec, t.prepared.preprocessor, t.history)
     with zipfile.ZipFile(io.BytesIO(raw)) as zf:
