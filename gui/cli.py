@@ -273,14 +273,19 @@ def _stored(store, token: str, path: str) -> dict:
 
 def add_predict(subparsers) -> None:
     p = subparsers.add_parser(
-        "predict", help="predict the rows of a CSV with a saved model",
-        description="Predict the rows of a CSV with a .keras / .h5 model or a LayerLab bundle "
+        "predict", help="predict the rows of a data file with a saved model",
+        description="Predict the rows of a data file (CSV/TSV/TXT, .xlsx or .parquet, read as "
+                    "the Data page reads them) with a .keras / .h5 model or a LayerLab bundle "
                     ".zip, as the predict page does: the file is checked before it is loaded "
-                    "(safe mode), and the rows come back with their predictions.")
+                    "(safe mode), and the rows come back, every column, with their "
+                    "predictions.")
     p.add_argument("model", help="model file: .keras, .h5 or a LayerLab bundle .zip")
-    p.add_argument("--data", required=True, help="CSV of rows to predict")
-    p.add_argument("--out", default="-", help="CSV to write the rows with their predictions "
-                                              "to (default: standard output)")
+    p.add_argument("--data", required=True,
+                   help="rows to predict: .csv, .tsv, .txt, .xlsx or .parquet")
+    p.add_argument("--sheet", default="", help="the sheet of an .xlsx (default: the first)")
+    p.add_argument("--out", default="-", help="file to write the rows with their predictions "
+                                              "to: .csv, or .xlsx for a workbook (default: "
+                                              "CSV on standard output)")
     p.add_argument("--threshold", type=float, default=0.5,
                    help="decision threshold of a binary classifier (default 0.5)")
     p.set_defaults(func=run_predict)
@@ -301,7 +306,7 @@ def run_predict(args) -> int:
     with quiet_stderr():
         from gui.core.inspection import predict
         from gui.core.saving import load, model_check
-    rows = new_rows.read_rows(raw_rows, rows_file.name)
+    rows = new_rows.read_rows(raw_rows, rows_file.name, sheet=args.sheet)
     try:
         with quiet_stderr():
             loaded = load.load_model_safely(raw_model, model_file.name)
@@ -310,7 +315,8 @@ def run_predict(args) -> int:
         raise CLIError(str(exc)) from None
     for note in rows.warnings + loaded.notes + result.notes:
         print(f"note: {note}", file=sys.stderr)
-    data = safe_csv.safe_csv_bytes(result.table)
+    xlsx = args.out != "-" and Path(args.out).suffix.lower() == ".xlsx"
+    data = (safe_csv.safe_xlsx_bytes if xlsx else safe_csv.safe_csv_bytes)(result.table)
     if args.out == "-":
         sys.stdout.write(data.decode("utf-8"))
         sys.stdout.flush()

@@ -13,6 +13,7 @@ import pytest
 from gui.cli import main
 from gui.core.data.formats.csv_io import read_csv
 from gui.core.data.preprocess import Preprocessor
+from gui.core.saving.raw_model import model_inputs
 from gui.core.spec.heads import default_spec
 from gui.core.spec.schema import DataSpec, ExperimentSpec
 from tests.conftest import ROOT, SAMPLES
@@ -45,7 +46,7 @@ def test_train_iris_with_defaults_writes_a_loadable_model(tmp_path, capsys):
     assert prep.classes_ == ["setosa", "versicolor", "virginica"]
     model = keras.models.load_model(out / "model.keras", safe_mode=True)
     raw = read_csv(open(IRIS, "rb").read()).frame.drop(columns="species").head(4)
-    probabilities = model.predict(prep.encode(raw), verbose=0)
+    probabilities = model.predict(model_inputs(prep, raw), verbose=0)  # the raw columns
     assert probabilities.shape == (4, 3)
     assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
 
@@ -67,7 +68,7 @@ def test_a_spec_exported_by_the_gui_runs_unchanged(tmp_path, capsys):
     model = keras.models.load_model(out / "model.keras", safe_mode=True)
     prep = Preprocessor.from_dict(json.loads((out / "preprocessing.json").read_text()))
     raw = read_csv(open(LIFE_TEST, "rb").read()).frame.head(5)
-    years = model.predict(prep.encode(raw), verbose=0)
+    years = model.predict(model_inputs(prep, raw), verbose=0)
     assert years.shape == (5, 1)
     assert 20 < float(np.mean(years)) < 90  # in years: the scaled target is un-scaled
 

@@ -29,7 +29,7 @@ from gui.core.spec.schema import (
 from gui.core.spec.vocabulary import OPTIMIZERS
 from tests.conftest import SAMPLES
 
-ALLOWED_IMPORTS = {"argparse", "keras", "numpy", "pandas", "sklearn.impute",
+ALLOWED_IMPORTS = {"argparse", "os", "sys", "keras", "numpy", "pandas", "sklearn.impute",
                    "sklearn.model_selection", "sklearn.preprocessing"}
 
 
@@ -266,3 +266,28 @@ def test_script_reads_headerless_excel_and_parquet_files_as_layerlab_did(tmp_pat
     result = run(codegen.python_script(spec, data.preprocessor), tmp_path, "--epochs", "1")
     assert "120 training rows, 30 test rows" in result.stdout
     assert_same_scaling(keras.models.load_model(tmp_path / "model.keras"), data.preprocessor)
+
+
+def test_a_missing_data_file_is_one_sentence_saying_what_to_pass(tmp_path):
+    """A run's script, run from another folder: without its data, one sentence and no
+    traceback; given the path as its argument, it trains."""
+    loaded, data, data_spec = load("iris.csv", target="species")
+    spec = default_spec(data.task, data.n_classes, data=data_spec)
+    script = tmp_path / "iris-run-3.py"
+    script.write_text(codegen.python_script(spec, data.preprocessor), encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    missing = subprocess.run([sys.executable, str(script)], cwd=elsewhere, env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 1
+    assert "Traceback" not in missing.stderr, missing.stderr
+    last = missing.stderr.strip().splitlines()[-1]
+    assert last.startswith("No file 'iris.csv' in ") and str(elsewhere) in last
+    assert "pass the training data file as the first argument" in last
+    assert "path/to/iris.csv" in last
+    trained = subprocess.run([sys.executable, str(script), str(SAMPLES / "iris.csv"),
+                              "--epochs", "1"], cwd=elsewhere, env=env, capture_output=True,
+                             text=True, timeout=300)
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    assert (elsewhere / "model.keras").is_file()

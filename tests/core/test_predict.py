@@ -127,12 +127,18 @@ def test_wrong_values_are_named_and_empty_ones_filled():
     assert result.table["predicted_tip"].notna().all()
 
 
-def test_extra_columns_are_ignored_with_a_note():
+def test_extra_columns_are_not_fed_to_the_model_but_kept_in_the_table():
+    """The model ignores them (with a note); the table, and so the download, keeps every
+    input column (the true label too) before the prediction columns."""
     loaded = loaded_from(tm.iris(), "h5")
     rows = pd.read_csv(SAMPLES / "iris.csv").head(3).assign(comment="x", id=[1, 2, 3])
     result = predict.predict_rows(loaded, rows)
-    assert "comment" not in result.table and "id" not in result.table
+    assert list(result.table.columns) == [*rows.columns, *result.columns]
+    assert list(result.table["species"]) == list(rows["species"])
+    assert list(result.table["id"]) == [1, 2, 3]
     assert any("ignored: species, comment, id" in n for n in result.notes)
+    alone = predict.predict_rows(loaded, rows[tm.IRIS_FEATURES])
+    np.testing.assert_allclose(alone.outputs, result.outputs)
 
 
 def test_one_row_form_fields_follow_the_feature_order_with_training_defaults():
@@ -301,3 +307,40 @@ def test_cli_predict_to_stdout_with_a_plain_model(tmp_path, capsys):
     assert main(["predict", str(plain), "--data", str(rows)]) == 0
     out = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert list(out.columns) == ["x", "y", "output"] and len(out) == 2
+
+
+def test_read_rows_reads_every_format_the_data_page_reads():
+    frame = pd.read_csv(SAMPLES / "iris.csv").head(3)
+    book = io.BytesIO()
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="first", index=False)
+        frame.to_excel(writer, sheet_name="rows", index=False)
+    xlsx = new_rows.read_rows(book.getvalue(), "rows.xlsx", sheet="rows")
+    assert xlsx.kind == "xlsx" and xlsx.sheets == ["first", "rows"]
+    pd.testing.assert_frame_equal(xlsx.frame, frame, check_dtype=False)
+    parquet = new_rows.read_rows(frame.to_parquet(index=False), "rows.parquet")
+    pd.testing.assert_frame_equal(parquet.frame, frame, check_dtype=False)
+    tsv = new_rows.read_rows(frame.to_csv(index=False, sep="\t").encode(), "rows.tsv")
+    pd.testing.assert_frame_equal(tsv.frame, frame, check_dtype=False)
+
+
+def test_cli_predict_reads_a_workbook_sheet_and_writes_a_workbook(tmp_path):
+    t = tm.iris()
+    model = tmp_path / "iris-run-1.keras"
+    model.write_bytes(export.save_raw_keras_bytes(t.deploy, t.spec, t.prepared.preprocessor))
+    frame = pd.read_csv(SAMPLES / "iris.csv").iloc[[0, 70, 140]]
+    with pd.ExcelWriter(tmp_path / "rows.xlsx", engine="openpyxl") as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="first", index=False)
+        frame.to_excel(writer, sheet_name="rows", index=False)
+    out = tmp_path / "out.xlsx"
+    proc = subprocess.run([sys.executable, "-m", "gui", "predict", str(model), "--data",
+                           str(tmp_path / "rows.xlsx"), "--sheet", "rows", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    written = pd.read_excel(out)
+    assert list(written.columns[:5]) == list(frame.columns)
+    assert list(written["species"]) == ["setosa", "versicolor", "virginica"]
+    expected = predict.predict_rows(load.load_model_safely(model.read_bytes(), model.name),
+                                    frame)
+    np.testing.assert_allclose(written["probability_setosa"],
+                               expected.table["probability_setosa"], atol=1e-6)

@@ -76,7 +76,7 @@ def test_train_download_upload_and_predict(page: Page, app_url: str, tmp_path):
     rows["note"] = ["=HYPERLINK(\"http://evil\")"] + ["ok"] * 7
     rows_path = tmp_path / "new_flowers.csv"
     rows.to_csv(rows_path, index=False)
-    page.get_by_role("tab", name="Rows from a CSV").click()
+    page.get_by_role("tab", name="Rows from a file").click()
     keyed(page, "predict.rows_upload", "input[type='file']").set_input_files(str(rows_path))
     wait_idle(page)
     expect(page.get_by_text("ignored: note", exact=False)).to_be_visible(timeout=60_000)

@@ -84,9 +84,9 @@ def test_multiclass_shows_test_scores_beside_train_and_the_confusion_matrices():
     charts = at.get("plotly_chart")
     assert len(charts) == 2  # train and test confusion matrices
     labels = [b.proto.label for b in at.download_button]
-    assert labels == ["Model (.keras)", "Model (.h5)", "Bundle (.zip)", "History (.csv)",
-                      "Charts (.html)"]
-    model_buttons = at.download_button[:3]
+    assert labels == ["Model (.keras)", "Model (.h5)", "Bundle (.zip)", "Python script (.py)",
+                      "History (.csv)", "Charts (.html)"]
+    model_buttons = at.download_button[:4]
     assert all(b.proto.deferred_file_id for b in model_buttons)  # made on click, not per run
     assert all(b.proto.ignore_rerun for b in at.download_button)
 

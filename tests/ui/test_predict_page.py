@@ -211,3 +211,49 @@ def test_names_from_a_model_file_are_shown_as_text_not_markdown():
     assert "![pixel](" not in source and "[click](" not in source and ":red[" not in source
     assert "!\\[pixel\\]" in source
     assert "![pixel](http://tracker.invalid/x.png)" in texts(at, "markdown")
+
+
+def iris_raw_keras() -> bytes:
+    """A downloaded .keras of today's form: it takes the raw columns (raw_model.py)."""
+    t = tm.iris()
+    return export.save_raw_keras_bytes(t.deploy, t.spec, t.prepared.preprocessor)
+
+
+def workbook(sheets: dict) -> bytes:
+    out = io.BytesIO()
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    return out.getvalue()
+
+
+def test_rows_from_a_workbook_with_a_sheet_choice_come_back_with_every_column():
+    at = upload_model(open_predict(), "iris-run-1.keras", iris_raw_keras())
+    rows = pd.read_csv(SAMPLES / "iris.csv").iloc[[0, 60, 120]]
+    raw = workbook({"notes": pd.DataFrame({"note": ["rows are on the next sheet"]}),
+                    "rows": rows})
+    upload_rows(at, raw, "new_irises.xlsx")
+    assert at.selectbox(key="predict.sheet").options == ["notes", "rows"]
+    assert "Missing column(s): sepal length (cm)" in texts(at, "error")
+    at.selectbox(key="predict.sheet").set_value("rows").run()
+    assert not at.exception and not at.error, at.error
+    table = at.dataframe[-1].value
+    assert list(table.columns[:5]) == list(rows.columns)  # the true label is kept
+    assert list(table["species"]) == ["setosa", "versicolor", "virginica"]
+    assert "predicted_species" in table.columns
+    labels = [b.proto.label for b in at.download_button]
+    assert labels == ["Download rows with predictions (.csv)",
+                      "Download rows with predictions (.xlsx)"]
+
+
+def test_rows_from_a_parquet_file_and_a_refused_file_in_words():
+    at = upload_model(open_predict(), "iris-run-1.keras", iris_raw_keras())
+    rows = pd.read_csv(SAMPLES / "iris.csv").head(4)
+    upload_rows(at, rows.to_parquet(index=False), "rows.parquet")
+    table = at.dataframe[-1].value
+    assert len(table) == 4 and "species" in table.columns and "probability_setosa" in table
+    assert [b.proto.label for b in at.download_button] == [
+        "Download rows with predictions (.csv)"]  # no workbook in, no workbook out
+    upload_rows(at, b"%PDF-1.4 not a table", "rows.pdf")
+    assert ("rows.pdf is a PDF document; this uploader takes data tables: CSV, TSV or TXT "
+            "text files, Excel workbooks (.xlsx) or Parquet files.") in texts(at, "error")

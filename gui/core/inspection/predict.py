@@ -39,8 +39,8 @@ class Prediction:
     """The rows with their predictions.
 
     Attributes:
-        table: the input rows (model columns only, in order) followed by the prediction
-            columns.
+        table: the input rows as given (every column, the true label too) followed by the
+            prediction columns.
         outputs: the model's raw outputs, shape (rows, outputs).
         columns: the names of the prediction columns in `table`.
         notes: things to tell the user (ignored columns, filled values, ...).
@@ -153,7 +153,7 @@ def predict_rows(loaded, rows: pd.DataFrame, threshold: float = 0.5,
     outputs = np.asarray(loaded.model.predict(X, batch_size=batch_size, verbose=0))
     outputs = outputs.reshape(len(X), -1).astype(float)
     columns = prediction_columns(loaded)
-    table = used.reset_index(drop=True).copy()
+    table = rows.reset_index(drop=True).set_axis([str(c) for c in rows.columns], axis=1)
     extra = decode_outputs(loaded, outputs, threshold)
     for name in columns:
         table[name] = extra[name]

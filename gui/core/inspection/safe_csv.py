@@ -1,4 +1,4 @@
-"""Tables written for spreadsheets without smuggling formulas (CSV injection).
+"""Tables written for spreadsheets (CSV, .xlsx) without smuggling formulas (CSV injection).
 
 A text cell starting with =, +, -, @, a tab or a carriage return would run as a formula in
 Excel or LibreOffice; it gets a leading apostrophe. Plain numbers written as text stay.
@@ -40,3 +40,22 @@ def safe_table(table: pd.DataFrame) -> pd.DataFrame:
 def safe_csv_bytes(table: pd.DataFrame) -> bytes:
     """The table as UTF-8 CSV that cannot smuggle spreadsheet formulas."""
     return safe_table(table).to_csv(index=False).encode("utf-8")
+
+
+def safe_xlsx_bytes(table: pd.DataFrame, sheet: str = "predictions") -> bytes:
+    """The table as an Excel workbook (one sheet) that cannot smuggle formulas: openpyxl
+    would write a text cell starting with '=' as a formula, so cells are neutralised as for
+    CSV, and the control characters a workbook cannot hold are dropped."""
+    import io
+
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    out = safe_table(table)
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v)
+                                    if isinstance(v, str) else v)
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        out.to_excel(writer, index=False, sheet_name=sheet)
+    return buffer.getvalue()

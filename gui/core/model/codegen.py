@@ -100,6 +100,8 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit('"""')
     emit("")
     emit("import argparse")
+    emit("import os")
+    emit("import sys")
     emit("")
     emit("import keras")
     emit("import numpy as np")
@@ -148,7 +150,13 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit("")
     emit("")
     emit("# ---- 1. Read the CSV and keep the columns we use ----")
-    emit("def read(path):")
+    emit("def read(path, what='training data'):")
+    emit("    if not os.path.isfile(path):  # one sentence, not a traceback")
+    emit("        sys.exit(f'No file {path!r} in {os.getcwd()}: pass the {what} file as the "
+         "first argument, e.g. python {sys.argv[0]} path/to/{os.path.basename(DATA_FILE)}'")
+    emit("                 if what == 'training data' else f'No file {path!r} in "
+         "{os.getcwd()}: pass the test file as --test-csv path/to/file, or leave it out to "
+         "split the training data.')")
     if kind == ".xlsx":
         emit("    frame = pd.read_excel(path, sheet_name=SHEET, header=0 if HEADER else None)")
     elif kind == ".parquet":
@@ -186,7 +194,7 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit("")
     emit("data = read(args.csv)")
     emit("if args.test_csv:")
-    emit("    train, test = data, read(args.test_csv)")
+    emit("    train, test = data, read(args.test_csv, 'test data')")
     emit("else:")
     if task == "regression":
         emit("    stratify = None")

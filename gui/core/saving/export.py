@@ -73,6 +73,16 @@ def file_stem(source: str, when: datetime | None = None) -> str:
     return f"{base}_{(when or datetime.now()).strftime('%Y%m%d-%H%M')}"
 
 
+def run_stem(source: str, run_name: str) -> str:
+    """'penguins.csv', 'Run 3' → 'penguins-run-3': downloads of a run carry its name.
+
+        >>> run_stem("penguins.csv", "Run 3")
+        'penguins-run-3'
+    """
+    run = re.sub(r"[^a-z0-9]+", "-", str(run_name).lower()).strip("-")[:40] or "run"
+    return f"{safe_name(Path(source or 'layerlab').stem)}-{run}"
+
+
 # ---- metadata ------------------------------------------------------------------------------
 
 def metadata(spec: ExperimentSpec, prep: Preprocessor) -> dict:
@@ -182,7 +192,7 @@ A Keras model trained with LayerLab on {source} to predict {target} ({task}).
 
 | file | what it is |
 |---|---|
-| `model.keras` | the trained Keras model: it takes the raw columns, with the preprocessing inside it |
+| `model.keras` | the trained Keras model: it takes the raw columns, preprocessing inside |
 | `spec.json` | the whole experiment (data choices, layers, compile and fit settings, seed) |
 | `preprocessing.json` | the fitted preprocessing: feature order, fills, text categories |
 | `train.py` | a Python script that rebuilds and retrains the model from the data file |

@@ -35,7 +35,6 @@ from gui.core.saving.export import (
     METADATA_ENTRY,
     metadata,
 )
-from gui.core.saving.raw_model import NETWORK, RAW_FORM, network_of
 from gui.core.saving.model_check import (
     HDF5_SIGNATURE,
     ZIP_SIGNATURE,
@@ -44,6 +43,7 @@ from gui.core.saving.model_check import (
     inspect_model_file,
     read_json_member,
 )
+from gui.core.saving.raw_model import NETWORK, RAW_FORM, network_of
 from gui.core.spec.schema import ExperimentSpec, SpecError
 
 PINNED_KERAS = (3, 15, 1)         # earlier Keras 3 releases have model-loading CVEs

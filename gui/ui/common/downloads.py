@@ -1,4 +1,5 @@
-"""Download buttons for a trained model: .keras, .h5 and the bundle (Evaluate and Runs)."""
+"""Download buttons for one run's model: .keras, .h5, the bundle, its script and its history
+(Evaluate and Runs). File names carry the run's name (export.run_stem)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from gui.core.saving import export
 
 
 def model_buttons(columns, deploy, spec, prep, history: dict, stem: str, key: str) -> None:
-    """Three buttons in `columns` (three st.columns). The files are made when a button is
-    clicked, in another thread, so the functions below read no session state."""
-    meta = export.metadata(spec, prep)
+    """Five buttons in `columns` (five st.columns or more). The files are made when a button
+    is clicked, in another thread, so the functions below read no session state; `spec` is
+    the run's own, so the script is the run's network, not the Model page's."""
 
     def script() -> str | None:
         from gui.core.model import codegen
@@ -31,9 +32,9 @@ def model_buttons(columns, deploy, spec, prep, history: dict, stem: str, key: st
              "one input per raw column, the preprocessing inside it (the bundle's README "
              "shows the call).")
     columns[1].download_button(
-        "Model (.h5)", lambda: export.save_h5_bytes(deploy, meta), file_name=f"{stem}.h5",
-        mime="application/x-hdf5", key=f"{key}.dl_h5", on_click="ignore",
-        icon=":material/download:",
+        "Model (.h5)", lambda: export.save_h5_bytes(deploy, export.metadata(spec, prep)),
+        file_name=f"{stem}.h5", mime="application/x-hdf5", key=f"{key}.dl_h5",
+        on_click="ignore", icon=":material/download:",
         help="The older HDF5 format, for tools that expect it. It takes the encoded rows "
              "(missing values filled, text one-hot encoded as preprocessing.json says); "
              "the .keras file takes the raw columns.")
@@ -42,3 +43,13 @@ def model_buttons(columns, deploy, spec, prep, history: dict, stem: str, key: st
         key=f"{key}.dl_bundle", on_click="ignore", icon=":material/folder_zip:",
         help="model.keras, spec.json, preprocessing.json, the Python script, the history "
              "and a README on how to use them.")
+    columns[3].download_button(
+        "Python script (.py)", lambda: script() or "", file_name=f"{stem}.py",
+        mime="text/x-python", key=f"{key}.dl_script", on_click="ignore",
+        icon=":material/code:",
+        help=f"This run's network and settings as a Keras script: python {stem}.py "
+             f"[{spec.data.source or 'data.csv'}] retrains it from the data file.")
+    columns[4].download_button(
+        "History (.csv)", export.history_csv(history or {}), file_name=f"{stem}-history.csv",
+        mime="text/csv", key=f"{key}.dl_history", on_click="ignore",
+        icon=":material/table_view:", help="Loss and metrics per epoch.")

@@ -4,8 +4,6 @@ The numbers come from gui.core.inspection.evaluate (model.evaluate + sklearn.met
 from gui.ui.figures.eval_charts; train and test stand side by side so over-fitting shows.
 """
 
-from datetime import datetime
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -195,8 +193,7 @@ def main() -> None:
 
     # ---- downloads -----------------------------------------------------------------------------
     st.subheader("Download")
-    stamp = state.memo("evaluate.stamp", version, datetime.now)
-    stem = export.file_stem(spec.data.source, stamp)
+    stem = export.run_stem(spec.data.source, record.name)
 
 
     def _charts_html() -> str:
@@ -207,13 +204,9 @@ def main() -> None:
         return export.figures_html({**curves, **figures}, f"LayerLab · {stem}")
 
 
-    cols = st.columns(5)
-    downloads.model_buttons(cols[:3], deploy, spec, prep, history, stem, "evaluate")
-    cols[3].download_button("History (.csv)", export.history_csv(history),
-                            file_name=f"{stem}_history.csv", mime="text/csv",
-                            key="evaluate.dl_history", on_click="ignore",
-                            icon=":material/table_view:")
-    cols[4].download_button("Charts (.html)", _charts_html, file_name=f"{stem}_charts.html",
+    cols = st.columns(3) + st.columns(3)
+    downloads.model_buttons(cols, deploy, spec, prep, history, stem, "evaluate")
+    cols[5].download_button("Charts (.html)", _charts_html, file_name=f"{stem}-charts.html",
                             mime="text/html", key="evaluate.dl_charts", on_click="ignore",
                             icon=":material/insights:")
     st.caption(export.HOW_TO_CALL)

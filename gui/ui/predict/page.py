@@ -5,6 +5,7 @@ with safe_mode); rows go through gui.core.inspection.predict (raw columns in, pr
 """
 
 import hashlib
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -23,7 +24,8 @@ def main() -> None:
     """Draw the page."""
     st.title("5 · Predict")
     st.caption("Feed new rows to a model: the one you just trained, or a model file (.keras, .h5 "
-               "or a LayerLab bundle .zip). Enter one row by hand, or upload a CSV of rows.")
+               "or a LayerLab bundle .zip). Enter one row by hand, or upload a file of rows (CSV, "
+               "Excel or Parquet).")
 
     record = run_state.shown()
     run = run_state.trained(record) if record is not None and not record.active else None
@@ -88,8 +90,8 @@ def main() -> None:
         threshold = st.slider("Decision threshold", 0.0, 1.0, 0.5, 0.01, key="predict.threshold",
                               help=f"Predict '{md(loaded.class_names[1])}' when its "
                                    "probability is at least this value.")
-    stem = export.file_stem(loaded.spec.data.source if loaded.spec and loaded.spec.data.source
-                            else loaded.source)
+    stem = (export.run_stem(run.spec.data.source, record.name) if source == "trained"
+            else export.safe_name(Path(loaded.source).stem))
 
 
     def show_single(result: predict.Prediction) -> None:
@@ -111,7 +113,45 @@ def main() -> None:
             st.dataframe(result.table[result.columns], hide_index=True)
 
 
-    one, many = st.tabs(["One row", "Rows from a CSV"])
+    def show_many(upload) -> None:
+        """Predict an uploaded file of rows; the table, its notes and the downloads."""
+        raw_rows = upload.getvalue()
+        try:
+            table = new_rows.read_rows(raw_rows, upload.name)
+            if table.kind == "xlsx" and len(table.sheets) > 1:
+                sheet = st.selectbox("Sheet", table.sheets, key="predict.sheet",
+                                     help="The workbook's sheet that holds the rows.")
+                if sheet != table.sheet:
+                    table = new_rows.read_rows(raw_rows, upload.name, sheet=sheet)
+            result = predict.predict_rows(loaded, table.frame, threshold)
+        except (DataError, PredictError) as exc:
+            st.error(f"**{md(upload.name)}**: {md(exc)}", icon=":material/error:")
+            return
+        for note in table.warnings + result.notes:
+            st.info(md(note), icon=":material/info:")
+        config = {c: st.column_config.NumberColumn(format="%.4f")
+                  for c in result.columns if c.startswith("probability_")}
+        config[result.columns[0]] = st.column_config.Column(pinned=True)
+        st.dataframe(result.table, hide_index=True, width="stretch", column_config=config)
+        left, right = st.columns(2)
+        left.download_button("Download rows with predictions (.csv)",
+                             safe_csv.safe_csv_bytes(result.table),
+                             file_name=f"{stem}-predictions.csv", mime="text/csv",
+                             key="predict.download", on_click="ignore",
+                             icon=":material/download:", type="primary")
+        if table.kind == "xlsx":
+            right.download_button(
+                "Download rows with predictions (.xlsx)",
+                lambda: safe_csv.safe_xlsx_bytes(result.table),
+                file_name=f"{stem}-predictions.xlsx",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                key="predict.download_xlsx", on_click="ignore", icon=":material/download:")
+        st.caption(f"{len(result.table):,} row(s), every column of the file followed by the "
+                   "predictions. Text that starts like a spreadsheet formula (=, +, -, @) is "
+                   "saved with a leading apostrophe.")
+
+
+    one, many = st.tabs(["One row", "Rows from a file"])
     with one:
         fields = form_fields.form_fields(loaded)
         with st.form("predict.form"):
@@ -140,32 +180,14 @@ def main() -> None:
                        "(text)." if loaded.has_metadata else "Enter the input values in order.")
 
     with many:
-        rows_upload = st.file_uploader("CSV of rows to predict", type=["csv", "txt", "tsv"],
-                                       key="predict.rows_upload",
-                                       help="The same columns as the training data (the target "
-                                            "column may be there or not). Extra columns are "
-                                            "ignored.")
+        rows_upload = st.file_uploader(
+            "File of rows to predict", key="predict.rows_upload",
+            help="CSV, TSV or TXT text, an Excel workbook (.xlsx, you choose the sheet) or a "
+                 "Parquet file, read as the Data page reads them. The same columns as the "
+                 "training data (the target column may be there or not); the download keeps "
+                 "every column and adds the predictions.")
         if rows_upload is not None:
-            try:
-                rows = new_rows.read_rows(rows_upload.getvalue(), rows_upload.name).frame
-                result = predict.predict_rows(loaded, rows, threshold)
-            except (DataError, PredictError) as exc:
-                st.error(f"**{md(rows_upload.name)}**: {md(exc)}", icon=":material/error:")
-            else:
-                for note in result.notes:
-                    st.info(md(note), icon=":material/info:")
-                config = {c: st.column_config.NumberColumn(format="%.4f")
-                          for c in result.columns if c.startswith("probability_")}
-                config[result.columns[0]] = st.column_config.Column(pinned=True)
-                st.dataframe(result.table, hide_index=True, width="stretch",
-                             column_config=config)
-                st.download_button("Download rows with predictions (.csv)",
-                                   safe_csv.safe_csv_bytes(result.table),
-                                   file_name=f"{stem}_predictions.csv", mime="text/csv",
-                                   key="predict.download", on_click="ignore",
-                                   icon=":material/download:", type="primary")
-                st.caption(f"{len(result.table):,} row(s). Text that starts like a spreadsheet "
-                           "formula (=, +, -, @) is saved with a leading apostrophe.")
+            show_many(rows_upload)
 
     # ---- train further -------------------------------------------------------------------------
     if source == "upload":

@@ -129,8 +129,9 @@ def main() -> None:
     saved = run_state.saved_model(one) if not one.active else None
     if saved is not None:
         model, deploy, prep = saved
-        stem = f"{export.file_stem(one.spec.data.source)}_{export.safe_name(one.name)}"
-        downloads.model_buttons(st.columns(3), deploy, one.spec, prep, one.history, stem, "runs")
+        stem = export.run_stem(one.spec.data.source, one.name)
+        downloads.model_buttons(st.columns(3) + st.columns(3), deploy, one.spec, prep,
+                                one.history, stem, "runs")
         more_col, button_col = st.columns([1, 2], vertical_alignment="bottom")
         more = more_col.number_input("More epochs", 1, MAX_EPOCHS, 10, step=10, key="runs.more")
         busy = run_state.active() is not None
