@@ -29,7 +29,7 @@ from gui.core.spec.schema import (
 from gui.core.spec.vocabulary import OPTIMIZERS
 from tests.conftest import SAMPLES
 
-ALLOWED_IMPORTS = {"argparse", "os", "sys", "keras", "numpy", "pandas", "sklearn.impute",
+ALLOWED_IMPORTS = {"argparse", "sys", "pathlib", "keras", "numpy", "pandas", "sklearn.impute",
                    "sklearn.model_selection", "sklearn.preprocessing"}
 
 

@@ -6,7 +6,6 @@ Real chromium, real downloads (page.expect_download), real uploads (set_input_fi
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 
 import keras
@@ -17,6 +16,7 @@ from playwright.sync_api import Page, expect
 from gui.core.saving import export
 from tests.conftest import SAMPLES
 from tests.e2e.conftest import open_app, wait_idle
+from tests.e2e.controls import choose
 
 FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
 
@@ -48,21 +48,25 @@ def test_train_download_upload_and_predict(page: Page, app_url: str, tmp_path):
     with page.expect_download(timeout=60_000) as info:
         keyed(page, "evaluate.dl_keras", "button").click()
     download = info.value
-    assert re.fullmatch(r"iris_\d{8}-\d{4}\.keras", download.suggested_filename), \
-        download.suggested_filename
+    assert download.suggested_filename == "iris-run-1.keras"  # named after the run
     model_path = tmp_path / download.suggested_filename
     download.save_as(model_path)
     with zipfile.ZipFile(model_path) as zf:
         assert export.METADATA_ENTRY in zf.namelist()
     plain = keras.models.load_model(model_path)  # plain Keras loads LayerLab's file
+    assert sorted(plain.input.keys() if isinstance(plain.input, dict) else []) == \
+        sorted(FEATURES)  # one input per raw column
 
     with page.expect_download(timeout=120_000) as info:
         keyed(page, "evaluate.dl_bundle", "button").click()
     bundle = info.value
-    assert bundle.suggested_filename.endswith(".zip")
+    assert bundle.suggested_filename == "iris-run-1.zip"
     with zipfile.ZipFile(io.BytesIO(open(bundle.path(), "rb").read())) as zf:
         assert {"model.keras", "spec.json", "preprocessing.json", "README.md",
-                "train.py"} <= set(zf.namelist())
+                "train.py", "model_card.md"} <= set(zf.namelist())
+    with page.expect_download(timeout=60_000) as info:
+        keyed(page, "evaluate.dl_script", "button").click()
+    assert info.value.suggested_filename == "iris-run-1.py"
 
     go(page, "5 · Predict")
     page.get_by_text("Upload a model file").click()
@@ -83,15 +87,48 @@ def test_train_download_upload_and_predict(page: Page, app_url: str, tmp_path):
     with page.expect_download(timeout=60_000) as info:
         keyed(page, "predict.download", "button").click()
     predictions = info.value
-    assert predictions.suggested_filename.endswith("_predictions.csv")
+    assert predictions.suggested_filename == "iris-run-1-predictions.csv"
     table = pd.read_csv(predictions.path())
     assert len(table) == 8 and "predicted_species" in table
-    expected = plain.predict(rows[FEATURES].to_numpy("float32"), verbose=0)
+    assert list(table.columns[:5]) == list(rows.columns)  # every input column is kept
+    expected = plain.predict({c: rows[c].to_numpy("float32") for c in FEATURES}, verbose=0)
     got = table[["probability_setosa", "probability_versicolor", "probability_virginica"]]
     np.testing.assert_allclose(got.to_numpy(), expected, atol=1e-5)
     assert set(table["predicted_species"]) <= {"setosa", "versicolor", "virginica"}
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(tmp_path / "predict.png"), full_page=True)
+
+    # a workbook of rows, its second sheet, with the true label: a workbook comes back
+    labelled = pd.read_csv(SAMPLES / "iris.csv").sample(5, random_state=4)
+    book = tmp_path / "flowers.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        pd.DataFrame({"about": ["the rows are on the next sheet"]}).to_excel(
+            writer, sheet_name="about", index=False)
+        labelled.to_excel(writer, sheet_name="rows", index=False)
+    keyed(page, "predict.rows_upload", "input[type='file']").set_input_files(str(book))
+    wait_idle(page)
+    expect(page.get_by_text("Missing column(s)", exact=False)).to_be_visible(timeout=60_000)
+    choose(page, "Sheet", "rows")
+    with page.expect_download(timeout=60_000) as info:
+        keyed(page, "predict.download_xlsx", "button").click()
+    assert info.value.suggested_filename == "iris-run-1-predictions.xlsx"
+    back = pd.read_excel(info.value.path())
+    assert list(back["species"]) == list(labelled["species"])  # the true label is kept
+    np.testing.assert_allclose(
+        back[["probability_setosa", "probability_versicolor", "probability_virginica"]],
+        plain.predict({c: labelled[c].to_numpy("float32") for c in FEATURES}, verbose=0),
+        atol=1e-5)
+
+    # a Parquet file of rows
+    parquet = tmp_path / "flowers.parquet"
+    labelled.to_parquet(parquet, index=False)
+    keyed(page, "predict.rows_upload", "input[type='file']").set_input_files(str(parquet))
+    wait_idle(page)
+    with page.expect_download(timeout=60_000) as info:
+        keyed(page, "predict.download", "button").click()
+    assert len(pd.read_csv(info.value.path())) == 5
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(tmp_path / "predict_files.png"), full_page=True)
 
 
 def test_hostile_model_upload_is_refused_in_the_browser(page: Page, app_url: str, tmp_path):

@@ -85,9 +85,11 @@ def test_multiclass_shows_test_scores_beside_train_and_the_confusion_matrices():
     assert len(charts) == 2  # train and test confusion matrices
     labels = [b.proto.label for b in at.download_button]
     assert labels == ["Model (.keras)", "Model (.h5)", "Bundle (.zip)", "Python script (.py)",
-                      "History (.csv)", "Charts (.html)"]
-    model_buttons = at.download_button[:4]
-    assert all(b.proto.deferred_file_id for b in model_buttons)  # made on click, not per run
+                      "History (.csv)", "Model card (.md)", "Charts (.html)"]
+    made_on_click = [b for b in at.download_button if b.proto.label != "History (.csv)"]
+    assert all(b.proto.deferred_file_id for b in made_on_click)  # made on click, not per run
+    script = next(b for b in at.download_button if b.proto.label == "Python script (.py)")
+    assert "python iris-run-1.py [iris.csv]" in script.proto.help  # named after the run
     assert all(b.proto.ignore_rerun for b in at.download_button)
 
 
@@ -113,3 +115,18 @@ def test_regression_reports_errors_in_the_targets_units():
     assert {"Test MAE (tip)", "Test RMSE (tip)", "Test R²"} == set(values)
     assert any("scaled target" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 3
+
+
+def test_the_model_card_notes_are_kept_with_the_run():
+    at = open_evaluate(finished(tm.iris()))
+    record = runs_helper.runs().list(runs_helper.token(at))[0]
+    box = at.text_area(key=f"evaluate.card_notes.{record.id}")
+    assert box.value == ""
+    box.input("For the biology class only.").run()
+    assert not at.exception, at.exception
+    assert runs_helper.runs().card_notes(runs_helper.token(at), record.id) == \
+        "For the biology class only."
+    at.switch_page("steps/runs.py").run()
+    at.switch_page("steps/evaluate.py").run()  # drawn again from the run, not the widget
+    assert at.text_area(key=f"evaluate.card_notes.{record.id}").value == \
+        "For the biology class only."

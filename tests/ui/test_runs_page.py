@@ -102,3 +102,14 @@ def test_variant_specs_are_what_the_table_compares():
     table = at.dataframe(key="runs.table").value
     assert list(table["fit.seed"]) == ["1", "7"]
     assert "layers[0].units" not in table.columns
+
+
+def test_a_chosen_run_offers_its_own_downloads_named_after_it():
+    at = open_runs(two_runs)
+    at.session_state["runs.table"] = {"selection": {"rows": [1], "columns": []}}
+    at.run()
+    assert not at.exception, at.exception
+    buttons = {b.proto.label: b.proto for b in at.download_button}
+    assert list(buttons) == ["Model (.keras)", "Model (.h5)", "Bundle (.zip)",
+                             "Python script (.py)", "History (.csv)", "Model card (.md)"]
+    assert "python iris-narrow.py [iris.csv]" in buttons["Python script (.py)"].help

@@ -100,8 +100,8 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit('"""')
     emit("")
     emit("import argparse")
-    emit("import os")
     emit("import sys")
+    emit("from pathlib import Path")
     emit("")
     emit("import keras")
     emit("import numpy as np")
@@ -151,11 +151,11 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit("")
     emit("# ---- 1. Read the CSV and keep the columns we use ----")
     emit("def read(path, what='training data'):")
-    emit("    if not os.path.isfile(path):  # one sentence, not a traceback")
-    emit("        sys.exit(f'No file {path!r} in {os.getcwd()}: pass the {what} file as the "
-         "first argument, e.g. python {sys.argv[0]} path/to/{os.path.basename(DATA_FILE)}'")
+    emit("    if not Path(path).is_file():  # one sentence, not a traceback")
+    emit("        sys.exit(f'No file {path!r} in {Path.cwd()}: pass the {what} file as the "
+         "first argument, e.g. python {sys.argv[0]} path/to/{Path(DATA_FILE).name}'")
     emit("                 if what == 'training data' else f'No file {path!r} in "
-         "{os.getcwd()}: pass the test file as --test-csv path/to/file, or leave it out to "
+         "{Path.cwd()}: pass the test file as --test-csv path/to/file, or leave it out to "
          "split the training data.')")
     if kind == ".xlsx":
         emit("    frame = pd.read_excel(path, sheet_name=SHEET, header=0 if HEADER else None)")

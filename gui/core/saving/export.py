@@ -197,7 +197,7 @@ A Keras model trained with LayerLab on {source} to predict {target} ({task}).
 | `preprocessing.json` | the fitted preprocessing: feature order, fills, text categories |
 | `train.py` | a Python script that rebuilds and retrains the model from the data file |
 | `history.csv` | loss and metrics per epoch |
-
+{card_row}
 ## Load and predict
 
 `model.keras` takes the raw columns, one named input per column: {inputs}. Missing values
@@ -236,7 +236,7 @@ at "Invalid dtype"), which is why `model_inputs` makes one plain array per colum
 """
 
 
-def readme(spec: ExperimentSpec, prep: Preprocessor, stem: str) -> str:
+def readme(spec: ExperimentSpec, prep: Preprocessor, stem: str, card: bool = False) -> str:
     """The bundle's README.md: what each file is and how to call the model."""
     classes = [str(c) for c in prep.classes_]
     if prep.task == "regression":
@@ -261,14 +261,17 @@ def readme(spec: ExperimentSpec, prep: Preprocessor, stem: str) -> str:
         inputs=", ".join(map(code_span, prep.feature_names_)),
         text=[str(c) for c, k in kinds.items() if k == TEXT],
         numbers=[str(c) for c, k in kinds.items() if k != TEXT],
-        outputs=outputs, decode=decode, unscale=unscale)
+        outputs=outputs, decode=decode, unscale=unscale,
+        card_row="| `model_card.md` | what the model predicts, from which data, how well, its "
+                 "limits |\n" if card else "")
 
 
 def bundle_bytes(model: keras.Model, spec: ExperimentSpec, prep: Preprocessor,
                  history: dict | None = None, script: str | None = None,
-                 stem: str | None = None) -> bytes:
+                 stem: str | None = None, card: str | None = None) -> bytes:
     """A .zip of model.keras (with metadata), spec.json, preprocessing.json, train.py,
-    history.csv and README.md — everything needed to use or rebuild the model."""
+    history.csv, model_card.md and README.md — everything needed to use or rebuild the
+    model."""
     stem = stem or file_stem(spec.data.source)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -279,5 +282,7 @@ def bundle_bytes(model: keras.Model, spec: ExperimentSpec, prep: Preprocessor,
             zf.writestr("train.py", script)
         if history:
             zf.writestr("history.csv", history_csv(history))
-        zf.writestr("README.md", readme(spec, prep, stem))
+        if card:
+            zf.writestr("model_card.md", card)
+        zf.writestr("README.md", readme(spec, prep, stem, card=bool(card)))
     return out.getvalue()

@@ -37,6 +37,7 @@ from gui.core.spec.vocabulary import (
 from gui.core.store.progress import Progress
 from gui.core.store.workspaces import Store, StoreError, metadata, workspaces
 
+MAX_CARD_NOTES = 5000  # characters of intended use and caveats kept for a model card
 DEFAULT_EPOCH_SECONDS = 0.5  # a guess for queue estimates before any run has finished
 
 runs_table = Table(
@@ -182,6 +183,7 @@ class Runs:
             db.execute(runs_table.delete().where(runs_table.c.id == run_id,
                                                  runs_table.c.workspace == token))
         self.model_path(token, run_id).unlink(missing_ok=True)
+        self._card_path(token, run_id).unlink(missing_ok=True)
         for path in self.snapshot_paths(token, run_id):
             path.unlink(missing_ok=True)
 
@@ -204,6 +206,27 @@ class Runs:
     def model_path(self, token: str, run_id: int) -> Path:
         """Where the run's model (.keras, with its optimizer state) is saved."""
         return self.store.workspace_dir(token) / "runs" / f"{int(run_id)}.keras"
+
+    def card_notes(self, token: str, run_id: int) -> str:
+        """The intended use and caveats the user wrote for the run's model card ("" if none)."""
+        self.get(token, run_id)  # the run is this workspace's
+        path = self._card_path(token, run_id)
+        return path.read_text(encoding="utf-8") if path.exists() else ""
+
+    def set_card_notes(self, token: str, run_id: int, text: str) -> None:
+        """Keep the user's intended use and caveats with the run (at most MAX_CARD_NOTES
+        characters); the model card of every later download carries them."""
+        self.get(token, run_id)
+        text = str(text or "")
+        if len(text) > MAX_CARD_NOTES:
+            raise StoreError(f"The notes are {len(text):,} characters; the model card keeps "
+                             f"at most {MAX_CARD_NOTES:,}. Shorten them.")
+        path = self._card_path(token, run_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def _card_path(self, token: str, run_id: int) -> Path:
+        return self.store.workspace_dir(token) / "runs" / f"{int(run_id)}.card.txt"
 
     def snapshot_paths(self, token: str, run_id: int) -> tuple[Path, Path]:
         """Where the run's weight snapshots are kept: (every kept epoch, the latest epoch

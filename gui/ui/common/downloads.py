@@ -1,13 +1,72 @@
-"""Download buttons for one run's model: .keras, .h5, the bundle, its script and its history
-(Evaluate and Runs). File names carry the run's name (export.run_stem)."""
+"""Downloads of one run (Evaluate and Runs): its model (.keras, .h5), the bundle, its own
+Python script, its history and its model card, named after the run (export.run_stem); and
+the box where the user writes the card's intended use and caveats."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import streamlit as st
+
 from gui.core.saving import export
+from gui.core.store.workspaces import StoreError
+from gui.ui.session import run_state, state, workspace
+from gui.ui.text import md
 
 
-def model_buttons(columns, deploy, spec, prep, history: dict, stem: str, key: str) -> None:
-    """Five buttons in `columns` (five st.columns or more). The files are made when a button
+def card_maker(record, model, deploy, prepared, evaluation=None) -> Callable[[], str]:
+    """A function that writes the run's model card when a download asks for it. What it
+    needs from the session is read now: the function runs in another thread."""
+    store, token = workspace.store(), workspace.token()
+    notes = run_state.runs().card_notes(token, record.id)
+
+    def make() -> str:
+        from gui.core.data import data_ref
+        from gui.core.data.formats.loaded import DataError
+        from gui.core.inspection import evaluate
+        from gui.core.saving.model_card import CardFacts, left_out_columns, model_card
+
+        spec, prep = record.spec, prepared.preprocessor
+        result = evaluation or evaluate.evaluate(model, prepared, spec, deploy_model=deploy)
+        try:
+            frame = data_ref.read_train(*data_ref.read(store, token, record.data["dataset"]),
+                                        spec).frame
+            left = left_out_columns(frame, spec, prep.feature_names_)
+        except (StoreError, DataError, KeyError):
+            left = {}
+        return model_card(CardFacts(
+            run_name=record.name, spec=spec, prep=prep, prepared=prepared,
+            history=record.history, test_metrics=record.test_metrics,
+            scores=result.metrics[["train", "test"]] if "test" in result.metrics else None,
+            confusion=result.confusion("test") if prep.task != "regression" else None,
+            left_out=left, user_notes=notes))
+
+    return make
+
+
+def card_notes_box(record, key: str) -> None:
+    """The run's intended use and caveats, kept with the run, for its model card."""
+
+    def save(widget: str) -> None:
+        try:
+            run_state.runs().set_card_notes(workspace.token(), record.id,
+                                            state.widget_value(widget, ""))
+        except StoreError as exc:
+            state.add_note("error", md(exc))
+
+    widget = f"{key}.card_notes.{record.id}"
+    state.sync_widget(widget, run_state.runs().card_notes(workspace.token(), record.id))
+    st.text_area("Intended use and caveats (for the model card)", key=widget, on_change=save,
+                 args=(widget,), height=80,
+                 help="Who should use this model, for what, and what to watch for. Kept with "
+                      "the run; every model card and bundle downloaded afterwards carries it.")
+    for kind, text in state.pop_notes():
+        getattr(st, kind)(text)
+
+
+def model_buttons(columns, deploy, spec, prep, history: dict, stem: str, key: str,
+                  card: Callable[[], str]) -> None:
+    """Six buttons in `columns` (six st.columns or more). The files are made when a button
     is clicked, in another thread, so the functions below read no session state; `spec` is
     the run's own, so the script is the run's network, not the Model page's."""
 
@@ -22,7 +81,7 @@ def model_buttons(columns, deploy, spec, prep, history: dict, stem: str, key: st
 
     def bundle() -> bytes:
         return export.bundle_bytes(deploy, spec, prep, history=history, script=script(),
-                                   stem=stem)
+                                   stem=stem, card=card())
 
     columns[0].download_button(
         "Model (.keras)", lambda: export.save_raw_keras_bytes(deploy, spec, prep),
@@ -41,8 +100,8 @@ def model_buttons(columns, deploy, spec, prep, history: dict, stem: str, key: st
     columns[2].download_button(
         "Bundle (.zip)", bundle, file_name=f"{stem}.zip", mime="application/zip",
         key=f"{key}.dl_bundle", on_click="ignore", icon=":material/folder_zip:",
-        help="model.keras, spec.json, preprocessing.json, the Python script, the history "
-             "and a README on how to use them.")
+        help="model.keras, spec.json, preprocessing.json, the Python script, the history, "
+             "the model card and a README on how to use them.")
     columns[3].download_button(
         "Python script (.py)", lambda: script() or "", file_name=f"{stem}.py",
         mime="text/x-python", key=f"{key}.dl_script", on_click="ignore",
@@ -53,3 +112,8 @@ def model_buttons(columns, deploy, spec, prep, history: dict, stem: str, key: st
         "History (.csv)", export.history_csv(history or {}), file_name=f"{stem}-history.csv",
         mime="text/csv", key=f"{key}.dl_history", on_click="ignore",
         icon=":material/table_view:", help="Loss and metrics per epoch.")
+    columns[5].download_button(
+        "Model card (.md)", card, file_name=f"{stem}-model-card.md", mime="text/markdown",
+        key=f"{key}.dl_card", on_click="ignore", icon=":material/description:",
+        help="What the model predicts, from which data, how well, what it never saw and "
+             "how to call it, with your intended use and caveats.")

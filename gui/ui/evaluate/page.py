@@ -204,9 +204,11 @@ def main() -> None:
         return export.figures_html({**curves, **figures}, f"LayerLab · {stem}")
 
 
-    cols = st.columns(3) + st.columns(3)
-    downloads.model_buttons(cols, deploy, spec, prep, history, stem, "evaluate")
-    cols[5].download_button("Charts (.html)", _charts_html, file_name=f"{stem}-charts.html",
+    downloads.card_notes_box(record, "evaluate")
+    cols = st.columns(4) + st.columns(4)
+    card = downloads.card_maker(record, run.model, deploy, prepared, result)
+    downloads.model_buttons(cols, deploy, spec, prep, history, stem, "evaluate", card)
+    cols[6].download_button("Charts (.html)", _charts_html, file_name=f"{stem}-charts.html",
                             mime="text/html", key="evaluate.dl_charts", on_click="ignore",
                             icon=":material/insights:")
     st.caption(export.HOW_TO_CALL)

@@ -126,12 +126,13 @@ def main() -> None:
     if go_to:
         st.switch_page(go_to)
 
-    saved = run_state.saved_model(one) if not one.active else None
-    if saved is not None:
-        model, deploy, prep = saved
+    trained = run_state.trained(one) if not one.active else None
+    if trained is not None:
+        prep = trained.prepared.preprocessor
         stem = export.run_stem(one.spec.data.source, one.name)
-        downloads.model_buttons(st.columns(3) + st.columns(3), deploy, one.spec, prep,
-                                one.history, stem, "runs")
+        card = downloads.card_maker(one, trained.model, trained.deploy, trained.prepared)
+        downloads.model_buttons(st.columns(3) + st.columns(3), trained.deploy, one.spec, prep,
+                                one.history, stem, "runs", card)
         more_col, button_col = st.columns([1, 2], vertical_alignment="bottom")
         more = more_col.number_input("More epochs", 1, MAX_EPOCHS, 10, step=10, key="runs.more")
         busy = run_state.active() is not None

@@ -1,0 +1,97 @@
+"""The model card of a run: filled from the run, carried in every bundle, with the user's
+intended use and caveats kept with the run."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+
+from gui.core.inspection import evaluate
+from gui.core.saving import export
+from gui.core.saving.model_card import CardFacts, left_out_columns, model_card
+from gui.core.store.runs import MAX_CARD_NOTES, Runs
+from gui.core.store.workspaces import Store, StoreError
+from tests.core import trained_models as tm
+from tests.core.test_runs import IRIS, iris_spec
+
+
+def facts(t: tm.Trained, **extra) -> CardFacts:
+    result = evaluate.evaluate(t.model, t.prepared, t.spec, deploy_model=t.deploy)
+    classifier = t.prepared.task != "regression"
+    return CardFacts(run_name="Run 3", spec=t.spec, prep=t.prepared.preprocessor,
+                     prepared=t.prepared, history=t.history,
+                     test_metrics={"loss": 0.25}, scores=result.metrics[["train", "test"]],
+                     confusion=result.confusion("test") if classifier else None, **extra)
+
+
+def test_a_classifier_card_names_classes_data_network_scores_and_its_confusion_matrix():
+    t = tm.iris()
+    card = model_card(facts(t, user_notes="For the biology class only.\nNot for field use."))
+    assert card.startswith("# Model card: `Run 3`, `species` from `iris.csv`")
+    assert "one of 3 classes (multiclass classification): `setosa`, `versicolor`, " \
+           "`virginica`" in card
+    assert "- `petal width (cm)` (number)" in card
+    assert (f"{len(t.prepared.y_train):,} training rows, {len(t.prepared.y_test):,} test rows; "
+            "20% of the rows were held out as test rows (split seed 42)") in card
+    assert "1. `keras.layers.Dense(units=16, activation='relu')`" in card
+    assert "epoch(s) trained (of 8 planned), batch size 32, seed 1" in card
+    assert "| `loss` |" in card and "| accuracy |" in card
+    assert "| `loss` |" in card.split("How well it does")[1]
+    assert "| true `setosa` |" in card  # the confusion matrix, by class name
+    low = t.prepared.X_train[:, 0].min()
+    assert f"- `sepal length (cm)`: {low:.4g} to " in card
+    assert "> For the biology class only.\n> Not for field use." in card
+    assert "keras.models.load_model" in card and export.HOW_TO_CALL in card
+
+
+def test_a_regression_card_gives_errors_in_units_categories_and_the_fill():
+    t = tm.tips()
+    card = model_card(facts(t, left_out={"id": "a running number (1, 2, 3, …)"}))
+    assert "It predicts `tip`, a number, in its own units (regression)." in card
+    assert "(`tip`'s units)" in card and "| MAE |" in card and "| RMSE |" in card
+    assert "the target was min-max scaled for training and is un-scaled by the model" in card
+    assert "- `day`: `Fri`, `Sat`, `Sun`, `Thur` (missing: `Sat`)" in card
+    assert "  - `id`: a running number (1, 2, 3, …)" in card
+    assert "Confusion matrix" not in card
+    assert "Not written for this run" in card
+
+
+def test_columns_left_out_say_why():
+    frame = pd.DataFrame({"id": range(1, 41), "same": 1, "x": range(40), "y": [0, 1] * 20,
+                          "chosen_out": range(40, 0, -1)})
+    spec = tm.iris().spec
+    spec = type(spec).from_dict({**spec.to_dict(), "data": {**spec.to_dict()["data"],
+                                                           "target": "y"}})
+    reasons = left_out_columns(frame, spec, ["x"])
+    assert set(reasons) == {"id", "same", "chosen_out"}
+    assert "taken out of the features on the Data page" in reasons["chosen_out"]
+    assert reasons["id"] != reasons["chosen_out"]
+
+
+def test_the_bundle_carries_the_card_and_the_readme_lists_it():
+    t = tm.cancer()
+    card = model_card(facts(t))
+    raw = export.bundle_bytes(t.deploy, t.spec, t.prepared.preprocessor, t.history,
+                              stem="cancer-run-3", card=card)
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        assert zf.read("model_card.md").decode() == card
+        assert "| `model_card.md` |" in zf.read("README.md").decode()
+
+
+def test_card_notes_are_kept_with_the_run_and_only_its_workspace_sees_them(tmp_path):
+    store = Store(tmp_path)
+    runs = Runs(store)
+    mine, theirs = store.create(), store.create()
+    run_id = runs.create(mine, iris_spec(), IRIS)
+    assert runs.card_notes(mine, run_id) == ""
+    runs.set_card_notes(mine, run_id, "Teaching only.")
+    assert runs.card_notes(mine, run_id) == "Teaching only."
+    with pytest.raises(StoreError):
+        runs.card_notes(theirs, run_id)
+    with pytest.raises(StoreError, match="at most 5,000"):
+        runs.set_card_notes(mine, run_id, "x" * (MAX_CARD_NOTES + 1))
+    runs.delete(mine, run_id)
+    assert not (store.workspace_dir(mine) / "runs" / f"{run_id}.card.txt").exists()
