@@ -151,3 +151,26 @@ def test_text_missing_as_empty_string_is_the_training_fill_in_the_app_too():
     np.testing.assert_array_equal(prep.encode(blank), prep.encode(filled))
     np.testing.assert_array_equal(prep.encode(none), prep.encode(filled))
     assert "" not in prep.categories_["sex"]
+
+
+def test_a_downloaded_file_trains_on_with_its_optimizer_state():
+    """Predict's "continue training" takes the network inside, compiled like the file."""
+    t = trained("binary")
+    raw = export.save_raw_keras_bytes(t.deploy, t.spec, t.prepared.preprocessor)
+    loaded = load.load_model_safely(raw, "m.keras")
+    assert loaded.compiled and loaded.model.name == raw_model.NETWORK
+    steps = int(t.model.optimizer.iterations)
+    assert steps > 0 and int(loaded.model.optimizer.iterations) == steps
+    loaded.model.fit(t.prepared.X_train[:64], t.prepared.y_train[:64], epochs=1,
+                     batch_size=32, verbose=0)
+    assert int(loaded.model.optimizer.iterations) == steps + 2
+
+
+def test_only_the_keras_ops_on_the_allow_list_load():
+    import keras
+
+    x = keras.Input(shape=(2,), name="x")
+    model = keras.Model({"x": x}, keras.layers.Dense(1)(keras.ops.sin(x)))
+    raw = export.save_keras_bytes(model)
+    with pytest.raises(model_check.ModelFileError, match="'Sin'"):
+        model_check.inspect_model_file(raw, "sin.keras")
