@@ -136,7 +136,8 @@ def test_plain_keras_h5_model_gets_the_numeric_columns_in_order(tmp_path):
     assert "a Keras model with 4 numeric input(s) and 1 output(s)" in texts(at, "markdown")
     assert field_labels(at, 4) == [f"input_{i}" for i in range(1, 5)]
     upload_rows(at, iris_rows(4))
-    assert list(at.dataframe[-1].value.columns) == [*tm.IRIS_FEATURES, "output"]
+    # every column comes back (the text label too, not fed to the model) + the output
+    assert list(at.dataframe[-1].value.columns) == [*tm.IRIS_FEATURES, "species", "output"]
     upload_rows(at, iris_rows(4, drop=["sepal length (cm)"]))
     assert "takes 4 numeric input(s), but the rows have 3" in texts(at, "error")
 
