@@ -119,6 +119,9 @@ def test_regression_reports_errors_in_the_targets_units():
 
 def test_the_model_card_notes_are_kept_with_the_run():
     at = open_evaluate(finished(tm.iris()))
+    from gui.core.saving.export import HOW_TO_CALL  # the call test_raw_model.py makes
+
+    assert HOW_TO_CALL in [c.value for c in at.caption]
     record = runs_helper.runs().list(runs_helper.token(at))[0]
     box = at.text_area(key=f"evaluate.card_notes.{record.id}")
     assert box.value == ""
