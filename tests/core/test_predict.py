@@ -306,7 +306,9 @@ def test_cli_predict_to_stdout_with_a_plain_model(tmp_path, capsys):
     rows.write_text("x,y,name\n1,2,=cmd\n3,4,b\n")
     assert main(["predict", str(plain), "--data", str(rows)]) == 0
     out = pd.read_csv(io.StringIO(capsys.readouterr().out))
-    assert list(out.columns) == ["x", "y", "output"] and len(out) == 2
+    # every input column comes back (the text one too, formula-safe), then the output
+    assert list(out.columns) == ["x", "y", "name", "output"] and len(out) == 2
+    assert list(out["name"]) == ["'=cmd", "b"]
 
 
 def test_read_rows_reads_every_format_the_data_page_reads():
