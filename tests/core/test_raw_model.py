@@ -174,3 +174,28 @@ def test_only_the_keras_ops_on_the_allow_list_load():
     raw = export.save_keras_bytes(model)
     with pytest.raises(model_check.ModelFileError, match="'Sin'"):
         model_check.inspect_model_file(raw, "sin.keras")
+
+
+def test_columns_named_like_the_model_s_own_parts_still_work():
+    """Input names must differ from every layer and op node of the model ('where',
+    'isfinite', 'network', 'layerlab_encoded'); a '/' is not allowed in one. The dict keys
+    stay the column names."""
+    from gui.core.data import dataset
+    from gui.core.model import build
+    from gui.core.spec.heads import default_spec
+    from gui.core.spec.schema import DataSpec
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"where": rng.normal(size=60), "numbers": rng.normal(size=60),
+                          "network": rng.choice(["a", "b"], 60),
+                          "layerlab_encoded": rng.choice(["x", "y"], 60),
+                          "isfinite": rng.integers(1, 4, 60), "a/b": rng.normal(size=60),
+                          "y": rng.choice(["p", "q"], 60)})
+    data = DataSpec(source="odd.csv", target="y", categorical=["isfinite"])
+    prepared = dataset.prepare(frame, data)
+    prep = prepared.preprocessor
+    spec = default_spec(prepared.task, prepared.n_classes, data)
+    network = build.build_model(spec, prep)
+    loaded = load.load_model_safely(export.save_raw_keras_bytes(network, spec, prep), "o.keras")
+    got = loaded.raw_model.predict(raw_model.model_inputs(prep, frame), verbose=0)
+    np.testing.assert_allclose(got, network.predict(prep.encode(frame), verbose=0), atol=1e-6)

@@ -29,6 +29,7 @@ No Streamlit here.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import keras
@@ -40,6 +41,7 @@ from gui.core.data.preprocess import Preprocessor
 NETWORK = "network"          # the nested network (encoded inputs) inside the raw-input model
 RAW_FORM = "raw-columns"     # metadata "input_form" of a model that takes the raw columns
 NUMBER, CODE, TEXT = "number", "code", "text"
+OP_NAMES = re.compile(r"^(isfinite|where|equal|cast)(_\d+)?$")  # the ops used below
 
 
 def column_kinds(prep: Preprocessor) -> dict[str, str]:
@@ -61,9 +63,13 @@ def _codes(prep: Preprocessor, col: str) -> list[float] | None:
 def input_names(prep: Preprocessor) -> dict[str, str]:
     """{column: Keras input name}: the column name itself where Keras allows it."""
     names: dict[str, str] = {}
-    taken = {NETWORK}
+    taken = {NETWORK, "layerlab_numbers", "layerlab_encoded"}  # the model's own layers
+    for i in range(1, len(prep.text_) + 1):
+        taken |= {f"layerlab_lookup_{i}", f"layerlab_categories_{i}"}
     for col in prep.feature_names_:
         name = str(col).replace("/", "_") or "column"
+        if OP_NAMES.match(name):  # Keras names the ops' nodes so: 'where', 'where_2'
+            name = f"{name}_column"
         base, i = name, 2
         while name in taken:
             name, i = f"{base}_{i}", i + 1
@@ -91,7 +97,7 @@ def raw_input_model(network: keras.Model, prep: Preprocessor) -> keras.Model:
     if prep.numeric_:
         numbers = [inputs[c] for c in prep.numeric_]
         x = numbers[0] if len(numbers) == 1 else keras.layers.Concatenate(
-            name="numbers")(numbers)
+            name="layerlab_numbers")(numbers)
         fill = np.array([[prep.fill_[c] for c in prep.numeric_]], dtype=np.float32)
         # float32 input: a value too large for float32 arrives as inf, so isfinite is the
         # whole of encode's test (NaN, inf, |x| > FLOAT32_MAX)
@@ -99,7 +105,8 @@ def raw_input_model(network: keras.Model, prep: Preprocessor) -> keras.Model:
     for i, col in enumerate(prep.text_, start=1):
         parts.append(_code_one_hot(inputs[col], prep, col) if kinds[col] == CODE
                      else _text_one_hot(inputs[col], prep, col, i))
-    encoded = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="encoded")(parts)
+    encoded = parts[0] if len(parts) == 1 else keras.layers.Concatenate(
+        name="layerlab_encoded")(parts)
     name = f"{network.name}_raw_columns"
     network = keras.Sequential([keras.Input(shape=(prep.n_inputs,)), *network.layers],
                                name=NETWORK)
@@ -122,14 +129,14 @@ def _text_one_hot(x, prep: Preprocessor, col: str, index: int):
     cats = [str(c) for c in prep.categories_[col]]
     vocabulary = cats + ([""] if "" not in cats else [])
     lookup = keras.layers.StringLookup(vocabulary=vocabulary, num_oov_indices=1,
-                                       output_mode="one_hot", name=f"lookup_{index}")
+                                       output_mode="one_hot", name=f"layerlab_lookup_{index}")
     # row 0: out of vocabulary → no category; row 1 + j: category j; "" → the fill
     select = np.zeros((len(vocabulary) + 1, len(cats)), dtype=np.float32)
     select[np.arange(1, len(cats) + 1), np.arange(len(cats))] = 1.0
     if "" not in cats:
         select[-1, cats.index(str(prep.fill_[col]))] = 1.0
     dense = keras.layers.Dense(len(cats), use_bias=False, trainable=False,
-                               name=f"categories_{index}")
+                               name=f"layerlab_categories_{index}")
     out = dense(lookup(x))
     dense.set_weights([select])
     return out
