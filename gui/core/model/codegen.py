@@ -152,11 +152,14 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit("# ---- 1. Read the CSV and keep the columns we use ----")
     emit("def read(path, what='training data'):")
     emit("    if not Path(path).is_file():  # one sentence, not a traceback")
-    emit("        sys.exit(f'No file {path!r} in {Path.cwd()}: pass the {what} file as the "
-         "first argument, e.g. python {sys.argv[0]} path/to/{Path(DATA_FILE).name}'")
-    emit("                 if what == 'training data' else f'No file {path!r} in "
-         "{Path.cwd()}: pass the test file as --test-csv path/to/file, or leave it out to "
-         "split the training data.')")
+    emit("        if what == 'test data':")
+    emit("            sys.exit(f'No file {path!r} in {Path.cwd()}: pass the test file as '")
+    emit("                     '--test-csv path/to/file, or leave it out to split the "
+         "training data.')")
+    emit("        sys.exit(f'No file {path!r} in {Path.cwd()}: pass the training data file "
+         "as the '")
+    emit("                 f'first argument, e.g. python {sys.argv[0]} "
+         "path/to/{Path(DATA_FILE).name}')")
     if kind == ".xlsx":
         emit("    frame = pd.read_excel(path, sheet_name=SHEET, header=0 if HEADER else None)")
     elif kind == ".parquet":
