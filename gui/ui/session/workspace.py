@@ -3,10 +3,11 @@ store, synced at the start and the end of every script run.
 
 The document is what a user did, in plain JSON: the spec, the chosen dataset and test data,
 the settings chosen by hand and the data the model was shaped for. The session holds a copy
-for the run; `sync()` writes it back when the run (or a widget callback before it) changed it,
-and otherwise reloads it when another tab saved a newer version. So a reload, a bookmark or a
-second tab on the same link shows the same work, and the last change wins whole — a document
-is never half-written.
+for the run; `sync()` applies what the run (or a widget callback before it) changed to the
+newest stored document, setting by setting, and otherwise reloads it when another tab saved a
+newer version. So a reload, a bookmark or a second tab on the same link shows the same work,
+two tabs that change different settings both keep their change, and where they change the
+same setting the later one wins.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import streamlit as st
 from gui.core.data.samples import SAMPLES
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.schema import ExperimentSpec, SpecError
+from gui.core.store import changes
 from gui.core.store.workspaces import Store, StoreError
 
 TOKEN = "ll_token"        # the session's workspace token
@@ -139,24 +141,58 @@ def _start(new_token: str) -> None:
 
 
 def sync() -> None:
-    """Write the session's document if this run changed it, else read a newer saved one."""
+    """Apply what this tab changed to the newest stored document, else read a newer one.
+
+    The tab's changes are found against the copy it last read or wrote, setting by setting
+    (gui.core.store.changes), and applied to the newest stored document in one
+    compare-and-swap: what another tab saved meanwhile stays. The merged document is then
+    the tab's own copy and base.
+    """
     current = st.session_state[_DOC]
     version, saved = st.session_state[_SAVED]
-    text = json.dumps(current.to_dict(), sort_keys=True)
+    mine = current.to_dict()
     try:
-        if text != saved and version >= 0:
-            version = store().save_state(token(), json.loads(text))
-            st.session_state[_SAVED] = (version, text)
+        if version < 0:  # nothing read yet: load, and store a new workspace's defaults
+            _adopt(store().update_state(token(), lambda state: state or Doc().to_dict()))
+        elif mine != (base := json.loads(saved)):
+            edits = changes.changes(base, mine, whole=WHOLE, sets=SETS)
+            _adopt(store().update_state(token(), lambda state: _merge(state, edits, mine)))
         elif store().version(token()) != version:
-            snapshot = store().load(token())
-            fresh = Doc.from_dict(snapshot.state)
-            version = snapshot.version
-            if not snapshot.state:  # a new or emptied workspace: store its defaults now
-                version = store().save_state(token(), fresh.to_dict())
-            st.session_state[_DOC] = fresh
-            st.session_state[_SAVED] = (version, json.dumps(fresh.to_dict(), sort_keys=True))
+            _adopt(store().load(token()))
     except StoreError:
         _missing()
+
+
+WHOLE = [("dataset",), ("test",), ("basis",)]  # one setting each, never mixed field by field
+SETS = [("edited",)]  # lists used as sets: two tabs that each add a name keep both
+
+
+def _merge(newest: dict, edits: list, mine: dict) -> dict:
+    """`edits` applied to the newest document; if the result were no longer a readable spec
+    (edits that only made sense together, split by another tab's change), the tab's own spec
+    is kept whole rather than a broken one."""
+    if not newest:  # emptied by Start over meanwhile: the tab's edits have nothing to change
+        return Doc().to_dict()
+    merged = changes.apply(newest, edits)
+    try:
+        ExperimentSpec.from_dict(merged.get("spec"))
+    except SpecError:
+        merged["spec"] = mine["spec"]
+    return merged
+
+
+def _adopt(snapshot) -> None:
+    """Make the stored `snapshot` the tab's copy and base; when it is what the tab holds
+    already, the tab keeps its own objects (and the layers their widget identities)."""
+    fresh = Doc.from_dict(snapshot.state)
+    text = json.dumps(fresh.to_dict(), sort_keys=True)
+    held = st.session_state[_DOC]
+    if json.dumps(held.to_dict(), sort_keys=True) != text:
+        if len(fresh.spec.layers) == len(held.spec.layers):
+            for new, old in zip(fresh.spec.layers, held.spec.layers, strict=True):
+                new.uid = old.uid  # the same place in the stack keeps its widgets
+        st.session_state[_DOC] = fresh
+    st.session_state[_SAVED] = (snapshot.version, text)
 
 
 def _missing() -> None:
