@@ -23,12 +23,20 @@ from gui.ui.session import data_source, state, workspace
 @st.cache_resource(show_spinner=False)
 def pool() -> TrainingPool:
     """The process's training workers (LAYERLAB_TRAINING_SLOTS of them), started once."""
-    return TrainingPool(workspace.store())
+    return TrainingPool(workspace.shared_store())
 
 
 @st.cache_resource(show_spinner=False)
+def _runs() -> Runs:
+    return Runs(workspace.shared_store())
+
+
+RUN_READS = frozenset({"get", "list", "active", "model_path", "snapshot_paths", "queue"})
+
+
 def runs() -> Runs:
-    return Runs(workspace.store())
+    """The runs as this tab may use them: through a presenter link, reads only."""
+    return workspace.ReadOnly(_runs(), RUN_READS) if workspace.read_only() else _runs()
 
 
 def data_choice() -> dict:
