@@ -1,4 +1,5 @@
-"""Share: links to this workspace for other eyes — the presenter link (read-only).
+"""Share: links to this workspace for other eyes — a lesson for a class (a code, a QR code
+and a student link to a copy of one's own) and the presenter link (read-only).
 
 A presenter link has its own unguessable token (gui.core.store.links); whoever opens it sees
 the workspace as it is now and can change nothing. The workspace's own link (`?w=`) stays
@@ -11,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import streamlit as st
 
+from gui.ui.lessons import codes, publish
 from gui.ui.session import workspace
 
 
@@ -28,6 +30,15 @@ def main() -> None:
         st.info("This tab is a presenter link: it shows a workspace and cannot share or "
                 "change it.", icon=":material/co_present:")
         st.stop()
+    st.subheader("Lessons")
+    st.markdown("Hand this experiment to a class: each student gets a **copy of their own** "
+                "— the data and the network as they are now — with your instructions, the "
+                "controls you lock or hide, and limits.")
+    root = app_root()
+    codes.show(root)
+    with st.expander("Publish a new lesson from this workspace", icon=":material/add:",
+                     expanded=not workspace.lessons().of_teacher(workspace.token())):
+        publish.form()
     st.subheader("Presenter link")
     st.markdown("This workspace **read-only**, for a second screen, a projector or a "
                 "visitor: it shows the data, the network, the runs and their results as they "

@@ -22,6 +22,7 @@ from gui.core.data.samples import SAMPLES
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.schema import ExperimentSpec, SpecError
 from gui.core.store import changes
+from gui.core.store.lessons import Lesson, Lessons, Student
 from gui.core.store.links import PRESENTER, Links
 from gui.core.store.workspaces import Snapshot, Store, StoreError
 
@@ -29,6 +30,7 @@ TOKEN = "ll_token"        # the session's workspace token
 _DOC = "ll_doc"           # the session's copy of the document (Doc)
 _SAVED = "ll_doc_saved"   # (version, JSON text) as last read from or written to the store
 _LINK = "ll_link"         # the presenter link's token, in a read-only session (else absent)
+_LESSON = "ll_lesson"     # (Lesson, Student) when the workspace is a student's copy, else None
 PURGE_EVERY_S = 3600
 _last_purge = 0.0         # per process: when idle workspaces were last purged
 
@@ -102,6 +104,24 @@ def shared_store() -> Store:
 @st.cache_resource(show_spinner=False)
 def links() -> Links:
     return Links(shared_store())
+
+
+@st.cache_resource(show_spinner=False)
+def lessons() -> Lessons:
+    return Lessons(shared_store())
+
+
+def lesson() -> tuple[Lesson, Student] | None:
+    """The lesson this workspace is a student's copy of, and the student; else None."""
+    if _LESSON not in st.session_state:
+        st.session_state[_LESSON] = lessons().of_copy(token())
+    return st.session_state[_LESSON]
+
+
+def open_copy(copy: str) -> None:
+    """Make a student's new copy this tab's workspace (its own link goes in the URL)."""
+    st.query_params.pop("join", None)
+    _start(copy)
 
 
 def store() -> Store:
@@ -235,6 +255,8 @@ def sync() -> None:
             _adopt(store().update_state(token(), lambda state: state or Doc().to_dict()))
         elif mine != (base := json.loads(saved)):
             edits = changes.changes(base, mine, whole=WHOLE, sets=SETS)
+            if (copy := lesson()) is not None:  # a locked or hidden control changes nothing
+                edits = [e for e in edits if copy[0].rules.allows(e.path)]
             _adopt(store().update_state(token(), lambda state: _merge(state, edits, mine)))
         elif store().version(token()) != version:
             _adopt(store().load(token()))
@@ -307,6 +329,10 @@ def _purge_now_and_then() -> None:
 
 
 def start_over() -> None:
-    """Empty the workspace (files, choices, spec); the same link then opens on the sample."""
-    store().clear(token())  # refused through a presenter link
+    """Empty the workspace (files, choices, spec); the same link then opens on the sample.
+    A student's copy goes back to the lesson's start instead."""
+    if lesson() is not None and not read_only():
+        lessons().restart(token())
+    else:
+        store().clear(token())  # refused through a presenter link
     _start(token())
