@@ -57,9 +57,10 @@ def form() -> None:
         except LessonError as error:
             st.error(str(error), icon=":material/error:")
             return
-        st.success(f"Published \"{md(lesson.title)}\" with the code {lesson.code}: the data and "
-                   "the network as they are now. Your later changes stay yours.",
-                   icon=":material/check_circle:")
+        state.add_note("success", f"Published \"{md(lesson.title)}\" with the code "
+                       f"{lesson.code}: the data and the network as they are now. Your later "
+                       "changes stay yours.")
+        st.rerun()  # the new lesson's code at the top
 
 
 def rules() -> LessonRules:

@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import streamlit as st
 
 from gui.ui.lessons import codes, publish
-from gui.ui.session import workspace
+from gui.ui.session import state, workspace
 
 
 def app_root() -> str:
@@ -30,6 +30,8 @@ def main() -> None:
         st.info("This tab is a presenter link: it shows a workspace and cannot share or "
                 "change it.", icon=":material/co_present:")
         st.stop()
+    for kind, text in state.pop_notes():
+        getattr(st, kind)(text)
     st.subheader("Lessons")
     st.markdown("Hand this experiment to a class: each student gets a **copy of their own** "
                 "— the data and the network as they are now — with your instructions, the "
