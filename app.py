@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from gui.ui.common import presenter, projector, run_banner
-from gui.ui.lessons import join, student
+from gui.ui.lessons import board, join, student
 from gui.ui.session import data_source, run_state, workspace
 
 ASSETS = Path(__file__).parent / "assets"
@@ -29,6 +29,8 @@ pages = [
     st.Page("steps/runs.py", title="Runs", icon=":material/list:"),
     st.Page("steps/share.py", title="Share", icon=":material/share:"),
 ]
+if board.asked():  # a lesson's class board: no workspace of its own
+    board.main()
 if join.asked():  # a lesson's student link: the name first, then the student's own copy
     join.main()
 workspace.bind()

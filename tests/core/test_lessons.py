@@ -167,3 +167,40 @@ def test_limits_are_problems_in_words_at_the_control():
     assert "Received: units=256" in found["layers[0].units"]
     assert "Received: 3 layers. Remove 1 layer(s)" in found["layers"]
     assert limit_problems(spec, Limits()) == []
+
+
+def finished(runs: Runs, copy: str, epochs: int, accuracy: float | None) -> int:
+    from sqlalchemy import update
+
+    from gui.core.store.runs import runs_table
+    spec = default_spec("multiclass", n_classes=2)
+    spec.fit.epochs = epochs
+    run = runs.create(copy, spec, {"dataset": {}})
+    metrics = {"loss": 0.5} | ({"accuracy": accuracy} if accuracy is not None else {})
+    with runs.engine.begin() as db:
+        db.execute(update(runs_table).where(runs_table.c.id == run).values(
+            status="done", test_metrics=__import__("json").dumps(metrics)))
+    return run
+
+
+def test_the_board_ranks_its_own_students_best_runs_and_says_what_changed(store):
+    from gui.core.store.board import class_board
+    lessons, runs = Lessons(store), Runs(store)
+    teacher = teacher_workspace(store)
+    lesson = lessons.publish(teacher, "T", "", LessonRules())
+    other = lessons.publish(teacher_workspace(store), "Other", "", LessonRules())
+    ada, bob, cy = (lessons.join(lesson.code, n) for n in ("Ada", "Bob", "Cy"))
+    stranger = lessons.join(other.code, "Stranger")
+    finished(runs, ada, 5, 0.70)
+    finished(runs, ada, 9, 0.90)
+    finished(runs, bob, 50, 0.95)
+    finished(runs, stranger, 5, 0.99)
+    runs.create(cy, default_spec("multiclass", n_classes=2), {"dataset": {}})  # queued
+    shown, entries = class_board(lessons, runs, lesson.board)
+    assert shown.title == "T"
+    assert [e.student.name for e in entries] == ["Bob", "Ada", "Cy"]  # no Stranger
+    assert [e.score for e in entries] == [0.95, 0.90, None]
+    assert entries[1].best.spec.fit.epochs == 9 and entries[1].metric == "accuracy"
+    assert [str(d) for d in entries[1].changes] == ["fit.epochs: 50 → 9"]
+    assert entries[2].latest.status == "queued" and entries[2].best is None
+    assert class_board(lessons, runs, teacher) is None  # a workspace token is no board

@@ -1,6 +1,7 @@
 """A lesson in chromium, as a teacher and a class use it: the teacher publishes with a
 locked section, a hidden page and an epoch limit; three students in their own browsers join
-with the code's link, each trains a run of their own and sees no one else's; a student over
+with the code's link, each trains a run of their own and sees no one else's; the board lists
+all three with their test scores and what they changed; a student over
 the limit is told why and cannot train; the teacher's document does not move; a closed
 lesson says so."""
 
@@ -98,6 +99,20 @@ def test_a_class_joins_trains_its_own_copies_within_the_limits(page: Page, brows
         assert len(rows) == 1 and "Run 1" in rows[0].values(), rows  # no one else's runs
         no_exceptions(student)
     assert store.version(token) == teacher_version  # the teacher's work did not move
+
+    go(page, "Share")
+    board_link = page.locator("[data-testid='stCode']").nth(1).inner_text().strip()
+    assert "?board=" in board_link and token not in board_link
+    board = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    board.goto(board_link)
+    expect(board.get_by_text("3 students")).to_be_visible(timeout=60_000)
+    board.wait_for_timeout(2500)  # the board redraws itself every 2 s
+    rows = table(board)
+    assert sorted(r["Student"] for r in rows) == ["<i>Bob</i>", "Ada", "Cy"], rows
+    assert all(r["Best test score"].startswith("accuracy ") for r in rows), rows
+    assert all("fit.epochs: 12 → 3" in r["Changed from the lesson"] for r in rows), rows
+    assert all("?w=" in r["Own link"] and token not in r["Own link"] for r in rows)
+    board.screenshot(path=str(tmp_path / "board.png"))
 
     page.get_by_role("button", name="Close the lesson").click()
     settle(page)

@@ -36,6 +36,9 @@ def show(root: str) -> None:
             left.caption("Students open the link (or scan the code) and type their name; "
                          "each gets a copy of their own.")
             left.code(link, language=None)
+            left.markdown("**Class board** (keep this link to yourself): the students, "
+                          "their runs live and the leaderboard")
+            left.code(f"{root}?board={lesson.board}", language=None)
             if lesson.open:
                 left.button("Close the lesson", key=f"lesson.close.{lesson.id}",
                             icon=":material/lock:", on_click=_set_open, args=(lesson, False),

@@ -32,6 +32,11 @@ def _runs() -> Runs:
     return Runs(workspace.shared_store())
 
 
+def shared_runs() -> Runs:
+    """The runs of every workspace, for the class board (which scopes them by its lesson)."""
+    return _runs()
+
+
 RUN_READS = frozenset({"get", "list", "active", "model_path", "snapshot_paths", "queue"})
 
 
