@@ -257,6 +257,7 @@ def sync() -> None:
             edits = changes.changes(base, mine, whole=WHOLE, sets=SETS)
             if (copy := lesson()) is not None:  # a locked or hidden control changes nothing
                 edits = [e for e in edits if copy[0].rules.allows(e.path)]
+                mine = None  # and a fallback never writes the tab's whole spec
             _adopt(store().update_state(token(), lambda state: _merge(state, edits, mine)))
         elif store().version(token()) != version:
             _adopt(store().load(token()))
@@ -281,17 +282,17 @@ def _sync_read_only(current: Doc, version: int, saved: str) -> None:
     st.session_state[_DOC].projector = projector
 
 
-def _merge(newest: dict, edits: list, mine: dict) -> dict:
+def _merge(newest: dict, edits: list, mine: dict | None) -> dict:
     """`edits` applied to the newest document; if the result were no longer a readable spec
     (edits that only made sense together, split by another tab's change), the tab's own spec
-    is kept whole rather than a broken one."""
+    (`mine`) is kept whole rather than a broken one — or, without `mine`, the newest."""
     if not newest:  # emptied by Start over meanwhile: the tab's edits have nothing to change
         return Doc().to_dict()
     merged = changes.apply(newest, edits)
     try:
         ExperimentSpec.from_dict(merged.get("spec"))
     except SpecError:
-        merged["spec"] = mine["spec"]
+        merged["spec"] = (mine or newest).get("spec")
     return merged
 
 
