@@ -8,6 +8,7 @@ lesson says so."""
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -106,13 +107,25 @@ def test_a_class_joins_trains_its_own_copies_within_the_limits(page: Page, brows
     board = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
     board.goto(board_link)
     expect(board.get_by_text("3 students")).to_be_visible(timeout=60_000)
-    board.wait_for_timeout(2500)  # the board redraws itself every 2 s
-    rows = table(board)
+    deadline = time.time() + 30  # the board redraws itself every 2 s: read a whole table
+    while time.time() < deadline:
+        rows = table(board)
+        if len(rows) == 3 and all("Student" in r for r in rows):
+            break
+        board.wait_for_timeout(500)
     assert sorted(r["Student"] for r in rows) == ["<i>Bob</i>", "Ada", "Cy"], rows
     assert all(r["Best test score"].startswith("accuracy ") for r in rows), rows
     assert all("fit.epochs: 12 → 3" in r["Changed from the lesson"] for r in rows), rows
     assert all("?w=" in r["Own link"] and token not in r["Own link"] for r in rows)
+    expect(board.locator("[data-testid='stPlotlyChart']")).to_have_count(1, timeout=30_000)
+    assert board.locator(".legendtext").filter(has_text="Cy").count() >= 1  # best runs' curves
     board.screenshot(path=str(tmp_path / "board.png"))
+    board.get_by_text("Projector mode").click()
+    board.wait_for_timeout(2500)
+    size = board.locator("[data-testid='stMain'] h1").evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 38, size  # projector mode's larger title
+    board.screenshot(path=str(tmp_path / "board-projector.png"))
 
     page.get_by_role("button", name="Close the lesson").click()
     settle(page)

@@ -1,6 +1,7 @@
 """The class board (`?board=…`, the teacher's own unguessable link): every student of the
 lesson with their runs, live, the leaderboard by the best run's test score, what each best
-run changed from the lesson's start, and each student's own link (for one who lost it).
+run changed from the lesson's start, each student's own link (for one who lost it), the
+best runs' curves overlaid, and a projector mode of its own.
 
 It binds no workspace: it reads only the students of its own lesson (gui.core.store.board).
 """
@@ -11,11 +12,14 @@ import pandas as pd
 import streamlit as st
 
 from gui.core.store.board import Entry, class_board
+from gui.ui.common import projector
+from gui.ui.figures import charts
 from gui.ui.lessons.share import app_root
-from gui.ui.session import run_state, workspace
+from gui.ui.session import run_state, state, workspace
 from gui.ui.text import md
 
 REFRESH_S = 2
+CURVES_EVERY_S = 10
 
 
 def asked() -> bool:
@@ -37,7 +41,12 @@ def main() -> None:
     st.markdown(f"<div class='lesson-code'>{lesson.code}</div>", unsafe_allow_html=True)
     if not lesson.open:
         st.warning("The lesson is closed: no new students can join.", icon=":material/lock:")
+    with st.container(key="projector-toggle"):  # the board's own: it has no workspace
+        st.toggle("Projector mode", key="board.projector")
+    on = state.widget_value("board.projector", False)
+    st.html(f"<style>{projector.TOGGLE_CSS}{projector.PROJECTOR_CSS if on else ''}</style>")
     _live(token)
+    _curves(token)
     st.stop()
 
 
@@ -55,6 +64,21 @@ def _live(token: str) -> None:
                f"{REFRESH_S} s · best test score first")
     st.dataframe(table(entries, _root()), hide_index=True, width="stretch",
                  column_config={"Own link": st.column_config.LinkColumn("Own link")})
+
+
+@st.fragment(run_every=CURVES_EVERY_S)
+def _curves(token: str) -> None:
+    """The students' best runs overlaid (loss per epoch), redrawn less often than the table."""
+    found = class_board(workspace.lessons(), run_state.shared_runs(), token)
+    best = {e.student.name: e.best.history for e in (found[1] if found else [])
+            if e.best is not None and e.best.history}
+    if not best:
+        return
+    st.subheader("The best runs' curves")
+    fig = charts.overlay_figures(best)[0][1]
+    if state.widget_value("board.projector", False):
+        fig = projector.projector_style(fig)
+    st.plotly_chart(fig, key="board.curves", config={"displayModeBar": False})
 
 
 def table(entries: list[Entry], root: str) -> pd.DataFrame:
