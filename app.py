@@ -9,7 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from gui.ui.common import projector, run_banner
+from gui.ui.common import presenter, projector, run_banner
+from gui.ui.lessons import board, join, student
 from gui.ui.session import data_source, run_state, workspace
 
 ASSETS = Path(__file__).parent / "assets"
@@ -26,12 +27,19 @@ pages = [
     st.Page("steps/evaluate.py", title="4 · Evaluate", icon=":material/analytics:"),
     st.Page("steps/predict.py", title="5 · Predict", icon=":material/online_prediction:"),
     st.Page("steps/runs.py", title="Runs", icon=":material/list:"),
+    st.Page("steps/share.py", title="Share", icon=":material/share:"),
 ]
-page = st.navigation(pages, position="top")
+if board.asked():  # a lesson's class board: no workspace of its own
+    board.main()
+if join.asked():  # a lesson's student link: the name first, then the student's own copy
+    join.main()
 workspace.bind()
+page = st.navigation(student.visible_pages(pages), position="top")
 data_source.settle()  # the defaults that follow the data; drawing never writes
 run_state.pool()  # the training processes start with the first page, not the first run
 projector.apply()  # the projector-mode toggle (top right) and its CSS, on every page
+presenter.apply()  # a presenter link: says so, takes the controls away, follows the work
+student.apply()  # a lesson's copy: its title and instructions, locked and hidden controls
 if page.url_path != "train":
     run_banner.run_banner()
 try:

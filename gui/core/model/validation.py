@@ -8,12 +8,14 @@ the first check, so that importing this module loads no TensorFlow).
 from __future__ import annotations
 
 from gui.core.spec.data_info import DataInfo
+from gui.core.spec.lesson_rules import Limits, limit_problems
 from gui.core.spec.problems import Problem
 from gui.core.spec.schema import ExperimentSpec
 from gui.core.spec.validate import spec_problems
 
 
-def validate(spec: ExperimentSpec, info: DataInfo | None = None) -> list[Problem]:
+def validate(spec: ExperimentSpec, info: DataInfo | None = None,
+             limits: Limits | None = None) -> list[Problem]:
     """Every problem that would stop `spec` from building or training well, at once.
 
     Without `info` the checks that need the data (output width, loss against task, the
@@ -27,4 +29,5 @@ def validate(spec: ExperimentSpec, info: DataInfo | None = None) -> list[Problem
     """
     from gui.core.model import registry  # Keras is imported on the first check, not before
 
-    return spec_problems(spec, info, registry)
+    found = spec_problems(spec, info, registry)
+    return found + limit_problems(spec, limits) if limits is not None else found

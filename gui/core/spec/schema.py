@@ -17,7 +17,7 @@ This module imports neither Keras nor Streamlit, so the data page stays fast.
 
 from __future__ import annotations
 
-import copy
+import functools
 import json
 import types
 import typing
@@ -325,17 +325,23 @@ def _from_dict(cls, data: Any, where: str):
     if not isinstance(data, dict):
         raise SpecError(f"{where}: Expected an object. Received: {_kind_of(data)}. "
                         f"{FIX_FILE}")
-    hints = typing.get_type_hints(cls)
-    names = [f.name for f in fields(cls) if f.name != "uid"]
+    hints, names = _shape(cls)
     unknown = sorted(set(data) - set(names))
     if unknown:
         raise SpecError(f"{where}: Expected only the keys {', '.join(names)}. Received: "
                         f"unknown key(s) {', '.join(unknown)}. {FIX_FILE}")
     # The spec's own sections are named as validation names them: "layers[1].units".
     inner = (lambda key: key) if where == "spec" else (lambda key: f"{where}.{key}")
-    kwargs = {key: _parse(hints[key], copy.deepcopy(value), inner(key))
-              for key, value in data.items()}
+    # _parse builds new lists, dicts and dataclasses: nothing of `data` is shared.
+    kwargs = {key: _parse(hints[key], value, inner(key)) for key, value in data.items()}
     return cls(**kwargs)
+
+
+@functools.cache
+def _shape(cls) -> tuple[dict, list[str]]:
+    """A spec dataclass's field types and serialised names (read once per class: resolving
+    the annotations is most of the cost of reading a spec)."""
+    return typing.get_type_hints(cls), [f.name for f in fields(cls) if f.name != "uid"]
 
 
 # ---- questions about the layer stack -------------------------------------------------------

@@ -20,14 +20,16 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
+import random
 import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -209,6 +211,29 @@ class Store:
                 raise StoreError("This workspace does not exist.")
             return db.execute(select(workspaces.c.version).where(
                 workspaces.c.token == token)).scalar()
+
+    def update_state(self, token: str, change: Callable[[dict], dict],
+                     attempts: int = 50) -> Snapshot:
+        """Read the newest document, pass it to `change` and store what it returns — unless
+        another writer saved in between (compare-and-swap on the version): then read again
+        and retry, so no one's write is lost. The same on SQLite and PostgreSQL (one
+        conditional UPDATE, no locks held while `change` runs). Returns what is stored; an
+        unchanged document is not written (its version stays)."""
+        for attempt in range(attempts):
+            snapshot = self.load(token)
+            state = change(copy.deepcopy(snapshot.state))
+            if state == snapshot.state:
+                return snapshot
+            with self.engine.begin() as db:
+                result = db.execute(workspaces.update().where(
+                    workspaces.c.token == token, workspaces.c.version == snapshot.version,
+                ).values(state=json.dumps(state), version=snapshot.version + 1,
+                         last_seen=time.time()))
+            if result.rowcount == 1:
+                return Snapshot(state, snapshot.version + 1)
+            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # another tab wrote first
+        raise StoreError("This workspace is being changed from many places at once; "
+                         "try the change again in a moment.")
 
     def clear(self, token: str) -> None:
         """Start over: the document emptied, every file and run removed (the token stays)."""

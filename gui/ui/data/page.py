@@ -109,6 +109,8 @@ def choose_source() -> None:
     ref = options.get(current, (workspace.doc().dataset, ""))[0]
     if "sample" in ref:
         right.caption(by_name(ref["sample"]).description)
+    if workspace.read_only():  # a presenter link never empties the workspace
+        return
     with right.popover("Start over", icon=":material/restart_alt:"):
         st.markdown("Empty this workspace: your uploaded files, every choice and the model "
                     "design. The link stays the same and opens on the Iris sample.")

@@ -33,7 +33,7 @@ def main() -> None:
                "own: the ? next to each one explains it. The recommended settings already train "
                "well.")
     model_summary.notes()
-    problems = validate(state.spec(), info)
+    problems = validate(state.spec(), info, state.limits())
     model_summary.status(problems)
     changed_since_training()
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from gui.core.data import data_ref
 from gui.core.data.dataset import PreparedData
+from gui.core.spec.lesson_rules import limit_problems
 from gui.core.store.runs import RunRecord, Runs
 from gui.core.store.workspaces import StoreError
 from gui.core.workers.pool import TrainingPool
@@ -23,12 +24,25 @@ from gui.ui.session import data_source, state, workspace
 @st.cache_resource(show_spinner=False)
 def pool() -> TrainingPool:
     """The process's training workers (LAYERLAB_TRAINING_SLOTS of them), started once."""
-    return TrainingPool(workspace.store())
+    return TrainingPool(workspace.shared_store())
 
 
 @st.cache_resource(show_spinner=False)
+def _runs() -> Runs:
+    return Runs(workspace.shared_store())
+
+
+def shared_runs() -> Runs:
+    """The runs of every workspace, for the class board (which scopes them by its lesson)."""
+    return _runs()
+
+
+RUN_READS = frozenset({"get", "list", "active", "model_path", "snapshot_paths", "queue"})
+
+
 def runs() -> Runs:
-    return Runs(workspace.store())
+    """The runs as this tab may use them: through a presenter link, reads only."""
+    return workspace.ReadOnly(_runs(), RUN_READS) if workspace.read_only() else _runs()
 
 
 def data_choice() -> dict:
@@ -41,6 +55,15 @@ def start(parent: RunRecord | None = None, more: int = 0) -> int:
     """Queue a run of the current spec, or `more` epochs of `parent` from where it ended;
     the pages show it from now on."""
     token = workspace.token()
+    limits = state.limits()
+    over = limit_problems(parent.spec if parent else state.spec(), limits) if limits else []
+    if over or (parent is not None and limits and limits.max_epochs is not None
+                and parent.epochs_done + int(more) > limits.max_epochs):
+        state.add_note("error", over[0].message if over else
+                       f"Expected at most {limits.max_epochs} epochs in this lesson. Received: "
+                       f"{parent.epochs_done + int(more)} epochs in all. Your teacher set this "
+                       "limit for the class.")
+        return workspace.doc().run
     if parent is None:
         run_id = runs().create(token, state.spec(), data_choice())
     else:

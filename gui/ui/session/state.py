@@ -13,8 +13,9 @@ from typing import Any
 import streamlit as st
 
 from gui.core.spec.data_info import DataInfo
+from gui.core.spec.lesson_rules import Limits
 from gui.core.spec.schema import ExperimentSpec
-from gui.ui.session.workspace import doc
+from gui.ui.session.workspace import doc, lesson
 
 _SPEC_UPLOADS = "ll_spec_uploads"  # how many specs were loaded: the uploader's key suffix
 _UPLOADS = "ll_uploads"            # how many data files were stored: the uploaders' key suffix
@@ -27,6 +28,12 @@ _SETTLED = "ll_settled"            # the data choices data_source.settle last fo
 def spec() -> ExperimentSpec:
     """The workspace's experiment spec."""
     return doc().spec
+
+
+def limits() -> Limits | None:
+    """The limits of the lesson this workspace is a copy of, if it is one."""
+    copy = lesson()
+    return copy[0].rules.limits if copy is not None else None
 
 
 def set_spec(value: ExperimentSpec) -> None:

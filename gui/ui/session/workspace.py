@@ -3,10 +3,11 @@ store, synced at the start and the end of every script run.
 
 The document is what a user did, in plain JSON: the spec, the chosen dataset and test data,
 the settings chosen by hand and the data the model was shaped for. The session holds a copy
-for the run; `sync()` writes it back when the run (or a widget callback before it) changed it,
-and otherwise reloads it when another tab saved a newer version. So a reload, a bookmark or a
-second tab on the same link shows the same work, and the last change wins whole — a document
-is never half-written.
+for the run; `sync()` applies what the run (or a widget callback before it) changed to the
+newest stored document, setting by setting, and otherwise reloads it when another tab saved a
+newer version. So a reload, a bookmark or a second tab on the same link shows the same work,
+two tabs that change different settings both keep their change, and where they change the
+same setting the later one wins.
 """
 
 from __future__ import annotations
@@ -20,11 +21,16 @@ import streamlit as st
 from gui.core.data.samples import SAMPLES
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.schema import ExperimentSpec, SpecError
-from gui.core.store.workspaces import Store, StoreError
+from gui.core.store import changes
+from gui.core.store.lessons import Lesson, Lessons, Student
+from gui.core.store.links import PRESENTER, Links
+from gui.core.store.workspaces import Snapshot, Store, StoreError
 
 TOKEN = "ll_token"        # the session's workspace token
 _DOC = "ll_doc"           # the session's copy of the document (Doc)
 _SAVED = "ll_doc_saved"   # (version, JSON text) as last read from or written to the store
+_LINK = "ll_link"         # the presenter link's token, in a read-only session (else absent)
+_LESSON = "ll_lesson"     # (Lesson, Student) when the workspace is a student's copy, else None
 PURGE_EVERY_S = 3600
 _last_purge = 0.0         # per process: when idle workspaces were last purged
 
@@ -90,9 +96,66 @@ class Doc:
 
 
 @st.cache_resource(show_spinner=False)
-def store() -> Store:
+def shared_store() -> Store:
     """The process's store: a database handle and a folder, never a user's data in memory."""
     return Store.from_env()
+
+
+@st.cache_resource(show_spinner=False)
+def links() -> Links:
+    return Links(shared_store())
+
+
+@st.cache_resource(show_spinner=False)
+def lessons() -> Lessons:
+    return Lessons(shared_store())
+
+
+def lesson() -> tuple[Lesson, Student] | None:
+    """The lesson this workspace is a student's copy of, and the student; else None."""
+    if _LESSON not in st.session_state:
+        st.session_state[_LESSON] = lessons().of_copy(token())
+    return st.session_state[_LESSON]
+
+
+def open_copy(copy: str) -> None:
+    """Make a student's new copy this tab's workspace (its own link goes in the URL)."""
+    st.query_params.pop("join", None)
+    _start(copy)
+
+
+def store() -> Store:
+    """The store as this tab may use it: through a presenter link, reads only."""
+    return ReadOnly(shared_store(), STORE_READS) if read_only() else shared_store()
+
+
+def read_only() -> bool:
+    """Is this tab a presenter link: the workspace shown, never changed?"""
+    return _LINK in st.session_state
+
+
+READ_ONLY_REFUSAL = ("This is a presenter link: it shows the workspace and cannot change it. "
+                     "Open the workspace's own link to make changes.")
+STORE_READS = frozenset({"exists", "touch", "version", "load", "files", "file_path",
+                         "read_file", "usage", "workspace_dir"})
+
+
+class ReadOnly:
+    """`target` seen through a presenter link: the methods named in `reads` pass, every
+    other method is refused in words (StoreError), so no path through the tab can write."""
+
+    def __init__(self, target, reads: frozenset[str]):
+        self._target, self._reads = target, reads
+
+    def __getattr__(self, name: str):
+        value = getattr(self._target, name)
+        if callable(value) and name not in self._reads:
+            return _refuse
+        return value
+
+
+def _refuse(*_args, **_kwargs):
+    raise StoreError(READ_ONLY_REFUSAL)
 
 
 def token() -> str:
@@ -112,6 +175,12 @@ def bind() -> None:
     A bare URL starts a fresh workspace; a token the store does not know is never created,
     the page says so and offers a fresh workspace instead.
     """
+    link = st.query_params.get("p")
+    if link is None and "w" not in st.query_params:  # navigation dropped it: put it back
+        link = st.session_state.get(_LINK)
+    if link is not None:
+        _bind_link(link)
+        return
     asked = st.query_params.get("w")
     held = st.session_state.get(TOKEN)
     if asked is None:  # a bare URL, or navigation dropped the token: put it back
@@ -126,47 +195,130 @@ def bind() -> None:
     sync()
 
 
-def _start(new_token: str) -> None:
+def _bind_link(link: str) -> None:
+    """A presenter link: its workspace, read-only, and never its token in the URL."""
+    if link != st.session_state.get(_LINK):
+        found = links().resolve(link)
+        if found is None or found.role != PRESENTER or not shared_store().exists(
+                found.workspace):
+            st.query_params.pop("p", None)
+            _missing()
+        _start(found.workspace, in_url=False)
+        st.session_state[_LINK] = link
+    st.query_params.pop("w", None)
+    st.query_params["p"] = link
+    sync()
+
+
+def changed_elsewhere() -> bool:
+    """Has the stored document a newer version than this tab's copy?"""
+    try:
+        return shared_store().version(token()) != st.session_state[_SAVED][0]
+    except StoreError:
+        return False
+
+
+def presenter_link() -> str:
+    """The token of this workspace's presenter link (made the first time it is asked for)."""
+    return links().token_for(token(), PRESENTER)
+
+
+def _start(new_token: str, in_url: bool = True) -> None:
     """Make `new_token` this session's workspace; forget what the session held for another."""
     for key in list(st.session_state):
         if str(key).startswith(("ll_", "data.", "model.", "train.", "evaluate.", "predict.",
                                 "spec_upload")):
             del st.session_state[key]
     st.session_state[TOKEN] = new_token
-    st.query_params["w"] = new_token
+    if in_url:
+        st.query_params.pop("p", None)
+        st.query_params["w"] = new_token
     st.session_state[_SAVED] = (-1, "")  # nothing read yet: the next sync() loads it
     st.session_state[_DOC] = Doc()
 
 
 def sync() -> None:
-    """Write the session's document if this run changed it, else read a newer saved one."""
+    """Apply what this tab changed to the newest stored document, else read a newer one.
+
+    The tab's changes are found against the copy it last read or wrote, setting by setting
+    (gui.core.store.changes), and applied to the newest stored document in one
+    compare-and-swap: what another tab saved meanwhile stays. The merged document is then
+    the tab's own copy and base.
+    """
     current = st.session_state[_DOC]
     version, saved = st.session_state[_SAVED]
-    text = json.dumps(current.to_dict(), sort_keys=True)
+    mine = current.to_dict()
     try:
-        if text != saved and version >= 0:
-            version = store().save_state(token(), json.loads(text))
-            st.session_state[_SAVED] = (version, text)
+        if read_only():
+            _sync_read_only(current, version, saved)
+        elif version < 0:  # nothing read yet: load, and store a new workspace's defaults
+            _adopt(store().update_state(token(), lambda state: state or Doc().to_dict()))
+        elif mine != (base := json.loads(saved)):
+            edits = changes.changes(base, mine, whole=WHOLE, sets=SETS)
+            if (copy := lesson()) is not None:  # a locked or hidden control changes nothing
+                edits = [e for e in edits if copy[0].rules.allows(e.path)]
+                mine = None  # and a fallback never writes the tab's whole spec
+            _adopt(store().update_state(token(), lambda state: _merge(state, edits, mine)))
         elif store().version(token()) != version:
-            snapshot = store().load(token())
-            fresh = Doc.from_dict(snapshot.state)
-            version = snapshot.version
-            if not snapshot.state:  # a new or emptied workspace: store its defaults now
-                version = store().save_state(token(), fresh.to_dict())
-            st.session_state[_DOC] = fresh
-            st.session_state[_SAVED] = (version, json.dumps(fresh.to_dict(), sort_keys=True))
+            _adopt(store().load(token()))
     except StoreError:
         _missing()
 
 
+WHOLE = [("dataset",), ("test",), ("basis",)]  # one setting each, never mixed field by field
+SETS = [("edited",)]  # lists used as sets: two tabs that each add a name keep both
+
+
+def _sync_read_only(current: Doc, version: int, saved: str) -> None:
+    """A presenter tab writes nothing: it reads a newer document, and drops anything its own
+    widgets changed. Only projector mode is its own (a second screen chooses its size)."""
+    projector = current.projector
+    if version < 0 or shared_store().version(token()) != version:
+        _adopt(shared_store().load(token()))
+        if version < 0:
+            return
+    elif {**current.to_dict(), "projector": None} != {**json.loads(saved), "projector": None}:
+        _adopt(Snapshot(json.loads(saved), version))  # put back what the widgets changed
+    st.session_state[_DOC].projector = projector
+
+
+def _merge(newest: dict, edits: list, mine: dict | None) -> dict:
+    """`edits` applied to the newest document; if the result were no longer a readable spec
+    (edits that only made sense together, split by another tab's change), the tab's own spec
+    (`mine`) is kept whole rather than a broken one — or, without `mine`, the newest."""
+    if not newest:  # emptied by Start over meanwhile: the tab's edits have nothing to change
+        return Doc().to_dict()
+    merged = changes.apply(newest, edits)
+    try:
+        ExperimentSpec.from_dict(merged.get("spec"))
+    except SpecError:
+        merged["spec"] = (mine or newest).get("spec")
+    return merged
+
+
+def _adopt(snapshot) -> None:
+    """Make the stored `snapshot` the tab's copy and base; when it is what the tab holds
+    already, the tab keeps its own objects (and the layers their widget identities)."""
+    fresh = Doc.from_dict(snapshot.state)
+    text = json.dumps(fresh.to_dict(), sort_keys=True)
+    held = st.session_state[_DOC]
+    if json.dumps(held.to_dict(), sort_keys=True) != text:
+        if len(fresh.spec.layers) == len(held.spec.layers):
+            for new, old in zip(fresh.spec.layers, held.spec.layers, strict=True):
+                new.uid = old.uid  # the same place in the stack keeps its widgets
+        st.session_state[_DOC] = fresh
+    st.session_state[_SAVED] = (snapshot.version, text)
+
+
 def _missing() -> None:
     st.session_state.pop(TOKEN, None)
+    st.session_state.pop(_LINK, None)
     st.title("This workspace does not exist")
     st.warning("The link's workspace was not found: the address may be mistyped, or the "
                "workspace was deleted after a long time without use, or emptied elsewhere. "
                "Nothing of it can be recovered from here.", icon=":material/link_off:")
     st.button("Start a fresh workspace", type="primary", key="workspace.fresh",
-              on_click=lambda: _start(store().create()), icon=":material/add:")
+              on_click=lambda: _start(shared_store().create()), icon=":material/add:")
     st.stop()
 
 
@@ -178,6 +330,10 @@ def _purge_now_and_then() -> None:
 
 
 def start_over() -> None:
-    """Empty the workspace (files, choices, spec); the same link then opens on the sample."""
-    store().clear(token())
+    """Empty the workspace (files, choices, spec); the same link then opens on the sample.
+    A student's copy goes back to the lesson's start instead."""
+    if lesson() is not None and not read_only():
+        lessons().restart(token())
+    else:
+        store().clear(token())  # refused through a presenter link
     _start(token())

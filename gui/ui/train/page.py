@@ -57,7 +57,7 @@ def main() -> None:
                              icon=":material/tune:"):
             fit_editor.settings(disabled=False, prepared=prepared)
     changed_since_training()
-    problems = validate(state.spec(), DataInfo.from_prepared(prepared))
+    problems = validate(state.spec(), DataInfo.from_prepared(prepared), state.limits())
     fit_issues = [p for p in problems if p.where.startswith("fit.")]
     model_issues = [p for p in problems if not p.where.startswith("fit.")]
     for problem in fit_issues:

@@ -1,0 +1,59 @@
+"""A student's copy of a lesson in AppTest sessions: a change to a locked setting is dropped
+where changes are applied, an epoch count over the lesson's limit is a problem in words that
+keeps Train disabled, and Start over returns the copy to the lesson's start."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from gui.core.spec.lesson_rules import LOCKED, LessonRules, Limits
+from gui.core.store.lessons import Lessons
+from tests.conftest import ROOT
+from tests.ui import runs_helper
+
+APP = str(ROOT / "app.py")
+
+
+def student_session():
+    teacher = AppTest.from_file(APP, default_timeout=120)
+    teacher.run()
+    token = runs_helper.token(teacher)
+    teacher.switch_page("steps/train.py").run()
+    teacher.number_input(key="train.epochs").set_value(12).run()
+    store = runs_helper.runs().store
+    lesson = Lessons(store).publish(token, "Iris", "Go.", LessonRules(
+        {"compile.learning_rate": LOCKED}, Limits(max_epochs=20)))
+    copy = Lessons(store).join(lesson.code, "Ada")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["w"] = copy
+    at.run()
+    return at, store, copy
+
+
+def test_a_locked_setting_is_not_changed_and_the_limit_keeps_train_disabled():
+    at, store, copy = student_session()
+    at.switch_page("steps/model.py").run()
+    rate = store.load(copy).state["spec"]["compile"]["learning_rate"]
+    at.number_input(key="model.compile.learning_rate").set_value(0.5).run()
+    assert store.load(copy).state["spec"]["compile"]["learning_rate"] == rate
+    at.switch_page("steps/train.py").run()
+    assert at.number_input(key="train.epochs").value == 12  # the teacher's, copied
+    at.number_input(key="train.epochs").set_value(50).run()
+    assert any("Expected at most 20 epochs in this lesson. Received: epochs=50." in e.value
+               for e in at.error), [e.value for e in at.error]
+    assert at.button(key="train.start").disabled
+    at.number_input(key="train.epochs").set_value(5).run()
+    assert not at.button(key="train.start").disabled
+
+
+def test_start_over_in_a_copy_returns_to_the_lessons_start():
+    at, store, copy = student_session()
+    start = store.load(copy).state
+    at.switch_page("steps/train.py").run()
+    at.number_input(key="train.epochs").set_value(3).run()
+    assert store.load(copy).state["spec"]["fit"]["epochs"] == 3
+    at.switch_page("steps/data.py").run()
+    at.button(key="data.start_over").click().run()
+    assert store.load(copy).state["spec"] == start["spec"]
+    at.switch_page("steps/train.py").run()
+    assert at.number_input(key="train.epochs").value == 12
