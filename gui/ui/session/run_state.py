@@ -8,13 +8,13 @@ it can remake: a run's loaded model and prepared data (state.memo, the latest on
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
 from gui.core.data import data_ref
 from gui.core.data.dataset import PreparedData
-from gui.core.store.runs import RunRecord, Runs
+from gui.core.store.runs import RunGlance, RunRecord, Runs
 from gui.core.store.workspaces import StoreError
 from gui.core.workers.pool import TrainingPool
 from gui.ui.session import data_source, state, workspace
@@ -92,6 +92,28 @@ def get(run_id: int | None) -> RunRecord | None:
         return None
 
 
+def watched(run_id: int) -> RunRecord | None:
+    """`get(run_id)` for a page that polls: a glance first (status and progress), and the
+    whole record (history, log, spec) read again only when something in it changed since
+    this session last read it."""
+    try:
+        glance = runs().glance(workspace.token(), run_id)
+    except StoreError:
+        return None
+    if glance is None:
+        return None
+    record = state.memo("run.watched", glance.changes, lambda: get(run_id))
+    if record is None:
+        return None
+    return replace(record, status=glance.status, progress=glance.progress,
+                   started=glance.started, ended=glance.ended)
+
+
+def active_glance() -> RunGlance | None:
+    """The workspace's run that is queued or training, at a glance (no history read)."""
+    return runs().glance(workspace.token())
+
+
 def shown() -> RunRecord | None:
     """The run the pages show, as it is now in the store."""
     return get(workspace.doc().run)
@@ -106,9 +128,19 @@ def all_runs() -> list[RunRecord]:
     return runs().list(workspace.token())
 
 
+def glance_all() -> list[RunGlance]:
+    """The workspace's runs at a glance (no histories read), oldest first."""
+    return runs().glance_all(workspace.token())
+
+
+KEEP_ALIVE_EVERY_S = 10.0
+
+
 def keep_alive() -> None:
-    """An open page says so (runs of workspaces with no open page are stopped)."""
-    workspace.store().touch(workspace.token())
+    """An open page says so (runs of workspaces with no open page are stopped); a polling
+    page writes it at most every KEEP_ALIVE_EVERY_S."""
+    if state.due("run.keep_alive", KEEP_ALIVE_EVERY_S):
+        workspace.store().touch(workspace.token())
 
 
 @dataclass
