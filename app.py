@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gui.ui.common import projector, run_banner
+from gui.ui.common import heap, projector, run_banner
 from gui.ui.session import data_source, run_state, workspace
 
 ASSETS = Path(__file__).parent / "assets"
@@ -38,3 +38,4 @@ try:
     page.run()
 finally:
     workspace.sync()
+    heap.freeze_after_imports()  # before Streamlit's own gc.collect that ends each run

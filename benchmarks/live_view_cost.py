@@ -32,6 +32,8 @@ from gui.core.store.runs import Runs  # noqa: E402
 from gui.core.store.workspaces import Store  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+        "--disable-backgrounding-occluded-windows",
         "--disable-component-update", "--no-first-run"]
 IRIS = {"dataset": {"sample": "Iris flowers"}, "test": None}
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -176,14 +176,19 @@ class Runs:
                 progress=json.dumps([start_epoch, spec.fit.epochs, 0, 0]), test_metrics="{}"))
             return int(result.inserted_primary_key[0])
 
-    def get(self, token: str, run_id: int) -> RunRecord:
-        """The workspace's run `run_id`; StoreError when it has none by that number."""
+    def get(self, token: str, run_id: int, known: RunRecord | None = None) -> RunRecord:
+        """The workspace's run `run_id`; StoreError when it has none by that number.
+        `known`: an earlier read of the same run, whose spec and data (which never change)
+        are kept rather than read and parsed again."""
+        again = known is not None and known.id == run_id and known.workspace == token
+        columns = [c for c in runs_table.c if c.name not in ("spec", "data")] if again \
+            else [runs_table]
         with self.engine.connect() as db:
-            row = db.execute(select(runs_table).where(runs_table.c.id == run_id,
-                                                      runs_table.c.workspace == token)).first()
+            row = db.execute(select(*columns).where(runs_table.c.id == run_id,
+                                                    runs_table.c.workspace == token)).first()
         if row is None:
             raise StoreError("This run is not in the workspace (deleted, or Start over).")
-        return _record(row)
+        return _record(row, known if again else None)
 
     def glance(self, token: str, run_id: int | None = None) -> RunGlance | None:
         """The workspace's run `run_id` (or, without one, its active run) at a glance: one
@@ -411,10 +416,12 @@ def _glance(row) -> RunGlance:
                      history_chars=row.history_len or 0, changes=changes)
 
 
-def _record(row) -> RunRecord:
+def _record(row, known: RunRecord | None = None) -> RunRecord:
     return RunRecord(
         id=row.id, workspace=row.workspace, name=row.name, created=row.created,
-        status=row.status, spec=ExperimentSpec.from_json(row.spec), data=json.loads(row.data),
+        status=row.status,
+        spec=known.spec if known else ExperimentSpec.from_json(row.spec),
+        data=known.data if known else json.loads(row.data),
         parent=row.parent, start_epoch=row.start_epoch or 0,
         history=json.loads(row.history or "{}"),
         epoch_seconds=json.loads(row.epoch_seconds or "[]"), log=json.loads(row.log or "[]"),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import math
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -82,8 +83,9 @@ def _trace(values: list[float], name: str, color: str, previous: bool) -> dict:
     line = dict(color=color, width=1.5 if previous else 2.5)
     if previous:
         line["dash"] = "dash"
+    kept = np.asarray(kept, dtype=np.int64)
     return dict(
-        type="scatter", x=[i + 1 for i in kept], y=[values[i] for i in kept], name=name,
+        type="scatter", x=kept + 1, y=np.asarray(values, dtype=float)[kept], name=name,
         mode="lines+markers" if len(values) < 30 else "lines", line=line,
         marker=dict(size=4 if previous else 6), opacity=0.55 if previous else 1.0,
         hovertemplate=f"{name}: %{{y:.4f}}<extra></extra>")

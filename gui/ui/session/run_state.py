@@ -102,11 +102,19 @@ def watched(run_id: int) -> RunRecord | None:
         return None
     if glance is None:
         return None
-    record = state.memo("run.watched", glance.changes, lambda: get(run_id))
+    known = state.memo_value("run.watched")
+    record = state.memo("run.watched", glance.changes, lambda: _read(run_id, known))
     if record is None:
         return None
     return replace(record, status=glance.status, progress=glance.progress,
                    started=glance.started, ended=glance.ended)
+
+
+def _read(run_id: int, known: RunRecord | None) -> RunRecord | None:
+    try:
+        return runs().get(workspace.token(), run_id, known=known)
+    except StoreError:
+        return None
 
 
 def active_glance() -> RunGlance | None:

@@ -49,6 +49,12 @@ def memo(kind: str, key, compute):
     return slot[kind][1]
 
 
+def memo_value(kind: str):
+    """What memo holds for `kind` now (whatever its key), or None."""
+    held = st.session_state.get("ll_memo", {}).get(kind)
+    return held[1] if held is not None else None
+
+
 def due(kind: str, seconds: float) -> bool:
     """True at most once every `seconds` per session for `kind` (e.g. a polling page's
     keep-alive write), and the first time."""
