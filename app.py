@@ -30,7 +30,6 @@ pages = [
 page = st.navigation(pages, position="top")
 workspace.bind()
 data_source.settle()  # the defaults that follow the data; drawing never writes
-run_state.pool()  # the training processes start with the first page, not the first run
 projector.apply()  # the projector-mode toggle (top right) and its CSS, on every page
 if page.url_path != "train":
     run_banner.run_banner()
@@ -38,4 +37,5 @@ try:
     page.run()
 finally:
     workspace.sync()
+    run_state.pool()  # the training processes start after the first page, not the first run
     heap.freeze_after_imports()  # before Streamlit's own gc.collect that ends each run

@@ -116,13 +116,7 @@ def main() -> None:
                 results = {}
                 for count in args.tabs:
                     tabs = [context.new_page() for _ in range(count)]
-                    frames = [0] * count  # websocket messages each tab receives
-
-                    def counting(ws, i):
-                        ws.on("framereceived", lambda _f: frames.__setitem__(i, frames[i] + 1))
-
-                    for i, tab in enumerate(tabs):
-                        tab.on("websocket", lambda ws, i=i: counting(ws, i))
+                    for tab in tabs:
                         tab.goto(url)
                     for tab in tabs:
                         try:
@@ -133,13 +127,11 @@ def main() -> None:
                             raise
                     time.sleep(3)  # past the first full script runs: the steady state
                     epochs = runs.get(token, run_id).epochs_done
-                    received = sum(frames)
                     results[count] = share_of_a_core(server.pid, args.seconds)
                     trained = runs.get(token, run_id).epochs_done - epochs
-                    rate = (sum(frames) - received) / args.seconds / max(count, 1)
                     print(f"{count} tab(s) watching /{args.page}: server {results[count]:5.1f}% "
                           f"of a core over {args.seconds:g} s ({trained} epochs trained "
-                          f"meanwhile; {rate:.0f} messages/s to each tab)", flush=True)
+                          "meanwhile)", flush=True)
                     for tab in tabs:
                         tab.close()
                     time.sleep(1)

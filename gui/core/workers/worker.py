@@ -189,12 +189,14 @@ class _Training:
                    threading.Thread(target=self._watch_stop, daemon=True)]
         for thread in threads:
             thread.start()
+        stopped = False
         try:
             self.job.run()
             job = self.job
             if job.model is not None and job.epochs_done > self.record.start_epoch:
                 self._save()
-            metrics = job.evaluate_test() if self.saved_epoch is not None else {}
+            stopped = self.stop.is_set()
+            metrics = job.evaluate_test() if self.saved_epoch is not None and not stopped else {}
         except Exception as exc:  # noqa: BLE001 - saving or scoring; the run says why
             metrics = {}
             self.job.error = self.job.error or f"Training ended, but saving failed: {exc}"
@@ -209,6 +211,12 @@ class _Training:
             self.saved_epoch = None
         self.latest_path.unlink(missing_ok=True)  # the full file has every kept epoch
         self._report(final=True, test_metrics=metrics)
+        if stopped and self.saved_epoch is not None:
+            # A stop is shown at once; the kept model's test scores follow it.
+            try:
+                self.runs.report(self.record.id, test_metrics=self.job.evaluate_test())
+            except Exception:  # noqa: BLE001,S110 - scores are optional; Evaluate makes its own
+                pass
 
     def _epoch_ended(self, line: str) -> None:
         if self.echo is not None:

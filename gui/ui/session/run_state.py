@@ -8,12 +8,14 @@ it can remake: a run's loaded model and prepared data (state.memo, the latest on
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import dataclass, replace
 
 import streamlit as st
 
 from gui.core.data import data_ref
 from gui.core.data.dataset import PreparedData
+from gui.core.spec.vocabulary import STOPPING
 from gui.core.store.runs import RunGlance, RunRecord, Runs
 from gui.core.store.workspaces import StoreError
 from gui.core.workers.pool import TrainingPool
@@ -108,6 +110,20 @@ def watched(run_id: int) -> RunRecord | None:
         return None
     return replace(record, status=glance.status, progress=glance.progress,
                    started=glance.started, ended=glance.ended)
+
+
+STOP_WAIT_S = 0.45  # the live view polls every 0.5 s
+
+
+def wait_while_stopping(run_id: int) -> None:
+    """While the run is stopping, wait (up to STOP_WAIT_S, looking every 50 ms) for it to
+    end, so that the page shows it stopped within a second of the click, not a poll later."""
+    deadline = time.monotonic() + STOP_WAIT_S
+    while time.monotonic() < deadline:
+        glance = runs().glance(workspace.token(), run_id)
+        if glance is None or glance.status != STOPPING:
+            return
+        time.sleep(0.05)
 
 
 def _read(run_id: int, known: RunRecord | None) -> RunRecord | None:

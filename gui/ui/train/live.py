@@ -171,6 +171,9 @@ def compare_choice(record) -> tuple[dict | None, str]:
 def live_view(run_id: int, polling: bool, prepared) -> None:
     """Status, Stop, the last values, one chart per quantity and the epoch log."""
     record = run_state.watched(run_id) if polling else run_state.get(run_id)
+    if record is not None and polling and record.status == STOPPING:
+        run_state.wait_while_stopping(run_id)
+        record = run_state.watched(run_id)
     if record is None:
         return
     if polling:
