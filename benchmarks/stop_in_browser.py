@@ -1,5 +1,6 @@
 """Stop in chromium: from the click on Stop until the page says the run stopped, from the tab
-that watches the run and from a second tab on the same workspace, on a long Iris run.
+that watches the run and from a second tab on the same workspace, on a long Iris run
+("Stopped by you", or a note that says why it stopped otherwise).
 Prints the median of --repeat tries and where the time went; asserts nothing.
 
 "The worker" is from the click until the run's record says stopped (its `ended`); "the page"
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -46,7 +48,13 @@ def one_stop(store: Store, token: str, base: str, clicking, other) -> tuple[floa
     clicking.wait_for_timeout(1000)
     start = time.time()
     button.click()
-    clicking.get_by_text("Stopped by you").first.wait_for(timeout=60_000)
+    try:
+        clicking.locator("[data-testid='stAlert']").filter(
+            has_text=re.compile("^Stopped")).first.wait_for(timeout=60_000)
+    except Exception:
+        clicking.screenshot(path="/tmp/stop_in_browser.png")
+        print(runs.get(token, run_id).note)
+        raise
     shown = time.time() - start
     record = runs.get(token, run_id)
     return shown, (record.ended or time.time()) - start

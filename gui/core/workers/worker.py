@@ -183,6 +183,7 @@ class _Training:
         self.saved_at = time.monotonic()
         self.saved_epoch: int | None = None
         self.done = threading.Event()
+        self.saving = threading.Event()  # saving the model: alive, but not in fit's batches
 
     def run(self) -> None:
         threads = [threading.Thread(target=self._report_loop, daemon=True),
@@ -225,6 +226,14 @@ class _Training:
             self._save()
 
     def _save(self) -> None:
+
+        self.saving.set()
+        try:
+            self._write_model()
+        finally:
+            self.saving.clear()
+
+    def _write_model(self) -> None:
         from gui.core.saving.export import metadata, save_keras_bytes
 
         model = self.job.model
@@ -242,7 +251,10 @@ class _Training:
         while not self.done.is_set():
             if self.stop.wait(0.05):
                 self.job.stop()
-                while not (self.done.is_set() or self.job.stop_heard.wait(0.05)):
+                # A save under way (seconds on a busy machine) is an answer too: fit sees
+                # the stop at its next batch, right after it.
+                while not (self.done.is_set() or self.saving.is_set()
+                           or self.job.stop_heard.wait(0.05)):
                     pass
                 self.heard()
                 return
