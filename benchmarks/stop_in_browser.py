@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -50,7 +49,7 @@ def one_stop(store: Store, token: str, base: str, clicking, other) -> tuple[floa
     button.click()
     try:
         clicking.locator("[data-testid='stAlert']").filter(
-            has_text=re.compile("^Stopped")).first.wait_for(timeout=60_000)
+            has_text="Stopped").first.wait_for(timeout=60_000)
     except Exception:
         clicking.screenshot(path="/tmp/stop_in_browser.png")
         print(runs.get(token, run_id).note)

@@ -20,7 +20,8 @@ import streamlit as st
 from gui.core.data.samples import SAMPLES
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.schema import ExperimentSpec, SpecError
-from gui.core.store.workspaces import Store, StoreError
+from gui.core.store.workspaces import Store, StoreConfigError, StoreError
+from gui.ui.text import md
 
 TOKEN = "ll_token"        # the session's workspace token
 _DOC = "ll_doc"           # the session's copy of the document (Doc)
@@ -90,9 +91,20 @@ class Doc:
 
 
 @st.cache_resource(show_spinner=False)
-def store() -> Store:
-    """The process's store: a database handle and a folder, never a user's data in memory."""
+def _store() -> Store:
     return Store.from_env()
+
+
+def store() -> Store:
+    """The process's store: a database handle and a folder, never a user's data in memory.
+    A database setting that cannot work ends the page with what to fix, in words."""
+    try:
+        return _store()  # an error is not cached: the next page tries again
+    except StoreConfigError as error:
+        st.title("LayerLab cannot open its database")
+        st.error(md(str(error)), icon=":material/error:")
+        st.caption("Change the setting where the server is started, then restart it.")
+        st.stop()
 
 
 def token() -> str:
