@@ -45,6 +45,8 @@ bench: $(VENV)/.installed-test chromium
 	$(PY) benchmarks/inside_views.py
 	$(PY) benchmarks/what_if.py
 	$(PY) benchmarks/stop_and_refusals.py
+	$(PY) benchmarks/live_view_cost.py
+	$(PY) benchmarks/stop_in_browser.py
 
 samples: $(VENV)/.installed
 	$(PY) sample_data/make_samples.py

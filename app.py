@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gui.ui.common import presenter, projector, run_banner
+from gui.ui.common import heap, presenter, projector, run_banner
 from gui.ui.lessons import board, join, student
 from gui.ui.session import data_source, run_state, workspace
 
@@ -36,7 +36,6 @@ if join.asked():  # a lesson's student link: the name first, then the student's 
 workspace.bind()
 page = st.navigation(student.visible_pages(pages), position="top")
 data_source.settle()  # the defaults that follow the data; drawing never writes
-run_state.pool()  # the training processes start with the first page, not the first run
 projector.apply()  # the projector-mode toggle (top right) and its CSS, on every page
 presenter.apply()  # a presenter link: says so, takes the controls away, follows the work
 student.apply()  # a lesson's copy: its title and instructions, locked and hidden controls
@@ -46,3 +45,5 @@ try:
     page.run()
 finally:
     workspace.sync()
+    run_state.pool()  # the training processes start after the first page, not the first run
+    heap.freeze_after_imports()  # before Streamlit's own gc.collect that ends each run

@@ -39,13 +39,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Streamlit's own word on the script run: stApp's data-test-script-state is "notRunning"
+# only once the run has ended (not merely drawn its first elements).
 IDLE = ("() => document.querySelector(\"[data-testid='stFileUploader']\")"
-        " && !document.querySelector(\"[data-testid='stStatusWidget']\")"
-        " && !document.querySelector(\"[data-stale='true']\")")
+        " && document.querySelector(\"[data-testid='stApp']\")"
+        "?.getAttribute('data-test-script-state') === 'notRunning'")
 
 
 def wait_idle(page) -> None:
-    """The uploader is on screen and no script run is going on (two looks 0.1 s apart)."""
+    """The uploader is on screen and Streamlit says no script is running (two looks 0.1 s
+    apart)."""
     for _ in range(2):
         page.wait_for_function(IDLE, timeout=120_000, polling=50)
         page.wait_for_timeout(100)

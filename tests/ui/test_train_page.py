@@ -7,9 +7,11 @@ run's record until it has finished, then rerun the page.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
@@ -60,7 +62,19 @@ def _spec(at: AppTest) -> ExperimentSpec:
 
 
 def _chart_specs(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    """The charts as sent to the browser; numeric arrays travel as plotly's typed arrays
+    ({"dtype", "bdata"}, base64), decoded here to lists."""
+    def plain(value):
+        if isinstance(value, dict) and set(value) >= {"dtype", "bdata"}:
+            raw = base64.b64decode(value["bdata"])
+            return np.frombuffer(raw, dtype=np.dtype(value["dtype"])).tolist()
+        return value
+
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    for spec in specs:
+        for trace in spec["data"]:
+            trace.update({key: plain(value) for key, value in trace.items()})
+    return specs
 
 
 def _wait_until(at: AppTest, done, timeout: float, what: str) -> RunRecord:

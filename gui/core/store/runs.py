@@ -118,6 +118,39 @@ class RunRecord:
         return values[-1] if values else None
 
 
+@dataclass(frozen=True)
+class RunGlance:
+    """What a polling page reads first, without the run's history, log or spec: its status
+    and progress, and `changes`, which differs when anything else a page draws changed (a
+    new epoch in the history, a longer log, a note, an end), so that the whole record is
+    read again only then."""
+
+    id: int
+    name: str
+    status: str
+    progress: Progress
+    started: float | None
+    ended: float | None
+    history_chars: int  # the length of the history's JSON text: "{}" before any epoch
+    changes: tuple
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def has_history(self) -> bool:
+        """At least one epoch's values are recorded."""
+        return self.history_chars > len("{}")
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds spent training so far (not waiting in the queue)."""
+        if self.started is None:
+            return 0.0
+        return max(0.0, (self.ended or time.time()) - self.started)
+
+
 class Runs:
     """The runs table. Every method is one short transaction, safe across processes."""
 
@@ -144,14 +177,37 @@ class Runs:
                 progress=json.dumps([start_epoch, spec.fit.epochs, 0, 0]), test_metrics="{}"))
             return int(result.inserted_primary_key[0])
 
-    def get(self, token: str, run_id: int) -> RunRecord:
-        """The workspace's run `run_id`; StoreError when it has none by that number."""
+    def get(self, token: str, run_id: int, known: RunRecord | None = None) -> RunRecord:
+        """The workspace's run `run_id`; StoreError when it has none by that number.
+        `known`: an earlier read of the same run, whose spec and data (which never change)
+        are kept rather than read and parsed again."""
+        again = known is not None and known.id == run_id and known.workspace == token
+        columns = [c for c in runs_table.c if c.name not in ("spec", "data")] if again \
+            else [runs_table]
         with self.engine.connect() as db:
-            row = db.execute(select(runs_table).where(runs_table.c.id == run_id,
-                                                      runs_table.c.workspace == token)).first()
+            row = db.execute(select(*columns).where(runs_table.c.id == run_id,
+                                                    runs_table.c.workspace == token)).first()
         if row is None:
             raise StoreError("This run is not in the workspace (deleted, or Start over).")
-        return _record(row)
+        return _record(row, known if again else None)
+
+    def glance(self, token: str, run_id: int | None = None) -> RunGlance | None:
+        """The workspace's run `run_id` (or, without one, its active run) at a glance: one
+        short row, whatever the length of its history. None when there is none."""
+        c = runs_table.c
+        query = select(*_GLANCE).where(c.workspace == token)
+        query = (query.where(c.id == run_id) if run_id is not None else
+                 query.where(c.status.in_(ACTIVE_STATUSES)).order_by(c.id))
+        with self.engine.connect() as db:
+            row = db.execute(query).first()
+        return _glance(row) if row is not None else None
+
+    def glance_all(self, token: str) -> list[RunGlance]:
+        """Every run of the workspace at a glance, oldest first."""
+        with self.engine.connect() as db:
+            rows = db.execute(select(*_GLANCE).where(runs_table.c.workspace == token)
+                              .order_by(runs_table.c.id)).all()
+        return [_glance(r) for r in rows]
 
     def list(self, token: str) -> list[RunRecord]:
         """The workspace's runs, oldest first."""
@@ -360,15 +416,39 @@ class Runs:
             raise StoreError("This run is not in the workspace (deleted, or Start over).")
 
 
-def _record(row) -> RunRecord:
-    progress = json.loads(row.progress or "[]")
+_GLANCE = (runs_table.c.id, runs_table.c.name, runs_table.c.status, runs_table.c.progress,
+           runs_table.c.started, runs_table.c.ended, runs_table.c.model_epoch,
+           runs_table.c.stop_requested, func.length(runs_table.c.history).label("history_len"),
+           func.length(runs_table.c.log).label("log_len"),
+           func.length(runs_table.c.note).label("note_len"),
+           func.length(runs_table.c.error).label("error_len"),
+           func.length(runs_table.c.test_metrics).label("test_len"))
+
+
+def _progress(text: str | None) -> Progress:
+    values = json.loads(text or "[]")
+    return Progress(*values) if len(values) == 4 else Progress(0, 0, 0, 0)
+
+
+def _glance(row) -> RunGlance:
+    # The history, log and notes only grow or change length when they change.
+    changes = (row.id, row.name, row.status, row.ended, row.model_epoch, row.stop_requested,
+               row.history_len, row.log_len, row.note_len, row.error_len, row.test_len)
+    return RunGlance(id=row.id, name=row.name, status=row.status,
+                     progress=_progress(row.progress), started=row.started, ended=row.ended,
+                     history_chars=row.history_len or 0, changes=changes)
+
+
+def _record(row, known: RunRecord | None = None) -> RunRecord:
     return RunRecord(
         id=row.id, workspace=row.workspace, name=row.name, created=row.created,
-        status=row.status, spec=ExperimentSpec.from_json(row.spec), data=json.loads(row.data),
+        status=row.status,
+        spec=known.spec if known else ExperimentSpec.from_json(row.spec),
+        data=known.data if known else json.loads(row.data),
         parent=row.parent, start_epoch=row.start_epoch or 0,
         history=json.loads(row.history or "{}"),
         epoch_seconds=json.loads(row.epoch_seconds or "[]"), log=json.loads(row.log or "[]"),
-        progress=Progress(*progress) if len(progress) == 4 else Progress(0, 0, 0, 0),
+        progress=_progress(row.progress),
         note=row.note, error=row.error, test_metrics=json.loads(row.test_metrics or "{}"),
         model_epoch=row.model_epoch, started=row.started, ended=row.ended,
         stop_requested=row.stop_requested, heartbeat=row.heartbeat)

@@ -6,7 +6,8 @@ queues a run or asks it to stop in the store, and a dispatcher thread here does 
 So a distributed engine could take the pool's place later, and several app processes can
 share one store, each with its own pool (claiming a run is one atomic update).
 
-The dispatcher, several times a second:
+The workers start one at a time (each imports TensorFlow once). The dispatcher, several
+times a second:
 - hands the oldest queued run whose workspace trains nothing else to a free worker
   (first come, first served across workspaces; one active run per workspace);
 - passes stop requests on to the worker training that run, and ends a worker that has not
@@ -82,6 +83,7 @@ class _Slot:
     ready: bool = False
     run_id: int | None = None
     stop_sent: float | None = None
+    waiting: bool = False      # not started yet: waits until the workers before it are ready
 
 
 class TrainingPool:
@@ -102,8 +104,11 @@ class TrainingPool:
         # Runs in flight from an earlier server never finish: say so now.
         self.runs.interrupt_stale(time.time() - STALE_S, owner=None)
         self._interrupt_dead_owners()
-        for slot in self._slots:
-            self._start(slot)
+        # One worker at a time: each imports TensorFlow (seconds of a core), and they would
+        # otherwise take every core at once, from the page that started the pool.
+        self._start(self._slots[0])
+        for slot in self._slots[1:]:
+            slot.waiting = True
         self._thread = threading.Thread(target=self._loop, name="layerlab-pool", daemon=True)
         self._thread.start()
 
@@ -151,6 +156,7 @@ class TrainingPool:
         for slot in self._slots:
             self._read_messages(slot)
             self._check_alive(slot)
+        self._start_next()
         self._pass_stops()
         now = time.time()
         if now - self._housekept >= HOUSEKEEPING_EVERY_S:
@@ -178,8 +184,15 @@ class TrainingPool:
         except (EOFError, OSError):
             pass  # the process died; _check_alive deals with it
 
+    def _start_next(self) -> None:
+        """Start the next waiting worker once every started one is ready."""
+        waiting = [slot for slot in self._slots if slot.waiting]
+        if waiting and all(slot.ready for slot in self._slots if not slot.waiting):
+            waiting[0].waiting = False
+            self._start(waiting[0])
+
     def _check_alive(self, slot: _Slot) -> None:
-        if slot.process is not None and slot.process.poll() is None:
+        if slot.waiting or (slot.process is not None and slot.process.poll() is None):
             return
         if slot.run_id is not None:
             code = slot.process.returncode if slot.process is not None else None

@@ -183,18 +183,21 @@ class _Training:
         self.saved_at = time.monotonic()
         self.saved_epoch: int | None = None
         self.done = threading.Event()
+        self.saving = threading.Event()  # saving the model: alive, but not in fit's batches
 
     def run(self) -> None:
         threads = [threading.Thread(target=self._report_loop, daemon=True),
                    threading.Thread(target=self._watch_stop, daemon=True)]
         for thread in threads:
             thread.start()
+        stopped = False
         try:
             self.job.run()
             job = self.job
             if job.model is not None and job.epochs_done > self.record.start_epoch:
                 self._save()
-            metrics = job.evaluate_test() if self.saved_epoch is not None else {}
+            stopped = self.stop.is_set()
+            metrics = job.evaluate_test() if self.saved_epoch is not None and not stopped else {}
         except Exception as exc:  # noqa: BLE001 - saving or scoring; the run says why
             metrics = {}
             self.job.error = self.job.error or f"Training ended, but saving failed: {exc}"
@@ -209,6 +212,12 @@ class _Training:
             self.saved_epoch = None
         self.latest_path.unlink(missing_ok=True)  # the full file has every kept epoch
         self._report(final=True, test_metrics=metrics)
+        if stopped and self.saved_epoch is not None:
+            # A stop is shown at once; the kept model's test scores follow it.
+            try:
+                self.runs.report(self.record.id, test_metrics=self.job.evaluate_test())
+            except Exception:  # noqa: BLE001,S110 - scores are optional; Evaluate makes its own
+                pass
 
     def _epoch_ended(self, line: str) -> None:
         if self.echo is not None:
@@ -217,6 +226,14 @@ class _Training:
             self._save()
 
     def _save(self) -> None:
+
+        self.saving.set()
+        try:
+            self._write_model()
+        finally:
+            self.saving.clear()
+
+    def _write_model(self) -> None:
         from gui.core.saving.export import metadata, save_keras_bytes
 
         model = self.job.model
@@ -234,7 +251,10 @@ class _Training:
         while not self.done.is_set():
             if self.stop.wait(0.05):
                 self.job.stop()
-                while not (self.done.is_set() or self.job.stop_heard.wait(0.05)):
+                # A save under way (seconds on a busy machine) is an answer too: fit sees
+                # the stop at its next batch, right after it.
+                while not (self.done.is_set() or self.saving.is_set()
+                           or self.job.stop_heard.wait(0.05)):
                     pass
                 self.heard()
                 return

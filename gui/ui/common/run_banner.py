@@ -12,13 +12,13 @@ from gui.ui.text import md
 
 def run_banner() -> None:
     """While a run of the workspace trains, a line on every page with its progress."""
-    if run_state.active() is None:
+    if run_state.active_glance() is None:
         return
     st.fragment(run_every=1)(_banner)()
 
 
 def _banner() -> None:
-    record = run_state.active()
+    record = run_state.active_glance()  # one short row: no history read
     if record is None:
         st.rerun()  # finished: the pages redraw once without the banner
     run_state.keep_alive()

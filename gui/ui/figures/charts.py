@@ -4,14 +4,24 @@ Training curves: one figure per quantity (loss, then each metric), the training 
 validation values on the same axes, and optionally the previous run's curves overlaid, dashed,
 for comparison. A curve spanning more than two decades (e.g. a regression's MSE falling from
 1e7) reads better on a log axis: `wants_log` says when that is the default.
+
+The training curves are redrawn while a run trains, for every tab that watches it, so they
+cost little: built as plain dicts (plotly's per-property validation skipped; a test checks
+that they validate), with at most decimate.MAX_POINTS points per curve (every epoch stays
+in the run's record), and the same figure for the same values, so Streamlit's message cache
+can skip sending it again.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
+import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
+from gui.ui.figures.decimate import kept_points
 from gui.ui.text import plot_text
 
 TRAIN_COLOR = "#1c7ed6"       # same colours as the evaluate page's train / test
@@ -60,11 +70,23 @@ def wants_log(name: str, *histories: dict | None) -> bool:
     return can_log(name, *histories) and max(values) / min(values) > DECADES
 
 
-def _trace(values: list[float], name: str, color: str, previous: bool) -> go.Scatter:
-    epochs = list(range(1, len(values) + 1))
-    return go.Scatter(
-        x=epochs, y=values, name=name, mode="lines+markers" if len(values) < 30 else "lines",
-        line=dict(color=color, width=1.5 if previous else 2.5, dash="dash" if previous else None),
+@functools.cache
+def _template() -> dict:
+    """CURVE_LAYOUT's template as a plain dict: its layout and its scatter defaults only."""
+    template = pio.templates[CURVE_LAYOUT["template"]]
+    return {"layout": template.layout.to_plotly_json(),
+            "data": {"scatter": [t.to_plotly_json() for t in template.data.scatter]}}
+
+
+def _trace(values: list[float], name: str, color: str, previous: bool) -> dict:
+    kept = kept_points(values)
+    line = dict(color=color, width=1.5 if previous else 2.5)
+    if previous:
+        line["dash"] = "dash"
+    kept = np.asarray(kept, dtype=np.int64)
+    return dict(
+        type="scatter", x=kept + 1, y=np.asarray(values, dtype=float)[kept], name=name,
+        mode="lines+markers" if len(values) < 30 else "lines", line=line,
         marker=dict(size=4 if previous else 6), opacity=0.55 if previous else 1.0,
         hovertemplate=f"{name}: %{{y:.4f}}<extra></extra>")
 
@@ -83,31 +105,34 @@ def curve_figure(name: str, history: dict, previous: dict | None = None,
             set is the validation data).
         log_y: a logarithmic y axis (only drawn when every value is positive).
     """
-    fig = go.Figure()
+    traces = []
     for source, is_previous in ((previous, True), (history, False)):
         if not source:
             continue
         suffix = f" ({plot_text(previous_name)})" if is_previous else ""
         if source.get(name):
-            fig.add_trace(_trace(source[name], "training" + suffix, TRAIN_COLOR, is_previous))
+            traces.append(_trace(source[name], "training" + suffix, TRAIN_COLOR, is_previous))
         if source.get(f"val_{name}"):
-            fig.add_trace(_trace(source[f"val_{name}"], validation_label + suffix,
+            traces.append(_trace(source[f"val_{name}"], validation_label + suffix,
                                  VALIDATION_COLOR, is_previous))
     longest = max([len(v) for h in (history, previous) if h for v in h.values()] + [1])
     right = max(epochs or 0, longest, 2)
-    fig.update_layout(**CURVE_LAYOUT, title=dict(text=quantity_label(name), x=0.01),
-                      uirevision=name,
-                      xaxis=dict(title="epoch", range=[0.5, right + 0.5], rangemode="tozero",
-                                 tickformat="d"),
-                      yaxis=dict(title=quantity_label(name), tickformat=",.4~g"))
+    label = quantity_label(name)
+    yaxis = dict(title=dict(text=label), tickformat=",.4~g")
     if log_y and can_log(name, history, previous):
-        fig.update_yaxes(type="log", title=f"{quantity_label(name)} (log scale)")
-    if not fig.data:
-        fig.add_annotation(text="The first epoch's values appear here when it ends.",
-                           showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
-                           font=dict(color="#868e96"))
-        fig.update_yaxes(showticklabels=False)
-    return fig
+        yaxis.update(type="log", title=dict(text=f"{label} (log scale)"))
+    layout = {key: value for key, value in CURVE_LAYOUT.items() if key != "template"}
+    layout.update(template=_template(), title=dict(text=label, x=0.01), uirevision=name,
+                  xaxis=dict(title=dict(text="epoch"), range=[0.5, right + 0.5],
+                             rangemode="tozero", tickformat="d"),
+                  yaxis=yaxis)
+    if not traces:
+        layout["annotations"] = [dict(
+            text="The first epoch's values appear here when it ends.", showarrow=False,
+            x=0.5, y=0.5, xref="paper", yref="paper", font=dict(color="#868e96"))]
+        yaxis["showticklabels"] = False
+    # Plain dicts, already in plotly's own form: no per-property validation on each redraw.
+    return go.Figure(dict(data=traces, layout=layout), _validate=False)
 
 
 def history_figures(history: dict, previous: dict | None = None, epochs: int | None = None,

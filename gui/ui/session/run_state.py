@@ -8,14 +8,16 @@ it can remake: a run's loaded model and prepared data (state.memo, the latest on
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
 from gui.core.data import data_ref
 from gui.core.data.dataset import PreparedData
 from gui.core.spec.lesson_rules import limit_problems
-from gui.core.store.runs import RunRecord, Runs
+from gui.core.spec.vocabulary import STOPPING
+from gui.core.store.runs import RunGlance, RunRecord, Runs
 from gui.core.store.workspaces import StoreError
 from gui.core.workers.pool import TrainingPool
 from gui.ui.session import data_source, state, workspace
@@ -37,7 +39,8 @@ def shared_runs() -> Runs:
     return _runs()
 
 
-RUN_READS = frozenset({"get", "list", "active", "model_path", "snapshot_paths", "queue"})
+RUN_READS = frozenset({"get", "glance", "glance_all", "list", "active", "model_path", "card_notes",
+                       "snapshot_paths", "queue"})
 
 
 def runs() -> Runs:
@@ -115,6 +118,50 @@ def get(run_id: int | None) -> RunRecord | None:
         return None
 
 
+def watched(run_id: int) -> RunRecord | None:
+    """`get(run_id)` for a page that polls: a glance first (status and progress), and the
+    whole record (history, log, spec) read again only when something in it changed since
+    this session last read it."""
+    try:
+        glance = runs().glance(workspace.token(), run_id)
+    except StoreError:
+        return None
+    if glance is None:
+        return None
+    known = state.memo_value("run.watched")
+    record = state.memo("run.watched", glance.changes, lambda: _read(run_id, known))
+    if record is None:
+        return None
+    return replace(record, status=glance.status, progress=glance.progress,
+                   started=glance.started, ended=glance.ended)
+
+
+STOP_WAIT_S = 0.45  # the live view polls every 0.5 s
+
+
+def wait_while_stopping(run_id: int) -> None:
+    """While the run is stopping, wait (up to STOP_WAIT_S, looking every 50 ms) for it to
+    end, so that the page shows it stopped within a second of the click, not a poll later."""
+    deadline = time.monotonic() + STOP_WAIT_S
+    while time.monotonic() < deadline:
+        glance = runs().glance(workspace.token(), run_id)
+        if glance is None or glance.status != STOPPING:
+            return
+        time.sleep(0.05)
+
+
+def _read(run_id: int, known: RunRecord | None) -> RunRecord | None:
+    try:
+        return runs().get(workspace.token(), run_id, known=known)
+    except StoreError:
+        return None
+
+
+def active_glance() -> RunGlance | None:
+    """The workspace's run that is queued or training, at a glance (no history read)."""
+    return runs().glance(workspace.token())
+
+
 def shown() -> RunRecord | None:
     """The run the pages show, as it is now in the store."""
     return get(workspace.doc().run)
@@ -129,9 +176,19 @@ def all_runs() -> list[RunRecord]:
     return runs().list(workspace.token())
 
 
+def glance_all() -> list[RunGlance]:
+    """The workspace's runs at a glance (no histories read), oldest first."""
+    return runs().glance_all(workspace.token())
+
+
+KEEP_ALIVE_EVERY_S = 10.0
+
+
 def keep_alive() -> None:
-    """An open page says so (runs of workspaces with no open page are stopped)."""
-    workspace.store().touch(workspace.token())
+    """An open page says so (runs of workspaces with no open page are stopped); a polling
+    page writes it at most every KEEP_ALIVE_EVERY_S."""
+    if state.due("run.keep_alive", KEEP_ALIVE_EVERY_S):
+        workspace.store().touch(workspace.token())
 
 
 @dataclass

@@ -8,6 +8,7 @@ Runs live in the store (run_state).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import streamlit as st
@@ -53,6 +54,23 @@ def memo(kind: str, key, compute):
         slot.pop(kind, None)
         slot[kind] = (key, compute())
     return slot[kind][1]
+
+
+def memo_value(kind: str):
+    """What memo holds for `kind` now (whatever its key), or None."""
+    held = st.session_state.get("ll_memo", {}).get(kind)
+    return held[1] if held is not None else None
+
+
+def due(kind: str, seconds: float) -> bool:
+    """True at most once every `seconds` per session for `kind` (e.g. a polling page's
+    keep-alive write), and the first time."""
+    slot = st.session_state.setdefault("ll_due", {})
+    now = time.monotonic()
+    if now - slot.get(kind, -seconds) < seconds:
+        return False
+    slot[kind] = now
+    return True
 
 
 def forget(*kinds: str) -> None:

@@ -24,7 +24,8 @@ from gui.core.spec.schema import ExperimentSpec, SpecError
 from gui.core.store import changes
 from gui.core.store.lessons import Lesson, Lessons, Student
 from gui.core.store.links import PRESENTER, Links
-from gui.core.store.workspaces import Snapshot, Store, StoreError
+from gui.core.store.workspaces import Snapshot, Store, StoreConfigError, StoreError
+from gui.ui.text import md
 
 TOKEN = "ll_token"        # the session's workspace token
 _DOC = "ll_doc"           # the session's copy of the document (Doc)
@@ -96,9 +97,20 @@ class Doc:
 
 
 @st.cache_resource(show_spinner=False)
-def shared_store() -> Store:
-    """The process's store: a database handle and a folder, never a user's data in memory."""
+def _shared_store() -> Store:
     return Store.from_env()
+
+
+def shared_store() -> Store:
+    """The process's store: a database handle and a folder, never a user's data in memory.
+    A database setting that cannot work ends the page with what to fix, in words."""
+    try:
+        return _shared_store()  # an error is not cached: the next page tries again
+    except StoreConfigError as error:
+        st.title("LayerLab cannot open its database")
+        st.error(md(str(error)), icon=":material/error:")
+        st.caption("Change the setting where the server is started, then restart it.")
+        st.stop()
 
 
 @st.cache_resource(show_spinner=False)

@@ -147,8 +147,9 @@ def _duration(seconds: float) -> str:
 
 
 def compare_choice(record) -> tuple[dict | None, str]:
-    """The run chosen to compare with (dashed): by default the one before this one."""
-    others = [r for r in run_state.all_runs() if r.id != record.id and r.epochs_done]
+    """The run chosen to compare with (dashed): by default the one before this one. The
+    runs are read at a glance; only the chosen one's history is read (again when it grew)."""
+    others = [r for r in run_state.glance_all() if r.id != record.id and r.has_history]
     if not others:
         return None, ""
     names = {r.id: r.name for r in others}
@@ -161,12 +162,18 @@ def compare_choice(record) -> tuple[dict | None, str]:
                           format_func=lambda i: names.get(i, "no other run"),
                           help="Draw another run of this workspace on the same axes.")
     match = next((r for r in others if r.id == chosen), None)
-    return (match.history, match.name) if match else (None, "")
+    if match is None:
+        return None, ""
+    full = state.memo("train.compared", match.changes, lambda: run_state.get(match.id))
+    return (full.history, full.name) if full is not None else (None, "")
 
 
 def live_view(run_id: int, polling: bool, prepared) -> None:
     """Status, Stop, the last values, one chart per quantity and the epoch log."""
-    record = run_state.get(run_id)
+    record = run_state.watched(run_id) if polling else run_state.get(run_id)
+    if record is not None and polling and record.status == STOPPING:
+        run_state.wait_while_stopping(run_id)
+        record = run_state.watched(run_id)
     if record is None:
         return
     if polling:
@@ -194,8 +201,9 @@ def live_view(run_id: int, polling: bool, prepared) -> None:
     history = record.history
     label = "test" if record.spec.fit.validation == "test" else "validation"
     with tiles:
-        final_values(history, previous, label, compared or "the compared run",
-                     *tile_context(record, prepared))
+        context = state.memo("train.tile_context", (record.id, record.epochs_done, id(prepared)),
+                             lambda: tile_context(record, prepared))
+        final_values(history, previous, label, compared or "the compared run", *context)
     flat = hints.flat_loss(history, hints.classes(record.spec))
     if flat is not None:
         hint.warning(flat.message(), icon=":material/trending_flat:")
