@@ -17,11 +17,11 @@ def database_url(monkeypatch):
     """Set LAYERLAB_DATABASE_URL for one test; the process's store is made again after."""
     def use(url: str) -> None:
         monkeypatch.setenv("LAYERLAB_DATABASE_URL", url)
-        workspace._store.clear()
+        workspace._shared_store.clear()
 
     yield use
     monkeypatch.delenv("LAYERLAB_DATABASE_URL", raising=False)
-    workspace._store.clear()
+    workspace._shared_store.clear()
 
 
 def _down() -> str:
