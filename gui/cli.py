@@ -289,6 +289,8 @@ def add_search(subparsers) -> None:
                                   "spec)")
     p.add_argument("--minutes", type=float, default=1.0, help="the time box (default 1)")
     p.add_argument("--trials", type=int, help="stop after this many trials")
+    p.add_argument("--epochs", type=int, help="the most epochs per trial (default: the "
+                                              "recommended for the data's size)")
     p.add_argument("--seed", type=int, default=0, help="the search's seed (default 0)")
     p.add_argument("--out", required=True, help="folder for the best model, its spec and "
                                                "trials.csv")
@@ -316,6 +318,8 @@ def run_search(args) -> int:
     prepared = prepare(loaded.frame, data, test.frame if test else None)
     info = DataInfo.from_prepared(prepared)
     base = recommended_spec(info, data) if spec is None else spec
+    if args.epochs is not None:
+        base.fit.epochs = args.epochs
     if spec is not None:
         problems = validate(spec, info)
         if problems:

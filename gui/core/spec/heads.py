@@ -74,7 +74,7 @@ def size_rule(rows: int) -> SizeRule:
     """The vocabulary's SIZE_RULES row for `rows` training rows.
 
     >>> size_rule(30).epochs, size_rule(50_000).epochs
-    (1000, 100)
+    (400, 60)
     """
     return next(rule for rule in SIZE_RULES if rows <= rule.rows)
 

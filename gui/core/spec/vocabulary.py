@@ -358,11 +358,11 @@ class SizeRule:
 # The defaults that follow the data's size (heads.recommended_spec): the first rule whose
 # `rows` is at least the number of training rows applies.
 SIZE_RULES: tuple[SizeRule, ...] = (
-    SizeRule(100, epochs=1000, patience=100, batch_size=16, units=32, l2=1e-3),
-    SizeRule(1_000, epochs=500, patience=50, batch_size=32, units=64, l2=1e-4),
-    SizeRule(10_000, epochs=200, patience=20, batch_size=64, units=128, l2=1e-5),
-    SizeRule(100_000, epochs=100, patience=10, batch_size=256, units=128),
-    SizeRule(float("inf"), epochs=50, patience=5, batch_size=512, units=256),
+    SizeRule(100, epochs=400, patience=60, batch_size=8, units=32, l2=1e-3),
+    SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-4),
+    SizeRule(10_000, epochs=100, patience=15, batch_size=32, units=128, l2=1e-5),
+    SizeRule(100_000, epochs=60, patience=8, batch_size=128, units=128),
+    SizeRule(float("inf"), epochs=30, patience=5, batch_size=512, units=256),
 )
 UNITS_PER_INPUT = 2      # wide inputs widen the hidden layers: units ≥ 2 × inputs ...
 MAX_DEFAULT_UNITS = 256  # ... up to this
