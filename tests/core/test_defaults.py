@@ -29,7 +29,7 @@ def _hidden(spec):
 def test_a_small_table_trains_many_more_epochs_than_a_large_one():
     small = recommended_spec(DataInfo("regression", n_inputs=10, n_train=25))
     large = recommended_spec(DataInfo("regression", n_inputs=10, n_train=80_000))
-    assert small.fit.epochs >= 10 * large.fit.epochs
+    assert small.fit.epochs >= 5 * large.fit.epochs
     assert small.fit.batch_size < large.fit.batch_size
     for spec in (small, large):
         assert spec.fit.early_stopping and spec.fit.restore_best_weights
@@ -74,7 +74,7 @@ def test_a_regression_target_is_scaled_by_default_and_unscaled_by_the_model():
     data = DataSpec(target="y")
     assert data.scale_target
     prepared = prepare(frame, data)
-    assert prepared.y_train.min() >= 0 and prepared.y_train.max() <= 1
+    assert abs(prepared.y_train.mean()) < 1e-5 and abs(prepared.y_train.std() - 1) < 1e-5
     assert prepared.preprocessor.target_range_ > 1  # the build's last layer multiplies back
 
 

@@ -60,7 +60,7 @@ class DataSpec:
         text: what to do with text feature columns (vocabulary.TEXT_HANDLING).
         missing: drop rows, or impute (vocabulary.MISSING).
         scaling: feature scaling (vocabulary.SCALINGS).
-        scale_target: min-max scale a regression target (the model un-scales it); on by
+        scale_target: standardise a regression target (the model un-scales it); on by
             default (vocabulary.SCALE_REGRESSION_TARGET).
         test_fraction: share of rows held out when no test file is given.
         split_seed: seed of the train/test split.

@@ -378,7 +378,7 @@ SEARCH_SPACE: dict[str, tuple] = {
     "batch_size": (16, 32, 64, 128, 256, 512, 1024),
 }
 SEARCH_MINUTES = (1, 3, 10)  # the time boxes the Model page offers
-SCALE_REGRESSION_TARGET = True  # a regression target is min-max scaled (the model un-scales)
+SCALE_REGRESSION_TARGET = True  # a regression target is standardised (the model un-scales)
 MAX_BATCH_SIZE = 100_000
 MAX_SEED = 2**31 - 1
 
