@@ -45,6 +45,7 @@ bench: $(VENV)/.installed-test chromium
 	$(PY) benchmarks/inside_views.py
 	$(PY) benchmarks/what_if.py
 	$(PY) benchmarks/stop_and_refusals.py
+	$(PY) benchmarks/default_quality.py --largest 5000
 
 samples: $(VENV)/.installed
 	$(PY) sample_data/make_samples.py
