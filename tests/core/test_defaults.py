@@ -93,3 +93,23 @@ def test_a_new_task_brings_the_hidden_layers_sized_for_the_data():
     followed, _ = follow_task(spec, old, new)
     assert followed.layers[:-1] == recommended_spec(new).layers[:-1]
     assert followed.layers[-1].activation == "linear"
+
+
+def test_cli_train_without_a_spec_uses_the_rules_and_unscales_the_target(tmp_path, capsys):
+    import keras
+
+    from gui.cli import main
+    from gui.core.spec.schema import ExperimentSpec
+    from tests.conftest import SAMPLES
+
+    out = tmp_path / "tips"
+    assert main(["train", "--data", str(SAMPLES / "tips.csv"), "--target", "tip",
+                 "--epochs", "2", "--quiet", "--out", str(out)]) == 0
+    spec = ExperimentSpec.from_json((out / "spec.json").read_text())
+    rule = size_rule(195)  # 244 rows, a fifth held out for the test
+    assert spec.data.scale_target and spec.fit.early_stopping
+    assert (spec.fit.batch_size, spec.fit.patience) == (rule.batch_size, rule.patience)
+    assert _hidden(spec)[0].kernel_regularizer.l2 == rule.l2
+    model = keras.models.load_model(out / "model.keras")
+    assert model.layers[-1].name == "unscale_target"
+    assert "Test: loss: " in capsys.readouterr().out
