@@ -225,10 +225,13 @@ def _followed_fit(fit: FitSpec, old: DataInfo | None, new: DataInfo) -> FitSpec:
 def follow_size(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
                 edited: frozenset[str] | set[str] = frozenset()) -> ExperimentSpec:
     """The spec after the data's size changed (same task and classes): hidden layers the
-    user has not edited and fit settings still as recommended follow SIZE_RULES."""
+    user has not edited and fit settings still as recommended follow SIZE_RULES. With no
+    known row count it is `spec` itself."""
+    if not new.n_train:
+        return spec
     out = copy.deepcopy(spec)
     index = output_layer(out.layers)
-    if "layers" not in edited and index is not None and new.n_train:
+    if "layers" not in edited and index is not None:
         out.layers = [*recommended_hidden(new.n_train, new.n_inputs), out.layers[index]]
     out.fit = _followed_fit(out.fit, old, new)
     return out
