@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import keras
-import numpy as np
 import optuna
 
 from gui.core.data.dataset import PreparedData
@@ -106,7 +105,7 @@ def trial_spec(base: ExperimentSpec, params: dict) -> ExperimentSpec:
     spec.compile.learning_rate = float(params["learning_rate"])
     spec.fit.batch_size = int(params["batch_size"])
     spec.fit = replace(spec.fit, validation="split", early_stopping=True, monitor="val_loss",
-                       restore_best_weights=True, snapshots=False)
+                       restore_best_weights=True)
     return spec
 
 
@@ -254,10 +253,3 @@ def search(prepared: PreparedData, minutes: float, base: ExperimentSpec | None =
     study.optimize(objective, callbacks=[stop_when_done], catch=())
     return result
 
-
-def improvement(result: SearchResult) -> float:
-    """How much the best trial's validation score beats the first (recommended) trial's."""
-    first = next((t for t in result.trials if t.number == 0), None)
-    if first is None or result.best is None or not np.isfinite(first.score):
-        return float("nan")
-    return result.best.score - first.score
