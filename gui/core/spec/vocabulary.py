@@ -356,9 +356,10 @@ class SizeRule:
 
 
 # The defaults that follow the data's size (heads.recommended_spec): the first rule whose
-# `rows` is at least the number of training rows applies.
+# `rows` is at least the number of training rows applies. A table of up to 100 rows has a
+# handful of validation rows, too few to stop on: its patience is half its epochs.
 SIZE_RULES: tuple[SizeRule, ...] = (
-    SizeRule(100, epochs=400, patience=60, batch_size=8, units=32, l2=1e-3),
+    SizeRule(100, epochs=400, patience=200, batch_size=8, units=32, l2=1e-3),
     SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-4),
     SizeRule(10_000, epochs=100, patience=15, batch_size=32, units=128, l2=1e-5),
     SizeRule(100_000, epochs=60, patience=8, batch_size=128, units=128),
