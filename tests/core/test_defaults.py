@@ -31,9 +31,11 @@ def test_a_small_table_trains_many_more_epochs_than_a_large_one():
     large = recommended_spec(DataInfo("regression", n_inputs=10, n_train=80_000))
     assert small.fit.epochs >= 5 * large.fit.epochs
     assert small.fit.batch_size < large.fit.batch_size
-    for spec in (small, large):
-        assert spec.fit.early_stopping and spec.fit.restore_best_weights
-        assert spec.fit.monitor == "val_loss" and spec.fit.validation == "split"
+    assert large.fit.early_stopping and large.fit.restore_best_weights
+    assert large.fit.monitor == "val_loss" and large.fit.validation == "split"
+    # a handful of validation rows cannot choose an epoch: a tiny table trains on every row
+    assert small.fit.validation == "none" and not small.fit.early_stopping
+    assert recommended_spec(DataInfo("regression", 10, n_train=500)).fit.early_stopping
     # the patience lets a large table stop early: a few epochs of its ceiling
     assert large.fit.patience <= large.fit.epochs // 5
 

@@ -74,7 +74,7 @@ def size_rule(rows: int) -> SizeRule:
     """The vocabulary's SIZE_RULES row for `rows` training rows.
 
     >>> size_rule(30).epochs, size_rule(50_000).epochs
-    (400, 60)
+    (300, 60)
     """
     return next(rule for rule in SIZE_RULES if rows <= rule.rows)
 
@@ -97,10 +97,14 @@ def recommended_hidden(rows: int, inputs: int) -> list[LayerSpec]:
 
 def recommended_fit(rows: int, fit: FitSpec | None = None) -> FitSpec:
     """`fit` (default: a fresh FitSpec) with the epochs, batch size and early stopping of
-    SIZE_RULES: validation on a held-out share, stop on val_loss, best weights restored."""
+    SIZE_RULES: validation on a held-out share, stop on val_loss, best weights restored;
+    for the smallest tables no validation and no early stopping."""
     rule = size_rule(rows)
-    return replace(fit or FitSpec(), epochs=rule.epochs, batch_size=rule.batch_size,
-                   validation="split", early_stopping=True, monitor="val_loss",
+    fit = replace(fit or FitSpec(), epochs=rule.epochs, batch_size=rule.batch_size)
+    if not rule.validate:
+        return replace(fit, validation="none", early_stopping=False, monitor="loss",
+                       patience=FitSpec.patience, restore_best_weights=True)
+    return replace(fit, validation="split", early_stopping=True, monitor="val_loss",
                    patience=rule.patience, restore_best_weights=True)
 
 

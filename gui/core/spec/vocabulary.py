@@ -344,6 +344,9 @@ class SizeRule:
             UNITS_PER_INPUT).
         l2: the L2 penalty on the hidden layers' weights (0: none).
         dropout: the Dropout rate after each hidden layer (0: no Dropout layer).
+        validate: hold out a validation share and stop early on it; False trains on every
+            training row for `epochs` (a handful of validation rows is too few to choose
+            an epoch by).
     """
 
     rows: float
@@ -353,13 +356,14 @@ class SizeRule:
     units: int
     l2: float = 0.0
     dropout: float = 0.0
+    validate: bool = True
 
 
 # The defaults that follow the data's size (heads.recommended_spec): the first rule whose
-# `rows` is at least the number of training rows applies. A table of up to 100 rows has a
-# handful of validation rows, too few to stop on: its patience is half its epochs.
+# `rows` is at least the number of training rows applies. A table of up to 100 rows would
+# hold out a handful of validation rows, too few to stop on: it trains on all its rows.
 SIZE_RULES: tuple[SizeRule, ...] = (
-    SizeRule(100, epochs=400, patience=200, batch_size=8, units=32, l2=1e-3),
+    SizeRule(100, epochs=300, patience=0, batch_size=8, units=32, l2=1e-3, validate=False),
     SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-4),
     SizeRule(10_000, epochs=100, patience=15, batch_size=32, units=128, l2=1e-5),
     SizeRule(100_000, epochs=60, patience=8, batch_size=128, units=128),
