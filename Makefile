@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-test chromium
 	$(PY) benchmarks/stop_and_refusals.py
 	$(PY) benchmarks/live_view_cost.py
 	$(PY) benchmarks/stop_in_browser.py
+	$(PY) benchmarks/default_quality.py --largest 5000
 
 samples: $(VENV)/.installed
 	$(PY) sample_data/make_samples.py

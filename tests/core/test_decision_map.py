@@ -70,7 +70,7 @@ def test_binary_decision_reads_the_sigmoid():
 
 
 def test_regression_map_is_in_the_target_s_units():
-    t = tm.tips()  # min-max scaled target: the training model predicts in [0, 1]
+    t = tm.tips()  # a scaled target: the training model predicts standardised values
     prep = t.prepared.preprocessor
     assert prep.target_range_ != 1.0
     p = fp.plane(prep, t.prepared.X_train, "total_bill", "size", n=10)

@@ -137,5 +137,5 @@ def test_a_loss_still_falling_steeply_says_more_epochs_would_help():
 def test_a_negative_test_r2_is_worse_than_the_mean():
     said = hints.worse_than_the_mean(-3.56)
     assert said.startswith("Test R² is -3.56: the model predicts worse than always guessing")
-    assert "Min-max scale the target" in said
+    assert "Standardise the target" in said
     assert hints.worse_than_the_mean(0.0) is None

@@ -56,7 +56,7 @@ def test_a_rows_activations_are_keras_layer_outputs_and_the_prediction(make):
 def test_what_if_gives_a_scaled_regression_target_in_its_own_units():
     trained = tm.tips()
     prep = trained.prepared.preprocessor
-    assert prep.target_range_ != 1.0  # min-max scaled target: the network outputs [0, 1]
+    assert prep.target_range_ != 1.0  # a scaled target: the network outputs standardised values
     row = {**probe.test_row_values(trained.prepared, 3), "total_bill": 40.0, "day": "Sun"}
     result = probe.WhatIf(trained.model, trained.prepared)(row)
     X = probe.WhatIf(trained.model, trained.prepared).encode(row)

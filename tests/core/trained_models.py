@@ -68,7 +68,7 @@ def cancer() -> Trained:
 
 @functools.cache
 def tips() -> Trained:
-    """Regression with text columns and a min-max scaled target (un-scaled by the model)."""
+    """Regression with text columns and a standardised target (un-scaled by the model)."""
     return train("tips.csv", "tip", epochs=4, scaling="minmax", scale_target=True)
 
 

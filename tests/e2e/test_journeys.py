@@ -271,7 +271,7 @@ def test_a_bare_link_to_a_later_page_opens_on_the_sample(page: Page, app_url):
     open_app(page, app_url, "train")
     assert "w=" in page.url
     expect(page.get_by_role("button", name="Train", exact=True)).to_be_enabled()
-    assert number(page, "epochs") == "50"  # the spec default, shown
+    assert number(page, "epochs") == "200"  # recommended for 120 rows (SIZE_RULES), shown
     go(page, "2 · Model")
     assert input_count(page) == "4"
     expect(page.get_by_text("The model is ready to train.")).to_be_visible()

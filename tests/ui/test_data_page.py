@@ -102,8 +102,11 @@ def test_choices_change_the_prepared_data(at):
     assert metrics(at)["Inputs after encoding"] == "1"
     at.selectbox(key="data.target").set_value("sepal length (cm)").run()
     assert metrics(at)["Task"] == "Regression"
-    at.checkbox(key="data.scale_target").check().run()
-    assert any("Target scaling: y_scaled = (y − 4." in i.value for i in at.info), at.info
+    assert at.checkbox(key="data.scale_target").value  # a regression target: on by default
+    # standardised: the mean of the training rows' sepal lengths (about 5.8) is taken off
+    assert any("Target scaling: y_scaled = (y − 5." in i.value for i in at.info), at.info
+    at.checkbox(key="data.scale_target").uncheck().run()
+    assert not any("Target scaling" in i.value for i in at.info)
 
 
 def test_choices_are_written_into_the_spec(at):

@@ -115,6 +115,15 @@ def test_regression_reports_errors_in_the_targets_units():
     assert {"Test MAE (tip)", "Test RMSE (tip)", "Test R²"} == set(values)
     assert any("scaled target" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 3
+    # The arrows' colours say whether the test score beside the training one is a gap (red)
+    # or no good news (grey, a test score better than the training one); never green.
+    from streamlit.proto.Metric_pb2 import Metric
+
+    for metric in at.metric:
+        name = shown(metric.label)
+        worse = (metric.proto.direction == Metric.MetricDirection.UP) == (name != "Test R²")
+        expected = Metric.MetricColor.RED if worse else Metric.MetricColor.GRAY
+        assert metric.proto.color == expected, (name, metric.proto.delta, metric.proto.color)
 
 
 def test_the_model_card_notes_are_kept_with_the_run():

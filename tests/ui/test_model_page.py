@@ -116,6 +116,18 @@ def test_opens_with_the_recommended_network_ready_to_train(at):
     assert list(table["Parameters"]) == [0, 320, 4160, 195]
 
 
+def test_says_the_settings_train_well_only_while_they_are_the_recommended_ones(at):
+    captions = [c.value for c in at.caption]
+    assert any("These are the settings recommended for 120 training rows and 4 inputs: up "
+               "to 200 epochs of batches of 16" in c for c in captions), captions
+    at.number_input(key=f"model.{uid(at, 0)}.units").set_value(8).run()
+    captions = [c.value for c in at.caption]
+    assert not any("These are the settings recommended" in c for c in captions)
+    assert any("Your own settings" in c and "120 training rows" in c for c in captions)
+    at.button(key="model.reset").click().run()
+    assert any("These are the settings recommended" in c.value for c in at.caption)
+
+
 # ---- editing the stack ---------------------------------------------------------------------
 
 def test_add_layer_goes_above_the_output_layer(at):

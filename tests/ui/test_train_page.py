@@ -102,8 +102,8 @@ def test_opened_first_in_a_fresh_session_it_is_ready_to_train_on_iris():
     assert at.title[0].value == "3 · Train"
     assert not at.info and not at.error, [x.value for x in (*at.info, *at.error)]
     assert "Train the network on the 120 training rows." in at.caption[0].value
-    assert at.number_input(key="train.epochs").value == 50
-    assert at.number_input(key="train.batch_size").value == 32
+    assert at.number_input(key="train.epochs").value == 200  # SIZE_RULES for 120 rows
+    assert at.number_input(key="train.batch_size").value == 16
     assert at.button(key="train.start").label == "Train"
     assert not at.button(key="train.start").disabled
 

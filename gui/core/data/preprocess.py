@@ -82,10 +82,12 @@ class Preprocessor:
         if self.task == "regression":
             self.classes_ = []
             values = y.to_numpy(dtype=float)
-            low, high = float(values.min()), float(values.max())
-            self.target_min_ = low if self.spec.scale_target else 0.0
-            span = high - low
-            self.target_range_ = (span if span > 0 else 1.0) if self.spec.scale_target else 1.0
+            # Standardised (mean 0, std 1) when scale_target: target_min_ is the offset (the
+            # mean) and target_range_ the scale (the std) that the model's last layer applies.
+            spread = float(values.std())
+            self.target_min_ = float(values.mean()) if self.spec.scale_target else 0.0
+            self.target_range_ = (spread if spread > 0 else 1.0) if self.spec.scale_target \
+                else 1.0
         else:
             # LabelEncoder's classes_ (sorted distinct labels), via pandas' hash-based unique:
             # sorting 100k strings to find a handful of classes costs ~50 ms.

@@ -200,5 +200,5 @@ def worse_than_the_mean(r2_test: float) -> str | None:
     if not math.isfinite(r2_test) or r2_test >= 0:
         return None
     return (f"Test R² is {r2_test:.2f}: the model predicts worse than always guessing the "
-            "target's mean. Try \"Min-max scale the target\" on the Data page, more epochs, "
+            "target's mean. Try \"Standardise the target\" on the Data page, more epochs, "
             "or a lower learning rate.")

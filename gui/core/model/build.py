@@ -2,8 +2,9 @@
 
 The feature scaling fitted on the training rows is the model's first, non-trainable layer
 (Normalization for standardise and min-max, UnitNormalization for L2 rows), so the saved model
-takes raw numbers. A min-max scaled regression target is trained on in [0, 1]; `with_unscaled
-_output` wraps the trained model with a Rescaling layer that returns the target's own units.
+takes raw numbers. A scaled regression target is trained on standardised (mean 0, std 1);
+`with_unscaled_output` wraps the trained model with a Rescaling layer (× std + mean) that
+returns the target's own units.
 
 Example:
     model = build_model(spec, prepared.preprocessor)

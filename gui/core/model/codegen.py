@@ -243,9 +243,10 @@ def python_script(spec: ExperimentSpec, prep) -> str:
         emit("y_train = train[TARGET].to_numpy(dtype='float32')")
         emit("y_test = test[TARGET].to_numpy(dtype='float32')")
         if data.scale_target:
-            emit("# Min-max scale the target to 0-1 for training; the saved model un-scales.")
-            emit("target_min = float(y_train.min())")
-            emit("target_range = float(y_train.max() - target_min) or 1.0")
+            emit("# Standardise the target for training (mean 0, std 1); the saved model "
+                 "un-scales.")
+            emit("target_min = float(y_train.astype('float64').mean())")
+            emit("target_range = float(y_train.astype('float64').std()) or 1.0")
             emit("y_train = (y_train - target_min) / target_range")
             emit("y_test = (y_test - target_min) / target_range")
     else:

@@ -6,6 +6,7 @@ validate_model.py.
 
 Example:
     spec = default_spec("binary", 2)          # Dense 64-64 relu, Dense(1, sigmoid), BCE
+    spec = recommended_spec(info, data)       # sized for the data by vocabulary.SIZE_RULES
     spec, notes = follow_task(spec, old_info, new_info, layers_edited=True)
 """
 
@@ -19,11 +20,22 @@ from gui.core.spec.schema import (
     CompileSpec,
     DataSpec,
     ExperimentSpec,
+    FitSpec,
     LayerSpec,
+    RegularizerSpec,
     new_uid,
     output_layer,
 )
-from gui.core.spec.vocabulary import DEFAULT_LOSS, DEFAULT_METRICS, DEFAULT_OPTIMIZER, OPTIMIZERS
+from gui.core.spec.vocabulary import (
+    DEFAULT_LOSS,
+    DEFAULT_METRICS,
+    DEFAULT_OPTIMIZER,
+    MAX_DEFAULT_UNITS,
+    OPTIMIZERS,
+    SIZE_RULES,
+    UNITS_PER_INPUT,
+    SizeRule,
+)
 
 if TYPE_CHECKING:
     from gui.core.spec.data_info import DataInfo
@@ -56,6 +68,66 @@ def default_spec(task: str, n_classes: int = 2, data: DataSpec | None = None,
                    suggested_output(task, n_classes)]
     spec.compile = default_compile(task)
     return spec
+
+
+def size_rule(rows: int) -> SizeRule:
+    """The vocabulary's SIZE_RULES row for `rows` training rows.
+
+    >>> size_rule(30).epochs, size_rule(50_000).epochs
+    (300, 60)
+    """
+    return next(rule for rule in SIZE_RULES if rows <= rule.rows)
+
+
+def recommended_hidden(rows: int, inputs: int) -> list[LayerSpec]:
+    """Two hidden Dense(relu) layers sized by SIZE_RULES (at least UNITS_PER_INPUT units
+    per input, up to MAX_DEFAULT_UNITS), with the rule's L2 penalty and Dropout."""
+    rule = size_rule(rows)
+    units = max(rule.units, min(MAX_DEFAULT_UNITS, UNITS_PER_INPUT * inputs))
+    hidden = []
+    for _ in range(2):
+        layer = LayerSpec(type="Dense", units=units, activation="relu")
+        if rule.l2:
+            layer.kernel_regularizer = RegularizerSpec(kind="l2", l2=rule.l2)
+        hidden.append(layer)
+        if rule.dropout:
+            hidden.append(LayerSpec(type="Dropout", rate=rule.dropout))
+    return hidden
+
+
+def recommended_fit(rows: int, fit: FitSpec | None = None) -> FitSpec:
+    """`fit` (default: a fresh FitSpec) with the epochs, batch size and early stopping of
+    SIZE_RULES: validation on a held-out share, stop on val_loss, best weights restored;
+    for the smallest tables no validation and no early stopping."""
+    rule = size_rule(rows)
+    fit = replace(fit or FitSpec(), epochs=rule.epochs, batch_size=rule.batch_size)
+    if not rule.validate:
+        return replace(fit, validation="none", early_stopping=False, monitor="loss",
+                       patience=FitSpec.patience, restore_best_weights=True)
+    return replace(fit, validation="split", early_stopping=True, monitor="val_loss",
+                   patience=rule.patience, restore_best_weights=True)
+
+
+def recommended_spec(info: DataInfo, data: DataSpec | None = None) -> ExperimentSpec:
+    """The defaults for this data: default_spec's head and compile settings, with the
+    hidden layers and the training that suit its rows and inputs (vocabulary.SIZE_RULES).
+
+    With no known row count (info.n_train == 0) it is default_spec's network as is.
+    """
+    spec = default_spec(info.task, info.n_classes, data)
+    if info.n_train:
+        spec.layers = [*recommended_hidden(info.n_train, info.n_inputs), spec.layers[-1]]
+        spec.fit = recommended_fit(info.n_train, spec.fit)
+    return spec
+
+
+def is_recommended(spec: ExperimentSpec, info: DataInfo) -> bool:
+    """Whether `spec`'s layers, compile and fit settings are those recommended for `info`
+    (what the Model page may then call settings that train well on this data)."""
+    fresh = recommended_spec(info, spec.data)
+    return (spec.layers == fresh.layers and spec.compile == fresh.compile
+            and spec.fit == replace(fresh.fit, seed=spec.fit.seed,
+                                    snapshots=spec.fit.snapshots))
 
 
 def suggested_loss(task: str, layers: list | None = None) -> str:
@@ -105,13 +177,14 @@ def follow_task(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
     "layers" for the hidden layers, "output" for the output layer's units and activation,
     "compile.loss" and so on) follows the new task's defaults; a chosen one stays, and
     validation shows any mismatch with its fix. An output layer that is still the old
-    task's suggestion counts as not chosen. Returns the new spec and notes saying what
-    changed in settings the user had edited elsewhere.
+    task's suggestion counts as not chosen. Hidden layers and fit settings follow the new
+    data's size as in `follow_size`. Returns the new spec and notes saying what changed in
+    settings the user had edited elsewhere.
     """
     if new.same_head(old):
-        return spec, []
+        return follow_size(spec, old, new, edited), []
     out = copy.deepcopy(spec)
-    defaults = default_spec(new.task, new.n_classes)
+    defaults = recommended_spec(new)
     suggestion = suggested_output(new.task, new.n_classes)
     index = output_layer(out.layers)
     current = out.layers[index] if index is not None else None
@@ -133,9 +206,36 @@ def follow_task(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
                                                         suggestion.activation)):
             notes.append(f"Output layer changed to Dense({suggestion.units}, "
                          f"{suggestion.activation}) for the new target.")
+    out.fit = _followed_fit(out.fit, old, new)
     # Only the loss and the metrics depend on the task; the optimizer's settings do not.
     if "compile.metrics" not in edited:
         out.compile.metrics = list(defaults.compile.metrics)
     if "compile.loss" not in edited:
         out.compile.loss = suggested_loss(new.task, out.layers)
     return out, notes
+
+
+def _followed_fit(fit: FitSpec, old: DataInfo | None, new: DataInfo) -> FitSpec:
+    """The fit settings of SIZE_RULES for `new` when `fit` is still what was recommended
+    for `old` (or, with no `old`, a fresh FitSpec's); otherwise `fit` as the user set it."""
+    if not new.n_train:
+        return fit
+    untouched = (fit == replace(FitSpec(), seed=fit.seed, snapshots=fit.snapshots)
+                 if old is None or not old.n_train
+                 else fit == recommended_fit(old.n_train, fit))
+    return recommended_fit(new.n_train, fit) if untouched else fit
+
+
+def follow_size(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
+                edited: frozenset[str] | set[str] = frozenset()) -> ExperimentSpec:
+    """The spec after the data's size changed (same task and classes): hidden layers the
+    user has not edited and fit settings still as recommended follow SIZE_RULES. With no
+    known row count it is `spec` itself."""
+    if not new.n_train:
+        return spec
+    out = copy.deepcopy(spec)
+    index = output_layer(out.layers)
+    if "layers" not in edited and index is not None:
+        out.layers = [*recommended_hidden(new.n_train, new.n_inputs), out.layers[index]]
+    out.fit = _followed_fit(out.fit, old, new)
+    return out

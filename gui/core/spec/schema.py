@@ -33,6 +33,7 @@ from gui.core.spec.vocabulary import (
     LAYER_DEFAULTS,
     LAYER_TYPES,
     OPTIMIZERS,
+    SCALE_REGRESSION_TARGET,
 )
 
 # 2: DataSpec records the training file's delimiter and encoding.
@@ -59,7 +60,8 @@ class DataSpec:
         text: what to do with text feature columns (vocabulary.TEXT_HANDLING).
         missing: drop rows, or impute (vocabulary.MISSING).
         scaling: feature scaling (vocabulary.SCALINGS).
-        scale_target: min-max scale a regression target (the model un-scales it).
+        scale_target: standardise a regression target (the model un-scales it); on by
+            default (vocabulary.SCALE_REGRESSION_TARGET).
         test_fraction: share of rows held out when no test file is given.
         split_seed: seed of the train/test split.
         test_source: name of a separate test file, "" when splitting.
@@ -78,7 +80,7 @@ class DataSpec:
     text: str = "onehot"
     missing: str = "median"
     scaling: str = "standard"
-    scale_target: bool = False
+    scale_target: bool = SCALE_REGRESSION_TARGET
     test_fraction: float = 0.2
     split_seed: int = 42
     test_source: str = ""

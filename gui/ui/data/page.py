@@ -194,7 +194,7 @@ def choose_preparation(task: str) -> None:
                  "the downloaded model takes raw values.",
             **bound("data.scaling", ("data", "scaling"), data.scaling))
     if task == "regression":
-        st.checkbox("Min-max scale the target to 0–1 while training",
+        st.checkbox("Standardise the target (mean 0, std 1) while training",
                     help="Often helps when the target's numbers are large. The downloaded "
                          "model un-scales its output, so predictions come back in the "
                          "target's own units.",

@@ -100,7 +100,7 @@ def main() -> None:
         column.metric(f"Test {name}" + (f" ({md(shown_unit)})" if shown_unit else ""),
                       number(test_value, name),
                       delta=f"{signed(test_value - train_value, name)} vs train",
-                      delta_color="inverse" if lower_is_better else "normal",
+                      delta_color=gap_color(test_value, train_value, lower_is_better),
                       help=f"Training rows: {number(train_value, name)}"
                            + (f". {accuracy_note}" if name == "accuracy" and accuracy_note else ""))
     if accuracy_note:
@@ -214,3 +214,17 @@ def main() -> None:
     st.caption(export.HOW_TO_CALL)
     st.page_link("steps/predict.py", label="Next: 5 · Predict new rows",
                  icon=":material/online_prediction:")
+
+
+def gap_color(test_value: float, train_value: float, lower_is_better: bool) -> str:
+    """st.metric's delta_color for a test score beside the training one: a test score worse
+    than the training one is a gap (red); a better one is no good news (grey), as it
+    mostly means the test rows are few or the model underfits.
+
+    >>> gap_color(0.8, 0.9, False), gap_color(0.95, 0.9, False), gap_color(2.0, 1.0, True)
+    ('normal', 'off', 'inverse')
+    """
+    better = test_value < train_value if lower_is_better else test_value > train_value
+    if better:
+        return "off"
+    return "inverse" if lower_is_better else "normal"

@@ -14,7 +14,7 @@ import streamlit as st
 
 from gui.core.model import registry
 from gui.core.spec.data_info import DataInfo
-from gui.core.spec.heads import EDITABLE, default_spec, suggested_output
+from gui.core.spec.heads import EDITABLE, recommended_spec, suggested_output
 from gui.core.spec.layer_kinds import kind_of
 from gui.core.spec.problems import Problem
 from gui.core.spec.schema import (
@@ -371,9 +371,9 @@ def add_row() -> None:
 
 def _reset_model(info: DataInfo) -> None:
 
-    fresh = default_spec(info.task, info.n_classes)
     spec = state.spec()
-    spec.layers, spec.compile = fresh.layers, fresh.compile
+    fresh = recommended_spec(info, spec.data)
+    spec.layers, spec.compile, spec.fit = fresh.layers, fresh.compile, fresh.fit
     state.unmark_edited(*EDITABLE)
     state.set_basis(info)
 
@@ -381,5 +381,6 @@ def _reset_model(info: DataInfo) -> None:
 def reset_button(info: DataInfo) -> None:
     st.button("Start over with the recommended network", key="model.reset",
               icon=":material/restart_alt:", on_click=_reset_model, args=(info,),
-              help="Two hidden Dense(64, relu) layers, the output layer and compile settings "
-                   "that fit the task.")
+              help="Two hidden Dense(relu) layers sized for this data's rows and inputs, "
+                   "the output layer and compile settings that fit the task, and the "
+                   "epochs, batch size and early stopping that suit the number of rows.")

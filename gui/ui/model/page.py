@@ -9,6 +9,7 @@ import streamlit as st
 
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
+from gui.core.spec.heads import is_recommended, size_rule
 from gui.ui.common.changes import changed_since_training
 from gui.ui.model import compile_editor, layer_editor, model_summary, spec_io
 from gui.ui.session import data_source, state
@@ -30,8 +31,8 @@ def main() -> None:
 
     info = DataInfo.from_prepared(prepared)
     st.caption("Stack layers from the input (top) to the output (bottom). Every option is Keras' "
-               "own: the ? next to each one explains it. The recommended settings already train "
-               "well.")
+               "own: the ? next to each one explains it.")
+    recommended_note(info)
     model_summary.notes()
     problems = validate(state.spec(), info, state.limits())
     model_summary.status(problems)
@@ -52,3 +53,20 @@ def main() -> None:
 
     st.subheader("Export and import")
     spec_io.spec_io(prepared, problems)
+
+
+def recommended_note(info: DataInfo) -> None:
+    """Say that the settings are the ones recommended for this data's size, only when they
+    are (vocabulary.SIZE_RULES); otherwise how to get them back."""
+    rule = size_rule(info.n_train)
+    if is_recommended(state.spec(), info):
+        how = ("stopped early when the validation loss stops improving, with the best "
+               "epoch's weights kept" if rule.validate else
+               "on every training row (too few rows to hold some out for validation)")
+        st.caption(f":material/check_circle: These are the settings recommended for "
+                   f"{info.n_train:,} training rows and {info.n_inputs:,} inputs: up to "
+                   f"{rule.epochs} epochs of batches of {rule.batch_size}, {how}.")
+    else:
+        st.caption(":material/tune: Your own settings. *Start over with the recommended "
+                   f"network* below gives those recommended for {info.n_train:,} training "
+                   "rows.")

@@ -1,5 +1,7 @@
 """The model follows the data: a new task or class count gives the model the task's defaults
-in every setting the user has not chosen by hand. Run wherever the data is prepared."""
+in every setting the user has not chosen by hand, and a new size the hidden layers and fit
+settings recommended for it (heads.follow_task, vocabulary.SIZE_RULES). Run wherever the
+data is prepared."""
 
 from __future__ import annotations
 
@@ -12,19 +14,17 @@ from gui.ui.session import state
 def follow_data(info: DataInfo) -> None:
     """Give the model the new task's defaults where the user has not chosen otherwise.
 
-    It does nothing when the task and class count are those the model was shaped for.
+    It does nothing when the data is the one the model was shaped for.
     """
     basis = state.basis()
-    if info.same_head(basis):
-        if basis != info:
-            state.set_basis(info)
+    if basis == info:
         return
     spec = state.spec()
     if basis is None and spec.layers and not head_problems(spec, info):
         state.set_basis(info)  # e.g. a loaded spec that already fits
         return
     new, notes = follow_task(spec, basis, info, state.edited())
-    spec.layers, spec.compile = new.layers, new.compile
+    spec.layers, spec.compile, spec.fit = new.layers, new.compile, new.fit
     state.set_basis(info)
     for note in notes:
         state.add_note("info", note)

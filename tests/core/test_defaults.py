@@ -1,0 +1,117 @@
+"""The defaults that follow the data (vocabulary.SIZE_RULES, heads.recommended_spec): small
+tables get many epochs and a narrow, regularised network, large ones few epochs of large
+batches with early stopping; a regression target is scaled by default and un-scaled by the
+model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gui.core.data.dataset import prepare
+from gui.core.model.validation import validate
+from gui.core.spec.data_info import DataInfo
+from gui.core.spec.heads import (
+    follow_task,
+    is_recommended,
+    recommended_spec,
+    size_rule,
+)
+from gui.core.spec.schema import DataSpec
+from gui.core.spec.vocabulary import MAX_DEFAULT_UNITS, SIZE_RULES
+
+
+def _hidden(spec):
+    return [x for x in spec.layers[:-1] if x.type == "Dense"]
+
+
+def test_a_small_table_trains_many_more_epochs_than_a_large_one():
+    small = recommended_spec(DataInfo("regression", n_inputs=10, n_train=25))
+    large = recommended_spec(DataInfo("regression", n_inputs=10, n_train=80_000))
+    assert small.fit.epochs >= 5 * large.fit.epochs
+    assert small.fit.batch_size < large.fit.batch_size
+    assert large.fit.early_stopping and large.fit.restore_best_weights
+    assert large.fit.monitor == "val_loss" and large.fit.validation == "split"
+    # a handful of validation rows cannot choose an epoch: a tiny table trains on every row
+    assert small.fit.validation == "none" and not small.fit.early_stopping
+    assert recommended_spec(DataInfo("regression", 10, n_train=500)).fit.early_stopping
+    # the patience lets a large table stop early: a few epochs of its ceiling
+    assert large.fit.patience <= large.fit.epochs // 5
+
+
+def test_width_and_regularisation_follow_rows_and_inputs():
+    small = recommended_spec(DataInfo("binary", n_inputs=4, n_classes=2, n_train=60))
+    large = recommended_spec(DataInfo("binary", n_inputs=4, n_classes=2, n_train=50_000))
+    wide = recommended_spec(DataInfo("binary", n_inputs=300, n_classes=2, n_train=60))
+    assert _hidden(small)[0].units < _hidden(large)[0].units
+    assert _hidden(small)[0].kernel_regularizer.kind == "l2"
+    assert _hidden(large)[0].kernel_regularizer.kind == "none"
+    assert _hidden(wide)[0].units == MAX_DEFAULT_UNITS  # 2 per input, capped
+    assert all(x.units == _hidden(small)[0].units for x in _hidden(small))
+
+
+def test_the_rules_are_ordered_and_cover_every_size():
+    assert [r.rows for r in SIZE_RULES] == sorted(r.rows for r in SIZE_RULES)
+    assert SIZE_RULES[-1].rows == float("inf")
+    assert [r.epochs for r in SIZE_RULES] == sorted((r.epochs for r in SIZE_RULES),
+                                                    reverse=True)
+    assert size_rule(1).epochs == SIZE_RULES[0].epochs
+    assert size_rule(10**9) is SIZE_RULES[-1]
+
+
+@pytest.mark.parametrize("rows", [30, 400, 5_000, 200_000])
+def test_the_recommended_spec_is_valid_for_its_data(rows):
+    for task, classes in (("regression", 0), ("binary", 2), ("multiclass", 5)):
+        info = DataInfo(task, n_inputs=7, n_classes=classes, n_train=rows, n_test=rows // 4)
+        spec = recommended_spec(info)
+        assert validate(spec, info) == []
+        assert is_recommended(spec, info)
+
+
+def test_a_regression_target_is_scaled_by_default_and_unscaled_by_the_model():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=40)})
+    frame["y"] = 1000 + 50 * frame["x"]
+    data = DataSpec(target="y")
+    assert data.scale_target
+    prepared = prepare(frame, data)
+    assert abs(prepared.y_train.mean()) < 1e-5 and abs(prepared.y_train.std() - 1) < 1e-5
+    assert prepared.preprocessor.target_range_ > 1  # the build's last layer multiplies back
+
+
+def test_a_changed_spec_is_no_longer_the_recommended_one():
+    info = DataInfo("multiclass", n_inputs=4, n_classes=3, n_train=120)
+    spec = recommended_spec(info)
+    spec.fit.epochs = 5
+    assert not is_recommended(spec, info)
+    assert not is_recommended(recommended_spec(info), DataInfo("multiclass", 4, 3, 90_000))
+
+
+def test_a_new_task_brings_the_hidden_layers_sized_for_the_data():
+    old = DataInfo("binary", n_inputs=4, n_classes=2, n_train=50_000)
+    new = DataInfo("regression", n_inputs=4, n_train=50_000)
+    spec = recommended_spec(old)
+    followed, _ = follow_task(spec, old, new)
+    assert followed.layers[:-1] == recommended_spec(new).layers[:-1]
+    assert followed.layers[-1].activation == "linear"
+
+
+def test_cli_train_without_a_spec_uses_the_rules_and_unscales_the_target(tmp_path, capsys):
+    import keras
+
+    from gui.cli import main
+    from gui.core.spec.schema import ExperimentSpec
+    from tests.conftest import SAMPLES
+
+    out = tmp_path / "tips"
+    assert main(["train", "--data", str(SAMPLES / "tips.csv"), "--target", "tip",
+                 "--epochs", "2", "--quiet", "--out", str(out)]) == 0
+    spec = ExperimentSpec.from_json((out / "spec.json").read_text())
+    rule = size_rule(195)  # 244 rows, a fifth held out for the test
+    assert spec.data.scale_target and spec.fit.early_stopping
+    assert (spec.fit.batch_size, spec.fit.patience) == (rule.batch_size, rule.patience)
+    assert _hidden(spec)[0].kernel_regularizer.l2 == rule.l2
+    model = keras.models.load_model(out / "model.keras")
+    assert model.layers[-1].name == "unscale_target"
+    assert "Test: loss: " in capsys.readouterr().out

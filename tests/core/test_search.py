@@ -1,0 +1,111 @@
+"""Find a better network (gui.core.training.search, `python -m gui search`) on a tiny
+budget: trials happen and are scored on validation rows, bad trials are pruned on their
+validation curve, the best spec is valid, and the test rows are never used."""
+
+from __future__ import annotations
+
+import math
+
+import optuna
+import pandas as pd
+
+from gui.cli import main
+from gui.core.data.dataset import prepare
+from gui.core.data.formats.csv_io import read_csv
+from gui.core.model.validation import validate
+from gui.core.spec.data_info import DataInfo
+from gui.core.spec.heads import recommended_spec
+from gui.core.spec.schema import DataSpec, ExperimentSpec
+from gui.core.training import search
+from tests.conftest import SAMPLES
+
+IRIS = SAMPLES / "iris.csv"
+
+
+def _iris():
+    loaded = read_csv(IRIS.read_bytes(), "iris.csv")
+    return prepare(loaded.frame, DataSpec(target="species"))
+
+
+def _base(prepared, epochs: int):
+    spec = recommended_spec(DataInfo.from_prepared(prepared))
+    spec.fit.epochs = epochs
+    return spec
+
+
+def test_trials_happen_on_validation_rows_and_the_best_spec_is_valid():
+    prepared = _iris()
+    seen = []
+    result = search.search(prepared, minutes=5, base=_base(prepared, 15), max_trials=3,
+                           on_trial=lambda trial, so_far: seen.append(trial.number))
+    assert seen == [0, 1, 2] and len(result.trials) == 3
+    first = result.trials[0]
+    assert first.params["layers"] == 2 and first.params["activation"] == "relu"  # defaults
+    assert result.best is not None and math.isfinite(result.best_score)
+    assert result.best_score == max(t.score for t in result.trials if t.state == "complete")
+    assert validate(result.best_spec, DataInfo.from_prepared(prepared)) == []
+    assert result.best_spec.fit.validation == "split"
+    # the best job trained on data without a single test row
+    assert len(result.best_job.prepared.X_test) == 0
+    assert len(result.best_job.prepared.X_train) == len(prepared.X_train)
+    table = result.trials_table()
+    assert list(table["trial"]) == [0, 1, 2]
+    assert {"validation_accuracy", "units", "learning_rate", "batch_size"} <= set(table)
+
+
+def test_a_trial_behind_the_others_on_its_validation_curve_is_pruned():
+    prepared = _iris()
+    good = {"layers": 2, "units": 32, "activation": "relu", "dropout": 0.0, "l2": 1e-7,
+            "learning_rate": 0.02, "batch_size": 16}
+    hopeless = {**good, "units": 8, "learning_rate": 1e-4, "activation": "tanh",
+                "dropout": 0.5}
+    result = search.search(prepared, minutes=5, base=_base(prepared, 12), max_trials=4,
+                           enqueue=[good, hopeless],
+                           pruner=optuna.pruners.MedianPruner(n_startup_trials=2,
+                                                              n_warmup_steps=2))
+    states = {t.number: t.state for t in result.trials}
+    assert states[2] == "pruned", result.trials_table()
+    assert result.trials[2].epochs < 12  # stopped before its last epoch
+    assert result.best.number != 2
+
+
+def test_the_test_rows_are_never_used(monkeypatch):
+    prepared = _iris()
+    used = []
+    real = search.TrainingJob.__init__
+
+    def spy(self, spec, data, *args, **kwargs):
+        used.append((len(data.X_test), len(data.raw_test), spec.fit.validation))
+        real(self, spec, data, *args, **kwargs)
+
+    monkeypatch.setattr(search.TrainingJob, "__init__", spy)
+    search.search(prepared, minutes=5, base=_base(prepared, 3), max_trials=2)
+    assert used == [(0, 0, "split")] * 2
+
+
+def test_search_space_follows_the_data():
+    tiny = search.search_space(DataInfo("regression", n_inputs=3, n_train=20))
+    big = search.search_space(DataInfo("regression", n_inputs=3, n_train=50_000))
+    assert max(tiny["batch_size"]) <= 16 and max(big["batch_size"]) == 1024
+    assert tiny["units"][1] < big["units"][1] == 512
+
+
+def test_cli_search_writes_the_best_model_its_spec_and_the_trials(tmp_path, capsys):
+    out = tmp_path / "best"
+    assert main(["search", "--data", str(IRIS), "--target", "species", "--minutes", "5",
+                 "--trials", "2", "--epochs", "5", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "the 30 test rows unseen" in text and "Trial 1: " in text and "Best: trial " in text
+    assert {p.name for p in out.iterdir()} == {"model.keras", "spec.json",
+                                              "preprocessing.json", "trials.csv"}
+    spec = ExperimentSpec.from_json((out / "spec.json").read_text())
+    assert spec.data.target == "species" and spec.fit.epochs == 5
+    trials = pd.read_csv(out / "trials.csv")
+    assert len(trials) == 2 and set(trials["state"]) <= {"complete", "pruned"}
+
+
+def test_cli_search_refuses_a_bad_time_box(tmp_path, capsys):
+    assert main(["search", "--data", str(IRIS), "--target", "species", "--minutes", "0",
+                 "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("--minutes must be more than 0; received 0.0.") and "\n" not in err
