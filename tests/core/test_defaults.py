@@ -113,5 +113,6 @@ def test_cli_train_without_a_spec_uses_the_rules_and_unscales_the_target(tmp_pat
     assert (spec.fit.batch_size, spec.fit.patience) == (rule.batch_size, rule.patience)
     assert _hidden(spec)[0].kernel_regularizer.l2 == rule.l2
     model = keras.models.load_model(out / "model.keras")
-    assert model.layers[-1].name == "unscale_target"
+    network = model.get_layer("network")  # the raw-column model wraps the trained network
+    assert network.layers[-1].name == "unscale_target"
     assert "Test: loss: " in capsys.readouterr().out
