@@ -84,7 +84,7 @@ def test_a_reload_mid_training_shows_the_same_run_live_and_stop_works(
     expect(_caption(page, "Run 1")).to_be_visible(timeout=60_000)  # the same run
     first = live_epoch(page, LONG)
     assert first >= before
-    expect(page.get_by_role("button", name="Stop it and train")).to_be_visible()
+    expect(page.get_by_role("button", name="Stop", exact=True)).to_be_visible()
     wait_for_live_epoch(page, LONG, first + 2)  # it goes on, shown live
     after = wait_for_epochs(page, before + 1)
     expect(page.get_by_text("Run 2")).to_have_count(0)  # no second run appeared

@@ -1,4 +1,4 @@
-"""The Train page's live view of one run: status, Stop, the last values, curves, the log.
+"""The Train page's live view of one run: status, the last values, curves, the log.
 
 While the run trains a fragment redraws it from the run's record twice a second.
 """
@@ -115,8 +115,7 @@ def status_box(record) -> None:
     elif status in (RUNNING, STOPPING):
         p = record.progress
         if p.steps and (p.step or epochs > record.start_epoch):
-            text = (f"Epoch {max(p.epoch, 1)}/{p.epochs} · batch {p.step:,}/{p.steps:,} · "
-                    f"{record.elapsed:.0f} s")
+            text = p.text(record.elapsed).capitalize()
         else:
             text = (f"Reading the data, building the model and compiling its training step "
                     f"for TensorFlow (the first epoch takes a few seconds) · "
@@ -165,7 +164,7 @@ def compare_choice(record) -> tuple[dict | None, str]:
 
 
 def live_view(run_id: int, polling: bool, prepared) -> None:
-    """Status, Stop, the last values, one chart per quantity and the epoch log."""
+    """Status, the last values, one chart per quantity and the epoch log."""
     record = run_state.get(run_id)
     if record is None:
         return
@@ -176,11 +175,7 @@ def live_view(run_id: int, polling: bool, prepared) -> None:
     top, stop = st.columns([5, 1], vertical_alignment="center")
     with top:
         status_box(record)
-    if record.active:
-        stop.button("Stop", key="train.stop", icon=":material/stop:", on_click=run_state.stop,
-                    args=(record.id,), disabled=record.status == STOPPING, width="stretch",
-                    help="End training within a second; the model keeps its weights so far.")
-    elif record.has_model:
+    if not record.active and record.has_model:  # while it trains, Stop is in Train's place
         stop.page_link("steps/evaluate.py", label="Next: evaluate", icon=":material/east:")
     # Tiles and curves first, so that they are in view after Train at 1280×720; the
     # controls that choose what they show (compare, log scale) sit under the curves.
