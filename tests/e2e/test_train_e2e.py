@@ -13,7 +13,6 @@ from tests.e2e.controls import (
     live_epoch,
     log,
     no_exceptions,
-    open_train_settings,
     set_number,
     to_train_page,
     wait_for_epochs,
@@ -83,7 +82,7 @@ def test_the_prominent_button_while_training_is_stop(page: Page, app_url: str, t
     assert box is not None and box["y"] + box["height"] <= 720, box
     page.screenshot(path=str(tmp_path / "training_stop.png"))
     # The other choices are quiet buttons with their own words, folded with the settings.
-    open_train_settings(page)
+    page.locator("[data-testid='stExpander'] summary").filter(has_text="Settings").click()
     for name in ("Queue these settings", "Stop and train these"):
         expect(page.get_by_role("button", name=name)).to_have_count(1)
         expect(page.locator("button[data-testid='stBaseButton-secondary']")
