@@ -76,3 +76,15 @@ def _write(key: str, path: tuple, convert, then) -> None:
     set_path(state.spec(), path, convert(value) if convert else value)
     if then is not None:
         then()
+
+
+def snapshots_switch(key: str, disabled: bool = False) -> None:
+    """fit.snapshots, with one name and one help on every page that offers it (Train's
+    settings, Inside); it takes effect from the next training."""
+    st.checkbox("record the weights after every epoch", disabled=disabled,
+                help="Keeps a copy of the network's weights after every epoch, so the Inside "
+                     "page can replay training epoch by epoch and show it live. Off: training "
+                     "skips the copies (e.g. for timing it), and Inside shows only the "
+                     "trained network.",
+                **bound(key, ("fit", "snapshots"),
+                        bool(getattr(state.spec().fit, "snapshots", True))))

@@ -99,10 +99,13 @@ def main() -> None:
             continue
         lower_is_better = not higher_is_better(name)
         shown_unit = unit(name, task, target)
+        same = number(test_value, name) == number(train_value, name)  # equal as shown
         column.metric(f"Test {name}" + (f" ({md(shown_unit)})" if shown_unit else ""),
                       number(test_value, name),
-                      delta=f"{signed(test_value - train_value, name)} vs train",
-                      delta_color="inverse" if lower_is_better else "normal",
+                      delta=("±0" if same else signed(test_value - train_value, name))
+                      + " vs train",
+                      delta_color="off" if same else "inverse" if lower_is_better else "normal",
+                      delta_arrow="off" if same else "auto",
                       help=f"Training rows: {number(train_value, name)}"
                            + (f". {accuracy_note}" if name == "accuracy" and accuracy_note else ""))
     if accuracy_note:

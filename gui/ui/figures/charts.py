@@ -98,7 +98,7 @@ def curve_figure(name: str, history: dict, previous: dict | None = None,
     fig.update_layout(**CURVE_LAYOUT, title=dict(text=quantity_label(name), x=0.01),
                       uirevision=name,
                       xaxis=dict(title="epoch", range=[0.5, right + 0.5], rangemode="tozero",
-                                 tickformat="d"),
+                                 **epoch_ticks(right)),
                       yaxis=dict(title=quantity_label(name), tickformat=",.4~g"))
     if log_y and can_log(name, history, previous):
         fig.update_yaxes(type="log", title=f"{quantity_label(name)} (log scale)")
@@ -108,6 +108,12 @@ def curve_figure(name: str, history: dict, previous: dict | None = None,
                            font=dict(color="#868e96"))
         fig.update_yaxes(showticklabels=False)
     return fig
+
+
+def epoch_ticks(last: int) -> dict:
+    """Whole-epoch ticks: one per epoch up to 10 epochs (plotly would tick 0.5 apart and
+    round them to "1, 1, 2, 2, 3"), else plotly's own whole-number steps."""
+    return {"tickformat": "d", "dtick": 1, "tick0": 1} if last <= 10 else {"tickformat": "d"}
 
 
 def history_figures(history: dict, previous: dict | None = None, epochs: int | None = None,
@@ -147,7 +153,9 @@ def overlay_figures(histories: dict[str, dict]) -> list[tuple[str, go.Figure]]:
                         mode="lines", line=dict(color=color, width=2, dash=dash),
                         hovertemplate=f"{plot_text(run)} {what}: %{{y:.4f}}<extra></extra>"))
         fig.update_layout(**CURVE_LAYOUT, title=dict(text=quantity_label(name), x=0.01),
-                          xaxis=dict(title="epoch", rangemode="tozero", tickformat="d"),
+                          xaxis=dict(title="epoch", rangemode="tozero",
+                                     **epoch_ticks(max((len(v) for h in histories.values()
+                                                        for v in h.values()), default=1))),
                           yaxis=dict(title=quantity_label(name), tickformat=",.4~g"))
         figures.append((name, fig))
     return figures

@@ -17,8 +17,7 @@ from gui.core.model.layer_outputs import layer_outputs
 from gui.core.spec.layer_kinds import kind_of
 from gui.core.training import snapshots
 from gui.core.training.snapshots import Snapshots
-from gui.ui.common import projector
-from gui.ui.common.controls import bound
+from gui.ui.common import controls, projector
 from gui.ui.figures import network_view, neuron_maps
 from gui.ui.inside import row_probe
 from gui.ui.session import run_state, state
@@ -29,12 +28,7 @@ CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
 
 def snapshots_switch(disabled: bool = False) -> None:
     """The spec's fit.snapshots, as a toggle (it takes effect from the next training)."""
-    st.toggle("Record the weights after every epoch", disabled=disabled,
-              help="Lets this page replay training epoch by epoch and show it live. Off: "
-                   "training skips the copies (for timing it); this page then shows only "
-                   "the trained model.",
-              **bound("inside.snapshots", ("fit", "snapshots"),
-                      bool(getattr(state.spec().fit, "snapshots", True))))
+    controls.snapshots_switch("inside.snapshots", disabled=disabled)
 
 
 def view_model(record, prep, saved):

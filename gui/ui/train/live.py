@@ -58,6 +58,7 @@ def final_values(history: dict, previous: dict | None, validation_label: str,
         same = delta is not None and values[-1] == before
         column.metric(label, number(values[-1], name), delta="±0" if same else delta,
                       delta_color="off" if same else "normal" if better_up else "inverse",
+                      delta_arrow="off" if same else "auto",  # "±0", not "↑ ±0"
                       help=f"{text} {notes.get(name, '')}".strip())
 
 
