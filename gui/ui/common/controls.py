@@ -88,3 +88,14 @@ def snapshots_switch(key: str, disabled: bool = False) -> None:
                      "trained network.",
                 **bound(key, ("fit", "snapshots"),
                         bool(getattr(state.spec().fit, "snapshots", True))))
+
+
+def heading_with_help(container, heading: str, about: str, text: str, key: str) -> None:
+    """A bold heading and a "?" that opens `text`; the "?" is a button named `about` (e.g.
+    "About layer 1, Dense") for screen readers, where Streamlit's own help icon on a
+    heading is only "Help". style.css hides the name from sight (an icon-buttons box)."""
+    with container.container(horizontal=True, vertical_alignment="center", gap="small",
+                             key=f"icon-buttons-about-{key}"):
+        st.markdown(heading, width="content")
+        with st.popover(about, icon=":material/help:", type="tertiary"):
+            st.markdown(text)

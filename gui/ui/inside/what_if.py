@@ -14,6 +14,7 @@ import streamlit as st
 
 from gui.core.inspection import probe
 from gui.ui.common import projector
+from gui.ui.figures.describe import describe
 from gui.ui.session import state
 from gui.ui.text import md, plot_text
 
@@ -151,8 +152,9 @@ def prediction(run_id: int, result: probe.RowResult, prepared, truth) -> None:
                   help="In the target's own units.")
     else:
         st.metric(f"Predicted {md(target)}", md(result.predicted))
-        st.plotly_chart(probability_bars(result.probabilities, result.predicted),
-                        key=key(run_id, "bars"), config={"displayModeBar": False})
+        bars = probability_bars(result.probabilities, result.predicted)
+        st.plotly_chart(bars, key=key(run_id, "bars"), config={"displayModeBar": False},
+                        alt=describe(bars, "the probability of each class"))
     if truth is not None:
         shown = f"{truth:.4g}" if isinstance(truth, float) else md(truth)
         st.caption(f"Test row {kept(run_id)['test_row']} is really **{shown}**.")

@@ -15,6 +15,7 @@ from gui.core.store.workspaces import StoreError
 from gui.ui.common import downloads, projector
 from gui.ui.common.changes import run_label
 from gui.ui.figures import charts
+from gui.ui.figures.describe import describe
 from gui.ui.runs import table
 from gui.ui.session import run_state, state, workspace
 from gui.ui.text import md
@@ -50,7 +51,7 @@ def main() -> None:
     figures = charts.overlay_figures({r.name: r.history for r in chosen if r.history})
     for row in range(0, len(figures), 2):
         for column, (name, fig) in zip(st.columns(2), figures[row:row + 2], strict=False):
-            column.plotly_chart(projector.style(fig), key=f"runs.curve.{name}",
+            column.plotly_chart(projector.style(fig), key=f"runs.curve.{name}", alt=describe(fig),
                                 config={"displaylogo": False})
 
     # ---- one run -------------------------------------------------------------------------------

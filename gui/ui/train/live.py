@@ -22,6 +22,7 @@ from gui.core.spec.vocabulary import (
 from gui.ui.common import projector
 from gui.ui.common.changes import run_label
 from gui.ui.figures import charts
+from gui.ui.figures.describe import describe
 from gui.ui.session import run_state, state
 from gui.ui.text import md
 
@@ -208,8 +209,13 @@ def live_view(run_id: int, polling: bool, prepared) -> None:
         for row in range(0, len(figures), 2):
             for column, (name, fig) in zip(st.columns(2), figures[row:row + 2],
                                            strict=False):
+                # While it trains, a name that stays (a new alt would remount the chart).
                 column.plotly_chart(projector.style(fig), key=f"train.curve.{name}",
-                                    config={"displaylogo": False})
+                                    config={"displaylogo": False},
+                                    alt=(f"Chart: {charts.quantity_label(name)} per epoch, "
+                                         "growing while the run trains; its latest values "
+                                         "are in the tiles above." if record.active
+                                         else describe(fig)))
     lines = record.log
     st.markdown("**Epoch log**" + (f" (the last {LOG_TAIL} of {len(lines)} lines)"
                                    if len(lines) > LOG_TAIL else ""))
