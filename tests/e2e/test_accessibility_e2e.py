@@ -80,3 +80,20 @@ def test_keyboard_focus_shows_a_ring_on_links_and_buttons(page: Page, app_url: s
     assert set(seen) == {"A", "BUTTON"}, seen
     for tag, (text, style, width) in seen.items():
         assert style == "solid" and width >= 3, (tag, text, style, width)
+
+
+def test_train_is_a_few_tab_stops_from_the_top_before_its_settings(page: Page, app_url: str):
+    """The Tab order follows the page: Train, which sits above its settings, comes before
+    them (it used to come after all three columns of settings, 25 stops in)."""
+    to_train_page(page, app_url)
+    page.locator("h1").first.click()  # start from the page's top
+    order = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("""() => { const e = document.activeElement;
+            return e.getAttribute('aria-label') || (e.innerText || '').trim().slice(-30); }"""))
+        if order[-1].endswith("Train"):
+            break
+    assert order[-1].endswith("Train"), order
+    assert len(order) <= 6, order  # after the title: the projector switch, its help, Train
+    assert not any(name == "epochs" for name in order), order

@@ -61,8 +61,11 @@ def main() -> None:
         st.caption(f"Train the network on the {len(prepared.X_train):,} training rows. The curves "
                    "update live; the run goes on while you visit other pages, reload, or close "
                    "the tab for a few minutes.")
+        # Train above its settings: in view at once, and the first Tab stop after them
+        # in reading order (below three columns it came after every field of all three).
+        buttons = st.container()
         fit_editor.settings(disabled=False, prepared=prepared)
-        buttons = settings_end = st.container()
+        settings_end = st.container()
     else:  # a run is shown: its progress and curves come first, the settings fold away
         buttons, folded = st.columns([1, 5])
         settings_end = folded.expander(
