@@ -50,3 +50,21 @@ def test_progress_names_the_batch_only_when_caught_midway():
     assert Progress(136, 300, 4, 4).text(23.4) == "epoch 136/300 · 23 s"  # its end
     assert Progress(2, 10, 17, 40).text(61) == "epoch 2/10 · batch 17/40 · 61 s"
     assert Progress(0, 10, 0, 0).text(0) == "epoch 1/10 · 0 s"
+
+
+def test_charts_are_told_in_words_for_screen_readers():
+    import numpy as np
+
+    from gui.ui.figures import eval_charts
+    from gui.ui.figures.describe import describe
+
+    loss = [1.1 * 0.95 ** i for i in range(50)]
+    (_, fig), = charts.history_figures({"loss": loss, "val_loss": [v + 0.04 for v in loss]})
+    assert describe(fig) == (
+        "Chart: loss. Loss against epoch. Training fell from 1.1 to 0.08909 over 50 epochs "
+        "(lowest 0.08909); validation fell from 1.14 to 0.1291 over 50 epochs (lowest 0.1291).")
+    matrix = eval_charts.confusion_matrix(np.array([[5, 1], [2, 7]]), ["No", "Yes"])
+    text = describe(matrix)
+    assert text.startswith("Chart: Confusion matrix. True class against predicted class.")
+    assert "true class Yes, predicted class No: 2 22%" in text
+    assert "<" not in text and "&" not in text  # plotly markup never read out
