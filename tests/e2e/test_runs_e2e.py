@@ -227,3 +227,45 @@ def test_continue_training_a_finished_run(page: Page, app_url: str):
     assert [(r["Name"], r["Epochs"], r["Status"]) for r in rows] == [
         ("Run 1", "5", "done"), ("Run 1 +3", "8", "done")]
     no_exceptions(page)
+
+
+def test_the_runs_table_follows_a_training_run_in_the_banners_words(
+        page: Page, app_url: str, shots: Path, stops_its_run):
+    to_train_page(page, app_url)
+    set_number(page, "epochs", LONG)
+    _train(page)
+    wait_for_epochs(page, 2)
+    go(page, "Runs", idle=False)
+    live = re.compile(rf"^running · epoch (\d+)/{LONG} · (\d+) s$")
+    banner = page.locator(".st-key-run-banner")
+
+    def status() -> re.Match | None:
+        rows = table(page)
+        return live.match(rows[0]["Status"]) if rows and "Status" in rows[0] else None
+
+    expect(banner).to_contain_text(re.compile(rf"epoch \d+/{LONG} · \d+ s"), timeout=30_000)
+    first = None
+    for _ in range(120):
+        first = status()
+        if first:
+            break
+        page.wait_for_timeout(250)
+    assert first, table(page)
+    later = first
+    for _ in range(120):  # the table redraws itself: the epoch moves on without a click
+        page.wait_for_timeout(250)
+        later = status() or later
+        if int(later[1]) > int(first[1]):
+            break
+    assert int(later[1]) > int(first[1]), (first[0], later[0])
+    row = table(page)[0]
+    assert row["test accuracy"] == "–" and "None" not in row.values(), row
+    # Ticking a row of the live table draws the rest of the page (a click on the canvas's
+    # checkbox, as tick() does, without waiting for an idle page: it redraws every second).
+    box = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + 35 * 1.5)
+    expect(page.get_by_role("heading", name="Act on one run")).to_be_visible(timeout=30_000)
+    shot(page, shots / "runs_live.png")
+    banner.get_by_role("link", name="Watch it").click()
+    page.get_by_role("button", name="Stop", exact=True).click()
+    assert_stays_stopped(page)
