@@ -68,3 +68,20 @@ def test_charts_are_told_in_words_for_screen_readers():
     assert text.startswith("Chart: Confusion matrix. True class against predicted class.")
     assert "true class Yes, predicted class No: 2 22%" in text
     assert "<" not in text and "&" not in text  # plotly markup never read out
+
+
+def test_the_main_buttons_colour_reads_and_is_not_a_weight_sign():
+    import tomllib
+
+    from gui.ui.figures.network_view import NEGATIVE, POSITIVE
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    primary = config["theme"]["primaryColor"].lower()
+    assert primary not in (POSITIVE.lower(), NEGATIVE.lower(), "#e8590c")
+
+    def luminance(colour: str) -> float:
+        rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    assert (1.05 / (luminance(primary) + 0.05)) >= 4.5  # white text on it: WCAG AA

@@ -130,7 +130,8 @@ def probability_bars(probabilities: dict, predicted) -> go.Figure:
     """Class probabilities as horizontal bars, the predicted class in a stronger colour."""
     names = [str(c) for c in probabilities]
     values = list(probabilities.values())
-    colours = ["#e8590c" if c == str(predicted) else "#9aa0a6" for c in names]
+    # near-black against light grey: "predicted" in no colour that means something else
+    colours = ["#212529" if c == str(predicted) else "#ced4da" for c in names]
     fig = go.Figure(go.Bar(
         x=values, y=[plot_text(c) for c in names], orientation="h", marker_color=colours,
         text=[f"{v:.1%}" for v in values], textposition="outside", cliponaxis=False,
