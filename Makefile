@@ -6,8 +6,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
+AXE_VERSION := 4.14.1
+AXE := .axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test test-fast lint bench samples clean
+.PHONY: run test test-fast lint bench samples clean axe
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +27,14 @@ run: $(VENV)/.installed
 chromium:
 	@bash scripts/ensure_chromium.sh $(CHROMIUM)
 
-test: $(VENV)/.installed-test chromium
+# axe-core (the accessibility scan of tests/e2e/test_accessibility_e2e.py), pinned, from the
+# npm registry into the gitignored .axe/ folder.
+$(AXE):
+	npm install --prefix .axe --no-save --no-audit --no-fund axe-core@$(AXE_VERSION)
+
+axe: $(AXE)
+
+test: $(VENV)/.installed-test chromium $(AXE)
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
@@ -53,4 +62,4 @@ samples: $(VENV)/.installed
 	$(PY) sample_data/make_samples.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-results
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-results .axe

@@ -104,7 +104,7 @@ def test_unknown_target_column():
 def test_test_csv_whose_columns_do_not_match():
     train = frame_of(a=range(20), b=range(20), y=[0, 1] * 10)
     test = frame_of(a=range(5), c=range(5), y=[0, 1, 0, 1, 0])
-    with pytest.raises(DataError, match=r"test CSV lacks column\(s\) b"):
+    with pytest.raises(DataError, match=r"test file lacks column\(s\) b"):
         prepare(train, DataSpec(target="y"), test)
 
 

@@ -193,14 +193,15 @@ def test_units_forced_dead_are_found_and_said_in_words():
     assert set(dead) == {"dense_1", "dense_2"}
     assert dead["dense_2"].tolist() == [False, True, False, False, True]
     assert probe.dead_sentences(model, dead) == [
-        "2 of 5 neurons in layer 2 never activate on any training row: they no longer learn "
-        "(dead ReLUs). Try a smaller learning rate, He initialisation (kernel_initializer "
-        "HeNormal), or the activation leaky_relu or elu."]
+        "2 of 5 neurons in dense_2 (layer 2 on the Model page) never activate on any "
+        "training row: they no longer learn (dead ReLUs). Try a smaller learning rate, He "
+        "initialisation (kernel_initializer HeNormal), or the activation leaky_relu or elu."]
     kill(model, "dense_1", list(range(6)))
     sentences = probe.dead_sentences(model, probe.dead_units(model, X))
-    assert sentences[0].startswith("All 6 neurons in layer 1 never activate on any training "
-                                   "row: they no longer learn (dead ReLUs), and the layers "
-                                   "after it receive only zeros.")
+    assert sentences[0].startswith("All 6 neurons in dense_1 (layer 1 on the Model page) "
+                                   "never activate on any training row: they no longer "
+                                   "learn (dead ReLUs), and the layers after it receive "
+                                   "only zeros.")
 
 
 def test_a_separate_relu_activation_is_watched_through_batch_norm_and_dropout():
@@ -214,8 +215,8 @@ def test_a_separate_relu_activation_is_watched_through_batch_norm_and_dropout():
     assert list(dead) == ["dense_1"]
     assert dead["dense_1"].tolist() == [False, False, True, False]
     assert probe.dead_sentences(model, dead)[0].startswith(
-        "1 of 4 neurons in layer 1 never activates on any training row: it no longer learns "
-        "(a dead ReLU).")
+        "1 of 4 neurons in dense_1 (layer 1 on the Model page) never activates on any "
+        "training row: it no longer learns (a dead ReLU).")
 
 
 def test_healthy_and_non_relu_networks_have_no_dead_units():

@@ -214,8 +214,8 @@ def ticked(page: Page, index: int = 0) -> list[int]:
 
 
 def live_epoch(page: Page, epochs: int) -> int:
-    """The epoch in the live progress text "Epoch a/`epochs` · batch …", once it shows."""
-    bar = page.get_by_text(re.compile(rf"^Epoch \d+/{epochs} · batch"))
+    """The epoch in the live progress text "Epoch a/`epochs` · …", once it shows."""
+    bar = page.get_by_text(re.compile(rf"^Epoch \d+/{epochs} · "))
     expect(bar).to_be_visible(timeout=120_000)
     return int(re.match(r"Epoch (\d+)/", bar.inner_text()).group(1))
 

@@ -49,6 +49,24 @@ def shots(tmp_path) -> Path:
     return folder
 
 
+def whole_table(page: Page) -> list[dict[str, str]]:
+    """Every column of the runs table: the grid holds the columns in view, so read it,
+    scroll it to the right end, and read it again."""
+    left = table(page)
+    grid = page.locator("[data-testid='stDataFrame']").first.locator(".dvn-scroller")
+    grid.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    page.wait_for_timeout(300)
+    right = table(page)
+    grid.evaluate("e => { e.scrollLeft = 0; }")
+    return [{**a, **b} for a, b in zip(left, right, strict=True)]
+
+
+def html_table(page: Page) -> list[list[str]]:
+    """The cells of the page's first st.table (header row first), as shown: whole, wrapped."""
+    rows = page.locator("[data-testid='stTable'] table tr").all()
+    return [[c.inner_text().strip() for c in r.locator("th, td").all()] for r in rows]
+
+
 def _train(page: Page, label: str = "Train") -> None:
     page.get_by_role("button", name=label, exact=True).click()
 
@@ -84,7 +102,7 @@ def test_a_reload_mid_training_shows_the_same_run_live_and_stop_works(
     expect(_caption(page, "Run 1")).to_be_visible(timeout=60_000)  # the same run
     first = live_epoch(page, LONG)
     assert first >= before
-    expect(page.get_by_role("button", name="Stop it and train")).to_be_visible()
+    expect(page.get_by_role("button", name="Stop", exact=True)).to_be_visible()
     wait_for_live_epoch(page, LONG, first + 2)  # it goes on, shown live
     after = wait_for_epochs(page, before + 1)
     expect(page.get_by_text("Run 2")).to_have_count(0)  # no second run appeared
@@ -135,20 +153,30 @@ def test_the_runs_page_lists_compares_renames_and_opens_runs(
     _trained(page, "Run 2", 5)
 
     go(page, "Runs")
-    rows = table(page)
+    rows = whole_table(page)
     assert [(r["Name"], r["Epochs"], r["Status"]) for r in rows] == [
         ("Run 1", "5", "done"), ("Run 2", "5", "done")], rows
     headers = list(rows[0])
-    settings = headers[headers.index("Dataset") + 1:headers.index("Epochs")]
+    assert headers[:5] == ["Best", "Name", "Status", "validation accuracy", "test accuracy"]
+    settings = headers[headers.index("Dataset") + 1:]
     assert settings == ["fit.seed"]  # the only setting that differs
     assert [r["fit.seed"] for r in rows] == ["42", "7"]
+    assert [r["Best"] for r in rows].count("★ best") == 1  # by validation accuracy
+    assert all(re.fullmatch(r"0\.\d{3}|1\.000", r["test accuracy"]) for r in rows), rows
     expect(page.get_by_text("Tick one or more rows")).to_be_visible()
+    # At 1280 px the mark, name, status and main values are in view, no sideways scroll.
+    page.set_viewport_size({"width": 1280, "height": 720})
+    settle(page)
+    in_view = list(table(page)[0])  # the grid's accessible table holds the columns in view
+    assert in_view[:5] == ["Best", "Name", "Status", "validation accuracy", "test accuracy"]
+    shot(page, shots / "runs_table_1280.png")
+    page.set_viewport_size({"width": 1400, "height": 1000})
 
     tick(page, 0)
     tick(page, 1)
     assert ticked(page) == [0, 1]
     expect(page.get_by_role("heading", name="Compare")).to_be_visible()
-    assert table(page, 1) == [{"": "fit.seed", "Run 1": "42", "Run 2": "7"}]
+    assert html_table(page) == [["", "Run 1", "Run 2"], ["fit.seed", "42", "7"]]
     expect(page.locator("[data-testid='stPlotlyChart']").first).to_be_visible()
     page.locator("[data-testid='stDataFrame']").first.scroll_into_view_if_needed()
     shot(page, shots / "runs_compare.png")
@@ -162,7 +190,7 @@ def test_the_runs_page_lists_compares_renames_and_opens_runs(
     settle(page)
     assert [r["Name"] for r in table(page)] == ["Run 1", "Seed seven"]
     assert ticked(page) == [0, 1]  # the rows stay ticked
-    assert table(page, 1) == [{"": "fit.seed", "Run 1": "42", "Seed seven": "7"}]
+    assert html_table(page) == [["", "Run 1", "Seed seven"], ["fit.seed", "42", "7"]]
     assert shown(page, "Run") == "Seed seven"
     shot(page, shots / "runs_renamed.png")
 
@@ -195,7 +223,49 @@ def test_continue_training_a_finished_run(page: Page, app_url: str):
     expect(page.get_by_text("Continue training Run 1 +3 from epoch 8")).to_be_visible()
 
     go(page, "Runs")
-    rows = table(page)
+    rows = whole_table(page)
     assert [(r["Name"], r["Epochs"], r["Status"]) for r in rows] == [
         ("Run 1", "5", "done"), ("Run 1 +3", "8", "done")]
     no_exceptions(page)
+
+
+def test_the_runs_table_follows_a_training_run_in_the_banners_words(
+        page: Page, app_url: str, shots: Path, stops_its_run):
+    to_train_page(page, app_url)
+    set_number(page, "epochs", LONG)
+    _train(page)
+    wait_for_epochs(page, 2)
+    go(page, "Runs", idle=False)
+    live = re.compile(rf"^running · epoch (\d+)/{LONG} · (\d+) s$")
+    banner = page.locator(".st-key-run-banner")
+
+    def status() -> re.Match | None:
+        rows = table(page)
+        return live.match(rows[0]["Status"]) if rows and "Status" in rows[0] else None
+
+    expect(banner).to_contain_text(re.compile(rf"epoch \d+/{LONG} · \d+ s"), timeout=30_000)
+    first = None
+    for _ in range(120):
+        first = status()
+        if first:
+            break
+        page.wait_for_timeout(250)
+    assert first, table(page)
+    later = first
+    for _ in range(120):  # the table redraws itself: the epoch moves on without a click
+        page.wait_for_timeout(250)
+        later = status() or later
+        if int(later[1]) > int(first[1]):
+            break
+    assert int(later[1]) > int(first[1]), (first[0], later[0])
+    row = table(page)[0]
+    assert row["test accuracy"] == "–" and "None" not in row.values(), row
+    # Ticking a row of the live table draws the rest of the page (a click on the canvas's
+    # checkbox, as tick() does, without waiting for an idle page: it redraws every second).
+    box = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + 35 * 1.5)
+    expect(page.get_by_role("heading", name="Act on one run")).to_be_visible(timeout=30_000)
+    shot(page, shots / "runs_live.png")
+    banner.get_by_role("link", name="Watch it").click()
+    page.get_by_role("button", name="Stop", exact=True).click()
+    assert_stays_stopped(page)

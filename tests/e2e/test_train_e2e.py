@@ -60,3 +60,37 @@ def test_stop_and_navigation_during_a_long_run(page: Page, app_url: str, tmp_pat
     expect(page.get_by_role("link", name="Next: evaluate")).to_be_visible()
     no_exceptions(page)
     page.screenshot(path=str(tmp_path / "stopped.png"))
+
+
+def test_the_prominent_button_while_training_is_stop(page: Page, app_url: str, tmp_path,
+                                                     stops_its_run):
+    """A newcomer's one click on the most prominent button during training stops it."""
+    to_train_page(page, app_url)
+    set_number(page, "epochs", 5000)
+    # (Streamlit keeps a hidden copy of a button with help, for measuring: visible ones only)
+    primary = page.locator("[data-testid='stMain'] button[data-testid='stBaseButton-primary']"
+                           ).filter(visible=True)
+    page.get_by_role("button", name="Train", exact=True).click()
+    wait_for_epochs(page, 2)
+    # While it trains there is one primary (filled) button on the page, and it is Stop,
+    # near the top of the page, in view at 1280×720 without scrolling.
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.evaluate("window.scrollTo(0, 0)")
+    expect(primary).to_have_count(1)
+    expect(primary).to_have_text(re.compile(r"Stop$"))
+    box = primary.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 720, box
+    page.screenshot(path=str(tmp_path / "training_stop.png"))
+    # The other choices are quiet buttons with their own words, folded with the settings.
+    page.locator("[data-testid='stExpander'] summary").filter(has_text="Settings").click()
+    for name in ("Queue these settings", "Stop and train these"):
+        expect(page.get_by_role("button", name=name)).to_have_count(1)
+        expect(page.locator("button[data-testid='stBaseButton-secondary']")
+               .filter(has_text=name).filter(visible=True)).to_have_count(1)
+    expect(primary).to_have_count(1)
+    primary.click()
+    stopped_at = assert_stays_stopped(page)
+    assert 2 <= stopped_at < 5000
+    expect(page.get_by_text(re.compile(r"^Run 2"))).to_have_count(0)  # nothing new started
+    expect(primary).to_have_text(re.compile(r"Train again$"))
+    no_exceptions(page)

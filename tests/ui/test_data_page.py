@@ -147,9 +147,14 @@ def test_target_with_a_single_value_is_explained(at):
 
 def test_test_csv_with_other_columns_is_refused(at):
     at.radio(key="data.split").set_value("file").run()
-    assert any("Upload the test CSV" in e.value for e in at.error)
+    # Choosing the option is not a mistake: what to do next, as information, naming every
+    # kind of file the uploader takes (spreadsheets too), and no error yet.
+    assert not at.error
+    assert [i.value for i in at.info] == [
+        "Upload the test file (.csv, .tsv, .txt, .xlsx, .parquet, with the training file's "
+        "columns), or choose to hold out a share of the rows."]
     upload(at, "test.csv", b"a,b\n1,2\n3,4\n5,6\n7,8\n9,0\n", part="test_upload")
-    assert any("test CSV lacks column(s)" in e.value for e in at.error)
+    assert any("test file lacks column(s)" in e.value for e in at.error)
     assert not at.metric
 
 

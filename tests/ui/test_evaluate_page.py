@@ -54,8 +54,9 @@ def test_a_training_run_is_awaited_and_shown_in_the_banner():
         assert not at.metric and not at.download_button
         banner = [m.value for m in at.markdown if "**Training Run 1**" in m.value]
         assert len(banner) == 1, [m.value for m in at.markdown]  # app.py's banner
+        # caught midway through epoch 2 (batch 3 of 4), so the batch is named
         assert re.fullmatch(r":material/model_training: \*\*Training Run 1\*\* · epoch 2/5 · "
-                            r"[4-9] s", banner[0]), banner
+                            r"batch 3/4 · [4-9] s", banner[0]), banner
     finally:
         runs_helper.interrupt(made[0])
 

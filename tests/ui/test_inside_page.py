@@ -51,7 +51,11 @@ def test_without_a_run_it_points_to_the_train_page():
     at = open_inside()
     assert any("Nothing has been trained yet" in i.value for i in at.info)
     assert [p.proto.page for p in at.page_link][-1] == "train"
-    assert at.toggle(key="inside.snapshots").value is True
+    assert at.checkbox(key="inside.snapshots").value is True
+    label = at.checkbox(key="inside.snapshots").label
+    at.switch_page("steps/train.py").run()  # one name for the switch on both pages
+    assert at.checkbox(key="train.snapshots").label == label == (
+        "record the weights after every epoch")
 
 
 def test_a_finished_run_shows_its_network_maps_and_an_epoch_scrubber():

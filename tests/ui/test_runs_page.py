@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
+import time
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
+from gui.core.inspection.numbers import number
+from gui.core.spec.vocabulary import DONE, RUNNING
 from tests.conftest import ROOT
 from tests.core import trained_models as tm
 from tests.ui import runs_helper
@@ -48,17 +51,66 @@ def test_the_table_lists_every_run_with_the_settings_that_differ():
     at = open_runs(two_runs)
     table = at.dataframe(key="runs.table").value
     assert list(table["Name"]) == ["Run 1", "Narrow"]
-    assert list(table.columns[:4]) == ["Name", "Dataset", "layers[0].units", "fit.epochs"]
+    # The mark, name, status and main values first (in view at 1280 px); settings last.
+    assert list(table.columns) == [
+        "Best", "Name", "Status", "validation accuracy", "test accuracy", "validation loss",
+        "test loss", "train accuracy", "train loss", "Epochs", "Duration", "Dataset",
+        "layers[0].units", "fit.epochs"]
     assert list(table["layers[0].units"]) == ["16", "8"]
-    assert list(table["Epochs"]) == [8, 3]
+    assert list(table["Epochs"]) == ["8", "3"]
     assert list(table["Status"]) == ["done", "done"]
     records = runs_helper.runs().list(runs_helper.token(at))
-    assert list(table["test loss"]) == pytest.approx([r.test_metrics["loss"] for r in records])
-    assert list(table["train accuracy"]) == pytest.approx(
-        [r.history["accuracy"][-1] for r in records])
-    assert any(c.value.startswith("2 run(s).") for c in at.caption)
+    # Every value as numbers.py writes it (the tiles' and curves' rounding), never "None".
+    assert list(table["test loss"]) == [number(r.test_metrics["loss"], "loss") for r in records]
+    assert list(table["train accuracy"]) == [number(r.history["accuracy"][-1], "accuracy")
+                                             for r in records]
+    val = [r.history["val_accuracy"][-1] for r in records]
+    best = val.index(max(val))
+    assert list(table["Best"]) == ["★ best" if i == best else "" for i in range(2)]
+    assert any(c.value.startswith("2 run(s). ★ best marks the best finished run by validation "
+                                  "accuracy") for c in at.caption)
     assert any("Tick one or more rows" in c.value for c in at.caption)
     assert not at.get("plotly_chart")  # nothing chosen yet
+
+
+def test_values_read_the_best_is_by_validation_and_a_live_run_matches_its_banner():
+    """2.63e-6 is not "0.0000"; a missing value is "–", not "None"; a better test value
+    never makes a run best, nor does a validation that was the test set; a training run's
+    status is the run banner's own line."""
+    spec = tm.iris().spec
+
+    def runs(at):
+        def done(name, val, test, validation="split"):
+            variant = copy.deepcopy(spec)
+            variant.fit.validation = validation
+            history = {"loss": [0.5, 2.63e-6], "accuracy": [0.5, 1.0],
+                       "val_loss": [0.6, 0.4], "val_accuracy": [0.5, val]}
+            runs_helper.add(at, variant, DONE, name, history=history, model_epoch=2,
+                            test_metrics={"loss": 0.3, "accuracy": test},
+                            progress=[2, 2, 4, 4], started=1.0, ended=3.5)
+
+        done("Steady", val=0.9, test=0.5)
+        done("Lucky on test", val=0.8, test=1.0)
+        done("Tuned on test", val=0.99, test=0.99, validation="test")
+        now = time.time()
+        runs_helper.add(at, spec, RUNNING, "Live", history={"loss": [0.9]},
+                        progress=[136, 300, 0, 4], started=now - 23, heartbeat=now,
+                        owner="elsewhere:1")
+
+    at = open_runs(runs)
+    table = at.dataframe(key="runs.table").value.set_index("Name")
+    assert table.loc["Steady", "train loss"] == "2.63e-6"
+    assert table.loc["Live", "test loss"] == "–" and "None" not in table.to_string()
+    assert [n for n in table.index if table.loc[n, "Best"]] == ["Steady"]
+    assert table.loc["Steady", "Duration"] == "2.5 s"
+    status = re.fullmatch(r"running · epoch 136/300 · (\d+) s", table.loc["Live", "Status"])
+    assert status and 23 <= int(status[1]) < 60, table.loc["Live", "Status"]
+    banner = [re.search(r"\*\*Training Live\*\* · epoch 136/300 · (\d+) s$", m.value)
+              for m in at.markdown]  # the banner above the page: the same words
+    seconds = [int(b[1]) for b in banner if b]
+    assert len(seconds) == 1 and abs(seconds[0] - int(status[1])) <= 1, seconds
+    runs_helper.runs().request_stop(runs_helper.token(at), runs_helper.runs().list(
+        runs_helper.token(at))[-1].id)
 
 
 def test_chosen_runs_are_compared_and_one_opens_on_evaluate():
@@ -66,7 +118,7 @@ def test_chosen_runs_are_compared_and_one_opens_on_evaluate():
     at.session_state["runs.table"] = {"selection": {"rows": [0, 1], "columns": []}}
     at.run()
     assert not at.exception, at.exception
-    differ = at.dataframe[1].value  # after the runs table
+    differ = at.table[0].value  # a table that wraps: every cell whole
     assert list(differ.columns) == ["Run 1", "Narrow"]
     assert list(differ.index) == ["layers[0].units", "fit.epochs"]
     loss = [c for c in at.get("plotly_chart") if '"loss"' in c.proto.spec]

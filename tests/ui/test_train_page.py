@@ -192,6 +192,11 @@ def test_stop_keeps_the_model_and_navigation_does_not_interrupt():
     assert [b for b in at.button if b.key == "train.start"] == []  # it trains: no plain Train
     assert not at.button(key="train.queue").disabled
     assert not at.button(key="train.stop").disabled
+    # Stop is the one primary button, in Train's place; training other settings is quieter.
+    assert [b.key for b in at.button if b.proto.type == "primary"] == ["train.stop"]
+    assert at.button(key="train.stop").label == "Stop"
+    assert at.button(key="train.queue").label == "Queue these settings"
+    assert at.button(key="train.restart").label == "Stop and train these"
     at.button(key="train.stop").click().run()
     assert not at.exception, at.exception
     record = _finish(at, timeout=30)

@@ -187,7 +187,7 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
         needed = features + [spec.target]
         absent = [c for c in needed if c not in test_frame.columns]
         if absent:
-            raise DataError(f"The test CSV lacks column(s) {', '.join(absent)} that the "
+            raise DataError(f"The test file lacks column(s) {', '.join(absent)} that the "
                             "training data uses. Both files need the same header.")
         test_data, test_warnings = _select(test_frame, replace(spec, features=features), 1)
         warnings += [f"Test file: {w}" for w in test_warnings]

@@ -97,14 +97,16 @@ def dead_units(model, X_train: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def dead_sentences(model, dead: dict[str, np.ndarray]) -> list[str]:
-    """One sentence per layer with dead units, numbered as the Model page numbers layers."""
+    """One sentence per layer with dead units, naming each layer as the network figure does
+    (its Keras name) with its number on the Model page."""
     numbers = layer_numbers(model)
     out = []
     for name, mask in dead.items():
         count, total = int(np.sum(mask)), len(mask)
         if count == 0:
             continue
-        where = f"layer {numbers.get(name, name)}"
+        where = (f"{name} (layer {numbers[name]} on the Model page)" if name in numbers
+                 else name)  # the network figure's own name for the layer
         if count == total:
             head = (f"All {total} neurons in {where} never activate on any training row: they "
                     "no longer learn (dead ReLUs), and the layers after it receive only zeros."

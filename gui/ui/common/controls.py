@@ -76,3 +76,26 @@ def _write(key: str, path: tuple, convert, then) -> None:
     set_path(state.spec(), path, convert(value) if convert else value)
     if then is not None:
         then()
+
+
+def snapshots_switch(key: str, disabled: bool = False) -> None:
+    """fit.snapshots, with one name and one help on every page that offers it (Train's
+    settings, Inside); it takes effect from the next training."""
+    st.checkbox("record the weights after every epoch", disabled=disabled,
+                help="Keeps a copy of the network's weights after every epoch, so the Inside "
+                     "page can replay training epoch by epoch and show it live. Off: training "
+                     "skips the copies (e.g. for timing it), and Inside shows only the "
+                     "trained network.",
+                **bound(key, ("fit", "snapshots"),
+                        bool(getattr(state.spec().fit, "snapshots", True))))
+
+
+def heading_with_help(container, heading: str, about: str, text: str, key: str) -> None:
+    """A bold heading and a "?" that opens `text`; the "?" is a button named `about` (e.g.
+    "About layer 1, Dense") for screen readers, where Streamlit's own help icon on a
+    heading is only "Help". style.css hides the name from sight (an icon-buttons box)."""
+    with container.container(horizontal=True, vertical_alignment="center", gap="small",
+                             key=f"icon-buttons-about-{key}"):
+        st.markdown(heading, width="content")
+        with st.popover(about, icon=":material/help:", type="tertiary"):
+            st.markdown(text)

@@ -29,6 +29,6 @@ def _banner() -> None:
             left.markdown(f":material/hourglass_top: **{md(record.name)}** is waiting for a "
                           "free training process")
         else:
-            left.markdown(f":material/model_training: **Training {md(record.name)}** · epoch "
-                          f"{max(p.epoch, 1)}/{p.epochs} · {record.elapsed:.0f} s")
+            left.markdown(f":material/model_training: **Training {md(record.name)}** · "
+                          f"{p.text(record.elapsed)}")
         right.page_link("steps/train.py", label="Watch it", icon=":material/east:")

@@ -270,6 +270,9 @@ def main() -> None:
     choose_preparation(task)
     choose_split()
     prepared, error = data_source.prepared_or_error()
+    if error == data_source.NO_TEST_FILE:  # the next step, not a mistake
+        st.info(error, icon=":material/upload_file:")
+        st.stop()
     if prepared is None:
         st.error(error, icon=":material/error:")
         st.stop()

@@ -17,6 +17,7 @@ from gui.core.spec.vocabulary import ACTIVE_STATUSES, FAILED, STOPPED, higher_is
 from gui.ui.common import downloads, projector
 from gui.ui.common.changes import shown_run
 from gui.ui.figures import eval_charts
+from gui.ui.figures.describe import describe
 from gui.ui.session import run_state, state
 from gui.ui.text import md
 
@@ -97,10 +98,14 @@ def main() -> None:
             continue
         lower_is_better = not higher_is_better(name)
         shown_unit = unit(name, task, target)
+        same = number(test_value, name) == number(train_value, name)  # equal as shown
         column.metric(f"Test {name}" + (f" ({md(shown_unit)})" if shown_unit else ""),
                       number(test_value, name),
-                      delta=f"{signed(test_value - train_value, name)} vs train",
-                      delta_color=gap_color(test_value, train_value, lower_is_better),
+                      delta=("±0" if same else signed(test_value - train_value, name))
+                      + " vs train",
+                      delta_color="off" if same else gap_color(test_value, train_value,
+                                                               lower_is_better),
+                      delta_arrow="off" if same else "auto",
                       help=f"Training rows: {number(train_value, name)}"
                            + (f". {accuracy_note}" if name == "accuracy" and accuracy_note else ""))
     if accuracy_note:
@@ -147,10 +152,13 @@ def main() -> None:
         figures["Residual distribution"] = eval_charts.residual_histogram(
             {s: result.residuals(s) for s in evaluate.SPLITS})
         left, right = st.columns(2)
-        left.plotly_chart(projector.style(figures["Predicted vs actual"]), key="evaluate.scatter")
-        right.plotly_chart(projector.style(figures["Residuals"]), key="evaluate.residuals")
+        left.plotly_chart(projector.style(figures["Predicted vs actual"]), key="evaluate.scatter",
+                          alt=describe(figures["Predicted vs actual"]))
+        right.plotly_chart(projector.style(figures["Residuals"]), key="evaluate.residuals",
+                           alt=describe(figures["Residuals"]))
         st.plotly_chart(projector.style(figures["Residual distribution"]),
-                        key="evaluate.residual_hist")
+                        key="evaluate.residual_hist",
+                        alt=describe(figures["Residual distribution"]))
         st.caption("Points on the dashed line are perfect predictions. Residuals should scatter "
                    "evenly around zero; a curve or funnel means the model misses a pattern.")
     else:
@@ -161,7 +169,8 @@ def main() -> None:
             fig = eval_charts.confusion_matrix(result.confusion(split), names,
                                                title=f"{split.capitalize()} rows")
             figures[f"Confusion matrix ({split})"] = fig
-            column.plotly_chart(projector.style(fig), key=f"evaluate.confusion.{split}")
+            column.plotly_chart(projector.style(fig), key=f"evaluate.confusion.{split}",
+                                alt=describe(fig))
         st.caption("Rows are the true class, columns the predicted class; the diagonal is right. "
                    + ("Each cell shows the count and its share of the true class."
                       if len(names) <= eval_charts.SHARE_UP_TO else
@@ -185,8 +194,8 @@ def main() -> None:
                                                      result.threshold)
             figures["ROC curve"], figures["Predicted probabilities (test)"] = roc, hist
             left, right = st.columns(2)
-            left.plotly_chart(projector.style(roc), key="evaluate.roc")
-            right.plotly_chart(projector.style(hist), key="evaluate.proba")
+            left.plotly_chart(projector.style(roc), key="evaluate.roc", alt=describe(roc))
+            right.plotly_chart(projector.style(hist), key="evaluate.proba", alt=describe(hist))
             st.caption("The ROC curve shows every threshold at once; the area under it (AUC) is "
                        "1.0 for a perfect ranking and 0.5 for guessing. The marker is the "
                        "threshold chosen above.")

@@ -124,7 +124,7 @@ def curve_figure(name: str, history: dict, previous: dict | None = None,
     layout = {key: value for key, value in CURVE_LAYOUT.items() if key != "template"}
     layout.update(template=_template(), title=dict(text=label, x=0.01), uirevision=name,
                   xaxis=dict(title=dict(text="epoch"), range=[0.5, right + 0.5],
-                             rangemode="tozero", tickformat="d"),
+                             rangemode="tozero", **epoch_ticks(right)),
                   yaxis=yaxis)
     if not traces:
         layout["annotations"] = [dict(
@@ -133,6 +133,12 @@ def curve_figure(name: str, history: dict, previous: dict | None = None,
         yaxis["showticklabels"] = False
     # Plain dicts, already in plotly's own form: no per-property validation on each redraw.
     return go.Figure(dict(data=traces, layout=layout), _validate=False)
+
+
+def epoch_ticks(last: int) -> dict:
+    """Whole-epoch ticks: one per epoch up to 10 epochs (plotly would tick 0.5 apart and
+    round them to "1, 1, 2, 2, 3"), else plotly's own whole-number steps."""
+    return {"tickformat": "d", "dtick": 1, "tick0": 1} if last <= 10 else {"tickformat": "d"}
 
 
 def history_figures(history: dict, previous: dict | None = None, epochs: int | None = None,
@@ -172,7 +178,9 @@ def overlay_figures(histories: dict[str, dict]) -> list[tuple[str, go.Figure]]:
                         mode="lines", line=dict(color=color, width=2, dash=dash),
                         hovertemplate=f"{plot_text(run)} {what}: %{{y:.4f}}<extra></extra>"))
         fig.update_layout(**CURVE_LAYOUT, title=dict(text=quantity_label(name), x=0.01),
-                          xaxis=dict(title="epoch", rangemode="tozero", tickformat="d"),
+                          xaxis=dict(title="epoch", rangemode="tozero",
+                                     **epoch_ticks(max((len(v) for h in histories.values()
+                                                        for v in h.values()), default=1))),
                           yaxis=dict(title=quantity_label(name), tickformat=",.4~g"))
         figures.append((name, fig))
     return figures

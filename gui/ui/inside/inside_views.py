@@ -17,9 +17,9 @@ from gui.core.model.layer_outputs import layer_outputs
 from gui.core.spec.layer_kinds import kind_of
 from gui.core.training import snapshots
 from gui.core.training.snapshots import Snapshots
-from gui.ui.common import projector
-from gui.ui.common.controls import bound
+from gui.ui.common import controls, projector
 from gui.ui.figures import network_view, neuron_maps
+from gui.ui.figures.describe import describe
 from gui.ui.inside import row_probe
 from gui.ui.session import run_state, state
 from gui.ui.text import md
@@ -29,12 +29,7 @@ CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
 
 def snapshots_switch(disabled: bool = False) -> None:
     """The spec's fit.snapshots, as a toggle (it takes effect from the next training)."""
-    st.toggle("Record the weights after every epoch", disabled=disabled,
-              help="Lets this page replay training epoch by epoch and show it live. Off: "
-                   "training skips the copies (for timing it); this page then shows only "
-                   "the trained model.",
-              **bound("inside.snapshots", ("fit", "snapshots"),
-                      bool(getattr(state.spec().fit, "snapshots", True))))
+    controls.snapshots_switch("inside.snapshots", disabled=disabled)
 
 
 def view_model(record, prep, saved):
@@ -109,7 +104,8 @@ def _row_and_network(trained, model, final: bool, left) -> None:
 def _network(left, model, prep, probe) -> None:
     with left:
         fig = network_view.network_figure(model, prep, probe, height=450)
-        st.plotly_chart(projector.style(fig), key="inside.network", config=CHART_CONFIG)
+        st.plotly_chart(projector.style(fig), key="inside.network", config=CHART_CONFIG,
+                        alt=describe(fig, "the network"))
         st.caption("Lines: weights, :blue[blue] positive, :orange[orange] negative, thicker = "
                    "larger. Hover a line's middle for its weight, a neuron for its bias"
                    + (" and its activation for the row below." if probe else "."))
@@ -132,11 +128,13 @@ def _maps(record, prep, prepared, model, saved, weights: tuple, top) -> None:
                 None if neurons is None else projector.style(neurons))
 
     decision, held, neurons = state.memo("inside.maps", (weights, pair, projector.on()), make)
-    st.plotly_chart(decision, key="inside.decision", config=CHART_CONFIG)
+    st.plotly_chart(decision, key="inside.decision", config=CHART_CONFIG,
+                    alt=describe(decision, "the decision map"))
     st.caption(held)
     if neurons is not None:
         with top:
-            st.plotly_chart(neurons, key="inside.neurons", config=CHART_CONFIG)
+            st.plotly_chart(neurons, key="inside.neurons", config=CHART_CONFIG,
+                            alt=describe(neurons, "each neuron's output over the two features"))
 
 
 def _model_at(record, prep, saved, snaps, live: bool):

@@ -14,6 +14,7 @@ import streamlit as st
 
 from gui.core.inspection import probe
 from gui.ui.common import projector
+from gui.ui.figures.describe import describe
 from gui.ui.session import state
 from gui.ui.text import md, plot_text
 
@@ -129,7 +130,8 @@ def probability_bars(probabilities: dict, predicted) -> go.Figure:
     """Class probabilities as horizontal bars, the predicted class in a stronger colour."""
     names = [str(c) for c in probabilities]
     values = list(probabilities.values())
-    colours = ["#e8590c" if c == str(predicted) else "#9aa0a6" for c in names]
+    # near-black against light grey: "predicted" in no colour that means something else
+    colours = ["#212529" if c == str(predicted) else "#ced4da" for c in names]
     fig = go.Figure(go.Bar(
         x=values, y=[plot_text(c) for c in names], orientation="h", marker_color=colours,
         text=[f"{v:.1%}" for v in values], textposition="outside", cliponaxis=False,
@@ -151,8 +153,9 @@ def prediction(run_id: int, result: probe.RowResult, prepared, truth) -> None:
                   help="In the target's own units.")
     else:
         st.metric(f"Predicted {md(target)}", md(result.predicted))
-        st.plotly_chart(probability_bars(result.probabilities, result.predicted),
-                        key=key(run_id, "bars"), config={"displayModeBar": False})
+        bars = probability_bars(result.probabilities, result.predicted)
+        st.plotly_chart(bars, key=key(run_id, "bars"), config={"displayModeBar": False},
+                        alt=describe(bars, "the probability of each class"))
     if truth is not None:
         shown = f"{truth:.4g}" if isinstance(truth, float) else md(truth)
         st.caption(f"Test row {kept(run_id)['test_row']} is really **{shown}**.")

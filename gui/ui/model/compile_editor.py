@@ -12,7 +12,14 @@ from gui.core.spec.problems import Problem
 from gui.core.spec.schema import output_layer
 from gui.core.spec.validate import problems_at
 from gui.core.spec.vocabulary import OPTIMIZERS, SPARSE_METRICS
-from gui.ui.common.controls import choices, labelled, number, set_path, show_problems
+from gui.ui.common.controls import (
+    choices,
+    heading_with_help,
+    labelled,
+    number,
+    set_path,
+    show_problems,
+)
 from gui.ui.session import state
 
 
@@ -102,8 +109,9 @@ def compile_editor(info: DataInfo, problems: list[Problem]) -> None:
     with right:
         row = OPTIMIZERS.get(compile.optimizer)
         options = {name: p.default for name, p in row.options.items()} if row else {}
-        st.markdown(f"**{compile.optimizer} options**",
-                    help="Keras' defaults; most people never change them.")
+        heading_with_help(st, f"**{compile.optimizer} options**",
+                          f"About the {compile.optimizer} options",
+                          "Keras' defaults; most people never change them.", key="optimizer")
         arg_help = (registry.optimizer_args(compile.optimizer)
                     if compile.optimizer in OPTIMIZERS else {})
         for name, default in options.items():

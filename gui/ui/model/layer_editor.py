@@ -33,7 +33,14 @@ from gui.core.spec.vocabulary import (
     TASKS,
     UNSEEDED_INITIALIZERS,
 )
-from gui.ui.common.controls import choices, labelled, number, set_path, show_problems
+from gui.ui.common.controls import (
+    choices,
+    heading_with_help,
+    labelled,
+    number,
+    set_path,
+    show_problems,
+)
 from gui.ui.session import state
 from gui.ui.text import code
 
@@ -133,8 +140,10 @@ def layer_row(index: int, layer: LayerSpec, count: int, is_output: bool,
         title, buttons = st.columns([3, 2], vertical_alignment="center")
         kind = kind_of(layer)
         role = " · output layer" if is_output else (" · hidden layer" if kind.learns else "")
-        title.markdown(f"**{index + 1} · {layer.type}**{role}",
-                       help=f"{registry.layer_help(layer.type)} {LAYER_TYPES[layer.type].help}")
+        heading_with_help(title, f"**{index + 1} · {layer.type}**{role}",
+                          f"About layer {index + 1}, {layer.type}",
+                          f"{registry.layer_help(layer.type)} {LAYER_TYPES[layer.type].help}",
+                          key=uid)
         # Each icon button has a real label (its accessible name, read by screen readers and
         # tests) that style.css hides from sight in the "icon-buttons" containers.
         with buttons.container(horizontal=True, horizontal_alignment="right", gap=None,

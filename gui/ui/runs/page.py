@@ -15,10 +15,10 @@ from gui.core.store.workspaces import StoreError
 from gui.ui.common import downloads, projector
 from gui.ui.common.changes import run_label
 from gui.ui.figures import charts
+from gui.ui.figures.describe import describe
+from gui.ui.runs import table
 from gui.ui.session import run_state, state, workspace
 from gui.ui.text import md
-
-MAX_SETTING_COLUMNS = 6
 
 
 def main() -> None:
@@ -30,38 +30,11 @@ def main() -> None:
                 "continue, open and download.", icon=":material/info:")
         st.page_link("steps/train.py", label="Go to 3 · Train", icon=":material/model_training:")
         st.stop()
-    if any(r.active for r in records):
+    live = any(r.active for r in records)
+    if live:
         run_state.keep_alive()
-
-
-    def _table(records) -> pd.DataFrame:
-        settings = varying([r.spec for r in records])
-        shown = dict(list(settings.items())[:MAX_SETTING_COLUMNS])
-        metric = next((str(m) for r in records for m in r.spec.compile.metrics), None)
-        rows = []
-        for i, r in enumerate(records):
-            row = {"Name": r.name, "Dataset": r.spec.data.source or "—"}
-            row.update({path: values[i] for path, values in shown.items()})
-            row.update({"Epochs": r.epochs_done, "Duration (s)": round(r.elapsed, 1)})
-            for name in ("loss", metric) if metric else ("loss",):
-                row[f"train {name}"] = r.final(name)
-                row[f"validation {name}"] = r.final(f"val_{name}")
-                row[f"test {name}"] = r.test_metrics.get(name)
-            row["Status"] = r.status
-            rows.append(row)
-        return pd.DataFrame(rows)
-
-
-    table = _table(records)
-    st.caption(f"{len(records)} run(s). Click a column header to sort; tick rows to compare them "
-               "and to act on one. Columns between Dataset and Epochs are the settings that "
-               "differ between runs.")
-    event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="multi-row", key="runs.table",
-                         column_config={c: st.column_config.NumberColumn(format="%.4f")
-                                        for c in table.columns if c.startswith(("train ", "test ",
-                                                                                "validation "))})
-    chosen = [records[i] for i in event.selection.rows if i < len(records)]
+    by_id = {r.id: r for r in records}
+    chosen = [by_id[i] for i in table.runs_table(live) if i in by_id]
     if not chosen:
         st.caption("Tick one or more rows to compare their curves and settings.")
         st.stop()
@@ -70,15 +43,15 @@ def main() -> None:
     if len(chosen) > 1:
         st.subheader("Compare")
         differ = varying([r.spec for r in chosen])
-        if differ:
-            st.dataframe(pd.DataFrame(differ, index=[r.name for r in chosen]).T,
-                         width="stretch", key="runs.diff")
+        if differ:  # a table that wraps: every cell (a layer stack too) shown whole
+            st.table(pd.DataFrame(differ, index=[r.name for r in chosen]).T,
+                     alt="The settings that differ between the chosen runs, one row each.")
         else:
             st.caption("These runs have the same settings.")
     figures = charts.overlay_figures({r.name: r.history for r in chosen if r.history})
     for row in range(0, len(figures), 2):
         for column, (name, fig) in zip(st.columns(2), figures[row:row + 2], strict=False):
-            column.plotly_chart(projector.style(fig), key=f"runs.curve.{name}",
+            column.plotly_chart(projector.style(fig), key=f"runs.curve.{name}", alt=describe(fig),
                                 config={"displaylogo": False})
 
     # ---- one run -------------------------------------------------------------------------------

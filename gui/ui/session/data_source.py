@@ -15,6 +15,7 @@ import streamlit as st
 
 from gui.core.data import data_ref, dataset
 from gui.core.data.columns import default_target
+from gui.core.data.formats.csv_io import DATA_SUFFIXES
 from gui.core.data.formats.loaded import DataError, LoadedTable
 from gui.core.data.samples import SAMPLES, by_name
 from gui.core.spec.data_info import DataInfo
@@ -212,6 +213,10 @@ def use_dataset(ref: dict, loaded: LoadedTable | None = None, header: str = "aut
         doc.test, doc.split, data.test_source = None, "fraction", ""
 
 
+NO_TEST_FILE = (f"Upload the test file ({', '.join(DATA_SUFFIXES)}, with the training file's "
+                "columns), or choose to hold out a share of the rows.")
+
+
 def prepared_or_error():
     """(PreparedData, None) for the workspace's choices, or (None, message in words).
 
@@ -222,7 +227,7 @@ def prepared_or_error():
     loaded = train_csv()
     test = test_csv()
     if doc.split == "file" and test is None:
-        return None, "Upload the test CSV, or choose to hold out a share of the rows."
+        return None, NO_TEST_FILE
     data = doc.spec.data
     if not data.features:
         return None, ("No feature column is chosen: the network needs at least one input. "

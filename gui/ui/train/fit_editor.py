@@ -13,7 +13,7 @@ from gui.core.spec.vocabulary import (
     VALIDATION_MODES,
     labels,
 )
-from gui.ui.common.controls import bound
+from gui.ui.common.controls import bound, snapshots_switch
 from gui.ui.session import state
 
 
@@ -42,11 +42,7 @@ def settings(disabled: bool, prepared) -> None:
                              "seed on the same data trains the same curves.",
                         **bound("train.seed", ("fit", "seed"), int(max(fit.seed, 0)),
                                 convert=int))
-        st.checkbox("record the weights each epoch", disabled=disabled,
-                    help="Record the network's weights each epoch (for the Inside page, "
-                         "which replays them epoch by epoch); off: it shows only the "
-                         "final network.",
-                    **bound("train.snapshots", ("fit", "snapshots"), bool(fit.snapshots)))
+        snapshots_switch("train.snapshots", disabled=disabled)
     with middle:
         st.markdown("**Validation**")
         modes = list(VALIDATION_MODES)

@@ -1,4 +1,4 @@
-"""The Train page's live view of one run: status, Stop, the last values, curves, the log.
+"""The Train page's live view of one run: status, the last values, curves, the log.
 
 While the run trains a fragment redraws it from the run's record twice a second.
 """
@@ -22,6 +22,7 @@ from gui.core.spec.vocabulary import (
 from gui.ui.common import projector
 from gui.ui.common.changes import run_label
 from gui.ui.figures import charts
+from gui.ui.figures.describe import describe
 from gui.ui.session import run_state, state
 from gui.ui.text import md
 
@@ -58,6 +59,7 @@ def final_values(history: dict, previous: dict | None, validation_label: str,
         same = delta is not None and values[-1] == before
         column.metric(label, number(values[-1], name), delta="±0" if same else delta,
                       delta_color="off" if same else "normal" if better_up else "inverse",
+                      delta_arrow="off" if same else "auto",  # "±0", not "↑ ±0"
                       help=f"{text} {notes.get(name, '')}".strip())
 
 
@@ -115,8 +117,7 @@ def status_box(record) -> None:
     elif status in (RUNNING, STOPPING):
         p = record.progress
         if p.steps and (p.step or epochs > record.start_epoch):
-            text = (f"Epoch {max(p.epoch, 1)}/{p.epochs} · batch {p.step:,}/{p.steps:,} · "
-                    f"{record.elapsed:.0f} s")
+            text = p.text(record.elapsed).capitalize()
         else:
             text = (f"Reading the data, building the model and compiling its training step "
                     f"for TensorFlow (the first epoch takes a few seconds) · "
@@ -169,7 +170,7 @@ def compare_choice(record) -> tuple[dict | None, str]:
 
 
 def live_view(run_id: int, polling: bool, prepared) -> None:
-    """Status, Stop, the last values, one chart per quantity and the epoch log."""
+    """Status, the last values, one chart per quantity and the epoch log."""
     record = run_state.watched(run_id) if polling else run_state.get(run_id)
     if record is not None and polling and record.status == STOPPING:
         run_state.wait_while_stopping(run_id)
@@ -183,11 +184,7 @@ def live_view(run_id: int, polling: bool, prepared) -> None:
     top, stop = st.columns([5, 1], vertical_alignment="center")
     with top:
         status_box(record)
-    if record.active:
-        stop.button("Stop", key="train.stop", icon=":material/stop:", on_click=run_state.stop,
-                    args=(record.id,), disabled=record.status == STOPPING, width="stretch",
-                    help="End training within a second; the model keeps its weights so far.")
-    elif record.has_model:
+    if not record.active and record.has_model:  # while it trains, Stop is in Train's place
         stop.page_link("steps/evaluate.py", label="Next: evaluate", icon=":material/east:")
     # Tiles and curves first, so that they are in view after Train at 1280×720; the
     # controls that choose what they show (compare, log scale) sit under the curves.
@@ -220,8 +217,13 @@ def live_view(run_id: int, polling: bool, prepared) -> None:
         for row in range(0, len(figures), 2):
             for column, (name, fig) in zip(st.columns(2), figures[row:row + 2],
                                            strict=False):
+                # While it trains, a name that stays (a new alt would remount the chart).
                 column.plotly_chart(projector.style(fig), key=f"train.curve.{name}",
-                                    config={"displaylogo": False})
+                                    config={"displaylogo": False},
+                                    alt=(f"Chart: {charts.quantity_label(name)} per epoch, "
+                                         "growing while the run trains; its latest values "
+                                         "are in the tiles above." if record.active
+                                         else describe(fig)))
     lines = record.log
     st.markdown("**Epoch log**" + (f" (the last {LOG_TAIL} of {len(lines)} lines)"
                                    if len(lines) > LOG_TAIL else ""))

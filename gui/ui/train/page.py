@@ -10,9 +10,7 @@ import streamlit as st
 
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
-from gui.core.spec.vocabulary import (
-    MAX_EPOCHS,
-)
+from gui.core.spec.vocabulary import MAX_EPOCHS, STOPPING
 from gui.ui.common.changes import changed_since_training
 from gui.ui.session import data_source, run_state, state
 from gui.ui.text import md
@@ -33,6 +31,20 @@ def continue_training(record) -> None:
                   help="A new run in the Runs list, continuing this one.")
 
 
+def other_settings(active, disabled: bool) -> None:
+    """While `active` trains: train the settings above after it, or instead of it. Quiet
+    buttons under the settings, never where Train was (Stop is there)."""
+    st.caption(f"{md(active.name)} is training. To train the settings above as well:")
+    first, second, _ = st.columns([2, 2, 3])
+    first.button("Queue these settings", key="train.queue", icon=":material/queue:",
+                 disabled=disabled, on_click=run_state.start,
+                 help=f"Train these settings when {md(active.name)} has finished.")
+    second.button("Stop and train these", key="train.restart", icon=":material/restart_alt:",
+                  disabled=disabled,
+                  on_click=lambda: (run_state.stop(active.id), run_state.start()),
+                  help=f"Stop {md(active.name)} (it keeps its model) and train these settings.")
+
+
 def main() -> None:
     """Draw the page."""
     st.title("3 · Train")
@@ -49,12 +61,16 @@ def main() -> None:
         st.caption(f"Train the network on the {len(prepared.X_train):,} training rows. The curves "
                    "update live; the run goes on while you visit other pages, reload, or close "
                    "the tab for a few minutes.")
-        fit_editor.settings(disabled=False, prepared=prepared)
+        # Train above its settings: in view at once, and the first Tab stop after them
+        # in reading order (below three columns it came after every field of all three).
         buttons = st.container()
+        fit_editor.settings(disabled=False, prepared=prepared)
+        settings_end = st.container()
     else:  # a run is shown: its progress and curves come first, the settings fold away
-        buttons, folded = st.columns([3, 5] if active is not None else [1, 5])
-        with folded.expander(f"Settings: {fit_editor.settings_summary(state.spec().fit)}",
-                             icon=":material/tune:"):
+        buttons, folded = st.columns([1, 5])
+        settings_end = folded.expander(
+            f"Settings: {fit_editor.settings_summary(state.spec().fit)}", icon=":material/tune:")
+        with settings_end:
             fit_editor.settings(disabled=False, prepared=prepared)
     changed_since_training()
     problems = validate(state.spec(), DataInfo.from_prepared(prepared), state.limits())
@@ -78,16 +94,14 @@ def main() -> None:
                        disabled=bool(problems), on_click=run_state.start,
                        help="Fix the problems above first." if problems else
                        "Build the model from the spec and fit it in a training process.")
-    else:
-        first, second = buttons.columns(2) if record is not None else st.columns([2, 2, 3])[:2]
-        first.button("Stop it and train", key="train.restart", type="primary",
-                     icon=":material/restart_alt:", disabled=bool(problems),
-                     on_click=lambda: (run_state.stop(active.id), run_state.start()),
-                     help=f"{md(active.name)} is training: stop it (it keeps its model) and train "
-                          "these settings.")
-        second.button("Queue after it", key="train.queue", icon=":material/queue:",
-                      disabled=bool(problems), on_click=run_state.start,
-                      help=f"Train these settings when {md(active.name)} has finished.")
+    else:  # while a run trains, Stop takes Train's place; other settings are a side choice
+        buttons.button("Stop", key="train.stop", type="primary", icon=":material/stop:",
+                       on_click=run_state.stop, args=(active.id,),
+                       disabled=active.status == STOPPING, width="stretch",
+                       help=f"Stop {md(active.name)} within a second; its model keeps the "
+                            "weights trained so far.")
+        with settings_end:
+            other_settings(active, disabled=bool(problems))
 
     if record is not None:
         if record.active:
