@@ -89,6 +89,17 @@ def set_number(page: Page, label: str, value, index: int = 0) -> None:
     settle(page)
 
 
+def set_epochs(page: Page, value: int) -> None:
+    """Train for exactly `value` epochs: the epochs box, and early stopping switched off (the
+    size rules switch it on, and it may end a run that a test means to stop or to count)."""
+    set_number(page, "epochs", value)
+    early = page.get_by_role("checkbox", name="stop when it stops improving")
+    if early.is_checked():
+        page.get_by_text("stop when it stops improving").click()
+        settle(page)
+    expect(early).not_to_be_checked()
+
+
 def go(page: Page, title: str, idle: bool = True) -> None:
     """Click a page in the top navigation (e.g. "2 · Model") and wait for it. While a run
     trains, pages redraw its progress every second or faster, so they are never idle for

@@ -13,7 +13,7 @@ from tests.e2e.controls import (
     fresh,
     go,
     no_exceptions,
-    set_number,
+    set_epochs,
     settle,
     to_train_page,
 )
@@ -64,7 +64,7 @@ def test_train_view_fits_1280x720_in_both_modes_and_the_mode_is_kept(page: Page,
                                                                      tmp_path, stops_its_run):
     page.set_viewport_size(SCREEN)
     to_train_page(page, app_url)
-    set_number(page, "epochs", 3000)
+    set_epochs(page, 3000)
     assert not _projector(page)
     _train_and_look(page, "Train", "Run 1", tmp_path / "train_normal.png")
 

@@ -27,6 +27,7 @@ from tests.e2e.controls import (
     log,
     no_exceptions,
     open_train_settings,
+    set_epochs,
     set_number,
     settle,
     shot,
@@ -89,7 +90,7 @@ def _trained(page: Page, name: str, epochs: int) -> None:
 def test_a_reload_mid_training_shows_the_same_run_live_and_stop_works(
         page: Page, app_url: str, shots: Path, stops_its_run):
     to_train_page(page, app_url)
-    set_number(page, "epochs", LONG)
+    set_epochs(page, LONG)
     _train(page)
     expect(_caption(page, "Run 1")).to_be_visible(timeout=60_000)
     before = wait_for_epochs(page, 2)
@@ -118,7 +119,7 @@ def test_a_reload_mid_training_shows_the_same_run_live_and_stop_works(
 def test_a_second_tab_shows_the_run_live_and_can_stop_it(
         page: Page, app_url: str, stops_its_run):
     to_train_page(page, app_url)
-    set_number(page, "epochs", LONG)
+    set_epochs(page, LONG)
     _train(page)
     wait_for_epochs(page, 1)
 
@@ -232,7 +233,7 @@ def test_continue_training_a_finished_run(page: Page, app_url: str):
 def test_the_runs_table_follows_a_training_run_in_the_banners_words(
         page: Page, app_url: str, shots: Path, stops_its_run):
     to_train_page(page, app_url)
-    set_number(page, "epochs", LONG)
+    set_epochs(page, LONG)
     _train(page)
     wait_for_epochs(page, 2)
     go(page, "Runs", idle=False)

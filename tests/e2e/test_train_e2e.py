@@ -13,7 +13,7 @@ from tests.e2e.controls import (
     live_epoch,
     log,
     no_exceptions,
-    set_number,
+    set_epochs,
     to_train_page,
     wait_for_epochs,
 )
@@ -21,7 +21,7 @@ from tests.e2e.controls import (
 
 def test_training_draws_live_curves_until_done(page: Page, app_url: str, tmp_path):
     to_train_page(page, app_url)
-    set_number(page, "epochs", 40)
+    set_epochs(page, 40)
     page.get_by_role("button", name="Train", exact=True).click()
     first = wait_for_epochs(page, 1)
     charts = page.locator("[data-testid='stPlotlyChart']")
@@ -41,7 +41,7 @@ def test_training_draws_live_curves_until_done(page: Page, app_url: str, tmp_pat
 def test_stop_and_navigation_during_a_long_run(page: Page, app_url: str, tmp_path,
                                                stops_its_run):
     to_train_page(page, app_url)
-    set_number(page, "epochs", 5000)
+    set_epochs(page, 5000)
     page.get_by_role("button", name="Train", exact=True).click()
     wait_for_epochs(page, 2)
     page.get_by_role("link", name="2 · Model").click()
@@ -66,7 +66,7 @@ def test_the_prominent_button_while_training_is_stop(page: Page, app_url: str, t
                                                      stops_its_run):
     """A newcomer's one click on the most prominent button during training stops it."""
     to_train_page(page, app_url)
-    set_number(page, "epochs", 5000)
+    set_epochs(page, 5000)
     # (Streamlit keeps a hidden copy of a button with help, for measuring: visible ones only)
     primary = page.locator("[data-testid='stMain'] button[data-testid='stBaseButton-primary']"
                            ).filter(visible=True)
