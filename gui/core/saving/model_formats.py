@@ -55,7 +55,7 @@ class ModelFormat:
 FORMATS = {
     "onnx": ModelFormat("ONNX", "model.onnx", "onnx", "onnxruntime",
                         "onnxruntime numpy pandas"),
-    "litert": ModelFormat("LiteRT (.tflite)", "model.tflite", "litert",
+    "litert": ModelFormat("LiteRT", "model.tflite", "litert",
                           "the LiteRT interpreter (ai-edge-litert)",
                           "ai-edge-litert numpy pandas"),
     "savedmodel": ModelFormat("TensorFlow SavedModel", "saved_model", "tf_saved_model",
