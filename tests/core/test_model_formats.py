@@ -188,3 +188,36 @@ def test_an_unknown_format_is_refused_in_words():
     t = trained("binary")
     with pytest.raises(model_formats.ExportError, match="choose one of: onnx, litert"):
         model_formats.export_files(t.deploy, t.prepared.preprocessor, "pickle")
+
+
+@pytest.mark.parametrize("scaling", ["standard", "l2", "none"])
+def test_every_layer_kind_and_scaling_converts(tmp_path, scaling):
+    """Dense, Activation, Dropout and BatchNormalization (with moving statistics that are
+    not 0 and 1), behind each scaling layer, in every format."""
+    import keras
+
+    from gui.core.data import dataset
+    from gui.core.model import build
+    from gui.core.spec.heads import default_spec
+    from gui.core.spec.schema import DataSpec, LayerSpec
+    from tests.core.trained_models import iris
+
+    frame = iris().frame
+    data = DataSpec(source="iris.csv", target="species", scaling=scaling)
+    prepared = dataset.prepare(frame, data)
+    spec = default_spec(prepared.task, prepared.n_classes, data)
+    spec.layers = [LayerSpec(type="Dense", units=8, activation="tanh"),
+                   LayerSpec(type="BatchNormalization"), LayerSpec(type="Dropout", rate=0.3),
+                   LayerSpec(type="Activation", activation="elu"), spec.layers[-1]]
+    keras.utils.set_random_seed(3)
+    network = build.build_model(spec, prepared.preprocessor)
+    norm = next(la for la in network.layers if isinstance(la, keras.layers.BatchNormalization))
+    norm.moving_mean.assign(np.linspace(-1, 1, 8).astype("float32"))
+    norm.moving_variance.assign(np.linspace(0.5, 2, 8).astype("float32"))
+    X = prepared.X_test
+    want = network.predict(X, verbose=0)
+    for fmt in FORMATS:
+        folder = tmp_path / fmt
+        model_formats.write_export(network, prepared.preprocessor, fmt, folder)
+        np.testing.assert_allclose(runtime_outputs(folder, fmt, X), want, rtol=1e-5,
+                                   atol=1e-5, err_msg=fmt)
