@@ -360,27 +360,23 @@ def run_export(args) -> int:
     try:
         with quiet_stderr():
             loaded = load.load_model_safely(raw, name)
-    except model_check.ModelFileError as exc:
-        raise CLIError(str(exc)) from None
-    if loaded.preprocessor is None or loaded.spec is None:
-        raise CLIError(f"{name} has no LayerLab details (preprocessing, classes), so it cannot "
-                       "be exported with its encoder; pass a .keras or bundle .zip that "
-                       "LayerLab wrote.")
-    prep = loaded.preprocessor
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        if args.format == "keras":
-            written = [out / "model.keras"]
-            written[0].write_bytes(export.save_raw_keras_bytes(loaded.model, loaded.spec, prep))
-        else:
-            with quiet_stderr():
-                written = model_formats.write_export(loaded.model, prep, args.format, out)
-    except model_formats.ExportError as exc:
+            if loaded.preprocessor is None or loaded.spec is None:
+                raise CLIError(f"{name} has no LayerLab details (preprocessing, classes), so "
+                               "it cannot be exported with its encoder; pass a .keras or "
+                               "bundle .zip that LayerLab wrote.")
+            out.mkdir(parents=True, exist_ok=True)
+            if args.format == "keras":
+                written = [out / "model.keras"]
+                written[0].write_bytes(export.save_raw_keras_bytes(
+                    loaded.model, loaded.spec, loaded.preprocessor))
+            else:
+                written = model_formats.write_export(loaded.model, loaded.preprocessor,
+                                                     args.format, out)
+    except (model_check.ModelFileError, model_formats.ExportError) as exc:
         raise CLIError(str(exc)) from None
     except OSError as exc:
         raise CLIError(f"cannot write into {out}: {exc.strerror or exc}") from None
-    shown = sorted({p.relative_to(out).parts[0] for p in written})
-    print(f"Wrote {', '.join(shown)} to {out}")
+    print(f"Wrote {', '.join(sorted({p.relative_to(out).parts[0] for p in written}))} to {out}")
     if args.format != "keras":
         print(f"Predict raw rows: python {out / 'predict.py'} rows.csv (see README.md)")
     return 0
