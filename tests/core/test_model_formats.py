@@ -221,3 +221,18 @@ def test_every_layer_kind_and_scaling_converts(tmp_path, scaling):
         model_formats.write_export(network, prepared.preprocessor, fmt, folder)
         np.testing.assert_allclose(runtime_outputs(folder, fmt, X), want, rtol=1e-5,
                                    atol=1e-5, err_msg=fmt)
+
+
+def test_predict_py_reads_xlsx_and_parquet_like_csv(tmp_path):
+    t, folder = exported(tmp_path, "multiclass", "litert")
+    frame = pd.read_csv(io.BytesIO(raw_rows(t)))
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    frame.to_excel(tmp_path / "rows.xlsx", index=False)
+    frame.to_parquet(tmp_path / "rows.parquet", index=False)
+    tables = {}
+    for name in ("rows.csv", "rows.xlsx", "rows.parquet"):
+        done = run_script(folder, tmp_path / name, tmp_path / f"{name}.out.csv")
+        assert done.returncode == 0, done.stderr[-3000:]
+        tables[name] = pd.read_csv(tmp_path / f"{name}.out.csv")
+    for name in ("rows.xlsx", "rows.parquet"):
+        assert_same_predictions(tables[name], tables["rows.csv"], "day")
