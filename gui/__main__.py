@@ -1,4 +1,4 @@
-"""`python -m gui ...`: LayerLab's command line (see gui/cli.py)."""
+"""`python -m gui ...`: LayerLab's command line (see gui/cli/)."""
 
 import sys
 

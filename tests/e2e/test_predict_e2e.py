@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from gui.core.saving import export
 from tests.conftest import SAMPLES
+from tests.core.test_model_formats import run_script
 from tests.e2e.conftest import open_app, wait_idle
 from tests.e2e.controls import choose
 
@@ -67,6 +68,21 @@ def test_train_download_upload_and_predict(page: Page, app_url: str, tmp_path):
     with page.expect_download(timeout=60_000) as info:
         keyed(page, "evaluate.dl_script", "button").click()
     assert info.value.suggested_filename == "iris-run-1.py"
+    with page.expect_download(timeout=120_000) as info:  # made in the app's own process
+        keyed(page, "evaluate.dl_onnx", "button").click()
+    assert info.value.suggested_filename == "iris-run-1-onnx.zip"
+    onnx_dir = tmp_path / "onnx" / "iris-run-1-onnx"
+    with zipfile.ZipFile(info.value.path()) as zf:
+        zf.extractall(onnx_dir)
+    sample = pd.read_csv(SAMPLES / "iris.csv").sample(6, random_state=1)
+    sample.to_csv(tmp_path / "onnx" / "rows.csv", index=False)
+    done = run_script(onnx_dir, tmp_path / "onnx" / "rows.csv", "-")  # no TF, Keras, gui
+    assert done.returncode == 0, done.stderr[-2000:]
+    predicted = pd.read_csv(io.StringIO(done.stdout))
+    classes = ["probability_setosa", "probability_versicolor", "probability_virginica"]
+    assert list(predicted.columns) == [*sample.columns, "predicted_species", "predicted_label",
+                                       *classes]
+    np.testing.assert_allclose(predicted[classes].sum(axis=1), 1.0, atol=1e-5)
 
     go(page, "5 · Predict")
     page.get_by_text("Upload a model file").click()

@@ -86,7 +86,8 @@ def test_multiclass_shows_test_scores_beside_train_and_the_confusion_matrices():
     assert len(charts) == 2  # train and test confusion matrices
     labels = [b.proto.label for b in at.download_button]
     assert labels == ["Model (.keras)", "Model (.h5)", "Bundle (.zip)", "Python script (.py)",
-                      "History (.csv)", "Model card (.md)", "Charts (.html)"]
+                      "History (.csv)", "Model card (.md)", "Charts (.html)", "ONNX (.zip)",
+                      "LiteRT (.zip)", "TensorFlow SavedModel (.zip)"]
     made_on_click = [b for b in at.download_button if b.proto.label != "History (.csv)"]
     assert all(b.proto.deferred_file_id for b in made_on_click)  # made on click, not per run
     script = next(b for b in at.download_button if b.proto.label == "Python script (.py)")

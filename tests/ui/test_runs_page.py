@@ -163,5 +163,11 @@ def test_a_chosen_run_offers_its_own_downloads_named_after_it():
     assert not at.exception, at.exception
     buttons = {b.proto.label: b.proto for b in at.download_button}
     assert list(buttons) == ["Model (.keras)", "Model (.h5)", "Bundle (.zip)",
-                             "Python script (.py)", "History (.csv)", "Model card (.md)"]
+                             "Python script (.py)", "History (.csv)", "Model card (.md)",
+                             "ONNX (.zip)", "LiteRT (.zip)",
+                             "TensorFlow SavedModel (.zip)"]
+    exports = [buttons[n] for n in list(buttons)[-3:]]
+    assert all(b.deferred_file_id for b in exports)  # made on click, not on every draw
+    assert "predict.py" in buttons["ONNX (.zip)"].help
+    assert "only onnxruntime, NumPy and pandas" in buttons["ONNX (.zip)"].help
     assert "python iris-narrow.py [iris.csv]" in buttons["Python script (.py)"].help

@@ -117,3 +117,26 @@ def model_buttons(columns, deploy, spec, prep, history: dict, stem: str, key: st
         key=f"{key}.dl_card", on_click="ignore", icon=":material/description:",
         help="What the model predicts, from which data, how well, what it never saw and "
              "how to call it, with your intended use and caveats.")
+
+
+def export_buttons(columns, deploy, prep, stem: str, key: str) -> None:
+    """Three buttons in `columns`: the run's model as ONNX, LiteRT and a TensorFlow
+    SavedModel, each a .zip with preprocessing.json, predict.py and a README. Each file is
+    made when its button is clicked (a second or two), never while the page draws."""
+    from gui.core.saving.model_formats import FORMATS
+
+    def maker(fmt: str) -> Callable[[], bytes]:
+        def make() -> bytes:
+            from gui.core.saving.model_formats import export_zip
+
+            return export_zip(deploy, prep, fmt)
+        return make
+
+    for column, (fmt, info) in zip(columns, FORMATS.items(), strict=False):
+        column.download_button(
+            f"{info.label} (.zip)", maker(fmt), file_name=f"{stem}-{fmt}.zip",
+            mime="application/zip", key=f"{key}.dl_{fmt}", on_click="ignore",
+            icon=":material/deployed_code:",
+            help=f"{info.model_file}, preprocessing.json and predict.py, which needs only "
+                 f"{info.runtime}, NumPy and pandas: python predict.py rows.csv writes the "
+                 "rows with their predictions, as Predict does.")

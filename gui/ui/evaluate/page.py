@@ -217,6 +217,7 @@ def main() -> None:
     cols = st.columns(4) + st.columns(4)
     card = downloads.card_maker(record, run.model, deploy, prepared, result)
     downloads.model_buttons(cols, deploy, spec, prep, history, stem, "evaluate", card)
+    downloads.export_buttons(st.columns(3), deploy, prep, stem, "evaluate")
     cols[6].download_button("Charts (.html)", _charts_html, file_name=f"{stem}-charts.html",
                             mime="text/html", key="evaluate.dl_charts", on_click="ignore",
                             icon=":material/insights:")

@@ -106,6 +106,7 @@ def main() -> None:
         card = downloads.card_maker(one, trained.model, trained.deploy, trained.prepared)
         downloads.model_buttons(st.columns(3) + st.columns(3), trained.deploy, one.spec, prep,
                                 one.history, stem, "runs", card)
+        downloads.export_buttons(st.columns(3), trained.deploy, prep, stem, "runs")
         more_col, button_col = st.columns([1, 2], vertical_alignment="bottom")
         more = more_col.number_input("More epochs", 1, MAX_EPOCHS, 10, step=10, key="runs.more")
         busy = run_state.active() is not None

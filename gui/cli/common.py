@@ -1,0 +1,92 @@
+"""What the subcommands share: reading files and specs, quieting TensorFlow, saving a model."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from gui.core.data.formats.tables import read_table
+from gui.core.spec.schema import ExperimentSpec, SpecError
+
+PROG = "python -m gui"
+
+
+class CLIError(Exception):
+    """A problem the user can fix; main() prints it as one line and exits with status 1."""
+
+
+# ---- helpers shared by subcommands ---------------------------------------------------------
+
+def file_bytes(path: str) -> tuple[bytes, str]:
+    """(the file's bytes, its name), or a CLIError in words."""
+    file = Path(path)
+    if not file.is_file():
+        raise CLIError(f"file not found: {path}")
+    try:
+        return file.read_bytes(), file.name
+    except OSError as exc:
+        raise CLIError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def load_table(path: str, header: str = "auto", sheet: str = ""):
+    """A data file (CSV, .xlsx, .parquet) through the same reader as the GUI's upload."""
+    return read_table(*file_bytes(path), header=header, sheet=sheet)
+
+
+def load_spec(path: str) -> ExperimentSpec:
+    file = Path(path)
+    if not file.is_file():
+        raise CLIError(f"spec file not found: {path}")
+    try:
+        return ExperimentSpec.from_json(file.read_bytes())
+    except SpecError as exc:
+        raise CLIError(f"{path}: {exc}") from None
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Silence C++ start-up notices (oneDNN, CUDA) that TensorFlow prints while importing."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_training():
+    """gui.core.training.job (which imports TensorFlow), quietly."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with quiet_stderr():
+        from gui.core.training import job as training
+    return training
+
+
+def save_trained(model, spec: ExperimentSpec, preprocessor, out: Path, h5: bool = False,
+                 ) -> list[Path]:
+    """Write model.keras (+ model.h5), spec.json and preprocessing.json into `out`.
+
+    `model` is the deployable network (encoded rows in, target units out); model.keras
+    wraps it to take the raw columns (raw_model.py), model.h5 takes the encoded rows. Both
+    carry LayerLab's metadata, so `gui predict` gives class names and units.
+    """
+    from gui.core.saving import export
+
+    out.mkdir(parents=True, exist_ok=True)
+    meta = export.metadata(spec, preprocessor)
+    written = [out / "model.keras"]
+    written[0].write_bytes(export.save_raw_keras_bytes(model, spec, preprocessor))
+    if h5:
+        written.append(out / "model.h5")
+        written[-1].write_bytes(export.save_h5_bytes(model, meta))
+    (out / "spec.json").write_text(spec.to_json(), encoding="utf-8")
+    (out / "preprocessing.json").write_text(
+        json.dumps(preprocessor.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return written + [out / "spec.json", out / "preprocessing.json"]

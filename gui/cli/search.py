@@ -1,0 +1,106 @@
+"""`python -m gui search`: a time-boxed network search; writes the best model and its trials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gui.cli.common import (
+    CLIError,
+    file_bytes,
+    load_spec,
+    quiet_stderr,
+    save_trained,
+)
+from gui.core.data import data_ref
+from gui.core.model.validation import validate
+from gui.core.spec.data_info import DataInfo
+from gui.core.spec.heads import recommended_spec
+from gui.core.spec.schema import DataSpec
+
+
+def add_search(subparsers) -> None:
+    p = subparsers.add_parser(
+        "search", help="find a better network for a CSV in a time box",
+        description="Try networks around the recommended one (width, depth, activation, "
+                    "dropout, L2, learning rate, batch size) for --minutes, scored on "
+                    "validation rows held out of the training rows (the test rows stay "
+                    "unseen), and save the best: model.keras, spec.json, "
+                    "preprocessing.json and trials.csv.")
+    p.add_argument("--data", required=True, help="training data, read as `train` reads it")
+    p.add_argument("--target", help="column to predict (default: the spec's target)")
+    p.add_argument("--test", help="separate test file (default: split off the spec's "
+                                  "test_fraction)")
+    p.add_argument("--spec", help="spec JSON to start from (its data choices, output layer "
+                                  "and compile settings are kept; default: the recommended "
+                                  "spec)")
+    p.add_argument("--minutes", type=float, default=1.0, help="the time box (default 1)")
+    p.add_argument("--trials", type=int, help="stop after this many trials")
+    p.add_argument("--epochs", type=int, help="the most epochs per trial (default: the "
+                                              "recommended for the data's size)")
+    p.add_argument("--seed", type=int, default=0, help="the search's seed (default 0)")
+    p.add_argument("--out", required=True, help="folder for the best model, its spec and "
+                                               "trials.csv")
+    p.add_argument("--quiet", action="store_true", help="do not print a line per trial")
+    p.set_defaults(func=run_search, header=None, sheet=None)
+
+
+def run_search(args) -> int:
+    from gui.core.data.dataset import prepare
+
+    if not args.minutes > 0:
+        raise CLIError(f"--minutes must be more than 0; received {args.minutes}.")
+    if args.trials is not None and args.trials < 1:
+        raise CLIError(f"--trials must be at least 1; received {args.trials}.")
+    spec = load_spec(args.spec) if args.spec else None
+    target = args.target or (spec.data.target if spec else "")
+    if not target:
+        raise CLIError("give the column to predict with --target (or a --spec that names it).")
+    data = spec.data if spec else DataSpec()
+    data.target = target
+    loaded = data_ref.read_table_as(*file_bytes(args.data), data)
+    test = data_ref.read_test(*file_bytes(args.test), loaded) if args.test else None
+    data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
+    data.test_source = test.name if test else ""
+    prepared = prepare(loaded.frame, data, test.frame if test else None)
+    info = DataInfo.from_prepared(prepared)
+    base = recommended_spec(info, data) if spec is None else spec
+    if args.epochs is not None:
+        base.fit.epochs = args.epochs
+    if spec is not None:
+        problems = validate(spec, info)
+        if problems:
+            raise CLIError("the spec cannot train on this data: "
+                           + " ".join(f"{p.where}: {p.message}" for p in problems))
+    with quiet_stderr():
+        from gui.core.training import search
+
+    print(f"Searching for {args.minutes:g} minute(s) on {len(prepared.X_train)} training rows "
+          f"({prepared.task}, {prepared.n_inputs} inputs); scored on a validation share of "
+          f"them, the {len(prepared.X_test)} test rows unseen.", flush=True)
+
+    def said(trial, result) -> None:
+        if not args.quiet:
+            best = result.best_score
+            print(f"Trial {trial.number}: {trial.state}, validation {result.metric} "
+                  f"{trial.score:.4f} after {trial.epochs} epochs ({trial.seconds:.1f} s); "
+                  f"best so far {best:.4f}", flush=True)
+
+    result = search.search(prepared, args.minutes, base=base, seed=args.seed,
+                           max_trials=args.trials, on_trial=said)
+    if result.best is None:
+        raise CLIError("no trial finished in the time given: give more --minutes.")
+    out = Path(args.out)
+    job = result.best_job
+    job.prepared = prepared  # the test rows, seen only now, as on the Evaluate page
+    metrics = job.evaluate_test()
+    print(f"Best: trial {result.best.number}, validation {result.metric} "
+          f"{result.best_score:.4f} (the recommended spec: "
+          f"{result.trials[0].score:.4f}). Test: "
+          + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items()))
+    try:
+        written = save_trained(job.deploy_model(), job.spec, prepared.preprocessor, out)
+        result.trials_table().to_csv(out / "trials.csv", index=False)
+    except OSError as exc:
+        raise CLIError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    print("Wrote " + ", ".join(str(p) for p in [*written, out / "trials.csv"]))
+    return 0

@@ -1,0 +1,175 @@
+"""`python -m gui train`: train on a file (or as a run of a workspace), save the model."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from gui.cli.common import (
+    CLIError,
+    file_bytes,
+    import_training,
+    load_spec,
+    save_trained,
+)
+from gui.core.data import data_ref
+from gui.core.model.validation import validate
+from gui.core.spec.data_info import DataInfo
+from gui.core.spec.heads import recommended_spec
+from gui.core.spec.schema import DataSpec, ExperimentSpec
+from gui.core.spec.vocabulary import FAILED
+
+
+def add_train(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train", help="train a model on a CSV and save it",
+        description="Train a LayerLab model on a CSV file and save it with its spec.")
+    p.add_argument("--data", required=True, help="training data: a CSV/TSV/TXT, Excel "
+                                                 "(.xlsx) or Parquet file")
+    first_row = p.add_mutually_exclusive_group()
+    first_row.add_argument("--header", dest="header", action="store_const", const="yes",
+                           help="the first row names the columns (default: the spec's "
+                                "choice, which detects it)")
+    first_row.add_argument("--no-header", dest="header", action="store_const", const="no",
+                           help="the first row is data: the columns are named column_1 … "
+                                "column_N")
+    p.add_argument("--sheet", help="the worksheet of an .xlsx file (default: the spec's, or "
+                                   "the first)")
+    p.add_argument("--target", help="column to predict (default: the spec's target)")
+    p.add_argument("--test", help="separate test file, read like --data (default: split "
+                                  "off the spec's "
+                                  "test_fraction of the training rows)")
+    p.add_argument("--spec", help="spec JSON exported from LayerLab (default: the "
+                                  "recommended network and training for the task and the "
+                                  "data's size)")
+    p.add_argument("--epochs", type=int, help="override the spec's epochs")
+    p.add_argument("--out", required=True, help="folder for model.keras, spec.json and "
+                                               "preprocessing.json")
+    p.add_argument("--h5", action="store_true", help="also write the legacy model.h5")
+    p.add_argument("--quiet", action="store_true", help="do not print the epoch log")
+    p.add_argument("--workspace", metavar="TOKEN",
+                   help="record the run in this workspace (the ?w= token of its link): it "
+                        "shows on the Runs page, live while it trains, and Stop there stops "
+                        "it; the data files are stored in the workspace. Uses the same store "
+                        "as the app (LAYERLAB_HOME / LAYERLAB_DATABASE_URL). Write "
+                        "--workspace=TOKEN for an older token that starts with '-'")
+    p.set_defaults(func=run_train)
+
+
+def run_train(args) -> int:
+    from gui.core.data.dataset import prepare
+
+    if args.spec:
+        spec = load_spec(args.spec)
+        if args.target:
+            spec.data.target = args.target
+        if not spec.data.target:
+            raise CLIError(f"{args.spec} names no target column; give one with --target.")
+    elif args.target:
+        spec = None
+    else:
+        raise CLIError("give the column to predict with --target (or a --spec that names it).")
+    data = spec.data if spec else DataSpec(target=args.target)
+    data.header = args.header or data.header
+    data.sheet = args.sheet if args.sheet is not None else data.sheet
+    # read by data_ref's rules, as the pages and the workers read a run's data
+    loaded = data_ref.read_table_as(*file_bytes(args.data), data)
+    test = data_ref.read_test(*file_bytes(args.test), loaded) if args.test else None
+    print(f"Read {loaded.name}: {len(loaded.frame):,} rows × {loaded.frame.shape[1]:,} "
+          f"columns, {loaded.layout()}. {loaded.header_note}".rstrip(), flush=True)
+    data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
+    data.test_source = test.name if test else ""
+    prepared = prepare(loaded.frame, data, test.frame if test else None)
+    loaded.frame = test = None  # the arrays are all training needs: a million rows is ~150 MB less
+    if spec is None:
+        spec = recommended_spec(DataInfo.from_prepared(prepared), data)
+    if args.epochs is not None:
+        spec.fit.epochs = args.epochs
+    for warning in loaded.warnings + prepared.warnings:
+        print(f"note: {warning}", file=sys.stderr)
+
+    training = import_training()
+    problems = validate(spec, DataInfo.from_prepared(prepared))
+    if problems:
+        raise CLIError("the spec cannot train on this data: "
+                       + " ".join(f"{p.where}: {p.message}" for p in problems))
+    print(f"Training on {len(prepared.X_train)} rows ({prepared.task}, "
+          f"{prepared.n_inputs} inputs), testing on {len(prepared.X_test)} rows.", flush=True)
+    echo = None if args.quiet else (lambda line: print(line, flush=True))
+    if args.workspace:
+        job, prepared = train_in_workspace(args, spec, echo)
+    else:
+        job = training.TrainingJob(spec, prepared, on_epoch=echo)
+        job.run()
+    if job.status == FAILED:
+        raise CLIError(job.error)
+    if job.note:
+        print(job.note)
+    metrics = job.evaluate_test()
+    print("Test: " + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items()))
+    out = Path(args.out)
+    try:
+        written = save_trained(job.deploy_model(), job.spec, prepared.preprocessor, out,
+                               h5=args.h5)
+    except OSError as exc:
+        raise CLIError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    print("Wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def train_in_workspace(args, spec: ExperimentSpec, echo):
+    """Train as a run of workspace `args.workspace`, by the same code as a pool's worker:
+    the files are stored in the workspace, the run is created and claimed by this process,
+    its record follows every epoch, and a Stop asked on the Runs page ends it."""
+    import socket
+    import threading
+
+    from gui.core.store.runs import Runs
+    from gui.core.store.workspaces import Store, StoreError
+    from gui.core.workers import worker
+
+    try:
+        store = Store.from_env()
+        if not store.exists(args.workspace):
+            raise CLIError("no workspace has the token given with --workspace: copy it from "
+                           "the app's address (?w=…), with the same LAYERLAB_HOME or "
+                           "LAYERLAB_DATABASE_URL as the app.")
+        runs = Runs(store)
+        if runs.active(args.workspace) is not None:
+            raise CLIError("that workspace is training a run already: wait for it or stop "
+                           "it on the Runs page, then train again.")
+        data = {"dataset": _stored(store, args.workspace, args.data),
+                "test": _stored(store, args.workspace, args.test) if args.test else None}
+        run_id = runs.create(args.workspace, spec, data)
+        owner = f"{socket.gethostname()}:{os.getpid()}:cli"
+        if not runs.claim(run_id, owner):
+            raise CLIError("a training pool took the run first: it trains there and shows on "
+                           "the Runs page.")
+    except StoreError as exc:
+        raise CLIError(f"the workspace store: {exc}") from None
+    print(f"Recording run {run_id} in workspace {args.workspace[:6]}…", flush=True)
+    stop, finished = threading.Event(), threading.Event()
+
+    def watch_stop():
+        while not finished.wait(0.2):
+            if run_id in runs.stop_requests([run_id]):
+                stop.set()
+                return
+
+    watcher = threading.Thread(target=watch_stop, daemon=True)
+    watcher.start()
+    try:
+        trained = worker.train(runs, run_id, stop, lambda: None, on_epoch=echo)
+    finally:
+        finished.set()
+        watcher.join(timeout=1)
+    if trained is None:
+        raise CLIError(runs.get_any(run_id).error or "the run could not start.")
+    return trained.job, trained.prepared
+
+
+def _stored(store, token: str, path: str) -> dict:
+    raw, name = file_bytes(path)
+    record = store.add_file(token, name, raw)
+    return {"file": record.sha256, "name": name}
