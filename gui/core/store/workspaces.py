@@ -52,7 +52,6 @@ from sqlalchemy import (
 )
 from sqlalchemy import text as sql
 
-
 TOKEN_BYTES = 24  # 32 URL-safe characters, 192 random bits
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
 DEFAULT_QUOTA_MB = 1024
