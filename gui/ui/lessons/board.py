@@ -159,13 +159,10 @@ PROJECTOR_TABLE_CSS = """
 def _views(entries: list[Entry]) -> dict[int, str]:
     """Each student's best (else latest) run as a read-only link: their copy's presenter
     link with the run named."""
-    out = {}
-    for entry in entries:
-        shown = entry.best or entry.latest
-        if shown is not None:
-            link = workspace.links().token_for(entry.student.copy, PRESENTER)
-            out[entry.student.id] = f"{_root()}?p={link}&run={shown.id}"
-    return out
+    shown = {e.student.id: (e.student.copy, e.best or e.latest) for e in entries}
+    links = workspace.links().tokens_for([c for c, run in shown.values() if run], PRESENTER)
+    return {sid: f"{_root()}?p={links[copy]}&run={run.id}"
+            for sid, (copy, run) in shown.items() if run is not None}
 
 
 def _copy(token: str) -> None:
