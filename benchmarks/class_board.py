@@ -2,7 +2,8 @@
 
 1. The board's data for 30 students with 90 runs (three each, finished, with test scores)
    on SQLite: class_board() (one lessons read, one runs read per student, the diffs) and
-   the table the page draws from it, median of repeats.
+   the HTML table the page draws from it (with each student's read-only view link, one
+   read), median of repeats.
 2. Opening a student link to a ready Data page, in Debian's chromium against a real
    `streamlit run`: goto ?join=CODE → type a name → Join → the Data page is idle.
 
@@ -53,18 +54,21 @@ def board_figures(home: Path, repeats: int) -> None:
                 db.execute(update(runs_table).where(runs_table.c.id == run).values(
                     status="done", test_metrics=json.dumps({"loss": 0.4,
                                                             "accuracy": 0.5 + i / 100})))
-    from gui.ui.lessons.board import table  # pandas only: no Streamlit run needed
+    from gui.core.store.links import PRESENTER, Links
+    from gui.ui.lessons.board import html_table  # plain HTML: no Streamlit run needed
     times, draw = [], []
     for _ in range(repeats):
         start = time.perf_counter()
         _, entries = class_board(lessons, runs, lesson.board)
         times.append(time.perf_counter() - start)
         start = time.perf_counter()
-        table(entries, "http://127.0.0.1:8501/")
+        views = Links(store).tokens_for([e.student.copy for e in entries], PRESENTER)
+        html_table(entries, "http://127.0.0.1:8501/",
+                   {e.student.id: f"?p={views[e.student.copy]}" for e in entries})
         draw.append(time.perf_counter() - start)
     print(f"board data, 30 students / 90 runs: median {statistics.median(times) * 1000:.1f} ms"
           f" (min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f}) over {repeats}")
-    print(f"board table from it:               median {statistics.median(draw) * 1000:.1f} ms")
+    print(f"board HTML table + view links:     median {statistics.median(draw) * 1000:.1f} ms")
     store.engine.dispose()
 
 

@@ -30,6 +30,7 @@ def publish(page: Page, app_url: str, tmp_path) -> tuple[str, str, str]:
     page.get_by_role("radiogroup", name="Layers").get_by_text("locked").click()
     page.get_by_role("radiogroup", name="The Inside page").get_by_text("hidden").click()
     page.get_by_label("Most epochs a student may train").fill("20")  # Enter would submit
+    page.get_by_label(re.compile("^Hidden test rows")).fill("20")  # 30 of Iris's 150 rows
     page.get_by_role("button", name="Publish the lesson").click()
     settle(page)
     expect(page.locator(".lesson-code")).to_have_count(1, timeout=30_000)
@@ -38,8 +39,30 @@ def publish(page: Page, app_url: str, tmp_path) -> tuple[str, str, str]:
     link = page.locator("[data-testid='stCode']").first.inner_text().strip()
     assert link.endswith(f"?join={code}") and token not in link
     expect(page.locator("[data-testid='stImage'] img").first).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 720})
     page.screenshot(path=str(tmp_path / "lesson-code.png"))
+    page.get_by_text("Projector mode").click()  # the code read off a projector
+    settle(page)
+    size = page.locator(".lesson-code").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 60, size
+    shown = page.locator("[data-testid='stCode'] code").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert shown >= 20, shown  # the student link, typed from the back of the room
+    page.screenshot(path=str(tmp_path / "lesson-code-projector.png"))
+    page.get_by_text("Projector mode").click()
+    settle(page)
     return token, code, link
+
+
+def board_table(page: Page) -> list[dict[str, str]]:
+    """The board's rows, as {column header: cell text}."""
+    table = page.locator("table.board-table")
+    if table.count() == 0:
+        return []
+    heads = table.locator("thead th").all_inner_texts()
+    return [dict(zip(heads, row.locator("td").all_inner_texts(), strict=True))
+            for row in table.locator("tbody tr").all()]
 
 
 def join(browser: Browser, link: str, name: str) -> Page:
@@ -86,6 +109,7 @@ def test_a_class_joins_trains_its_own_copies_within_the_limits(page: Page, brows
     expect(ada.get_by_text("Expected at most 20 epochs in this lesson")).to_be_visible()
     expect(ada.get_by_role("button", name="Train", exact=True)).to_be_disabled()
     set_number(ada, "epochs", 3)
+    ada.screenshot(path=str(tmp_path / "student-train.png"))
 
     for student in students:
         if student is not ada:
@@ -102,6 +126,7 @@ def test_a_class_joins_trains_its_own_copies_within_the_limits(page: Page, brows
     assert store.version(token) == teacher_version  # the teacher's work did not move
 
     go(page, "Share")
+    page.get_by_text("Class board link").click()  # folded: never on the projected code
     board_link = page.locator("[data-testid='stCode']").nth(1).inner_text().strip()
     assert "?board=" in board_link and token not in board_link
     board = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
@@ -109,12 +134,13 @@ def test_a_class_joins_trains_its_own_copies_within_the_limits(page: Page, brows
     expect(board.get_by_text("3 students")).to_be_visible(timeout=60_000)
     deadline = time.time() + 30  # the board redraws itself every 2 s: read a whole table
     while time.time() < deadline:
-        rows = table(board)
-        if len(rows) == 3 and all("Student" in r for r in rows):
+        rows = board_table(board)
+        if len(rows) == 3 and all(r.get("Best hidden-test score", "—") != "—" for r in rows):
             break
         board.wait_for_timeout(500)
     assert sorted(r["Student"] for r in rows) == ["<i>Bob</i>", "Ada", "Cy"], rows
-    assert all(r["Best test score"].startswith("accuracy ") for r in rows), rows
+    assert all(r["Best hidden-test score"].startswith("accuracy ") for r in rows), rows
+    expect(board.get_by_text("scored on the 30 hidden test rows")).to_be_visible()
     assert all("fit.epochs: 12 → 3" in r["Changed from the lesson"] for r in rows), rows
     assert all("?w=" in r["Own link"] and token not in r["Own link"] for r in rows)
     expect(board.locator("[data-testid='stPlotlyChart']")).to_have_count(1, timeout=30_000)
@@ -125,7 +151,23 @@ def test_a_class_joins_trains_its_own_copies_within_the_limits(page: Page, brows
     size = board.locator("[data-testid='stMain'] h1").evaluate(
         "e => parseFloat(getComputedStyle(e).fontSize)")
     assert size >= 38, size  # projector mode's larger title
+    cell = board.locator("table.board-table td").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert cell >= 20, cell  # the table grows with projector mode (it is no canvas)
     board.screenshot(path=str(tmp_path / "board-projector.png"))
+
+    with board.context.expect_page() as opened:  # a student's best run, for the projector
+        board.locator("table.board-table a", has_text="open").first.click()
+    view = opened.value
+    expect(view.get_by_text("Presenter view")).to_be_visible(timeout=60_000)
+    assert "w=" not in view.url and all(c not in view.url for c in copies)
+    go(view, "4 · Evaluate")
+    expect(view.get_by_text("Run 1").first).to_be_visible(timeout=60_000)
+    expect(view.get_by_role("button", name="Train", exact=True)).to_have_count(0)
+    go(view, "Inside")  # hidden from the students, shown to the teacher's read-only view
+    no_exceptions(view)
+    view.screenshot(path=str(tmp_path / "board-view-inside.png"))
+    assert store.version(token) == teacher_version
 
     page.get_by_role("button", name="Close the lesson").click()
     settle(page)

@@ -90,6 +90,8 @@ def test_links_are_one_per_workspace_and_go_with_it(tmp_path):
     link = links.token_for(a, PRESENTER)
     assert links.token_for(a, PRESENTER) == link != links.token_for(b, PRESENTER)
     assert link not in (a, b) and links.resolve(link).workspace == a
+    many = links.tokens_for([a, b], PRESENTER)  # a board's students: the same, in one read
+    assert many == {a: link, b: links.token_for(b, PRESENTER)}
     assert links.resolve(a) is None and links.resolve("../etc") is None
     store.clear(b)
     assert links.resolve(link).workspace == a

@@ -2,8 +2,15 @@
 lesson (and of no other) with their runs, the best run's test score as a leaderboard, and
 what the best run changed from the lesson's start.
 
-The score is the run's own test score (what Evaluate shows): the first compile metric when
-the run has one (higher is better, e.g. accuracy), else the test loss (lower is better).
+The score is the run's score on the lesson's hidden test rows (recorded by the training
+worker, gui.core.inspection.hidden_test); only for a lesson without hidden rows is it the
+run's own test score (what Evaluate shows), and the board says which. Either way it is the
+first compile metric when the run has one (higher is better, e.g. accuracy), else the loss
+(lower is better).
+
+From the board the teacher can copy a student's run into their own workspace
+(`copy_to_teacher`): the lesson knows the teacher's workspace, so the board's tab never
+learns its token, and only runs of the lesson's own students can be copied.
 
 Example:
     lesson, entries = class_board(lessons, runs, board_token)
@@ -15,9 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gui.core.spec.diff import Difference, differences
+from gui.core.spec.heads import EDITABLE
 from gui.core.spec.schema import ExperimentSpec
 from gui.core.store.lessons import Lesson, Lessons, Student
 from gui.core.store.runs import RunRecord, Runs
+from gui.core.store.workspaces import StoreError
 
 
 @dataclass
@@ -30,15 +39,17 @@ class Entry:
     score: float | None = None
     metric: str | None = None
     changes: list[Difference] = field(default_factory=list)
+    hidden: bool = False  # scored on the lesson's hidden test rows (else its own test split)
 
     @property
     def latest(self) -> RunRecord | None:
         return self.runs[-1] if self.runs else None
 
 
-def score(record: RunRecord) -> tuple[str, float] | None:
-    """(metric name, value) of a run's test score; None before it has one."""
-    metrics = record.test_metrics or {}
+def score(record: RunRecord, hidden: bool = False) -> tuple[str, float] | None:
+    """(metric name, value) of a run's score on the hidden test rows (`hidden`) or on its
+    own test split; None before it has one."""
+    metrics = (record.hidden_metrics if hidden else record.test_metrics) or {}
     for name in record.spec.compile.metrics:
         if isinstance(name, str) and name in metrics:
             return name, metrics[name]
@@ -58,9 +69,9 @@ def class_board(lessons: Lessons, runs: Runs, board: str) -> tuple[Lesson, list[
     start = lesson_spec(lessons, lesson)
     entries = []
     for student in lessons.students(board):
-        entry = Entry(student, runs.list(student.copy))
+        entry = Entry(student, runs.list(student.copy), hidden=lesson.hidden is not None)
         for record in entry.runs:
-            found = score(record)
+            found = score(record, entry.hidden)
             if found and (entry.score is None or (found[0] == entry.metric and _better(
                     found[0], found[1], entry.score))):
                 entry.best, (entry.metric, entry.score) = record, found
@@ -72,6 +83,36 @@ def class_board(lessons: Lessons, runs: Runs, board: str) -> tuple[Lesson, list[
     higher = not scored or scored[0].metric != "loss"
     scored.sort(key=lambda e: -e.score if higher else e.score)
     return lesson, scored + [e for e in entries if e.score is None]
+
+
+def copy_to_teacher(lessons: Lessons, runs: Runs, board: str, copy: str,
+                    run_id: int) -> str:
+    """Make run `run_id` of the student whose workspace is `copy` the design in the workspace
+    the lesson was published from: its layers, compile and fit settings and its data
+    choices; the teacher's own dataset stays (with the file's reading settings). Returns what
+    was done, in words; StoreError when the run is not one of this board's students'."""
+    lesson = lessons.by_board(board)
+    student = next((s for s in lessons.students(board) if s.copy == copy), None)
+    if lesson is None or student is None:
+        raise StoreError("This run is not one of this board's students'.")
+    record = runs.get(copy, run_id)  # StoreError when the copy has no such run
+    spec = record.spec.to_dict()
+    file_fields = ("source", "header", "sheet", "delimiter", "encoding", "test_source")
+
+    def change(state: dict) -> dict:
+        mine = (state.get("spec") or {}).get("data") or {}
+        spec["data"] = {**spec["data"], **{k: mine[k] for k in file_fields if k in mine}}
+        edited = sorted(set(state.get("edited") or []) | set(EDITABLE))
+        return {**state, "spec": spec, "edited": edited}
+
+    try:
+        lessons.store.update_state(lesson.teacher, change)
+    except StoreError:
+        raise StoreError("The workspace this lesson was published from does not exist any "
+                         "more (Start over or the idle purge), so there is nowhere to copy "
+                         "the run to.") from None
+    return (f"{record.name} of {student.name} is now the design in your workspace: open it "
+            "from the link you published the lesson from.")
 
 
 def lesson_spec(lessons: Lessons, lesson: Lesson) -> ExperimentSpec | None:

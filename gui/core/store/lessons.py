@@ -67,6 +67,7 @@ lessons_table = Table(
     Column("rules", Text, nullable=False),
     Column("open", Integer, nullable=False, default=1),
     Column("created", Float, nullable=False),
+    Column("hidden", Text),  # the hidden test rows: {"file", "rows", "share"}; None: none
 )
 students_table = Table(
     "students", metadata,
@@ -96,6 +97,19 @@ class Lesson:
     rules: LessonRules
     open: bool
     created: float
+    hidden: dict | None = None  # {"file": sha256 in the template, "rows": n, "share": 0.2}
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    """A dataset split for a lesson (made by gui.core.data.lesson_rows): the rows students
+    get, as a CSV with a header, and the rows kept hidden as the class's test set."""
+
+    name: str        # the students' file name
+    visible: bytes
+    hidden: bytes
+    rows: int        # how many rows are hidden
+    share: float     # the share of the rows the teacher asked to hide
 
 
 @dataclass(frozen=True)
@@ -127,8 +141,10 @@ class Lessons:
 
     # ---- the teacher -----------------------------------------------------------------------
     def publish(self, teacher: str, title: str, instructions: str,
-                rules: LessonRules) -> Lesson:
-        """Freeze the teacher's workspace as it is now into a new lesson."""
+                rules: LessonRules, held: HeldBack | None = None) -> Lesson:
+        """Freeze the teacher's workspace as it is now into a new lesson. With `held`, the
+        students' dataset is its visible rows, and its hidden rows are kept in the template
+        (a file no document names, so no copy ever gets it) for the workers to score on."""
         title = " ".join(str(title).split())[:MAX_TITLE]
         if not title:
             raise LessonError("A lesson needs a title: type one, e.g. \"Iris: how many "
@@ -137,15 +153,28 @@ class Lessons:
             raise LessonError(f"The instructions are {len(instructions):,} characters long; "
                               f"keep them under {MAX_INSTRUCTIONS:,}.")
         snapshot = self.store.load(teacher)
-        template = self.store.create({**snapshot.state, "run": None})
-        self._copy_files(teacher, template, snapshot.state)
+        state = {**snapshot.state, "run": None}
+        template = self.store.create(state)
+        hidden = None
+        if held is not None:
+            shown = self.store.add_file(template, held.name, held.visible)
+            kept = self.store.add_file(template, f"hidden test rows of {held.name}", held.hidden)
+            spec = dict(state.get("spec") or {})
+            spec["data"] = {**(spec.get("data") or {}), "header": "yes", "sheet": ""}
+            state = {**state, "dataset": {"file": shown.sha256, "name": held.name},
+                     "spec": spec}
+            self.store.save_state(template, state)
+            hidden = json.dumps({"file": kept.sha256, "rows": held.rows, "share": held.share})
+        self._copy_files(teacher, template, snapshot.state if held is None
+                         else {"test": state.get("test")})
         for _ in range(20):
             try:
                 with self.engine.begin() as db:
                     result = db.execute(lessons_table.insert().values(
                         code=new_code(), board=new_token(), template=template, teacher=teacher,
                         title=title, instructions=instructions,
-                        rules=json.dumps(rules.to_dict()), open=1, created=time.time()))
+                        rules=json.dumps(rules.to_dict()), open=1, created=time.time(),
+                        hidden=hidden))
                 return self.get(int(result.inserted_primary_key[0]))
             except exc.IntegrityError:  # the code was taken: draw another
                 continue
@@ -237,6 +266,15 @@ class Lessons:
                 students_table.c.lesson == lesson.id).order_by(students_table.c.id)).all()
         return [_student(r) for r in rows]
 
+    def hidden_rows(self, copy: str) -> bytes | None:
+        """The hidden test rows (CSV) of the lesson `copy` is a student's copy of; None for
+        any other workspace or a lesson without them. For the training workers only: no
+        page reads them."""
+        found = self.of_copy(copy)
+        if found is None or not found[0].hidden:
+            return None
+        return self.store.read_file(found[0].template, str(found[0].hidden["file"]))
+
     def get(self, lesson_id: int) -> Lesson:
         with self.engine.connect() as db:
             row = db.execute(select(lessons_table).where(
@@ -265,7 +303,7 @@ class Lessons:
 def _lesson(row) -> Lesson:
     return Lesson(row.id, row.code, row.board, row.template, row.teacher, row.title,
                   row.instructions, LessonRules.from_dict(json.loads(row.rules)),
-                  bool(row.open), row.created)
+                  bool(row.open), row.created, json.loads(row.hidden) if row.hidden else None)
 
 
 def _student(row) -> Student:

@@ -88,6 +88,18 @@ class Links:
                 continue
         raise RuntimeError("could not make a link")  # pragma: no cover - three collisions
 
+    def tokens_for(self, workspaces_: list[str], role: str) -> dict[str, str]:
+        """`token_for` of many workspaces (a class board's students): one read for all that
+        have their link already."""
+        with self.engine.connect() as db:
+            known = dict(db.execute(select(links_table.c.workspace, links_table.c.token).where(
+                links_table.c.workspace.in_(list(workspaces_)),
+                links_table.c.role == role)).all())
+        for workspace in workspaces_:
+            if workspace not in known:
+                known[workspace] = self.token_for(workspace, role)
+        return known
+
     def resolve(self, token: str) -> Link | None:
         """What a link token shows; None for a token that is no link."""
         if not valid_token(token):

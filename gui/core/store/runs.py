@@ -2,7 +2,8 @@
 
 A run holds the spec it trained (a snapshot), the data it names (a data_ref reference), its
 status, per-epoch history with timings, progress within the epoch, a note or an error in
-words, test metrics, and — once an epoch has been saved — its model with the optimizer state
+words, test metrics (and, for a lesson copy's run, the metrics on the lesson's hidden test
+rows), and — once an epoch has been saved — its model with the optimizer state
 (a .keras file in the workspace's folder). Pages read runs; training workers write them
 (worker.py); the pool (worker_pool.py) hands queued runs to free workers, oldest first.
 
@@ -59,6 +60,7 @@ runs_table = Table(
     Column("note", Text),
     Column("error", Text),
     Column("test_metrics", Text, nullable=False, default="{}"),
+    Column("hidden_metrics", Text),           # a lesson copy's run on the hidden test rows
     Column("model_epoch", Integer),           # the epoch whose model is saved; None: none
     Column("started", Float),
     Column("ended", Float),
@@ -88,6 +90,7 @@ class RunRecord:
     note: str | None = None
     error: str | None = None
     test_metrics: dict[str, float] = field(default_factory=dict)
+    hidden_metrics: dict[str, float] = field(default_factory=dict)
     model_epoch: int | None = None
     started: float | None = None
     ended: float | None = None
@@ -450,5 +453,6 @@ def _record(row, known: RunRecord | None = None) -> RunRecord:
         epoch_seconds=json.loads(row.epoch_seconds or "[]"), log=json.loads(row.log or "[]"),
         progress=_progress(row.progress),
         note=row.note, error=row.error, test_metrics=json.loads(row.test_metrics or "{}"),
+        hidden_metrics=json.loads(row.hidden_metrics or "{}"),
         model_epoch=row.model_epoch, started=row.started, ended=row.ended,
         stop_requested=row.stop_requested, heartbeat=row.heartbeat)

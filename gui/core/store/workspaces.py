@@ -47,9 +47,11 @@ from sqlalchemy import (
     event,
     exc,
     func,
+    inspect,
     make_url,
     select,
 )
+from sqlalchemy import text as sql
 
 TOKEN_BYTES = 24  # 32 URL-safe characters, 192 random bits
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -184,11 +186,25 @@ class Store:
         for attempt in range(5):
             try:
                 metadata.create_all(self.engine, tables=list(tables) or None)
+                self._add_new_columns(list(tables) or list(metadata.sorted_tables))
                 return
             except exc.DBAPIError:  # another process created the same tables just now
                 if attempt == 4:
                     raise
                 time.sleep(0.05 * (attempt + 1))
+
+    def _add_new_columns(self, tables: list[Table]) -> None:
+        """A database made by an older LayerLab stays readable: a table's columns added
+        since (always nullable) are added to it, empty."""
+        known = inspect(self.engine)
+        for table in tables:
+            have = {c["name"] for c in known.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have and column.nullable:
+                    kind = column.type.compile(dialect=self.engine.dialect)
+                    with self.engine.begin() as db:
+                        db.execute(sql(f'ALTER TABLE {table.name} ADD COLUMN '
+                                        f'"{column.name}" {kind}'))
 
     @classmethod
     def from_env(cls) -> Store:

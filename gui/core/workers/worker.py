@@ -3,7 +3,9 @@
 The pool (worker_pool.py) sends a run id down a pipe; the worker reads the run's record,
 prepares its data from the workspace, trains it with a TrainingJob in its main thread and
 writes what happens back to the record four times a second (status, progress, history, log)
-from a reporter thread. The model, with its optimizer state, is saved to the run's .keras
+from a reporter thread. At the end it scores the model on the test rows and, for a lesson
+copy's run, on the lesson's hidden test rows (the class board ranks by those). The model,
+with its optimizer state, is saved to the run's .keras
 file every few seconds of training and at the end, so a server restart keeps the last one;
 the run's weight snapshots (snapshots.py) are written with it, and the latest epoch's weights
 alone whenever the reporter finds a new one (the Inside page's live view).
@@ -198,8 +200,9 @@ class _Training:
                 self._save()
             stopped = self.stop.is_set()
             metrics = job.evaluate_test() if self.saved_epoch is not None and not stopped else {}
+            hidden = self._hidden_metrics() if metrics else {}
         except Exception as exc:  # noqa: BLE001 - saving or scoring; the run says why
-            metrics = {}
+            metrics, hidden = {}, {}
             self.job.error = self.job.error or f"Training ended, but saving failed: {exc}"
         finally:
             self.done.set()
@@ -211,13 +214,22 @@ class _Training:
             self.snapshot_path.unlink(missing_ok=True)
             self.saved_epoch = None
         self.latest_path.unlink(missing_ok=True)  # the full file has every kept epoch
-        self._report(final=True, test_metrics=metrics)
+        self._report(final=True, test_metrics=metrics, hidden_metrics=hidden)
         if stopped and self.saved_epoch is not None:
             # A stop is shown at once; the kept model's test scores follow it.
             try:
-                self.runs.report(self.record.id, test_metrics=self.job.evaluate_test())
+                self.runs.report(self.record.id, test_metrics=self.job.evaluate_test(),
+                                 hidden_metrics=self._hidden_metrics())
             except Exception:  # noqa: BLE001,S110 - scores are optional; Evaluate makes its own
                 pass
+
+    def _hidden_metrics(self) -> dict:
+        """A lesson copy's run scored on the lesson's hidden test rows ({} for other runs):
+        here, in the worker, where TensorFlow runs."""
+        from gui.core.inspection.hidden_test import hidden_metrics
+
+        return hidden_metrics(self.runs.store, self.record.workspace, self.job.model,
+                              self.prepared, self.record.spec)
 
     def _epoch_ended(self, line: str) -> None:
         if self.echo is not None:

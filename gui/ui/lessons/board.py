@@ -1,17 +1,26 @@
 """The class board (`?board=…`, the teacher's own unguessable link): every student of the
-lesson with their runs, live, the leaderboard by the best run's test score, what each best
-run changed from the lesson's start, each student's own link (for one who lost it), the
-best runs' curves overlaid, and a projector mode of its own.
+lesson with their runs, live, the leaderboard by the best run's score on the hidden test
+rows (or, for a lesson without them, its own test split — the board says which), what each
+best run changed from the lesson's start, a read-only view of the best run (Evaluate and
+Inside, for the projector), each student's own link (for one who lost it), the best runs'
+curves overlaid, "Copy into my workspace" for any run, and a projector mode of its own.
 
 It binds no workspace: it reads only the students of its own lesson (gui.core.store.board).
+The table is HTML, not a canvas grid, so projector mode enlarges it like any text. The
+read-only view is the student's copy's presenter link (gui.core.store.links) with the run
+named (`&run=`); copying writes to the workspace the lesson was published from without this
+tab ever holding its token.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+import html
+
 import streamlit as st
 
-from gui.core.store.board import Entry, class_board
+from gui.core.store.board import Entry, class_board, copy_to_teacher
+from gui.core.store.links import PRESENTER
+from gui.core.store.workspaces import StoreError
 from gui.ui.common import projector
 from gui.ui.figures import charts
 from gui.ui.lessons.share import app_root
@@ -44,9 +53,11 @@ def main() -> None:
     with st.container(key="projector-toggle"):  # the board's own: it has no workspace
         st.toggle("Projector mode", key="board.projector")
     on = state.widget_value("board.projector", False)
-    st.html(f"<style>{projector.TOGGLE_CSS}{projector.PROJECTOR_CSS if on else ''}</style>")
+    extra = projector.PROJECTOR_CSS + PROJECTOR_TABLE_CSS if on else ""
+    st.html(f"<style>{projector.TOGGLE_CSS}{extra}</style>")
     _live(token)
     _curves(token)
+    _copy(token)
     st.stop()
 
 
@@ -60,10 +71,12 @@ def _live(token: str) -> None:
         st.info("No student has joined yet: they open the lesson's link or type its code.",
                 icon=":material/group:")
         return
+    hidden = found[0].hidden
+    scored = (f"scored on the {hidden['rows']} hidden test rows no student sees" if hidden
+              else "scored on each run's own test split: this lesson keeps no hidden rows")
     st.caption(f"{len(entries)} student{'s' if len(entries) != 1 else ''} · refreshed every "
-               f"{REFRESH_S} s · best test score first")
-    st.dataframe(table(entries, _root()), hide_index=True, width="stretch",
-                 column_config={"Own link": st.column_config.LinkColumn("Own link")})
+               f"{REFRESH_S} s · best score first, {scored}")
+    st.html(html_table(entries, _root(), _views(entries)))
 
 
 @st.fragment(run_every=CURVES_EVERY_S)
@@ -81,24 +94,99 @@ def _curves(token: str) -> None:
     st.plotly_chart(fig, key="board.curves", config={"displayModeBar": False})
 
 
-def table(entries: list[Entry], root: str) -> pd.DataFrame:
+def score_heading(entries: list[Entry]) -> str:
+    hidden = bool(entries) and entries[0].hidden
+    return "Best hidden-test score" if hidden else "Best test score (own split)"
+
+
+def table(entries: list[Entry], root: str, views: dict[int, str] | None = None,
+          ) -> list[dict[str, str]]:
     """One row per student, as the board shows it (names literally, as typed)."""
-    rows = []
+    rows, heading = [], score_heading(entries)
     for rank, entry in enumerate(entries, start=1):
         latest = entry.latest
         now = (f"{latest.name}: {latest.status}, epoch {latest.epochs_done}/"
                f"{latest.spec.fit.epochs}") if latest else "no run yet"
         rows.append({
-            "#": rank if entry.score is not None else None,
+            "#": str(rank) if entry.score is not None else "",
             "Student": entry.student.name,
-            "Best test score": (f"{entry.metric} {entry.score:.3f}" if entry.score is not None
-                                else "—"),
-            "Runs": len(entry.runs),
+            heading: (f"{entry.metric} {entry.score:.3f}" if entry.score is not None else "—"),
+            "Runs": str(len(entry.runs)),
             "Now": now,
             "Changed from the lesson": "; ".join(str(d) for d in entry.changes) or "nothing",
+            "Best run, read-only": (views or {}).get(entry.student.id, ""),
             "Own link": f"{root}?w={entry.student.copy}",
         })
-    return pd.DataFrame(rows)
+    return rows
+
+
+def html_table(entries: list[Entry], root: str, views: dict[int, str]) -> str:
+    """The board's table as HTML: every text escaped, the links clickable."""
+    rows = table(entries, root, views)
+    heads = list(rows[0])
+    out = ["<table class='board-table'><thead><tr>",
+           *(f"<th>{html.escape(h)}</th>" for h in heads), "</tr></thead><tbody>"]
+    for row in rows:
+        out.append("<tr>")
+        for head in heads:
+            value = row[head]
+            if head == "Best run, read-only" and value:
+                cell = f"<a href='{html.escape(value)}' target='_blank'>open</a>"
+            elif head == "Own link":
+                cell = f"<a href='{html.escape(value)}' target='_blank'>{html.escape(value)}</a>"
+            else:
+                cell = html.escape(value)
+            out.append(f"<td>{cell}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return "".join(out) + f"<style>{TABLE_CSS}</style>"
+
+
+TABLE_CSS = """
+.board-table { border-collapse: collapse; width: 100%; font-size: 0.95rem; color: #111418; }
+.board-table th, .board-table td { border-bottom: 1px solid #d0d4da; padding: 0.3rem 0.5rem;
+  text-align: left; vertical-align: top; }
+.board-table th { background: #f0f2f6; font-weight: 700; }
+.board-table td:nth-child(2) { font-weight: 600; white-space: pre-wrap; }
+.board-table td:last-child { font-size: 0.8em; word-break: break-all; }
+"""
+PROJECTOR_TABLE_CSS = """
+.board-table { font-size: 1.35rem; color: #000; }
+.board-table th { background: #e3e6eb; }
+"""
+
+
+def _views(entries: list[Entry]) -> dict[int, str]:
+    """Each student's best (else latest) run as a read-only link: their copy's presenter
+    link with the run named."""
+    shown = {e.student.id: (e.student.copy, e.best or e.latest) for e in entries}
+    links = workspace.links().tokens_for([c for c, run in shown.values() if run], PRESENTER)
+    return {sid: f"{_root()}?p={links[copy]}&run={run.id}"
+            for sid, (copy, run) in shown.items() if run is not None}
+
+
+def _copy(token: str) -> None:
+    """Copy any student's run into the workspace the lesson was published from."""
+    found = class_board(workspace.lessons(), run_state.shared_runs(), token)
+    choices = {f"{e.student.name} · {r.name} ({r.status})": (e.student.copy, r.id)
+               for e in (found[1] if found else []) for r in e.runs}
+    if not choices:
+        return
+    st.subheader("Copy a run into my workspace")
+    st.caption("Its network, compile and fit settings and data choices become the design "
+               "in the workspace you published this lesson from (your dataset stays); "
+               "open that workspace from your own link to train it.")
+    with st.form("board.copy", border=False):
+        chosen = st.selectbox("Run", list(choices), key="board.copy.run")
+        pressed = st.form_submit_button("Copy into my workspace", icon=":material/content_copy:")
+    if pressed and chosen in choices:
+        try:
+            said = copy_to_teacher(workspace.lessons(), run_state.shared_runs(), token,
+                                   *choices[chosen])
+        except StoreError as error:
+            st.error(str(error), icon=":material/error:")
+        else:
+            st.success(said, icon=":material/check_circle:")
 
 
 def _root() -> str:

@@ -36,9 +36,15 @@ def show(root: str) -> None:
             left.caption("Students open the link (or scan the code) and type their name; "
                          "each gets a copy of their own.")
             left.code(link, language=None)
-            left.markdown("**Class board** (keep this link to yourself): the students, "
-                          "their runs live and the leaderboard")
-            left.code(f"{root}?board={lesson.board}", language=None)
+            if lesson.hidden:
+                left.caption(f"{lesson.hidden['rows']} rows ({lesson.hidden['share']:.0%}) "
+                             "are hidden as the class's test set: the board scores on them.")
+            # folded, so projecting the code never shows the class the board's link
+            with left.expander("Class board link: keep it to yourself, off the projector",
+                               icon=":material/leaderboard:"):
+                st.markdown("The students, their runs live and the leaderboard; open any "
+                            "student's run read-only, or copy it into this workspace.")
+                st.code(f"{root}?board={lesson.board}", language=None)
             if lesson.open:
                 left.button("Close the lesson", key=f"lesson.close.{lesson.id}",
                             icon=":material/lock:", on_click=_set_open, args=(lesson, False),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gui.core.data.lesson_rows import MAX_SHARE, hold_back
 from gui.core.spec.lesson_rules import (
     EDITABLE,
     SECTIONS,
@@ -47,19 +48,28 @@ def form() -> None:
         for column, (name, label) in zip(columns, _LIMITS.items(), strict=True):
             column.number_input(label, min_value=0, max_value=100_000, step=1,
                                 key=f"lesson.{name}")
+        st.number_input("Hidden test rows: % of the dataset's rows kept as the class's test "
+                        "set (0 = none)", min_value=0, max_value=int(MAX_SHARE * 100), step=5,
+                        key="lesson.hidden_share",
+                        help="Students never see these rows; the class board scores every "
+                             "student's run on them.")
         published = st.form_submit_button("Publish the lesson", type="primary",
                                           icon=":material/school:")
     if published:
+        share = int(state.widget_value("lesson.hidden_share", 0) or 0) / 100
         try:
+            held = hold_back(workspace.store(), workspace.token(), share) if share else None
             lesson = workspace.lessons().publish(
                 workspace.token(), state.widget_value("lesson.title", ""),
-                state.widget_value("lesson.instructions", "") or "", rules())
+                state.widget_value("lesson.instructions", "") or "", rules(), held=held)
         except LessonError as error:
             st.error(str(error), icon=":material/error:")
             return
+        hidden = (f" {held.rows} of the rows are hidden as the class's test set." if held
+                  else "")
         state.add_note("success", f"Published \"{md(lesson.title)}\" with the code "
                        f"{lesson.code}: the data and the network as they are now. Your later "
-                       "changes stay yours.")
+                       f"changes stay yours.{hidden}")
         st.rerun()  # the new lesson's code at the top
 
 

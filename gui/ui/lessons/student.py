@@ -38,9 +38,10 @@ INSIDE_PAGE = "steps/inside.py"
 
 
 def visible_pages(pages: list) -> list:
-    """The pages a student of this lesson sees (the Inside page can be hidden)."""
+    """The pages a student of this lesson sees (the Inside page can be hidden); a read-only
+    view of a copy (the class board's, for the projector) shows every page."""
     copy = workspace.lesson()
-    if copy is None or copy[0].rules.of("inside") != HIDDEN:
+    if copy is None or copy[0].rules.of("inside") != HIDDEN or workspace.read_only():
         return pages
     return [p for p in pages if getattr(p, "url_path", "") != "inside"]
 

@@ -32,6 +32,7 @@ _DOC = "ll_doc"           # the session's copy of the document (Doc)
 _SAVED = "ll_doc_saved"   # (version, JSON text) as last read from or written to the store
 _LINK = "ll_link"         # the presenter link's token, in a read-only session (else absent)
 _LESSON = "ll_lesson"     # (Lesson, Student) when the workspace is a student's copy, else None
+_VIEW_RUN = "ll_view_run"  # a presenter tab's own run to show (a board's `&run=`), else absent
 PURGE_EVERY_S = 3600
 _last_purge = 0.0         # per process: when idle workspaces were last purged
 
@@ -217,9 +218,24 @@ def _bind_link(link: str) -> None:
             _missing()
         _start(found.workspace, in_url=False)
         st.session_state[_LINK] = link
+        run = _run_of(found.workspace, st.query_params.get("run"))
+        if run is not None:
+            st.session_state[_VIEW_RUN] = run
     st.query_params.pop("w", None)
     st.query_params["p"] = link
     sync()
+
+
+def _run_of(workspace: str, asked: str | None) -> int | None:
+    """The run a link names (`&run=`), if it is one of `workspace`'s."""
+    from gui.core.store.runs import Runs
+
+    if not asked or not str(asked).isdigit():
+        return None
+    try:
+        return Runs(shared_store()).get(workspace, int(asked)).id
+    except StoreError:
+        return None
 
 
 def changed_elsewhere() -> bool:
@@ -283,15 +299,19 @@ SETS = [("edited",)]  # lists used as sets: two tabs that each add a name keep b
 
 def _sync_read_only(current: Doc, version: int, saved: str) -> None:
     """A presenter tab writes nothing: it reads a newer document, and drops anything its own
-    widgets changed. Only projector mode is its own (a second screen chooses its size)."""
-    projector = current.projector
+    widgets changed. Only projector mode is its own (a second screen chooses its size), and
+    the run shown when the link named one (a class board's view of a student's run)."""
+    projector, run = current.projector, st.session_state.get(_VIEW_RUN)
+    own = {"projector": None} | ({"run": None} if run is not None else {})
     if version < 0 or shared_store().version(token()) != version:
         _adopt(shared_store().load(token()))
         if version < 0:
-            return
-    elif {**current.to_dict(), "projector": None} != {**json.loads(saved), "projector": None}:
+            projector = st.session_state[_DOC].projector
+    elif {**current.to_dict(), **own} != {**json.loads(saved), **own}:
         _adopt(Snapshot(json.loads(saved), version))  # put back what the widgets changed
     st.session_state[_DOC].projector = projector
+    if run is not None:
+        st.session_state[_DOC].run = run
 
 
 def _merge(newest: dict, edits: list, mine: dict | None) -> dict:

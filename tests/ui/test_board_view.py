@@ -1,0 +1,89 @@
+"""From the class board (AppTest, the real app): a student's run opens read-only in
+Evaluate and Inside (the student's copy's presenter link with the run named) and nothing
+done there reaches the copy; a run is copied into the teacher's workspace without the board's
+tab holding the teacher's token; a board shows and links only its own lesson's students."""
+
+from __future__ import annotations
+
+import re
+
+from streamlit.testing.v1 import AppTest
+
+from gui.core.spec.lesson_rules import LessonRules
+from gui.core.store.lessons import Lessons
+from gui.core.store.links import PRESENTER, Links
+from gui.ui.session import workspace
+from tests.conftest import ROOT
+from tests.core import trained_models as tm
+from tests.ui import runs_helper
+
+APP = str(ROOT / "app.py")
+
+
+def open_as(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def html_of(at) -> str:
+    return " ".join(str(e.proto) for e in at.get("html"))
+
+
+def lesson_with_students():
+    teacher = open_as()
+    token = runs_helper.token(teacher)
+    lessons = Lessons(runs_helper.runs().store)
+    lesson = lessons.publish(token, "Iris", "", LessonRules())
+    other = lessons.publish(token, "Other", "", LessonRules())
+    ada = open_as(w=lessons.join(lesson.code, "Ada"))
+    first = runs_helper.finished(ada, tm.iris(), shown=False)
+    runs_helper.finished(ada, tm.iris())  # the copy shows its latest run
+    ada.run()
+    stranger = lessons.join(other.code, "Stranger")
+    return token, lesson, runs_helper.token(ada), first, stranger
+
+
+def test_a_board_run_opens_read_only_in_evaluate_and_inside():
+    _, lesson, copy, first, stranger = lesson_with_students()
+    store = runs_helper.runs().store
+    board = open_as(board=lesson.board)
+    shown = html_of(board)
+    link = Links(store).token_for(copy, PRESENTER)
+    assert "Ada" in shown and "Stranger" not in shown
+    assert f"?p={link}&amp;run=" in shown and copy not in re.sub(r"\?w=\w+", "", shown)
+    assert Links(store).resolve(Links(store).token_for(stranger, PRESENTER))  # exists, but
+    assert Links(store).token_for(stranger, PRESENTER) not in shown           # not on it
+    before = store.load(copy)
+    view = open_as(p=link, run=str(first.id))
+    assert view.session_state[workspace._LINK] == link  # a read-only tab
+    for page in ("steps/evaluate.py", "steps/inside.py", "steps/train.py"):
+        view.switch_page(page).run()
+        assert not view.exception, (page, view.exception)
+        assert view.session_state[workspace._DOC].run == first.id  # the run the board named
+        assert "w" not in view.query_params
+    view.switch_page("steps/train.py").run()
+    view.number_input(key="train.epochs").set_value(2).run()
+    assert store.load(copy) == before  # the view wrote nothing to the student's copy
+    elsewhere = open_as(p=link, run=str(first.id + 10_000))  # not one of the copy's runs
+    assert elsewhere.session_state[workspace._DOC].run != first.id + 10_000
+
+
+def test_copy_into_my_workspace_writes_the_run_to_the_teachers_workspace():
+    token, lesson, _, first, _ = lesson_with_students()
+    store = runs_helper.runs().store
+    board = open_as(board=lesson.board)
+    assert token not in html_of(board)  # the board never shows the teacher's token
+    option = next(o for o in board.selectbox(key="board.copy.run").options
+                  if "Ada · Run 1" in o)
+    board.selectbox(key="board.copy.run").select(option)
+    next(b for b in board.button if "Copy into my workspace" in b.label).click().run()
+    assert not board.exception, board.exception
+    assert "Run 1 of Ada is now the design in your workspace" in str(
+        [s.value for s in board.success])
+    state = store.load(token).state
+    assert state["spec"]["layers"] == first.spec.to_dict()["layers"]
+    assert state["spec"]["fit"]["epochs"] == first.spec.fit.epochs
