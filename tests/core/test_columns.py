@@ -170,7 +170,8 @@ def test_a_saved_model_predicts_the_codes_and_its_form_offers_them(tmp_path):
     app = deploy.predict(prepared.preprocessor.encode(pd.DataFrame(
         [{"size": 9.0, "kind": 2}])), verbose=0)
     assert typed.table["probability_yes"][0] == pytest.approx(float(app[0, 0]), rel=1e-5)
-    # The bundle's README recipe encodes the codes the same way, without LayerLab.
+    # The bundle's README recipe (raw columns into its model.keras) predicts the codes as the
+    # app does, without LayerLab.
     bundle = export.bundle_bytes(deploy, spec, prepared.preprocessor)
     with zipfile.ZipFile(io.BytesIO(bundle)) as zf:
         zf.extractall(tmp_path)
@@ -180,12 +181,13 @@ def test_a_saved_model_predicts_the_codes_and_its_form_offers_them(tmp_path):
     rows = frame[["size", "kind"]].head(10).astype({"kind": float})
     rows.loc[3, "kind"] = np.nan
     rows.to_csv(tmp_path / "rows.csv", index=False)  # kind is written 2.0, 3.0, ...
-    code += "\nnp.save('out.npy', encode(rows, prep))\n"
+    code += "\nnp.save('out.npy', outputs)\n"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, timeout=240,
                    env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin",
                         "HOME": str(tmp_path)})
-    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"),
-                                  prepared.preprocessor.encode(rows))
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"),
+                               deploy.predict(prepared.preprocessor.encode(rows), verbose=0),
+                               atol=1e-6)
 
 
 def test_the_generated_script_encodes_the_codes_like_the_app(tmp_path):
@@ -231,7 +233,8 @@ def test_the_cli_trains_and_predicts_with_a_spec_that_treats_codes_as_categories
     predicted = pd.read_csv(tmp_path / "predicted.csv")
     assert len(predicted) == 6 and set(predicted["predicted_buys"]) <= {"yes", "no"}
     model = keras.models.load_model(out / "model.keras", safe_mode=True)
-    expected = model.predict(prep.encode(frame.head(6)), verbose=0)[:, 0]
+    network = model.get_layer("network")  # the trained network inside the raw-column model
+    expected = network.predict(prep.encode(frame.head(6)), verbose=0)[:, 0]
     np.testing.assert_allclose(predicted["probability_yes"], expected, rtol=1e-4, atol=1e-6)
     assert "kind" not in capsys.readouterr().err  # no note that codes were unknown
 
