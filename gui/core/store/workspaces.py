@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Float,
     ForeignKey,
@@ -72,7 +73,7 @@ files = Table(
            nullable=False, index=True),
     Column("sha256", String(64), nullable=False, index=True),
     Column("name", String(300), nullable=False),
-    Column("size", Integer, nullable=False),
+    Column("size", BigInteger, nullable=False),  # bytes: a file may pass 2 GiB
     Column("added", Float, nullable=False),
 )
 
@@ -322,7 +323,9 @@ class Store:
     def files(self, token: str) -> list[FileRecord]:
         """The workspace's files, newest first; one row per name and content."""
         with self.engine.connect() as db:
-            rows = db.execute(select(files.c.sha256, files.c.name, files.c.size,
+            # size follows from the content (sha256); max() lets PostgreSQL group by both
+            rows = db.execute(select(files.c.sha256, files.c.name,
+                                     func.max(files.c.size).label("size"),
                                      func.max(files.c.added).label("added"))
                               .where(files.c.workspace == token)
                               .group_by(files.c.sha256, files.c.name)
