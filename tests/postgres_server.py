@@ -12,6 +12,8 @@ Fixtures (tests/conftest.py loads this plugin):
 - `database_url`: parametrised over both backends, so every test that takes it runs twice:
   `None` for the built-in SQLite file under LAYERLAB_HOME, and a
   `postgresql+psycopg://...` URL of a fresh, empty database of its own for PostgreSQL.
+- `module_database_url`: the same, one database for a whole test module (e.g. the tests of
+  tests/core/test_runs.py, which share one worker pool).
 - `make_store(home, **options)`: a `Store` on `database_url` (disposed at the end).
 - `store`: `make_store(tmp_path / "home")`: a fresh store on each backend.
 
@@ -142,9 +144,7 @@ def postgres_server():
     server.stop()
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request):
-    """None (SQLite under LAYERLAB_HOME) or the URL of a fresh PostgreSQL database."""
+def _backend(request):
     if request.param == "sqlite":
         yield None
         return
@@ -152,6 +152,18 @@ def database_url(request):
     name = server.create_database()
     yield server.url(name)
     server.drop_database(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request):
+    """None (SQLite under LAYERLAB_HOME) or the URL of a fresh PostgreSQL database."""
+    yield from _backend(request)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_database_url(request):
+    """database_url shared by a module's tests (e.g. a module-wide worker pool)."""
+    yield from _backend(request)
 
 
 @pytest.fixture
