@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-fast lint bench samples clean
+.PHONY: run test test-fast lint bench samples clean chromium postgres
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,12 +25,16 @@ run: $(VENV)/.installed
 chromium:
 	@bash scripts/ensure_chromium.sh $(CHROMIUM)
 
-test: $(VENV)/.installed-test chromium
+# The store tests start their own PostgreSQL server (tests/postgres_server.py).
+postgres:
+	@bash scripts/ensure_postgres.sh
+
+test: $(VENV)/.installed-test chromium postgres
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
-test-fast: $(VENV)/.installed-test
+test-fast: $(VENV)/.installed-test postgres
 	$(PY) -m pytest -m "not e2e"
 
 lint: $(VENV)/.installed-test
