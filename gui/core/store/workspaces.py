@@ -8,7 +8,8 @@ reads a file only through a row that ties that file to its own token, so knowing
 workspace's hash gives nothing.
 
 SQLite under LAYERLAB_HOME by default, through SQLAlchemy, so LAYERLAB_DATABASE_URL can point
-at a database server when several app processes share one store.
+at a database server (PostgreSQL) when several app processes share one store. The tables are
+made and changed by Alembic migrations (migrate.py) when a Store opens.
 
 Example:
     store = Store.from_env()
@@ -49,6 +50,8 @@ from sqlalchemy import (
     make_url,
     select,
 )
+
+from gui.core.store import migrate
 
 TOKEN_BYTES = 24  # 32 URL-safe characters, 192 random bits
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -174,12 +177,14 @@ class Store:
                                         connect_args={"timeout": 30} if sqlite else {})
             if sqlite:
                 event.listen(self.engine, "connect", _sqlite_pragmas)
-            self.create_tables()
+            migrate.upgrade(self.engine, self.home / "schema.lock")
+            self.create_tables()  # tables that have no migration yet (none today)
         except (ImportError, exc.ArgumentError, exc.DBAPIError) as error:
             raise _config_error(self.url, url is not None, error) from None
 
     def create_tables(self, *tables: Table) -> None:
-        """Create `tables` (default: all known) unless they exist."""
+        """Create `tables` (default: all known) unless they exist. The schema itself is kept
+        by the migrations (migrate.py): a new table or column needs one there too."""
         for attempt in range(5):
             try:
                 metadata.create_all(self.engine, tables=list(tables) or None)
