@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import fcntl
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -36,6 +37,7 @@ def _config(connection=None) -> Config:
     return config
 
 
+@cache
 def head() -> str:
     """The newest revision."""
     return ScriptDirectory.from_config(_config()).get_current_head()
