@@ -89,7 +89,9 @@ class PostgresServer:
         done = subprocess.run(command, capture_output=True, text=True, timeout=120,
                               cwd=self.folder)
         if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}")
+            log = self.folder / "server.log"
+            tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}\n{tail}")
         return done
 
     def start(self) -> None:
@@ -133,8 +135,10 @@ class PostgresServer:
 @pytest.fixture(scope="session")
 def postgres_server():
     """A PostgreSQL server of this test session, on 127.0.0.1 at a free port."""
-    folder = Path(tempfile.mkdtemp(prefix="layerlab-pg-"))
-    server = PostgresServer(folder, _free_port(), _server_user())
+    user = _server_user()
+    # Under root the server's user must reach the folder: /tmp, not a private TMPDIR.
+    folder = Path(tempfile.mkdtemp(prefix="layerlab-pg-", dir="/tmp" if user else None))
+    server = PostgresServer(folder, _free_port(), user)
     try:
         server.start()
     except BaseException:
