@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 AXE_VERSION := 4.14.1
 AXE := .axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test test-fast lint bench samples clean axe
+.PHONY: run test test-fast lint bench samples clean axe chromium postgres
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,12 +34,16 @@ $(AXE):
 
 axe: $(AXE)
 
-test: $(VENV)/.installed-test chromium $(AXE)
+# The store tests start their own PostgreSQL server (tests/postgres_server.py).
+postgres:
+	@bash scripts/ensure_postgres.sh
+
+test: $(VENV)/.installed-test chromium postgres $(AXE)
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
-test-fast: $(VENV)/.installed-test
+test-fast: $(VENV)/.installed-test postgres
 	$(PY) -m pytest -m "not e2e"
 
 lint: $(VENV)/.installed-test

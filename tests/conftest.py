@@ -15,3 +15,8 @@ if "LAYERLAB_HOME" not in os.environ:
     import tempfile
 
     os.environ["LAYERLAB_HOME"] = tempfile.mkdtemp(prefix="layerlab-tests-")
+
+# The store fixtures, over both backends (SQLite, and a real PostgreSQL server that the tests
+# start themselves): `store`, `make_store`, `database_url`, `postgres_server`; see
+# tests/postgres_server.py. A store test that takes `store` runs on both.
+pytest_plugins = ("tests.postgres_server",)

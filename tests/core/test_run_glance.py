@@ -6,13 +6,13 @@ import pytest
 
 from gui.core.spec.vocabulary import RUNNING, STOPPING
 from gui.core.store.runs import Runs
-from gui.core.store.workspaces import Store
 from tests.core.test_runs import IRIS, iris_spec
 
 
 @pytest.fixture
-def runs(tmp_path):
-    return Runs(Store(tmp_path))
+def runs(store):
+    """On each backend (SQLite, PostgreSQL): see tests/postgres_server.py."""
+    return Runs(store)
 
 
 def test_a_glance_shows_status_and_progress_and_changes_with_each_epoch(runs):

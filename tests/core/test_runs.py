@@ -1,4 +1,5 @@
-"""Runs in the store and the worker pool: real processes, a real SQLite store, real Keras.
+"""Runs in the store and the worker pool: real processes, a real store (SQLite, then a real
+PostgreSQL server), real Keras.
 
 The pool tests share one pool of one worker (a worker imports TensorFlow once, ~5 s here).
 """
@@ -53,8 +54,11 @@ def finished(runs: Runs, token: str, run_id: int, timeout: float = 180):
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return Store(tmp_path_factory.mktemp("runs-home"))
+def store(tmp_path_factory, module_database_url):
+    """One store (and one pool) per backend: SQLite, then PostgreSQL."""
+    store = Store(tmp_path_factory.mktemp("runs-home"), module_database_url)
+    yield store
+    store.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,6 @@
-"""The workspace store: real SQLite and real files under tmp_path, real processes, no mocks."""
+"""The workspace store: real files under tmp_path, real processes, no mocks; every test that
+takes `store` or `make_store` runs twice, on SQLite and on a real PostgreSQL server
+(tests/postgres_server.py)."""
 
 from __future__ import annotations
 
@@ -25,13 +27,6 @@ from gui.core.store.workspaces import (
 MB = 2**20
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "home")
-    yield s
-    s.engine.dispose()
-
-
 def blobs(home: Path) -> list[Path]:
     """Content files on disk (temp uploads excluded): what dedup and cleanup are about."""
     return [p for p in (home / "files").rglob("*")
@@ -50,7 +45,7 @@ def last_seen(s: Store, token: str) -> float:
 
 # ---- 1. round trip ------------------------------------------------------------------------------
 
-def test_state_round_trips_and_version_rises_per_save(store, tmp_path):
+def test_state_round_trips_and_version_rises_per_save(store, make_store):
     """What was saved is what comes back, in this process and in a fresh Store on the same home."""
     token = store.create()
     assert store.version(token) == 0
@@ -60,7 +55,7 @@ def test_state_round_trips_and_version_rises_per_save(store, tmp_path):
         snap = store.load(token)
         assert snap.state == state and snap.version == i
     sha = store.add_file(token, "a.csv", b"x,y\n1,2\n").sha256
-    other = Store(tmp_path / "home")
+    other = make_store(store.home)
     assert other.load(token).state == states[-1] and other.load(token).version == 2
     assert other.read_file(token, sha) == b"x,y\n1,2\n"
     assert [f.name for f in other.files(token)] == ["a.csv"]
@@ -148,9 +143,9 @@ def test_workspaces_cannot_reach_each_others_files_or_state(store):
 
 # ---- 5. quota -----------------------------------------------------------------------------------
 
-def test_quota_refuses_a_file_that_does_not_fit_and_leaves_nothing(tmp_path):
+def test_quota_refuses_a_file_that_does_not_fit_and_leaves_nothing(make_store, tmp_path):
     """A full workspace says which file, why, and what to do; the refused file leaves no trace."""
-    s = Store(tmp_path / "home", quota_bytes=1000)
+    s = make_store(tmp_path / "home", quota_bytes=1000)
     token = s.create()
     held = s.add_file(token, "first.csv", b"a" * 600)
     assert s.add_file(token, "again.csv", b"a" * 600).sha256 == held.sha256  # not counted twice
@@ -184,9 +179,9 @@ def test_clear_empties_the_workspace_but_keeps_the_token(store):
 
 # ---- 7. idle purge ------------------------------------------------------------------------------
 
-def test_purge_idle_deletes_old_workspaces_and_their_blobs(tmp_path):
+def test_purge_idle_deletes_old_workspaces_and_their_blobs(make_store, tmp_path):
     """Idle workspaces go with the files only they held; recently used ones stay."""
-    s = Store(tmp_path / "home", idle_seconds=100)
+    s = make_store(tmp_path / "home", idle_seconds=100)
     old, shared_with = s.create(), s.create()
     s.add_file(old, "mine.csv", b"only old")
     assert s.purge_idle(now=time.time()) == 0 and s.exists(old)
@@ -222,9 +217,9 @@ def test_touch_is_throttled_but_save_updates_last_seen(store):
 
 # ---- 8. two processes ---------------------------------------------------------------------------
 
-def write_from_process(home: str, token: str, writer: int, start) -> None:
+def write_from_process(home: str, url: str | None, token: str, writer: int, start) -> None:
     """Run in a spawned process: its own Store on the shared home, saving and uploading."""
-    s = Store(home)
+    s = Store(home, url)
     start.wait(30)  # both writers begin together, so their writes really interleave
     for k in range(40):
         s.save_state(token, {"writer": writer, "n": k})
@@ -232,10 +227,10 @@ def write_from_process(home: str, token: str, writer: int, start) -> None:
             s.add_file(token, f"w{writer}-{k}.csv", f"writer {writer} file {k}\n".encode() * 50)
 
 
-def open_fresh_home(home: str, writer: int, start) -> None:
+def open_fresh_home(home: str, url: str | None, writer: int, start) -> None:
     """Run in a spawned process: open a store on a home that may not have its tables yet."""
     start.wait(30)
-    s = Store(home)
+    s = Store(home, url)
     s.save_state(s.create(), {"writer": writer})
 
 
@@ -250,25 +245,29 @@ def run_all(target, args: list[tuple]) -> list[int | None]:
     return [p.exitcode for p in procs]
 
 
-def test_two_processes_write_the_same_workspace_at_once(store):
+def test_two_processes_write_the_same_workspace_at_once(store, database_url):
     """Several app processes share one store: no save or upload may be lost or fail."""
     token = store.create()
-    assert run_all(write_from_process, [(str(store.home), token, w) for w in (0, 1)]) == [0, 0]
+    assert run_all(write_from_process,
+                   [(str(store.home), database_url, token, w) for w in (0, 1)]) == [0, 0]
     snap = store.load(token)
     assert snap.version == 80 and set(snap.state) == {"writer", "n"}
     assert snap.state["writer"] in (0, 1) and 0 <= snap.state["n"] < 40
     assert len(store.files(token)) == 10 and len(blobs(store.home)) == 10
 
 
-def test_processes_starting_together_on_a_fresh_home(tmp_path):
-    """App processes started at once all create the tables; none may crash on the race."""
+def test_processes_starting_together_on_a_fresh_home(tmp_path, database_url, make_store):
+    """App processes started at once all create the tables; none may crash on the race (on
+    SQLite three fresh homes, three processes each; on PostgreSQL all nine on one fresh
+    database)."""
     homes = [str(tmp_path / f"home{i}") for i in range(3)]
-    assert run_all(open_fresh_home, [(homes[i % 3], i) for i in range(9)]) == [0] * 9
-    for home in homes:
-        s = Store(home)
+    args = [(homes[i % 3], database_url, i) for i in range(9)]
+    assert run_all(open_fresh_home, args) == [0] * 9
+    for home in homes[:1] if database_url else homes:
+        s = make_store(home)
         with s.engine.connect() as db:
-            assert db.execute(select(func.count()).select_from(workspaces)).scalar() == 3
-        s.engine.dispose()
+            count = db.execute(select(func.count()).select_from(workspaces)).scalar()
+        assert count == (9 if database_url else 3)
 
 
 # ---- 9. streaming memory ------------------------------------------------------------------------

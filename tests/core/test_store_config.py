@@ -41,6 +41,17 @@ def test_a_database_url_that_cannot_work_says_which_setting_and_how_to_fix_it(tm
     assert isinstance(caught.value, StoreError)  # callers that handle store errors handle it
 
 
+def test_a_running_server_without_that_database_says_so(tmp_path, postgres_server):
+    """A real PostgreSQL server that answers, but has no such database: said in words."""
+    url = postgres_server.url("no_such_database").replace("layerlab@", "layerlab:s3cret@")
+    with pytest.raises(StoreConfigError) as caught:
+        Store(tmp_path, url)
+    message = str(caught.value)
+    assert message.startswith("LAYERLAB_DATABASE_URL (postgresql+psycopg://layerlab:***@")
+    assert '"no_such_database" does not exist' in message and "database name" in message
+    assert "s3cret" not in message
+
+
 def test_a_home_whose_database_cannot_be_opened_names_layerlab_home(tmp_path):
     home = tmp_path / "home"
     home.mkdir()

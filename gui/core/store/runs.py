@@ -24,7 +24,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table, Text, func, select
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+    text,
+)
 
 from gui.core.spec.schema import ExperimentSpec
 from gui.core.spec.vocabulary import (
@@ -40,6 +51,7 @@ from gui.core.store.workspaces import Store, StoreError, metadata, workspaces
 
 MAX_CARD_NOTES = 5000  # characters of intended use and caveats kept for a model card
 DEFAULT_EPOCH_SECONDS = 0.5  # a guess for queue estimates before any run has finished
+CLAIM_LOCK = 7_201_920  # PostgreSQL: pools claim runs one at a time
 
 runs_table = Table(
     "runs", metadata,
@@ -340,17 +352,23 @@ class Runs:
         return taken.rowcount == 1
 
     def claim_next(self, owner: str) -> int | None:
-        """Take the oldest queued run whose workspace trains nothing else; None if none."""
+        """Take the oldest queued run whose workspace trains nothing else; None if none.
+        Pools in several processes may claim at once: the claim itself checks that the
+        workspace is not busy, and on PostgreSQL claims take turns (an advisory lock), so a
+        workspace never trains two runs."""
         busy = select(runs_table.c.workspace).where(
             runs_table.c.status.in_((RUNNING, STOPPING)))
         with self.engine.begin() as db:
+            if db.dialect.name == "postgresql":
+                db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
             candidates = db.execute(select(runs_table.c.id).where(
                 runs_table.c.status == QUEUED, runs_table.c.workspace.notin_(busy))
                 .order_by(runs_table.c.created, runs_table.c.id).limit(5)).scalars().all()
             now = time.time()
             for run_id in candidates:
                 taken = db.execute(runs_table.update().where(
-                    runs_table.c.id == run_id, runs_table.c.status == QUEUED).values(
+                    runs_table.c.id == run_id, runs_table.c.status == QUEUED,
+                    runs_table.c.workspace.notin_(busy.scalar_subquery())).values(
                     status=RUNNING, owner=owner, started=now, heartbeat=now))
                 if taken.rowcount == 1:  # another process may have taken it first
                     return int(run_id)

@@ -8,7 +8,8 @@ reads a file only through a row that ties that file to its own token, so knowing
 workspace's hash gives nothing.
 
 SQLite under LAYERLAB_HOME by default, through SQLAlchemy, so LAYERLAB_DATABASE_URL can point
-at a database server when several app processes share one store.
+at a database server (PostgreSQL) when several app processes share one store. The tables are
+made and changed by Alembic migrations (migrate.py) when a Store opens.
 
 Example:
     store = Store.from_env()
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Float,
     ForeignKey,
@@ -47,11 +49,11 @@ from sqlalchemy import (
     event,
     exc,
     func,
-    inspect,
     make_url,
     select,
 )
-from sqlalchemy import text as sql
+
+from gui.core.store import migrate
 
 TOKEN_BYTES = 24  # 32 URL-safe characters, 192 random bits
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -76,7 +78,7 @@ files = Table(
            nullable=False, index=True),
     Column("sha256", String(64), nullable=False, index=True),
     Column("name", String(300), nullable=False),
-    Column("size", Integer, nullable=False),
+    Column("size", BigInteger, nullable=False),  # bytes: a file may pass 2 GiB
     Column("added", Float, nullable=False),
 )
 
@@ -177,34 +179,22 @@ class Store:
                                         connect_args={"timeout": 30} if sqlite else {})
             if sqlite:
                 event.listen(self.engine, "connect", _sqlite_pragmas)
-            self.create_tables()
+            migrate.upgrade(self.engine, self.home / "schema.lock")
+            self.create_tables()  # tables that have no migration yet (none today)
         except (ImportError, exc.ArgumentError, exc.DBAPIError) as error:
             raise _config_error(self.url, url is not None, error) from None
 
     def create_tables(self, *tables: Table) -> None:
-        """Create `tables` (default: all known) unless they exist."""
+        """Create `tables` (default: all known) unless they exist. The schema itself is kept
+        by the migrations (migrate.py): a new table or column needs one there too."""
         for attempt in range(5):
             try:
                 metadata.create_all(self.engine, tables=list(tables) or None)
-                self._add_new_columns(list(tables) or list(metadata.sorted_tables))
                 return
             except exc.DBAPIError:  # another process created the same tables just now
                 if attempt == 4:
                     raise
                 time.sleep(0.05 * (attempt + 1))
-
-    def _add_new_columns(self, tables: list[Table]) -> None:
-        """A database made by an older LayerLab stays readable: a table's columns added
-        since (always nullable) are added to it, empty."""
-        known = inspect(self.engine)
-        for table in tables:
-            have = {c["name"] for c in known.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in have and column.nullable:
-                    kind = column.type.compile(dialect=self.engine.dialect)
-                    with self.engine.begin() as db:
-                        db.execute(sql(f'ALTER TABLE {table.name} ADD COLUMN '
-                                        f'"{column.name}" {kind}'))
 
     @classmethod
     def from_env(cls) -> Store:
@@ -363,7 +353,9 @@ class Store:
     def files(self, token: str) -> list[FileRecord]:
         """The workspace's files, newest first; one row per name and content."""
         with self.engine.connect() as db:
-            rows = db.execute(select(files.c.sha256, files.c.name, files.c.size,
+            # size follows from the content (sha256); max() lets PostgreSQL group by both
+            rows = db.execute(select(files.c.sha256, files.c.name,
+                                     func.max(files.c.size).label("size"),
                                      func.max(files.c.added).label("added"))
                               .where(files.c.workspace == token)
                               .group_by(files.c.sha256, files.c.name)

@@ -1,0 +1,68 @@
+"""The store's schema, kept by Alembic migrations (migrations/versions/, one file per change).
+
+Every Store brings its database up to the newest revision when it opens: a fresh database
+gets every table; a database made before migrations existed (the tables, no alembic_version)
+is stamped with the first revision, which describes exactly those tables, and upgraded from
+there, keeping every workspace and run. Processes opening the same store at once take turns
+(a lock file in the store's home; on PostgreSQL also an advisory lock, for app processes on
+other machines). A schema change is a new file in migrations/versions/ (copy the latest;
+`alembic revision` with script_location set to migrations/ writes one from script.py.mako).
+
+Example:
+    upgrade(store.engine, store.home / "schema.lock")
+    revision(store.engine)           # "0002"
+"""
+
+from __future__ import annotations
+
+import fcntl
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, text
+
+FOLDER = Path(__file__).with_name("migrations")
+BEFORE_ALEMBIC = "0001"  # the revision that describes the tables made before migrations
+ADVISORY_LOCK = 7_201_919  # PostgreSQL: one migrating process at a time, on any machine
+
+
+def _config(connection=None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(FOLDER))
+    config.attributes["connection"] = connection
+    return config
+
+
+@cache
+def head() -> str:
+    """The newest revision."""
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def revision(engine: Engine) -> str | None:
+    """The database's revision; None before any migration."""
+    with engine.connect() as db:
+        return MigrationContext.configure(db).get_current_revision()
+
+
+def upgrade(engine: Engine, lock_file: Path) -> None:
+    """Bring the database to the newest revision (nothing to do when it is there)."""
+    newest = head()
+    if revision(engine) == newest:
+        return
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with engine.begin() as db:
+            if db.dialect.name == "postgresql":
+                db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
+            current = MigrationContext.configure(db).get_current_revision()
+            if current == newest:  # another process upgraded it while we waited
+                return
+            if current is None and inspect(db).has_table("workspaces"):
+                command.stamp(_config(db), BEFORE_ALEMBIC)
+            command.upgrade(_config(db), "head")

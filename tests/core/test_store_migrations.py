@@ -1,0 +1,81 @@
+"""The store's schema through Alembic migrations, on SQLite and PostgreSQL: a fresh database
+gets exactly the tables the code describes, and a database made before migrations existed is
+upgraded when a Store opens it, keeping every workspace, file and run."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import BigInteger, Integer, MetaData, create_engine, inspect
+
+import gui.core.store.lessons  # noqa: F401  (every table of the store joins the metadata)
+import gui.core.store.links  # noqa: F401
+from gui.core.store import migrate
+from gui.core.store.runs import Runs, runs_table
+from gui.core.store.workspaces import files, metadata, workspaces
+from tests.core.test_runs import IRIS, iris_spec
+
+
+def test_a_fresh_database_gets_exactly_the_tables_the_code_describes(store):
+    assert migrate.revision(store.engine) == migrate.head() == "0003"
+    with store.engine.connect() as db:
+        differences = compare_metadata(MigrationContext.configure(db), metadata)
+    assert differences == []  # every table, column, type, index and key matches
+
+
+def todays_tables() -> MetaData:
+    """The tables as a database made before migrations has them (file sizes as INTEGER)."""
+    old = MetaData()
+    for table in metadata.sorted_tables:
+        table.to_metadata(old)
+    old.tables["files"].c.size.type = Integer()
+    return old
+
+
+def test_a_database_from_before_migrations_is_upgraded_keeping_everything(
+        database_url, make_store, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    url = database_url or f"sqlite:///{home / 'layerlab.db'}"
+    engine = create_engine(url)
+    todays_tables().create_all(engine)
+    now = time.time()
+    spec = iris_spec(epochs=3)
+    with engine.begin() as db:
+        for k, token in enumerate(("A" * 32, "B" * 32)):
+            db.execute(workspaces.insert().values(token=token, created=now, last_seen=now,
+                                                  version=k + 1,
+                                                  state=json.dumps({"spec": {"n": k}})))
+            db.execute(files.insert().values(workspace=token, sha256="0" * 64, name="a.csv",
+                                             size=1000 + k, added=now))
+            db.execute(runs_table.insert().values(
+                workspace=token, name=f"Run {k}", created=now + k, status="done",
+                spec=spec.to_json(), data=json.dumps(IRIS), start_epoch=0,
+                history=json.dumps({"loss": [1.0, 0.5, 0.25 + k]}), epoch_seconds="[]",
+                log="[]", progress="[3, 3, 0, 0]", test_metrics="{}"))
+    assert "alembic_version" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+    store = make_store(home)
+    assert migrate.revision(store.engine) == migrate.head()
+    runs = Runs(store)
+    for k, token in enumerate(("A" * 32, "B" * 32)):
+        snap = store.load(token)
+        assert snap.state == {"spec": {"n": k}} and snap.version == k + 1
+        assert [(f.name, f.size) for f in store.files(token)] == [("a.csv", 1000 + k)]
+        (run,) = runs.list(token)
+        assert run.name == f"Run {k}" and run.history["loss"] == [1.0, 0.5, 0.25 + k]
+        assert run.spec.fit.epochs == 3 and run.status == "done"
+    with store.engine.connect() as db:
+        size = {c["name"]: c["type"] for c in inspect(db).get_columns("files")}["size"]
+        assert compare_metadata(MigrationContext.configure(db), metadata) == []
+    assert isinstance(size, BigInteger)
+    with store.engine.begin() as db:  # past 2 GiB: PostgreSQL's INTEGER refused it before
+        db.execute(files.update().values(size=3 * 2**30))
+    assert store.files("A" * 32)[0].size == 3 * 2**30
+    assert store.save_state(store.create(), {"after": True}) == 1  # it goes on working
+    again = make_store(home)  # a second opening finds it upgraded and changes nothing
+    assert again.load("A" * 32).version == 1
