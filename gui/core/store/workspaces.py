@@ -49,11 +49,16 @@ from sqlalchemy import (
     event,
     exc,
     func,
-    make_url,
     select,
 )
 
 from gui.core.store import migrate
+from gui.core.store.errors import (  # noqa: F401  (imported from here by the rest)
+    QuotaExceeded,
+    StoreConfigError,
+    StoreError,
+    config_error,
+)
 
 TOKEN_BYTES = 24  # 32 URL-safe characters, 192 random bits
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -81,48 +86,6 @@ files = Table(
     Column("size", BigInteger, nullable=False),  # bytes: a file may pass 2 GiB
     Column("added", Float, nullable=False),
 )
-
-
-class StoreError(Exception):
-    """A workspace or file that is not there, or a full workspace; the message says which."""
-
-
-class QuotaExceeded(StoreError):
-    pass
-
-
-class StoreConfigError(StoreError):
-    """The database that LAYERLAB_DATABASE_URL (or LAYERLAB_HOME) names cannot be used: the
-    message says which setting is wrong and how to fix it."""
-
-
-def _config_error(url: str, named: bool, error: Exception) -> StoreConfigError:
-    """What is wrong with the database setting, in words (never the URL's password)."""
-    setting = "LAYERLAB_DATABASE_URL" if named else "LAYERLAB_HOME"
-    try:
-        shown = make_url(url).render_as_string(hide_password=True)
-    except exc.ArgumentError:
-        shown = "its value"
-    unset = ("; or unset LAYERLAB_DATABASE_URL to use the built-in SQLite file under "
-             "LAYERLAB_HOME" if named else "")
-    if isinstance(error, ImportError):
-        module = getattr(error, "name", None) or "its database driver"
-        why = (f"needs the Python package '{module}', which is not installed here: install "
-               f"it in LayerLab's environment (for PostgreSQL: pip install "
-               f"\"psycopg[binary]\"){unset}.")
-    elif isinstance(error, exc.NoSuchModuleError):
-        why = ("names a kind of database that SQLAlchemy does not know: write it as "
-               f"postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE{unset}.")
-    elif isinstance(error, exc.ArgumentError):
-        why = ("is not a database URL: write it as "
-               f"postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE{unset}.")
-    else:
-        detail = str(getattr(error, "orig", None) or error).strip().splitlines()
-        reason = f" ({detail[0][:200]})" if detail else ""
-        why = (f"names a database that could not be opened{reason}: check that its server is "
-               "running and reachable from here, and that the host, port, user, password and "
-               f"database name are right{unset}.")
-    return StoreConfigError(f"{setting} ({shown}) {why}")
 
 
 @dataclass(frozen=True)
@@ -182,7 +145,7 @@ class Store:
             migrate.upgrade(self.engine, self.home / "schema.lock")
             self.create_tables()  # tables that have no migration yet (none today)
         except (ImportError, exc.ArgumentError, exc.DBAPIError) as error:
-            raise _config_error(self.url, url is not None, error) from None
+            raise config_error(self.url, url is not None, error) from None
 
     def create_tables(self, *tables: Table) -> None:
         """Create `tables` (default: all known) unless they exist. The schema itself is kept
