@@ -37,6 +37,8 @@ MAX_GAP = 0.2      # the most vertical space between two nodes (the column's hei
 LABEL_FONT = 13    # node labels' font size (projector mode scales it by PROJECTOR_SCALE)
 PROJECTOR_SCALE = 1.35
 MAX_LABELS = 40    # columns taller than this have hover-only labels
+FIXED_WIDTH = "fixed width"  # projector mode keeps these lines' widths
+STRIP = 0.14       # a wide column's strip of cells, in columns' widths
 
 
 @dataclass
@@ -128,8 +130,12 @@ def network_figure(model, prep, probe=None, title: str | None = None, height: in
     traces: list = []
     for k in range(1, len(cols)):
         col = cols[k]
-        traces += _weight_lines(k - 1, k, ys[k - 1], ys[k], col.kernel,
-                                _shown(col.kernel, lines), cols[k - 1].labels, col.labels)
+        thin = 0.5 if max(col.kernel.shape) > WIDE else 1.0
+        x0 = k - 1 + (STRIP / 2 if len(cols[k - 1].labels) > WIDE else 0)
+        x1 = k - (STRIP / 2 if len(col.labels) > WIDE else 0)
+        traces += _weight_lines(x0, x1, ys[k - 1], ys[k], col.kernel,
+                                _shown(col.kernel, lines), cols[k - 1].labels, col.labels,
+                                thin)
     dead_any = False
     for k, col in enumerate(cols):
         spacing = plot_px * min(MAX_GAP, 1.0 / max(len(col.labels) - 1, 1))
@@ -161,7 +167,8 @@ def lines_note(lines: int | None) -> str:
             "only.")
 
 
-def _weight_lines(x0, x1, y0, y1, kernel, mask, sources, targets) -> list:
+def _weight_lines(x0, x1, y0, y1, kernel, mask, sources, targets,
+                  thin: float = 1.0) -> list:
     size = np.abs(kernel)
     top = float(size.max()) or 1.0
     bins = np.minimum((size / top * len(WIDTHS)).astype(int), len(WIDTHS) - 1)
@@ -178,8 +185,8 @@ def _weight_lines(x0, x1, y0, y1, kernel, mask, sources, targets) -> list:
             xs = np.tile([x0, x1, np.nan], len(s))
             yv = np.column_stack([y0[s], y1[d], np.full(len(s), np.nan)]).ravel()
             traces.append(go.Scatter(x=xs, y=yv, mode="lines", hoverinfo="skip",
-                                     showlegend=False,
-                                     line={"color": colour, "width": width},
+                                     showlegend=False, meta=FIXED_WIDTH,
+                                     line={"color": colour, "width": width * thin},
                                      opacity=0.35 + 0.13 * b))
     w = kernel[src, dst]
     text = [f"{plot_text(sources[a])} → {plot_text(targets[c])}<br>weight {v:+.4f}"
@@ -193,8 +200,8 @@ def _weight_lines(x0, x1, y0, y1, kernel, mask, sources, targets) -> list:
 
 def _nodes(k: int, y: np.ndarray, col: Column, probe, last: bool,
            size: float) -> tuple[list, bool]:
-    """(the column's node traces, whether any is dead). Wide columns are squares that
-    touch, so a row's activations read as a strip of colour."""
+    """(the column's node traces, whether any is dead). A wide column is a strip of cells,
+    one per neuron, so a row's activations read as a band of colour."""
     count = len(col.labels)
     names = [plot_text(label) for label in col.labels]
     hover = [f"<b>{n}</b>" for n in names]
@@ -204,18 +211,19 @@ def _nodes(k: int, y: np.ndarray, col: Column, probe, last: bool,
     if probe is not None and col.layer is not None:
         activation = probe.activations.get(col.layer)
         dead = probe.dead.get(col.layer)
-    square = count > WIDE
-    marker: dict = {"size": size, "symbol": "square" if square else "circle",
-                    "color": "#ffffff" if k else "#eeeeee",
-                    "line": {"color": "#333333", "width": 0.6 if square else 1.2}}
-    if activation is not None:
-        a = np.asarray(activation, dtype=float).ravel()[:count]
-        top = float(np.abs(a).max()) or 1.0
-        marker.update(color=a, cmin=-top, cmax=top, cmid=0, colorscale=DIVERGING)
+    a = None if activation is None else np.asarray(activation, dtype=float).ravel()[:count]
+    if a is not None:
         hover = [f"{h}<br>activation {v:+.4f}" for h, v in zip(hover, a, strict=True)]
     d = np.zeros(count, dtype=bool) if dead is None else np.asarray(dead, dtype=bool)[:count]
     hover = [f"{h}<br>dead: zero on every training row" if x else h
              for h, x in zip(hover, d, strict=True)]
+    if count > WIDE:
+        return _strip(k, y, a, d, hover, col.title), bool(d.any())
+    marker: dict = {"size": size, "color": "#ffffff" if k else "#eeeeee",
+                    "line": {"color": "#333333", "width": 1.2}}
+    if a is not None:
+        top = float(np.abs(a).max()) or 1.0
+        marker.update(color=a, cmin=-top, cmax=top, cmid=0, colorscale=DIVERGING)
     position = "middle left" if k == 0 else "middle right" if last else None
     show_text = position is not None and count <= MAX_LABELS
     traces = [go.Scatter(
@@ -226,10 +234,35 @@ def _nodes(k: int, y: np.ndarray, col: Column, probe, last: bool,
     if d.any():
         traces.append(go.Scatter(
             x=np.full(int(d.sum()), k), y=y[d], mode="markers", hoverinfo="skip",
-            marker={"symbol": "square-x" if square else "circle-x", "size": size,
-                    "color": DEAD, "line": {"color": "#1a1a1a", "width": 1.2}},
+            marker={"symbol": "circle-x", "size": size, "color": DEAD,
+                    "line": {"color": "#1a1a1a", "width": 1.2}},
             showlegend=False, name="dead"))
     return traces, bool(d.any())
+
+
+def _strip(k: int, y: np.ndarray, a, dead: np.ndarray, hover: list[str], title: str) -> list:
+    """A wide column as a strip of touching cells (STRIP wide): activation colours (white
+    without a row), dead neurons grey with a cross."""
+    step = (y[0] - y[1]) if len(y) > 1 else 1.0
+    edges = np.concatenate([y + step / 2, [y[-1] - step / 2]])[::-1]
+    z = np.zeros(len(y)) if a is None else a
+    top = float(np.abs(z).max()) or 1.0
+    z = np.where(dead, np.nan, z)
+    traces = [go.Heatmap(
+        x=[k - STRIP / 2, k + STRIP / 2], y=edges, z=z[::-1, None], zmin=-top, zmax=top,
+        colorscale=DIVERGING, showscale=False, ygap=1 if len(y) <= 64 else 0,
+        text=np.array(hover)[::-1, None], hoverinfo="text", name=title)]
+    if dead.any():
+        traces.append(go.Heatmap(
+            x=[k - STRIP / 2, k + STRIP / 2], y=edges,
+            z=np.where(dead, 1.0, np.nan)[::-1, None], colorscale=[[0, DEAD], [1, DEAD]],
+            showscale=False, ygap=1 if len(y) <= 64 else 0, hoverinfo="skip", name="dead"))
+        traces.append(go.Scatter(
+            x=np.full(int(dead.sum()), k), y=y[dead], mode="markers", hoverinfo="skip",
+            marker={"symbol": "x-thin", "size": max(min(step * 300, 10), 5),
+                    "line": {"color": "#1a1a1a", "width": 1.5}},
+            showlegend=False, name="dead"))
+    return traces
 
 
 def _legend(dead: bool) -> list:
@@ -258,7 +291,7 @@ def _label_px(labels: list[str]) -> float:
 def _margins(cols: list[Column], title) -> dict:
     return {"l": round(max(30, _label_px(cols[0].labels))),
             "r": round(max(30, _label_px(cols[-1].labels))),
-            "t": 40 if title else 10, "b": 48}
+            "t": 40 if title else 10, "b": 70}
 
 
 def _decorate(fig: go.Figure, cols: list[Column], title, height: int, margin: dict) -> None:
