@@ -59,8 +59,10 @@ def run_snapshots(record) -> tuple[Snapshots | None, tuple]:
 
 
 def draw(record, live: bool) -> None:
-    """Everything for `record`: network (left); epoch, features and decision map (right);
-    the neuron pictures under them; the row section (row_probe) last.
+    """Everything for `record`, laid out for teaching at 1280×720: the network (left, with
+    the epoch and its lines under it) beside the row section (row_probe: the row, its
+    prediction and the what-if controls); under them the decision map (with its feature
+    pair) beside one hidden layer's neuron pictures.
 
     What does not depend on the row (the maps' figures) is kept per weights and feature pair
     (state.memo), so an unchanged chart is sent unchanged and the browser keeps it; the row
@@ -74,30 +76,33 @@ def draw(record, live: bool) -> None:
         st.info("The first epoch's weights appear here as soon as training has begun.",
                 icon=":material/hourglass_top:")
         return
-    top = st.container()
-    with top:
-        left, right = st.columns([3, 2], gap="medium")
-    with right:
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        chart = st.container()
+        epoch_box, lines_box = st.columns(2, gap="medium")
+    with epoch_box:
         model, epoch = _model_at(record, prep, saved, snaps, live)
     if model is None:
         return
-    weights = (record.id, record.model_epoch, record.ended, stamp, epoch, id(model))
-    with left:
-        chart = st.container()
+    with lines_box:
         lines = _lines_control(record, model, prep)
-    with right:
-        _maps(record, prep, prepared, model, saved, weights, top)
+    st.divider()
+    decision_box, neurons_box = st.columns(2, gap="medium")
+    weights = (record.id, record.model_epoch, record.ended, stamp, epoch, id(model))
+    with decision_box:
+        _maps(record, prep, prepared, model, saved, weights, neurons_box)
     trained = None if live or saved is None else run_state.Trained(
         record, saved[0], saved[1], prepared)
     if trained is None:
         _network(chart, model, prep, None, lines)
     else:
-        _row_and_network(trained, model, epoch == record.model_epoch, chart, lines)
+        with right:
+            _row_and_network(trained, model, epoch == record.model_epoch, chart, lines)
 
 
 @st.fragment
 def _row_and_network(trained, model, final: bool, chart, lines) -> None:
-    """The row section, and the network view (in `chart`, above) with that row's
+    """The row section, and the network view (in `chart`, beside it) with that row's
     activations: a what-if change reruns only this."""
     probe = _at_epoch(row_probe.show(trained), model, trained.prepared.preprocessor, final)
     _network(chart, model, trained.prepared.preprocessor, probe, lines)
@@ -132,8 +137,8 @@ def _network(chart, model, prep, probe, lines) -> None:
                    + "Hover a line's middle for its weight, a neuron for its bias.")
 
 
-def _maps(record, prep, prepared, model, saved, weights: tuple, top) -> None:
-    """The feature pair, the decision map and (in `top`) the neuron pictures; the figures
+def _maps(record, prep, prepared, model, saved, weights: tuple, neurons_box) -> None:
+    """The feature pair, the decision map and (in `neurons_box`) the neuron pictures; the figures
     are made once per weights, pair and mode."""
     pair = _pair(record, prep, model, saved)
     if pair is None:
@@ -153,7 +158,7 @@ def _maps(record, prep, prepared, model, saved, weights: tuple, top) -> None:
     st.caption(held)
     layers = neuron_maps.hidden_layers(model)
     if layers:
-        with top:
+        with neurons_box:
             _neurons(record, model, outputs, plane, layers, (weights, pair, projector.on()))
 
 
