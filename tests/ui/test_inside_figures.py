@@ -102,6 +102,8 @@ def test_a_wide_layer_is_a_strip_of_activation_colours():
     np.testing.assert_allclose(values[live], expected[live], rtol=1e-6)
     assert np.isnan(values[0])  # the dead one is drawn grey, not as an activation
     assert network_view.default_lines(t.model, prep) == network_view.LINES
+    wider = tm.train("wine.csv", "cultivar", epochs=1, units=256)
+    assert network_view.default_lines(wider.model, wider.prepared.preprocessor) == 1
 
 
 def test_neuron_pictures_one_layer_at_a_time_with_named_axes():

@@ -30,7 +30,8 @@ from gui.ui.figures.palette import DEAD, DIVERGING, NEGATIVE, POSITIVE
 from gui.ui.text import plot_text
 
 WIDE = 32          # units past which a column's neurons are squares and lines are thinned
-LINES = 2          # incoming weights drawn per neuron by default once a layer is wide
+LINES = 2          # incoming weights drawn per neuron by default once a layer is wide (1 past
+                   # 2 × WIDE units)
 LINE_CHOICES = (1, 2, 3, 4, 8)  # the viewer's choices of lines per neuron (or all)
 WIDTHS = (0.4, 0.9, 1.6, 2.6, 4.0)  # line widths by |w| / max |w| in fifths
 MAX_GAP = 0.2      # the most vertical space between two nodes (the column's height is 1)
@@ -105,12 +106,13 @@ def _positions(count: int, spacing: float) -> np.ndarray:
 
 def default_lines(model, prep) -> int | None:
     """Lines per neuron to start with: every weight (None) while no layer is wider than
-    WIDE, else LINES."""
+    WIDE, LINES up to twice that, else one."""
     return _default_lines(columns(model, prep))
 
 
 def _default_lines(cols: list[Column]) -> int | None:
-    return None if all(len(c.labels) <= WIDE for c in cols) else LINES
+    widest = max(len(c.labels) for c in cols)
+    return None if widest <= WIDE else LINES if widest <= 2 * WIDE else 1
 
 
 def network_figure(model, prep, probe=None, title: str | None = None, height: int = 540,

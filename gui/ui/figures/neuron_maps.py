@@ -80,10 +80,10 @@ def neurons_figure(model, outputs: dict[str, np.ndarray], plane: feature_plane.P
         paper_bgcolor="#ffffff", dragmode=False,
         title={"text": f"{plot_text(name)} · {maps.shape[0]} neurons", "x": 0.5,
                "font": {"size": 14}},
-        xaxis={"title": {"text": f"{plot_text(plane.x)} →"}, "showticklabels": False,
+        xaxis={"title": {"text": f"{plot_text(plane.x)} →"}, "showticklabels": False, "ticks": "",
                "showgrid": False, "zeroline": False, "scaleanchor": "y",
                "constrain": "domain"},
-        yaxis={"title": {"text": f"{plot_text(plane.y)} →"}, "showticklabels": False,
+        yaxis={"title": {"text": f"{plot_text(plane.y)} →"}, "showticklabels": False, "ticks": "",
                "showgrid": False, "zeroline": False, "constrain": "domain"})
     return fig
 
