@@ -12,6 +12,17 @@ from tests.e2e.controls import go, no_exceptions, set_number, settle, to_train_p
 SHOTS = Path("/tmp/shots/inside-layout")
 
 
+def labels_inside(page: Page, chart) -> None:
+    """Every node label of the network chart lies wholly inside the chart (none clipped)."""
+    box = chart.bounding_box()
+    texts = chart.locator(".textpoint text")
+    assert texts.count() >= 7  # 4 inputs and 3 classes
+    for i in range(texts.count()):
+        t = texts.nth(i).bounding_box()
+        assert t["x"] >= box["x"] and t["x"] + t["width"] <= box["x"] + box["width"], (
+            texts.nth(i).text_content(), t, box)
+
+
 def test_network_what_if_and_prediction_in_one_viewport(page: Page, app_url: str,
                                                          stops_its_run):
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -43,3 +54,13 @@ def test_network_what_if_and_prediction_in_one_viewport(page: Page, app_url: str
     right_of_network = boxes["network"]["x"] + boxes["network"]["width"]
     assert boxes["slider"]["x"] >= right_of_network - 2, boxes
     assert boxes["prediction"]["x"] >= right_of_network - 2, boxes
+    labels_inside(page, network)
+    # Projector mode: larger labels, still whole.
+    page.get_by_text("Projector mode").click()
+    settle(page)
+    expect(page.locator(".st-key-projector-toggle input[type='checkbox']")).to_be_checked()
+    page.evaluate("window.scrollTo(0, 0)")
+    settle(page)
+    no_exceptions(page)
+    page.screenshot(path=str(SHOTS / "inside-1280x720-projector.png"))
+    labels_inside(page, network)

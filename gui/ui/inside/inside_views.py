@@ -132,7 +132,7 @@ def _network(chart, model, prep, probe, lines) -> None:
                         alt=describe(fig, "the network"))
         st.caption("Lines: weights, :blue[blue] positive, :orange[orange] negative, thicker = "
                    f"larger; {network_view.lines_note(lines).lower()[:-1]}. "
-                   + ("Neurons: their activation for the row below, same colours; grey with "
+                   + ("Neurons: their activation for the row on the right, same colours; grey with "
                       "a cross: dead. " if probe else "")
                    + "Hover a line's middle for its weight, a neuron for its bias.")
 
