@@ -128,3 +128,17 @@ def test_the_default_pair_is_the_most_sensitive_and_stable():
     flat[:, prep.numeric_.index(first[0])] = 1.0
     assert first[0] not in fp.default_pair(prep, t.model, flat)
     assert fp.default_pair(prep) == prep.numeric_[:2]
+
+
+def test_heat_maps_show_every_weight_of_each_layer():
+    from gui.ui.figures import weight_maps
+
+    t = tm.iris()  # 4 -> 16 -> 3
+    fig = weight_maps.weights_figure(t.model, t.prepared.preprocessor)
+    maps = [tr for tr in fig.data if tr.type == "heatmap"]
+    dense = [item for item in t.model.layers if item.get_weights()]
+    assert [np.shape(m.z) for m in maps] == [(4, 16), (16, 3)]
+    np.testing.assert_allclose(np.asarray(maps[0].customdata, dtype=float),
+                               np.round(dense[0].get_weights()[0], 4), atol=1e-6)
+    assert maps[0].text[0][0] == "sepal length (cm) → dense_1 #1"
+    assert list(maps[0].colorscale[0])[1] == palette.NEGATIVE

@@ -132,3 +132,16 @@ def test_the_viewer_thins_the_network_s_lines():
 
 def runs_helper_finished_iris(at) -> None:
     runs_helper.finished(at, tm.iris())
+
+
+def test_the_weights_can_be_heat_maps_instead_of_lines():
+    at = open_inside(runs_helper_finished_iris)
+    view = next(r for r in at.radio if r.label == "Weights as")
+    view.set_value("heat maps").run()
+    assert not at.exception, at.exception
+    assert not [s for s in at.select_slider if s.label == "Lines per neuron"]
+    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    maps = [t for f in figs for t in f["data"] if t.get("name", "").startswith(
+        ("dense_1 · 16", "Output"))]
+    assert len(maps) == 2 and all(t["type"] == "heatmap" for t in maps)
+    assert any("a row per source, a column per neuron" in c.value for c in at.caption)

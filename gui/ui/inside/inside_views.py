@@ -17,7 +17,7 @@ from gui.core.model.layer_outputs import layer_outputs
 from gui.core.training import snapshots
 from gui.core.training.snapshots import Snapshots
 from gui.ui.common import controls, projector
-from gui.ui.figures import network_view, neuron_maps
+from gui.ui.figures import network_view, neuron_maps, weight_maps
 from gui.ui.figures.describe import describe
 from gui.ui.inside import row_probe
 from gui.ui.session import run_state, state
@@ -109,10 +109,18 @@ def _row_and_network(trained, model, final: bool, chart, lines) -> None:
 
 
 ALL_LINES = "all"
+HEAT_MAPS = "heat maps"  # _lines_control's answer when the weights are drawn as heat maps
 
 
-def _lines_control(record, model, prep) -> int | None:
-    """How many of each neuron's strongest incoming weights the network draws."""
+def _lines_control(record, model, prep) -> int | None | str:
+    """How many of each neuron's strongest incoming weights the network draws, or HEAT_MAPS
+    (every weight as a cell of its layer's matrix, for layers too wide for lines)."""
+    view = st.radio("Weights as", ["lines", HEAT_MAPS], horizontal=True,
+                    key=f"inside.weights_as.{record.id}",
+                    help="Lines: the network with the row's activations. Heat maps: every "
+                         "weight, a cell per weight, for layers too wide for lines.")
+    if view == HEAT_MAPS:
+        return HEAT_MAPS
     key = f"inside.lines.{record.id}"
     options = [*network_view.LINE_CHOICES, ALL_LINES]
     if state.widget_value(key) not in options:
@@ -126,6 +134,15 @@ def _lines_control(record, model, prep) -> int | None:
 
 
 def _network(chart, model, prep, probe, lines) -> None:
+    if lines == HEAT_MAPS:
+        with chart:
+            fig = weight_maps.weights_figure(model, prep, height=450)
+            st.plotly_chart(projector.style(fig), key="inside.network", config=CHART_CONFIG,
+                            alt=describe(fig, "every weight of each layer"))
+            st.caption("Each layer's weights: a row per source, a column per neuron; "
+                       ":blue[blue] positive, :orange[orange] negative, paler = smaller. "
+                       "The row's activations show with lines.")
+        return
     with chart:
         fig = network_view.network_figure(model, prep, probe, height=450, lines=lines)
         st.plotly_chart(projector.style(fig), key="inside.network", config=CHART_CONFIG,
