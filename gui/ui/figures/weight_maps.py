@@ -2,8 +2,9 @@
 Dense layer's weight matrix is one picture, a cell per weight.
 
 Rows are where a weight comes from (the inputs, or the previous layer's neurons), columns
-the neuron it goes into; the colour is its sign (the weight colours of palette.py) and its
-strength relative to the largest weight of that layer. Hovering a cell names both ends.
+the neuron it goes into (its layer named under it); the colour is its sign (the weight
+colours of palette.py) and its strength relative to the largest weight of that layer.
+Hovering a cell names both ends.
 
 Example:
     st.plotly_chart(weights_figure(model, prepared.preprocessor))
@@ -25,7 +26,7 @@ def weights_figure(model, prep, height: int = 450) -> go.Figure:
     """One heat map per Dense layer's weights, side by side, first layer on the left."""
     cols = columns(model, prep)
     layers = cols[1:]
-    gap = 0.05
+    gap = 0.07
     width = (1 - gap * (len(layers) - 1)) / len(layers)
     fig = go.Figure()
     axes: dict = {}
@@ -44,11 +45,14 @@ def weights_figure(model, prep, height: int = 450) -> go.Figure:
             xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=col.title,
             hovertemplate="%{text}<br>weight %{customdata:+.4f}<extra></extra>"))
         left = i * (width + gap)
-        axes[f"xaxis{suffix}"] = {"domain": [left, left + width], "showticklabels": False,
-                                  "ticks": "", "title": {"text": f"into {plot_text(col.title)}"}}
-        axes[f"yaxis{suffix}"] = {"autorange": "reversed", "showticklabels": False,
-                                  "ticks": "", "title": {"text": "from " + plot_text(
-                                      source.title.split(" · ")[0])}}
-    fig.update_layout(height=height, margin={"l": 40, "r": 10, "t": 10, "b": 60},
+        axes[f"xaxis{suffix}"] = {"domain": [left, left + width], "anchor": f"y{suffix}",
+                                  "showticklabels": False,
+                                  "ticks": "", "title": {"text": "<br>".join(
+                                      plot_text(part) for part in col.title.split(" · "))}}
+        axes[f"yaxis{suffix}"] = {"autorange": "reversed", "anchor": f"x{suffix}",
+                                  "showticklabels": False,
+                                  "ticks": "", "title": {"text": "" if i else
+                                                         "from: a row each"}}
+    fig.update_layout(height=height, margin={"l": 40, "r": 10, "t": 10, "b": 90},
                       plot_bgcolor="#ffffff", paper_bgcolor="#ffffff", dragmode=False, **axes)
     return fig
