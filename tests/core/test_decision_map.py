@@ -60,7 +60,7 @@ def test_every_layer_over_the_plane_equals_predict():
 def test_binary_decision_reads_the_sigmoid():
     t = tm.cancer()
     prep, model = t.prepared.preprocessor, t.model
-    x, y = fp.default_pair(prep, model.get_layer("dense_1").get_weights()[0])
+    x, y = fp.default_pair(prep, model, t.prepared.X_train)
     assert x != y and {x, y} <= set(prep.numeric_)
     p = fp.plane(prep, t.prepared.X_train, x, y, n=9)
     d = fp.decision(fp.plane_outputs(model, p)[model.layers[-1].name], prep)

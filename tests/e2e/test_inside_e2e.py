@@ -51,7 +51,8 @@ def test_inside_shows_the_network_maps_and_their_epochs(page: Page, app_url: str
     neurons = chart(page, "64 neurons")
     expect(decision).to_be_visible()
     expect(neurons).to_be_visible()
-    assert neurons.inner_text().count("64 neurons") == 2
+    assert neurons.inner_text().count("64 neurons") == 1  # one layer at a time, large
+    assert neurons.inner_text().count(" →") == 2  # its axes named by the two features
     expect(page.get_by_text(re.compile(r"Others held at their training median"))).to_be_visible()
     shot(page, SHOTS / "trained_top.png")
     at_end = (decision.screenshot(), neurons.screenshot(), network.screenshot())
@@ -74,4 +75,9 @@ def test_inside_shows_the_network_maps_and_their_epochs(page: Page, app_url: str
         assert end != start, f"the {what} did not change between epoch 40 and epoch 0"
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, SHOTS / "epoch0_top.png")
+    no_exceptions(page)
+    # The other hidden layer's pictures, on request.
+    page.get_by_role("radiogroup", name="Neuron pictures of").get_by_text("dense_2").click()
+    wait_idle(page)
+    expect(chart(page, "dense_2 · 64 neurons")).to_be_visible()
     no_exceptions(page)

@@ -111,3 +111,37 @@ def test_a_what_if_change_keeps_the_maps_and_redraws_the_row_and_network():
     network = [f for f in after.values() if "<b>Inputs</b><br><b>4</b>" in texts(f)]
     old = [f for f in before.values() if "<b>Inputs</b><br><b>4</b>" in texts(f)]
     assert "activation" in texts(network[0]) and texts(network[0]) != texts(old[0])
+
+
+def test_the_viewer_thins_the_network_s_lines():
+    at = open_inside(runs_helper_finished_iris)
+    lines = next(s for s in at.select_slider if s.label == "Lines per neuron")
+    assert lines.value == "all"  # 4-16-3: narrow enough for every weight
+
+    def weights() -> int:
+        figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        network = next(f for f in figs if "<b>Inputs</b><br><b>4</b>" in texts(f))
+        return sum(len(t["hovertext"]) for t in network["data"] if t.get("name") == "weights")
+
+    assert weights() == 4 * 16 + 16 * 3
+    lines.set_value(1).run()
+    assert not at.exception, at.exception
+    assert weights() == 16 + 3
+    assert any("1 strongest incoming weight only" in c.value for c in at.caption)
+
+
+def runs_helper_finished_iris(at) -> None:
+    runs_helper.finished(at, tm.iris())
+
+
+def test_the_weights_can_be_heat_maps_instead_of_lines():
+    at = open_inside(runs_helper_finished_iris)
+    view = next(r for r in at.radio if r.label == "Weights as")
+    view.set_value("heat maps").run()
+    assert not at.exception, at.exception
+    assert not [s for s in at.select_slider if s.label == "Lines per neuron"]
+    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    maps = [t for f in figs for t in f["data"] if t.get("name", "").startswith(
+        ("dense_1 · 16", "Output"))]
+    assert len(maps) == 2 and all(t["type"] == "heatmap" for t in maps)
+    assert any("a row per source, a column per neuron" in c.value for c in at.caption)

@@ -73,7 +73,7 @@ def test_charts_are_told_in_words_for_screen_readers():
 def test_the_main_buttons_colour_reads_and_is_not_a_weight_sign():
     import tomllib
 
-    from gui.ui.figures.network_view import NEGATIVE, POSITIVE
+    from gui.ui.figures.palette import NEGATIVE, POSITIVE
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     primary = config["theme"]["primaryColor"].lower()

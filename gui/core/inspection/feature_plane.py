@@ -66,15 +66,38 @@ def numeric_features(prep: Preprocessor) -> list[str]:
     return list(prep.numeric_)
 
 
-def default_pair(prep: Preprocessor, first_kernel: np.ndarray | None = None) -> list[str]:
-    """Two numeric features to start with: the two with the largest weights into the first
-    Dense layer (the inputs are scaled, so sizes compare), else the first two."""
+SENSITIVITY_ROWS = 512  # training rows the default pair's sensitivities are measured on
+
+
+def default_pair(prep: Preprocessor, model=None, X_train: np.ndarray | None = None
+                 ) -> list[str]:
+    """Two numeric features to start the maps with: the two the model's output is most
+    sensitive to over the training rows (sensitivity), ties broken by column order; the
+    first two without a model. The same model and data give the same pair, every time."""
     numeric = numeric_features(prep)
-    if first_kernel is not None and len(numeric) > 2:
-        strength = np.abs(np.asarray(first_kernel)).sum(axis=1)
-        ranked = sorted(numeric, key=lambda c: -strength[prep.encoded_names_.index(c)])
-        return ranked[:2]
-    return numeric[:2]
+    if model is None or X_train is None or len(numeric) <= 2:
+        return numeric[:2]
+    score = sensitivity(prep, model, X_train)
+    ranked = sorted(range(len(numeric)), key=lambda i: (-score[i], i))
+    return [numeric[i] for i in ranked[:2]]
+
+
+def sensitivity(prep: Preprocessor, model, X_train: np.ndarray) -> np.ndarray:
+    """Per numeric feature: the mean absolute change of the model's output when that feature
+    moves across its training range (minimum to maximum), every other feature as it is in
+    each training row (the first SENSITIVITY_ROWS rows). Rounded to 6 significant digits, so
+    that float noise cannot reorder equal features. A constant feature scores 0."""
+    X = np.asarray(X_train, dtype="float32")[:SENSITIVITY_ROWS]
+    last = model.layers[-1].name
+    scores = []
+    for i, _ in enumerate(prep.numeric_):
+        low, high = float(np.min(X_train[:, i])), float(np.max(X_train[:, i]))
+        lo, hi = X.copy(), X.copy()
+        lo[:, i], hi[:, i] = low, high
+        outputs = layer_outputs(model, np.concatenate([lo, hi]))
+        out = np.asarray(outputs[last], dtype="float64").reshape(2, len(X), -1)
+        scores.append(float(np.abs(out[1] - out[0]).mean()))
+    return np.array([float(f"{v:.6g}") for v in scores])
 
 
 def held_values(prep: Preprocessor, X_train: np.ndarray) -> tuple[np.ndarray, dict]:

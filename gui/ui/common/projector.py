@@ -71,7 +71,8 @@ def projector_style(fig: go.Figure) -> go.Figure:
     fig.update_xaxes(title_font=_font(FONT), tickfont=_font(FONT - 1), automargin=True)
     fig.update_yaxes(title_font=_font(FONT), tickfont=_font(FONT - 1), automargin=True)
     for trace in fig.data:
-        if trace.type == "scatter" and trace.mode and "lines" in trace.mode:
+        if (trace.type == "scatter" and trace.mode and "lines" in trace.mode
+                and trace.meta != "fixed width"):  # e.g. the network's many weight lines
             width = trace.line.width or 2
             trace.line.width = max(width * 1.6, LINE_WIDTH if width >= 2 else 2.5)
         if trace.type == "scatter" and trace.mode and "text" in trace.mode:  # e.g. node labels
@@ -79,7 +80,8 @@ def projector_style(fig: go.Figure) -> go.Figure:
         if trace.type == "heatmap" and trace.text is not None:
             cells = len(trace.x) if trace.x is not None else 3
             trace.textfont = dict(size=26 if cells <= 4 else 22 if cells <= 6 else 18)
-    if fig.layout.legend.orientation == "h":  # a legend above the plot: room for its font
+    legend = fig.layout.legend
+    if legend.orientation == "h" and (legend.y is None or legend.y >= 1):  # above the plot
         fig.update_layout(legend_y=1.04, margin_t=max(fig.layout.margin.t or 0, 76))
     for annotation in fig.layout.annotations or ():
         annotation.font.size = FONT

@@ -1,11 +1,15 @@
 """The network view: inputs, every Dense neuron and the outputs as nodes, weights as lines.
 
 As TensorFlow Playground draws it: a line's colour is the weight's sign (blue positive, orange
-negative), its thickness the weight's size relative to the largest in its layer; hovering a
-line's middle shows the exact weight, hovering a neuron its bias (and, with a row probe, its
-activation for that row). The scaling layer, Dropout, BatchNormalization and Activation layers
-are labelled bands between the columns where they act. Past WIDE units a column shows only
-the STRONGEST incoming weights of each neuron, and the chart says so.
+negative: gui/ui/figures/palette.py), its thickness the weight's size relative to the
+largest in its layer; hovering a line's middle shows the exact weight, hovering a neuron
+its bias (and, with a row probe, its activation for that row). The scaling layer, Dropout,
+BatchNormalization and Activation layers are labelled bands between the columns where they
+act. Nodes are as large as their column's
+room allows, so a row's activations read as colour (squares that touch past WIDE units); dead
+neurons are grey with a cross, in the legend. The viewer chooses how many of each neuron's
+strongest incoming weights are drawn (all, by default, until a layer is wider than WIDE).
+Labels get the margin the longest needs at the projector's font size.
 
 Example:
     fig = network_figure(model, prepared.preprocessor, probe=row_probe.show(trained))
@@ -22,14 +26,20 @@ import numpy as np
 import plotly.graph_objects as go
 
 from gui.core.spec.layer_kinds import KINDS, SCALING_LAYERS, kind_of
+from gui.ui.figures.palette import DEAD, DIVERGING, NEGATIVE, POSITIVE
 from gui.ui.text import plot_text
 
-POSITIVE, NEGATIVE = "#0877bd", "#e8710a"  # Playground's blue and orange
-WIDE = 32          # units past which only the strongest connections are drawn
-STRONGEST = 4      # incoming weights kept per neuron in a wide layer
+WIDE = 32          # units past which a column's neurons are squares and lines are thinned
+LINES = 2          # incoming weights drawn per neuron by default once a layer is wide (1 past
+                   # 2 × WIDE units)
+LINE_CHOICES = (1, 2, 3, 4, 8)  # the viewer's choices of lines per neuron (or all)
 WIDTHS = (0.4, 0.9, 1.6, 2.6, 4.0)  # line widths by |w| / max |w| in fifths
-DEAD = "#9e9e9e"
 MAX_GAP = 0.2      # the most vertical space between two nodes (the column's height is 1)
+LABEL_FONT = 13    # node labels' font size (projector mode scales it by PROJECTOR_SCALE)
+PROJECTOR_SCALE = 1.35
+MAX_LABELS = 40    # columns taller than this have hover-only labels
+FIXED_WIDTH = "fixed width"  # projector mode keeps these lines' widths
+STRIP = 0.14       # a wide column's strip of cells, in columns' widths
 
 
 @dataclass
@@ -94,39 +104,73 @@ def _positions(count: int, spacing: float) -> np.ndarray:
     return ((count - 1) / 2 - np.arange(count)) * spacing
 
 
-def network_figure(model, prep, probe=None, title: str | None = None,
-                   height: int = 540) -> go.Figure:
+def default_lines(model, prep) -> int | None:
+    """Lines per neuron to start with: every weight (None) while no layer is wider than
+    WIDE, LINES up to twice that, else one."""
+    return _default_lines(columns(model, prep))
+
+
+def _default_lines(cols: list[Column]) -> int | None:
+    widest = max(len(c.labels) for c in cols)
+    return None if widest <= WIDE else LINES if widest <= 2 * WIDE else 1
+
+
+def network_figure(model, prep, probe=None, title: str | None = None, height: int = 540,
+                   lines: int | None | str = "auto") -> go.Figure:
     """The figure of `model`'s current weights; `probe` (row_probe.RowProbe) colours the
-    neurons by their activation for its row and marks its dead neurons."""
+    neurons by their activation for its row and marks its dead neurons.
+
+    lines: the incoming weights drawn per neuron, its strongest ones (None: all;
+    "auto": default_lines)."""
     cols = columns(model, prep)
+    if lines == "auto":
+        lines = _default_lines(cols)
     ys = [_positions(len(c.labels), min(MAX_GAP, 1.0 / max(len(c.labels) - 1, 1)))
           for c in cols]
+    margin = _margins(cols, title)
+    plot_px = max(height - margin["t"] - margin["b"], 100) / (1 + 0.03 + 0.2)
     traces: list = []
-    wide = False
     for k in range(1, len(cols)):
         col = cols[k]
-        shown, pruned = _shown(col.kernel)
-        wide = wide or pruned
-        traces += _weight_lines(k - 1, k, ys[k - 1], ys[k], col.kernel, shown,
-                                cols[k - 1].labels, col.labels)
+        thin = 0.5 if max(col.kernel.shape) > WIDE else 1.0
+        x0 = k - 1 + (STRIP / 2 if len(cols[k - 1].labels) > WIDE else 0)
+        x1 = k - (STRIP / 2 if len(col.labels) > WIDE else 0)
+        traces += _weight_lines(x0, x1, ys[k - 1], ys[k], col.kernel,
+                                _shown(col.kernel, lines), cols[k - 1].labels, col.labels,
+                                thin)
+    dead_any = False
     for k, col in enumerate(cols):
-        traces += _nodes(k, ys[k], col, probe, last=k == len(cols) - 1)
+        spacing = plot_px * min(MAX_GAP, 1.0 / max(len(col.labels) - 1, 1))
+        nodes, dead = _nodes(k, ys[k], col, probe, last=k == len(cols) - 1,
+                             size=float(np.clip(spacing * 0.92, 3, 18)))
+        traces += nodes
+        dead_any = dead_any or dead
+    traces += _legend(dead_any)
     fig = go.Figure(traces)
-    _decorate(fig, cols, wide, title, height)
+    _decorate(fig, cols, title, height, margin)
     return fig
 
 
-def _shown(kernel: np.ndarray) -> tuple[np.ndarray, bool]:
-    """A mask of the weights to draw: all, or each neuron's STRONGEST incoming ones."""
-    if max(kernel.shape) <= WIDE or kernel.shape[0] <= STRONGEST:
-        return np.ones(kernel.shape, dtype=bool), False
-    order = np.argsort(-np.abs(kernel), axis=0)[:STRONGEST]  # per output neuron
+def _shown(kernel: np.ndarray, lines: int | None) -> np.ndarray:
+    """A mask of the weights to draw: all, or each neuron's `lines` strongest incoming."""
+    if lines is None or kernel.shape[0] <= lines:
+        return np.ones(kernel.shape, dtype=bool)
+    order = np.argsort(-np.abs(kernel), axis=0, kind="stable")[:lines]  # per output neuron
     mask = np.zeros(kernel.shape, dtype=bool)
     mask[order, np.arange(kernel.shape[1])[None, :]] = True
-    return mask, True
+    return mask
 
 
-def _weight_lines(x0, x1, y0, y1, kernel, mask, sources, targets) -> list:
+def lines_note(lines: int | None) -> str:
+    """What the lines show, in words (plain text)."""
+    if lines is None:
+        return "Every weight is drawn."
+    return (f"Each neuron's {lines} strongest incoming weight{'s' if lines > 1 else ''} "
+            "only.")
+
+
+def _weight_lines(x0, x1, y0, y1, kernel, mask, sources, targets,
+                  thin: float = 1.0) -> list:
     size = np.abs(kernel)
     top = float(size.max()) or 1.0
     bins = np.minimum((size / top * len(WIDTHS)).astype(int), len(WIDTHS) - 1)
@@ -143,8 +187,8 @@ def _weight_lines(x0, x1, y0, y1, kernel, mask, sources, targets) -> list:
             xs = np.tile([x0, x1, np.nan], len(s))
             yv = np.column_stack([y0[s], y1[d], np.full(len(s), np.nan)]).ravel()
             traces.append(go.Scatter(x=xs, y=yv, mode="lines", hoverinfo="skip",
-                                     showlegend=False,
-                                     line={"color": colour, "width": width},
+                                     showlegend=False, meta=FIXED_WIDTH,
+                                     line={"color": colour, "width": width * thin},
                                      opacity=0.35 + 0.13 * b))
     w = kernel[src, dst]
     text = [f"{plot_text(sources[a])} → {plot_text(targets[c])}<br>weight {v:+.4f}"
@@ -156,45 +200,103 @@ def _weight_lines(x0, x1, y0, y1, kernel, mask, sources, targets) -> list:
     return traces
 
 
-def _nodes(k: int, y: np.ndarray, col: Column, probe, last: bool) -> list:
+def _nodes(k: int, y: np.ndarray, col: Column, probe, last: bool,
+           size: float) -> tuple[list, bool]:
+    """(the column's node traces, whether any is dead). A wide column is a strip of cells,
+    one per neuron, so a row's activations read as a band of colour."""
     count = len(col.labels)
     names = [plot_text(label) for label in col.labels]
     hover = [f"<b>{n}</b>" for n in names]
     if col.bias is not None:
         hover = [f"{h}<br>bias {b:+.4f}" for h, b in zip(hover, col.bias, strict=True)]
-    activation = None
+    activation = dead = None
     if probe is not None and col.layer is not None:
         activation = probe.activations.get(col.layer)
-    marker: dict = {"size": 16 if count <= 16 else 11 if count <= 40 else 6,
-                    "color": "#ffffff" if k else "#eeeeee",
-                    "line": {"color": "#333333", "width": 1.2}}
-    if activation is not None:
-        a = np.asarray(activation, dtype=float).ravel()[:count]
-        top = float(np.abs(a).max()) or 1.0
-        marker.update(color=a, cmin=-top, cmax=top, cmid=0,
-                      colorscale=[[0, NEGATIVE], [0.5, "#ffffff"], [1, POSITIVE]])
-        hover = [f"{h}<br>activation {v:+.4f}" for h, v in zip(hover, a, strict=True)]
-    dead = None
-    if probe is not None and col.layer is not None:
         dead = probe.dead.get(col.layer)
+    a = None if activation is None else np.asarray(activation, dtype=float).ravel()[:count]
+    if a is not None:
+        hover = [f"{h}<br>activation {v:+.4f}" for h, v in zip(hover, a, strict=True)]
+    d = np.zeros(count, dtype=bool) if dead is None else np.asarray(dead, dtype=bool)[:count]
+    hover = [f"{h}<br>dead: zero on every training row" if x else h
+             for h, x in zip(hover, d, strict=True)]
+    if count > WIDE:
+        return _strip(k, y, a, d, hover, col.title), bool(d.any())
+    marker: dict = {"size": size, "color": "#ffffff" if k else "#eeeeee",
+                    "line": {"color": "#333333", "width": 1.2}}
+    if a is not None:
+        top = float(np.abs(a).max()) or 1.0
+        marker.update(color=a, cmin=-top, cmax=top, cmid=0, colorscale=DIVERGING)
     position = "middle left" if k == 0 else "middle right" if last else None
-    show_text = position is not None and count <= 40
+    show_text = position is not None and count <= MAX_LABELS
     traces = [go.Scatter(
         x=np.full(count, k), y=y, mode="markers+text" if show_text else "markers",
         text=names if show_text else None, textposition=position,
-        textfont={"size": 13 if count <= 12 else 11}, marker=marker, hovertext=hover,
+        textfont={"size": LABEL_FONT}, marker=marker, hovertext=hover,
         hoverinfo="text", showlegend=False, name=col.title, cliponaxis=False)]
-    if dead is not None and np.any(dead):
-        d = np.asarray(dead, dtype=bool)[:count]
+    if d.any():
         traces.append(go.Scatter(
             x=np.full(int(d.sum()), k), y=y[d], mode="markers", hoverinfo="skip",
-            marker={"symbol": "x-thin", "size": marker["size"],
-                    "line": {"color": DEAD, "width": 2}, "color": DEAD},
+            marker={"symbol": "circle-x", "size": size, "color": DEAD,
+                    "line": {"color": "#1a1a1a", "width": 1.2}},
+            showlegend=False, name="dead"))
+    return traces, bool(d.any())
+
+
+def _strip(k: int, y: np.ndarray, a, dead: np.ndarray, hover: list[str], title: str) -> list:
+    """A wide column as a strip of touching cells (STRIP wide): activation colours (white
+    without a row), dead neurons grey with a cross."""
+    step = (y[0] - y[1]) if len(y) > 1 else 1.0
+    edges = np.concatenate([y + step / 2, [y[-1] - step / 2]])[::-1]
+    z = np.zeros(len(y)) if a is None else a
+    top = float(np.abs(z).max()) or 1.0
+    z = np.where(dead, np.nan, z)
+    traces = [go.Heatmap(
+        x=[k - STRIP / 2, k + STRIP / 2], y=edges, z=z[::-1, None], zmin=-top, zmax=top,
+        colorscale=DIVERGING, showscale=False, ygap=1 if len(y) <= 64 else 0,
+        text=np.array(hover)[::-1, None], hoverinfo="text", name=title)]
+    if dead.any():
+        traces.append(go.Heatmap(
+            x=[k - STRIP / 2, k + STRIP / 2], y=edges,
+            z=np.where(dead, 1.0, np.nan)[::-1, None], colorscale=[[0, DEAD], [1, DEAD]],
+            showscale=False, ygap=1 if len(y) <= 64 else 0, hoverinfo="skip", name="dead"))
+        traces.append(go.Scatter(
+            x=np.full(int(dead.sum()), k), y=y[dead], mode="markers", hoverinfo="skip",
+            marker={"symbol": "x-thin", "size": max(min(step * 300, 10), 5),
+                    "line": {"color": "#1a1a1a", "width": 1.5}},
             showlegend=False, name="dead"))
     return traces
 
 
-def _decorate(fig: go.Figure, cols: list[Column], wide: bool, title, height: int) -> None:
+def _legend(dead: bool) -> list:
+    """Legend entries: the two weight colours and, when there are any, a dead neuron."""
+    entries = [go.Scatter(x=[None], y=[None], mode="lines", name=name,
+                          line={"color": colour, "width": 4}, hoverinfo="skip")
+               for name, colour in (("positive weight", POSITIVE),
+                                    ("negative weight", NEGATIVE))]
+    if dead:
+        entries.append(go.Scatter(
+            x=[None], y=[None], mode="markers", name="dead neuron (zero on every training row)",
+            marker={"symbol": "square-x", "size": 14, "color": DEAD,
+                    "line": {"color": "#1a1a1a", "width": 1.2}}, hoverinfo="skip"))
+    return entries
+
+
+def _label_px(labels: list[str]) -> float:
+    """Room for the longest of `labels` at the projector's font size (both modes, so a
+    label is never clipped)."""
+    if not labels or len(labels) > MAX_LABELS:
+        return 0.0
+    longest = max(len(str(label)) for label in labels)
+    return longest * LABEL_FONT * PROJECTOR_SCALE * 0.62 + 16
+
+
+def _margins(cols: list[Column], title) -> dict:
+    return {"l": round(max(30, _label_px(cols[0].labels))),
+            "r": round(max(30, _label_px(cols[-1].labels))),
+            "t": 40 if title else 10, "b": 70}
+
+
+def _decorate(fig: go.Figure, cols: list[Column], title, height: int, margin: dict) -> None:
     span = 0.5 + 0.06
     for k, col in enumerate(cols):
         head = "<br>".join(f"<b>{plot_text(part)}</b>" for part in col.title.split(" · ", 1))
@@ -209,14 +311,11 @@ def _decorate(fig: go.Figure, cols: list[Column], wide: bool, title, height: int
             fig.add_annotation(x=x, y=0, text=plot_text(band), textangle=-90, showarrow=False,
                                font={"size": 12, "color": "#333333"},
                                bgcolor="rgba(255,255,255,0.85)")
-    note = (f"Layers wider than {WIDE}: each neuron's {STRONGEST} strongest incoming weights "
-            "only." if wide else "")
-    fig.add_annotation(x=0, y=0, xref="paper", yref="paper", text=note, showarrow=False,
-                       xanchor="left", yanchor="top", font={"size": 12, "color": "#444444"},
-                       align="left")
     fig.update_layout(
-        height=height, margin={"l": 130, "r": 90, "t": 40 if title else 10, "b": 26},
+        height=height, margin=margin,
         title={"text": plot_text(title)} if title else None, plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff", hovermode="closest", dragmode=False,
-        xaxis={"visible": False, "range": [-0.15, len(cols) - 1 + 0.25], "fixedrange": True},
+        legend={"orientation": "h", "x": 0, "y": -0.01, "yanchor": "top",
+                "bgcolor": "rgba(255,255,255,0)"},
+        xaxis={"visible": False, "range": [-0.05, len(cols) - 1 + 0.25], "fixedrange": True},
         yaxis={"visible": False, "range": [-0.5 - 0.03, 0.5 + 0.2], "fixedrange": True})

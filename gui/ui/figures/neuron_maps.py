@@ -1,17 +1,18 @@
 """Neuron pictures and the decision map: figures over the plane of two features.
 
-Each hidden Dense neuron gets a small picture of its output over the plane (feature_plane),
-as TensorFlow Playground draws them: blue where it is positive, orange where negative, white
-at zero, each picture scaled to its own largest value. A layer's pictures are tiled into one
-image, so 64 neurons cost one heat map, not 64 subplots. The output gets the decision map:
-the predicted class's colour with its confidence as opacity (or the predicted value, in the
+Each hidden Dense neuron gets a picture of its output over the plane (feature_plane), as
+TensorFlow Playground draws them: blue where it is positive, orange where negative, white at
+zero (the weight colours, gui/ui/figures/palette.py), each picture scaled to its own largest
+value. One layer at a time: its pictures are tiled into one large image (64 neurons cost one
+heat map, not 64 subplots), the axes named by the two features. The output gets the decision
+map: the predicted class's colour with its confidence as opacity (or the predicted value, in the
 target's units, for a regression), with the test rows drawn on top, coloured by their true
 class (or value).
 
 Example:
     p = feature_plane.plane(prep, X_train, "petal length (cm)", "petal width (cm)")
     out = feature_plane.plane_outputs(model, p)
-    st.plotly_chart(neurons_figure(model, out))
+    st.plotly_chart(neurons_figure(model, out, p, layer="dense_1"))
     st.plotly_chart(decision_figure(out[model.layers[-1].name], p, prep, X_test, y_test))
 
 Plotly only, no Streamlit.
@@ -26,14 +27,11 @@ import plotly.graph_objects as go
 
 from gui.core.inspection import feature_plane
 from gui.core.spec.layer_kinds import kind_of
-from gui.ui.figures.network_view import NEGATIVE, POSITIVE
+from gui.ui.figures.palette import DIVERGING, class_colours
 from gui.ui.text import plot_text
 
-TILE_STEP = 2  # the small pictures use every 2nd grid point (20×20 of a 40×40 plane)
-BINARY_COLOURS = (NEGATIVE, POSITIVE)
-CLASS_COLOURS = ("#1f77b4", "#e8710a", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                 "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
-DIVERGING = [[0, NEGATIVE], [0.5, "#ffffff"], [1, POSITIVE]]
+TILE_STEP = 2  # past FINE neurons the pictures use every 2nd grid point (20×20 of 40×40)
+FINE = 16      # up to this many neurons a layer's pictures keep every grid point
 
 
 def hidden_layers(model) -> list[str]:
@@ -63,41 +61,37 @@ def mosaic(maps: np.ndarray, step: int = TILE_STEP) -> tuple[np.ndarray, np.ndar
 
 
 def neurons_figure(model, outputs: dict[str, np.ndarray], plane: feature_plane.Plane,
-                   height: int = 300) -> go.Figure | None:
-    """One tiled picture per hidden Dense layer, side by side; None with no hidden layer.
-
-    (Axes are laid out by hand: make_subplots costs more than the pictures.)"""
+                   layer: str | None = None, height: int = 460) -> go.Figure | None:
+    """One hidden Dense layer's neurons (`layer`, default the first), one square picture
+    each, tiled large; None with no hidden layer. The axes name the two features."""
     layers = hidden_layers(model)
     if not layers:
         return None
-    fig = go.Figure()
-    gap = 0.04
-    width = (1 - gap * (len(layers) - 1)) / len(layers)
-    axes: dict = {}
-    for i, name in enumerate(layers):
-        image, which, _ = mosaic(outputs[name])
-        suffix = "" if i == 0 else str(i + 1)
-        fig.add_trace(go.Heatmap(
-            z=np.round(image, 3), customdata=which, colorscale=DIVERGING, zmin=-1, zmax=1,
-            showscale=False, xaxis=f"x{suffix}", yaxis=f"y{suffix}", hoverongaps=False,
-            hovertemplate=(f"{plot_text(name)} neuron %{{customdata}}<br>output (scaled) "
-                           "%{z:.2f}<extra></extra>")))
-        left = i * (width + gap)
-        axes[f"xaxis{suffix}"] = {"visible": False, "domain": [left, left + width],
-                                  "scaleanchor": f"y{suffix}", "constrain": "domain"}
-        axes[f"yaxis{suffix}"] = {"visible": False, "domain": [0, 0.9], "constrain": "domain"}
-        fig.add_annotation(text=f"{plot_text(name)} · {outputs[name].shape[0]} neurons",
-                           xref="paper", yref="paper", x=left + width / 2, y=1,
-                           yanchor="top", showarrow=False, font={"size": 13})
+    name = layer if layer in layers else layers[0]
+    maps = outputs[name]
+    image, which, _ = mosaic(maps, 1 if maps.shape[0] <= FINE else TILE_STEP)
+    fig = go.Figure(go.Heatmap(
+        z=np.round(image, 3), customdata=which, colorscale=DIVERGING, zmin=-1, zmax=1,
+        showscale=False, hoverongaps=False, name=f"{plot_text(name)} neurons",
+        hovertemplate=(f"{plot_text(name)} neuron %{{customdata}}<br>output (scaled) "
+                       "%{z:.2f}<extra></extra>")))
     fig.update_layout(
-        height=height, margin={"l": 10, "r": 10, "t": 10, "b": 30}, plot_bgcolor="#ffffff",
-        paper_bgcolor="#ffffff", dragmode=False, **axes)
-    fig.add_annotation(
-        text=(f"Each square: one neuron's output over {plot_text(plane.x)} (across) and "
-              f"{plot_text(plane.y)} (up). Blue positive, orange negative, white zero."),
-        xref="paper", yref="paper", x=0, y=-0.02, yanchor="top", xanchor="left",
-        showarrow=False, font={"size": 12, "color": "#444444"})
+        height=height, margin={"l": 60, "r": 10, "t": 34, "b": 56}, plot_bgcolor="#ffffff",
+        paper_bgcolor="#ffffff", dragmode=False,
+        title={"text": f"{plot_text(name)} · {maps.shape[0]} neurons", "x": 0.5,
+               "font": {"size": 14}},
+        xaxis={"title": {"text": f"{plot_text(plane.x)} →"}, "showticklabels": False, "ticks": "",
+               "showgrid": False, "zeroline": False, "scaleanchor": "y",
+               "constrain": "domain"},
+        yaxis={"title": {"text": f"{plot_text(plane.y)} →"}, "showticklabels": False, "ticks": "",
+               "showgrid": False, "zeroline": False, "constrain": "domain"})
     return fig
+
+
+def neurons_note(plane: feature_plane.Plane) -> str:
+    """What a neuron picture shows, in plain text."""
+    return (f"Each square: one neuron's output over {plane.x} (across) and {plane.y} (up), "
+            "scaled to its own largest value. Blue positive, orange negative, white zero.")
 
 
 def held_text(plane: feature_plane.Plane) -> str:
@@ -133,11 +127,6 @@ def decision_figure(output: np.ndarray, plane: feature_plane.Plane, prep, X_test
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
                 "title": {"text": "test rows:"}})
     return fig
-
-
-def class_colours(count: int) -> list[str]:
-    return list(BINARY_COLOURS) if count == 2 else [
-        CLASS_COLOURS[i % len(CLASS_COLOURS)] for i in range(count)]
 
 
 def _rgba(colour: str, alpha: float) -> str:

@@ -14,11 +14,10 @@ import streamlit as st
 
 from gui.core.inspection import feature_plane
 from gui.core.model.layer_outputs import layer_outputs
-from gui.core.spec.layer_kinds import kind_of
 from gui.core.training import snapshots
 from gui.core.training.snapshots import Snapshots
 from gui.ui.common import controls, projector
-from gui.ui.figures import network_view, neuron_maps
+from gui.ui.figures import network_view, neuron_maps, weight_maps
 from gui.ui.figures.describe import describe
 from gui.ui.inside import row_probe
 from gui.ui.session import run_state, state
@@ -60,8 +59,10 @@ def run_snapshots(record) -> tuple[Snapshots | None, tuple]:
 
 
 def draw(record, live: bool) -> None:
-    """Everything for `record`: network (left); epoch, features and decision map (right);
-    the neuron pictures under them; the row section (row_probe) last.
+    """Everything for `record`, laid out for teaching at 1280×720: the network (left, with
+    the epoch and its lines under it) beside the row section (row_probe: the row, its
+    prediction and the what-if controls); under them the decision map (with its feature
+    pair) beside one hidden layer's neuron pictures.
 
     What does not depend on the row (the maps' figures) is kept per weights and feature pair
     (state.memo), so an unchanged chart is sent unchanged and the browser keeps it; the row
@@ -75,44 +76,86 @@ def draw(record, live: bool) -> None:
         st.info("The first epoch's weights appear here as soon as training has begun.",
                 icon=":material/hourglass_top:")
         return
-    top = st.container()
-    with top:
-        left, right = st.columns([3, 2], gap="medium")
-    with right:
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        chart = st.container()
+        epoch_box, lines_box = st.columns(2, gap="medium")
+    with epoch_box:
         model, epoch = _model_at(record, prep, saved, snaps, live)
     if model is None:
         return
+    with lines_box:
+        lines = _lines_control(record, model, prep)
+    st.divider()
+    decision_box, neurons_box = st.columns(2, gap="medium")
     weights = (record.id, record.model_epoch, record.ended, stamp, epoch, id(model))
-    with right:
-        _maps(record, prep, prepared, model, saved, weights, top)
+    with decision_box:
+        _maps(record, prep, prepared, model, saved, weights, neurons_box)
     trained = None if live or saved is None else run_state.Trained(
         record, saved[0], saved[1], prepared)
     if trained is None:
-        _network(left, model, prep, None)
+        _network(chart, model, prep, None, lines)
     else:
-        _row_and_network(trained, model, epoch == record.model_epoch, left)
+        with right:
+            _row_and_network(trained, model, epoch == record.model_epoch, chart, lines)
 
 
 @st.fragment
-def _row_and_network(trained, model, final: bool, left) -> None:
-    """The row section, and the network view (in `left`, above) with that row's
+def _row_and_network(trained, model, final: bool, chart, lines) -> None:
+    """The row section, and the network view (in `chart`, beside it) with that row's
     activations: a what-if change reruns only this."""
     probe = _at_epoch(row_probe.show(trained), model, trained.prepared.preprocessor, final)
-    _network(left, model, trained.prepared.preprocessor, probe)
+    _network(chart, model, trained.prepared.preprocessor, probe, lines)
 
 
-def _network(left, model, prep, probe) -> None:
-    with left:
-        fig = network_view.network_figure(model, prep, probe, height=450)
+ALL_LINES = "all"
+HEAT_MAPS = "heat maps"  # _lines_control's answer when the weights are drawn as heat maps
+
+
+def _lines_control(record, model, prep) -> int | None | str:
+    """How many of each neuron's strongest incoming weights the network draws, or HEAT_MAPS
+    (every weight as a cell of its layer's matrix, for layers too wide for lines)."""
+    view = st.radio("Weights as", ["lines", HEAT_MAPS], horizontal=True,
+                    key=f"inside.weights_as.{record.id}",
+                    help="Lines: the network with the row's activations. Heat maps: every "
+                         "weight, a cell per weight, for layers too wide for lines.")
+    if view == HEAT_MAPS:
+        return HEAT_MAPS
+    key = f"inside.lines.{record.id}"
+    options = [*network_view.LINE_CHOICES, ALL_LINES]
+    if state.widget_value(key) not in options:
+        default = network_view.default_lines(model, prep)
+        state.sync_widget(key, ALL_LINES if default is None else default)
+    value = st.select_slider(
+        "Lines per neuron", options=options, key=key,
+        help="Each neuron's strongest incoming weights drawn as lines (by size, whatever "
+             "their sign); fewer lines show what matters in a wide network.")
+    return None if value == ALL_LINES else int(value)
+
+
+def _network(chart, model, prep, probe, lines) -> None:
+    if lines == HEAT_MAPS:
+        with chart:
+            fig = weight_maps.weights_figure(model, prep, height=450)
+            st.plotly_chart(projector.style(fig), key="inside.network", config=CHART_CONFIG,
+                            alt=describe(fig, "every weight of each layer"))
+            st.caption("Each layer's weights: a row per source, a column per neuron; "
+                       ":blue[blue] positive, :orange[orange] negative, paler = smaller. "
+                       "The row's activations show with lines.")
+        return
+    with chart:
+        fig = network_view.network_figure(model, prep, probe, height=450, lines=lines)
         st.plotly_chart(projector.style(fig), key="inside.network", config=CHART_CONFIG,
                         alt=describe(fig, "the network"))
         st.caption("Lines: weights, :blue[blue] positive, :orange[orange] negative, thicker = "
-                   "larger. Hover a line's middle for its weight, a neuron for its bias"
-                   + (" and its activation for the row below." if probe else "."))
+                   f"larger; {network_view.lines_note(lines).lower()[:-1]}. "
+                   + ("Neurons: their activation for the row on the right, same colours; grey with "
+                      "a cross: dead. " if probe else "")
+                   + "Hover a line's middle for its weight, a neuron for its bias.")
 
 
-def _maps(record, prep, prepared, model, saved, weights: tuple, top) -> None:
-    """The feature pair, the decision map and (in `top`) the neuron pictures; the figures
+def _maps(record, prep, prepared, model, saved, weights: tuple, neurons_box) -> None:
+    """The feature pair, the decision map and (in `neurons_box`) the neuron pictures; the figures
     are made once per weights, pair and mode."""
     pair = _pair(record, prep, model, saved)
     if pair is None:
@@ -123,18 +166,33 @@ def _maps(record, prep, prepared, model, saved, weights: tuple, top) -> None:
         outputs = feature_plane.plane_outputs(model, plane)
         decision = neuron_maps.decision_figure(outputs[model.layers[-1].name], plane, prep,
                                                prepared.X_test, prepared.y_test, height=340)
-        neurons = neuron_maps.neurons_figure(model, outputs, plane)
-        return (projector.style(decision), md(neuron_maps.held_text(plane)),
-                None if neurons is None else projector.style(neurons))
+        return plane, outputs, projector.style(decision), md(neuron_maps.held_text(plane))
 
-    decision, held, neurons = state.memo("inside.maps", (weights, pair, projector.on()), make)
+    plane, outputs, decision, held = state.memo(
+        "inside.maps", (weights, pair, projector.on()), make)
     st.plotly_chart(decision, key="inside.decision", config=CHART_CONFIG,
                     alt=describe(decision, "the decision map"))
     st.caption(held)
-    if neurons is not None:
-        with top:
-            st.plotly_chart(neurons, key="inside.neurons", config=CHART_CONFIG,
-                            alt=describe(neurons, "each neuron's output over the two features"))
+    layers = neuron_maps.hidden_layers(model)
+    if layers:
+        with neurons_box:
+            _neurons(record, model, outputs, plane, layers, (weights, pair, projector.on()))
+
+
+def _neurons(record, model, outputs, plane, layers: list[str], memo_key: tuple) -> None:
+    """One hidden layer's neuron pictures, large; the layer chosen above them."""
+    key = f"inside.neurons.layer.{record.id}"
+    if state.widget_value(key) not in layers:
+        state.sync_widget(key, layers[0])
+    layer = st.radio("Neuron pictures of", layers, key=key, horizontal=True,
+                     help="One hidden layer's neurons at a time, each one's output over the "
+                          "two features chosen for the decision map.") if len(layers) > 1 \
+        else layers[0]
+    neurons = state.memo("inside.neurons", (memo_key, layer), lambda: projector.style(
+        neuron_maps.neurons_figure(model, outputs, plane, layer)))
+    st.plotly_chart(neurons, key="inside.neurons", config=CHART_CONFIG,
+                    alt=describe(neurons, "each neuron's output over the two features"))
+    st.caption(md(neuron_maps.neurons_note(plane)))
 
 
 def _model_at(record, prep, saved, snaps, live: bool):
@@ -183,9 +241,8 @@ def _pair(record, prep, model, saved) -> tuple[str, str] | None:
                 f"{len(numeric)}.", icon=":material/info:")
         return None
     source = saved[0] if saved is not None else model
-    dense = [item for item in source.layers if kind_of(type(item).__name__).learns]
     pair = state.memo("inside.pair", (record.id, record.model_epoch), lambda: (
-        feature_plane.default_pair(prep, dense[0].get_weights()[0] if dense else None)))
+        feature_plane.default_pair(prep, source, run_state.prepared(record).X_train)))
     one, two = st.columns(2)
     keys = (f"inside.x.{record.id}", f"inside.y.{record.id}")
     for key, default in zip(keys, pair, strict=True):

@@ -68,13 +68,12 @@ def show(trained) -> RowProbe | None:
 
     what_if.start(record.id, prepared)
     what_if.row_choice(record.id, prepared)
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        values = what_if.controls(record.id, items)
+    prediction_box = st.container()  # the answer above the controls that change it
+    values = what_if.controls(record.id, items)
     result = probe_of(values)
     kept = what_if.kept(record.id)
     truth = _truth(prepared, kept["test_row"]) if kept["source"] == "test" else None
-    with right:
+    with prediction_box:
         what_if.prediction(record.id, result, prepared, truth)
     for sentence in sentences:
         st.warning(md(sentence), icon=":material/heart_broken:")

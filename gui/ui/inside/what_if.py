@@ -19,8 +19,8 @@ from gui.ui.session import state
 from gui.ui.text import md, plot_text
 
 SOURCES = {"test": "A test row", "own": "Set my own values"}
-SCROLL_AFTER = 12  # more controls than this scroll in a box of CONTROLS_HEIGHT pixels
-CONTROLS_HEIGHT = 380
+SCROLL_AFTER = 6   # more controls than this scroll in a box of CONTROLS_HEIGHT pixels
+CONTROLS_HEIGHT = 300
 
 
 def key(run_id: int, name: str) -> str:
@@ -105,7 +105,7 @@ def controls(run_id: int, items: list[probe.Control]) -> dict:
         box = st.container(height=CONTROLS_HEIGHT, border=False, key=key(run_id, "controls"))
     else:
         box = st.container()
-    columns = box.columns(3 if len(items) > 4 else 2)
+    columns = box.columns(2)  # beside the network: two to a row
     for i, control in enumerate(items):
         name = key(run_id, f"f{i}")
         value = _value(control, row["values"].get(control.column, control.default))
