@@ -25,7 +25,7 @@ from gui.ui.figures.decimate import kept_points
 from gui.ui.text import plot_text
 
 TRAIN_COLOR = "#1c7ed6"       # same colours as the evaluate page's train / test
-VALIDATION_COLOR = "#e8590c"
+VALIDATION_COLOR = "#c2255c"  # crimson: orange means a negative weight (palette.py)
 CURVE_LAYOUT = dict(template="plotly_white", height=320,
                     margin=dict(l=60, r=20, t=48, b=44),
                     legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right",
@@ -152,7 +152,7 @@ def history_figures(history: dict, previous: dict | None = None, epochs: int | N
             for n in names]
 
 
-RUN_COLORS = ("#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599", "#e03131",
+RUN_COLORS = ("#1c7ed6", "#c2255c", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599", "#e03131",
               "#5c940d", "#6741d9", "#868e96")
 
 

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from gui.ui.text import plot_text
 
 TRAIN_COLOR = "#1c7ed6"
-TEST_COLOR = "#e8590c"
+TEST_COLOR = "#c2255c"  # as the validation curves: the held-out rows
 SPLIT_COLORS = {"train": TRAIN_COLOR, "test": TEST_COLOR}
 LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=50, b=50), height=380)
 SHARE_UP_TO = 6   # confusion matrices with more classes show counts only in the cells
