@@ -280,3 +280,13 @@ def test_default_target_keeps_the_last_column_of_headerless_and_plain_tables():
     assert default_target(headerless)[0] == "column_4"
     plain = pd.DataFrame({"a": [1.0, 2.0], "b": [0.5, 0.7]})
     assert default_target(plain) == ("b", "the last column")
+
+
+def test_a_single_valued_text_column_under_a_repeated_index_is_named_once():
+    # pandas makes the first field the index when rows have one more field than the header,
+    # so index labels repeat (found by test_dataset_fuzz)
+    from gui.core.data.columns import why_left_out
+
+    column = pd.Series(["a", "a", None], index=[0, 0, 1])
+    assert why_left_out(column) == ("it holds a single value (a) in every row, so it cannot "
+                                    "tell rows apart.")

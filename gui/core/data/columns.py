@@ -52,7 +52,7 @@ def why_left_out(s: pd.Series, as_categories: bool = False) -> str:
         return ""
     distinct = s.nunique(dropna=True)
     if distinct == 1:
-        return (f"it holds a single value ({_short(s[s.first_valid_index()])}) in every row, so "
+        return (f"it holds a single value ({_short(s.dropna().iloc[0])}) in every row, so "
                 "it cannot tell rows apart.")
     if distinct > MAX_CATEGORIES:
         if distinct == len(s):
