@@ -93,9 +93,10 @@ def set_epochs(page: Page, value: int) -> None:
     """Train for exactly `value` epochs: the epochs box, and early stopping switched off (the
     size rules switch it on, and it may end a run that a test means to stop or to count)."""
     set_number(page, "epochs", value)
-    early = page.get_by_role("checkbox", name="stop when it stops improving")
+    early = page.locator("[class*='st-key-train-early'] input[type='checkbox']").first
+    expect(early).to_be_attached(timeout=30_000)
     if early.is_checked():
-        page.get_by_text("stop when it stops improving").click()
+        page.locator("[class*='st-key-train-early'] label").first.click()
         settle(page)
     expect(early).not_to_be_checked()
 

@@ -23,7 +23,7 @@ def two_tabs(page: Page, app_url: str) -> Page:
 
 def test_two_tabs_change_different_settings_and_both_stand(page: Page, app_url: str):
     other = two_tabs(page, app_url)
-    assert number(page, "units") == "64" and number(other, "epochs") == "50"
+    assert number(page, "units") == "64" and number(other, "epochs") == "200"
     set_number(page, "units", 32)       # the first tab: layer 1 to 32 units
     set_number(other, "epochs", 7)      # the second tab, loaded before that change
     go(page, "3 · Train")
