@@ -265,6 +265,8 @@ def test_sessions_queue_for_slots_and_keep_their_own_runs(one_slot):
         at = sessions[name]
         waiting = [i.value for i in at.info if i.value.startswith("Waiting for a free")]
         assert waiting or len(at.get("progress")), f"{name}: no queue message nor progress"
+    # a run stopped before its first epoch ends keeps no model: stop it after one
+    _wait_until(first, lambda r: r.epochs_done >= 1, 120, "an epoch done")
     first.run()
     first.button(key="train.stop").click().run()
     records = {name: _finish(at, timeout=180) for name, at in sessions.items()}

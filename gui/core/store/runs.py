@@ -21,17 +21,9 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import (
-    Column,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Table,
-    Text,
     func,
     select,
     text,
@@ -46,125 +38,20 @@ from gui.core.spec.vocabulary import (
     STOPPED,
     STOPPING,
 )
-from gui.core.store.progress import Progress
-from gui.core.store.workspaces import Store, StoreError, metadata, workspaces
+from gui.core.store.run_records import (  # noqa: F401  (imported from here by the rest)
+    GLANCE_COLUMNS,
+    RunGlance,
+    RunRecord,
+    glance_of,
+    progress_of,
+    record_of,
+    runs_table,
+)
+from gui.core.store.workspaces import Store, StoreError, workspaces
 
 MAX_CARD_NOTES = 5000  # characters of intended use and caveats kept for a model card
 DEFAULT_EPOCH_SECONDS = 0.5  # a guess for queue estimates before any run has finished
 CLAIM_LOCK = 7_201_920  # PostgreSQL: pools claim runs one at a time
-
-runs_table = Table(
-    "runs", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("workspace", String(64), ForeignKey(workspaces.c.token, ondelete="CASCADE"),
-           nullable=False, index=True),
-    Column("name", String(200), nullable=False),
-    Column("created", Float, nullable=False, index=True),  # Train pressed: the queue order
-    Column("status", String(16), nullable=False, index=True),
-    Column("spec", Text, nullable=False),
-    Column("data", Text, nullable=False),
-    Column("parent", Integer),                # the run this one continues, if any
-    Column("start_epoch", Integer, nullable=False, default=0),
-    Column("history", Text, nullable=False, default="{}"),
-    Column("epoch_seconds", Text, nullable=False, default="[]"),
-    Column("log", Text, nullable=False, default="[]"),
-    Column("progress", Text, nullable=False, default="{}"),
-    Column("note", Text),
-    Column("error", Text),
-    Column("test_metrics", Text, nullable=False, default="{}"),
-    Column("hidden_metrics", Text),           # a lesson copy's run on the hidden test rows
-    Column("model_epoch", Integer),           # the epoch whose model is saved; None: none
-    Column("started", Float),
-    Column("ended", Float),
-    Column("stop_requested", Float),          # when Stop was pressed
-    Column("heartbeat", Float),               # the worker's last sign of life
-    Column("owner", String(120)),             # the pool (host:pid) that runs it
-)
-
-
-@dataclass
-class RunRecord:
-    """One run as read from the store (a copy: later writes do not change it)."""
-
-    id: int
-    workspace: str
-    name: str
-    created: float
-    status: str
-    spec: ExperimentSpec
-    data: dict
-    parent: int | None = None
-    start_epoch: int = 0
-    history: dict[str, list[float]] = field(default_factory=dict)
-    epoch_seconds: list[float] = field(default_factory=list)
-    log: list[str] = field(default_factory=list)
-    progress: Progress = Progress(0, 0, 0, 0)
-    note: str | None = None
-    error: str | None = None
-    test_metrics: dict[str, float] = field(default_factory=dict)
-    hidden_metrics: dict[str, float] = field(default_factory=dict)
-    model_epoch: int | None = None
-    started: float | None = None
-    ended: float | None = None
-    stop_requested: float | None = None
-    heartbeat: float | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
-
-    @property
-    def has_model(self) -> bool:
-        return self.model_epoch is not None
-
-    @property
-    def epochs_done(self) -> int:
-        return len(self.history.get("loss", []))
-
-    @property
-    def elapsed(self) -> float:
-        """Seconds spent training so far (this run only, not waiting in the queue)."""
-        if self.started is None:
-            return 0.0
-        return max(0.0, (self.ended or time.time()) - self.started)
-
-    def final(self, name: str) -> float | None:
-        values = self.history.get(name) or []
-        return values[-1] if values else None
-
-
-@dataclass(frozen=True)
-class RunGlance:
-    """What a polling page reads first, without the run's history, log or spec: its status
-    and progress, and `changes`, which differs when anything else a page draws changed (a
-    new epoch in the history, a longer log, a note, an end), so that the whole record is
-    read again only then."""
-
-    id: int
-    name: str
-    status: str
-    progress: Progress
-    started: float | None
-    ended: float | None
-    history_chars: int  # the length of the history's JSON text: "{}" before any epoch
-    changes: tuple
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
-
-    @property
-    def has_history(self) -> bool:
-        """At least one epoch's values are recorded."""
-        return self.history_chars > len("{}")
-
-    @property
-    def elapsed(self) -> float:
-        """Seconds spent training so far (not waiting in the queue)."""
-        if self.started is None:
-            return 0.0
-        return max(0.0, (self.ended or time.time()) - self.started)
-
 
 class Runs:
     """The runs table. Every method is one short transaction, safe across processes."""
@@ -204,32 +91,32 @@ class Runs:
                                                     runs_table.c.workspace == token)).first()
         if row is None:
             raise StoreError("This run is not in the workspace (deleted, or Start over).")
-        return _record(row, known if again else None)
+        return record_of(row, known if again else None)
 
     def glance(self, token: str, run_id: int | None = None) -> RunGlance | None:
         """The workspace's run `run_id` (or, without one, its active run) at a glance: one
         short row, whatever the length of its history. None when there is none."""
         c = runs_table.c
-        query = select(*_GLANCE).where(c.workspace == token)
+        query = select(*GLANCE_COLUMNS).where(c.workspace == token)
         query = (query.where(c.id == run_id) if run_id is not None else
                  query.where(c.status.in_(ACTIVE_STATUSES)).order_by(c.id))
         with self.engine.connect() as db:
             row = db.execute(query).first()
-        return _glance(row) if row is not None else None
+        return glance_of(row) if row is not None else None
 
     def glance_all(self, token: str) -> list[RunGlance]:
         """Every run of the workspace at a glance, oldest first."""
         with self.engine.connect() as db:
-            rows = db.execute(select(*_GLANCE).where(runs_table.c.workspace == token)
+            rows = db.execute(select(*GLANCE_COLUMNS).where(runs_table.c.workspace == token)
                               .order_by(runs_table.c.id)).all()
-        return [_glance(r) for r in rows]
+        return [glance_of(r) for r in rows]
 
     def list(self, token: str) -> list[RunRecord]:
         """The workspace's runs, oldest first."""
         with self.engine.connect() as db:
             rows = db.execute(select(runs_table).where(runs_table.c.workspace == token)
                               .order_by(runs_table.c.id)).all()
-        return [_record(r) for r in rows]
+        return [record_of(r) for r in rows]
 
     def active(self, token: str) -> RunRecord | None:
         """The workspace's queued, running or stopping run (there is at most one)."""
@@ -237,7 +124,7 @@ class Runs:
             row = db.execute(select(runs_table).where(
                 runs_table.c.workspace == token, runs_table.c.status.in_(ACTIVE_STATUSES))
                 .order_by(runs_table.c.id)).first()
-        return _record(row) if row is not None else None
+        return record_of(row) if row is not None else None
 
     def rename(self, token: str, run_id: int, name: str) -> None:
         name = " ".join(str(name).split())[:200]
@@ -318,7 +205,7 @@ class Runs:
                 .order_by(runs_table.c.id.desc()).limit(20)).scalars().all()
         seconds = [s for text in pace for s in json.loads(text)[1:]]  # the 1st compiles
         per_epoch = (sum(seconds) / len(seconds)) if seconds else DEFAULT_EPOCH_SECONDS
-        ahead = [_record(r) for r in rows
+        ahead = [record_of(r) for r in rows
                  if r.status != QUEUED or (created is not None and r.created < created)]
         left = 0.0
         for record in ahead:
@@ -332,7 +219,7 @@ class Runs:
             row = db.execute(select(runs_table).where(runs_table.c.id == run_id)).first()
         if row is None:
             raise StoreError(f"Run {run_id} is not in the store.")
-        return _record(row)
+        return record_of(row)
 
     def training_owners(self) -> set[str]:
         """The owners (pool processes) of every run that is running or stopping now."""
@@ -435,42 +322,3 @@ class Runs:
                 runs_table.c.id == run_id, runs_table.c.workspace == token).values(**values))
         if result.rowcount != 1:
             raise StoreError("This run is not in the workspace (deleted, or Start over).")
-
-
-_GLANCE = (runs_table.c.id, runs_table.c.name, runs_table.c.status, runs_table.c.progress,
-           runs_table.c.started, runs_table.c.ended, runs_table.c.model_epoch,
-           runs_table.c.stop_requested, func.length(runs_table.c.history).label("history_len"),
-           func.length(runs_table.c.log).label("log_len"),
-           func.length(runs_table.c.note).label("note_len"),
-           func.length(runs_table.c.error).label("error_len"),
-           func.length(runs_table.c.test_metrics).label("test_len"))
-
-
-def _progress(text: str | None) -> Progress:
-    values = json.loads(text or "[]")
-    return Progress(*values) if len(values) == 4 else Progress(0, 0, 0, 0)
-
-
-def _glance(row) -> RunGlance:
-    # The history, log and notes only grow or change length when they change.
-    changes = (row.id, row.name, row.status, row.ended, row.model_epoch, row.stop_requested,
-               row.history_len, row.log_len, row.note_len, row.error_len, row.test_len)
-    return RunGlance(id=row.id, name=row.name, status=row.status,
-                     progress=_progress(row.progress), started=row.started, ended=row.ended,
-                     history_chars=row.history_len or 0, changes=changes)
-
-
-def _record(row, known: RunRecord | None = None) -> RunRecord:
-    return RunRecord(
-        id=row.id, workspace=row.workspace, name=row.name, created=row.created,
-        status=row.status,
-        spec=known.spec if known else ExperimentSpec.from_json(row.spec),
-        data=known.data if known else json.loads(row.data),
-        parent=row.parent, start_epoch=row.start_epoch or 0,
-        history=json.loads(row.history or "{}"),
-        epoch_seconds=json.loads(row.epoch_seconds or "[]"), log=json.loads(row.log or "[]"),
-        progress=_progress(row.progress),
-        note=row.note, error=row.error, test_metrics=json.loads(row.test_metrics or "{}"),
-        hidden_metrics=json.loads(row.hidden_metrics or "{}"),
-        model_epoch=row.model_epoch, started=row.started, ended=row.ended,
-        stop_requested=row.stop_requested, heartbeat=row.heartbeat)
