@@ -13,14 +13,17 @@ trained for 2 epochs, it times:
             rows, dead units) apart
   browser   the real app in chromium at 1280x720 (Iris: 4 inputs, and Breast cancer: 30;
             the default 64-64 network, 3 epochs), the Inside page: an arrow key on a
-            what-if slider → the new probabilities on screen, and → the page idle again
-            (the last moment it looked busy, the 0.6 s quiet wait not counted); an epoch
-            scrubber step → idle again
+            what-if slider, and a mouse drag of it (timed from the release: st.slider sends
+            its value then) → the new probabilities on screen, → the network's neuron
+            colours (the row's activations) redrawn, and → the page idle again (the last
+            moment it looked busy, the 0.6 s quiet wait not counted); an epoch scrubber step
+            → idle again. Median and p95 of each.
 
 Goal: ≤ 200 ms from a control change to the new prediction. Usage:
 
     python benchmarks/what_if.py [--repeats 50] [--no-browser]
     python benchmarks/what_if.py --browser-only both --changes 15   # chromium figures only
+    python benchmarks/what_if.py --browser-only breast --changes 30  # the 30-input set
 """
 
 from __future__ import annotations
@@ -184,11 +187,37 @@ DATASETS = {"iris": ("Iris flowers", "petal length (cm)"),
             "breast": ("Breast cancer", "mean radius")}
 
 
+# The network's neurons, coloured by the row's activations, as drawn: the fills of its
+# points and the pictures of its wide layers' strips (plotly draws a heat map as an image).
+NETWORK = ("() => [...document.querySelectorAll(\"[class*='st-key-inside-network'] "
+           "path.point, [class*='st-key-inside-network'] image\")]"
+           ".map(e => e.style.fill || e.getAttribute('href') || '').join('|')")
+
+
+def _until_changed(page, before: dict, start: float) -> dict:
+    """Seconds from `start` until each of the bars' numbers and the network's fills differ
+    from `before` (looked at every animation frame)."""
+    page.wait_for_function(f"old => ({BARS})() !== old", arg=before["bars"], timeout=60_000,
+                           polling="raf")
+    bars = time.perf_counter() - start
+    page.wait_for_function(f"old => ({NETWORK})() !== old", arg=before["network"],
+                           timeout=60_000, polling="raf")
+    return {"bars": bars, "network": time.perf_counter() - start}
+
+
+def _looks(page) -> dict:
+    return {"bars": page.evaluate(BARS), "network": page.evaluate(NETWORK)}
+
+
 def browser(repeats: int, which: str) -> None:
     """The real app in chromium at 1280x720: a sample (Iris: 4 inputs; Breast cancer: 30),
-    the default Dense 64-64 network trained for 3 epochs, then on the Inside page an arrow
-    key on a what-if slider → the bars' numbers change (the prediction shown), and → the
-    page is idle (everything that reran redrawn); and the epoch scrubber moved → idle."""
+    the default Dense 64-64 network trained for 3 epochs, then on the Inside page a what-if
+    slider moved by an arrow key and by a mouse drag → the bars' numbers change (the
+    prediction shown) and the network's neuron colours change (its activations shown), and
+    → the page is idle (everything that reran redrawn); and the epoch scrubber moved → idle.
+
+    st.slider sends its value when a drag ends (the mouse released), not while it moves, so a
+    drag is timed from the release; a key press sends at once."""
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.conftest import open_app, wait_idle
@@ -196,6 +225,7 @@ def browser(repeats: int, which: str) -> None:
 
     name, feature = DATASETS[which]
     home = Path(tempfile.mkdtemp(prefix="layerlab-bench-app-"))
+    timings = {"key": [], "drag": []}
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path="/usr/bin/chromium",
                                      args=["--no-sandbox", "--disable-gpu"])
@@ -213,16 +243,29 @@ def browser(repeats: int, which: str) -> None:
             wait_idle(page)
             slider = page.locator("[data-testid='stSlider']").filter(
                 has_text=feature).get_by_role("slider")
-            shown, idle = [], []
+            assert page.evaluate(NETWORK), "no neuron drawn in the network chart"
             for i in range(repeats):
-                before = page.evaluate(BARS)
+                before = _looks(page)
                 slider.focus()
                 start = time.perf_counter()
                 page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                page.wait_for_function(f"old => ({BARS})() !== old", arg=before,
-                                       timeout=60_000, polling="raf")
-                shown.append(time.perf_counter() - start)
-                idle.append(idle_since(page, start))
+                timings["key"].append({**_until_changed(page, before, start),
+                                       "idle": idle_since(page, start)})
+            for i in range(repeats):
+                slider.scroll_into_view_if_needed()
+                box = slider.bounding_box()
+                x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+                before = _looks(page)
+                page.mouse.move(x, y)
+                page.mouse.down()
+                dx = 24 if i % 2 == 0 else -24
+                for step in range(1, 5):  # a drag of a few moves, as a hand makes it
+                    page.mouse.move(x + dx * step / 4, y)
+                    page.wait_for_timeout(16)
+                start = time.perf_counter()
+                page.mouse.up()
+                timings["drag"].append({**_until_changed(page, before, start),
+                                        "idle": idle_since(page, start)})
             scrub = []
             scrubber = page.get_by_role("slider", name="Epoch").first
             for i in range(max(4, repeats // 3)):
@@ -232,10 +275,14 @@ def browser(repeats: int, which: str) -> None:
                 scrub.append(idle_since(page, start))
             page.close()
         chromium.close()
-    print(f"browser  {name}, Inside page, chromium 1280x720:")
-    print(f"         key press → new probabilities shown:  {ms(shown)}")
-    print(f"         key press → the page idle again:      {ms(idle)}")
-    print(f"         epoch scrubber step → idle again:     {ms(scrub)}")
+    print(f"browser  {name} ({feature}), Inside page, chromium 1280x720:")
+    for how, words in (("key", "arrow key press"), ("drag", "mouse drag released")):
+        for what, shown in (("bars", "new probabilities shown"),
+                            ("network", "network's activations redrawn"),
+                            ("idle", "the page idle again")):
+            print(f"         {words} → {shown}:".ljust(62)
+                  + ms([t[what] for t in timings[how]]))
+    print("         epoch scrubber step → idle again:".ljust(62) + ms(scrub))
 
 
 def main() -> None:
@@ -246,7 +293,7 @@ def main() -> None:
     parser.add_argument("--browser-only", choices=["iris", "breast", "both"],
                         help="only the chromium figures, on these samples")
     parser.add_argument("--changes", type=int, default=15,
-                        help="what-if changes timed in chromium")
+                        help="what-if changes timed in chromium, of each kind (key, drag)")
     args = parser.parse_args()
     if not args.browser_only:
         trained = trained_64_64()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gui.ui.common.projector import FONT, projector_style
+from gui.ui.common.projector import FONT, MIN_TEXT_PX, projector_style
 from gui.ui.figures import charts, eval_charts
 
 
@@ -48,12 +48,13 @@ def test_log_scale_is_the_default_when_the_loss_spans_more_than_two_decades():
 def test_projector_style_makes_text_large_and_lines_thick():
     fig = dict(charts.history_figures({"loss": [1.0, 0.5], "val_loss": [1.1, 0.6]}))["loss"]
     styled = projector_style(fig)
-    assert styled.layout.font.size >= 16 and styled.layout.title.font.size >= 20
-    assert styled.layout.xaxis.tickfont.size >= 16 and styled.layout.yaxis.tickfont.size >= 16
-    assert styled.layout.xaxis.title.font.size >= 16 and styled.layout.legend.font.size >= 16
+    least = MIN_TEXT_PX  # the mode's promise: no text smaller
+    assert styled.layout.font.size >= least and styled.layout.title.font.size > least
+    assert styled.layout.xaxis.tickfont.size >= least <= styled.layout.yaxis.tickfont.size
+    assert styled.layout.xaxis.title.font.size >= least <= styled.layout.legend.font.size
     assert all(trace.line.width >= 3.5 for trace in styled.data)
     cm = projector_style(eval_charts.confusion_matrix(np.eye(10, dtype=int),
                                                       [str(i) for i in range(10)]))
-    assert cm.data[0].textfont.size == FONT
+    assert cm.data[0].textfont.size == MIN_TEXT_PX
     small = projector_style(eval_charts.confusion_matrix(np.eye(3, dtype=int), "abc"))
     assert small.data[0].textfont.size > FONT

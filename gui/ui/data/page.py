@@ -23,6 +23,7 @@ from gui.core.spec.vocabulary import (
     labels,
 )
 from gui.core.store.workspaces import StoreError
+from gui.ui.common import tables
 from gui.ui.common.changes import changed_since_training
 from gui.ui.common.controls import bound
 from gui.ui.data import column_roles, file_options
@@ -127,9 +128,9 @@ def show_preview(loaded: loaded.LoadedTable) -> None:
     for warning in loaded.warnings:
         st.warning(md(warning), icon=":material/warning:")
     rows, columns = st.tabs(["First rows", "Columns: type, missing, statistics"])
-    rows.dataframe(state.memo("head", id(frame), lambda: frame.head(50)), width="stretch",
-                   hide_index=True, height=320)
-    columns.dataframe(prof, width="stretch", height=320)
+    tables.table(state.memo("head", id(frame), lambda: frame.head(50)), where=rows,
+                 height=320)
+    tables.table(prof, where=columns, hide_index=False, height=320)
 
 
 def _on_target(key: str) -> None:

@@ -14,7 +14,7 @@ from gui.core.inspection.numbers import number, unit
 from gui.core.saving import export
 from gui.core.spec.validate import validation_rows
 from gui.core.spec.vocabulary import ACTIVE_STATUSES, FAILED, STOPPED, higher_is_better
-from gui.ui.common import downloads, projector
+from gui.ui.common import downloads, projector, tables
 from gui.ui.common.changes import shown_run
 from gui.ui.figures import eval_charts
 from gui.ui.figures.describe import describe
@@ -133,13 +133,13 @@ def main() -> None:
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Scores")
-        st.dataframe(table.style.format(number, na_rep="–"), width="stretch")
+        tables.table(table, formats=number, hide_index=False)
     with right:
         st.subheader("As trained (model.evaluate)")
         if result.keras_scores.empty:
             st.caption("The model is not compiled, so there is no loss to report.")
         else:
-            st.dataframe(result.keras_scores.style.format(number), width="stretch")
+            tables.table(result.keras_scores, formats=number, hide_index=False)
             st.caption(f"Loss: `{spec.compile.loss}`. Metrics chosen on the Model page.")
 
     # ---- pictures ------------------------------------------------------------------------------
@@ -178,9 +178,8 @@ def main() -> None:
                       "the true class."))
         st.subheader("Precision and recall per class")
         per_class = pd.concat({s: result.per_class(s) for s in evaluate.SPLITS}, axis=1)
-        st.dataframe(per_class.style.format(
-            {c: ("{:.0f}" if c[1] == "support" else "{:.3f}") for c in per_class.columns}),
-            width="stretch")
+        tables.table(per_class, hide_index=False, formats={
+            c: ("{:.0f}" if c[1] == "support" else "{:.3f}") for c in per_class.columns})
         st.caption("Precision: of the rows predicted as this class, the share that are. Recall: of "
                    "the rows of this class, the share the model finds.")
         figures["Precision and recall per class (test)"] = eval_charts.per_class_bars(

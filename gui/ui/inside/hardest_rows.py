@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from gui.core.inspection import probe
+from gui.ui.common import tables
 from gui.ui.inside import what_if
 from gui.ui.session import state
 
@@ -36,14 +37,14 @@ def show(run_id: int, table: pd.DataFrame, prepared) -> None:
                       and row["test_row"] in numbers else None)
     st.pills("Send a row to the what-if controls", numbers, format_func=lambda n: f"row {n}",
              key=name, on_change=_on_pick, args=(run_id, prepared, name))
-    config = {probe.TEST_ROW: st.column_config.NumberColumn(pinned=True)}
+    formats = {}
     for col in rows.columns:
         if col.startswith("P(") or col in ("confidence", "loss"):
-            config[col] = st.column_config.NumberColumn(format="%.3f")
+            formats[col] = "{:.3f}"
         elif col in ("error", "squared error"):
-            config[col] = st.column_config.NumberColumn(format="%.4g")
-    st.dataframe(rows, hide_index=True, width="stretch", column_config=config,
-                 key=what_if.key(run_id, f"hardest.{order}"))
+            formats[col] = "{:.4g}"
+    tables.table(rows, formats=formats, key=what_if.key(run_id, f"hardest.{order}"),
+                 column_config={probe.TEST_ROW: st.column_config.NumberColumn(pinned=True)})
     what = ("the cross-entropy of the true class (−ln of its probability); confidence is "
             "the probability of the predicted class" if classifier else
             "the squared error, in the target's units squared")

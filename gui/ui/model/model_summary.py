@@ -9,6 +9,7 @@ from gui.core.spec.layer_kinds import SCALING_LAYERS, kind_of
 from gui.core.spec.problems import Problem
 from gui.core.spec.schema import output_layer
 from gui.core.spec.validate import problems_at
+from gui.ui.common import projector, tables
 from gui.ui.session import state
 from gui.ui.text import md
 
@@ -65,7 +66,10 @@ def _dot(text: str) -> str:
 def diagram(prepared, rows: list[dict]) -> str:
     """A Graphviz DOT picture of the stack: input → scaling → layers → prediction."""
     layers = state.spec().layers
-    node = ('node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=14, '
+    # Graphviz sizes in points (4/3 px), and the picture may be drawn a little narrower than
+    # its own size: projector mode's MIN_TEXT_PX points keep its labels above that many pixels.
+    size = projector.MIN_TEXT_PX if projector.on() else 14
+    node = (f'node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize={size}, '
             'color="#9aa0a6", fillcolor="#f1f3f4", fontcolor="#202124", margin="0.18,0.06"];')
     lines = ["digraph model {", 'rankdir=TB; bgcolor="transparent"; nodesep=0.2; ranksep=0.22;',
              node, 'edge [color="#9aa0a6", arrowsize=0.6];']
@@ -130,7 +134,7 @@ def summary_panel(prepared, problems: list[Problem]) -> None:
                                                  "statistics are not trained.")
     table = [{"Layer": r["name"], "Type": r["type"], "Output shape": r["output shape"],
               "Parameters": r["parameters"]} for r in rows]
-    st.dataframe(table, hide_index=True, width="stretch", key="model.summary_table",
+    tables.table(table, key="model.summary_table",
                  column_config={"Parameters": st.column_config.NumberColumn(
                      format="localized")})
     with st.container(horizontal_alignment="center"):

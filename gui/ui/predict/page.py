@@ -15,6 +15,7 @@ from gui.core.inspection import form_fields, new_rows, predict, safe_csv
 from gui.core.inspection.predict import PredictError
 from gui.core.saving import export, load, model_check
 from gui.core.store.workspaces import StoreError
+from gui.ui.common import tables
 from gui.ui.common.changes import shown_run
 from gui.ui.session import data_source, run_state, state
 from gui.ui.text import code, md
@@ -106,11 +107,11 @@ def main() -> None:
             probs = pd.DataFrame({"class": [str(c) for c in loaded.class_names],
                                   "probability": [float(row[f"probability_{c}"])
                                                   for c in loaded.class_names]})
-            right.dataframe(probs, hide_index=True, width="stretch", column_config={
-                "probability": st.column_config.ProgressColumn(
-                    "probability", min_value=0.0, max_value=1.0, format="%.4f")})
+            tables.table(probs, where=right, formats={"probability": "{:.4f}"},
+                         column_config={"probability": st.column_config.ProgressColumn(
+                             "probability", min_value=0.0, max_value=1.0, format="%.4f")})
         else:
-            st.dataframe(result.table[result.columns], hide_index=True)
+            tables.table(result.table[result.columns])
 
 
     def show_many(upload) -> None:
@@ -129,10 +130,9 @@ def main() -> None:
             return
         for note in table.warnings + result.notes:
             st.info(md(note), icon=":material/info:")
-        config = {c: st.column_config.NumberColumn(format="%.4f")
-                  for c in result.columns if c.startswith("probability_")}
-        config[result.columns[0]] = st.column_config.Column(pinned=True)
-        st.dataframe(result.table, hide_index=True, width="stretch", column_config=config)
+        tables.table(result.table, formats={c: "{:.4f}" for c in result.columns
+                                            if c.startswith("probability_")},
+                     column_config={result.columns[0]: st.column_config.Column(pinned=True)})
         left, right = st.columns(2)
         left.download_button("Download rows with predictions (.csv)",
                              safe_csv.safe_csv_bytes(result.table),

@@ -36,7 +36,8 @@ def main() -> None:
     by_id = {r.id: r for r in records}
     chosen = [by_id[i] for i in table.runs_table(live) if i in by_id]
     if not chosen:
-        st.caption("Tick one or more rows to compare their curves and settings.")
+        how = "Pick one or more runs" if projector.on() else "Tick one or more rows"
+        st.caption(f"{how} to compare their curves and settings.")
         st.stop()
 
     # ---- compare ---------------------------------------------------------------------------------

@@ -16,12 +16,15 @@ import streamlit as st
 from gui.core.inspection.numbers import number
 from gui.core.spec.diff import varying
 from gui.core.spec.vocabulary import higher_is_better
+from gui.ui.common import projector, tables
 from gui.ui.figures.charts import quantity_label
 from gui.ui.session import run_state, state
 
 MAX_SETTING_COLUMNS = 6
 BEST = "★ best"
 CHOSEN = "runs.chosen"       # the ids of the ticked runs, for the rest of the page
+PICKED = "runs.picked"       # projector mode's list of runs, in place of the ticks
+PICKED_NOW = "runs.picked_now"  # True in the rerun that a change of that list started
 FULL_RUN = "runs.full_run"   # True while the whole page draws (not the table's own redraw)
 
 
@@ -115,14 +118,25 @@ def _draw() -> None:
     note = (f"{BEST} marks the best finished run by {rank.words()}." if best is not None else
             f"No finished run has a {rank.words().split(',')[0]} value yet, so none is marked "
             "best.")
-    st.caption(f"{len(records)} run(s). {note} Test values are shown, never used to rank. Tick "
-               "rows to compare them and to act on one. The columns after Dataset are the "
+    how = "Pick runs in the list under the table" if projector.on() else "Tick rows"
+    st.caption(f"{len(records)} run(s). {note} Test values are shown, never used to rank. "
+               f"{how} to compare them and to act on one. The columns after Dataset are the "
                "settings that differ between runs.")
-    event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="multi-row", key="runs.table",
-                         column_config=_config(frame),
-                         alt=f"The runs of this workspace, one row each: {note}")
-    chosen = [records[i].id for i in event.selection.rows if i < len(records)]
+    alt = f"The runs of this workspace, one row each: {note}"
+    if projector.on():  # an HTML table (large text) cannot be ticked: a list of names can
+        tables.table(frame, alt=alt)
+        by_id = {r.id: r.name for r in records}
+        if not state.widget_value(PICKED_NOW):  # else the list shows what was just picked
+            state.sync_widget(PICKED, [i for i in state.widget_value(CHOSEN) or []
+                                       if i in by_id])
+        state.sync_widget(PICKED_NOW, False)
+        chosen = st.multiselect("Runs to compare and act on", list(by_id), key=PICKED,
+                                format_func=by_id.get,
+                                on_change=lambda: state.sync_widget(PICKED_NOW, True))
+    else:
+        event = tables.table(frame, on_select="rerun", selection_mode="multi-row",
+                             key="runs.table", column_config=_config(frame), alt=alt)
+        chosen = [records[i].id for i in event.selection.rows if i < len(records)]
     live = any(r.active for r in records)
     if not state.widget_value(FULL_RUN):  # the table's own redraw: does the page follow?
         if chosen != state.widget_value(CHOSEN) or not live:
