@@ -38,7 +38,7 @@ _TEXTS = """() => {
     const text = n.nodeValue.trim();
     const el = n.parentElement;
     if (!text || !el || skip.has(el.tagName)) continue;
-    if (el.closest("[data-testid='stIconMaterial']")) continue;  // an icon's ligature name
+    if (/Material Symbols/.test(getComputedStyle(el).fontFamily)) continue;  // an icon's name
     if (!seen(el)) continue;
     out.push({text: text.slice(0, 60), px: size(el), where: where(el)});
   }

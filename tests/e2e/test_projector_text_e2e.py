@@ -47,6 +47,9 @@ def _check(page: Page, name: str, shots: Path) -> int:
 
 def _visit(page: Page, title: str, shots: Path) -> None:
     go(page, title)
+    if title == "2 · Model":  # Graphviz draws its picture after the page is idle
+        expect(page.locator("[data-testid='stGraphVizChart'] svg text").first).to_be_visible(
+            timeout=30_000)
     name = re.sub(r"\W+", "_", title.split("·")[-1].strip().lower())
     counted = _check(page, name, shots)
     if title == "1 · Data":  # the other tab: the columns' statistics (a table too)
@@ -103,6 +106,7 @@ def _all_pages(browser: Browser, url: str, shots: Path, viewport: dict, scale: f
     for title in PAGES:
         _visit(page, title, shots)
     if not page.locator(".lesson-code").count():
+        page.get_by_label("Title").fill("Iris: how few neurons?")
         page.get_by_role("button", name="Publish the lesson").click()
         settle(page)
     expect(page.locator(".lesson-code")).to_have_count(1, timeout=30_000)

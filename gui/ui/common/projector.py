@@ -52,13 +52,14 @@ button [data-testid="stMarkdownContainer"] p { font-size: MINpx !important;
 [data-testid="stTable"] td *, [data-testid="stTable"] th * { font-size: 1.2rem; color: #000; }
 [data-testid="stProgress"] p { font-size: 1.2rem; color: #000; }
 [data-testid="stApp"] input, [data-testid="stApp"] textarea,
-[data-baseweb="select"] div, [data-baseweb="tag"] span,
+[data-baseweb="select"] div, [data-testid="stMultiSelectTagsContainer"] span,
 [data-testid="stSelectboxVirtualDropdown"] *, [role="listbox"] li,
 [data-testid="stSliderThumbValue"], [data-testid="stSliderTickBarMin"],
 [data-testid="stSliderTickBarMax"], [data-testid="stFileUploaderDropzoneInstructions"] *,
 [data-testid="stTooltipContent"] *, [data-testid="stTopNavLink"] p,
 [data-testid="stTopNavLink"] span:not([data-testid="stIconMaterial"]),
 [data-testid="stTab"] p { font-size: max(1em, MINpx) !important; }
+[data-testid="stGraphVizChart"] svg text { font-size: MINpx !important; }
 """
 PROJECTOR_CSS = _CSS.replace("MIN", str(MIN_TEXT_PX))
 

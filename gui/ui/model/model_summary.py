@@ -66,8 +66,9 @@ def _dot(text: str) -> str:
 def diagram(prepared, rows: list[dict]) -> str:
     """A Graphviz DOT picture of the stack: input → scaling → layers → prediction."""
     layers = state.spec().layers
-    # Graphviz sizes in points (4/3 px), and the picture may be drawn a little narrower than
-    # its own size: projector mode's MIN_TEXT_PX points keep its labels above that many pixels.
+    # Graphviz sizes in points (4/3 px); Streamlit draws the labels at its own size (0.6rem)
+    # unless projector mode's CSS sets them to the MIN_TEXT_PX points laid out here: about
+    # 4/3 × MIN_TEXT_PX pixels, room to spare if the picture is drawn a little narrower.
     size = projector.MIN_TEXT_PX if projector.on() else 14
     node = (f'node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize={size}, '
             'color="#9aa0a6", fillcolor="#f1f3f4", fontcolor="#202124", margin="0.18,0.06"];')
