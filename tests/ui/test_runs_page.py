@@ -171,3 +171,28 @@ def test_a_chosen_run_offers_its_own_downloads_named_after_it():
     assert "predict.py" in buttons["ONNX (.zip)"].help
     assert "only onnxruntime, NumPy and pandas" in buttons["ONNX (.zip)"].help
     assert "python iris-narrow.py [iris.csv]" in buttons["Python script (.py)"].help
+
+
+def test_projector_mode_shows_the_runs_as_a_table_of_text_and_a_list_to_pick_from():
+    """The canvas grid's text cannot be enlarged: projector mode draws an HTML table, and
+    a list of run names takes the place of the ticks; picking runs works as ticking them."""
+    made = []
+    at = open_runs(lambda at: made.extend([runs_helper.finished(at, tm.iris()),
+                                           runs_helper.finished(at, narrow_iris(),
+                                                                name="Narrow")]))
+    at.toggle(key="projector.on").set_value(True).run()
+    assert not at.exception, at.exception
+    assert not at.dataframe  # no canvas table left
+    shown = at.table[0].value
+    assert list(shown["Name"]) == ["Run 1", "Narrow"] and list(shown["Epochs"]) == ["8", "3"]
+    picked = at.multiselect(key="runs.picked")
+    assert picked.value == [] and picked.options == ["Run 1", "Narrow"]
+    assert "Act on one run" not in [h.value for h in at.subheader]  # nothing picked yet
+    picked.set_value([made[1].id, made[0].id]).run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="runs.picked").value == [made[1].id, made[0].id]
+    assert "Compare" in [h.value for h in at.subheader]
+    assert at.selectbox(key="runs.one").value == made[0].id  # the last picked
+    at.toggle(key="projector.on").set_value(False).run()  # back to the grid, no error
+    assert not at.exception, at.exception
+    assert at.dataframe(key="runs.table") is not None
