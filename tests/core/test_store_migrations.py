@@ -20,7 +20,7 @@ from tests.core.test_runs import IRIS, iris_spec
 
 
 def test_a_fresh_database_gets_exactly_the_tables_the_code_describes(store):
-    assert migrate.revision(store.engine) == migrate.head() == "0003"
+    assert migrate.revision(store.engine) == migrate.head() == "0004"
     with store.engine.connect() as db:
         differences = compare_metadata(MigrationContext.configure(db), metadata)
     assert differences == []  # every table, column, type, index and key matches
