@@ -39,6 +39,7 @@ from gui.core.spec.vocabulary import (
     STOPPED,
     STOPPING,
 )
+from gui.core.store.run_files import RunFiles
 from gui.core.store.run_records import (  # noqa: F401  (imported from here by the rest)
     GLANCE_COLUMNS,
     RunGlance,
@@ -48,7 +49,6 @@ from gui.core.store.run_records import (  # noqa: F401  (imported from here by t
     record_of,
     runs_table,
 )
-from gui.core.store.run_files import RunFiles
 from gui.core.store.workspaces import Store, StoreError, workspaces
 
 MAX_CARD_NOTES = 5000  # characters of intended use and caveats kept for a model card
