@@ -35,7 +35,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -145,12 +145,12 @@ class Blobs:
             raise StoreError("The file could not be stored whole; upload it again.")
         db.execute(blobs.update().where(blobs.c.sha256 == sha).values(complete=1))
 
-    def collect(self, db, hashes: set[str], referenced: Callable) -> set[str]:
-        """Delete the complete blobs among `hashes` that `referenced(hashes)` (a select of
-        the hashes still used) does not return; which were deleted."""
+    def collect(self, db, hashes: set[str], used) -> set[str]:
+        """Delete the complete blobs among `hashes` that no row names in column `used` (the
+        files' sha256); which were deleted."""
         if not hashes:
             return set()
-        kept = set(db.execute(referenced(hashes)).scalars())
+        kept = set(db.execute(select(used).where(used.in_(hashes))).scalars())
         gone = set(db.execute(select(blobs.c.sha256).where(
             blobs.c.sha256.in_(hashes - kept), blobs.c.complete == 1)).scalars())
         if gone:

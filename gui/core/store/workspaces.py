@@ -3,11 +3,10 @@
 A workspace is reached only through its token: an unguessable string that lives in the
 user's URL. It holds one JSON document (the spec, the chosen data, what was edited by hand)
 with a version number that rises with every save, and the files uploaded into it. Files are
-stored once per content, in the database (blobs.py: chunks named by their SHA-256), and a
-workspace reads a file only through a row that ties that file to its own token, so knowing
-another workspace's hash gives nothing. LAYERLAB_HOME is only a cache of those files (under
-LAYERLAB_HOME/files; it may be empty, and differ per machine or process), besides the SQLite
-file when no database server is named: a training process elsewhere needs only the database.
+stored once per content, in the database (blobs.py, named by their SHA-256), and a workspace
+reads a file only through a row that ties it to its own token, so knowing another
+workspace's hash gives nothing. LAYERLAB_HOME/files is only this process's cache of them (it
+may be empty): a training process elsewhere needs only the database.
 
 SQLite under LAYERLAB_HOME by default, through SQLAlchemy, so LAYERLAB_DATABASE_URL can point
 at a database server (PostgreSQL) when several app processes share one store. The tables are
@@ -148,8 +147,8 @@ class Store:
         self.blobs = Blobs(self.engine, self.home / "files")  # the uploads' content
 
     def create_tables(self, *tables: Table) -> None:
-        """Create `tables` (default: all known) unless they exist. The schema itself is kept
-        by the migrations (migrate.py): a new table or column needs one there too."""
+        """Create `tables` (default: all known) unless they exist; the schema is kept by the
+        migrations (migrate.py): a new table or column needs one there too."""
         for attempt in range(5):
             try:
                 metadata.create_all(self.engine, tables=list(tables) or None)
@@ -281,15 +280,15 @@ class Store:
     # ---- files -----------------------------------------------------------------------------
     def add_file(self, token: str, name: str, source: bytes | memoryview | BinaryIO,
                  ) -> FileRecord:
-        """Store `source` in the workspace, streamed a chunk at a time (never a second copy
-        in memory) into the database, and kept in this home's cache. The same content is
-        stored once however often it is added."""
+        """Store `source` in the workspace: into the database, a chunk at a time (never a
+        second copy in memory), and this home's cache; the same content is stored once."""
         if not self.exists(token):
             raise StoreError("This workspace does not exist.")
         sha, size, tmp = self.blobs.receive(source)
         try:
             with turn(self.engine) as db:
-                self._check_quota(db, token, name, sha, size)
+                if refused := self._over_quota(db, token, name, sha, size):
+                    raise refused
                 ready = self.blobs.claim(db, sha, size)
                 cached = self.blobs.keep(tmp, sha)
                 if ready:
@@ -297,13 +296,9 @@ class Store:
             self.blobs.send(sha, cached)  # outside the turn: other writers go on meanwhile
             with turn(self.engine) as db:
                 self.blobs.complete(db, sha, size)
-                try:
-                    self._check_quota(db, token, name, sha, size)
-                except QuotaExceeded as full:  # another upload took the room meanwhile
-                    refused = full
-                else:
+                if not (refused := self._over_quota(db, token, name, sha, size)):
                     return self._add_row(db, token, sha, name, size)
-            self._collect({sha})
+            self._collect({sha})  # another upload took the room meanwhile
             raise refused
         finally:
             tmp.unlink(missing_ok=True)
@@ -347,15 +342,17 @@ class Store:
             return self._usage(db, token)
 
     # ---- internals -------------------------------------------------------------------------
-    def _check_quota(self, db, token: str, name: str, sha: str, size: int) -> None:
+    def _over_quota(self, db, token: str, name: str, sha: str, size: int,
+                    ) -> QuotaExceeded | None:
         if sha in self._hashes(db, token):
-            return  # counted once already
+            return None  # counted once already
         used = self._usage(db, token)
-        if used + size > self.quota_bytes:
-            raise QuotaExceeded(
-                f"{name} ({_mb(size)}) does not fit: this workspace holds {_mb(used)} of "
-                f"its {_mb(self.quota_bytes)}. Start over to empty it, or remove files you "
-                "no longer need.")
+        if used + size <= self.quota_bytes:
+            return None
+        return QuotaExceeded(
+            f"{name} ({_mb(size)}) does not fit: this workspace holds {_mb(used)} of its "
+            f"{_mb(self.quota_bytes)}. Start over to empty it, or remove files you no longer "
+            "need.")
 
     @staticmethod
     def _add_row(db, token: str, sha: str, name: str, size: int) -> FileRecord:
@@ -390,8 +387,7 @@ class Store:
         if not hashes:
             return
         with turn(self.engine) as db:
-            gone = self.blobs.collect(db, hashes, lambda h: select(files.c.sha256).where(
-                files.c.sha256.in_(h)))
+            gone = self.blobs.collect(db, hashes, used=files.c.sha256)
         self.blobs.remove_cached(gone)
 
 
