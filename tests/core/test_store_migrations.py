@@ -4,9 +4,14 @@ upgraded when a Store opens it, keeping every workspace, file and run."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import time
 
+import numpy as np
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import BigInteger, Integer, MetaData, create_engine, inspect
@@ -15,12 +20,13 @@ import gui.core.store.lessons  # noqa: F401  (every table of the store joins the
 import gui.core.store.links  # noqa: F401
 from gui.core.store import migrate
 from gui.core.store.runs import Runs, runs_table
-from gui.core.store.workspaces import files, metadata, workspaces
+from gui.core.store.workspaces import Store, StoreError, files, metadata, workspaces
+from gui.core.training.snapshots import Snapshots
 from tests.core.test_runs import IRIS, iris_spec
 
 
 def test_a_fresh_database_gets_exactly_the_tables_the_code_describes(store):
-    assert migrate.revision(store.engine) == migrate.head() == "0003"
+    assert migrate.revision(store.engine) == migrate.head() == "0004"
     with store.engine.connect() as db:
         differences = compare_metadata(MigrationContext.configure(db), metadata)
     assert differences == []  # every table, column, type, index and key matches
@@ -79,3 +85,61 @@ def test_a_database_from_before_migrations_is_upgraded_keeping_everything(
     assert store.save_state(store.create(), {"after": True}) == 1  # it goes on working
     again = make_store(home)  # a second opening finds it upgraded and changes nothing
     assert again.load("A" * 32).version == 1
+
+
+def test_files_on_disk_move_into_the_database_on_upgrade(database_url, tmp_path):
+    """A store of the 0003 schema kept its files in LAYERLAB_HOME: the upgrade imports them,
+    so a store whose home is a different, empty folder reads every one."""
+    home = tmp_path / "home"
+    home.mkdir()
+    url = database_url or f"sqlite:///{home / 'layerlab.db'}"
+    engine = create_engine(url)
+    with engine.begin() as db:
+        command.upgrade(migrate._config(db, home), "0003")
+    token, now = "T" * 32, time.time()
+    upload = os.urandom(5 * 2**20)  # two chunks
+    sha = hashlib.sha256(upload).hexdigest()
+    lost = hashlib.sha256(b"deleted by hand").hexdigest()
+    with engine.begin() as db:
+        db.execute(workspaces.insert().values(token=token, created=now, last_seen=now,
+                                              version=1, state="{}"))
+        for digest, name in ((sha, "big.csv"), (lost, "lost.csv")):
+            db.execute(files.insert().values(workspace=token, sha256=digest, name=name,
+                                             size=len(upload), added=now))
+        run_id = db.execute(runs_table.insert().values(
+            workspace=token, name="Run 1", created=now, status="done",
+            spec=iris_spec(epochs=2).to_json(), data=json.dumps(IRIS), start_epoch=0,
+            history="{}", epoch_seconds="[]", log="[]", progress="[2, 2, 0, 0]",
+            test_metrics="{}", model_epoch=2)).inserted_primary_key[0]
+    engine.dispose()
+    (home / "files" / sha[:2]).mkdir(parents=True)
+    (home / "files" / sha[:2] / sha).write_bytes(upload)
+    folder = home / "workspaces" / token / "runs"
+    folder.mkdir(parents=True)
+    model = os.urandom(300_000)
+    (folder / f"{run_id}.keras").write_bytes(model)
+    (folder / f"{run_id}.card.txt").write_text("Only for the lesson.", encoding="utf-8")
+    snaps = Snapshots()
+    for epoch in range(3):
+        snaps.add(epoch, {"dense": [np.full((4, 3), epoch, "float32"), np.zeros(3, "float32")]})
+    snaps.save(folder / f"{run_id}.snapshots.npz")
+    stamp = (folder / f"{run_id}.keras").stat().st_mtime_ns
+
+    upgraded = Store(home, database_url)  # the app's process opens it: the upgrade runs
+    assert migrate.revision(upgraded.engine) == migrate.head()
+    assert Runs(upgraded).model_path(token, run_id).stat().st_mtime_ns == stamp  # current
+    other = Store(tmp_path / "empty", url)
+    try:
+        assert other.read_file(token, sha) == upload
+        with pytest.raises(StoreError, match="upload it again"):
+            other.read_file(token, lost)  # missing on disk before: missing now
+        runs = Runs(other)
+        assert runs.model_path(token, run_id).read_bytes() == model
+        assert runs.card_notes(token, run_id) == "Only for the lesson."
+        full, latest = runs.snapshot_paths(token, run_id)
+        assert Snapshots.load(full).epochs == [0, 1, 2] and not latest.exists()
+        assert float(Snapshots.load(full).at(2)["dense"][0][0, 0]) == 2.0
+        assert full.is_relative_to(other.home)
+    finally:
+        other.engine.dispose()
+        upgraded.engine.dispose()

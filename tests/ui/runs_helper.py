@@ -82,10 +82,9 @@ def finished(at, trained: tm.Trained, name: str | None = None,
     history = {k: list(v) for k, v in trained.history.items()}
     epochs = len(history["loss"])
     run_id = add(at, spec, DONE, name)
-    path = runs().model_path(token(at), run_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(export.save_keras_bytes(
-        trained.model, export.metadata(trained.spec, trained.prepared.preprocessor)))
+    raw = export.save_keras_bytes(
+        trained.model, export.metadata(trained.spec, trained.prepared.preprocessor))
+    runs().files.write(token(at), run_id, "model", lambda path: path.write_bytes(raw))
     prepared = trained.prepared
     metrics = evaluate.keras_evaluate(trained.model, prepared.X_test, prepared.y_test,
                                       trained.spec, prepared.n_classes)

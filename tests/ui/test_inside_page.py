@@ -43,8 +43,7 @@ def with_snapshots(at) -> None:
     snaps = Snapshots()
     snaps.add(0, model_weights(build_model(t.spec, t.prepared.preprocessor)))
     snaps.add(record.model_epoch, model_weights(t.model))
-    full, _ = runs_helper.runs().snapshot_paths(runs_helper.token(at), record.id)
-    snaps.save(full)
+    runs_helper.runs().files.write(runs_helper.token(at), record.id, "snapshots", snaps.save)
 
 
 def test_without_a_run_it_points_to_the_train_page():

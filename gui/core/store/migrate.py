@@ -3,13 +3,15 @@
 Every Store brings its database up to the newest revision when it opens: a fresh database
 gets every table; a database made before migrations existed (the tables, no alembic_version)
 is stamped with the first revision, which describes exactly those tables, and upgraded from
-there, keeping every workspace and run. Processes opening the same store at once take turns
+there, keeping every workspace and run. A migration that moves files into the database
+(0004) reads them from the home of the process that upgrades (`config.attributes["home"]`).
+Processes opening the same store at once take turns
 (a lock file in the store's home; on PostgreSQL also an advisory lock, for app processes on
 other machines). A schema change is a new file in migrations/versions/ (copy the latest;
 `alembic revision` with script_location set to migrations/ writes one from script.py.mako).
 
 Example:
-    upgrade(store.engine, store.home / "schema.lock")
+    upgrade(store.engine, store.home)
     revision(store.engine)           # "0002"
 """
 
@@ -30,10 +32,11 @@ BEFORE_ALEMBIC = "0001"  # the revision that describes the tables made before mi
 ADVISORY_LOCK = 7_201_919  # PostgreSQL: one migrating process at a time, on any machine
 
 
-def _config(connection=None) -> Config:
+def _config(connection=None, home: Path | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(FOLDER))
     config.attributes["connection"] = connection
+    config.attributes["home"] = home
     return config
 
 
@@ -49,11 +52,13 @@ def revision(engine: Engine) -> str | None:
         return MigrationContext.configure(db).get_current_revision()
 
 
-def upgrade(engine: Engine, lock_file: Path) -> None:
-    """Bring the database to the newest revision (nothing to do when it is there)."""
+def upgrade(engine: Engine, home: Path) -> None:
+    """Bring the database to the newest revision (nothing to do when it is there); files a
+    migration moves into the database are read from `home` (LAYERLAB_HOME)."""
     newest = head()
     if revision(engine) == newest:
         return
+    lock_file = Path(home) / "schema.lock"
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_file, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -65,4 +70,4 @@ def upgrade(engine: Engine, lock_file: Path) -> None:
                 return
             if current is None and inspect(db).has_table("workspaces"):
                 command.stamp(_config(db), BEFORE_ALEMBIC)
-            command.upgrade(_config(db), "head")
+            command.upgrade(_config(db, Path(home)), "head")

@@ -3,9 +3,10 @@
 A run holds the spec it trained (a snapshot), the data it names (a data_ref reference), its
 status, per-epoch history with timings, progress within the epoch, a note or an error in
 words, test metrics (and, for a lesson copy's run, the metrics on the lesson's hidden test
-rows), and — once an epoch has been saved — its model with the optimizer state
-(a .keras file in the workspace's folder). Pages read runs; training workers write them
-(worker.py); the pool (worker_pool.py) hands queued runs to free workers, oldest first.
+rows), and — once an epoch has been saved — its model with the optimizer state, its weight
+snapshots and its model card's notes (run_files.py: in the database, cached in each process's
+LAYERLAB_HOME). Pages read runs; training workers write them (worker.py); the pool (pool.py)
+hands queued runs to free workers, oldest first.
 
 Reading is always through the workspace's token, so no workspace sees another's runs; only
 the pool and the workers, which serve every workspace, use `get_any`.
@@ -38,6 +39,7 @@ from gui.core.spec.vocabulary import (
     STOPPED,
     STOPPING,
 )
+from gui.core.store.run_files import RunFiles
 from gui.core.store.run_records import (  # noqa: F401  (imported from here by the rest)
     GLANCE_COLUMNS,
     RunGlance,
@@ -59,6 +61,7 @@ class Runs:
     def __init__(self, store: Store):
         self.store = store
         self.engine = store.engine
+        self.files = RunFiles(store)  # models, snapshots, card notes: what workers write
         store.create_tables(runs_table)
 
     # ---- what pages do ---------------------------------------------------------------------
@@ -137,13 +140,10 @@ class Runs:
         record = self.get(token, run_id)
         if record.active:
             raise StoreError("This run is still training; stop it first.")
+        self.files.remove(token, run_id)
         with self.engine.begin() as db:
             db.execute(runs_table.delete().where(runs_table.c.id == run_id,
                                                  runs_table.c.workspace == token))
-        self.model_path(token, run_id).unlink(missing_ok=True)
-        self._card_path(token, run_id).unlink(missing_ok=True)
-        for path in self.snapshot_paths(token, run_id):
-            path.unlink(missing_ok=True)
 
     def request_stop(self, token: str, run_id: int, note: str | None = None) -> None:
         """Ask a run to stop: a queued one ends at once, a running one within a second
@@ -162,13 +162,14 @@ class Runs:
                 status=STOPPING, stop_requested=now, note=note))
 
     def model_path(self, token: str, run_id: int) -> Path:
-        """Where the run's model (.keras, with its optimizer state) is saved."""
-        return self.store.workspace_dir(token) / "runs" / f"{int(run_id)}.keras"
+        """The run's model (.keras, with its optimizer state) in this process's cache, up to
+        date with the database; the path does not exist while the run has no model."""
+        return self.files.paths(token, run_id, "model")[0]
 
     def card_notes(self, token: str, run_id: int) -> str:
         """The intended use and caveats the user wrote for the run's model card ("" if none)."""
         self.get(token, run_id)  # the run is this workspace's
-        path = self._card_path(token, run_id)
+        path = self.files.paths(token, run_id, "card")[0]
         return path.read_text(encoding="utf-8") if path.exists() else ""
 
     def set_card_notes(self, token: str, run_id: int, text: str) -> None:
@@ -179,18 +180,15 @@ class Runs:
         if len(text) > MAX_CARD_NOTES:
             raise StoreError(f"The notes are {len(text):,} characters; the model card keeps "
                              f"at most {MAX_CARD_NOTES:,}. Shorten them.")
-        path = self._card_path(token, run_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-    def _card_path(self, token: str, run_id: int) -> Path:
-        return self.store.workspace_dir(token) / "runs" / f"{int(run_id)}.card.txt"
+        self.files.write(token, run_id, "card",
+                         lambda path: path.write_text(text, encoding="utf-8"))
 
     def snapshot_paths(self, token: str, run_id: int) -> tuple[Path, Path]:
-        """Where the run's weight snapshots are kept: (every kept epoch, the latest epoch
-        alone, written while it trains); see snapshots.py."""
-        folder = self.store.workspace_dir(token) / "runs"
-        return (folder / f"{int(run_id)}.snapshots.npz", folder / f"{int(run_id)}.latest.npz")
+        """The run's weight snapshots in this process's cache, up to date with the database:
+        (every kept epoch, the latest epoch alone while it trains); see snapshots.py. A
+        path that does not exist stands for snapshots the run has not (yet)."""
+        full, latest = self.files.paths(token, run_id, "snapshots", "latest")
+        return full, latest
 
     def queue(self, run_id: int) -> tuple[int, float]:
         """(runs ahead of a queued run, their rough remaining training seconds, summed)."""

@@ -1,11 +1,12 @@
-"""The workspace store: what each user did, kept in a database and a folder of files.
+"""The workspace store: what each user did, kept in a database.
 
 A workspace is reached only through its token: an unguessable string that lives in the
 user's URL. It holds one JSON document (the spec, the chosen data, what was edited by hand)
 with a version number that rises with every save, and the files uploaded into it. Files are
-stored once per content (named by their SHA-256 under LAYERLAB_HOME/files) and a workspace
-reads a file only through a row that ties that file to its own token, so knowing another
-workspace's hash gives nothing.
+stored once per content, in the database (blobs.py, named by their SHA-256), and a workspace
+reads a file only through a row that ties it to its own token, so knowing another
+workspace's hash gives nothing. LAYERLAB_HOME/files is only this process's cache of them (it
+may be empty): a training process elsewhere needs only the database.
 
 SQLite under LAYERLAB_HOME by default, through SQLAlchemy, so LAYERLAB_DATABASE_URL can point
 at a database server (PostgreSQL) when several app processes share one store. The tables are
@@ -22,7 +23,6 @@ Example:
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import os
 import random
@@ -30,7 +30,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -41,7 +41,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -53,21 +52,21 @@ from sqlalchemy import (
 )
 
 from gui.core.store import migrate
+from gui.core.store.blobs import Blobs, turn
 from gui.core.store.errors import (  # noqa: F401  (imported from here by the rest)
     QuotaExceeded,
     StoreConfigError,
     StoreError,
     config_error,
 )
+from gui.core.store.metadata import metadata
 
 TOKEN_BYTES = 24  # 32 URL-safe characters, 192 random bits
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
 DEFAULT_QUOTA_MB = 1024
 DEFAULT_IDLE_DAYS = 30
-CHUNK = 1 << 20  # files are hashed and written a megabyte at a time
 TOUCH_EVERY_S = 60  # last_seen is written at most once a minute per workspace
 
-metadata = MetaData()
 workspaces = Table(
     "workspaces", metadata,
     Column("token", String(64), primary_key=True),
@@ -131,8 +130,7 @@ class Store:
                  quota_bytes: int = DEFAULT_QUOTA_MB * 2**20,
                  idle_seconds: float = DEFAULT_IDLE_DAYS * 86_400):
         self.home = Path(home)
-        self.blobs = self.home / "files"
-        self.blobs.mkdir(parents=True, exist_ok=True)
+        self.home.mkdir(parents=True, exist_ok=True)
         self.url = url or f"sqlite:///{self.home / 'layerlab.db'}"
         self.quota_bytes = quota_bytes
         self.idle_seconds = idle_seconds
@@ -142,14 +140,15 @@ class Store:
                                         connect_args={"timeout": 30} if sqlite else {})
             if sqlite:
                 event.listen(self.engine, "connect", _sqlite_pragmas)
-            migrate.upgrade(self.engine, self.home / "schema.lock")
+            migrate.upgrade(self.engine, self.home)
             self.create_tables()  # tables that have no migration yet (none today)
         except (ImportError, exc.ArgumentError, exc.DBAPIError) as error:
             raise config_error(self.url, url is not None, error) from None
+        self.blobs = Blobs(self.engine, self.home / "files")  # the uploads' content
 
     def create_tables(self, *tables: Table) -> None:
-        """Create `tables` (default: all known) unless they exist. The schema itself is kept
-        by the migrations (migrate.py): a new table or column needs one there too."""
+        """Create `tables` (default: all known) unless they exist; the schema is kept by the
+        migrations (migrate.py): a new table or column needs one there too."""
         for attempt in range(5):
             try:
                 metadata.create_all(self.engine, tables=list(tables) or None)
@@ -260,7 +259,8 @@ class Store:
         self._collect(hashes)
 
     def workspace_dir(self, token: str) -> Path:
-        """The folder for a workspace's own files besides uploads (e.g. run models)."""
+        """The local cache folder of a workspace's own files besides uploads (its runs'
+        models and snapshots: run_files.py keeps them in the database)."""
         if not valid_token(token):
             raise StoreError("This workspace does not exist.")
         return self.home / "workspaces" / token
@@ -273,43 +273,33 @@ class Store:
                 workspaces.c.last_seen < cutoff)).scalars().all()
         for token in tokens:
             self.delete(token)
+        with turn(self.engine) as db:
+            self.blobs.sweep(db)  # uploads that died half-way
         return len(tokens)
 
     # ---- files -----------------------------------------------------------------------------
     def add_file(self, token: str, name: str, source: bytes | memoryview | BinaryIO,
                  ) -> FileRecord:
-        """Store `source` in the workspace, a megabyte at a time (never a second copy in
-        memory). The same content is kept once on disk however often it is added."""
+        """Store `source` in the workspace: into the database, a chunk at a time (never a
+        second copy in memory), and this home's cache; the same content is stored once."""
         if not self.exists(token):
             raise StoreError("This workspace does not exist.")
-        tmp = self.blobs / f"incoming-{secrets.token_hex(8)}"
-        digest, size = hashlib.sha256(), 0
+        sha, size, tmp = self.blobs.receive(source)
         try:
-            with open(tmp, "wb") as out:
-                for chunk in _chunks(source):
-                    digest.update(chunk)
-                    out.write(chunk)
-                    size += len(chunk)
-            sha = digest.hexdigest()
-            with self.engine.begin() as db:
-                known = self._hashes(db, token)
-                if sha not in known:
-                    used = self._usage(db, token)
-                    if used + size > self.quota_bytes:
-                        raise QuotaExceeded(
-                            f"{name} ({_mb(size)}) does not fit: this workspace holds "
-                            f"{_mb(used)} of its {_mb(self.quota_bytes)}. Start over to empty "
-                            "it, or remove files you no longer need.")
-                path = self._blob(sha)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                if path.exists():
-                    tmp.unlink()
-                else:
-                    os.replace(tmp, path)
-                now = time.time()
-                db.execute(files.insert().values(workspace=token, sha256=sha, name=name,
-                                                 size=size, added=now))
-            return FileRecord(sha, name, size, now)
+            with turn(self.engine) as db:
+                if refused := self._over_quota(db, token, name, sha, size):
+                    raise refused
+                ready = self.blobs.claim(db, sha, size)
+                cached = self.blobs.keep(tmp, sha)
+                if ready:
+                    return self._add_row(db, token, sha, name, size)
+            self.blobs.send(sha, cached)  # outside the turn: other writers go on meanwhile
+            with turn(self.engine) as db:
+                self.blobs.complete(db, sha, size)
+                if not (refused := self._over_quota(db, token, name, sha, size)):
+                    return self._add_row(db, token, sha, name, size)
+            self._collect({sha})  # another upload took the room meanwhile
+            raise refused
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -326,12 +316,14 @@ class Store:
         return [FileRecord(r.sha256, r.name, r.size, r.added) for r in rows]
 
     def file_path(self, token: str, sha256: str) -> Path:
-        """The stored file, if this workspace holds it; otherwise StoreError."""
+        """The stored file, if this workspace holds it (otherwise StoreError): this home's
+        cached copy, fetched from the database (and checked by SHA-256) when absent."""
+        self.blobs.cached(sha256)  # a well-formed hash, or StoreError
         with self.engine.connect() as db:
             held = db.execute(select(files.c.id).where(
                 files.c.workspace == token, files.c.sha256 == sha256)).first()
-        path = self._blob(sha256) if held else None
-        if path is None or not path.exists():
+        path = self.blobs.path(sha256) if held else None
+        if path is None:
             raise StoreError("This file is not in the workspace any more; upload it again.")
         return path
 
@@ -350,14 +342,29 @@ class Store:
             return self._usage(db, token)
 
     # ---- internals -------------------------------------------------------------------------
-    def _blob(self, sha: str) -> Path:
-        if not re.fullmatch(r"[0-9a-f]{64}", sha or ""):
-            raise StoreError("Not a file of this workspace.")
-        return self.blobs / sha[:2] / sha
+    def _over_quota(self, db, token: str, name: str, sha: str, size: int,
+                    ) -> QuotaExceeded | None:
+        if sha in self._hashes(db, token):
+            return None  # counted once already
+        used = self._usage(db, token)
+        if used + size <= self.quota_bytes:
+            return None
+        return QuotaExceeded(
+            f"{name} ({_mb(size)}) does not fit: this workspace holds {_mb(used)} of its "
+            f"{_mb(self.quota_bytes)}. Start over to empty it, or remove files you no longer "
+            "need.")
+
+    @staticmethod
+    def _add_row(db, token: str, sha: str, name: str, size: int) -> FileRecord:
+        now = time.time()
+        db.execute(files.insert().values(workspace=token, sha256=sha, name=name, size=size,
+                                         added=now))
+        return FileRecord(sha, name, size, now)
 
     def _delete_parts(self, db, token: str) -> None:
         # Every table with a `workspace` column holds rows that belong to one workspace
-        # (files here, runs in runs.py); the workspace's own folder goes with them.
+        # (files here, runs and their files in runs.py and run_files.py); the workspace's
+        # own cache folder goes with them.
         for table in reversed(metadata.sorted_tables):
             if "workspace" in table.c:
                 db.execute(table.delete().where(table.c.workspace == token))
@@ -376,14 +383,12 @@ class Store:
         return int(db.execute(select(func.coalesce(func.sum(distinct.c.size), 0))).scalar())
 
     def _collect(self, hashes: set[str]) -> None:
-        """Delete the blobs no workspace refers to any more."""
+        """Delete the blobs no workspace refers to any more, and their cached copies."""
         if not hashes:
             return
-        with self.engine.connect() as db:
-            kept = set(db.execute(select(files.c.sha256).where(
-                files.c.sha256.in_(hashes))).scalars())
-        for sha in hashes - kept:
-            self._blob(sha).unlink(missing_ok=True)
+        with turn(self.engine) as db:
+            gone = self.blobs.collect(db, hashes, used=files.c.sha256)
+        self.blobs.remove_cached(gone)
 
 
 def _sqlite_pragmas(connection, _record) -> None:
@@ -393,18 +398,6 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def _chunks(source) -> Iterator[bytes | memoryview]:
-    if isinstance(source, bytes | bytearray | memoryview):
-        view = memoryview(source)
-        for start in range(0, len(view), CHUNK):
-            yield view[start:start + CHUNK]
-        return
-    if hasattr(source, "seek"):
-        source.seek(0)
-    while chunk := source.read(CHUNK):
-        yield chunk
 
 
 def _mb(size: int) -> str:

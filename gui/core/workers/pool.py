@@ -21,6 +21,8 @@ Workers are fresh interpreters (`python -m gui.core.workers.worker`, not a fork:
 threads do not survive one; and not multiprocessing's spawn, which re-runs the app's main
 script in the child), linked to the pool by a socket pair carrying multiprocessing
 Connection messages. They import TensorFlow once, at start, so a run begins without it.
+A worker needs only the database: its LAYERLAB_HOME (`worker_home`, by default the store's
+own) is a cache of the store's files, which it fetches from and writes to the database.
 
 Example:
     pool = TrainingPool(store, slots=2)
@@ -87,11 +89,13 @@ class _Slot:
 
 
 class TrainingPool:
-    """`slots` worker processes and the dispatcher thread that feeds them from the store."""
+    """`slots` worker processes and the dispatcher thread that feeds them from the store;
+    `worker_home`: the workers' LAYERLAB_HOME, their cache of files (default: the store's)."""
 
     def __init__(self, store: Store, slots: int | None = None,
-                 idle_seconds: float | None = None):
+                 idle_seconds: float | None = None, worker_home: Path | str | None = None):
         self.store = store
+        self.worker_home = Path(worker_home) if worker_home is not None else store.home
         self.runs = Runs(store)
         self.slots = slots or slots_from_env()
         self.idle_seconds = idle_seconds if idle_seconds is not None else \
@@ -235,9 +239,10 @@ class TrainingPool:
         ours, theirs = socket.socketpair()
         slot.process = subprocess.Popen(
             [sys.executable, "-m", "gui.core.workers.worker", str(theirs.fileno()),
-             str(self.store.home)], cwd=ROOT, pass_fds=(theirs.fileno(),),
+             str(self.worker_home)], cwd=ROOT, pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
-            env={**os.environ, "LAYERLAB_WORKER_DATABASE_URL": self.store.url})
+            env={**os.environ, "LAYERLAB_WORKER_DATABASE_URL": self.store.url,
+                 "LAYERLAB_HOME": str(self.worker_home)})
         theirs.close()
         slot.conn = Connection(ours.detach())
         slot.ready, slot.run_id, slot.stop_sent, slot.heard = False, None, None, False

@@ -5,10 +5,12 @@ prepares its data from the workspace, trains it with a TrainingJob in its main t
 writes what happens back to the record four times a second (status, progress, history, log)
 from a reporter thread. At the end it scores the model on the test rows and, for a lesson
 copy's run, on the lesson's hidden test rows (the class board ranks by those). The model,
-with its optimizer state, is saved to the run's .keras
-file every few seconds of training and at the end, so a server restart keeps the last one;
-the run's weight snapshots (snapshots.py) are written with it, and the latest epoch's weights
-alone whenever the reporter finds a new one (the Inside page's live view).
+with its optimizer state, is saved as the run's .keras file every few seconds of training and
+at the end, so a server restart keeps the last one; the run's weight snapshots (snapshots.py)
+with it at most every SNAPSHOTS_EVERY_S and at the end, and the latest epoch's weights alone
+whenever the reporter finds a new one, at most every LATEST_EVERY_S (the Inside page's live
+view). Every file goes into the database (run_files.py): the worker's LAYERLAB_HOME is only a
+cache, so a worker on another machine needs nothing but the database URL.
 Stop reaches the worker as a message; the worker answers ("heard") as soon as `fit` has
 seen it, and the pool ends a worker that does not answer in time. The worker is started with
 `python -m gui.core.workers.worker` (not multiprocessing's spawn, which would re-run the app's main
@@ -32,11 +34,13 @@ from gui.core.store.workspaces import Store
 REPORT_EVERY_S = 0.25
 SAVE_EVERY_S = 3.0
 LATEST_EVERY_S = 0.5  # the live view's weights: at most this often (the page polls each 1 s)
+SNAPSHOTS_EVERY_S = 30.0  # every kept epoch's weights (up to 32 MB): with the model, this often
 
 
 def main(argv: list[str]) -> None:
     """`python -m gui.core.workers.worker FD HOME`: serve the pool on the socket FD (the database
-    URL comes in the environment, LAYERLAB_WORKER_DATABASE_URL, never on a command line)."""
+    URL comes in the environment, LAYERLAB_WORKER_DATABASE_URL, never on a command line).
+    HOME is this worker's own cache of the store's files; it may be empty."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal: the pool ends us
     fd, home, url = int(argv[0]), argv[1], os.environ.get("LAYERLAB_WORKER_DATABASE_URL")
@@ -178,10 +182,10 @@ class _Training:
                                initial_model=initial, initial_epoch=record.start_epoch,
                                before=before,
                                callbacks=[self.recorder] if self.recorder else None)
-        self.path = runs.model_path(record.workspace, record.id)
-        self.snapshot_path, self.latest_path = runs.snapshot_paths(record.workspace, record.id)
+        self.files, self.token = runs.files, record.workspace
         self.latest_written: int | None = None
         self.latest_at = 0.0
+        self.snapshots_at = time.monotonic()
         self.saved_at = time.monotonic()
         self.saved_epoch: int | None = None
         self.done = threading.Event()
@@ -197,7 +201,7 @@ class _Training:
             self.job.run()
             job = self.job
             if job.model is not None and job.epochs_done > self.record.start_epoch:
-                self._save()
+                self._save(final=True)
             stopped = self.stop.is_set()
             metrics = job.evaluate_test() if self.saved_epoch is not None and not stopped else {}
             hidden = self._hidden_metrics() if metrics else {}
@@ -210,10 +214,9 @@ class _Training:
             for thread in threads:
                 thread.join(timeout=2)
         if self.job.model is None and self.saved_epoch is not None:
-            self.path.unlink(missing_ok=True)  # a failed run (NaN) keeps no model
-            self.snapshot_path.unlink(missing_ok=True)
+            self._remove("model", "snapshots")  # a failed run (NaN) keeps no model
             self.saved_epoch = None
-        self.latest_path.unlink(missing_ok=True)  # the full file has every kept epoch
+        self._remove("latest")  # the full file has every kept epoch
         self._report(final=True, test_metrics=metrics, hidden_metrics=hidden)
         if stopped and self.saved_epoch is not None:
             # A stop is shown at once; the kept model's test scores follow it.
@@ -237,27 +240,32 @@ class _Training:
         if time.monotonic() - self.saved_at >= SAVE_EVERY_S:
             self._save()
 
-    def _save(self) -> None:
-
+    def _save(self, final: bool = False) -> None:
         self.saving.set()
         try:
-            self._write_model()
+            self._write_model(final)
         finally:
             self.saving.clear()
 
-    def _write_model(self) -> None:
+    def _write_model(self, final: bool) -> None:
         from gui.core.saving.export import metadata, save_keras_bytes
 
         model = self.job.model
         raw = save_keras_bytes(model, metadata(self.job.spec, self.prepared.preprocessor))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".saving")
-        tmp.write_bytes(raw)
-        os.replace(tmp, self.path)  # a reader never sees half a file
-        if self.recorder is not None:
-            self.recorder.snapshots.save(self.snapshot_path)
+        self.files.write(self.token, self.record.id, "model", lambda path: path.write_bytes(raw))
+        if self.recorder is not None and (
+                final or time.monotonic() - self.snapshots_at >= SNAPSHOTS_EVERY_S):
+            self.files.write(self.token, self.record.id, "snapshots",
+                             self.recorder.snapshots.save)
+            self.snapshots_at = time.monotonic()
         self.saved_at = time.monotonic()
         self.saved_epoch = self.job.epochs_done
+
+    def _remove(self, *names: str) -> None:
+        try:
+            self.files.remove(self.token, self.record.id, *names)
+        except Exception:  # noqa: BLE001,S110 - the run was deleted meanwhile (Start over)
+            pass
 
     def _watch_stop(self) -> None:
         while not self.done.is_set():
@@ -283,10 +291,12 @@ class _Training:
                 or time.monotonic() - self.latest_at < LATEST_EVERY_S):
             return
         self.latest_at = time.monotonic()
+        latest = snapshots.latest
         try:
-            self.latest_written = snapshots.save_latest(self.latest_path)
-        except OSError:
-            pass  # the live view waits for the next one; the full save reports errors
+            self.files.write(self.token, self.record.id, "latest", snapshots.save_latest)
+            self.latest_written = latest
+        except Exception:  # noqa: BLE001,S110 - the live view waits for the next one; the
+            pass           # model's save reports errors
 
     def _report(self, final: bool = False, **extra) -> None:
         job = self.job

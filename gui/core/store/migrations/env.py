@@ -5,6 +5,7 @@ from alembic import context
 
 import gui.core.store.lessons  # noqa: F401  (their tables join the metadata)
 import gui.core.store.links  # noqa: F401
+import gui.core.store.run_files  # noqa: F401
 import gui.core.store.runs  # noqa: F401
 from gui.core.store.workspaces import metadata
 
