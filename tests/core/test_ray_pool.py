@@ -16,7 +16,6 @@ import time
 
 import pytest
 import ray
-from ray.cluster_utils import Cluster
 from sqlalchemy import update
 
 from gui.core.saving.load import load_run_model
@@ -27,30 +26,13 @@ from gui.core.workers.engines import RAY_ADDRESS_ENV, make_pool
 from gui.core.workers.ray_engine import Trainer
 from tests.conftest import SAMPLES
 from tests.core.test_runs import IRIS, finished, iris_spec, wait_for
-
-NODE_MB = 80  # each node's object store: runs pass only ids and small dicts through it
-
-
-def start_cluster(nodes: int = 2, cpus: int = 2) -> Cluster:
-    """A Ray cluster of `nodes` nodes on 127.0.0.1 (loopback only: Ray would otherwise
-    announce the machine's outward address)."""
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # Ray's switch to stay on loopback
-    node = dict(num_cpus=cpus, object_store_memory=NODE_MB * 2**20)
-    cluster = Cluster(initialize_head=True,
-                      head_node_args={**node, "include_dashboard": False})
-    for _ in range(nodes - 1):
-        cluster.add_node(**node)
-    cluster.wait_for_nodes()
-    return cluster
+from tests.ray_cluster import local_cluster
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    cluster = start_cluster()
-    yield cluster
-    ray.shutdown()
-    cluster.shutdown()
-    os.environ.pop("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", None)
+    with local_cluster(nodes=2) as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +63,7 @@ def test_runs_train_on_both_nodes_and_keep_their_models(store, pool):
     tokens = [store.create(), store.create()]
     ids = [runs.create(token, iris_spec(epochs=4), IRIS) for token in tokens]
     pool.wake()
-    records = [finished(runs, token, run_id) for token, run_id in zip(tokens, ids)]
+    records = [finished(runs, token, run_id) for token, run_id in zip(tokens, ids, strict=True)]
     for record in records:
         assert record.status == DONE, record.error
         assert record.epochs_done == 4 and set(record.test_metrics) == {"loss", "accuracy"}
