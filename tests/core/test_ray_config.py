@@ -62,3 +62,28 @@ def test_the_default_app_never_imports_ray(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_a_sqlite_store_refuses_a_cluster_of_several_machines():
+    from gui.core.workers.ray_engine import sqlite_problem
+
+    assert sqlite_problem({"10.0.0.5"}, "10.0.0.5") is None
+    assert sqlite_problem({"127.0.0.1"}, "10.0.0.5") is None
+    problem = sqlite_problem({"10.0.0.5", "10.0.0.7"}, "10.0.0.5")
+    assert problem.startswith(f"{RAY_ADDRESS_ENV} names a Ray cluster with nodes on other "
+                              "machines (10.0.0.7)")
+    assert "LAYERLAB_DATABASE_URL" in problem
+
+
+def test_auto_without_a_cluster_is_said_in_words(tmp_path):
+    """`auto` finds the cluster this machine belongs to; on a machine in none, it says so."""
+    code = ("from gui.core.workers.ray_engine import connect\n"
+            "try:\n    connect('auto')\n"
+            "except Exception as e:\n    print(type(e).__name__ + ': ' + str(e))\n")
+    env = {**os.environ, "RAY_TMPDIR": str(tmp_path)}  # no cluster has ever run here
+    began = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert time.monotonic() - began < 60
+    assert done.stdout.startswith(f"RayConfigError: {RAY_ADDRESS_ENV} (auto) could not be "
+                                  "joined ("), done.stdout + done.stderr

@@ -28,7 +28,7 @@ import ray
 from ray.exceptions import GetTimeoutError, RayActorError, RayError
 
 from gui.core.store.workspaces import Store
-from gui.core.workers.engines import probe, wrong_address
+from gui.core.workers.engines import RAY_ADDRESS_ENV, RayConfigError, probe, wrong_address
 
 PACKAGE = Path(__file__).resolve().parents[2]  # the `gui` package: travels with the job
 
@@ -123,6 +123,11 @@ class RayEngine:
         # A SQLite store is a file on this machine: actors here share it (and its folder);
         # a database server is reached from any node, each actor with a home of its own.
         self.home = str(store.home) if store.url.startswith("sqlite") else None
+        if self.home is not None:
+            nodes = {node["NodeManagerAddress"] for node in ray.nodes() if node["Alive"]}
+            problem = sqlite_problem(nodes, ray.util.get_node_ip_address())
+            if problem:
+                raise RayConfigError(problem)
 
     def default_slots(self) -> int:
         return max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -132,6 +137,19 @@ class RayEngine:
 
     def close(self) -> None:
         pass
+
+
+def sqlite_problem(node_addresses: set[str], here: str) -> str | None:
+    """Why a SQLite store cannot serve a cluster with nodes at `node_addresses` (this
+    machine is `here`), or None when every node is this machine."""
+    elsewhere = sorted(node_addresses - {here, "127.0.0.1", "localhost"})
+    if not elsewhere:
+        return None
+    return (f"{RAY_ADDRESS_ENV} names a Ray cluster with nodes on other machines "
+            f"({', '.join(elsewhere[:3])}), but the store is the SQLite file under "
+            "LAYERLAB_HOME, which only this machine can open: set LAYERLAB_DATABASE_URL to a "
+            "PostgreSQL database that every node can reach, or keep the cluster on this "
+            "machine.")
 
 
 class RayWorker:
