@@ -28,18 +28,20 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 class LocalEngine:
-    """Starts worker processes on this machine for `store`."""
+    """Starts worker processes on this machine for `store`; `home`: their LAYERLAB_HOME
+    (default: the store's own)."""
 
     name = "local"
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, home: Path | str | None = None):
         self.store = store
+        self.home = Path(home) if home is not None else store.home
 
     def default_slots(self) -> int:
         return max(1, os.cpu_count() or 1)
 
     def start(self) -> LocalWorker:
-        return LocalWorker(self.store)
+        return LocalWorker(self.store, self.home)
 
     def close(self) -> None:
         pass
@@ -48,13 +50,14 @@ class LocalEngine:
 class LocalWorker:
     """One worker process and its end of the socket pair."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, home: Path):
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gui.core.workers.worker", str(theirs.fileno()),
-             str(store.home)], cwd=ROOT, pass_fds=(theirs.fileno(),),
+             str(home)], cwd=ROOT, pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
-            env={**os.environ, "LAYERLAB_WORKER_DATABASE_URL": store.url})
+            env={**os.environ, "LAYERLAB_WORKER_DATABASE_URL": store.url,
+                 "LAYERLAB_HOME": str(home)})
         theirs.close()
         self.conn: Connection | None = Connection(ours.detach())
         self.pid: int | None = self.process.pid

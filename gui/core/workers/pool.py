@@ -33,6 +33,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from gui.core.spec.vocabulary import FAILED, INTERRUPTED, STOPPED
@@ -103,13 +104,15 @@ class _Slot:
 
 class TrainingPool:
     """`slots` workers of `engine` (local processes by default) and the dispatcher thread
-    that feeds them from the store."""
+    that feeds them from the store; `worker_home`: the local workers' LAYERLAB_HOME
+    (default: the store's)."""
 
     def __init__(self, store: Store, slots: int | None = None,
-                 idle_seconds: float | None = None, engine: Engine | None = None):
+                 idle_seconds: float | None = None, worker_home: Path | str | None = None,
+                 engine: Engine | None = None):
         self.store = store
         self.runs = Runs(store)
-        self.engine = engine or LocalEngine(store)
+        self.engine = engine or LocalEngine(store, worker_home)
         self.slots = slots or slots_from_env(self.engine.default_slots())
         self.idle_seconds = idle_seconds if idle_seconds is not None else \
             idle_seconds_from_env()
