@@ -127,7 +127,7 @@ def test_a_killed_actor_fails_its_run_in_words_and_is_replaced(store, pool):
     assert record.status == DONE and record.epochs_done == 3
 
 
-def test_an_actor_with_an_empty_home_of_its_own_trains_a_postgresql_run(cluster, pool,
+def test_an_actor_with_an_empty_home_of_its_own_trains_a_postgresql_run(cluster,
                                                                         postgres_server):
     """On another machine a worker has only the database URL: its LAYERLAB_HOME is a
     different, empty folder. The run's data file and its model travel through the store."""

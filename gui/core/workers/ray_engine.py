@@ -68,6 +68,7 @@ class Trainer:
         from gui.core.store.runs import Runs
 
         self.home = home or tempfile.mkdtemp(prefix="layerlab-ray-")
+        os.environ["LAYERLAB_HOME"] = self.home  # this actor's process: its own folder
         self.runs = Runs(Store(self.home, url))
         self.node = ray.get_runtime_context().get_node_id()
         self.where = f"{socket.gethostname()} (Ray node {self.node[:8]})"
