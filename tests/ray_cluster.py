@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 
 NODE_MB = 80  # each node's object store: runs pass only ids and small dicts through it
 LOOPBACK = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"  # "0": Ray stays on 127.0.0.1
@@ -19,13 +20,17 @@ LOOPBACK = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"  # "0": Ray stays on 127.0.0.1
 
 def start_cluster(nodes: int = 2, cpus: int = 2):
     """A Ray cluster of `nodes` nodes of `cpus` CPUs each, on 127.0.0.1 (Ray would otherwise
-    announce the machine's outward address, which a sandbox may not let it reach)."""
+    announce the machine's outward address, which a sandbox may not let it reach); its head
+    serves Ray clients (ray://) at `cluster.client_address`."""
     from ray.cluster_utils import Cluster
 
     os.environ[LOOPBACK] = "0"
     node = dict(num_cpus=cpus, object_store_memory=NODE_MB * 2**20)
+    client_port = _free_port()
     cluster = Cluster(initialize_head=True,
-                      head_node_args={**node, "include_dashboard": False})
+                      head_node_args={**node, "include_dashboard": False,
+                                      "ray_client_server_port": client_port})
+    cluster.client_address = f"ray://127.0.0.1:{client_port}"
     for _ in range(nodes - 1):
         cluster.add_node(**node)
     cluster.wait_for_nodes()
@@ -44,3 +49,9 @@ def local_cluster(nodes: int = 2, cpus: int = 2):
         ray.shutdown()
         cluster.shutdown()
         os.environ.pop(LOOPBACK, None)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -24,7 +26,7 @@ from gui.core.store.runs import Runs
 from gui.core.store.workspaces import Store, workspaces
 from gui.core.workers.engines import RAY_ADDRESS_ENV, make_pool
 from gui.core.workers.ray_engine import Trainer
-from tests.conftest import SAMPLES
+from tests.conftest import ROOT, SAMPLES
 from tests.core.test_runs import IRIS, finished, iris_spec, wait_for
 from tests.ray_cluster import local_cluster
 
@@ -72,6 +74,17 @@ def test_runs_train_on_both_nodes_and_keep_their_models(store, pool):
     # Two actors, spread one a node: the runs trained on different nodes of the cluster.
     assert len({node_of(r) for r in records}) == 2
     assert len(ray.nodes()) == 2
+
+
+def test_a_ray_client_address_joins_the_cluster(cluster):
+    """ray://HOST:PORT (a machine outside the cluster): the same connect, through Ray's
+    client, in a process of its own; the code travels with the job."""
+    code = ("import ray; from gui.core.workers.ray_engine import connect;"
+            f"connect({cluster.client_address!r});"
+            "print(int(ray.cluster_resources()['CPU']), len(ray.nodes()))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=180, env={**os.environ, RAY_ADDRESS_ENV: ""})
+    assert done.stdout.split() == ["4", "2"], done.stderr[-2000:]
 
 
 def test_queue_order_one_run_per_workspace_and_stop(store, pool):
