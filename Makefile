@@ -58,6 +58,7 @@ bench: $(VENV)/.installed-test chromium
 	$(PY) benchmarks/inside_views.py
 	$(PY) benchmarks/what_if.py
 	$(PY) benchmarks/stop_and_refusals.py
+	$(PY) benchmarks/ray_pool.py
 	$(PY) benchmarks/live_view_cost.py
 	$(PY) benchmarks/stop_in_browser.py
 	$(PY) benchmarks/default_quality.py --largest 5000

@@ -34,6 +34,7 @@ if board.asked():  # a lesson's class board: no workspace of its own
 if join.asked():  # a lesson's student link: the name first, then the student's own copy
     join.main()
 workspace.bind()
+run_state.check_engine()  # a Ray address that does not answer: the page says so
 page = st.navigation(student.visible_pages(pages), position="top")
 data_source.settle()  # the defaults that follow the data; drawing never writes
 projector.apply()  # the projector-mode toggle (top right) and its CSS, on every page

@@ -29,6 +29,7 @@ from gui.cli.search import add_search
 from gui.cli.train import add_train
 from gui.core.data.formats.loaded import DataError
 from gui.core.spec.schema import SpecError
+from gui.core.workers.engines import RayConfigError
 
 SUBCOMMANDS: list[Callable] = [add_train, add_search, add_predict, add_export]
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (CLIError, DataError, SpecError) as exc:
+    except (CLIError, DataError, SpecError, RayConfigError) as exc:
         message = " ".join(str(exc).split())
         print(f"{PROG} {args.command}: error: {message}", file=sys.stderr)
         return 1

@@ -59,7 +59,13 @@ def add_train(subparsers) -> None:
 
 def run_train(args) -> int:
     from gui.core.data.dataset import prepare
+    from gui.core.workers.engines import check_ray_address, ray_address
 
+    if ray_address():
+        check_ray_address()  # the app's setting: a wrong one is said now, not after reading
+        print(f"note: LAYERLAB_RAY_ADDRESS is set ({ray_address()}): the app's runs train "
+              "on that Ray cluster; this command trains here, in this process.",
+              file=sys.stderr)
     if args.spec:
         spec = load_spec(args.spec)
         if args.target:

@@ -235,7 +235,7 @@ def one_slot(monkeypatch):
     """The process's training pool replaced by one with a single worker (and back after)."""
     def restart() -> None:
         run_state.pool().close()
-        run_state.pool.clear()  # the next page run starts a pool from the environment
+        run_state._pool.clear()  # the next page run starts a pool from the environment
 
     restart()
     monkeypatch.setenv(SLOTS_ENV, "1")

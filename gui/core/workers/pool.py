@@ -1,28 +1,24 @@
-"""TrainingPool: long-lived worker processes that train the store's queued runs.
+"""TrainingPool: long-lived workers that train the store's queued runs.
 
 The interface is small on purpose — `wake()` after queueing a run or asking one to stop,
 `slots`, `close()` — because everything else goes through the run records (runs.py): a page
 queues a run or asks it to stop in the store, and a dispatcher thread here does the rest.
-So a distributed engine could take the pool's place later, and several app processes can
-share one store, each with its own pool (claiming a run is one atomic update).
+Several app processes can share one store, each with its own pool (claiming a run is one
+atomic update).
 
-The workers start one at a time (each imports TensorFlow once). The dispatcher, several
-times a second:
+The dispatcher is the same whatever runs the workers; only how a worker is started, sent a
+run or a stop, heard from, checked alive and killed belongs to an engine: local processes
+(local_engine.py, the default) or Ray actors on a cluster (ray_engine.py, with
+LAYERLAB_RAY_ADDRESS; engines.make_pool chooses). The workers start one at a time (each
+imports TensorFlow once). The dispatcher, several times a second:
 - hands the oldest queued run whose workspace trains nothing else to a free worker
   (first come, first served across workspaces; one active run per workspace);
 - passes stop requests on to the worker training that run, and ends a worker that has not
   answered within STOP_GRACE_S (e.g. while TensorFlow compiles the first epoch's step);
-- marks the run of a worker that died (kill -9, out of memory) failed, in words, and starts
-  a new worker in its place;
+- marks the run of a worker that died (kill -9, out of memory, a lost node) failed, in
+  words, and starts a new worker in its place;
 - stops the runs of workspaces with no open page for `idle_seconds`, and marks runs whose
   worker went silent (a server restart) interrupted.
-
-Workers are fresh interpreters (`python -m gui.core.workers.worker`, not a fork: TensorFlow's
-threads do not survive one; and not multiprocessing's spawn, which re-runs the app's main
-script in the child), linked to the pool by a socket pair carrying multiprocessing
-Connection messages. They import TensorFlow once, at start, so a run begins without it.
-A worker needs only the database: its LAYERLAB_HOME (`worker_home`, by default the store's
-own) is a cache of the store's files, which it fetches from and writes to the database.
 
 Example:
     pool = TrainingPool(store, slots=2)
@@ -33,19 +29,17 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Protocol
 
 from gui.core.spec.vocabulary import FAILED, INTERRUPTED, STOPPED
 from gui.core.store.runs import Runs
 from gui.core.store.workspaces import Store
+from gui.core.workers.local_engine import LocalEngine
 
 log = logging.getLogger(__name__)
 SLOTS_ENV = "LAYERLAB_TRAINING_SLOTS"
@@ -57,13 +51,37 @@ TICK_S = 0.1
 HOUSEKEEPING_EVERY_S = 5.0
 
 
-def slots_from_env() -> int:
-    """LAYERLAB_TRAINING_SLOTS, or the number of CPU cores."""
+class Worker(Protocol):
+    """One worker as the dispatcher drives it (LocalWorker, RayWorker)."""
+
+    pid: int | None
+
+    def events(self) -> list[tuple[str, int | None]]: ...
+    def alive(self) -> bool: ...
+    def send_run(self, run_id: int) -> None: ...
+    def send_stop(self, run_id: int) -> None: ...
+    def death_message(self) -> str: ...
+    def kill(self) -> None: ...
+
+
+class Engine(Protocol):
+    """What starts workers: LocalEngine (processes here) or RayEngine (actors on a cluster)."""
+
+    name: str
+
+    def default_slots(self) -> int: ...
+    def start(self) -> Worker: ...
+    def close(self) -> None: ...
+
+
+def slots_from_env(default: int | None = None) -> int:
+    """LAYERLAB_TRAINING_SLOTS, or `default` (the number of CPU cores)."""
+    fallback = max(1, default or os.cpu_count() or 1)
     raw = os.environ.get(SLOTS_ENV, "").strip()
     try:
-        return max(1, int(raw)) if raw else max(1, os.cpu_count() or 1)
+        return max(1, int(raw)) if raw else fallback
     except ValueError:
-        return max(1, os.cpu_count() or 1)
+        return fallback
 
 
 def idle_seconds_from_env() -> float:
@@ -74,13 +92,9 @@ def idle_seconds_from_env() -> float:
         return DEFAULT_IDLE_MINUTES * 60
 
 
-ROOT = Path(__file__).resolve().parents[3]
-
-
 @dataclass
 class _Slot:
-    process: subprocess.Popen | None = None
-    conn: Connection | None = None
+    worker: Worker | None = None
     heard: bool = False        # the worker's fit has seen the stop sent for its run
     ready: bool = False
     run_id: int | None = None
@@ -89,15 +103,17 @@ class _Slot:
 
 
 class TrainingPool:
-    """`slots` worker processes and the dispatcher thread that feeds them from the store;
-    `worker_home`: the workers' LAYERLAB_HOME, their cache of files (default: the store's)."""
+    """`slots` workers of `engine` (local processes by default) and the dispatcher thread
+    that feeds them from the store; `worker_home`: the local workers' LAYERLAB_HOME
+    (default: the store's)."""
 
     def __init__(self, store: Store, slots: int | None = None,
-                 idle_seconds: float | None = None, worker_home: Path | str | None = None):
+                 idle_seconds: float | None = None, worker_home: Path | str | None = None,
+                 engine: Engine | None = None):
         self.store = store
-        self.worker_home = Path(worker_home) if worker_home is not None else store.home
         self.runs = Runs(store)
-        self.slots = slots or slots_from_env()
+        self.engine = engine or LocalEngine(store, worker_home)
+        self.slots = slots or slots_from_env(self.engine.default_slots())
         self.idle_seconds = idle_seconds if idle_seconds is not None else \
             idle_seconds_from_env()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
@@ -126,12 +142,13 @@ class TrainingPool:
         return sum(slot.ready for slot in self._slots)
 
     def worker_pids(self) -> list[int | None]:
-        return [slot.process.pid if slot.process else None for slot in self._slots]
+        """Each slot's worker process id (on its own node, for Ray), None while unknown."""
+        return [slot.worker.pid if slot.worker else None for slot in self._slots]
 
-    def busy(self) -> dict[int, int]:
+    def busy(self) -> dict[int, int | None]:
         """{run id: worker pid} for the runs training now."""
-        return {s.run_id: s.process.pid for s in self._slots
-                if s.run_id is not None and s.process is not None}
+        return {s.run_id: s.worker.pid for s in self._slots
+                if s.run_id is not None and s.worker is not None}
 
     def close(self) -> None:
         """End the dispatcher and every worker (their runs are marked interrupted)."""
@@ -144,6 +161,7 @@ class TrainingPool:
                                  note="Interrupted: the server stopped while this run was "
                                       "training.")
             self._kill(slot)
+        self.engine.close()
 
     # ---- the dispatcher ----------------------------------------------------------------------
     def _loop(self) -> None:
@@ -158,7 +176,7 @@ class TrainingPool:
 
     def _tick(self) -> None:
         for slot in self._slots:
-            self._read_messages(slot)
+            self._read_events(slot)
             self._check_alive(slot)
         self._start_next()
         self._pass_stops()
@@ -173,20 +191,18 @@ class TrainingPool:
                 if run_id is None:
                     break
                 slot.run_id, slot.stop_sent, slot.heard = run_id, None, False
-                slot.conn.send(("run", run_id))
+                slot.worker.send_run(run_id)
 
-    def _read_messages(self, slot: _Slot) -> None:
-        try:
-            while slot.conn is not None and slot.conn.poll():
-                kind, value = slot.conn.recv()
-                if kind == "ready":
-                    slot.ready = True
-                elif kind == "heard" and value == slot.run_id:
-                    slot.heard = True
-                elif kind == "done" and value == slot.run_id:
-                    slot.run_id, slot.stop_sent = None, None
-        except (EOFError, OSError):
-            pass  # the process died; _check_alive deals with it
+    def _read_events(self, slot: _Slot) -> None:
+        if slot.worker is None:
+            return
+        for kind, value in slot.worker.events():
+            if kind == "ready":
+                slot.ready = True
+            elif kind == "heard" and value == slot.run_id:
+                slot.heard = True
+            elif kind == "done" and value == slot.run_id:
+                slot.run_id, slot.stop_sent = None, None
 
     def _start_next(self) -> None:
         """Start the next waiting worker once every started one is ready."""
@@ -196,12 +212,13 @@ class TrainingPool:
             self._start(waiting[0])
 
     def _check_alive(self, slot: _Slot) -> None:
-        if slot.waiting or (slot.process is not None and slot.process.poll() is None):
+        if slot.waiting or (slot.worker is not None and slot.worker.alive()):
             return
         if slot.run_id is not None:
-            code = slot.process.returncode if slot.process is not None else None
-            self.runs.report(slot.run_id, status=FAILED, ended=time.time(),
-                             error=_death_message(code))
+            error = (slot.worker.death_message() if slot.worker is not None
+                     else "Training failed: its worker stopped in the middle of this run.")
+            self.runs.report(slot.run_id, status=FAILED, ended=time.time(), error=error)
+            slot.run_id = None
         self._kill(slot)
         if not self._closed.is_set():
             self._start(slot)
@@ -211,7 +228,7 @@ class TrainingPool:
         for run_id in self.runs.stop_requests(list(busy)):
             slot = busy[run_id]
             if slot.stop_sent is None:
-                slot.conn.send(("stop", run_id))
+                slot.worker.send_stop(run_id)
                 slot.stop_sent = time.monotonic()
             elif (not slot.heard
                   and time.monotonic() - slot.stop_sent > STOP_GRACE_S):
@@ -234,29 +251,15 @@ class TrainingPool:
         self._kill(slot)
         self._start(slot)
 
-    # ---- processes ---------------------------------------------------------------------------
+    # ---- workers -----------------------------------------------------------------------------
     def _start(self, slot: _Slot) -> None:
-        ours, theirs = socket.socketpair()
-        slot.process = subprocess.Popen(
-            [sys.executable, "-m", "gui.core.workers.worker", str(theirs.fileno()),
-             str(self.worker_home)], cwd=ROOT, pass_fds=(theirs.fileno(),),
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, "LAYERLAB_WORKER_DATABASE_URL": self.store.url,
-                 "LAYERLAB_HOME": str(self.worker_home)})
-        theirs.close()
-        slot.conn = Connection(ours.detach())
+        slot.worker = self.engine.start()
         slot.ready, slot.run_id, slot.stop_sent, slot.heard = False, None, None, False
 
     def _kill(self, slot: _Slot) -> None:
-        if slot.process is not None and slot.process.poll() is None:
-            slot.process.kill()
-            try:
-                slot.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        if slot.conn is not None:
-            slot.conn.close()
-        slot.process, slot.conn, slot.ready = None, None, False
+        if slot.worker is not None:
+            slot.worker.kill()
+        slot.worker, slot.ready = None, False
 
     def _interrupt_dead_owners(self) -> None:
         """Runs of an earlier server on this machine whose process is gone: interrupted."""
@@ -276,19 +279,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _death_message(code: int | None) -> str:
-    """Why a worker ended in the middle of a run, in words."""
-    if code is not None and code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        why = ("it was killed (SIGKILL) — most often because the server ran out of memory"
-               if -code == signal.SIGKILL else f"it was ended by {name}")
-    else:
-        why = f"it exited unexpectedly (code {code})"
-    return (f"Training failed: the training process stopped in the middle of this run, as "
-            f"{why}. A new process has taken its place; train again, with a smaller batch "
-            "size or a smaller network if memory is short.")

@@ -1,6 +1,7 @@
 """A training worker process: imports TensorFlow once, then trains the runs the pool sends.
 
-The pool (worker_pool.py) sends a run id down a pipe; the worker reads the run's record,
+The pool (pool.py, local_engine.py) sends a run id down a pipe (a Ray actor, ray_engine.py,
+calls `train` itself); the worker reads the run's record,
 prepares its data from the workspace, trains it with a TrainingJob in its main thread and
 writes what happens back to the record four times a second (status, progress, history, log)
 from a reporter thread. At the end it scores the model on the test rows and, for a lesson

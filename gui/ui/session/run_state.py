@@ -19,14 +19,32 @@ from gui.core.spec.lesson_rules import limit_problems
 from gui.core.spec.vocabulary import STOPPING
 from gui.core.store.runs import RunGlance, RunRecord, Runs
 from gui.core.store.workspaces import StoreError
+from gui.core.workers.engines import RayConfigError, check_ray_address, make_pool
 from gui.core.workers.pool import TrainingPool
 from gui.ui.session import data_source, state, workspace
 
 
 @st.cache_resource(show_spinner=False)
+def _pool() -> TrainingPool:
+    return make_pool(workspace.shared_store())
+
+
 def pool() -> TrainingPool:
-    """The process's training workers (LAYERLAB_TRAINING_SLOTS of them), started once."""
-    return TrainingPool(workspace.shared_store())
+    """The process's training workers (LAYERLAB_TRAINING_SLOTS of them), started once: local
+    processes, or Ray actors with LAYERLAB_RAY_ADDRESS. A Ray address that cannot work ends
+    the page with what to fix, in words."""
+    try:
+        return _pool()  # an error is not cached: the next page tries again
+    except RayConfigError as error:
+        workspace.setting_error("LayerLab cannot reach its Ray cluster", error)
+
+
+def check_engine() -> None:
+    """Before a page draws: a Ray address that does not answer ends it with what to fix."""
+    try:
+        check_ray_address()
+    except RayConfigError as error:
+        workspace.setting_error("LayerLab cannot reach its Ray cluster", error)
 
 
 @st.cache_resource(show_spinner=False)

@@ -108,10 +108,16 @@ def shared_store() -> Store:
     try:
         return _shared_store()  # an error is not cached: the next page tries again
     except StoreConfigError as error:
-        st.title("LayerLab cannot open its database")
-        st.error(md(str(error)), icon=":material/error:")
-        st.caption("Change the setting where the server is started, then restart it.")
-        st.stop()
+        setting_error("LayerLab cannot open its database", error)
+
+
+def setting_error(title: str, error: Exception):
+    """End the page with a server setting that cannot work (the error says which and how to
+    fix it)."""
+    st.title(title)
+    st.error(md(str(error)), icon=":material/error:")
+    st.caption("Change the setting where the server is started, then restart it.")
+    st.stop()
 
 
 @st.cache_resource(show_spinner=False)
