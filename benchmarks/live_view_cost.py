@@ -40,9 +40,17 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port: the first free one of LAYERLAB_PORTS ("8630-8649") when set, so that
+    benchmarks on a shared machine keep to their own ports; else any."""
+    low, _, high = os.environ.get("LAYERLAB_PORTS", "").partition("-")
+    for port in range(int(low), int(high or low) + 1) if low.strip() else [0]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise SystemExit(f"No free port in LAYERLAB_PORTS={os.environ['LAYERLAB_PORTS']}.")
 
 
 def cpu_seconds(pid: int) -> float:

@@ -177,13 +177,13 @@ def live_view(run_id: int, polling: bool, prepared) -> None:
         record = run_state.watched(run_id)
     if record is None:
         return
+    top, stop = st.columns([5, 1], vertical_alignment="center")
+    with top:
+        status_box(record)  # first: a run that just ended shows so before the page redraws
     if polling:
         run_state.keep_alive()
         if not record.active:
             st.rerun()  # finished: redraw the whole page once (Train comes back, polling ends)
-    top, stop = st.columns([5, 1], vertical_alignment="center")
-    with top:
-        status_box(record)
     if not record.active and record.has_model:  # while it trains, Stop is in Train's place
         stop.page_link("steps/evaluate.py", label="Next: evaluate", icon=":material/east:")
     # Tiles and curves first, so that they are in view after Train at 1280×720; the
