@@ -49,14 +49,15 @@ def _stratified(y: np.ndarray, n_train: int, n_test: int,
                              np.cumsum(class_counts)[:-1])
     n_i = _approximate_mode(class_counts, n_train, rng)
     t_i = _approximate_mode(class_counts - n_i, n_test, rng)
-    train: list[int] = []
-    test: list[int] = []
+    train: list[np.ndarray] = []
+    test: list[np.ndarray] = []
     for i in range(len(classes)):
         permutation = rng.permutation(class_counts[i])
         chosen = class_indices[i].take(permutation, mode="clip")
-        train.extend(chosen[:n_i[i]])
-        test.extend(chosen[n_i[i]:n_i[i] + t_i[i]])
-    return rng.permutation(train), rng.permutation(test)
+        train.append(chosen[:n_i[i]])
+        test.append(chosen[n_i[i]:n_i[i] + t_i[i]])
+    # the same rows in the same order as sklearn's list of numbers, joined in one step
+    return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
 
 
 def _approximate_mode(class_counts: np.ndarray, n_draws: int,
