@@ -62,6 +62,8 @@ def one_stop(store: Store, token: str, base: str, clicking, other
         raise
     shown = time.time() - start
     record = runs.get(token, run_id)
+    if record.note:  # e.g. the worker did not answer in time and was ended
+        print(f"    the run's note: {record.note}")
     clicked = (clicking.evaluate("() => window.__clicked") or 0) / 1000
     return (shown, (record.ended or time.time()) - start,
             (record.stop_requested or time.time()) - start, clicked - start)
