@@ -41,6 +41,7 @@ from gui.core.spec.schema import DataSpec  # noqa: E402
 from gui.core.spec.vocabulary import ACTIVE_STATUSES, DONE  # noqa: E402
 from gui.core.store.runs import Runs, runs_table  # noqa: E402
 from gui.core.store.workspaces import Store  # noqa: E402
+from tests.e2e.conftest import workers_of  # noqa: E402
 from tests.postgres_server import throwaway_server  # noqa: E402
 
 IRIS = {"dataset": {"sample": "Iris flowers"}, "test": None}
@@ -63,20 +64,6 @@ def cpu_ticks(pid: int) -> int:
     except OSError:
         return 0
     return int(fields[11]) + int(fields[12])
-
-
-def workers_of(pid: int) -> list[int]:
-    """The app's training processes: its children that run the worker module."""
-    found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            parent = re.search(r"^PPid:\s+(\d+)", status.read_text(), re.M)
-            command = (status.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if parent and int(parent.group(1)) == pid and b"workers.worker" in command:
-            found.append(int(status.parent.name))
-    return found
 
 
 def start_app(home: Path, url: str, slots: int, log: Path) -> tuple[subprocess.Popen, str]:

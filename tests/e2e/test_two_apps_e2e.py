@@ -24,7 +24,7 @@ from gui.core.spec.vocabulary import DONE, INTERRUPTED
 from gui.core.store.runs import Runs, runs_table
 from gui.core.store.workspaces import Store
 from tests.core.test_runs import IRIS, iris_spec, wait_for
-from tests.e2e.conftest import ROOT, open_app, wait_idle
+from tests.e2e.conftest import ROOT, free_port, open_app, wait_idle, workers_of
 from tests.e2e.controls import (
     assert_stays_stopped,
     go,
@@ -33,20 +33,6 @@ from tests.e2e.controls import (
     set_epochs,
     wait_for_epochs,
 )
-
-
-def free_port() -> int:
-    import socket
-
-    low, _, high = os.environ.get("LAYERLAB_PORTS", "").partition("-")
-    for port in range(int(low), int(high or low) + 1) if low.strip() else [0]:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise RuntimeError("no free port")
 
 
 class App:
@@ -74,17 +60,7 @@ class App:
         raise RuntimeError(f"streamlit did not start; log:\n{log_path.read_text()}")
 
     def workers(self) -> list[int]:
-        """The pids of this app's training processes (its children running the worker)."""
-        found = []
-        for status in Path("/proc").glob("[0-9]*/status"):
-            try:
-                ppid = re.search(r"^PPid:\s+(\d+)", status.read_text(), re.M)
-                cmd = (status.parent / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if ppid and int(ppid.group(1)) == self.process.pid and b"workers.worker" in cmd:
-                found.append(int(status.parent.name))
-        return found
+        return workers_of(self.process.pid)
 
     def close(self) -> None:
         if self.process.poll() is None:
