@@ -50,7 +50,7 @@ lint: $(VENV)/.installed-test
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 
-bench: $(VENV)/.installed-test chromium
+bench: $(VENV)/.installed-test chromium postgres
 	$(PY) benchmarks/first_render.py
 	$(PY) benchmarks/store_upload.py
 	$(PY) benchmarks/million_rows.py
@@ -61,6 +61,8 @@ bench: $(VENV)/.installed-test chromium
 	$(PY) benchmarks/ray_pool.py
 	$(PY) benchmarks/live_view_cost.py
 	$(PY) benchmarks/stop_in_browser.py
+	$(PY) benchmarks/classroom.py
+	$(PY) benchmarks/soak.py
 	$(PY) benchmarks/default_quality.py --largest 5000
 
 samples: $(VENV)/.installed

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,18 +24,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from live_view_cost import free_port
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 HELLO = 'import streamlit as st\n\nst.title("Hello")\nst.file_uploader("Upload a CSV file")\n'
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # Streamlit's own word on the script run: stApp's data-test-script-state is "notRunning"

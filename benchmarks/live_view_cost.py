@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from gui.core.spec.schema import ExperimentSpec  # noqa: E402
 from gui.core.store.runs import Runs  # noqa: E402
 from gui.core.store.workspaces import Store  # noqa: E402
+from tests.e2e.conftest import free_port  # noqa: E402  (LAYERLAB_PORTS)
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
@@ -37,12 +37,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
 IRIS = {"dataset": {"sample": "Iris flowers"}, "test": None}
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_seconds(pid: int) -> float:

@@ -30,6 +30,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,9 +133,10 @@ class PostgresServer:
             db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    """A PostgreSQL server of this test session, on 127.0.0.1 at a free port."""
+@contextmanager
+def throwaway_server():
+    """A PostgreSQL server on 127.0.0.1 at a free port, stopped and removed at the end
+    (the tests' server; benchmarks/soak.py starts one the same way)."""
     user = _server_user()
     # Under root the server's user must reach the folder: /tmp, not a private TMPDIR.
     folder = Path(tempfile.mkdtemp(prefix="layerlab-pg-", dir="/tmp" if user else None))
@@ -144,8 +146,17 @@ def postgres_server():
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of this test session, on 127.0.0.1 at a free port."""
+    with throwaway_server() as server:
+        yield server
 
 
 def _backend(request):

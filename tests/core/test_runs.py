@@ -10,6 +10,9 @@ import copy
 import json
 import os
 import signal
+import socket
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -25,7 +28,7 @@ from gui.core.spec.vocabulary import DONE, FAILED, INTERRUPTED, QUEUED, RUNNING,
 from gui.core.store.runs import Runs, runs_table
 from gui.core.store.workspaces import Store, StoreError, workspaces
 from gui.core.training.job import TrainingJob
-from gui.core.workers.pool import TrainingPool, slots_from_env
+from gui.core.workers.pool import HOUSEKEEPING_EVERY_S, TrainingPool, slots_from_env
 
 IRIS = {"dataset": {"sample": "Iris flowers"}, "test": None}
 FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
@@ -135,6 +138,30 @@ def test_a_restart_marks_runs_in_flight_interrupted(store):
 
 
 # ---- the pool ----------------------------------------------------------------------------------
+
+def test_a_running_pool_interrupts_the_run_of_an_app_process_killed_beside_it(store, pool):
+    """Another app process on this machine, killed mid-run: its heartbeat is still fresh,
+    but its process is gone, so this pool says so at its next housekeeping (not after
+    STALE_S), and does not train the run again."""
+    runs = Runs(store)
+    token = store.create()
+    other = subprocess.Popen([sys.executable, "-c", "pass"])
+    other.wait()  # a process that was, and is gone (reaped)
+    now = time.time()
+    with store.engine.begin() as db:  # claimed by it, never queued (this pool would take it)
+        run_id = db.execute(runs_table.insert().values(
+            workspace=token, name="Run 1", created=now, status=RUNNING, started=now,
+            owner=f"{socket.gethostname()}:{other.pid}:1", heartbeat=now, model_epoch=2,
+            spec=iris_spec().to_json(), data=json.dumps(IRIS), start_epoch=0, history="{}",
+            log="[]", epoch_seconds="[]", progress="[2, 5, 0, 0]", test_metrics="{}")
+        ).inserted_primary_key[0]
+    record = wait_for(lambda: (r := runs.get(token, run_id)).status == INTERRUPTED and r,
+                      timeout=3 * HOUSEKEEPING_EVERY_S)
+    assert "model of epoch 2 was kept" in record.note
+    time.sleep(1)
+    assert runs.get(token, run_id).status == INTERRUPTED  # not queued or trained again
+    store.delete(token)
+
 
 def test_a_run_trains_in_a_worker_and_keeps_its_model(store, pool):
     runs = Runs(store)

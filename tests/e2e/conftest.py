@@ -22,15 +22,38 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("LAYERLAB_CHROMIUM", "/usr/bin/chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port() -> int:
+    """A free port: the first free one of LAYERLAB_PORTS ("8630-8649") when set, so that
+    apps started by tests and benchmarks on a shared machine keep to their own ports."""
+    low, _, high = os.environ.get("LAYERLAB_PORTS", "").partition("-")
+    for port in range(int(low), int(high or low) + 1) if low.strip() else [0]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"No free port in LAYERLAB_PORTS={os.environ['LAYERLAB_PORTS']}.")
+
+
+def workers_of(pid: int) -> list[int]:
+    """The pids of app process `pid`'s training processes (its children running the
+    worker module)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            parent = re.search(r"^PPid:\s+(\d+)", status.read_text(), re.M)
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if parent and int(parent.group(1)) == pid and b"workers.worker" in command:
+            found.append(int(status.parent.name))
+    return found
 
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "LAYERLAB_TRAINING_SLOTS": "2"}
     with open(log, "w") as out:

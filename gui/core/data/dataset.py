@@ -23,6 +23,7 @@ from gui.core.data import columns
 from gui.core.data.formats.csv_io import MIN_ROWS
 from gui.core.data.formats.loaded import DataError
 from gui.core.data.preprocess import Preprocessor, is_numeric, plain
+from gui.core.data.split import train_test_split
 from gui.core.spec.schema import DataSpec
 from gui.core.spec.validate import data_problems
 from gui.core.spec.vocabulary import MAX_CLASSES
@@ -175,8 +176,6 @@ def _select(frame: pd.DataFrame, spec: DataSpec, min_rows: int = MIN_ROWS,
 def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None = None,
             ) -> PreparedData:
     """Split (or take the test CSV), fit the preprocessing on train, encode both parts."""
-    from sklearn.model_selection import train_test_split
-
     problems = data_problems(list(frame.columns), spec)
     if problems:
         raise DataError(" ".join(p.message for p in problems))
@@ -205,9 +204,9 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
             elif round(len(data) * spec.test_fraction) >= len(counts):
                 stratify = pd.factorize(data[spec.target])[0]  # codes: fast to sort
         try:
-            train_data, test_data = train_test_split(
-                data, test_size=spec.test_fraction, random_state=spec.split_seed,
-                stratify=stratify)
+            train_rows, test_rows = train_test_split(
+                len(data), spec.test_fraction, spec.split_seed, stratify)
+            train_data, test_data = data.iloc[train_rows], data.iloc[test_rows]
         except ValueError as exc:
             raise DataError(f"Could not split {len(data)} rows with test fraction "
                             f"{spec.test_fraction}: {exc}. Change the test fraction.") from None

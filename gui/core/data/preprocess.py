@@ -15,6 +15,7 @@ No Keras and no Streamlit here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 
 import numpy as np
@@ -96,28 +97,20 @@ class Preprocessor:
         return encoded, self.encode_target(y)
 
     def _fit_scaling(self, X: np.ndarray) -> dict:
-        """sklearn scaler fitted on the training rows → the parameters the model layer needs."""
-        from sklearn.preprocessing import MinMaxScaler, StandardScaler
-
+        """The scaling fitted on the training rows → the parameters the model layer needs."""
         kind = self.spec.scaling
-        # partial_fit a block of rows at a time: the same statistics without float64 copies
-        # of a million rows (one block, exactly `fit`, for up to ENCODE_VALUES numbers)
+        # A block of rows at a time: the same statistics as sklearn's scalers (numpy, not
+        # sklearn: the first page prepares data) without float64 copies of a million rows.
         rows = max(1, ENCODE_VALUES // max(1, X.shape[1]))
         blocks = [X[start:start + rows] for start in range(0, max(len(X), 1), rows)]
         if kind == "standard":
-            scaler = StandardScaler()
-            for block in blocks:
-                scaler.partial_fit(block)
-            return {"kind": kind, "mean": scaler.mean_.tolist(),
-                    "variance": (scaler.scale_ ** 2).tolist()}
+            mean, variance = mean_and_variance(blocks)
+            return {"kind": kind, "mean": mean.tolist(), "variance": variance.tolist()}
         if kind == "minmax":
-            scaler = MinMaxScaler()
-            for block in blocks:
-                scaler.partial_fit(block)
-            span = np.where(scaler.data_range_ > 0, scaler.data_range_, 1.0)
+            low, span = minimum_and_range(blocks)
+            span = np.where(span > 0, span, 1.0)
             # (x - min) / range is Normalization(mean=min, variance=range²).
-            return {"kind": kind, "mean": scaler.data_min_.tolist(),
-                    "variance": (span ** 2).tolist()}
+            return {"kind": kind, "mean": low.tolist(), "variance": (span ** 2).tolist()}
         return {"kind": kind}
 
     # transform ---------------------------------------------------------------------------
@@ -234,3 +227,46 @@ def label_text(y: pd.Series) -> pd.Series:
 def plain(value):
     """NumPy scalars → Python values, so class names serialise to JSON."""
     return value.item() if hasattr(value, "item") else value
+
+
+def mean_and_variance(blocks: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """StandardScaler's `mean_` and `scale_ ** 2` over row blocks (float64 per block, blocks
+    combined as Chan et al.); a constant column's variance is 1, as StandardScaler's scale."""
+    count, mean, m2 = 0, None, None
+    for block in blocks:
+        values = np.asarray(block, dtype=np.float64)
+        n = len(values)
+        if n == 0:
+            continue
+        block_mean = values.mean(axis=0)
+        block_m2 = ((values - block_mean) ** 2).sum(axis=0)
+        if mean is None:
+            count, mean, m2 = n, block_mean, block_m2
+            continue
+        delta = block_mean - mean
+        total = count + n
+        mean = mean + delta * n / total
+        m2 = m2 + block_m2 + delta ** 2 * count * n / total
+        count = total
+    if mean is None:
+        raise ValueError("No rows to fit the scaling on.")
+    variance = m2 / count
+    eps = np.finfo(np.float64).eps
+    constant = variance <= count * eps * variance + (count * mean * eps) ** 2
+    return mean, np.where(constant, 1.0, variance)
+
+
+def minimum_and_range(blocks: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """MinMaxScaler's `data_min_` and `data_range_` over row blocks."""
+    low = high = None
+    for block in blocks:
+        values = np.asarray(block)
+        if len(values) == 0:
+            continue
+        block_low, block_high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+        low = block_low if low is None else np.minimum(low, block_low)
+        high = block_high if high is None else np.maximum(high, block_high)
+    if low is None:
+        raise ValueError("No rows to fit the scaling on.")
+    low, high = low.astype(np.float64), high.astype(np.float64)
+    return low, high - low

@@ -18,7 +18,8 @@ imports TensorFlow once). The dispatcher, several times a second:
 - marks the run of a worker that died (kill -9, out of memory, a lost node) failed, in
   words, and starts a new worker in its place;
 - stops the runs of workspaces with no open page for `idle_seconds`, and marks runs whose
-  worker went silent (a server restart) interrupted.
+  worker went silent (a server restart) or whose app process on this machine is gone
+  (killed beside this one) interrupted.
 
 Example:
     pool = TrainingPool(store, slots=2)
@@ -184,6 +185,7 @@ class TrainingPool:
         if now - self._housekept >= HOUSEKEEPING_EVERY_S:
             self._housekept = now
             self.runs.stop_idle(self.idle_seconds)
+            self._interrupt_dead_owners()  # another app process here was killed: at once
             self.runs.interrupt_stale(now - STALE_S, keep=set(self.busy()))
         for slot in self._slots:
             if slot.ready and slot.run_id is None:
@@ -262,7 +264,11 @@ class TrainingPool:
         slot.worker, slot.ready = None, False
 
     def _interrupt_dead_owners(self) -> None:
-        """Runs of an earlier server on this machine whose process is gone: interrupted."""
+        """Runs of another app process on this machine (an earlier server, or one beside
+        this one that was killed) whose process is gone: interrupted. Its workers ended with
+        it (their socket closed), so nothing trains unobserved; a run is not trained again
+        by this pool (a continuation is the user's choice, from the model it kept). Owners on
+        other machines are judged by their runs' heartbeats (STALE_S)."""
         host = socket.gethostname()
         for record_owner in self.runs.training_owners():
             name, _, rest = record_owner.partition(":")

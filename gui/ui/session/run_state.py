@@ -154,12 +154,13 @@ def watched(run_id: int) -> RunRecord | None:
                    started=glance.started, ended=glance.ended)
 
 
-STOP_WAIT_S = 0.45  # the live view polls every 0.5 s
+STOP_WAIT_S = 1.0  # a worker ends a stopped run within ~0.5 s (saving its model)
 
 
 def wait_while_stopping(run_id: int) -> None:
     """While the run is stopping, wait (up to STOP_WAIT_S, looking every 50 ms) for it to
-    end, so that the page shows it stopped within a second of the click, not a poll later."""
+    end, so that the page shows it stopped within a second of the click, not a poll (and a
+    second redraw of the whole page) later. Waiting costs the server a short read per look."""
     deadline = time.monotonic() + STOP_WAIT_S
     while time.monotonic() < deadline:
         glance = runs().glance(workspace.token(), run_id)

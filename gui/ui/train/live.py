@@ -1,6 +1,7 @@
 """The Train page's live view of one run: status, the last values, curves, the log.
 
-While the run trains a fragment redraws it from the run's record twice a second.
+While the run trains a fragment redraws it from the run's record twice a second (its curves
+at most every CURVES_EVERY_S).
 """
 
 import streamlit as st
@@ -147,6 +148,23 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
+CURVES_EVERY_S = 1.5  # while a run trains, its curves are redrawn at most this often
+
+
+def curve_epochs(record) -> int:
+    """The epoch the curves are drawn to: the last one once the run has ended; while it
+    trains, it moves on at most every CURVES_EVERY_S (the tiles and the progress bar every
+    poll), so that a fast run's charts are not rebuilt, sent and re-plotted twice a second:
+    the cores go to training and to the page's clicks (Stop) instead."""
+    held = state.memo_value("train.curve_epochs")
+    if (record.active and held is not None and held[0] == record.id
+            and not state.due("train.curves", CURVES_EVERY_S)):
+        return held[1]
+    now = (record.id, record.epochs_done)
+    state.memo("train.curve_epochs", now, lambda: now)
+    return record.epochs_done
+
+
 def compare_choice(record) -> tuple[dict | None, str]:
     """The run chosen to compare with (dashed): by default the one before this one. The
     runs are read at a glance; only the chosen one's history is read (again when it grew)."""
@@ -177,13 +195,13 @@ def live_view(run_id: int, polling: bool, prepared) -> None:
         record = run_state.watched(run_id)
     if record is None:
         return
+    top, stop = st.columns([5, 1], vertical_alignment="center")
+    with top:
+        status_box(record)  # first: a run that just ended shows so before the page redraws
     if polling:
         run_state.keep_alive()
         if not record.active:
             st.rerun()  # finished: redraw the whole page once (Train comes back, polling ends)
-    top, stop = st.columns([5, 1], vertical_alignment="center")
-    with top:
-        status_box(record)
     if not record.active and record.has_model:  # while it trains, Stop is in Train's place
         stop.page_link("steps/evaluate.py", label="Next: evaluate", icon=":material/east:")
     # Tiles and curves first, so that they are in view after Train at 1280×720; the
@@ -210,7 +228,7 @@ def live_view(run_id: int, polling: bool, prepared) -> None:
     # While training, the x axis spans the planned epochs; afterwards the epochs run.
     planned = record.spec.fit.epochs if record.active else None
     figures = state.memo("train.figures",
-                         (record.id, record.epochs_done, compared, planned, log_y),
+                         (record.id, curve_epochs(record), compared, planned, log_y),
                          lambda: charts.history_figures(history, previous, planned, label,
                                                         compared or "compared run", log_y))
     with curves:

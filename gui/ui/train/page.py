@@ -56,6 +56,11 @@ def main() -> None:
         st.stop()
 
     record = run_state.shown()
+    if record is not None and record.status == STOPPING:
+        # Stop was just pressed (here or in another tab): the worker ends the run within a
+        # second; wait for it, so this redraw shows it stopped, with Train back in place.
+        run_state.wait_while_stopping(record.id)
+        record = run_state.shown()
     active = run_state.active()
     if record is None:
         st.caption(f"Train the network on the {len(prepared.X_train):,} training rows. The curves "

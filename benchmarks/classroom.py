@@ -1,0 +1,125 @@
+"""A classroom on one machine: 6 chromium browsers, each on its own workspace (the Iris
+sample, the same fixed number of epochs, early stopping off), press Train at once; how long
+until the last of them shows its run trained, against one run alone on the same warmed-up
+server. Prints the figures; asserts nothing.
+
+The server trains LAYERLAB_TRAINING_SLOTS runs at a time (default: the cores), so with two
+cores 6 runs take 3 rounds: 3x one run alone is the floor; the goal is the last ≤ 4x.
+
+Run: .venv/bin/python benchmarks/classroom.py [--students 6] [--epochs 60]
+(LAYERLAB_PORTS=8630-8649 keeps the server on those ports.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from live_view_cost import ARGS, free_port
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gui.core.store.workspaces import Store  # noqa: E402
+
+DONE_TEXT = "Trained "  # the Train page's status once the run has trained every epoch
+
+
+def serve(home: Path, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "LAYERLAB_HOME": str(home)})
+    for _ in range(1200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.05)
+    server.kill()
+    raise SystemExit("the server did not start within a minute")
+
+
+def workspace_page(browser, base: str, store: Store, epochs: int):
+    """A new browser (context) on a new workspace on Iris, its epochs fixed, on Train."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(base)
+    page.wait_for_url("**w=*", timeout=120_000)
+    page.get_by_text("Test rows").first.wait_for(timeout=120_000)
+    token = page.url.split("w=")[1].split("&")[0]
+    snapshot = store.load(token)
+    state = dict(snapshot.state)
+    fit = state["spec"]["fit"]
+    fit.update(epochs=epochs, early_stopping=False)
+    store.save_state(token, state)
+    page.goto(f"{base}/train?w={token}")
+    page.get_by_role("button", name="Train", exact=True).wait_for(timeout=120_000)
+    page.wait_for_timeout(500)
+    return page
+
+
+def press_and_wait(pages, timeout: float = 1200) -> list[float]:
+    """Press Train on every page, one right after the other; the seconds from the first
+    press until each page shows its run trained."""
+    buttons = [page.get_by_role("button", name="Train", exact=True) for page in pages]
+    start = time.perf_counter()
+    for button in buttons:
+        button.click()
+    finished: dict[int, float] = {}
+    while len(finished) < len(pages):
+        if time.perf_counter() - start > timeout:
+            raise SystemExit(f"only {len(finished)} of {len(pages)} runs ended in {timeout} s")
+        for i, page in enumerate(pages):
+            if i not in finished and page.locator("[data-testid='stAlert']").filter(
+                    has_text=DONE_TEXT).count():
+                finished[i] = time.perf_counter() - start
+        pages[0].wait_for_timeout(100)
+    return [finished[i] for i in range(len(pages))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--students", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        store = Store(home)
+        port = free_port()
+        server = serve(home, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                warm = workspace_page(browser, base, store, args.epochs)
+                press_and_wait([warm])  # warms the workers (TensorFlow loaded, first compile)
+                alone = press_and_wait([workspace_page(browser, base, store, args.epochs)])[0]
+                pages = [workspace_page(browser, base, store, args.epochs)
+                         for _ in range(args.students)]
+                times = press_and_wait(pages)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(15)
+    slots = int(os.environ.get("LAYERLAB_TRAINING_SLOTS") or os.cpu_count() or 1)
+    rounds = -(-args.students // slots)
+    print(f"Classroom: {args.students} browsers press Train at once, Iris, {args.epochs} "
+          f"epochs each, {slots} training processes:")
+    print(f"  one run alone (warmed-up server), press → 'Trained' on screen: {alone:.1f} s")
+    print("  each of the class, press → 'Trained': "
+          + ", ".join(f"{t:.1f}" for t in sorted(times)) + " s")
+    print(f"  the last of {args.students} / one alone: {max(times) / alone:.2f}x "
+          f"(floor {rounds}x with {slots} at a time; goal ≤ 4x)")
+
+
+if __name__ == "__main__":
+    main()
