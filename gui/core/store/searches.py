@@ -197,6 +197,12 @@ class Searches:
             raise StoreError(f"Search {search_id} is not in the store.")
         return found
 
+    def last_seen(self, token: str) -> float:
+        """When a page of the workspace was last open (0: the workspace is gone)."""
+        with self.engine.connect() as db:
+            return db.execute(select(workspaces.c.last_seen).where(
+                workspaces.c.token == token)).scalar() or 0.0
+
     def claim_next(self, owner: str) -> int | None:
         """Take the oldest queued search for `owner`'s driver; None if none."""
         c = searches_table.c

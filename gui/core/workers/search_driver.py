@@ -65,6 +65,7 @@ from gui.core.training.search_space import (
     suggest,
     trial_spec,
 )
+from gui.core.workers.pool import idle_seconds_from_env
 
 log = logging.getLogger(__name__)
 TICK_S = 0.5
@@ -82,13 +83,18 @@ class SearchDriver:
         pruner: makes each search's Optuna pruner (default: search_space.new_study's).
         enqueue: points to try after the first (for tests).
         max_trials: stop a search after this many trials (for tests; default: the time box).
+        idle_seconds: a search whose workspace has had no open page this long asks for no
+            more trials (the pool stops the runs of such a workspace); default: the pool's.
     """
 
     def __init__(self, store: Store, wake: Callable[[], None] = lambda: None,
                  pruner: Callable[[], optuna.pruners.BasePruner] | None = None,
-                 enqueue: list[dict] | None = None, max_trials: int | None = None):
+                 enqueue: list[dict] | None = None, max_trials: int | None = None,
+                 idle_seconds: float | None = None):
         self.store, self.searches, self.runs = store, Searches(store), Runs(store)
         self.wake_pool = wake
+        self.idle_seconds = idle_seconds if idle_seconds is not None else \
+            idle_seconds_from_env()
         self.pruner, self.enqueue, self.max_trials = pruner, list(enqueue or []), max_trials
         self.owner = f"{socket.gethostname()}:{os.getpid()}:search:{id(self)}"
         self._drives: dict[int, _Drive] = {}
@@ -182,6 +188,11 @@ class _Drive:
         if stopping or out_of_time or enough:
             self._finish(SEARCH_STOPPED if stopping else SEARCH_DONE)
             return True
+        unseen = time.time() - searches.last_seen(self.token)
+        if unseen > self.driver.idle_seconds:
+            self._finish(SEARCH_STOPPED, f"Stopped because no page of its workspace was open "
+                                         f"for {self.driver.idle_seconds / 60:g} minutes. ")
+            return True
         self._ask()
         return False
 
@@ -258,10 +269,10 @@ class _Drive:
             self.id, trials=self.trials, best_run=best.run if best else None,
             best_score=best.score if best else None, **values)
 
-    def _finish(self, status: str) -> None:
+    def _finish(self, status: str, why: str = "") -> None:
         best = self._best()
         done = sum(t.state in (COMPLETE, PRUNED) for t in self.trials)
-        note = (f"{len(self.trials)} trials ({done} finished or pruned); "
+        note = why + (f"{len(self.trials)} trials ({done} finished or pruned); "
                 + (f"the best scored {best.score:.4f} on the validation rows."
                    if best else "none finished: give it more minutes."))
         self._save(status=status, ended=time.time(), note=note)
