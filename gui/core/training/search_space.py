@@ -134,6 +134,16 @@ def default_params(base: ExperimentSpec, info: DataInfo, space: dict) -> dict:
     return {key: point[key] for key in searched(space)}
 
 
+def uses_l2(l2: float) -> bool:
+    """Whether a trial's L2 penalty is one: at the space's floor it means none."""
+    return l2 > SEARCH_SPACE["l2"][0] * 1.0001
+
+
+def uses_dropout(rate: float) -> bool:
+    """Whether a trial's Dropout rate gets a layer: under 0.05 it means none."""
+    return rate >= 0.05
+
+
 def trial_spec(base: ExperimentSpec, params: dict, space: dict | None = None) -> ExperimentSpec:
     """`base` with the hidden layers, learning rate and batch size of `params` (what params
     leaves out stays the base's); an L2 at the space's floor means none, a Dropout rate
@@ -143,12 +153,12 @@ def trial_spec(base: ExperimentSpec, params: dict, space: dict | None = None) ->
     if "layers" in params:
         most = (space or {}).get(MAX_LAYERS)
         count = int(params["layers"])
-        dropout = params["dropout"] >= 0.05 and (most is None or 2 * count + 1 <= most)
+        dropout = uses_dropout(params["dropout"]) and (most is None or 2 * count + 1 <= most)
         hidden: list[LayerSpec] = []
         for _ in range(count):
             layer = LayerSpec(type="Dense", units=int(params["units"]),
                               activation=params["activation"])
-            if params["l2"] > SEARCH_SPACE["l2"][0] * 1.0001:
+            if uses_l2(params["l2"]):
                 layer.kernel_regularizer = RegularizerSpec(kind="l2", l2=float(params["l2"]))
             hidden.append(layer)
             if dropout:

@@ -161,7 +161,6 @@ class _Drive:
         self.current: optuna.Trial | None = None
         self.reported = 0          # epochs of the trial in flight reported to the study
         self.seen: tuple | None = None  # its run's glance when last read
-        self.stop_note: str | None = None
         self.key = f"val_{score_metric(record.task)}"
         self.deadline = (record.started or time.time()) + record.minutes * 60
 

@@ -19,7 +19,13 @@ from gui.core.spec.data_info import DataInfo
 from gui.core.spec.vocabulary import QUEUED, SEARCH_MINUTES
 from gui.core.store.searches import SEARCH_QUEUED, SearchRecord
 from gui.core.store.workspaces import StoreError
-from gui.core.training.search_space import plan, score_name, searched
+from gui.core.training.search_space import (
+    plan,
+    score_name,
+    searched,
+    uses_dropout,
+    uses_l2,
+)
 from gui.ui.figures.search_chart import trial_figure
 from gui.ui.session import run_state, search_state, state, workspace
 from gui.ui.text import md
@@ -99,6 +105,9 @@ def _progress(record: SearchRecord) -> None:
     c.metric("Time left" if record.active else "Time box",
              f"{record.seconds_left:.0f} s" if record.active else f"{record.minutes:g} min")
     st.caption(_status(record))
+    if record.best is not None:
+        st.caption(f":material/star: Best so far: trial {record.best.number + 1} — "
+                   f"{network_words(record.best.params)}.")
     if any(t.score is not None for t in record.trials):
         key = tuple((t.number, t.state, t.score) for t in record.trials)
         fig = state.memo("model.search_figure", (record.id, key),
@@ -125,3 +134,20 @@ def _status(record: SearchRecord) -> str:
     p = glance.progress
     return (f":material/model_training: {md(record.name)}: training trial "
             f"{trial.number + 1} · {p.text(glance.elapsed)}")
+
+
+def network_words(params: dict) -> str:
+    """A trial's point in words: "2 × Dense 64 · relu, Dropout 0.20, learning_rate 0.003,
+    batch_size 32" (only what the search varied)."""
+    parts = []
+    if "layers" in params:
+        parts.append(f"{params['layers']} × Dense {params['units']} · {params['activation']}")
+        if uses_dropout(params["dropout"]):
+            parts.append(f"Dropout {params['dropout']:.2f}")
+        if uses_l2(params["l2"]):
+            parts.append(f"L2 {params['l2']:.1e}")
+    if "learning_rate" in params:
+        parts.append(f"learning_rate {params['learning_rate']:.3g}")
+    if "batch_size" in params:
+        parts.append(f"batch_size {params['batch_size']}")
+    return ", ".join(parts) or "the base network"
