@@ -33,7 +33,8 @@ def test_a_search_runs_live_stops_and_its_best_network_becomes_the_design(
     section = page.get_by_role("heading", name="Find a better network")
     section.scroll_into_view_if_needed()
     expect(page.get_by_text("validation rows only")).to_be_visible()
-    page.get_by_role("button", name="3 minutes").click()
+    page.get_by_role("radiogroup", name="Time box").get_by_role("radio",
+                                                                name="10 minutes").click()
     wait_idle(page)
     page.get_by_role("button", name="Start", exact=True).click()
 
