@@ -14,7 +14,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import open_app, wait_idle
-from tests.e2e.controls import go, metric, no_exceptions, shot
+from tests.e2e.controls import go, metric, no_exceptions, shot, table
 
 
 def test_a_search_runs_live_stops_and_its_best_network_becomes_the_design(
@@ -46,6 +46,7 @@ def test_a_search_runs_live_stops_and_its_best_network_becomes_the_design(
         has=page.locator("text=validation accuracy"))).to_be_visible(timeout=240_000)
     best = metric(page, "Best validation accuracy")
     assert re.fullmatch(r"0\.\d{4}|1\.0000", best), best
+    page.locator(".js-plotly-plot").last.scroll_into_view_if_needed()
     shot(page, shots / "search-live.png")
 
     page.get_by_role("button", name="Stop", exact=True).click()
@@ -59,7 +60,7 @@ def test_a_search_runs_live_stops_and_its_best_network_becomes_the_design(
     note = page.get_by_text(re.compile(r"The design is now Search 1 · trial \d+'s network"))
     expect(note).to_be_visible(timeout=30_000)
     trial = re.search(r"trial (\d+)", note.inner_text()).group(1)
-    words = page.get_by_text(re.compile(r"Best so far: trial")).inner_text()
+    words = page.get_by_text(re.compile(r"Best: trial")).inner_text()
     assert f"trial {trial} —" in words, words
     hidden = int(re.search(r"(\d+) × Dense", words).group(1))
     expected = hidden * (2 if "Dropout" in words else 1) + 1
@@ -68,7 +69,9 @@ def test_a_search_runs_live_stops_and_its_best_network_becomes_the_design(
 
     # the trial is a run of the workspace, on the Runs page
     go(page, "Runs")
-    expect(page.get_by_text(f"Search 1 · trial {trial}").first).to_be_visible(timeout=30_000)
+    expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible(timeout=30_000)
+    names = [cell for row in table(page) for cell in row.values()]
+    assert f"Search 1 · trial {trial}" in names, names
     no_exceptions(page)
 
     # the design holds it: after a reload, the Model page shows the best trial's stack

@@ -43,9 +43,13 @@ def trial_figure(trials: list, metric: str) -> go.Figure:
                                  name="best", marker=dict(size=18, color="rgba(0,0,0,0)",
                                                           line=dict(color=BEST_COLOR,
                                                                     width=2))))
+    yaxis = dict(title=f"validation {metric}")
+    if metric == "accuracy" and scored:  # a share: never drawn past 1
+        low = min(t.score for t in scored)
+        yaxis["range"] = [max(0.0, low - 0.05), 1.02]
     fig.update_layout(template="plotly_white", height=280, margin=dict(l=60, r=20, t=36, b=44),
                       xaxis=dict(title="trial", dtick=1 if len(trials) <= 20 else None),
-                      yaxis=dict(title=f"validation {metric}"),
+                      yaxis=yaxis,
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right",
                                   x=1.0))
     return fig

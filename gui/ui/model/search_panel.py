@@ -106,7 +106,8 @@ def _progress(record: SearchRecord) -> None:
              f"{record.seconds_left:.0f} s" if record.active else f"{record.minutes:g} min")
     st.caption(_status(record))
     if record.best is not None:
-        st.caption(f":material/star: Best so far: trial {record.best.number + 1} — "
+        st.caption(f":material/star: Best{' so far' if record.active else ''}: trial "
+                   f"{record.best.number + 1} — "
                    f"{network_words(record.best.params)}.")
     if any(t.score is not None for t in record.trials):
         key = tuple((t.number, t.state, t.score) for t in record.trials)
