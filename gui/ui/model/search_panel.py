@@ -108,7 +108,7 @@ def _progress(record: SearchRecord) -> None:
     if record.best is not None:
         st.caption(f":material/star: Best{' so far' if record.active else ''}: trial "
                    f"{record.best.number + 1} — "
-                   f"{network_words(record.best.params)}.")
+                   f"{md(network_words(record.best.params))}.")
     if any(t.score is not None for t in record.trials):
         key = tuple((t.number, t.state, t.score) for t in record.trials)
         fig = state.memo("model.search_figure", (record.id, key),
