@@ -108,7 +108,7 @@ def _progress(record: SearchRecord) -> None:
     if record.best is not None:
         st.caption(f":material/star: Best{' so far' if record.active else ''}: trial "
                    f"{record.best.number + 1} — "
-                   f"{md(network_words(record.best.params))}.")
+                   f"{network_words(record.best.params)}.")
     if any(t.score is not None for t in record.trials):
         key = tuple((t.number, t.state, t.score) for t in record.trials)
         fig = state.memo("model.search_figure", (record.id, key),
@@ -138,8 +138,9 @@ def _status(record: SearchRecord) -> str:
 
 
 def network_words(params: dict) -> str:
-    """A trial's point in words: "2 × Dense 64 · relu, Dropout 0.20, learning_rate 0.003,
-    batch_size 32" (only what the search varied)."""
+    """A trial's point in words, as Markdown: "2 × Dense 64 · relu, Dropout 0.20,
+    `learning_rate` 0.003, `batch_size` 32" (only what the search varied; every value comes
+    from the search's own space, so nothing needs escaping)."""
     parts = []
     if "layers" in params:
         parts.append(f"{params['layers']} × Dense {params['units']} · {params['activation']}")
@@ -148,7 +149,7 @@ def network_words(params: dict) -> str:
         if uses_l2(params["l2"]):
             parts.append(f"L2 {params['l2']:.1e}")
     if "learning_rate" in params:
-        parts.append(f"learning_rate {params['learning_rate']:.3g}")
+        parts.append(f"`learning_rate` {params['learning_rate']:.3g}")
     if "batch_size" in params:
-        parts.append(f"batch_size {params['batch_size']}")
+        parts.append(f"`batch_size` {params['batch_size']}")
     return ", ".join(parts) or "the base network"
