@@ -12,9 +12,12 @@ For each dataset, one run:
             MLPRegressor, defaults but max_iter=500; the regressor on a standardised target),
             both fitted on all the training rows (LayerLab holds out a validation share)
 
-With --search SECONDS, also "Find a better network" (gui.core.training.search) for that
-long from the defaults, scored on validation rows only; its best model's test score is shown
-beside scikit-learn's HistGradientBoosting (defaults), the usual winner on tables.
+With --search SECONDS, also "Find a better network" for that long from the defaults, as the
+Model page runs it: trials are runs trained by a pool of worker processes (one, started and
+ready before the first search), driven by workers/search_driver.py, scored on validation rows
+only; the best trial's saved model is then scored on the test rows, beside scikit-learn's
+HistGradientBoosting (defaults), the usual winner on tables. --in-process searches in this
+process instead (gui.core.training.search, as `python -m gui search` does).
 
 Scores: accuracy for classification, R² for regression (test rows). The margin is
 LayerLab − sklearn best; ≥ 0 means LayerLab is level or better. The datasets are ones that
@@ -25,6 +28,7 @@ from plotly's), so nothing is downloaded. Timings are wall-clock and vary with t
     python benchmarks/default_quality.py --only iris,tips
     python benchmarks/default_quality.py --largest 20000   # skip the bigger synthetic tables
     python benchmarks/default_quality.py --only tips,wine --search 60
+    python benchmarks/default_quality.py --only tips,wine --search 60 --in-process
 """
 
 from __future__ import annotations
@@ -206,7 +210,8 @@ def sklearn_best(prepared) -> tuple[float, str, float]:
 
 
 def searched(prepared, spec, seconds: float) -> tuple[float, int]:
-    """(test score of the search's best model, trials run) after `seconds` of search."""
+    """(test score of the search's best model, trials run) after `seconds` of the search
+    in this process (gui.core.training.search, the CLI's)."""
     from gui.core.training import search
 
     result = search.search(prepared, seconds / 60.0, base=spec)
@@ -215,6 +220,65 @@ def searched(prepared, spec, seconds: float) -> tuple[float, int]:
     raw = np.asarray(result.best_job.deploy_model().predict(prepared.X_test, verbose=0,
                                                              batch_size=4096))
     return score(prepared, raw), len(result.trials)
+
+
+class PoolSearch:
+    """The Model page's search: a store in a throw-away folder, a pool of training workers
+    (started and ready before any search, as in the app) and the search driver; each
+    search's trials are runs that the workers train."""
+
+    def __init__(self, slots: int = 1):
+        import tempfile
+
+        from gui.core.store.workspaces import Store
+        from gui.core.workers.pool import TrainingPool
+        from gui.core.workers.search_driver import SearchDriver
+
+        self.store = Store(Path(tempfile.mkdtemp(prefix="layerlab-bench-")))
+        self.pool = TrainingPool(self.store, slots=slots, idle_seconds=3600)
+        self.driver = SearchDriver(self.store, wake=self.pool.wake)
+        while self.pool.ready_workers < slots:
+            time.sleep(0.2)
+
+    def run(self, frame, target, test_frame, seconds: float) -> tuple[float, int, int]:
+        """(test score of the best trial's saved model, trials, of which pruned)."""
+        from gui.core.data import data_ref
+        from gui.core.model.build import with_unscaled_output
+        from gui.core.saving.load import load_run_model
+        from gui.core.spec.data_info import DataInfo
+        from gui.core.spec.heads import recommended_spec
+        from gui.core.spec.schema import DataSpec, ExperimentSpec
+        from gui.core.store.runs import Runs
+        from gui.core.store.searches import Searches
+        from gui.core.training.search_space import plan
+
+        token = self.store.create()
+        train = self.store.add_file(token, "data.csv", _csv(frame))
+        test = (self.store.add_file(token, "test.csv", _csv(test_frame))
+                if test_frame is not None else None)
+        data = {"dataset": {"file": train.sha256, "name": "data.csv"},
+                "test": {"file": test.sha256, "name": "test.csv"} if test else None}
+        spec = ExperimentSpec(data=DataSpec(target=target))
+        prepared = data_ref.prepare(self.store, token, spec, data)  # as the worker reads it
+        info = DataInfo.from_prepared(prepared)
+        chosen = plan(info, recommended_spec(info, spec.data))
+        searches = Searches(self.store)
+        search_id = searches.create(token, chosen.base, data, chosen.space, chosen.first,
+                                    info.task, seconds / 60.0)
+        self.driver.wake()
+        while (record := searches.get(token, search_id)).active:
+            time.sleep(0.5)
+        pruned = sum(t.state == "pruned" for t in record.trials)
+        if record.best_run is None:
+            return float("nan"), len(record.trials), pruned
+        model, _, _ = load_run_model(Runs(self.store).model_path(token, record.best_run))
+        deploy = with_unscaled_output(model, prepared.preprocessor)
+        raw = np.asarray(deploy.predict(prepared.X_test, verbose=0, batch_size=4096))
+        return score(prepared, raw), len(record.trials), pruned
+
+    def close(self) -> None:
+        self.driver.close()
+        self.pool.close()
 
 
 def boosting(prepared) -> float:
@@ -241,6 +305,8 @@ def main(argv=None) -> int:
                         help="skip synthetic tables with more rows than this")
     parser.add_argument("--search", type=float, default=0,
                         help="also search for this many seconds per dataset (0: no search)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="search in this process (the CLI's search), not with the pool")
     args = parser.parse_args(argv)
     wanted = [w.strip() for w in (args.only or "").split(",") if w.strip()]
     rows = []
@@ -248,6 +314,7 @@ def main(argv=None) -> int:
               f"{'margin':>7}  {'best sklearn':<18} {'epochs':>6} {'units':>9} {'LL s':>6} "
               f"{'sk s':>5}")
     print(header, flush=True)
+    pool_search = PoolSearch() if args.search and not args.in_process else None
     for name, frame, target, test in datasets(args.largest):
         if wanted and not any(w in name for w in wanted):
             continue
@@ -260,11 +327,18 @@ def main(argv=None) -> int:
               f"{margin:>+7.3f}  {which:<18} {job.epochs_done:>6} {units:>9} "
               f"{seconds:>6.1f} {sk_seconds:>5.1f}", flush=True)
         if args.search:
-            found, trials = searched(prepared, spec, args.search)
-            print(f"{'':<34} search {args.search:g} s: {trials} trials, test {found:.3f} "
+            if pool_search is None:
+                found, trials = searched(prepared, spec, args.search)
+                how = "in-process search"
+            else:
+                found, trials, pruned = pool_search.run(frame, target, test, args.search)
+                how = f"pool search ({pruned} pruned)"
+            print(f"{'':<34} {how} {args.search:g} s: {trials} trials, test {found:.3f} "
                   f"(defaults {ours:.3f}, sklearn best {theirs:.3f}, HistGradientBoosting "
                   f"{boosting(prepared):.3f})", flush=True)
         rows.append(margin)
+    if pool_search is not None:
+        pool_search.close()
     level = sum(m >= -1e-9 for m in rows)
     print(f"\nLayerLab level or better on {level} of {len(rows)} datasets; "
           f"worst margin {min(rows):+.3f}." if rows else "no dataset matched")

@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, Integer, MetaData, create_engine, inspect
 
 import gui.core.store.lessons  # noqa: F401  (every table of the store joins the metadata)
 import gui.core.store.links  # noqa: F401
+import gui.core.store.searches  # noqa: F401
 from gui.core.store import migrate
 from gui.core.store.runs import Runs, runs_table
 from gui.core.store.workspaces import Store, StoreError, files, metadata, workspaces
@@ -26,7 +27,7 @@ from tests.core.test_runs import IRIS, iris_spec
 
 
 def test_a_fresh_database_gets_exactly_the_tables_the_code_describes(store):
-    assert migrate.revision(store.engine) == migrate.head() == "0004"
+    assert migrate.revision(store.engine) == migrate.head() == "0005"
     with store.engine.connect() as db:
         differences = compare_metadata(MigrationContext.configure(db), metadata)
     assert differences == []  # every table, column, type, index and key matches

@@ -99,6 +99,12 @@ class PreparedData:
     def n_inputs(self) -> int:
         return self.preprocessor.n_inputs
 
+    def without_test_rows(self) -> PreparedData:
+        """The same data with no test rows: what a search's trials train on, so the test
+        rows stay unseen until Evaluate."""
+        return replace(self, X_test=self.X_test[:0], y_test=self.y_test[:0],
+                       raw_test=self.raw_test.iloc[:0])
+
 
 def resolve_task(target: pd.Series, spec: DataSpec) -> str:
     """The task to train for: the user's override, checked against the target's values."""

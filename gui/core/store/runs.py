@@ -39,6 +39,7 @@ from gui.core.spec.vocabulary import (
     STOPPED,
     STOPPING,
 )
+from gui.core.store import searches as _searches  # noqa: F401  (Start over clears them too)
 from gui.core.store.run_files import RunFiles
 from gui.core.store.run_records import (  # noqa: F401  (imported from here by the rest)
     GLANCE_COLUMNS,

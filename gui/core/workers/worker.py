@@ -5,13 +5,14 @@ calls `train` itself); the worker reads the run's record,
 prepares its data from the workspace, trains it with a TrainingJob in its main thread and
 writes what happens back to the record four times a second (status, progress, history, log)
 from a reporter thread. At the end it scores the model on the test rows and, for a lesson
-copy's run, on the lesson's hidden test rows (the class board ranks by those). The model,
-with its optimizer state, is saved as the run's .keras file every few seconds of training and
-at the end, so a server restart keeps the last one; the run's weight snapshots (snapshots.py)
-with it at most every SNAPSHOTS_EVERY_S and at the end, and the latest epoch's weights alone
-whenever the reporter finds a new one, at most every LATEST_EVERY_S (the Inside page's live
-view). Every file goes into the database (run_files.py): the worker's LAYERLAB_HOME is only a
-cache, so a worker on another machine needs nothing but the database URL.
+copy's run, on the lesson's hidden test rows (the class board ranks by those); a search's
+trial (its data names the search) gets no test rows at all and is never scored on them.
+The model, with its optimizer state, is saved as the run's .keras file every few seconds of
+training and at the end, so a server restart keeps the last one; the run's weight snapshots
+(snapshots.py) with it at most every SNAPSHOTS_EVERY_S and at the end, and the latest epoch's
+weights alone whenever the reporter finds a new one, at most every LATEST_EVERY_S (the Inside
+page's live view). Every file goes into the database (run_files.py): the worker's LAYERLAB_HOME
+is only a cache, so a worker on another machine needs nothing but the database URL.
 Stop reaches the worker as a message; the worker answers ("heard") as soon as `fit` has
 seen it, and the pool ends a worker that does not answer in time. The worker is started with
 `python -m gui.core.workers.worker` (not multiprocessing's spawn, which would re-run the app's main
@@ -113,6 +114,8 @@ def train(runs: Runs, run_id: int, stop, heard, on_epoch=None):
     threading.Thread(target=_answer_stop_until, args=(ready, stop, heard), daemon=True).start()
     try:
         prepared = data_ref.prepare(runs.store, record.workspace, record.spec, record.data)
+        if is_search_trial(record):
+            prepared = prepared.without_test_rows()  # scored on validation rows only
         initial, before = _parent_model(runs, record)
     except (StoreError, DataError, OSError, ValueError, ModelFileError) as exc:
         heard()
@@ -128,6 +131,12 @@ def train(runs: Runs, run_id: int, stop, heard, on_epoch=None):
     training = _Training(runs, record, prepared, initial, before, stop, heard, on_epoch)
     training.run()
     return training
+
+
+def is_search_trial(record: RunRecord) -> bool:
+    """A search's trial (its data names the search): it trains without the test rows and
+    is never scored on them, nor on a lesson's hidden rows."""
+    return record.data.get("search") is not None
 
 
 def _answer_stop_until(ready, stop, heard) -> None:
@@ -197,14 +206,15 @@ class _Training:
                    threading.Thread(target=self._watch_stop, daemon=True)]
         for thread in threads:
             thread.start()
-        stopped = False
+        stopped = scored = False
         try:
             self.job.run()
             job = self.job
             if job.model is not None and job.epochs_done > self.record.start_epoch:
                 self._save(final=True)
             stopped = self.stop.is_set()
-            metrics = job.evaluate_test() if self.saved_epoch is not None and not stopped else {}
+            scored = self.saved_epoch is not None and not is_search_trial(self.record)
+            metrics = job.evaluate_test() if scored and not stopped else {}
             hidden = self._hidden_metrics() if metrics else {}
         except Exception as exc:  # noqa: BLE001 - saving or scoring; the run says why
             metrics, hidden = {}, {}
@@ -219,7 +229,7 @@ class _Training:
             self.saved_epoch = None
         self._remove("latest")  # the full file has every kept epoch
         self._report(final=True, test_metrics=metrics, hidden_metrics=hidden)
-        if stopped and self.saved_epoch is not None:
+        if stopped and scored:
             # A stop is shown at once; the kept model's test scores follow it.
             try:
                 self.runs.report(self.record.id, test_metrics=self.job.evaluate_test(),

@@ -11,7 +11,7 @@ from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import is_recommended, size_rule
 from gui.ui.common.changes import changed_since_training
-from gui.ui.model import compile_editor, layer_editor, model_summary, spec_io
+from gui.ui.model import compile_editor, layer_editor, model_summary, search_panel, spec_io
 from gui.ui.session import data_source, state
 from gui.ui.text import md
 
@@ -50,6 +50,9 @@ def main() -> None:
 
     st.subheader("Compile settings")
     compile_editor.compile_editor(info, problems)
+
+    st.subheader("Find a better network")
+    search_panel.search_section(prepared)
 
     st.subheader("Export and import")
     spec_io.spec_io(prepared, problems)

@@ -1,0 +1,245 @@
+"""What "Find a better network" searches and how it scores: one definition for the search in
+one process (search.py, the CLI) and the search whose trials are runs of the pool
+(workers/search_driver.py).
+
+The space is vocabulary.SEARCH_SPACE narrowed to what the data supports (`search_space`) and
+to what a lesson allows (`lesson_space`: a locked or hidden setting is not searched, and the
+limits cap units, layers and epochs). A trial is a point of the space (`suggest`, a dict of
+plain values) turned into a spec (`trial_spec`); the first trial is the recommended spec
+(`default_params`). A trial is scored on validation rows only: its validation accuracy (R²
+for regression) at the epoch of the lowest validation loss (`history_score`), the epoch whose
+weights early stopping restores. Optuna's MedianPruner (`new_study`) stops a trial whose
+curve is below the median of the earlier trials at the same epoch.
+
+Nothing here imports Keras: the app process drives the pool's search with it.
+
+Example:
+    space = search_space(info)
+    study = new_study(seed=0)
+    trial = study.ask()
+    spec = trial_spec(base, suggest(trial, space), space)
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, replace
+
+import optuna
+
+from gui.core.spec.data_info import DataInfo
+from gui.core.spec.heads import recommended_spec, size_rule
+from gui.core.spec.lesson_rules import EDITABLE, LessonRules
+from gui.core.spec.schema import ExperimentSpec, LayerSpec, RegularizerSpec
+from gui.core.spec.validate import validation_rows
+from gui.core.spec.vocabulary import SEARCH_SPACE
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+COMPLETE, PRUNED, FAILED = "complete", "pruned", "failed"
+LAYER_KEYS = ("layers", "units", "activation", "dropout", "l2")
+MAX_LAYERS = "max_layers"  # not a dimension: a lesson's limit on the layer count
+
+
+def score_metric(task: str) -> str:
+    """The Keras metric a trial is scored by: accuracy, or R² for regression."""
+    return "r2_score" if task == "regression" else "accuracy"
+
+
+def score_name(task: str) -> str:
+    """The score's name in words and tables: "accuracy" or "r2"."""
+    return score_metric(task).replace("r2_score", "r2")
+
+
+def search_space(info: DataInfo, validation_split: float = 0.2) -> dict:
+    """vocabulary.SEARCH_SPACE narrowed to what the data supports: batch sizes no larger
+    than the rows a trial fits on, and no more units per layer than about four per
+    training row (a 30-row table gets no 512-wide layers)."""
+    space = dict(SEARCH_SPACE)
+    fit_rows = max(1, info.n_train - validation_rows(info.n_train, validation_split))
+    batches = [b for b in space["batch_size"] if b <= fit_rows] or [space["batch_size"][0]]
+    low, high = space["units"]
+    space["batch_size"] = tuple(batches)
+    space["units"] = (low, int(min(high, max(4 * low, 4 * info.n_train))))
+    return space
+
+
+def lesson_space(space: dict, base: ExperimentSpec, rules: LessonRules | None) -> dict:
+    """`space` within a lesson's rules: a locked or hidden section or setting is not searched
+    (its value stays the base's), and the limits cap units and the number of layers.
+    Without rules, `space` itself."""
+    if rules is None:
+        return dict(space)
+    out = dict(space)
+    hidden = [x for x in base.layers[:-1] if x.type == "Dense"]
+    if rules.of("layers") != EDITABLE or not hidden:
+        for key in LAYER_KEYS:
+            out.pop(key, None)
+    else:
+        if rules.of("layers.units") != EDITABLE:
+            out["units"] = (hidden[0].units, hidden[0].units)
+        if rules.of("layers.activation") != EDITABLE:
+            out["activation"] = (hidden[0].activation,)
+        limits = rules.limits
+        if limits.max_units is not None and "units" in out:
+            low, high = out["units"]
+            high = min(high, limits.max_units)
+            out["units"] = (min(low, high), high)
+        if limits.max_layers is not None:
+            most = max(1, min(out["layers"][1], limits.max_layers - 1))
+            out["layers"] = (min(out["layers"][0], most), most)
+            out[MAX_LAYERS] = limits.max_layers
+    if rules.of("compile") != EDITABLE or rules.of("compile.learning_rate") != EDITABLE:
+        out.pop("learning_rate", None)
+    if rules.of("fit") != EDITABLE:
+        out.pop("batch_size", None)
+    return out
+
+
+def searched(space: dict) -> list[str]:
+    """The settings `space` varies (the keys of SEARCH_SPACE it holds)."""
+    return [key for key in SEARCH_SPACE if key in space]
+
+
+def suggest(trial: optuna.Trial, space: dict) -> dict:
+    """One point of `space`, as plain values (the keys of SEARCH_SPACE it holds)."""
+    draw = {
+        "layers": lambda r: trial.suggest_int("layers", *r),
+        "units": lambda r: trial.suggest_int("units", *r, log=True),
+        "activation": lambda r: trial.suggest_categorical("activation", list(r)),
+        "dropout": lambda r: trial.suggest_float("dropout", *r),
+        "l2": lambda r: trial.suggest_float("l2", *r, log=True),
+        "learning_rate": lambda r: trial.suggest_float("learning_rate", *r, log=True),
+        "batch_size": lambda r: trial.suggest_categorical("batch_size", list(r)),
+    }
+    return {key: draw[key](space[key]) for key in searched(space)}
+
+
+def default_params(base: ExperimentSpec, info: DataInfo, space: dict) -> dict:
+    """The point of `space` that is the recommended spec (the first trial)."""
+    rule = size_rule(info.n_train)
+    hidden = [x for x in base.layers[:-1] if x.type == "Dense"]
+    point = {"learning_rate": float(base.compile.learning_rate)}
+    if "batch_size" in space:
+        point["batch_size"] = min(space["batch_size"],
+                                  key=lambda b: abs(b - base.fit.batch_size))
+    if "layers" in space and hidden:
+        point.update(
+            layers=int(min(max(len(hidden), space["layers"][0]), space["layers"][1])),
+            units=int(min(max(hidden[0].units, space["units"][0]), space["units"][1])),
+            activation=(hidden[0].activation if hidden[0].activation in space["activation"]
+                        else space["activation"][0]),
+            dropout=float(rule.dropout), l2=float(max(rule.l2, space["l2"][0])))
+    return {key: point[key] for key in searched(space)}
+
+
+def uses_l2(l2: float) -> bool:
+    """Whether a trial's L2 penalty is one: at the space's floor it means none."""
+    return l2 > SEARCH_SPACE["l2"][0] * 1.0001
+
+
+def uses_dropout(rate: float) -> bool:
+    """Whether a trial's Dropout rate gets a layer: under 0.05 it means none."""
+    return rate >= 0.05
+
+
+def trial_spec(base: ExperimentSpec, params: dict, space: dict | None = None) -> ExperimentSpec:
+    """`base` with the hidden layers, learning rate and batch size of `params` (what params
+    leaves out stays the base's); an L2 at the space's floor means none, a Dropout rate
+    under 0.05 no Dropout layer, and no Dropout layer where a lesson's layer limit
+    (space's MAX_LAYERS) would be passed. Trials validate on a split and stop early."""
+    spec = copy.deepcopy(base)
+    if "layers" in params:
+        most = (space or {}).get(MAX_LAYERS)
+        count = int(params["layers"])
+        dropout = uses_dropout(params["dropout"]) and (most is None or 2 * count + 1 <= most)
+        hidden: list[LayerSpec] = []
+        for _ in range(count):
+            layer = LayerSpec(type="Dense", units=int(params["units"]),
+                              activation=params["activation"])
+            if uses_l2(params["l2"]):
+                layer.kernel_regularizer = RegularizerSpec(kind="l2", l2=float(params["l2"]))
+            hidden.append(layer)
+            if dropout:
+                hidden.append(LayerSpec(type="Dropout", rate=round(float(params["dropout"]), 3)))
+        spec.layers = [*hidden, copy.deepcopy(base.layers[-1])]
+    if "learning_rate" in params:
+        spec.compile.learning_rate = float(params["learning_rate"])
+    if "batch_size" in params:
+        spec.fit.batch_size = int(params["batch_size"])
+    spec.fit = replace(spec.fit, validation="split", early_stopping=True, monitor="val_loss",
+                       restore_best_weights=True)
+    return spec
+
+
+def with_score_metric(base: ExperimentSpec, task: str) -> ExperimentSpec:
+    """A copy of `base` whose metrics include the score's."""
+    base = copy.deepcopy(base)
+    key = score_metric(task)
+    if key not in base.compile.metrics:
+        base.compile.metrics = [*base.compile.metrics, key]
+    return base
+
+
+def history_score(history: dict, task: str) -> float:
+    """A trial's score: its validation score at the epoch of the lowest validation loss
+    (NaN before any finite one)."""
+    losses = history.get("val_loss", [])
+    scores = history.get(f"val_{score_metric(task)}", [])
+    finite = [i for i, x in enumerate(losses[:len(scores)])
+              if x is not None and math.isfinite(x)]
+    if not finite:
+        return float("nan")
+    return float(scores[min(finite, key=lambda i: losses[i])])
+
+
+def new_study(seed: int = 0, pruner: optuna.pruners.BasePruner | None = None) -> optuna.Study:
+    """An Optuna study that maximises the score: TPE sampling from `seed`, and (by default)
+    MedianPruner after 2 trials and 5 epochs."""
+    return optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=5))
+
+
+@dataclass
+class SearchPlan:
+    """What a search tries: from `base`, the points of `space`, `first` the first."""
+
+    base: ExperimentSpec
+    space: dict
+    first: dict
+
+
+def plan(info: DataInfo, current: ExperimentSpec, rules: LessonRules | None = None
+         ) -> SearchPlan:
+    """The search for a workspace whose design is `current`: from the recommended spec for
+    the data (its first trial), except for the sections a lesson locks or hides, which
+    stay `current`'s; within the lesson's limits; scored by `score_metric`."""
+    base = recommended_spec(info, current.data)
+    if rules is not None:
+        for section in ("layers", "compile", "fit"):
+            if rules.of(section) != EDITABLE:
+                setattr(base, section, copy.deepcopy(getattr(current, section)))
+        if rules.limits.max_epochs is not None:
+            base.fit.epochs = min(base.fit.epochs, rules.limits.max_epochs)
+    base = with_score_metric(base, info.task)
+    space = lesson_space(search_space(info, base.fit.validation_split), base, rules)
+    return SearchPlan(base, space, default_params(base, info, space))
+
+
+def adopt(current: ExperimentSpec, best: ExperimentSpec, space: dict) -> ExperimentSpec:
+    """`current` with what the search varied taken from the best trial's spec `best`: the
+    layer stack, the learning rate, the batch size with the trial's epochs, validation and
+    early stopping; the data choices and everything a lesson keeps stay `current`'s."""
+    spec = copy.deepcopy(current)
+    if "layers" in space:
+        spec.layers = copy.deepcopy(best.layers)
+    if "learning_rate" in space:
+        spec.compile.learning_rate = best.compile.learning_rate
+    if "batch_size" in space:
+        spec.fit = replace(spec.fit, batch_size=best.fit.batch_size,
+                           validation=best.fit.validation, early_stopping=True,
+                           monitor=best.fit.monitor, restore_best_weights=True,
+                           epochs=best.fit.epochs, patience=best.fit.patience)
+    return spec
