@@ -1,24 +1,29 @@
 """A soak: 30 workspaces queue 3 runs each (90) through two app processes (`streamlit run`
 on two ports) sharing one throw-away PostgreSQL store, each app with its own training pool
-(or, with LAYERLAB_RAY_ADDRESS set, both on that Ray cluster). Then it checks, and prints:
+(or, with --ray, both on a two-node Ray cluster on 127.0.0.1 that it starts, each app's pool
+making its own Trainer actors there). Then it checks, and prints:
 - every run ended "done" with its own result: its own number of epochs (each run of the
   soak has a different count), one log line per epoch, its test scores, its model file;
-- none lost (all 90 ended), none trained twice (each epoch logged once; claimed by one pool);
+- none lost (all 90 ended), none trained twice (each epoch logged once; claimed by one pool;
+  on Ray, one "Trained on …" in its note);
 - none visible from another workspace (each workspace lists exactly its own 3 runs);
-- which app's pool trained how many, the wall time, and the resident memory (VmRSS) of each
-  app process, of an idle worker (before the soak) and of a busy one (the most seen during).
+- which app's pool trained how many (on Ray, and which node, from the runs' notes), the wall
+  time, and the resident memory (VmRSS) of each app process, of an idle worker (a training
+  process, or a Ray Trainer actor's process: before the soak) and of a busy one (the most
+  seen during).
 
 The runs are queued the way the Train page queues them (a run record in the store); a
 browser tab on each app starts its pool (pools start after a first page) and the driver
 marks every workspace as open every few seconds, as open pages do.
 
-Run: .venv/bin/python benchmarks/soak.py [--workspaces 30] [--runs 3]
+Run: .venv/bin/python benchmarks/soak.py [--workspaces 30] [--runs 3] [--ray [--cpus 1]]
 (LAYERLAB_PORTS=8630-8649 keeps the apps on those ports.)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import subprocess
@@ -43,6 +48,7 @@ from gui.core.store.runs import Runs, runs_table  # noqa: E402
 from gui.core.store.workspaces import Store  # noqa: E402
 from tests.e2e.conftest import workers_of  # noqa: E402
 from tests.postgres_server import throwaway_server  # noqa: E402
+from tests.ray_cluster import local_cluster  # noqa: E402
 
 IRIS = {"dataset": {"sample": "Iris flowers"}, "test": None}
 FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
@@ -56,6 +62,19 @@ def rss_mb(pid: int) -> float | None:
         return None
     found = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
     return int(found.group(1)) / 1024 if found else None
+
+
+def ray_actors() -> list[int]:
+    """The pids of the Ray Trainer actors' processes on this machine (Ray titles an actor's
+    process `ray::Trainer`, `ray::Trainer.train` while in a call)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if cmdline.read_bytes().startswith(b"ray::Trainer"):
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
 
 
 def cpu_ticks(pid: int) -> int:
@@ -101,7 +120,7 @@ def owners(runs: Runs) -> dict[int, str]:
         return dict(db.execute(select(runs_table.c.id, runs_table.c.owner)).all())
 
 
-def check(store: Store, runs: Runs, planned: dict[str, dict[int, int]]) -> list[str]:
+def check(runs: Runs, planned: dict[str, dict[int, int]], ray: bool) -> list[str]:
     """Every problem found, in words (none: an empty list)."""
     problems = []
     for token, mine in planned.items():
@@ -124,6 +143,8 @@ def check(store: Store, runs: Runs, planned: dict[str, dict[int, int]]) -> list[
                 problems.append(f"run {run_id}: no test scores")
             elif not runs.model_path(token, run_id).exists():
                 problems.append(f"run {run_id}: no model file in its workspace")
+            elif ray and (record.note or "").count("Trained on ") != 1:
+                problems.append(f"run {run_id}: note {record.note!r}, expected one 'Trained on'")
     return problems
 
 
@@ -133,8 +154,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per workspace")
     parser.add_argument("--slots", type=int, default=1, help="training processes per app")
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--ray", action="store_true",
+                        help="train on a two-node Ray cluster on 127.0.0.1 started here")
+    parser.add_argument("--cpus", type=int, default=1, help="CPUs of each Ray node")
     args = parser.parse_args()
-    ray = os.environ.get("LAYERLAB_RAY_ADDRESS")
+    with contextlib.ExitStack() as stack:
+        if args.ray:
+            cluster = stack.enter_context(local_cluster(nodes=2, cpus=args.cpus))
+            os.environ["LAYERLAB_RAY_ADDRESS"] = cluster.address
+        soak(args, os.environ.get("LAYERLAB_RAY_ADDRESS"))
+
+
+def soak(args: argparse.Namespace, ray: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp, throwaway_server() as postgres:
         tmp = Path(tmp)
         url = postgres.url(postgres.create_database())
@@ -152,13 +183,20 @@ def main() -> None:
                     page.close()
                 browser.close()
             pids = [app.pid for app, _ in apps]
+            if ray:  # the actors that can be placed (one CPU each) on the cluster's CPUs
+                wanted = min(2 * args.slots, 2 * args.cpus)
+                workers = lambda: ray_actors()  # noqa: E731
+            else:
+                wanted = 2 * args.slots
+                workers = lambda: [w for pid in pids for w in workers_of(pid)]  # noqa: E731
             deadline = time.time() + 300
-            while not ray and sum(len(workers_of(pid)) for pid in pids) < 2 * args.slots:
+            while len(workers()) < wanted:
                 if time.time() > deadline:
-                    raise SystemExit("the apps' training processes did not start")
+                    raise SystemExit(f"{len(workers())} of the apps' {wanted} training "
+                                     "processes started within 5 minutes")
                 time.sleep(0.5)
-            time.sleep(20 if not ray else 5)  # the workers import TensorFlow, then idle
-            idle = [rss_mb(w) for pid in pids for w in workers_of(pid)]
+            time.sleep(20)  # the workers import TensorFlow, then idle
+            idle = [rss_mb(w) for w in workers()]
             planned: dict[str, dict[int, int]] = {}
             start = time.time()
             number = 0
@@ -184,18 +222,19 @@ def main() -> None:
                     for token in planned:
                         store.touch(token)
                     touched = time.time()
-                for pid in pids:
-                    for worker in workers_of(pid):
-                        before = cpu_ticks(worker)
-                        time.sleep(0.05)
-                        if cpu_ticks(worker) > before and (mb := rss_mb(worker)):
-                            busy.append(mb)
+                for worker in workers():
+                    before = cpu_ticks(worker)
+                    time.sleep(0.05)
+                    if cpu_ticks(worker) > before and (mb := rss_mb(worker)):
+                        busy.append(mb)
                 time.sleep(0.5)
             wall = time.time() - start
             app_rss = [rss_mb(pid) for pid in pids]
             by_owner = Counter(int(owner.split(":")[1]) if owner else None
                                for owner in owners(runs).values())
-            problems = check(store, runs, planned)
+            problems = check(runs, planned, bool(ray))
+            nodes = Counter(found.group(1) if (found := re.search(r"Ray node (\w+)", r.note or ""))
+                            else "none" for t in planned for r in runs.list(t))
         finally:
             for app, _ in apps:
                 app.terminate()
@@ -204,19 +243,24 @@ def main() -> None:
     total = args.workspaces * args.runs
     print(f"Soak: {args.workspaces} workspaces × {args.runs} runs = {total} Iris runs "
           f"(3-12 epochs each) through 2 app processes on PostgreSQL, "
-          + (f"on the Ray cluster at {ray}" if ray else f"{args.slots} worker(s) per app"))
+          + (f"on the Ray cluster at {ray} ({args.slots} slot(s) per app)" if ray
+             else f"{args.slots} worker(s) per app"))
     print(f"  wall time {wall:.0f} s; trained by app 1: {by_owner.get(pids[0], 0)}, "
           f"app 2: {by_owner.get(pids[1], 0)}, other: "
           f"{total - by_owner.get(pids[0], 0) - by_owner.get(pids[1], 0)}")
     print("  every run done with its own epochs, history, test scores and model; none lost, "
           "none trained twice, none seen from another workspace: "
           + ("yes" if not problems else f"NO — {len(problems)} problem(s):"))
+    if ray:
+        print("  trained per Ray node (from the runs' notes): "
+              + ", ".join(f"{node}: {n}" for node, n in sorted(nodes.items())))
     for problem in problems[:20]:
         print(f"    {problem}")
     print("  resident memory (VmRSS): app processes "
           + ", ".join(f"{mb:.0f} MB" for mb in app_rss if mb)
-          + (f"; an idle worker {max(m for m in idle if m):.0f} MB" if any(idle) else "")
-          + (f"; a busy worker (most seen) {max(busy):.0f} MB" if busy else ""))
+          + (f"; an idle {'actor' if ray else 'worker'} "
+             + ", ".join(f"{m:.0f}" for m in idle if m) + " MB" if any(idle) else "")
+          + (f"; a busy one (most seen) {max(busy):.0f} MB" if busy else ""))
 
 
 if __name__ == "__main__":
