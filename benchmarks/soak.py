@@ -10,7 +10,7 @@ making its own Trainer actors there). Then it checks, and prints:
 - which app's pool trained how many (on Ray, and which node, from the runs' notes), the wall
   time, and the resident memory (VmRSS) of each app process, of an idle worker (a training
   process, or a Ray Trainer actor's process: before the soak) and of a busy one (the most
-  seen during).
+  seen during), and of each again once the soak is over.
 
 The runs are queued the way the Train page queues them (a run record in the store); a
 browser tab on each app starts its pool (pools start after a first page) and the driver
@@ -230,6 +230,7 @@ def soak(args: argparse.Namespace, ray: str | None) -> None:
                 time.sleep(0.5)
             wall = time.time() - start
             app_rss = [rss_mb(pid) for pid in pids]
+            after = [rss_mb(w) for w in workers()]
             by_owner = Counter(int(owner.split(":")[1]) if owner else None
                                for owner in owners(runs).values())
             problems = check(runs, planned, bool(ray))
@@ -260,7 +261,9 @@ def soak(args: argparse.Namespace, ray: str | None) -> None:
           + ", ".join(f"{mb:.0f} MB" for mb in app_rss if mb)
           + (f"; an idle {'actor' if ray else 'worker'} "
              + ", ".join(f"{m:.0f}" for m in idle if m) + " MB" if any(idle) else "")
-          + (f"; a busy one (most seen) {max(busy):.0f} MB" if busy else ""))
+          + (f"; a busy one (most seen) {max(busy):.0f} MB" if busy else "")
+          + ("; each idle again after the soak " + ", ".join(f"{m:.0f}" for m in after if m)
+             + " MB" if any(after) else ""))
 
 
 if __name__ == "__main__":
