@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 from gui.core.spec.heads import default_spec  # noqa: E402
 from gui.core.spec.schema import DataSpec  # noqa: E402
 from gui.core.spec.vocabulary import ACTIVE_STATUSES, DONE  # noqa: E402
+from gui.core.store.errors import StoreError  # noqa: E402
 from gui.core.store.runs import Runs, runs_table  # noqa: E402
 from gui.core.store.workspaces import Store  # noqa: E402
 from tests.e2e.conftest import workers_of  # noqa: E402
@@ -123,6 +124,14 @@ def owners(runs: Runs) -> dict[int, str]:
 def check(runs: Runs, planned: dict[str, dict[int, int]], ray: bool) -> list[str]:
     """Every problem found, in words (none: an empty list)."""
     problems = []
+    tokens = list(planned)
+    for token, other in zip(tokens, tokens[1:] + tokens[:1], strict=True):  # a wrong token
+        for run_id in planned[other] if other != token else ():
+            try:
+                runs.get(token, run_id)
+                problems.append(f"run {run_id} is read through workspace {token[:6]}…")
+            except StoreError:
+                pass
     for token, mine in planned.items():
         listed = {r.id for r in runs.list(token)}
         if listed != set(mine):
