@@ -86,7 +86,7 @@ class Trainer:
         self._ended.wait()
 
     def train(self, run_id: int) -> int:
-        from gui.core.workers.worker import train
+        from gui.core.workers.worker import release, train
 
         stop, heard = self._events(run_id)
         record = self.runs.get_any(run_id)
@@ -99,6 +99,7 @@ class Trainer:
             with self._lock:
                 self._stops.pop(run_id, None)
                 self._heard.pop(run_id, None)
+            release()
         return run_id
 
     def stop(self, run_id: int) -> int:

@@ -56,6 +56,19 @@ def main(argv: list[str]) -> None:
         stop = link.begin(run_id)
         train(runs, run_id, stop, lambda done=run_id: link.send(("heard", done)))
         link.send(("done", run_id))
+        release()
+
+
+def release() -> None:
+    """Forget the finished run's graphs and tensors before the next one: a long-lived worker
+    otherwise grows by ~8 MB a run (a Ray actor measured 750 MB → 1.1 GB over 45 runs). The
+    layers are named by the spec (build.py), so a cleared session names nothing differently."""
+    import gc
+
+    import keras
+
+    keras.backend.clear_session()
+    gc.collect()
 
 
 class _Link:
