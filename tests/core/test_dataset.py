@@ -135,3 +135,43 @@ def test_profile_describes_columns():
     assert prof.loc["num", "type"] == "number" and prof.loc["colour", "type"] == "text"
     assert prof.loc["colour", "distinct"] == 3
     assert prof.loc["num", "mean"] == pytest.approx(mixed_frame()["num"].mean())
+
+
+def test_features_are_encoded_when_first_asked_for_with_the_same_result():
+    """The Data page reads counts and names only; the arrays and the scaling come when asked,
+    in either order, the same as fitting and encoding at once."""
+    from gui.core.data.preprocess import Preprocessor
+
+    frame = mixed_frame(80)
+    spec = DataSpec(target="y", scaling="standard")
+    scaling_first = prepare(frame, spec)
+    scaling = scaling_first.preprocessor.scaling_  # before the arrays
+    arrays_first = prepare(frame, spec)
+    assert arrays_first.n_train == len(arrays_first.X_train) == len(arrays_first.y_train)
+    assert arrays_first.n_test == len(arrays_first.X_test) == len(arrays_first.y_test)
+    assert arrays_first.preprocessor.scaling_ == scaling
+    np.testing.assert_array_equal(scaling_first.X_train, arrays_first.X_train)
+    train = frame.loc[arrays_first.train_index]
+    features = arrays_first.preprocessor.feature_names_
+    eager = Preprocessor(spec, arrays_first.task)
+    X, y = eager.fit_transform(train[features], train["y"])
+    np.testing.assert_array_equal(X, arrays_first.X_train)
+    np.testing.assert_array_equal(y, arrays_first.y_train)
+    assert eager.scaling_ == scaling and eager.to_dict() == arrays_first.preprocessor.to_dict()
+    np.testing.assert_array_equal(eager.encode(arrays_first.raw_test[features]),
+                                  arrays_first.X_test)
+    no_test = arrays_first.without_test_rows()
+    assert no_test.n_test == len(no_test.X_test) == 0
+    np.testing.assert_array_equal(no_test.X_train, arrays_first.X_train)
+
+
+def test_a_kept_selection_prepares_a_new_split_as_from_scratch():
+    frame = mixed_frame(80)
+    spec = DataSpec(target="y")
+    selection = dataset.select(frame, spec)
+    spec.test_fraction, spec.split_seed = 0.3, 7
+    kept, fresh = prepare(frame, spec, selection=selection), prepare(frame, spec)
+    assert kept.n_test == fresh.n_test == 24
+    assert list(kept.train_index) == list(fresh.train_index)
+    np.testing.assert_array_equal(kept.X_train, fresh.X_train)
+    assert kept.preprocessor.to_dict() == fresh.preprocessor.to_dict()

@@ -75,17 +75,47 @@ def default_features(frame: pd.DataFrame, target: str, categorical=()) -> list[s
 
 @dataclass
 class PreparedData:
-    """Training and test arrays plus the fitted preprocessing that made them."""
+    """Training and test arrays plus the fitted preprocessing that made them.
 
-    X_train: np.ndarray
+    The feature arrays (X_train, X_test) are encoded when first asked for: the Data page
+    shows only counts, classes and the encoded inputs' names, so a change of its settings
+    on a large table does not encode every row (training asks for them)."""
+
     y_train: np.ndarray
-    X_test: np.ndarray
     y_test: np.ndarray
     preprocessor: Preprocessor
     task: str
     raw_test: pd.DataFrame  # the test rows as read (features + target), for evaluation
     warnings: list[str] = field(default_factory=list)
     train_index: pd.Index | None = None  # which rows of the CSV are the training rows
+    train_rows: pd.DataFrame | None = field(default=None, repr=False)  # until X_train
+    _X_train: np.ndarray | None = field(default=None, init=False, repr=False)
+    _X_test: np.ndarray | None = field(default=None, init=False, repr=False)
+
+    @property
+    def X_train(self) -> np.ndarray:
+        """The training rows' features, encoded (float32, unscaled: the model scales)."""
+        if self._X_train is None:
+            self._X_train = self.preprocessor.encode(self.train_rows)
+            self.preprocessor.fit_scaling(self._X_train)  # from these rows: not encoded twice
+            self.train_rows = None
+        return self._X_train
+
+    @property
+    def X_test(self) -> np.ndarray:
+        """The test rows' features, encoded."""
+        if self._X_test is None:
+            features = self.preprocessor.feature_names_
+            self._X_test = self.preprocessor.encode(self.raw_test[features])
+        return self._X_test
+
+    @property
+    def n_train(self) -> int:
+        return len(self.y_train)
+
+    @property
+    def n_test(self) -> int:
+        return len(self.y_test)
 
     @property
     def class_names(self) -> list:
@@ -102,8 +132,9 @@ class PreparedData:
     def without_test_rows(self) -> PreparedData:
         """The same data with no test rows: what a search's trials train on, so the test
         rows stay unseen until Evaluate."""
-        return replace(self, X_test=self.X_test[:0], y_test=self.y_test[:0],
-                       raw_test=self.raw_test.iloc[:0])
+        out = replace(self, y_test=self.y_test[:0], raw_test=self.raw_test.iloc[:0])
+        out._X_train, out.train_rows = self._X_train, self.train_rows
+        return out
 
 
 def resolve_task(target: pd.Series, spec: DataSpec) -> str:
@@ -179,14 +210,36 @@ def _select(frame: pd.DataFrame, spec: DataSpec, min_rows: int = MIN_ROWS,
     return data, warnings
 
 
-def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None = None,
-            ) -> PreparedData:
-    """Split (or take the test CSV), fit the preprocessing on train, encode both parts."""
+# The DataSpec fields that `select` reads: a change of any other (the split, the scaling)
+# can prepare again from the same Selection.
+SELECTION_SETTINGS = ("target", "features", "task", "text", "missing", "categorical")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The rows and columns a DataSpec picks from a table, and the task, before the split."""
+
+    data: pd.DataFrame  # feature columns + target, rows with a target (and no gaps: drop)
+    warnings: tuple[str, ...]
+    task: str
+
+
+def select(frame: pd.DataFrame, spec: DataSpec) -> Selection:
+    """Target and feature columns, the rows kept, the task: what `prepare` starts from."""
     problems = data_problems(list(frame.columns), spec)
     if problems:
         raise DataError(" ".join(p.message for p in problems))
     data, warnings = _select(frame, spec)
-    task = resolve_task(data[spec.target], spec)
+    return Selection(data, tuple(warnings), resolve_task(data[spec.target], spec))
+
+
+def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None = None,
+            selection: Selection | None = None) -> PreparedData:
+    """Split (or take the test CSV), fit the preprocessing on train, encode both parts
+    (the features when first asked for). `selection`: `select(frame, spec)` made before,
+    for the same frame and SELECTION_SETTINGS (a page keeps it while only the split changes)."""
+    selection = selection or select(frame, spec)
+    data, warnings, task = selection.data, list(selection.warnings), selection.task
     features = [c for c in data.columns if c != spec.target]
     if test_frame is not None:
         needed = features + [spec.target]
@@ -223,8 +276,7 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
     if task != "regression" and y_train.nunique() < 2:
         raise DataError("The training part holds a single class. Add rows of other classes "
                         "or change the split seed.")
-    prep = Preprocessor(spec, task)
-    X_train_encoded, y_train_encoded = prep.fit_transform(X_train, y_train)
+    prep = Preprocessor(spec, task).fit(X_train, y_train)
     if test_frame is not None and task != "regression":
         known = {str(c) for c in prep.classes_}
         unseen = sorted({str(plain(v)) for v in test_data[spec.target]} - known)
@@ -232,7 +284,6 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
             raise DataError(f"The test CSV has target value(s) not in the training data: "
                             f"{', '.join(unseen[:5])}. Both files need the same classes.")
     return PreparedData(
-        X_train=X_train_encoded, y_train=y_train_encoded,
-        X_test=prep.encode(test_data[features]), y_test=prep.encode_target(test_data[spec.target]),
+        y_train=prep.encode_target(y_train), y_test=prep.encode_target(test_data[spec.target]),
         preprocessor=prep, task=task, raw_test=test_data[features + [spec.target]],
-        warnings=warnings, train_index=train_data.index)
+        warnings=warnings, train_index=train_data.index, train_rows=X_train)

@@ -54,10 +54,21 @@ class Preprocessor:
     def __init__(self, spec: DataSpec, task: str):
         self.spec = spec
         self.task = task
+        self._scaling: dict | None = None
+        self._scaling_rows: pd.DataFrame | None = None  # fit's rows, until scaling_ is asked
 
     # fit ---------------------------------------------------------------------------------
     def fit_transform(self, X: pd.DataFrame, y: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """Fit on the training rows; return their encoded features and targets."""
+        self.fit(X, y)
+        encoded = self.encode(X)
+        self.fit_scaling(encoded)
+        return encoded, self.encode_target(y)
+
+    def fit(self, X: pd.DataFrame, y: pd.Series) -> Preprocessor:
+        """Fit on the training rows without encoding them: the fills, categories, classes and
+        target scale at once; the feature scaling (which needs the rows encoded) when first
+        asked for (`scaling_`), or from the encoded rows given to `fit_scaling`."""
         categories = set(self.spec.categorical)  # numeric codes treated as categories
         self.numeric_ = [c for c in X.columns if is_numeric(X[c]) and c not in categories]
         self.text_ = [c for c in X.columns if c not in self.numeric_]
@@ -78,8 +89,7 @@ class Preprocessor:
             self.categories_[col] = sorted(counts.index[:MAX_CATEGORIES].tolist())
         self.feature_names_ = list(X.columns)
         self.encoded_names_ = encoded_names(self.numeric_, self.text_, self.categories_)
-        encoded = self.encode(X)
-        self.scaling_ = self._fit_scaling(encoded)
+        self._scaling, self._scaling_rows = None, X
         if self.task == "regression":
             self.classes_ = []
             values = y.to_numpy(dtype=float)
@@ -92,9 +102,26 @@ class Preprocessor:
         else:
             # LabelEncoder's classes_ (sorted distinct labels), via pandas' hash-based unique:
             # sorting 100k strings to find a handful of classes costs ~50 ms.
-            self.classes_ = sorted(plain(c) for c in pd.unique(label_values(y)))
+            distinct = pd.Series(pd.unique(y))  # the labels of each distinct value once
+            self.classes_ = sorted(plain(c) for c in pd.unique(label_values(distinct)))
             self.target_min_, self.target_range_ = 0.0, 1.0
-        return encoded, self.encode_target(y)
+        return self
+
+    def fit_scaling(self, encoded: np.ndarray) -> None:
+        """The feature scaling, from the fitted rows as `encode` gives them (once)."""
+        if self._scaling is None:
+            self.scaling_ = self._fit_scaling(encoded)
+
+    @property
+    def scaling_(self) -> dict:
+        """The feature scaling's parameters (for the model's first layer)."""
+        if self._scaling is None and self._scaling_rows is not None:
+            self.fit_scaling(self.encode(self._scaling_rows))
+        return self._scaling
+
+    @scaling_.setter
+    def scaling_(self, value: dict) -> None:
+        self._scaling, self._scaling_rows = value, None
 
     def _fit_scaling(self, X: np.ndarray) -> dict:
         """The scaling fitted on the training rows → the parameters the model layer needs."""
@@ -154,7 +181,11 @@ class Preprocessor:
             values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
             return ((values - self.target_min_) / self.target_range_).astype(np.float32)
         names = [str(c) for c in self.classes_]
-        labels = pd.Categorical(label_text(y), categories=names).codes
+        # Each distinct value's label once (a handful), not every row's text: 100k rows' text
+        # looked up among the names cost ~0.1 s on each change of the Data page.
+        codes, distinct = pd.factorize(y, use_na_sentinel=False)
+        known = pd.Categorical(label_text(pd.Series(distinct)), categories=names).codes
+        labels = known[codes]
         if (labels < 0).any():
             unknown = sorted({str(v) for v, i in zip(y, labels, strict=True) if i < 0})
             raise DataError(f"Target value(s) {', '.join(unknown[:5])} were not in the training "

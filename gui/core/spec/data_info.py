@@ -27,8 +27,8 @@ class DataInfo:
     def from_prepared(cls, prepared) -> DataInfo:
         """From a dataset.PreparedData."""
         return cls(task=prepared.task, n_inputs=int(prepared.n_inputs),
-                   n_classes=int(prepared.n_classes), n_train=len(prepared.X_train),
-                   n_test=len(prepared.X_test))
+                   n_classes=int(prepared.n_classes), n_train=prepared.n_train,
+                   n_test=prepared.n_test)
 
     def same_head(self, other: DataInfo | None) -> bool:
         """Whether `other` needs the same output layer (same task and class count)."""

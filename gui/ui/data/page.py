@@ -244,8 +244,8 @@ def show_result(prepared) -> None:
         st.warning(md(warning), icon=":material/warning:")
     st.subheader("Ready to train")
     a, b, c, d = st.columns(4)
-    a.metric("Training rows", f"{len(prepared.X_train):,}")
-    b.metric("Test rows", f"{len(prepared.X_test):,}")
+    a.metric("Training rows", f"{prepared.n_train:,}")
+    b.metric("Test rows", f"{prepared.n_test:,}")
     c.metric("Inputs after encoding", prepared.n_inputs)
     d.metric("Task", TASKS[prepared.task].short)
     if prepared.class_names:

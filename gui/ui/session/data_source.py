@@ -72,7 +72,7 @@ def _how(part: str, new: bool = False) -> tuple[str, str]:
 
 # What the session's memo holds that was made from the parsed files (the prepared arrays, the
 # preview's first rows and column profile, the left-out columns): let go with the files.
-MADE_FROM_DATA = ("prepared", "head", "profile", "left_out")
+MADE_FROM_DATA = ("prepared", "selected", "head", "profile", "left_out")
 
 
 def parse(choice: Choice, part: str = "train") -> LoadedTable:
@@ -232,13 +232,18 @@ def prepared_or_error():
     if not data.features:
         return None, ("No feature column is chosen: the network needs at least one input. "
                       "Choose feature columns on the Data page.")
+    settings = asdict(data)
     key = (id(loaded.frame), id(test.frame) if test is not None else None,
-           json.dumps(asdict(data), sort_keys=True))
+           json.dumps(settings, sort_keys=True))
+    # The rows and columns chosen, kept while only the split or the scaling changes.
+    chosen = (id(loaded.frame), json.dumps([settings[k] for k in dataset.SELECTION_SETTINGS]))
 
     def compute():
         try:
+            selection = state.memo("selected", chosen,
+                                   lambda: dataset.select(loaded.frame, data))
             return dataset.prepare(loaded.frame, data, test.frame if test is not None
-                                   else None), None
+                                   else None, selection), None
         except DataError as exc:
             return None, str(exc)
 
