@@ -15,6 +15,12 @@ Example:
     fig = network_figure(model, prepared.preprocessor, probe=row_probe.show(trained))
     st.plotly_chart(fig)
 
+A what-if row changes only the neurons' colours and hover text: `drawing` makes the rest
+once (the page keeps it per weights), `paint` sets a row's activations on it in place:
+
+    drawn = drawing(model, prep, dead=probe.dead, lines=2)
+    fig = paint(drawn, probe.activations)
+
 Plotly only (no Streamlit): the figure is built from the model's current weights.
 """
 
