@@ -74,7 +74,8 @@ def show(trained, then=None) -> RowProbe | None:
     result = probe_of(values)
     kept = what_if.kept(record.id)
     truth = _truth(prepared, kept["test_row"]) if kept["source"] == "test" else None
-    what_if.prediction(record.id, result, prepared, truth)  # above the controls
+    with st.container():  # one block: the controls keep their place (and focus) when the
+        what_if.prediction(record.id, result, prepared, truth)  # truth's caption goes
     found = RowProbe(row=values, activations=result.activations, dead=dead,
                      predicted=result.predicted, probabilities=result.probabilities,
                      dead_sentences=sentences)
