@@ -3,9 +3,9 @@
 On Breast cancer (30 numeric inputs) with a Dense 64-64 ReLU network (+ the sigmoid output),
 trained for 2 epochs, it times:
 
-  core      probe.WhatIf(row): the raw row encoded, every layer's output (layer_outputs,
-            layers called directly) and the class probabilities: what each control change
-            computes; against model.predict on the same one row
+  core      probe.WhatIf(row): the raw row encoded, every layer's output (forward.Forward:
+            numpy from the weights read once) and the class probabilities: what each control
+            change computes; against model.predict on the same one row
   section   the row section (gui/ui/row_probe.show) rerun in AppTest after a slider moves:
             the section's script (30 sliders, the prediction, its bar chart, the hardest
             rows), and the whole AppTest rerun around it (no browser: AppTest's own overhead

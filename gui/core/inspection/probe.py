@@ -1,8 +1,9 @@
 """One row through the network: what-if values, the hardest test rows and dead neurons.
 
 A trained model is probed one row at a time: `WhatIf` turns raw feature values (the data's own
-units and categories) into the prediction and every layer's output for that row, calling the
-layers directly (layer_outputs), so a slider can redraw in a few milliseconds. `test_rows`
+units and categories) into the prediction and every layer's output for that row, through the
+network's weights in numpy (forward.Forward, read once), so a slider can redraw in a
+millisecond. `test_rows`
 lists every test row with its loss, the prediction and the class probabilities, and
 `hardest` picks the rows with the largest loss or the lowest confidence. `dead_units` finds
 the ReLU neurons that output zero on every training row (they no longer learn).
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from gui.core.data.dataset import PreparedData
+from gui.core.inspection.forward import Forward
 from gui.core.inspection.predict import class_probabilities, predicted_index
 from gui.core.model.layer_outputs import layer_outputs
 from gui.core.spec import layer_kinds
@@ -164,6 +166,7 @@ class WhatIf:
         self.model = model
         self.prepared = prepared
         self.prep = prepared.preprocessor
+        self.forward = Forward(model)  # the weights as they are now: a WhatIf per weights
 
     def encode(self, row: dict) -> np.ndarray:
         """{column: raw value} → the (1, inputs) array the model takes (missing → the fill)."""
@@ -171,7 +174,7 @@ class WhatIf:
         return self.prep.encode(pd.DataFrame(values))
 
     def __call__(self, row: dict) -> RowResult:
-        outputs = layer_outputs(self.model, self.encode(row))
+        outputs = self.forward(self.encode(row))
         activations = {name: value[0] for name, value in outputs.items()}
         answer = target_outputs(self.prepared, outputs[self.model.layers[-1].name])
         if self.prepared.task == "regression":

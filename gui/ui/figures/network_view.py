@@ -15,6 +15,12 @@ Example:
     fig = network_figure(model, prepared.preprocessor, probe=row_probe.show(trained))
     st.plotly_chart(fig)
 
+A what-if row changes only the neurons' colours and hover text: `drawing` makes the rest
+once (the page keeps it per weights), `paint` sets a row's activations on it in place:
+
+    drawn = drawing(model, prep, dead=probe.dead, lines=2)
+    fig = paint(drawn, probe.activations)
+
 Plotly only (no Streamlit): the figure is built from the model's current weights.
 """
 
@@ -115,6 +121,19 @@ def _default_lines(cols: list[Column]) -> int | None:
     return None if widest <= WIDE else LINES if widest <= 2 * WIDE else 1
 
 
+@dataclass
+class Drawn:
+    """A network figure without a row's activations, and where `paint` puts them: the part
+    that stays while a what-if row changes (lines, labels, bands, dead marks), made once.
+
+    nodes: per column with neurons, (column index, its node trace's index in fig.data, each
+    node's hover text so far, each node's dead mark)."""
+
+    fig: go.Figure
+    cols: list[Column]
+    nodes: list[tuple[int, int, list[str], np.ndarray]]
+
+
 def network_figure(model, prep, probe=None, title: str | None = None, height: int = 540,
                    lines: int | None | str = "auto") -> go.Figure:
     """The figure of `model`'s current weights; `probe` (row_probe.RowProbe) colours the
@@ -122,6 +141,15 @@ def network_figure(model, prep, probe=None, title: str | None = None, height: in
 
     lines: the incoming weights drawn per neuron, its strongest ones (None: all;
     "auto": default_lines)."""
+    drawn = drawing(model, prep, probe.dead if probe is not None else None, title, height,
+                    lines)
+    return paint(drawn, probe.activations if probe is not None else None)
+
+
+def drawing(model, prep, dead: dict | None = None, title: str | None = None,
+            height: int = 540, lines: int | None | str = "auto") -> Drawn:
+    """network_figure's figure with no activations yet (`paint` adds a row's); `dead`:
+    {Dense layer name: bool per unit} to mark."""
     cols = columns(model, prep)
     if lines == "auto":
         lines = _default_lines(cols)
@@ -138,17 +166,51 @@ def network_figure(model, prep, probe=None, title: str | None = None, height: in
         traces += _weight_lines(x0, x1, ys[k - 1], ys[k], col.kernel,
                                 _shown(col.kernel, lines), cols[k - 1].labels, col.labels,
                                 thin)
-    dead_any = False
+    dead_any, nodes = False, []
     for k, col in enumerate(cols):
         spacing = plot_px * min(MAX_GAP, 1.0 / max(len(col.labels) - 1, 1))
-        nodes, dead = _nodes(k, ys[k], col, probe, last=k == len(cols) - 1,
+        d = None if dead is None or col.layer is None else dead.get(col.layer)
+        d = (np.zeros(len(col.labels), dtype=bool) if d is None
+             else np.asarray(d, dtype=bool)[:len(col.labels)])
+        made, hover = _nodes(k, ys[k], col, d, last=k == len(cols) - 1,
                              size=float(np.clip(spacing * 0.92, 3, 18)))
-        traces += nodes
-        dead_any = dead_any or dead
+        nodes.append((k, len(traces), hover, d))
+        traces += made
+        dead_any = dead_any or bool(d.any())
     traces += _legend(dead_any)
     fig = go.Figure(traces)
     _decorate(fig, cols, title, height, margin)
-    return fig
+    return Drawn(fig, cols, nodes)
+
+
+def paint(drawn: Drawn, activations: dict | None) -> go.Figure:
+    """`drawn`'s figure with each neuron coloured by its activation (activations: {Keras
+    layer name: the row's output, 1-D}; None: no row, white neurons), set in place."""
+    with drawn.fig.batch_update():
+        for k, index, hover, dead in drawn.nodes:
+            col, trace = drawn.cols[k], drawn.fig.data[index]
+            a = None
+            if activations is not None and col.layer is not None:
+                a = activations.get(col.layer)
+            if a is not None:
+                a = np.asarray(a, dtype=float).ravel()[:len(hover)]
+                hover = [f"{h}<br>activation {v:+.4f}" for h, v in zip(hover, a, strict=True)]
+            hover = [f"{h}<br>dead: zero on every training row" if x else h
+                     for h, x in zip(hover, dead, strict=True)]
+            top = (float(np.abs(a).max()) or 1.0) if a is not None else 1.0
+            if trace.type == "heatmap":  # a wide column's strip
+                z = np.zeros(len(hover)) if a is None else a
+                trace.update(z=np.where(dead, np.nan, z)[::-1, None], zmin=-top, zmax=top,
+                             text=np.array(hover)[::-1, None])
+            elif a is None:
+                trace.update(hovertext=hover, marker={
+                    "color": "#ffffff" if k else "#eeeeee", "cmin": None, "cmax": None,
+                    "cmid": None, "colorscale": None})
+            else:
+                trace.update(hovertext=hover, marker={
+                    "color": a, "cmin": -top, "cmax": top, "cmid": 0,
+                    "colorscale": DIVERGING})
+    return drawn.fig
 
 
 def _shown(kernel: np.ndarray, lines: int | None) -> np.ndarray:
@@ -200,32 +262,20 @@ def _weight_lines(x0, x1, y0, y1, kernel, mask, sources, targets,
     return traces
 
 
-def _nodes(k: int, y: np.ndarray, col: Column, probe, last: bool,
-           size: float) -> tuple[list, bool]:
-    """(the column's node traces, whether any is dead). A wide column is a strip of cells,
-    one per neuron, so a row's activations read as a band of colour."""
+def _nodes(k: int, y: np.ndarray, col: Column, d: np.ndarray, last: bool,
+           size: float) -> tuple[list, list[str]]:
+    """(the column's node traces, no activations yet: `paint` colours the first; each node's
+    hover text so far). A wide column is a strip of cells, one per neuron, so a row's
+    activations read as a band of colour."""
     count = len(col.labels)
     names = [plot_text(label) for label in col.labels]
     hover = [f"<b>{n}</b>" for n in names]
     if col.bias is not None:
         hover = [f"{h}<br>bias {b:+.4f}" for h, b in zip(hover, col.bias, strict=True)]
-    activation = dead = None
-    if probe is not None and col.layer is not None:
-        activation = probe.activations.get(col.layer)
-        dead = probe.dead.get(col.layer)
-    a = None if activation is None else np.asarray(activation, dtype=float).ravel()[:count]
-    if a is not None:
-        hover = [f"{h}<br>activation {v:+.4f}" for h, v in zip(hover, a, strict=True)]
-    d = np.zeros(count, dtype=bool) if dead is None else np.asarray(dead, dtype=bool)[:count]
-    hover = [f"{h}<br>dead: zero on every training row" if x else h
-             for h, x in zip(hover, d, strict=True)]
     if count > WIDE:
-        return _strip(k, y, a, d, hover, col.title), bool(d.any())
+        return _strip(k, y, d, col.title), hover
     marker: dict = {"size": size, "color": "#ffffff" if k else "#eeeeee",
                     "line": {"color": "#333333", "width": 1.2}}
-    if a is not None:
-        top = float(np.abs(a).max()) or 1.0
-        marker.update(color=a, cmin=-top, cmax=top, cmid=0, colorscale=DIVERGING)
     position = "middle left" if k == 0 else "middle right" if last else None
     show_text = position is not None and count <= MAX_LABELS
     traces = [go.Scatter(
@@ -239,21 +289,18 @@ def _nodes(k: int, y: np.ndarray, col: Column, probe, last: bool,
             marker={"symbol": "circle-x", "size": size, "color": DEAD,
                     "line": {"color": "#1a1a1a", "width": 1.2}},
             showlegend=False, name="dead"))
-    return traces, bool(d.any())
+    return traces, hover
 
 
-def _strip(k: int, y: np.ndarray, a, dead: np.ndarray, hover: list[str], title: str) -> list:
-    """A wide column as a strip of touching cells (STRIP wide): activation colours (white
-    without a row), dead neurons grey with a cross."""
+def _strip(k: int, y: np.ndarray, dead: np.ndarray, title: str) -> list:
+    """A wide column as a strip of touching cells (STRIP wide), white until `paint` gives
+    them a row's activation colours; dead neurons grey with a cross."""
     step = (y[0] - y[1]) if len(y) > 1 else 1.0
     edges = np.concatenate([y + step / 2, [y[-1] - step / 2]])[::-1]
-    z = np.zeros(len(y)) if a is None else a
-    top = float(np.abs(z).max()) or 1.0
-    z = np.where(dead, np.nan, z)
     traces = [go.Heatmap(
-        x=[k - STRIP / 2, k + STRIP / 2], y=edges, z=z[::-1, None], zmin=-top, zmax=top,
-        colorscale=DIVERGING, showscale=False, ygap=1 if len(y) <= 64 else 0,
-        text=np.array(hover)[::-1, None], hoverinfo="text", name=title)]
+        x=[k - STRIP / 2, k + STRIP / 2], y=edges, z=np.where(dead, np.nan, 0.0)[::-1, None],
+        zmin=-1, zmax=1, colorscale=DIVERGING, showscale=False, ygap=1 if len(y) <= 64 else 0,
+        hoverinfo="text", name=title)]
     if dead.any():
         traces.append(go.Heatmap(
             x=[k - STRIP / 2, k + STRIP / 2], y=edges,

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from gui.core.inspection import feature_plane
-from gui.core.model.layer_outputs import layer_outputs
+from gui.core.inspection.forward import Forward
 from gui.core.training import snapshots
 from gui.core.training.snapshots import Snapshots
 from gui.ui.common import controls, projector
@@ -97,15 +97,24 @@ def draw(record, live: bool) -> None:
         _network(chart, model, prep, None, lines)
     else:
         with right:
-            _row_and_network(trained, model, epoch == record.model_epoch, chart, lines)
+            _row_and_network(trained, model, epoch == record.model_epoch, chart, lines,
+                             weights)
 
 
 @st.fragment
-def _row_and_network(trained, model, final: bool, chart, lines) -> None:
+def _row_and_network(trained, model, final: bool, chart, lines, weights: tuple) -> None:
     """The row section, and the network view (in `chart`, beside it) with that row's
-    activations: a what-if change reruns only this."""
-    probe = _at_epoch(row_probe.show(trained), model, trained.prepared.preprocessor, final)
-    _network(chart, model, trained.prepared.preprocessor, probe, lines)
+    activations: a what-if change reruns only this. The network is drawn as soon as the
+    prediction is, before the row's controls and the hardest rows; only its neurons'
+    colours are new on a change (the rest is kept per weights: `_network`)."""
+    prep = trained.prepared.preprocessor
+
+    def network(probe) -> None:
+        _network(chart, model, prep, _at_epoch(probe, model, prep, final, weights), lines,
+                 (weights, final))
+
+    if row_probe.show(trained, then=network) is None:
+        _network(chart, model, prep, None, lines, (weights, final))
 
 
 ALL_LINES = "all"
@@ -133,7 +142,9 @@ def _lines_control(record, model, prep) -> int | None | str:
     return None if value == ALL_LINES else int(value)
 
 
-def _network(chart, model, prep, probe, lines) -> None:
+def _network(chart, model, prep, probe, lines, weights: tuple | None = None) -> None:
+    """The network view; with `weights` (what names the model's weights and dead marks) its
+    figure without the row is kept (state.memo) and only the neurons are painted anew."""
     if lines == HEAT_MAPS:
         with chart:
             fig = weight_maps.weights_figure(model, prep, height=450)
@@ -143,10 +154,17 @@ def _network(chart, model, prep, probe, lines) -> None:
                        ":blue[blue] positive, :orange[orange] negative, paler = smaller. "
                        "The row's activations show with lines.")
         return
+    def make():
+        drawn = network_view.drawing(model, prep, probe.dead if probe else None, height=450,
+                                     lines=lines)
+        return drawn, describe(drawn.fig, "the network")  # words that no row changes
+
+    key = (weights, lines, probe is None) if weights is not None else None
+    drawn, alt = (state.memo("inside.network", key, make) if key is not None else make())
+    fig = network_view.paint(drawn, probe.activations if probe else None)
     with chart:
-        fig = network_view.network_figure(model, prep, probe, height=450, lines=lines)
         st.plotly_chart(projector.style(fig), key="inside.network", config=CHART_CONFIG,
-                        alt=describe(fig, "the network"))
+                        alt=alt)
         st.caption("Lines: weights, :blue[blue] positive, :orange[orange] negative, thicker = "
                    f"larger; {network_view.lines_note(lines).lower()[:-1]}. "
                    + ("Neurons: their activation for the row on the right, same colours; grey with "
@@ -258,15 +276,15 @@ def _pair(record, prep, model, saved) -> tuple[str, str] | None:
     return x, y
 
 
-def _at_epoch(probe, model, prep, final: bool):
-    """The probe's row through `model` (the epoch shown); dead marks only for the trained
-    model (they were found on it)."""
+def _at_epoch(probe, model, prep, final: bool, weights: tuple):
+    """The probe's row through `model` (the epoch shown, its weights named by `weights`: read
+    once, forward.Forward); dead marks only for the trained model (they were found on it)."""
     if probe is None:
         return None
     try:
         X = prep.encode(pd.DataFrame([probe.row]))
     except Exception:  # noqa: BLE001 - a row the page cannot encode: its own activations
         return probe
-    outputs = layer_outputs(model, X)
+    outputs = state.memo("inside.forward", weights, lambda: Forward(model))(X)
     return row_probe.RowProbe(probe.row, {k: np.asarray(v)[0] for k, v in outputs.items()},
                               probe.dead if final else {})

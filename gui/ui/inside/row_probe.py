@@ -50,9 +50,11 @@ def _truth(prepared, number: int):
     return prepared.class_names[int(y)]
 
 
-def show(trained) -> RowProbe | None:
+def show(trained, then=None) -> RowProbe | None:
     """Draw the row controls and the live prediction for a run_state.Trained; None until
-    there is a row to show."""
+    there is a row to show. `then(probe)` (e.g. the network view with the row's
+    activations) is called as soon as the prediction is drawn, before the controls and the
+    hardest rows, so what a change changes reaches the browser first."""
     prepared = trained.prepared
     if prepared is None or len(prepared.raw_test) == 0:
         st.info("This run has no test rows to pick from.", icon=":material/info:")
@@ -68,16 +70,19 @@ def show(trained) -> RowProbe | None:
 
     what_if.start(record.id, prepared)
     what_if.row_choice(record.id, prepared)
-    prediction_box = st.container()  # the answer above the controls that change it
-    values = what_if.controls(record.id, items)
+    values = what_if.row_values(record.id, items)  # as the controls will show them
     result = probe_of(values)
     kept = what_if.kept(record.id)
     truth = _truth(prepared, kept["test_row"]) if kept["source"] == "test" else None
-    with prediction_box:
-        what_if.prediction(record.id, result, prepared, truth)
+    with st.container():  # one block: the controls keep their place (and focus) when the
+        what_if.prediction(record.id, result, prepared, truth)  # truth's caption goes
+    found = RowProbe(row=values, activations=result.activations, dead=dead,
+                     predicted=result.predicted, probabilities=result.probabilities,
+                     dead_sentences=sentences)
+    if then is not None:
+        then(found)
+    what_if.controls(record.id, items)
     for sentence in sentences:
         st.warning(md(sentence), icon=":material/heart_broken:")
     hardest_rows.show(record.id, table, prepared)
-    return RowProbe(row=values, activations=result.activations, dead=dead,
-                    predicted=result.predicted, probabilities=result.probabilities,
-                    dead_sentences=sentences)
+    return found

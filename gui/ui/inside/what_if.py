@@ -96,10 +96,15 @@ def row_choice(run_id: int, prepared) -> None:
                       "it.")
 
 
+def row_values(run_id: int, items: list[probe.Control]) -> dict:
+    """{column: value} of the kept row, as `controls` shows it (in each control's range)."""
+    row = kept(run_id)
+    return {c.column: _value(c, row["values"].get(c.column, c.default)) for c in items}
+
+
 def controls(run_id: int, items: list[probe.Control]) -> dict:
     """A slider per numeric feature, a select per text feature; returns {column: value}."""
-    row = kept(run_id)
-    values = {}
+    values = row_values(run_id, items)
     if len(items) > SCROLL_AFTER:  # the prediction beside them stays in view
         st.caption(f"{len(items)} features: scroll inside the box for all of them.")
         box = st.container(height=CONTROLS_HEIGHT, border=False, key=key(run_id, "controls"))
@@ -108,9 +113,9 @@ def controls(run_id: int, items: list[probe.Control]) -> dict:
     columns = box.columns(2)  # beside the network: two to a row
     for i, control in enumerate(items):
         name = key(run_id, f"f{i}")
-        value = _value(control, row["values"].get(control.column, control.default))
-        state.sync_widget(name, value)
-        values[control.column] = value
+        fresh = state.widget_value(name) != values[control.column]
+        if fresh:  # set only when it differs: an unchanged slider is given its value directly
+            state.sync_widget(name, values[control.column])  # (no scan of the session state)
         where = columns[i % len(columns)]
         callback = {"on_change": _on_control, "args": (run_id, i, control.column)}
         if control.kind == "choice":
@@ -121,7 +126,8 @@ def controls(run_id: int, items: list[probe.Control]) -> dict:
             control.low, control.high)
         step = 1 if control.integer else control.step
         where.slider(md(control.column), min_value=low, max_value=high, step=step,
-                     format=shown, key=name, **callback,
+                     value=None if fresh else values[control.column], format=shown, key=name,
+                     **callback,
                      help=f"Training rows: {control.train_low:g} to {control.train_high:g}.")
     return values
 
