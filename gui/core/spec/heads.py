@@ -74,18 +74,18 @@ def size_rule(rows: int) -> SizeRule:
     """The vocabulary's SIZE_RULES row for `rows` training rows.
 
     >>> size_rule(30).epochs, size_rule(50_000).epochs
-    (300, 60)
+    (500, 60)
     """
     return next(rule for rule in SIZE_RULES if rows <= rule.rows)
 
 
 def recommended_hidden(rows: int, inputs: int) -> list[LayerSpec]:
-    """Two hidden Dense(relu) layers sized by SIZE_RULES (at least UNITS_PER_INPUT units
-    per input, up to MAX_DEFAULT_UNITS), with the rule's L2 penalty and Dropout."""
+    """The rule's hidden Dense(relu) layers (SIZE_RULES: how many, at least UNITS_PER_INPUT
+    units per input up to MAX_DEFAULT_UNITS), with its L2 penalty and Dropout."""
     rule = size_rule(rows)
     units = max(rule.units, min(MAX_DEFAULT_UNITS, UNITS_PER_INPUT * inputs))
     hidden = []
-    for _ in range(2):
+    for _ in range(rule.hidden):
         layer = LayerSpec(type="Dense", units=units, activation="relu")
         if rule.l2:
             layer.kernel_regularizer = RegularizerSpec(kind="l2", l2=rule.l2)

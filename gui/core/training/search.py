@@ -80,9 +80,11 @@ def default_params(base: ExperimentSpec, info: DataInfo, space: dict) -> dict:
     hidden = [x for x in base.layers[:-1] if x.type == "Dense"]
     low_l2 = space["l2"][0]
     batch = min(space["batch_size"], key=lambda b: abs(b - base.fit.batch_size))
-    return {"layers": len(hidden),
-            "units": int(min(max(hidden[0].units, space["units"][0]), space["units"][1])),
-            "activation": hidden[0].activation, "dropout": float(rule.dropout),
+    units = hidden[0].units if hidden else rule.units
+    return {"layers": int(min(max(len(hidden), space["layers"][0]), space["layers"][1])),
+            "units": int(min(max(units, space["units"][0]), space["units"][1])),
+            "activation": hidden[0].activation if hidden else "relu",
+            "dropout": float(rule.dropout),
             "l2": float(max(rule.l2, low_l2)),
             "learning_rate": float(base.compile.learning_rate), "batch_size": batch}
 
