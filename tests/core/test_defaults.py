@@ -60,7 +60,7 @@ def test_width_depth_and_regularisation_follow_rows_and_inputs():
 
 def test_every_rule_says_in_a_sentence_what_it_chose_and_for_which_rows():
     bounds = ["100", "1,000", "10,000", "100,000"]
-    for rule, bound in zip(SIZE_RULES, [*bounds, bounds[-1]]):
+    for rule, bound in zip(SIZE_RULES, [*bounds, bounds[-1]], strict=True):
         assert rule.why.endswith(".") and bound in rule.why, rule.why
         assert ("hidden layer" in rule.why) and (rule.validate == ("held out" in rule.why))
     assert size_rule(60).why.startswith("Up to 100 rows")
