@@ -56,6 +56,10 @@ def test_width_depth_and_regularisation_follow_rows_and_inputs():
     assert _hidden(wide)[0].units == MAX_DEFAULT_UNITS  # 2 per input, capped
     assert all(x.units == _hidden(small)[0].units for x in _hidden(small))
     assert [x.type for x in large.layers] == ["Dense", "Dense", "Dense"]  # no hidden extras
+    # a number is penalised less than classes: a strong L2 pulls it towards its mean
+    number = recommended_spec(DataInfo("regression", n_inputs=4, n_train=600))
+    assert _hidden(number)[0].kernel_regularizer.l2 < _hidden(small)[0].kernel_regularizer.l2
+    assert size_rule(600).l2_for("multiclass") == _hidden(small)[0].kernel_regularizer.l2
 
 
 def test_every_rule_says_in_a_sentence_what_it_chose_and_for_which_rows():
@@ -126,7 +130,7 @@ def test_cli_train_without_a_spec_uses_the_rules_and_unscales_the_target(tmp_pat
     rule = size_rule(195)  # 244 rows, a fifth held out for the test
     assert spec.data.scale_target and spec.fit.early_stopping
     assert (spec.fit.batch_size, spec.fit.patience) == (rule.batch_size, rule.patience)
-    assert _hidden(spec)[0].kernel_regularizer.l2 == rule.l2
+    assert _hidden(spec)[0].kernel_regularizer.l2 == rule.l2_for("regression")
     model = keras.models.load_model(out / "model.keras")
     network = model.get_layer("network")  # the raw-column model wraps the trained network
     assert network.layers[-1].name == "unscale_target"

@@ -79,16 +79,17 @@ def size_rule(rows: int) -> SizeRule:
     return next(rule for rule in SIZE_RULES if rows <= rule.rows)
 
 
-def recommended_hidden(rows: int, inputs: int) -> list[LayerSpec]:
+def recommended_hidden(rows: int, inputs: int, task: str) -> list[LayerSpec]:
     """The rule's hidden Dense(relu) layers (SIZE_RULES: how many, at least UNITS_PER_INPUT
-    units per input up to MAX_DEFAULT_UNITS), with its L2 penalty and Dropout."""
+    units per input up to MAX_DEFAULT_UNITS), with its L2 penalty for `task` and Dropout."""
     rule = size_rule(rows)
+    l2 = rule.l2_for(task)
     units = max(rule.units, min(MAX_DEFAULT_UNITS, UNITS_PER_INPUT * inputs))
     hidden = []
     for _ in range(rule.hidden):
         layer = LayerSpec(type="Dense", units=units, activation="relu")
-        if rule.l2:
-            layer.kernel_regularizer = RegularizerSpec(kind="l2", l2=rule.l2)
+        if l2:
+            layer.kernel_regularizer = RegularizerSpec(kind="l2", l2=l2)
         hidden.append(layer)
         if rule.dropout:
             hidden.append(LayerSpec(type="Dropout", rate=rule.dropout))
@@ -116,7 +117,8 @@ def recommended_spec(info: DataInfo, data: DataSpec | None = None) -> Experiment
     """
     spec = default_spec(info.task, info.n_classes, data)
     if info.n_train:
-        spec.layers = [*recommended_hidden(info.n_train, info.n_inputs), spec.layers[-1]]
+        spec.layers = [*recommended_hidden(info.n_train, info.n_inputs, info.task),
+                       spec.layers[-1]]
         spec.fit = recommended_fit(info.n_train, spec.fit)
     return spec
 
@@ -236,6 +238,7 @@ def follow_size(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
     out = copy.deepcopy(spec)
     index = output_layer(out.layers)
     if "layers" not in edited and index is not None:
-        out.layers = [*recommended_hidden(new.n_train, new.n_inputs), out.layers[index]]
+        out.layers = [*recommended_hidden(new.n_train, new.n_inputs, new.task),
+                      out.layers[index]]
     out.fit = _followed_fit(out.fit, old, new)
     return out

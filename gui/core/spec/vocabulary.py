@@ -349,6 +349,8 @@ class SizeRule:
             an epoch by).
         hidden: how many hidden Dense(relu) layers.
         why: the rule in one sentence, as the Model page shows it.
+        regression_l2: the L2 penalty when the target is a number (None: `l2`); a strong
+            penalty pulls a scaled target's predictions towards its mean.
     """
 
     rows: float
@@ -361,6 +363,13 @@ class SizeRule:
     validate: bool = True
     hidden: int = 2
     why: str = ""
+    regression_l2: float | None = None
+
+    def l2_for(self, task: str) -> float:
+        """The L2 penalty for `task` ("regression", "binary", "multiclass")."""
+        if task == "regression" and self.regression_l2 is not None:
+            return self.regression_l2
+        return self.l2
 
 
 # The defaults that follow the data's size (heads.recommended_spec): the first rule whose
@@ -374,10 +383,12 @@ SIZE_RULES: tuple[SizeRule, ...] = (
                  "for early stopping, and a single layer trained this gently cannot "
                  "memorise them."),
     SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-2,
-             why="Up to 1,000 rows: two hidden layers with a strong L2 penalty (it keeps the "
-                 "network close to a linear model, which is what such tables support), small "
-                 "batches, and a fifth of the rows held out to stop when the validation loss "
-                 "no longer improves (the best epoch's weights kept)."),
+             regression_l2=1e-4,
+             why="Up to 1,000 rows: two hidden layers with an L2 penalty (strong for classes, "
+                 "keeping the network close to a linear model; light for a number, which a "
+                 "strong one would pull towards its mean), small batches, and a fifth of the "
+                 "rows held out to stop when the validation loss no longer improves (the best "
+                 "epoch's weights kept)."),
     SizeRule(10_000, epochs=100, patience=15, batch_size=32, units=128, l2=1e-5,
              why="Up to 10,000 rows: two wider hidden layers with a light L2 penalty, stopped "
                  "early on a fifth of the rows held out (the best epoch's weights kept)."),

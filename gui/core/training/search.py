@@ -85,7 +85,7 @@ def default_params(base: ExperimentSpec, info: DataInfo, space: dict) -> dict:
             "units": int(min(max(units, space["units"][0]), space["units"][1])),
             "activation": hidden[0].activation if hidden else "relu",
             "dropout": float(rule.dropout),
-            "l2": float(max(rule.l2, low_l2)),
+            "l2": float(max(rule.l2_for(info.task), low_l2)),
             "learning_rate": float(base.compile.learning_rate), "batch_size": batch}
 
 
