@@ -4,7 +4,7 @@ For each dataset, one run:
 
   LayerLab  the path of `python -m gui train` with no --spec: the table as CSV bytes read by
             data_ref.read_table_as, `prepare` with the default DataSpec (target given),
-            heads.recommended_spec (the rules in vocabulary.SIZE_RULES), TrainingJob.run,
+            heads.recommended_spec (the rules in size_rules.SIZE_RULES), TrainingJob.run,
             the deployable model (target in its own units) on the test rows
   sklearn   on the same prepared arrays (same split, imputation, one-hot encoding) with the
             features standardised on the training rows: the better test score of a linear

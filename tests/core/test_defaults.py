@@ -1,4 +1,4 @@
-"""The defaults that follow the data (vocabulary.SIZE_RULES, heads.recommended_spec): small
+"""The defaults that follow the data (size_rules.SIZE_RULES, heads.recommended_spec): small
 tables get many epochs and a narrow, regularised network, large ones few epochs of large
 batches with early stopping; a regression target is scaled by default and un-scaled by the
 model."""
@@ -19,7 +19,7 @@ from gui.core.spec.heads import (
     size_rule,
 )
 from gui.core.spec.schema import DataSpec
-from gui.core.spec.vocabulary import MAX_DEFAULT_UNITS, SIZE_RULES
+from gui.core.spec.size_rules import MAX_DEFAULT_UNITS, SIZE_RULES
 
 
 def _hidden(spec):

@@ -6,7 +6,7 @@ validate_model.py.
 
 Example:
     spec = default_spec("binary", 2)          # Dense 64-64 relu, Dense(1, sigmoid), BCE
-    spec = recommended_spec(info, data)       # sized for the data by vocabulary.SIZE_RULES
+    spec = recommended_spec(info, data)       # sized for the data by size_rules.SIZE_RULES
     spec, notes = follow_task(spec, old_info, new_info, layers_edited=True)
 """
 
@@ -26,15 +26,12 @@ from gui.core.spec.schema import (
     new_uid,
     output_layer,
 )
+from gui.core.spec.size_rules import MAX_DEFAULT_UNITS, UNITS_PER_INPUT, size_rule
 from gui.core.spec.vocabulary import (
     DEFAULT_LOSS,
     DEFAULT_METRICS,
     DEFAULT_OPTIMIZER,
-    MAX_DEFAULT_UNITS,
     OPTIMIZERS,
-    SIZE_RULES,
-    UNITS_PER_INPUT,
-    SizeRule,
 )
 
 if TYPE_CHECKING:
@@ -70,15 +67,6 @@ def default_spec(task: str, n_classes: int = 2, data: DataSpec | None = None,
     return spec
 
 
-def size_rule(rows: int) -> SizeRule:
-    """The vocabulary's SIZE_RULES row for `rows` training rows.
-
-    >>> size_rule(30).epochs, size_rule(50_000).epochs
-    (500, 60)
-    """
-    return next(rule for rule in SIZE_RULES if rows <= rule.rows)
-
-
 def recommended_hidden(rows: int, inputs: int, task: str) -> list[LayerSpec]:
     """The rule's hidden Dense(relu) layers (SIZE_RULES: how many, at least UNITS_PER_INPUT
     units per input up to MAX_DEFAULT_UNITS), with its L2 penalty for `task` and Dropout."""
@@ -111,7 +99,7 @@ def recommended_fit(rows: int, fit: FitSpec | None = None) -> FitSpec:
 
 def recommended_spec(info: DataInfo, data: DataSpec | None = None) -> ExperimentSpec:
     """The defaults for this data: default_spec's head and compile settings, with the
-    hidden layers and the training that suit its rows and inputs (vocabulary.SIZE_RULES).
+    hidden layers and the training that suit its rows and inputs (size_rules.SIZE_RULES).
 
     With no known row count (info.n_train == 0) it is default_spec's network as is.
     """

@@ -57,7 +57,7 @@ def main() -> None:
 
 def recommended_note(info: DataInfo) -> None:
     """Say that the settings are the ones recommended for this data's size, only when they
-    are (vocabulary.SIZE_RULES); otherwise how to get them back."""
+    are (size_rules.SIZE_RULES); otherwise how to get them back."""
     rule = size_rule(info.n_train)
     if is_recommended(state.spec(), info):
         batches = ("the whole table in each step" if rule.batch_size >= info.n_train
