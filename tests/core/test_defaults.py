@@ -13,6 +13,7 @@ from gui.core.data.dataset import prepare
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import (
+    follow_size,
     follow_task,
     is_recommended,
     recommended_spec,
@@ -135,3 +136,19 @@ def test_cli_train_without_a_spec_uses_the_rules_and_unscales_the_target(tmp_pat
     network = model.get_layer("network")  # the raw-column model wraps the trained network
     assert network.layers[-1].name == "unscale_target"
     assert "Test: loss: " in capsys.readouterr().out
+
+
+def test_the_learning_rate_follows_the_rows_unless_chosen():
+    tiny = DataInfo("regression", n_inputs=4, n_train=30)
+    large = DataInfo("regression", n_inputs=4, n_train=5_000)
+    spec = recommended_spec(tiny)
+    # a tiny table takes one step per epoch: its rule raises Adam's learning rate
+    assert spec.compile.learning_rate == size_rule(30).learning_rate > \
+        recommended_spec(large).compile.learning_rate
+    grown = follow_size(spec, tiny, large)
+    assert grown.compile.learning_rate == recommended_spec(large).compile.learning_rate
+    assert is_recommended(grown, large)
+    spec.compile.learning_rate = 0.05  # chosen by hand: kept
+    assert follow_size(spec, tiny, large).compile.learning_rate == 0.05
+    assert follow_size(spec, tiny, large, {"compile.learning_rate"}).compile.learning_rate \
+        == 0.05

@@ -108,7 +108,28 @@ def recommended_spec(info: DataInfo, data: DataSpec | None = None) -> Experiment
         spec.layers = [*recommended_hidden(info.n_train, info.n_inputs, info.task),
                        spec.layers[-1]]
         spec.fit = recommended_fit(info.n_train, spec.fit)
+        spec.compile.learning_rate = recommended_rate(info.n_train)
     return spec
+
+
+def recommended_rate(rows: int) -> float:
+    """The default optimizer's learning rate for `rows` training rows: the size rule's, or
+    the optimizer's own default when the rule sets none (or the rows are unknown)."""
+    rule = size_rule(rows) if rows else None
+    if rule is not None and rule.learning_rate is not None:
+        return rule.learning_rate
+    return OPTIMIZERS[DEFAULT_OPTIMIZER].learning_rate
+
+
+def _followed_rate(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
+                   edited) -> float:
+    """The learning rate after the data's size changed: the new size's recommendation
+    when the default optimizer still has the old size's, otherwise the user's."""
+    rate = spec.compile.learning_rate
+    if ("compile.learning_rate" in edited or spec.compile.optimizer != DEFAULT_OPTIMIZER
+            or rate != recommended_rate(old.n_train if old else 0)):
+        return rate
+    return recommended_rate(new.n_train)
 
 
 def is_recommended(spec: ExperimentSpec, info: DataInfo) -> bool:
@@ -197,6 +218,7 @@ def follow_task(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
             notes.append(f"Output layer changed to Dense({suggestion.units}, "
                          f"{suggestion.activation}) for the new target.")
     out.fit = _followed_fit(out.fit, old, new)
+    out.compile.learning_rate = _followed_rate(out, old, new, edited)
     # Only the loss and the metrics depend on the task; the optimizer's settings do not.
     if "compile.metrics" not in edited:
         out.compile.metrics = list(defaults.compile.metrics)
@@ -229,4 +251,5 @@ def follow_size(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
         out.layers = [*recommended_hidden(new.n_train, new.n_inputs, new.task),
                       out.layers[index]]
     out.fit = _followed_fit(out.fit, old, new)
+    out.compile.learning_rate = _followed_rate(out, old, new, edited)
     return out

@@ -41,6 +41,7 @@ class SizeRule:
         why: the rule in one sentence, as the Model page shows it.
         regression_l2: the L2 penalty when the target is a number (None: `l2`); a strong
             penalty pulls a scaled target's predictions towards its mean.
+        learning_rate: the optimizer's learning rate (None: the optimizer's default).
     """
 
     rows: float
@@ -54,6 +55,7 @@ class SizeRule:
     hidden: int = 2
     why: str = ""
     regression_l2: float | None = None
+    learning_rate: float | None = None
 
     def l2_for(self, task: str) -> float:
         """The L2 penalty for `task` ("regression", "binary", "multiclass")."""
@@ -67,11 +69,12 @@ class SizeRule:
 # linear models and MLPs by benchmarks/default_quality.py.
 SIZE_RULES: tuple[SizeRule, ...] = (
     SizeRule(100, epochs=500, patience=0, batch_size=128, units=100, hidden=1,
-             validate=False,
+             validate=False, learning_rate=0.01,
              why="Up to 100 rows: one hidden layer trained on every row at once (one step "
-                 "per epoch) for a fixed number of epochs; too few rows to hold some out "
-                 "for early stopping, and a single layer trained this gently cannot "
-                 "memorise them."),
+                 "per epoch) for a fixed number of epochs at a learning rate of 0.01 (ten "
+                 "times Adam's default, since so few steps are taken); too few rows to hold "
+                 "some out for early stopping, and a single layer cannot memorise them in "
+                 "that many steps."),
     SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-2,
              regression_l2=1e-4,
              why="Up to 1,000 rows: two hidden layers with an L2 penalty (strong for classes, "
