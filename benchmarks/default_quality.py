@@ -4,7 +4,7 @@ For each dataset, one run:
 
   LayerLab  the path of `python -m gui train` with no --spec: the table as CSV bytes read by
             data_ref.read_table_as, `prepare` with the default DataSpec (target given),
-            heads.recommended_spec (the rules in vocabulary.SIZE_RULES), TrainingJob.run,
+            heads.recommended_spec (the rules in size_rules.SIZE_RULES), TrainingJob.run,
             the deployable model (target in its own units) on the test rows
   sklearn   on the same prepared arrays (same split, imputation, one-hot encoding) with the
             features standardised on the training rows: the better test score of a linear
@@ -19,6 +19,10 @@ only; the best trial's saved model is then scored on the test rows, beside sciki
 HistGradientBoosting (defaults), the usual winner on tables. --in-process searches in this
 process instead (gui.core.training.search, as `python -m gui search` does).
 
+Both sides see the same split: `--seeds` repeats each dataset with other split (and
+training) seeds, and the table shows each side's mean over them (sklearn: the model with
+the better mean), since a small table's few test rows make one split's score noisy.
+
 Scores: accuracy for classification, R² for regression (test rows). The margin is
 LayerLab − sklearn best; ≥ 0 means LayerLab is level or better. The datasets are ones that
 packages ship (scikit-learn's loaders and generators, the bundled sample_data/ tables made
@@ -29,6 +33,7 @@ from plotly's), so nothing is downloaded. Timings are wall-clock and vary with t
     python benchmarks/default_quality.py --largest 20000   # skip the bigger synthetic tables
     python benchmarks/default_quality.py --only tips,wine --search 60
     python benchmarks/default_quality.py --only tips,wine --search 60 --in-process
+    python benchmarks/default_quality.py --largest 3000 --seeds 42,1,2   # means over 3 splits
 """
 
 from __future__ import annotations
@@ -134,8 +139,9 @@ def _csv(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def layerlab(frame, target, test_frame):
-    """(prepared, test score, seconds) with the defaults, as `python -m gui train`."""
+def layerlab(frame, target, test_frame, seed: int = 42):
+    """(prepared, test score, seconds, spec, job) with the defaults, as `python -m gui
+    train`; `seed` is the split's and the training's (42: the defaults')."""
     from gui.core.data import data_ref
     from gui.core.data.dataset import prepare
     from gui.core.spec.data_info import DataInfo
@@ -143,12 +149,13 @@ def layerlab(frame, target, test_frame):
     from gui.core.spec.schema import DataSpec
     from gui.core.training.job import TrainingJob
 
-    data = DataSpec(target=target)
+    data = DataSpec(target=target, split_seed=seed)
     loaded = data_ref.read_table_as(_csv(frame), "data.csv", data)
     test = (data_ref.read_test(_csv(test_frame), "test.csv", loaded)
             if test_frame is not None else None)
     prepared = prepare(loaded.frame, data, test.frame if test is not None else None)
     spec = recommended_spec(DataInfo.from_prepared(prepared), data)
+    spec.fit.seed = seed
     began = time.perf_counter()
     job = TrainingJob(spec, prepared)
     job.run()
@@ -176,8 +183,9 @@ def score(prepared, output: np.ndarray) -> float:
 
 # ---- scikit-learn on the same arrays --------------------------------------------------------
 
-def sklearn_best(prepared) -> tuple[float, str, float]:
-    """(best test score, which model, seconds) of a linear model and an MLP."""
+def sklearn_best(prepared, seed: int = 0) -> tuple[float, str, float, dict]:
+    """(best test score, which model, seconds, {model: score}) of a linear model and an MLP
+    (the MLP seeded by `seed`)."""
     from sklearn.compose import TransformedTargetRegressor
     from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.metrics import accuracy_score, r2_score
@@ -192,12 +200,12 @@ def sklearn_best(prepared) -> tuple[float, str, float]:
         truth = prepared.preprocessor.decode_target(prepared.y_test)
         models = {"Ridge": Ridge(),
                   "MLPRegressor": TransformedTargetRegressor(
-                      MLPRegressor(max_iter=500, random_state=0), transformer=StandardScaler())}
+                      MLPRegressor(max_iter=500, random_state=seed), transformer=StandardScaler())}
         measure = r2_score
     else:
         y, truth = prepared.y_train, prepared.y_test
         models = {"LogisticRegression": LogisticRegression(max_iter=2000),
-                  "MLPClassifier": MLPClassifier(max_iter=500, random_state=0)}
+                  "MLPClassifier": MLPClassifier(max_iter=500, random_state=seed)}
         measure = accuracy_score
     scores = {}
     with warnings.catch_warnings():
@@ -206,7 +214,7 @@ def sklearn_best(prepared) -> tuple[float, str, float]:
             pipe = make_pipeline(StandardScaler(), model).fit(X, y)
             scores[name] = float(measure(truth, pipe.predict(X_test)))
     best = max(scores, key=scores.get)
-    return scores[best], best, time.perf_counter() - began
+    return scores[best], best, time.perf_counter() - began, scores
 
 
 def searched(prepared, spec, seconds: float) -> tuple[float, int]:
@@ -307,25 +315,41 @@ def main(argv=None) -> int:
                         help="also search for this many seconds per dataset (0: no search)")
     parser.add_argument("--in-process", action="store_true",
                         help="search in this process (the CLI's search), not with the pool")
+    parser.add_argument("--seeds", default="42",
+                        help="comma-separated seeds: each dataset is split and trained once "
+                             "per seed, and both sides' scores are the means over the seeds")
     args = parser.parse_args(argv)
     wanted = [w.strip() for w in (args.only or "").split(",") if w.strip()]
+    seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
     rows = []
     header = (f"{'dataset':<34} {'rows':>7} {'task':<10} {'LayerLab':>8} {'sklearn':>8} "
               f"{'margin':>7}  {'best sklearn':<18} {'epochs':>6} {'units':>9} {'LL s':>6} "
               f"{'sk s':>5}")
+    print(f"seeds {seeds}: scores are means over the seeds (same split for both sides)")
     print(header, flush=True)
     pool_search = PoolSearch() if args.search and not args.in_process else None
     for name, frame, target, test in datasets(args.largest):
         if wanted and not any(w in name for w in wanted):
             continue
-        prepared, ours, seconds, spec, job = layerlab(frame, target, test)
-        theirs, which, sk_seconds = sklearn_best(prepared)
-        margin = ours - theirs
+        ours, theirs, epochs, seconds, sk_seconds = [], {}, [], 0.0, 0.0
+        for seed in seeds:
+            prepared, score_, took, spec, job = layerlab(frame, target, test, seed)
+            _, _, sk_took, each = sklearn_best(prepared, seed)
+            ours.append(score_)
+            epochs.append(job.epochs_done)
+            seconds, sk_seconds = seconds + took, sk_seconds + sk_took
+            for model, value in each.items():
+                theirs.setdefault(model, []).append(value)
+        means = {model: float(np.mean(values)) for model, values in theirs.items()}
+        which = max(means, key=means.get)
+        mean_ours = float(np.mean(ours))
+        margin = mean_ours - means[which]
         units = "-".join(str(layer.units) for layer in spec.layers if layer.type == "Dense")
         n_rows = len(frame) + (len(test) if test is not None else 0)
-        print(f"{name:<34} {n_rows:>7} {prepared.task:<10} {ours:>8.3f} {theirs:>8.3f} "
-              f"{margin:>+7.3f}  {which:<18} {job.epochs_done:>6} {units:>9} "
-              f"{seconds:>6.1f} {sk_seconds:>5.1f}", flush=True)
+        print(f"{name:<34} {n_rows:>7} {prepared.task:<10} {mean_ours:>8.3f} "
+              f"{means[which]:>8.3f} {margin:>+7.3f}  {which:<18} "
+              f"{round(float(np.mean(epochs))):>6} {units:>9} {seconds:>6.1f} "
+              f"{sk_seconds:>5.1f}", flush=True)
         if args.search:
             if pool_search is None:
                 found, trials = searched(prepared, spec, args.search)
@@ -334,8 +358,8 @@ def main(argv=None) -> int:
                 found, trials, pruned = pool_search.run(frame, target, test, args.search)
                 how = f"pool search ({pruned} pruned)"
             print(f"{'':<34} {how} {args.search:g} s: {trials} trials, test {found:.3f} "
-                  f"(defaults {ours:.3f}, sklearn best {theirs:.3f}, HistGradientBoosting "
-                  f"{boosting(prepared):.3f})", flush=True)
+                  f"(defaults {score_:.3f}, sklearn best {max(each.values()):.3f}, "
+                  f"HistGradientBoosting {boosting(prepared):.3f}; last seed)", flush=True)
         rows.append(margin)
     if pool_search is not None:
         pool_search.close()

@@ -1,4 +1,4 @@
-"""The defaults that follow the data (vocabulary.SIZE_RULES, heads.recommended_spec): small
+"""The defaults that follow the data (size_rules.SIZE_RULES, heads.recommended_spec): small
 tables get many epochs and a narrow, regularised network, large ones few epochs of large
 batches with early stopping; a regression target is scaled by default and un-scaled by the
 model."""
@@ -13,13 +13,14 @@ from gui.core.data.dataset import prepare
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import (
+    follow_size,
     follow_task,
     is_recommended,
     recommended_spec,
     size_rule,
 )
 from gui.core.spec.schema import DataSpec
-from gui.core.spec.vocabulary import MAX_DEFAULT_UNITS, SIZE_RULES
+from gui.core.spec.size_rules import MAX_DEFAULT_UNITS, SIZE_RULES
 
 
 def _hidden(spec):
@@ -30,25 +31,44 @@ def test_a_small_table_trains_many_more_epochs_than_a_large_one():
     small = recommended_spec(DataInfo("regression", n_inputs=10, n_train=25))
     large = recommended_spec(DataInfo("regression", n_inputs=10, n_train=80_000))
     assert small.fit.epochs >= 5 * large.fit.epochs
-    assert small.fit.batch_size < large.fit.batch_size
+    # a tiny table is one gradient step per epoch (the whole table); a large one many
+    assert small.fit.batch_size >= 25 and large.fit.batch_size < 80_000 // 100
     assert large.fit.early_stopping and large.fit.restore_best_weights
     assert large.fit.monitor == "val_loss" and large.fit.validation == "split"
     # a handful of validation rows cannot choose an epoch: a tiny table trains on every row
     assert small.fit.validation == "none" and not small.fit.early_stopping
-    assert recommended_spec(DataInfo("regression", 10, n_train=500)).fit.early_stopping
+    middle = recommended_spec(DataInfo("regression", 10, n_train=500)).fit
+    assert middle.early_stopping and middle.restore_best_weights
+    assert middle.patience > large.fit.patience  # a small table's loss is noisier
     # the patience lets a large table stop early: a few epochs of its ceiling
     assert large.fit.patience <= large.fit.epochs // 5
 
 
-def test_width_and_regularisation_follow_rows_and_inputs():
-    small = recommended_spec(DataInfo("binary", n_inputs=4, n_classes=2, n_train=60))
+def test_width_depth_and_regularisation_follow_rows_and_inputs():
+    tiny = recommended_spec(DataInfo("binary", n_inputs=4, n_classes=2, n_train=60))
+    small = recommended_spec(DataInfo("binary", n_inputs=4, n_classes=2, n_train=600))
     large = recommended_spec(DataInfo("binary", n_inputs=4, n_classes=2, n_train=50_000))
-    wide = recommended_spec(DataInfo("binary", n_inputs=300, n_classes=2, n_train=60))
+    wide = recommended_spec(DataInfo("binary", n_inputs=300, n_classes=2, n_train=600))
+    # a tiny table gets a single hidden layer, larger ones two
+    assert len(_hidden(tiny)) == 1 and len(_hidden(small)) == len(_hidden(large)) == 2
     assert _hidden(small)[0].units < _hidden(large)[0].units
     assert _hidden(small)[0].kernel_regularizer.kind == "l2"
     assert _hidden(large)[0].kernel_regularizer.kind == "none"
     assert _hidden(wide)[0].units == MAX_DEFAULT_UNITS  # 2 per input, capped
     assert all(x.units == _hidden(small)[0].units for x in _hidden(small))
+    assert [x.type for x in large.layers] == ["Dense", "Dense", "Dense"]  # no hidden extras
+    # a number is penalised less than classes: a strong L2 pulls it towards its mean
+    number = recommended_spec(DataInfo("regression", n_inputs=4, n_train=600))
+    assert _hidden(number)[0].kernel_regularizer.l2 < _hidden(small)[0].kernel_regularizer.l2
+    assert size_rule(600).l2_for("multiclass") == _hidden(small)[0].kernel_regularizer.l2
+
+
+def test_every_rule_says_in_a_sentence_what_it_chose_and_for_which_rows():
+    bounds = ["100", "1,000", "10,000", "100,000"]
+    for rule, bound in zip(SIZE_RULES, [*bounds, bounds[-1]], strict=True):
+        assert rule.why.endswith(".") and bound in rule.why, rule.why
+        assert ("hidden layer" in rule.why) and (rule.validate == ("held out" in rule.why))
+    assert size_rule(60).why.startswith("Up to 100 rows")
 
 
 def test_the_rules_are_ordered_and_cover_every_size():
@@ -111,8 +131,24 @@ def test_cli_train_without_a_spec_uses_the_rules_and_unscales_the_target(tmp_pat
     rule = size_rule(195)  # 244 rows, a fifth held out for the test
     assert spec.data.scale_target and spec.fit.early_stopping
     assert (spec.fit.batch_size, spec.fit.patience) == (rule.batch_size, rule.patience)
-    assert _hidden(spec)[0].kernel_regularizer.l2 == rule.l2
+    assert _hidden(spec)[0].kernel_regularizer.l2 == rule.l2_for("regression")
     model = keras.models.load_model(out / "model.keras")
     network = model.get_layer("network")  # the raw-column model wraps the trained network
     assert network.layers[-1].name == "unscale_target"
     assert "Test: loss: " in capsys.readouterr().out
+
+
+def test_the_learning_rate_follows_the_rows_unless_chosen():
+    tiny = DataInfo("regression", n_inputs=4, n_train=30)
+    large = DataInfo("regression", n_inputs=4, n_train=5_000)
+    spec = recommended_spec(tiny)
+    # a tiny table takes one step per epoch: its rule raises Adam's learning rate
+    assert spec.compile.learning_rate == size_rule(30).learning_rate > \
+        recommended_spec(large).compile.learning_rate
+    grown = follow_size(spec, tiny, large)
+    assert grown.compile.learning_rate == recommended_spec(large).compile.learning_rate
+    assert is_recommended(grown, large)
+    spec.compile.learning_rate = 0.05  # chosen by hand: kept
+    assert follow_size(spec, tiny, large).compile.learning_rate == 0.05
+    assert follow_size(spec, tiny, large, {"compile.learning_rate"}).compile.learning_rate \
+        == 0.05

@@ -109,3 +109,14 @@ def test_cli_search_refuses_a_bad_time_box(tmp_path, capsys):
                  "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.endswith("--minutes must be more than 0; received 0.0.") and "\n" not in err
+
+
+def test_the_first_trial_of_a_tiny_table_keeps_its_single_hidden_layer():
+    info = DataInfo("regression", n_inputs=3, n_train=40)
+    base = recommended_spec(info)
+    space = search.search_space(info)
+    params = search.default_params(base, info, space)
+    first = search.trial_spec(base, params)
+    assert params["layers"] == 1 == sum(x.type == "Dense" for x in base.layers[:-1])
+    assert [x.type for x in first.layers] == ["Dense", "Dense"]
+    assert validate(first, info) == []

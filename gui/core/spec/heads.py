@@ -6,7 +6,7 @@ validate_model.py.
 
 Example:
     spec = default_spec("binary", 2)          # Dense 64-64 relu, Dense(1, sigmoid), BCE
-    spec = recommended_spec(info, data)       # sized for the data by vocabulary.SIZE_RULES
+    spec = recommended_spec(info, data)       # sized for the data by size_rules.SIZE_RULES
     spec, notes = follow_task(spec, old_info, new_info, layers_edited=True)
 """
 
@@ -26,15 +26,12 @@ from gui.core.spec.schema import (
     new_uid,
     output_layer,
 )
+from gui.core.spec.size_rules import MAX_DEFAULT_UNITS, UNITS_PER_INPUT, size_rule
 from gui.core.spec.vocabulary import (
     DEFAULT_LOSS,
     DEFAULT_METRICS,
     DEFAULT_OPTIMIZER,
-    MAX_DEFAULT_UNITS,
     OPTIMIZERS,
-    SIZE_RULES,
-    UNITS_PER_INPUT,
-    SizeRule,
 )
 
 if TYPE_CHECKING:
@@ -70,25 +67,17 @@ def default_spec(task: str, n_classes: int = 2, data: DataSpec | None = None,
     return spec
 
 
-def size_rule(rows: int) -> SizeRule:
-    """The vocabulary's SIZE_RULES row for `rows` training rows.
-
-    >>> size_rule(30).epochs, size_rule(50_000).epochs
-    (300, 60)
-    """
-    return next(rule for rule in SIZE_RULES if rows <= rule.rows)
-
-
-def recommended_hidden(rows: int, inputs: int) -> list[LayerSpec]:
-    """Two hidden Dense(relu) layers sized by SIZE_RULES (at least UNITS_PER_INPUT units
-    per input, up to MAX_DEFAULT_UNITS), with the rule's L2 penalty and Dropout."""
+def recommended_hidden(rows: int, inputs: int, task: str) -> list[LayerSpec]:
+    """The rule's hidden Dense(relu) layers (SIZE_RULES: how many, at least UNITS_PER_INPUT
+    units per input up to MAX_DEFAULT_UNITS), with its L2 penalty for `task` and Dropout."""
     rule = size_rule(rows)
+    l2 = rule.l2_for(task)
     units = max(rule.units, min(MAX_DEFAULT_UNITS, UNITS_PER_INPUT * inputs))
     hidden = []
-    for _ in range(2):
+    for _ in range(rule.hidden):
         layer = LayerSpec(type="Dense", units=units, activation="relu")
-        if rule.l2:
-            layer.kernel_regularizer = RegularizerSpec(kind="l2", l2=rule.l2)
+        if l2:
+            layer.kernel_regularizer = RegularizerSpec(kind="l2", l2=l2)
         hidden.append(layer)
         if rule.dropout:
             hidden.append(LayerSpec(type="Dropout", rate=rule.dropout))
@@ -110,15 +99,37 @@ def recommended_fit(rows: int, fit: FitSpec | None = None) -> FitSpec:
 
 def recommended_spec(info: DataInfo, data: DataSpec | None = None) -> ExperimentSpec:
     """The defaults for this data: default_spec's head and compile settings, with the
-    hidden layers and the training that suit its rows and inputs (vocabulary.SIZE_RULES).
+    hidden layers and the training that suit its rows and inputs (size_rules.SIZE_RULES).
 
     With no known row count (info.n_train == 0) it is default_spec's network as is.
     """
     spec = default_spec(info.task, info.n_classes, data)
     if info.n_train:
-        spec.layers = [*recommended_hidden(info.n_train, info.n_inputs), spec.layers[-1]]
+        spec.layers = [*recommended_hidden(info.n_train, info.n_inputs, info.task),
+                       spec.layers[-1]]
         spec.fit = recommended_fit(info.n_train, spec.fit)
+        spec.compile.learning_rate = recommended_rate(info.n_train)
     return spec
+
+
+def recommended_rate(rows: int) -> float:
+    """The default optimizer's learning rate for `rows` training rows: the size rule's, or
+    the optimizer's own default when the rule sets none (or the rows are unknown)."""
+    rule = size_rule(rows) if rows else None
+    if rule is not None and rule.learning_rate is not None:
+        return rule.learning_rate
+    return OPTIMIZERS[DEFAULT_OPTIMIZER].learning_rate
+
+
+def _followed_rate(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
+                   edited) -> float:
+    """The learning rate after the data's size changed: the new size's recommendation
+    when the default optimizer still has the old size's, otherwise the user's."""
+    rate = spec.compile.learning_rate
+    if ("compile.learning_rate" in edited or spec.compile.optimizer != DEFAULT_OPTIMIZER
+            or rate != recommended_rate(old.n_train if old else 0)):
+        return rate
+    return recommended_rate(new.n_train)
 
 
 def is_recommended(spec: ExperimentSpec, info: DataInfo) -> bool:
@@ -207,6 +218,7 @@ def follow_task(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
             notes.append(f"Output layer changed to Dense({suggestion.units}, "
                          f"{suggestion.activation}) for the new target.")
     out.fit = _followed_fit(out.fit, old, new)
+    out.compile.learning_rate = _followed_rate(out, old, new, edited)
     # Only the loss and the metrics depend on the task; the optimizer's settings do not.
     if "compile.metrics" not in edited:
         out.compile.metrics = list(defaults.compile.metrics)
@@ -236,6 +248,8 @@ def follow_size(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
     out = copy.deepcopy(spec)
     index = output_layer(out.layers)
     if "layers" not in edited and index is not None:
-        out.layers = [*recommended_hidden(new.n_train, new.n_inputs), out.layers[index]]
+        out.layers = [*recommended_hidden(new.n_train, new.n_inputs, new.task),
+                      out.layers[index]]
     out.fit = _followed_fit(out.fit, old, new)
+    out.compile.learning_rate = _followed_rate(out, old, new, edited)
     return out

@@ -326,51 +326,6 @@ VALIDATION_MODES: dict[str, Choice] = _table(
 MAX_EPOCHS = 10_000
 
 
-@dataclass(frozen=True)
-class SizeRule:
-    """The recommended network and training for a table of up to `rows` training rows.
-
-    Small tables need many more epochs (each epoch is a step or two) and a narrower,
-    more regularised network; large tables need few epochs of larger batches. Early
-    stopping on the validation loss ends training after `patience` epochs without
-    improvement and restores the best epoch's weights, so `epochs` is a ceiling.
-
-    Args:
-        rows: the largest number of training rows the rule is for.
-        epochs: the most epochs to train.
-        patience: epochs without a better validation loss before training stops.
-        batch_size: rows per gradient step.
-        units: neurons in each of the two hidden Dense layers (at least, see
-            UNITS_PER_INPUT).
-        l2: the L2 penalty on the hidden layers' weights (0: none).
-        dropout: the Dropout rate after each hidden layer (0: no Dropout layer).
-        validate: hold out a validation share and stop early on it; False trains on every
-            training row for `epochs` (a handful of validation rows is too few to choose
-            an epoch by).
-    """
-
-    rows: float
-    epochs: int
-    patience: int
-    batch_size: int
-    units: int
-    l2: float = 0.0
-    dropout: float = 0.0
-    validate: bool = True
-
-
-# The defaults that follow the data's size (heads.recommended_spec): the first rule whose
-# `rows` is at least the number of training rows applies. A table of up to 100 rows would
-# hold out a handful of validation rows, too few to stop on: it trains on all its rows.
-SIZE_RULES: tuple[SizeRule, ...] = (
-    SizeRule(100, epochs=300, patience=0, batch_size=8, units=32, l2=1e-3, validate=False),
-    SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-4),
-    SizeRule(10_000, epochs=100, patience=15, batch_size=32, units=128, l2=1e-5),
-    SizeRule(100_000, epochs=60, patience=8, batch_size=128, units=128),
-    SizeRule(float("inf"), epochs=30, patience=5, batch_size=512, units=256),
-)
-UNITS_PER_INPUT = 2      # wide inputs widen the hidden layers: units ≥ 2 × inputs ...
-MAX_DEFAULT_UNITS = 256  # ... up to this
 # "Find a better network" (gui.core.training.search): the ranges its trials are drawn from,
 # narrowed by search.search_space to what the data supports. L2 at its floor means none.
 SEARCH_SPACE: dict[str, tuple] = {

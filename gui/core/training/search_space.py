@@ -124,13 +124,15 @@ def default_params(base: ExperimentSpec, info: DataInfo, space: dict) -> dict:
     if "batch_size" in space:
         point["batch_size"] = min(space["batch_size"],
                                   key=lambda b: abs(b - base.fit.batch_size))
-    if "layers" in space and hidden:
+    if "layers" in space:
+        units = hidden[0].units if hidden else rule.units
+        activation = hidden[0].activation if hidden else "relu"
         point.update(
             layers=int(min(max(len(hidden), space["layers"][0]), space["layers"][1])),
-            units=int(min(max(hidden[0].units, space["units"][0]), space["units"][1])),
-            activation=(hidden[0].activation if hidden[0].activation in space["activation"]
+            units=int(min(max(units, space["units"][0]), space["units"][1])),
+            activation=(activation if activation in space["activation"]
                         else space["activation"][0]),
-            dropout=float(rule.dropout), l2=float(max(rule.l2, space["l2"][0])))
+            dropout=float(rule.dropout), l2=float(max(rule.l2_for(info.task), space["l2"][0])))
     return {key: point[key] for key in searched(space)}
 
 

@@ -60,15 +60,14 @@ def main() -> None:
 
 def recommended_note(info: DataInfo) -> None:
     """Say that the settings are the ones recommended for this data's size, only when they
-    are (vocabulary.SIZE_RULES); otherwise how to get them back."""
+    are (size_rules.SIZE_RULES); otherwise how to get them back."""
     rule = size_rule(info.n_train)
     if is_recommended(state.spec(), info):
-        how = ("stopped early when the validation loss stops improving, with the best "
-               "epoch's weights kept" if rule.validate else
-               "on every training row (too few rows to hold some out for validation)")
+        batches = ("the whole table in each step" if rule.batch_size >= info.n_train
+                   else f"batches of {rule.batch_size}")
         st.caption(f":material/check_circle: These are the settings recommended for "
                    f"{info.n_train:,} training rows and {info.n_inputs:,} inputs: up to "
-                   f"{rule.epochs} epochs of batches of {rule.batch_size}, {how}.")
+                   f"{rule.epochs} epochs of {batches}. {rule.why}")
     else:
         st.caption(":material/tune: Your own settings. *Start over with the recommended "
                    f"network* below gives those recommended for {info.n_train:,} training "

@@ -1,6 +1,6 @@
 """The model follows the data: a new task or class count gives the model the task's defaults
 in every setting the user has not chosen by hand, and a new size the hidden layers and fit
-settings recommended for it (heads.follow_task, vocabulary.SIZE_RULES). Run wherever the
+settings recommended for it (heads.follow_task, size_rules.SIZE_RULES). Run wherever the
 data is prepared."""
 
 from __future__ import annotations

@@ -1,0 +1,103 @@
+"""The defaults that follow the data's size: one readable rule per band of training rows.
+
+heads.recommended_spec builds the hidden layers and the training from the rule that
+applies (`size_rule`); the Model page shows its sentence (`why`). The rules are measured
+against scikit-learn's linear models and MLPs by benchmarks/default_quality.py.
+
+Example:
+    >>> size_rule(30).epochs, size_rule(50_000).epochs
+    (500, 60)
+
+Pure data: no Keras, no Streamlit, no pandas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SizeRule:
+    """The recommended network and training for a table of up to `rows` training rows.
+
+    Small tables need many more epochs (each epoch is a step or two) and a network that
+    cannot memorise them; large tables need few epochs of larger batches and a wider
+    network. Early stopping on the validation loss ends training after `patience` epochs
+    without improvement and restores the best epoch's weights, so `epochs` is a ceiling.
+
+    Args:
+        rows: the largest number of training rows the rule is for.
+        epochs: the most epochs to train.
+        patience: epochs without a better validation loss before training stops.
+        batch_size: rows per gradient step (a batch larger than the table is the whole
+            table: one step per epoch).
+        units: neurons in each hidden Dense layer (at least, see UNITS_PER_INPUT).
+        l2: the L2 penalty on the hidden layers' weights (0: none).
+        dropout: the Dropout rate after each hidden layer (0: no Dropout layer).
+        validate: hold out a validation share and stop early on it; False trains on every
+            training row for `epochs` (a handful of validation rows is too few to choose
+            an epoch by).
+        hidden: how many hidden Dense(relu) layers.
+        why: the rule in one sentence, as the Model page shows it.
+        regression_l2: the L2 penalty when the target is a number (None: `l2`); a strong
+            penalty pulls a scaled target's predictions towards its mean.
+        learning_rate: the optimizer's learning rate (None: the optimizer's default).
+    """
+
+    rows: float
+    epochs: int
+    patience: int
+    batch_size: int
+    units: int
+    l2: float = 0.0
+    dropout: float = 0.0
+    validate: bool = True
+    hidden: int = 2
+    why: str = ""
+    regression_l2: float | None = None
+    learning_rate: float | None = None
+
+    def l2_for(self, task: str) -> float:
+        """The L2 penalty for `task` ("regression", "binary", "multiclass")."""
+        if task == "regression" and self.regression_l2 is not None:
+            return self.regression_l2
+        return self.l2
+
+
+# The defaults that follow the data's size (heads.recommended_spec): the first rule whose
+# `rows` is at least the number of training rows applies. Measured against scikit-learn's
+# linear models and MLPs by benchmarks/default_quality.py.
+SIZE_RULES: tuple[SizeRule, ...] = (
+    SizeRule(100, epochs=500, patience=0, batch_size=128, units=100, hidden=1,
+             validate=False, learning_rate=0.01,
+             why="Up to 100 rows: one hidden layer trained on every row at once (one step "
+                 "per epoch) for a fixed number of epochs at a learning rate of 0.01 (ten "
+                 "times Adam's default, since so few steps are taken); too few rows to hold "
+                 "some out for early stopping, and a single layer cannot memorise them in "
+                 "that many steps."),
+    SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-2,
+             regression_l2=1e-4,
+             why="Up to 1,000 rows: two hidden layers with an L2 penalty (strong for classes, "
+                 "keeping the network close to a linear model; light for a number, which a "
+                 "strong one would pull towards its mean), small batches, and a fifth of the "
+                 "rows held out to stop when the validation loss no longer improves (the best "
+                 "epoch's weights kept)."),
+    SizeRule(10_000, epochs=100, patience=15, batch_size=32, units=128, l2=1e-5,
+             why="Up to 10,000 rows: two wider hidden layers with a light L2 penalty, stopped "
+                 "early on a fifth of the rows held out (the best epoch's weights kept)."),
+    SizeRule(100_000, epochs=60, patience=8, batch_size=128, units=128,
+             why="Up to 100,000 rows: two hidden layers without a penalty (the rows "
+                 "themselves regularise), larger batches, fewer epochs, stopped early on a "
+                 "fifth of the rows held out (the best epoch's weights kept)."),
+    SizeRule(float("inf"), epochs=30, patience=5, batch_size=512, units=256,
+             why="Over 100,000 rows: two wide hidden layers, large batches and few epochs, "
+                 "stopped early on a fifth of the rows held out (the best epoch's weights "
+                 "kept)."),
+)
+UNITS_PER_INPUT = 2      # wide inputs widen the hidden layers: units ≥ 2 × inputs ...
+MAX_DEFAULT_UNITS = 256  # ... up to this
+
+
+def size_rule(rows: int) -> SizeRule:
+    """The rule for `rows` training rows: the first whose `rows` is at least that many."""
+    return next(rule for rule in SIZE_RULES if rows <= rule.rows)
