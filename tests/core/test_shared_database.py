@@ -19,7 +19,7 @@ from tests.conftest import ROOT, SAMPLES
 
 def readme_exports() -> dict[str, str]:
     text = (ROOT / "README.md").read_text()
-    section = text[text.index("**A shared database server.**"):text.index("## Headless")]
+    section = text[text.index("**A shared database server.**"):text.index("**Training on a Ray cluster.**")]
     return dict(re.findall(r"^export (\w+)='?([^'\s]+)'?", section, re.MULTILINE))
 
 
