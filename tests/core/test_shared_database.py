@@ -19,7 +19,8 @@ from tests.conftest import ROOT, SAMPLES
 
 def readme_exports() -> dict[str, str]:
     text = (ROOT / "README.md").read_text()
-    section = text[text.index("**A shared database server.**"):text.index("**Training on a Ray cluster.**")]
+    start = text.index("**A shared database server.**")
+    section = text[start:text.index("**Training on a Ray cluster.**", start)]
     return dict(re.findall(r"^export (\w+)='?([^'\s]+)'?", section, re.MULTILINE))
 
 
