@@ -14,20 +14,18 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 import pytest
 import ray
-from sqlalchemy import update
 
 from gui.core.saving.load import load_run_model
 from gui.core.spec.vocabulary import DONE, FAILED, QUEUED, STOPPED
 from gui.core.store.runs import Runs
-from gui.core.store.workspaces import Store, workspaces
+from gui.core.store.workspaces import Store
 from gui.core.workers.engines import RAY_ADDRESS_ENV, make_pool
 from gui.core.workers.ray_engine import Trainer
 from tests.conftest import ROOT, SAMPLES
-from tests.core.test_runs import IRIS, finished, iris_spec, wait_for
+from tests.core.test_runs import IRIS, finished, idle_run_is_stopped, iris_spec, wait_for
 from tests.ray_cluster import local_cluster
 
 
@@ -106,19 +104,7 @@ def test_queue_order_one_run_per_workspace_and_stop(store, pool):
 
 
 def test_an_idle_workspace_s_run_is_stopped(store, pool):
-    runs = Runs(store)
-    token = store.create()
-    run_id = runs.create(token, iris_spec(epochs=5000), IRIS)
-    pool.wake()
-    wait_for(lambda: runs.get(token, run_id).epochs_done >= 2)
-    with store.engine.begin() as db:  # nobody has had a page of it open for an hour
-        db.execute(update(workspaces).where(workspaces.c.token == token)
-                   .values(last_seen=time.time() - 3600))
-    assert runs.stop_idle(600) == 1
-    pool.wake()
-    record = finished(runs, token, run_id, 30)
-    assert record.status == STOPPED and record.has_model
-    assert "no page of its workspace was open for 10 minutes" in record.note
+    idle_run_is_stopped(store, pool)
 
 
 def test_a_killed_actor_fails_its_run_in_words_and_is_replaced(store, pool):

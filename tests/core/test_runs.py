@@ -235,6 +235,12 @@ def test_a_killed_worker_fails_its_run_in_words_and_the_next_run_trains(store, p
 
 
 def test_an_idle_workspace_s_run_is_stopped_keeping_its_model(store, pool):
+    idle_run_is_stopped(store, pool)
+
+
+def idle_run_is_stopped(store, pool) -> None:
+    """A run of a workspace nobody has had a page of for an hour is stopped, keeping its
+    model (test_ray_pool checks the same with Ray actors)."""
     runs = Runs(store)
     token = store.create()
     run_id = runs.create(token, iris_spec(epochs=5000), IRIS)

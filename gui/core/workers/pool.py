@@ -166,14 +166,7 @@ class TrainingPool:
 
     # ---- the dispatcher ----------------------------------------------------------------------
     def _loop(self) -> None:
-        while not self._closed.is_set():
-            try:
-                self._tick()
-            except Exception:  # noqa: BLE001 - the pool must outlive one bad tick
-                log.exception("LayerLab training pool: a dispatcher step failed")
-                time.sleep(0.5)
-            self._wake.wait(TICK_S)
-            self._wake.clear()
+        keep_ticking(self._tick, self._closed, self._wake, TICK_S, "training pool")
 
     def _tick(self) -> None:
         for slot in self._slots:
@@ -275,6 +268,20 @@ class TrainingPool:
             pid = rest.partition(":")[0]
             if name == host and pid.isdigit() and not _alive(int(pid)):
                 self.runs.interrupt_stale(0, owner=record_owner)
+
+
+def keep_ticking(tick, closed: threading.Event, wake: threading.Event, every: float,
+                 what: str) -> None:
+    """Call `tick` every `every` seconds, or sooner when `wake` is set, until `closed` is set;
+    a failed tick is logged and the loop goes on (the pool's dispatcher, the search driver)."""
+    while not closed.is_set():
+        try:
+            tick()
+        except Exception:  # noqa: BLE001 - the loop must outlive one bad tick
+            log.exception("LayerLab %s: a step failed", what)
+            time.sleep(0.5)
+        wake.wait(every)
+        wake.clear()
 
 
 def _alive(pid: int) -> bool:

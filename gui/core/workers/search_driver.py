@@ -65,7 +65,7 @@ from gui.core.training.search_space import (
     suggest,
     trial_spec,
 )
-from gui.core.workers.pool import idle_seconds_from_env
+from gui.core.workers.pool import idle_seconds_from_env, keep_ticking
 
 log = logging.getLogger(__name__)
 TICK_S = 0.5
@@ -119,14 +119,7 @@ class SearchDriver:
         self.wake_pool()
 
     def _loop(self) -> None:
-        while not self._closed.is_set():
-            try:
-                self._tick()
-            except Exception:  # noqa: BLE001 - the driver must outlive one bad tick
-                log.exception("LayerLab search driver: a step failed")
-                time.sleep(0.5)
-            self._wake.wait(TICK_S)
-            self._wake.clear()
+        keep_ticking(self._tick, self._closed, self._wake, TICK_S, "search driver")
 
     def _tick(self) -> None:
         while (search_id := self.searches.claim_next(self.owner)) is not None:
