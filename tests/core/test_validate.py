@@ -15,6 +15,7 @@ from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import default_spec
 from gui.core.spec.problems import Problem
 from gui.core.spec.schema import (
+    DataSpec,
     ExperimentSpec,
     InitializerSpec,
     LayerSpec,
@@ -647,11 +648,17 @@ def test_problems_at_matches_a_place_and_what_is_inside():
 
 
 def test_data_info_from_prepared():
-    class Prepared:
-        task, n_inputs, n_classes = "binary", 30, 2
-        X_train, X_test = [[0.0] * 30] * 8, [[0.0] * 30] * 3
+    """Read from a real preparation: 40 rows, a quarter held out for testing."""
+    import numpy as np
+    import pandas as pd
 
-    assert DataInfo.from_prepared(Prepared()) == DataInfo("binary", 30, 2, n_train=8, n_test=3)
+    from gui.core.data.dataset import prepare
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 30)), columns=[f"x{i}" for i in range(30)])
+    frame["label"] = ["yes", "no"] * 20
+    prepared = prepare(frame, DataSpec(target="label", test_fraction=0.25))
+    assert DataInfo.from_prepared(prepared) == DataInfo("binary", 30, 2, n_train=30, n_test=10)
 
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5)
