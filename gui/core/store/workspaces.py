@@ -26,14 +26,12 @@ import copy
 import json
 import os
 import random
-import re
-import secrets
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from sqlalchemy import (
     BigInteger,
@@ -60,9 +58,13 @@ from gui.core.store.errors import (  # noqa: F401  (imported from here by the re
     config_error,
 )
 from gui.core.store.metadata import metadata
+from gui.core.store.tokens import (  # noqa: F401  (imported from here by the rest)
+    TOKEN_BYTES,
+    TOKEN_PATTERN,
+    new_token,
+    valid_token,
+)
 
-TOKEN_BYTES = 24  # 32 URL-safe characters, 192 random bits
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
 DEFAULT_QUOTA_MB = 1024
 DEFAULT_IDLE_DAYS = 30
 TOUCH_EVERY_S = 60  # last_seen is written at most once a minute per workspace
@@ -108,18 +110,6 @@ def default_home() -> Path:
         return Path(os.environ["LAYERLAB_HOME"]).expanduser()
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "layerlab"
-
-
-def new_token() -> str:
-    """A fresh unguessable token that never starts with "-", so that it can follow a command
-    line option (`--workspace TOKEN`) without being read as an option itself."""
-    while (token := secrets.token_urlsafe(TOKEN_BYTES)).startswith("-"):
-        pass
-    return token
-
-
-def valid_token(token: Any) -> bool:
-    return isinstance(token, str) and TOKEN_PATTERN.fullmatch(token) is not None
 
 
 class Store:
