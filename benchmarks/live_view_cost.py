@@ -61,6 +61,18 @@ def long_run(store: Store, token: str) -> int:
     return run_id
 
 
+def start_app(root: Path, home: Path, port: int) -> subprocess.Popen:
+    """`streamlit run app.py` of the checkout `root` on `port`, its store in `home`, one
+    training process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false"],
+        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "LAYERLAB_HOME": str(home),
+             "LAYERLAB_TRAINING_SLOTS": "1"})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=8.0)
@@ -74,13 +86,7 @@ def main() -> None:
         store = Store(home)
         runs = Runs(store)
         port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=args.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "LAYERLAB_HOME": str(home),
-                 "LAYERLAB_TRAINING_SLOTS": "1"})
+        server = start_app(args.root, home, port)
         try:
             for _ in range(600):
                 try:

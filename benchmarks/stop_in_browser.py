@@ -14,16 +14,14 @@ Run: .venv/bin/python benchmarks/stop_in_browser.py [--repeat 5]
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-from live_view_cost import ARGS, free_port, long_run
+from live_view_cost import ARGS, free_port, long_run, start_app
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,13 +77,7 @@ def main() -> None:
         home = Path(tmp) / "home"
         store = Store(home)
         port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=args.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "LAYERLAB_HOME": str(home),
-                 "LAYERLAB_TRAINING_SLOTS": "1"})
+        server = start_app(args.root, home, port)
         base = f"http://127.0.0.1:{port}"
         results: dict[str, list[tuple[float, float, float, float]]] = {"the tab that watches": [],
                                                          "a second tab": []}

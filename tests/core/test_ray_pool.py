@@ -10,7 +10,6 @@ One cluster and one pool of two actors serve the module (an actor imports Tensor
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -19,13 +18,20 @@ import pytest
 import ray
 
 from gui.core.saving.load import load_run_model
-from gui.core.spec.vocabulary import DONE, FAILED, QUEUED, STOPPED
+from gui.core.spec.vocabulary import DONE, QUEUED, STOPPED
 from gui.core.store.runs import Runs
 from gui.core.store.workspaces import Store
 from gui.core.workers.engines import RAY_ADDRESS_ENV, make_pool
 from gui.core.workers.ray_engine import Trainer
 from tests.conftest import ROOT, SAMPLES
-from tests.core.test_runs import IRIS, finished, idle_run_is_stopped, iris_spec, wait_for
+from tests.core.test_runs import (
+    IRIS,
+    finished,
+    idle_run_is_stopped,
+    iris_spec,
+    killed_mid_run,
+    wait_for,
+)
 from tests.ray_cluster import local_cluster
 
 
@@ -108,17 +114,8 @@ def test_an_idle_workspace_s_run_is_stopped(store, pool):
 
 
 def test_a_killed_actor_fails_its_run_in_words_and_is_replaced(store, pool):
-    runs = Runs(store)
-    token = store.create()
-    run_id = runs.create(token, iris_spec(epochs=5000), IRIS)
-    pool.wake()
-    wait_for(lambda: runs.get(token, run_id).epochs_done >= 2)
-    pid = pool.busy()[run_id]
-    os.kill(pid, signal.SIGKILL)  # the actor's process, as a node's out-of-memory killer does
-    record = finished(runs, token, run_id, 30)
-    assert record.status == FAILED
+    runs, token, pid, record = killed_mid_run(store, pool)  # the actor's process
     assert "Ray actor" in record.error and "ran out of memory" in record.error
-    assert "Traceback" not in record.error
     wait_for(lambda: pool.ready_workers == 2 and pid not in pool.worker_pids(), 300)
     after = runs.create(token, iris_spec(epochs=3), IRIS)
     pool.wake()

@@ -216,17 +216,8 @@ def test_a_worker_that_does_not_answer_stop_is_ended_and_replaced(store, pool):
 
 
 def test_a_killed_worker_fails_its_run_in_words_and_the_next_run_trains(store, pool):
-    runs = Runs(store)
-    token = store.create()
-    run_id = runs.create(token, iris_spec(epochs=5000), IRIS)
-    pool.wake()
-    wait_for(lambda: runs.get(token, run_id).epochs_done >= 2)
-    pid = pool.busy()[run_id]
-    os.kill(pid, signal.SIGKILL)  # what the kernel's out-of-memory killer does
-    record = finished(runs, token, run_id, 30)
-    assert record.status == FAILED
+    runs, token, pid, record = killed_mid_run(store, pool)
     assert "killed (SIGKILL)" in record.error and "out of memory" in record.error
-    assert "Traceback" not in record.error
     after = runs.create(token, iris_spec(epochs=3), IRIS)
     pool.wake()
     record = finished(runs, token, after)
@@ -236,6 +227,23 @@ def test_a_killed_worker_fails_its_run_in_words_and_the_next_run_trains(store, p
 
 def test_an_idle_workspace_s_run_is_stopped_keeping_its_model(store, pool):
     idle_run_is_stopped(store, pool)
+
+
+def killed_mid_run(store, pool):
+    """A long run's training process SIGKILLed after two epochs, as the kernel's
+    out-of-memory killer does: (runs, token, its pid, the run's record once failed). The run
+    failed in words, never a traceback (test_ray_pool kills an actor the same way)."""
+    runs = Runs(store)
+    token = store.create()
+    run_id = runs.create(token, iris_spec(epochs=5000), IRIS)
+    pool.wake()
+    wait_for(lambda: runs.get(token, run_id).epochs_done >= 2)
+    pid = pool.busy()[run_id]
+    os.kill(pid, signal.SIGKILL)
+    record = finished(runs, token, run_id, 30)
+    assert record.status == FAILED
+    assert "Traceback" not in record.error
+    return runs, token, pid, record
 
 
 def idle_run_is_stopped(store, pool) -> None:
