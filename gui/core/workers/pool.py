@@ -69,6 +69,7 @@ class Engine(Protocol):
     """What starts workers: LocalEngine (processes here) or RayEngine (actors on a cluster)."""
 
     name: str
+    slots: int  # set by the pool: how many workers it keeps (local ones share the cores)
 
     def default_slots(self) -> int: ...
     def start(self) -> Worker: ...
@@ -115,6 +116,7 @@ class TrainingPool:
         self.runs = Runs(store)
         self.engine = engine or LocalEngine(store, worker_home)
         self.slots = slots or slots_from_env(self.engine.default_slots())
+        self.engine.slots = self.slots  # the workers that share the cores (their threads)
         self.idle_seconds = idle_seconds if idle_seconds is not None else \
             idle_seconds_from_env()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"

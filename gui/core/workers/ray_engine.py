@@ -63,9 +63,10 @@ class Trainer:
 
     def __init__(self, url: str, home: str | None):
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import tensorflow  # noqa: F401 - once, before the first run, not during it
-
         from gui.core.store.runs import Runs
+        from gui.core.workers.worker import import_tensorflow
+
+        import_tensorflow(1)  # the actor holds one CPU
 
         self.home = home or tempfile.mkdtemp(prefix="layerlab-ray-")
         os.environ["LAYERLAB_HOME"] = self.home  # this actor's process: its own folder
@@ -119,6 +120,7 @@ class RayEngine:
     """Starts Trainer actors on the cluster this process has joined (connect)."""
 
     name = "ray"
+    slots = 1  # set by the pool; each actor holds one CPU of its node, whatever the count
 
     def __init__(self, store: Store, address: str):
         self.store, self.address = store, address

@@ -37,6 +37,7 @@ REPORT_EVERY_S = 0.25
 SAVE_EVERY_S = 3.0
 LATEST_EVERY_S = 0.5  # the live view's weights: at most this often (the page polls each 1 s)
 SNAPSHOTS_EVERY_S = 30.0  # every kept epoch's weights (up to 32 MB): with the model, this often
+THREADS_ENV = "LAYERLAB_WORKER_THREADS"  # TensorFlow's threads in this worker (its engine's say)
 
 
 def main(argv: list[str]) -> None:
@@ -47,7 +48,7 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal: the pool ends us
     fd, home, url = int(argv[0]), argv[1], os.environ.get("LAYERLAB_WORKER_DATABASE_URL")
     link = _Link(Connection(fd))
-    import tensorflow  # noqa: F401 - once, before the first run, not during it
+    import_tensorflow(int(os.environ.get(THREADS_ENV) or 0))
 
     runs = Runs(Store(home, url))
     link.send(("ready", os.getpid()))
@@ -57,6 +58,16 @@ def main(argv: list[str]) -> None:
         train(runs, run_id, stop, lambda done=run_id: link.send(("heard", done)))
         link.send(("done", run_id))
         release()
+
+
+def import_tensorflow(threads: int) -> None:
+    """Import TensorFlow once, before the first run, not during it; with `threads` > 0 its
+    thread pools are that size (the worker's share of the cores; 0 leaves TensorFlow's own)."""
+    import tensorflow as tf
+
+    if threads > 0:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
 def release() -> None:
