@@ -1,15 +1,18 @@
 """What the README and `python -m gui … --help` promise about the command line, checked as
 a user runs it: the README's commands are ones the CLI takes, every --help answers in a
 fresh process, `train --h5` writes two files that `gui predict` reads with class names, and
-the spec that `search` writes trains again with `train --spec`.
+the spec that `search` writes trains again with `train --spec`, and a `train --workspace`
+run is live on the Runs page and stopped by its Stop.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -17,6 +20,9 @@ import pandas as pd
 from gui.cli import build_parser, main
 from gui.cli.export import EXPORT_FORMATS
 from gui.core.data.formats import csv_io
+from gui.core.spec.vocabulary import RUNNING, STOPPED
+from gui.core.store.runs import Runs
+from gui.core.store.workspaces import Store
 from tests.conftest import ROOT, SAMPLES
 from tests.core.test_raw_model import messy_tips, raw_rows, trained
 
@@ -106,3 +112,42 @@ def test_the_spec_search_writes_trains_again_with_train_spec(tmp_path, capsys):
     said = capsys.readouterr().out
     assert "Test: loss: " in said
     assert (again / "spec.json").read_text() == (best / "spec.json").read_text()
+
+
+def test_a_cli_run_in_a_workspace_is_live_on_runs_and_its_stop_ends_it(tmp_path):
+    """train --workspace's help: "it shows on the Runs page, live while it trains, and Stop
+    there stops it" — the CLI in its own process, the Runs page's Stop (run_state.stop:
+    Runs.request_stop) from this one, on one store."""
+    home = tmp_path / "home"
+    store = Store(home)
+    token = store.create()
+    env = {**os.environ, "LAYERLAB_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("LAYERLAB_DATABASE_URL", None)
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "gui", "train", "--data", str(SAMPLES / "iris.csv"),
+         "--target", "species", "--epochs", "2000", "--quiet", "--out", str(tmp_path / "out"),
+         f"--workspace={token}"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        runs = Runs(store)
+        deadline = time.monotonic() + 240
+        seen = []
+        while time.monotonic() < deadline:
+            records = runs.list(token)
+            if records and records[0].status == RUNNING and records[0].epochs_done >= 2:
+                seen.append(records[0].epochs_done)
+                if len(seen) > 1 and seen[-1] > seen[0]:
+                    break  # live: the record follows the epochs
+            assert cli.poll() is None, cli.communicate()[1][-2000:]
+            time.sleep(0.2)
+        assert len(seen) > 1 and seen[-1] > seen[0], seen
+        runs.request_stop(token, records[0].id)  # what Stop on the Runs page does
+        out, err = cli.communicate(timeout=120)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+    assert cli.returncode == 0, err[-2000:]
+    (record,) = runs.list(token)
+    assert record.status == STOPPED and seen[-1] <= record.epochs_done < 2000
+    assert record.has_model
