@@ -185,7 +185,8 @@ def test_the_bundle_readme_and_the_model_card_code_give_the_app_s_names_and_unit
 
 
 # The card's "Known limits", checked on the downloaded file: a missing text value is the
-# category the card names, a missing number the training value it gives.
+# category the card names, a missing number the training value it gives; and the README's
+# word that Keras refuses a DataFrame with text in it.
 LIMITS_USER = """
 import json
 import keras
@@ -200,6 +201,12 @@ def call(row):
                           for c, v in row.items()}, verbose=0)[0].tolist()
 
 out = {name: call(row) for name, row in case.items()}
+import pandas as pd
+try:  # the README: "model.predict(dict(rows)) stops at 'Invalid dtype'"
+    model.predict(dict(pd.read_csv("rows.csv")), verbose=0)
+    out["dict_rows"] = "accepted"
+except Exception as exc:
+    out["dict_rows"] = f"{type(exc).__name__}: {exc}"
 json.dump(out, open("limits.json", "w"))
 """
 
@@ -225,6 +232,9 @@ def test_the_model_card_s_limits_hold_in_the_downloaded_file(tmp_path):
     fresh_python(LIMITS_USER, tmp_path)
     out = json.loads((tmp_path / "limits.json").read_text())
     np.testing.assert_allclose(out["missing_text"], out["said_text"], atol=1e-6)
+    readme = export.readme(t.spec, prep, "tips")
+    assert "`model.predict(dict(rows))` stops\nat \"Invalid dtype\"" in readme
+    assert "Invalid dtype" in out["dict_rows"], out["dict_rows"]
     # the card rounds to 4 digits: a tiny net moves little over that rounding
     np.testing.assert_allclose(out["missing_number"], out["said_number"], atol=1e-3)
     other = {**base, "total_bill": float(said_number[1]) + 40.0}  # the check can fail
