@@ -293,3 +293,39 @@ def test_the_sentences_name_what_the_user_code_does():
     help_text = (ROOT / "gui/ui/common/downloads.py").read_text()
     assert "dtype=object" in help_text and "'layerlab' attribute" in help_text
     assert export.METADATA_ENTRY == "layerlab.json" and export.H5_ATTRIBUTE == "layerlab"
+
+
+def test_a_run_trained_by_the_worker_code_downloads_as_evaluate_makes_it(tmp_path,
+                                                                         monkeypatch):
+    """The run as Evaluate has it: trained by the worker's code into a workspace (here
+    through `gui train --workspace`), its stored model loaded and un-scaled as run_state
+    does, then the .keras button's bytes, called as the caption says in a fresh process."""
+    from gui.cli import main
+    from gui.core.model.build import with_unscaled_output
+    from gui.core.store.runs import Runs
+    from gui.core.store.workspaces import Store
+    from tests.core.test_raw_model import messy_tips
+
+    home = tmp_path / "home"
+    store = Store(home)
+    token = store.create()
+    monkeypatch.setenv("LAYERLAB_HOME", str(home))
+    monkeypatch.delenv("LAYERLAB_DATABASE_URL", raising=False)
+    data = tmp_path / "messy_tips.csv"
+    messy_tips().to_csv(data, index=False)
+    assert main(["train", "--data", str(data), "--target", "day", "--epochs", "2", "--quiet",
+                 "--out", str(tmp_path / "out"), f"--workspace={token}"]) == 0
+    runs = Runs(store)
+    (record,) = runs.list(token)
+    model, prep, _ = load.load_run_model(runs.model_path(token, record.id))  # run_state
+    deploy = with_unscaled_output(model, prep)
+    folder = tmp_path / "multiclass"
+    write_task_files(folder, trained("multiclass"),
+                     export.save_raw_keras_bytes(deploy, record.spec, prep))
+    rows = csv_io.read_csv((folder / "rows.csv").read_bytes(), "rows.csv").frame
+    shown = predict.predict_rows(load.LoadedModel.from_training(deploy, record.spec, prep),
+                                 rows)  # what Predict shows for "The trained model"
+    fresh_python(SENTENCE_USER, tmp_path, "multiclass")
+    got = json.loads((tmp_path / "results.json").read_text())["multiclass"]
+    assert_matches(got, {"outputs": shown.outputs.tolist(),
+                         "decoded": shown.table["predicted_day"].tolist()}, "multiclass")
