@@ -205,7 +205,9 @@ def python_script(spec: ExperimentSpec, prep) -> str:
         emit("    # Keep the class proportions in both parts when every class has 2+ rows.")
         emit("    counts = data[TARGET].value_counts()")
         emit("    enough = counts.min() >= 2 and round(len(data) * TEST_FRACTION) >= len(counts)")
-        emit("    stratify = data[TARGET] if enough else None")
+        emit("    # The classes numbered in order of first appearance, as LayerLab numbers them:")
+        emit("    # sklearn draws the rows class by class, so the order picks which rows.")
+        emit("    stratify = pd.factorize(data[TARGET])[0] if enough else None")
     emit("    train, test = train_test_split(data, test_size=TEST_FRACTION, "
          "random_state=SPLIT_SEED,")
     emit("                                   stratify=stratify)")

@@ -50,10 +50,12 @@ METADATA_ENTRY = "layerlab.json"  # the extra member of a .keras zip
 H5_ATTRIBUTE = "layerlab"         # the root attribute of an .h5 file
 # How to call a downloaded .keras, in the metadata and on Evaluate (the README shows the code).
 HOW_TO_CALL = ("The downloaded .keras takes the raw columns, one named input each: "
-               "keras.models.load_model(file).predict({column: values}), with one array per "
-               "column: text as Python str (\"\" when missing), numbers as float32 (NaN when "
-               "missing). Missing values are filled, text is one-hot encoded and numbers are "
-               "scaled inside the model; the bundle's README.md has the lines to copy.")
+               "keras.models.load_model(file).predict({column: values}), with one NumPy array "
+               "per column: text as Python str in an array of dtype=object (\"\" when "
+               "missing; Keras' predict refuses a fixed-width '<U' string array), numbers as "
+               "float32 (NaN when missing). Missing values are filled, text is one-hot encoded "
+               "and numbers are scaled inside the model; the bundle's README.md and the model "
+               "card have the lines to copy.")
 
 
 # ---- names ---------------------------------------------------------------------------------
@@ -186,27 +188,7 @@ def figures_html(figures: dict, title: str = "LayerLab charts") -> str:
     return "\n".join(parts)
 
 
-README_TEMPLATE = """# {stem}
-
-A Keras model trained with LayerLab on {source} to predict {target} ({task}).
-
-| file | what it is |
-|---|---|
-| `model.keras` | the trained Keras model: it takes the raw columns, preprocessing inside |
-| `spec.json` | the whole experiment (data choices, layers, compile and fit settings, seed) |
-| `preprocessing.json` | the fitted preprocessing: feature order, fills, text categories |
-| `train.py` | a Python script that rebuilds and retrains the model from the data file |
-| `history.csv` | loss and metrics per epoch |
-{card_row}
-## Load and predict
-
-`model.keras` takes the raw columns, one named input per column: {inputs}. Missing values
-are filled inside it as in training, text is looked up and one-hot encoded inside it (a
-value it never saw counts as none of the known ones), and the numbers are scaled inside
-it{unscale}. Loading and calling it needs only Keras (with TensorFlow), not LayerLab:
-
-```python
-import keras
+CALL_CODE = """import keras
 import numpy as np
 import pandas as pd
 
@@ -228,7 +210,30 @@ def model_inputs(rows):
 
 outputs = model.predict(model_inputs(rows), verbose=0)
 {decode}
-```
+"""
+
+
+README_TEMPLATE = """# {stem}
+
+A Keras model trained with LayerLab on {source} to predict {target} ({task}).
+
+| file | what it is |
+|---|---|
+| `model.keras` | the trained Keras model: it takes the raw columns, preprocessing inside |
+| `spec.json` | the whole experiment (data choices, layers, compile and fit settings, seed) |
+| `preprocessing.json` | the fitted preprocessing: feature order, fills, text categories |
+| `train.py` | a Python script that rebuilds and retrains the model from the data file |
+| `history.csv` | loss and metrics per epoch |
+{card_row}
+## Load and predict
+
+`model.keras` takes the raw columns, one named input per column: {inputs}. Missing values
+are filled inside it as in training, text is looked up and one-hot encoded inside it (a
+value it never saw counts as none of the known ones), and the numbers are scaled inside
+it{unscale}. Loading and calling it needs only Keras (with TensorFlow), not LayerLab:
+
+```python
+{code}```
 
 {outputs}
 Keras cannot take a DataFrame with text in it directly (`model.predict(dict(rows))` stops
@@ -236,32 +241,45 @@ at "Invalid dtype"), which is why `model_inputs` makes one plain array per colum
 """
 
 
-def readme(spec: ExperimentSpec, prep: Preprocessor, stem: str, card: bool = False) -> str:
-    """The bundle's README.md: what each file is and how to call the model."""
+def call_code(prep: Preprocessor) -> str:
+    """The Python lines that load the downloaded model.keras and predict raw rows.csv with
+    only Keras, NumPy and pandas (the bundle's README and the model card show them)."""
     classes = [str(c) for c in prep.classes_]
     if prep.task == "regression":
-        outputs = f"Output: one number per row, {code_span(spec.data.target)} in its own units."
         decode = "predictions = outputs[:, 0]"
     elif prep.task == "binary":
-        outputs = (f"Output: the probability of class {code_span(classes[-1])} (the other "
-                   f"class is {code_span(classes[0])}).")
         decode = (f"classes = {classes!r}\n"
                   "labels = [classes[int(p >= 0.5)] for p in outputs[:, 0]]  # threshold 0.5")
     else:
-        outputs = (f"Output: one probability per class, in this order: "
-                   f"{', '.join(map(code_span, classes))}.")
         decode = (f"classes = {classes!r}\n"
                   "labels = [classes[i] for i in outputs.argmax(axis=1)]")
     kinds = column_kinds(prep)
+    return CALL_CODE.format(text=[str(c) for c, k in kinds.items() if k == TEXT],
+                            numbers=[str(c) for c, k in kinds.items() if k != TEXT],
+                            decode=decode)
+
+
+def outputs_sentence(prep: Preprocessor, target: str) -> str:
+    """What the model's outputs are, in words."""
+    classes = [str(c) for c in prep.classes_]
+    if prep.task == "regression":
+        return f"Output: one number per row, {code_span(target)} in its own units."
+    if prep.task == "binary":
+        return (f"Output: the probability of class {code_span(classes[-1])} (the other "
+                f"class is {code_span(classes[0])}).")
+    return (f"Output: one probability per class, in this order: "
+            f"{', '.join(map(code_span, classes))}.")
+
+
+def readme(spec: ExperimentSpec, prep: Preprocessor, stem: str, card: bool = False) -> str:
+    """The bundle's README.md: what each file is and how to call the model."""
     unscale = (", and a final Rescaling layer returns the target in its own units"
                if prep.task == "regression" and prep.target_range_ != 1.0 else "")
     return README_TEMPLATE.format(
         stem=stem, source=code_span(spec.data.source or "the training file"),
         target=code_span(spec.data.target), task=prep.task,
-        inputs=", ".join(map(code_span, prep.feature_names_)),
-        text=[str(c) for c, k in kinds.items() if k == TEXT],
-        numbers=[str(c) for c, k in kinds.items() if k != TEXT],
-        outputs=outputs, decode=decode, unscale=unscale,
+        inputs=", ".join(map(code_span, prep.feature_names_)), code=call_code(prep),
+        outputs=outputs_sentence(prep, spec.data.target), unscale=unscale,
         card_row="| `model_card.md` | what the model predicts, from which data, how well, its "
                  "limits |\n" if card else "")
 

@@ -24,7 +24,7 @@ import pandas as pd
 from gui.core.data.dataset import PreparedData
 from gui.core.data.preprocess import Preprocessor
 from gui.core.model.codegen import layer_source, optimizer_source
-from gui.core.saving.export import HOW_TO_CALL, code_span
+from gui.core.saving.export import HOW_TO_CALL, call_code, code_span, outputs_sentence
 from gui.core.saving.raw_model import CODE, TEXT, column_kinds
 from gui.core.spec.schema import ExperimentSpec, SpecError
 
@@ -192,9 +192,9 @@ def _user(f: CardFacts) -> list[str]:
 
 def _call(f: CardFacts) -> list[str]:
     return ["## How to load and call it", "", HOW_TO_CALL, "",
-            "```python", "import keras", "", 'model = keras.models.load_model("model.keras")',
-            "outputs = model.predict(model_inputs(rows))  # model_inputs: see README.md",
-            "```", ""]
+            "With the downloaded file saved as `model.keras` and the rows in `rows.csv`:", "",
+            "```python", *call_code(f.prep).rstrip("\n").splitlines(), "```", "",
+            outputs_sentence(f.prep, f.spec.data.target), ""]
 
 
 def model_card(facts: CardFacts) -> str:

@@ -88,15 +88,16 @@ def model_buttons(columns, deploy, spec, prep, history: dict, stem: str, key: st
         file_name=f"{stem}.keras", mime="application/zip", key=f"{key}.dl_keras",
         on_click="ignore", icon=":material/download:",
         help="Keras' native format. keras.models.load_model(file).predict({column: values}): "
-             "one input per raw column, the preprocessing inside it (the bundle's README "
-             "shows the call).")
+             "one input per raw column (text in arrays of dtype=object), the preprocessing "
+             "inside it (the bundle's README and the model card show the call).")
     columns[1].download_button(
         "Model (.h5)", lambda: export.save_h5_bytes(deploy, export.metadata(spec, prep)),
         file_name=f"{stem}.h5", mime="application/x-hdf5", key=f"{key}.dl_h5",
         on_click="ignore", icon=":material/download:",
         help="The older HDF5 format, for tools that expect it. It takes the encoded rows "
-             "(missing values filled, text one-hot encoded as preprocessing.json says); "
-             "the .keras file takes the raw columns.")
+             "(missing values filled, text one-hot encoded as the preprocessing in its "
+             "'layerlab' attribute and the bundle's preprocessing.json say); the .keras file "
+             "takes the raw columns.")
     columns[2].download_button(
         "Bundle (.zip)", bundle, file_name=f"{stem}.zip", mime="application/zip",
         key=f"{key}.dl_bundle", on_click="ignore", icon=":material/folder_zip:",
