@@ -155,8 +155,7 @@ def section(trained, repeats: int) -> None:
           f"{ms(timings)}")
 
 
-BARS = ("() => [...document.querySelectorAll(\"[data-testid='stPlotlyChart']\")]"
-        ".filter(e => /probability/.test(e.innerText) && /\\d+\\.\\d%/.test(e.innerText))"
+BARS = ("() => [...document.querySelectorAll('table.probe-probabilities')]"
         ".map(e => e.innerText).join('|')")
 
 
