@@ -155,8 +155,10 @@ def section(trained, repeats: int) -> None:
           f"{ms(timings)}")
 
 
-BARS = ("() => [...document.querySelectorAll('table.probe-probabilities')]"
-        ".map(e => e.innerText).join('|')")
+# The probabilities shown, at full precision (each bar's row carries its own in data-p), so
+# a change too small for the one-decimal percentages still counts as shown.
+BARS = ("() => [...document.querySelectorAll('table.probe-probabilities tr[data-p]')]"
+        ".map(e => e.dataset.p).join('|')")
 
 
 # The page's busy state, as tests/e2e/conftest.py's wait_idle reads it.
