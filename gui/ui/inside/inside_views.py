@@ -282,10 +282,12 @@ def _at_epoch(probe, model, prep, final: bool, weights: tuple):
     once, forward.Forward); dead marks only for the trained model (they were found on it)."""
     if probe is None:
         return None
-    try:
-        X = prep.encode(pd.DataFrame([probe.row]))
-    except Exception:  # noqa: BLE001 - a row the page cannot encode: its own activations
-        return probe
+    X = probe.encoded
+    if X is None:
+        try:
+            X = prep.encode(pd.DataFrame([probe.row]))
+        except Exception:  # noqa: BLE001 - a row the page cannot encode: its own activations
+            return probe
     outputs = state.memo("inside.forward", weights, lambda: Forward(model))(X)
     return row_probe.RowProbe(probe.row, {k: np.asarray(v)[0] for k, v in outputs.items()},
                               probe.dead if final else {})
