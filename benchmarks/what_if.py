@@ -7,7 +7,7 @@ trained for 2 epochs, it times:
             numpy from the weights read once) and the class probabilities: what each control
             change computes; against model.predict on the same one row
   section   the row section (gui/ui/row_probe.show) rerun in AppTest after a slider moves:
-            the section's script (30 sliders, the prediction, its bar chart, the hardest
+            the section's script (30 sliders, the prediction, its bars (HTML), the hardest
             rows), and the whole AppTest rerun around it (no browser: AppTest's own overhead
             is in it, the browser's drawing is not); the first run (memos filled: test
             rows, dead units) apart
@@ -18,6 +18,14 @@ trained for 2 epochs, it times:
             colours (the row's activations) redrawn, and → the page idle again (the last
             moment it looked busy, the 0.6 s quiet wait not counted); an epoch scrubber step
             → idle again. Median and p95 of each.
+
+Where the time goes (issue 22; chromium profile and websocket timings on the 30-input set):
+the fragment's script (row, prediction, network, 30 sliders, hardest rows), then the
+browser. st.plotly_chart hashes the figure's spec into the element's id, so a chart whose
+figure changes is remounted and drawn anew by plotly on every change: the probabilities are
+therefore plain HTML (no plotly), and the network figure is validated once per weights and
+mode, a change only repainting its node traces on a plain copy (network_view.paint). The
+network's own plotly redraw in the browser is what is left between the two figures.
 
 Goal: ≤ 200 ms from a control change to the new prediction. Usage:
 
@@ -155,9 +163,10 @@ def section(trained, repeats: int) -> None:
           f"{ms(timings)}")
 
 
-BARS = ("() => [...document.querySelectorAll(\"[data-testid='stPlotlyChart']\")]"
-        ".filter(e => /probability/.test(e.innerText) && /\\d+\\.\\d%/.test(e.innerText))"
-        ".map(e => e.innerText).join('|')")
+# The probabilities shown, at full precision (each bar's row carries its own in data-p), so
+# a change too small for the one-decimal percentages still counts as shown.
+BARS = ("() => [...document.querySelectorAll('table.probe-probabilities tr[data-p]')]"
+        ".map(e => e.dataset.p).join('|')")
 
 
 # The page's busy state, as tests/e2e/conftest.py's wait_idle reads it.

@@ -31,9 +31,8 @@ def slider(page: Page, label: str):
 
 def bars(page: Page) -> list[str]:
     """The percentages on the class-probability bars, top to bottom."""
-    chart = page.locator("[data-testid='stPlotlyChart']").filter(has_text="probability") \
-        .filter(has_text=re.compile(r"\d+\.\d%")).first
-    return re.findall(r"\d+\.\d%", chart.inner_text())
+    table = page.locator("table.probe-probabilities").first
+    return re.findall(r"\d+\.\d%", table.inner_text())
 
 
 def slide_to(page: Page, label: str, key: str) -> None:

@@ -3,7 +3,8 @@ what-if controls move the prediction, a hardest-row button sends its row to the 
 
 from __future__ import annotations
 
-import json
+import html
+import re
 
 import numpy as np
 import pytest
@@ -43,10 +44,10 @@ def open_probe(trained: tm.Trained) -> AppTest:
 
 
 def bars(at: AppTest) -> dict[str, float]:
-    """The class probabilities the bar chart draws."""
-    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
-    bar = figure["data"][0]
-    return dict(zip(bar["y"], bar["x"], strict=True))
+    """The class probabilities the bars draw (each row's data-class and data-p)."""
+    table = next(h.proto.body for h in at.html if "probe-probabilities" in h.proto.body)
+    rows = re.findall(r'data-class="([^"]*)" data-p="([^"]*)"', table)
+    return {html.unescape(name): float(p) for name, p in rows}
 
 
 def sliders(at: AppTest) -> dict[str, float]:

@@ -146,11 +146,14 @@ class RowResult:
         predicted: the class name, or the target value in its own units.
         probabilities: {class name: probability} (classification), else None.
         activations: {Keras layer name: that layer's output for the row, 1-D}.
+        encoded: the row as the model takes it, (1, inputs) (another epoch's weights run it
+            through without encoding it again).
     """
 
     predicted: object
     probabilities: dict | None
     activations: dict[str, np.ndarray] = field(default_factory=dict)
+    encoded: np.ndarray | None = None
 
 
 class WhatIf:
@@ -174,16 +177,17 @@ class WhatIf:
         return self.prep.encode(pd.DataFrame(values))
 
     def __call__(self, row: dict) -> RowResult:
-        outputs = self.forward(self.encode(row))
+        X = self.encode(row)
+        outputs = self.forward(X)
         activations = {name: value[0] for name, value in outputs.items()}
         answer = target_outputs(self.prepared, outputs[self.model.layers[-1].name])
         if self.prepared.task == "regression":
-            return RowResult(float(answer[0]), None, activations)
+            return RowResult(float(answer[0]), None, activations, X)
         names = self.prepared.class_names
         index = int(predicted_index(self.prepared.task, answer)[0])
         return RowResult(names[index], {c: float(p) for c, p in zip(names, answer[0],
                                                                     strict=False)},
-                         activations)
+                         activations, X)
 
 
 def test_row_values(prepared: PreparedData, number: int) -> dict:

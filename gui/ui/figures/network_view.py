@@ -16,7 +16,7 @@ Example:
     st.plotly_chart(fig)
 
 A what-if row changes only the neurons' colours and hover text: `drawing` makes the rest
-once (the page keeps it per weights), `paint` sets a row's activations on it in place:
+once (the page keeps it per weights), `paint` gives a copy a row's activations:
 
     drawn = drawing(model, prep, dead=probe.dead, lines=2)
     fig = paint(drawn, probe.activations)
@@ -127,11 +127,13 @@ class Drawn:
     that stays while a what-if row changes (lines, labels, bands, dead marks), made once.
 
     nodes: per column with neurons, (column index, its node trace's index in fig.data, each
-    node's hover text so far, each node's dead mark)."""
+    node's hover text so far, each node's dead mark). `plain`: fig as a plain dict, made on
+    the first `paint` (set `fig` before that, e.g. to a projector-styled copy)."""
 
     fig: go.Figure
     cols: list[Column]
     nodes: list[tuple[int, int, list[str], np.ndarray]]
+    plain: dict | None = None
 
 
 def network_figure(model, prep, probe=None, title: str | None = None, height: int = 540,
@@ -185,32 +187,38 @@ def drawing(model, prep, dead: dict | None = None, title: str | None = None,
 
 def paint(drawn: Drawn, activations: dict | None) -> go.Figure:
     """`drawn`'s figure with each neuron coloured by its activation (activations: {Keras
-    layer name: the row's output, 1-D}; None: no row, white neurons), set in place."""
-    with drawn.fig.batch_update():
-        for k, index, hover, dead in drawn.nodes:
-            col, trace = drawn.cols[k], drawn.fig.data[index]
-            a = None
-            if activations is not None and col.layer is not None:
-                a = activations.get(col.layer)
-            if a is not None:
-                a = np.asarray(a, dtype=float).ravel()[:len(hover)]
-                hover = [f"{h}<br>activation {v:+.4f}" for h, v in zip(hover, a, strict=True)]
-            hover = [f"{h}<br>dead: zero on every training row" if x else h
-                     for h, x in zip(hover, dead, strict=True)]
-            top = (float(np.abs(a).max()) or 1.0) if a is not None else 1.0
-            if trace.type == "heatmap":  # a wide column's strip
-                z = np.zeros(len(hover)) if a is None else a
-                trace.update(z=np.where(dead, np.nan, z)[::-1, None], zmin=-top, zmax=top,
-                             text=np.array(hover)[::-1, None])
-            elif a is None:
-                trace.update(hovertext=hover, marker={
-                    "color": "#ffffff" if k else "#eeeeee", "cmin": None, "cmax": None,
-                    "cmid": None, "colorscale": None})
+    layer name: the row's output, 1-D}; None: no row, white neurons); `drawn` is left as it
+    was. Only the node traces are new: the rest of the figure is `drawn.plain`, validated
+    once, so a what-if change costs a few milliseconds, not a figure's validation."""
+    if drawn.plain is None:
+        drawn.plain = {"data": [trace.to_plotly_json() for trace in drawn.fig.data],
+                       "layout": drawn.fig.layout.to_plotly_json()}
+    data = list(drawn.plain["data"])
+    for k, index, hover, dead in drawn.nodes:
+        col, trace = drawn.cols[k], dict(data[index])
+        a = None
+        if activations is not None and col.layer is not None:
+            a = activations.get(col.layer)
+        if a is not None:
+            a = np.asarray(a, dtype=float).ravel()[:len(hover)]
+            hover = [f"{h}<br>activation {v:+.4f}" for h, v in zip(hover, a, strict=True)]
+        hover = [f"{h}<br>dead: zero on every training row" if x else h
+                 for h, x in zip(hover, dead, strict=True)]
+        top = (float(np.abs(a).max()) or 1.0) if a is not None else 1.0
+        if trace["type"] == "heatmap":  # a wide column's strip, top row last
+            z = np.where(dead, np.nan, np.zeros(len(hover)) if a is None else a)[::-1]
+            trace.update(z=z[:, None], zmin=-top, zmax=top, text=[[h] for h in hover[::-1]])
+        else:
+            marker = {name: value for name, value in trace["marker"].items()
+                      if name not in ("color", "cmin", "cmax", "cmid", "colorscale")}
+            if a is None:
+                marker["color"] = "#ffffff" if k else "#eeeeee"
             else:
-                trace.update(hovertext=hover, marker={
-                    "color": a, "cmin": -top, "cmax": top, "cmid": 0,
-                    "colorscale": DIVERGING})
-    return drawn.fig
+                marker.update(color=a, cmin=-top, cmax=top, cmid=0,
+                              colorscale=DIVERGING)
+            trace.update(hovertext=hover, marker=marker)
+        data[index] = trace
+    return go.Figure({**drawn.plain, "data": data}, _validate=False)
 
 
 def _shown(kernel: np.ndarray, lines: int | None) -> np.ndarray:

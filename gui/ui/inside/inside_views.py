@@ -157,14 +157,15 @@ def _network(chart, model, prep, probe, lines, weights: tuple | None = None) -> 
     def make():
         drawn = network_view.drawing(model, prep, probe.dead if probe else None, height=450,
                                      lines=lines)
+        drawn.fig = projector.style(drawn.fig)  # styled once: paint keeps the style
         return drawn, describe(drawn.fig, "the network")  # words that no row changes
 
-    key = (weights, lines, probe is None) if weights is not None else None
+    key = ((weights, lines, probe is None, projector.on()) if weights is not None
+           else None)
     drawn, alt = (state.memo("inside.network", key, make) if key is not None else make())
     fig = network_view.paint(drawn, probe.activations if probe else None)
     with chart:
-        st.plotly_chart(projector.style(fig), key="inside.network", config=CHART_CONFIG,
-                        alt=alt)
+        st.plotly_chart(fig, key="inside.network", config=CHART_CONFIG, alt=alt)
         st.caption("Lines: weights, :blue[blue] positive, :orange[orange] negative, thicker = "
                    f"larger; {network_view.lines_note(lines).lower()[:-1]}. "
                    + ("Neurons: their activation for the row on the right, same colours; grey with "
@@ -281,10 +282,12 @@ def _at_epoch(probe, model, prep, final: bool, weights: tuple):
     once, forward.Forward); dead marks only for the trained model (they were found on it)."""
     if probe is None:
         return None
-    try:
-        X = prep.encode(pd.DataFrame([probe.row]))
-    except Exception:  # noqa: BLE001 - a row the page cannot encode: its own activations
-        return probe
+    X = probe.encoded
+    if X is None:
+        try:
+            X = prep.encode(pd.DataFrame([probe.row]))
+        except Exception:  # noqa: BLE001 - a row the page cannot encode: its own activations
+            return probe
     outputs = state.memo("inside.forward", weights, lambda: Forward(model))(X)
     return row_probe.RowProbe(probe.row, {k: np.asarray(v)[0] for k, v in outputs.items()},
                               probe.dead if final else {})

@@ -32,6 +32,7 @@ class RowProbe:
         predicted: the predicted class name, or the value in the target's units.
         probabilities: {class name: probability} for a classifier, else None.
         dead_sentences: what `dead` means, one sentence per layer with dead units.
+        encoded: `row` as the model takes it, (1, inputs), when known.
     """
 
     row: dict
@@ -40,6 +41,7 @@ class RowProbe:
     predicted: object = None
     probabilities: dict | None = None
     dead_sentences: list[str] = field(default_factory=list)
+    encoded: np.ndarray | None = None
 
 
 def _truth(prepared, number: int):
@@ -78,7 +80,7 @@ def show(trained, then=None) -> RowProbe | None:
         what_if.prediction(record.id, result, prepared, truth)  # truth's caption goes
     found = RowProbe(row=values, activations=result.activations, dead=dead,
                      predicted=result.predicted, probabilities=result.probabilities,
-                     dead_sentences=sentences)
+                     dead_sentences=sentences, encoded=result.encoded)
     if then is not None:
         then(found)
     what_if.controls(record.id, items)

@@ -9,14 +9,14 @@ with no button.
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
+import html
+
 import streamlit as st
 
 from gui.core.inspection import probe
 from gui.ui.common import projector
-from gui.ui.figures.describe import describe
 from gui.ui.session import state
-from gui.ui.text import md, plot_text
+from gui.ui.text import md
 
 SOURCES = {"test": "A test row", "own": "Set my own values"}
 SCROLL_AFTER = 6   # more controls than this scroll in a box of CONTROLS_HEIGHT pixels
@@ -132,23 +132,37 @@ def controls(run_id: int, items: list[probe.Control]) -> dict:
     return values
 
 
-def probability_bars(probabilities: dict, predicted) -> go.Figure:
-    """Class probabilities as horizontal bars, the predicted class in a stronger colour."""
-    names = [str(c) for c in probabilities]
-    values = list(probabilities.values())
-    # near-black against light grey: "predicted" in no colour that means something else
-    colours = ["#212529" if c == str(predicted) else "#ced4da" for c in names]
-    fig = go.Figure(go.Bar(
-        x=values, y=[plot_text(c) for c in names], orientation="h", marker_color=colours,
-        text=[f"{v:.1%}" for v in values], textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x:.4f}<extra></extra>"))
-    bar = 46 if projector.on() else 34  # pixels per class: room for the mode's larger text
-    fig.update_layout(height=70 + bar * len(names), margin={"l": 10, "r": 60, "t": 10, "b": 30},
-                      xaxis={"range": [0, 1], "tickvals": [0, 0.25, 0.5, 0.75, 1],
-                             "tickformat": ".0%", "title": "probability"},
-                      yaxis={"autorange": "reversed", "automargin": True},
-                      showlegend=False)
-    return projector.style(fig)
+BAR_PREDICTED, BAR_OTHER = "#212529", "#ced4da"  # near-black against light grey: "predicted"
+                                                  # in no colour that means something else
+
+
+def probability_html(probabilities: dict, predicted, large: bool = False) -> str:
+    """Class probabilities as an HTML table of horizontal bars, the predicted class's bar
+    darker: plain HTML, so a what-if change redraws it at once (a plotly chart is remounted
+    and drawn anew on every change) and a screen reader reads each class with its
+    percentage. `large`: projector mode's text size. Each row carries its class and
+    probability in data-class and data-p."""
+    font = projector.MIN_TEXT_PX + 2 if large else 14
+    rows = []
+    for name, p in probabilities.items():
+        p = float(p)
+        strong = str(name) == str(predicted)
+        colour = BAR_PREDICTED if strong else BAR_OTHER
+        label = html.escape(str(name))
+        rows.append(
+            f'<tr data-class="{html.escape(str(name), quote=True)}" data-p="{p!r}">'
+            f'<th scope="row" style="text-align:right;padding:3px 10px 3px 0;'
+            f'font-weight:{700 if strong else 400};white-space:nowrap">{label}</th>'
+            f'<td style="width:100%;padding:3px 0"><div aria-hidden="true" style="height:'
+            f'{font + 8}px;width:{100 * min(max(p, 0.0), 1.0):.2f}%;min-width:1px;'
+            f'background:{colour};border-radius:2px"></div></td>'
+            f'<td style="text-align:right;padding:3px 0 3px 10px;white-space:nowrap;'
+            f'font-variant-numeric:tabular-nums">{p:.1%}</td></tr>')
+    return (f'<table class="probe-probabilities" style="width:100%;border-collapse:collapse;'
+            f'border:none;font-size:{font}px;color:{projector.TEXT}">'
+            f'<caption style="caption-side:bottom;text-align:left;font-size:{font - 1}px;'
+            f'color:#495057;padding-top:2px">probability of each class</caption>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
 
 
 def prediction(run_id: int, result: probe.RowResult, prepared, truth) -> None:
@@ -159,9 +173,7 @@ def prediction(run_id: int, result: probe.RowResult, prepared, truth) -> None:
                   help="In the target's own units.")
     else:
         st.metric(f"Predicted {md(target)}", md(result.predicted))
-        bars = probability_bars(result.probabilities, result.predicted)
-        st.plotly_chart(bars, key=key(run_id, "bars"), config={"displayModeBar": False},
-                        alt=describe(bars, "the probability of each class"))
+        st.html(probability_html(result.probabilities, result.predicted, projector.on()))
     if truth is not None:
         shown = f"{truth:.4g}" if isinstance(truth, float) else md(truth)
         st.caption(f"Test row {kept(run_id)['test_row']} is really **{shown}**.")
