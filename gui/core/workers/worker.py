@@ -14,9 +14,11 @@ weights alone whenever the reporter finds a new one, at most every LATEST_EVERY_
 page's live view). Every file goes into the database (run_files.py): the worker's LAYERLAB_HOME
 is only a cache, so a worker on another machine needs nothing but the database URL.
 Stop reaches the worker as a message; the worker answers ("heard") as soon as `fit` has
-seen it, and the pool ends a worker that does not answer in time. The worker is started with
-`python -m gui.core.workers.worker` (not multiprocessing's spawn, which would re-run the app's main
-script, app.py, in the child).
+seen it, and the pool ends a worker that does not answer in time. A stopped run is reported
+stopped as soon as `fit` halts, with `model_pending` set while the model of its last epoch
+is saved (pages show it stopped at once, and wait for that model before loading it).
+The worker is started with `python -m gui.core.workers.worker` (not multiprocessing's
+spawn, which would re-run the app's main script, app.py, in the child).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ REPORT_EVERY_S = 0.25
 SAVE_EVERY_S = 3.0
 LATEST_EVERY_S = 0.5  # the live view's weights: at most this often (the page polls each 1 s)
 SNAPSHOTS_EVERY_S = 30.0  # every kept epoch's weights (up to 32 MB): with the model, this often
+PARENT_WAIT_S = 60.0  # a continuation waits this long for its parent's final model
 
 
 def main(argv: list[str]) -> None:
@@ -168,13 +171,27 @@ def _parent_model(runs: Runs, record: RunRecord):
         return None, None
     import keras
 
-    parent = runs.get_any(record.parent)
+    parent = settled(runs, record.parent)
     path = runs.model_path(parent.workspace, parent.id)
     if parent.model_epoch is None or not path.exists():
         raise ValueError(f"{parent.name} has no saved model to continue from")
     model = keras.models.load_model(path, compile=True, safe_mode=True)
     return model, {"history": record.history, "log": record.log,
                    "epoch_seconds": record.epoch_seconds}
+
+
+def settled(runs: Runs, run_id: int, wait_s: float = PARENT_WAIT_S) -> RunRecord:
+    """Run `run_id` once its final model is saved: a continuation queued right after its
+    parent was stopped waits (up to `wait_s`) for that model, never loads an older one."""
+    deadline = time.monotonic() + wait_s
+    parent = runs.get_any(run_id)
+    while parent.model_pending and time.monotonic() < deadline:
+        time.sleep(0.1)
+        parent = runs.get_any(run_id)
+    if parent.model_pending:
+        raise ValueError(f"{parent.name} is still saving its model; continue it again in a "
+                         "moment")
+    return parent
 
 
 def _uploaded_model(runs: Runs, record: RunRecord):
@@ -212,6 +229,9 @@ class _Training:
         self.saved_at = time.monotonic()
         self.saved_epoch: int | None = None
         self.done = threading.Event()
+        self.ended: float | None = None  # when the run was first reported ended
+        self.note: str | None = None     # the note it ended with
+        self.reporting = threading.Lock()
         self.saving = threading.Event()  # saving the model: alive, but not in fit's batches
 
     def run(self) -> None:
@@ -223,7 +243,13 @@ class _Training:
         try:
             self.job.run()
             job = self.job
-            if job.model is not None and job.epochs_done > self.record.start_epoch:
+            to_save = job.model is not None and job.epochs_done > self.record.start_epoch
+            if to_save and job.status == STOPPED:
+                # A stop is shown at once: the run ends now, its final model follows.
+                self.done.set()
+                self.heard()
+                self._report(final=True, model_pending=1)
+            if to_save:
                 self._save(final=True)
             stopped = self.stop.is_set()
             scored = self.saved_epoch is not None and not is_search_trial(self.record)
@@ -241,7 +267,8 @@ class _Training:
             self._remove("model", "snapshots")  # a failed run (NaN) keeps no model
             self.saved_epoch = None
         self._remove("latest")  # the full file has every kept epoch
-        self._report(final=True, test_metrics=metrics, hidden_metrics=hidden)
+        self._report(final=True, test_metrics=metrics, hidden_metrics=hidden,
+                     model_pending=0)
         if stopped and scored:
             # A stop is shown at once; the kept model's test scores follow it.
             try:
@@ -330,10 +357,15 @@ class _Training:
                       epoch_seconds=job.epoch_seconds,
                       progress=[p.epoch, p.epochs, p.step, p.steps],
                       model_epoch=self.saved_epoch, **extra)
-        if final:
-            values.update(ended=time.time(), error=job.error,
-                          note=_final_note(self.record, job, self.runs))
-        self.runs.report(self.record.id, **values)
+        with self.reporting:  # once ended, the reporter thread says nothing more
+            if final:
+                if self.ended is None:  # a stop's first report said when, and why
+                    self.ended = time.time()
+                    self.note = _final_note(self.record, job, self.runs)
+                values.update(ended=self.ended, error=job.error, note=self.note)
+            elif self.ended is not None:
+                return
+            self.runs.report(self.record.id, **values)
 
 
 def _recorder(runs: Runs, record: RunRecord):
