@@ -61,6 +61,7 @@ def test_evaluate_predict_and_runs_wait_for_the_model_then_load_it():
     assert any(i.startswith(saving) for i in infos(at)), infos(at)
     assert at.radio(key="predict.source").options == ["Upload a model file"]
 
+    at.session_state["runs.table"] = {"selection": {"rows": [0], "columns": []}}
     at.switch_page("steps/runs.py").run()
     assert not at.exception, at.exception
     assert any(i.startswith(saving) for i in infos(at)), infos(at)

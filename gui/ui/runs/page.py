@@ -30,7 +30,7 @@ def main() -> None:
                 "continue, open and download.", icon=":material/info:")
         st.page_link("steps/train.py", label="Go to 3 · Train", icon=":material/model_training:")
         st.stop()
-    live = any(r.active for r in records)
+    live = any(r.active or r.model_pending for r in records)  # a model being saved: too
     if live:
         run_state.keep_alive()
     by_id = {r.id: r for r in records}
