@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from gui.core.saving.load import load_run_model
-from gui.core.spec.vocabulary import DONE, RUNNING, STOPPED
+from gui.core.spec.vocabulary import DONE, RUNNING, STOPPED, STOPPING
 from gui.core.store.run_files import run_files
 from gui.core.store.runs import Runs, runs_table
 from gui.core.store.workspaces import Store
@@ -145,3 +145,18 @@ def test_a_worker_lost_while_saving_keeps_the_run_stopped_with_its_earlier_model
     assert interrupted.note == ("Interrupted: the server stopped while this run was "
                                 "training. The model of epoch 2 was kept.")
     assert runs.training_owners() == set()
+
+
+def test_a_worker_s_report_never_undoes_a_stop_request(store):
+    """The reporter thread writes four times a second; a Stop written between two of its
+    reports stays "stopping" (the page waits for the end), never back to "running"."""
+    runs = Runs(store)
+    token = store.create()
+    run_id = runs.create(token, iris_spec(), IRIS)
+    assert runs.claim(run_id, "here:1:1")
+    runs.report_training(run_id, progress=[1, 5, 2, 4])
+    assert runs.get(token, run_id).status == RUNNING
+    runs.request_stop(token, run_id)
+    runs.report_training(run_id, progress=[1, 5, 3, 4])
+    record = runs.get(token, run_id)
+    assert record.status == STOPPING and record.progress.step == 3

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import (
+    case,
     func,
     or_,
     select,
@@ -269,6 +270,13 @@ class Runs:
         values["heartbeat"] = time.time()
         with self.engine.begin() as db:
             db.execute(runs_table.update().where(runs_table.c.id == run_id).values(**values))
+
+    def report_training(self, run_id: int, **values) -> None:
+        """A training worker's periodic report: `values`, and the status "running", or
+        "stopping" once a stop was asked for; decided in the same statement, so that a stop
+        request written meanwhile (the page then waits for the run to end) is never undone."""
+        self.report(run_id, status=case((runs_table.c.stop_requested.is_(None), RUNNING),
+                                        else_=STOPPING), **values)
 
     def stop_requests(self, run_ids: list[int]) -> set[int]:
         """Which of `run_ids` have been asked to stop."""

@@ -31,7 +31,7 @@ import threading
 import time
 from multiprocessing.connection import Connection
 
-from gui.core.spec.vocabulary import FAILED, RUNNING, STOPPED, STOPPING
+from gui.core.spec.vocabulary import FAILED, STOPPED
 from gui.core.store.runs import RunRecord, Runs
 from gui.core.store.workspaces import Store
 
@@ -352,8 +352,7 @@ class _Training:
     def _report(self, final: bool = False, **extra) -> None:
         job = self.job
         p = job.progress()
-        status = job.status if final else (STOPPING if self.stop.is_set() else RUNNING)
-        values = dict(status=status, history=job.history, log=job.log_lines(),
+        values = dict(history=job.history, log=job.log_lines(),
                       epoch_seconds=job.epoch_seconds,
                       progress=[p.epoch, p.epochs, p.step, p.steps],
                       model_epoch=self.saved_epoch, **extra)
@@ -362,10 +361,11 @@ class _Training:
                 if self.ended is None:  # a stop's first report said when, and why
                     self.ended = time.time()
                     self.note = _final_note(self.record, job, self.runs)
-                values.update(ended=self.ended, error=job.error, note=self.note)
-            elif self.ended is not None:
-                return
-            self.runs.report(self.record.id, **values)
+                values.update(status=job.status, ended=self.ended, error=job.error,
+                              note=self.note)
+                self.runs.report(self.record.id, **values)
+            elif self.ended is None:  # running, or stopping: as the store says
+                self.runs.report_training(self.record.id, **values)
 
 
 def _recorder(runs: Runs, record: RunRecord):
