@@ -18,7 +18,6 @@ from gui.core.store.run_files import run_files
 from gui.core.store.runs import Runs, runs_table
 from gui.core.store.workspaces import Store
 from gui.core.workers.pool import TrainingPool
-from gui.core.workers.worker import settled
 from tests.core.test_runs import IRIS, finished, iris_spec, wait_for
 
 
@@ -104,11 +103,11 @@ def test_a_continuation_waits_for_its_parent_s_model(store):
     parent = runs.create(token, iris_spec(), IRIS)
     runs.report(parent, status=STOPPED, ended=time.time(), model_epoch=1, model_pending=1)
     with pytest.raises(ValueError, match="is still saving its model; continue it again"):
-        settled(runs, parent, wait_s=0.3)
+        runs.settled(parent, wait_s=0.3)
     timer = threading.Timer(0.5, lambda: runs.report(parent, model_epoch=3, model_pending=0))
     timer.start()
     began = time.monotonic()
-    record = settled(runs, parent, wait_s=30)
+    record = runs.settled(parent, wait_s=30)
     timer.join()
     assert time.monotonic() - began >= 0.4
     assert not record.model_pending and record.model_epoch == 3 and record.has_model

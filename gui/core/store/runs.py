@@ -223,6 +223,20 @@ class Runs:
             raise StoreError(f"Run {run_id} is not in the store.")
         return record_of(row)
 
+    def settled(self, run_id: int, wait_s: float) -> RunRecord:
+        """Run `run_id` once its final model is saved: a continuation queued right after its
+        parent was stopped waits (up to `wait_s`) for that model, never loads an older one;
+        ValueError, in words, when it is still being saved."""
+        deadline = time.monotonic() + wait_s
+        record = self.get_any(run_id)
+        while record.model_pending and time.monotonic() < deadline:
+            time.sleep(0.1)
+            record = self.get_any(run_id)
+        if record.model_pending:
+            raise ValueError(f"{record.name} is still saving its model; continue it again "
+                             "in a moment")
+        return record
+
     def training_owners(self) -> set[str]:
         """The owners (pool processes) of every run that is running or stopping now, or
         saving its final model."""

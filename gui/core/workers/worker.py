@@ -171,27 +171,13 @@ def _parent_model(runs: Runs, record: RunRecord):
         return None, None
     import keras
 
-    parent = settled(runs, record.parent)
+    parent = runs.settled(record.parent, PARENT_WAIT_S)  # a stopped one's model may follow
     path = runs.model_path(parent.workspace, parent.id)
     if parent.model_epoch is None or not path.exists():
         raise ValueError(f"{parent.name} has no saved model to continue from")
     model = keras.models.load_model(path, compile=True, safe_mode=True)
     return model, {"history": record.history, "log": record.log,
                    "epoch_seconds": record.epoch_seconds}
-
-
-def settled(runs: Runs, run_id: int, wait_s: float = PARENT_WAIT_S) -> RunRecord:
-    """Run `run_id` once its final model is saved: a continuation queued right after its
-    parent was stopped waits (up to `wait_s`) for that model, never loads an older one."""
-    deadline = time.monotonic() + wait_s
-    parent = runs.get_any(run_id)
-    while parent.model_pending and time.monotonic() < deadline:
-        time.sleep(0.1)
-        parent = runs.get_any(run_id)
-    if parent.model_pending:
-        raise ValueError(f"{parent.name} is still saving its model; continue it again in a "
-                         "moment")
-    return parent
 
 
 def _uploaded_model(runs: Runs, record: RunRecord):
