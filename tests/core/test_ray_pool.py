@@ -32,6 +32,7 @@ from tests.core.test_runs import (
     killed_mid_run,
     wait_for,
 )
+from tests.core.test_stop_saving import stopped_before_its_model_is_saved
 from tests.ray_cluster import local_cluster
 
 
@@ -111,6 +112,12 @@ def test_queue_order_one_run_per_workspace_and_stop(store, pool):
 
 def test_an_idle_workspace_s_run_is_stopped(store, pool):
     idle_run_is_stopped(store, pool)
+
+
+def test_stop_is_reported_before_the_model_is_saved(store, pool):
+    """With two actors the continuation queued in the window starts on the other actor at
+    once, and waits there for its parent's model."""
+    stopped_before_its_model_is_saved(store, pool)
 
 
 def test_a_killed_actor_fails_its_run_in_words_and_is_replaced(store, pool):

@@ -53,7 +53,9 @@ def wait_for(predicate, timeout: float = 120, every: float = 0.05):
 
 
 def finished(runs: Runs, token: str, run_id: int, timeout: float = 180):
-    return wait_for(lambda: (r := runs.get(token, run_id)) and not r.active and r, timeout)
+    """The run once it has ended and its final model (if any) is saved."""
+    return wait_for(lambda: (r := runs.get(token, run_id)) and not r.active
+                    and not r.model_pending and r, timeout)
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from tests.core.test_runs import IRIS, iris_spec
 
 
 def test_a_fresh_database_gets_exactly_the_tables_the_code_describes(store):
-    assert migrate.revision(store.engine) == migrate.head() == "0005"
+    assert migrate.revision(store.engine) == migrate.head() == "0006"
     with store.engine.connect() as db:
         differences = compare_metadata(MigrationContext.configure(db), metadata)
     assert differences == []  # every table, column, type, index and key matches
@@ -144,3 +144,34 @@ def test_files_on_disk_move_into_the_database_on_upgrade(database_url, tmp_path)
     finally:
         other.engine.dispose()
         upgraded.engine.dispose()
+
+
+def test_runs_of_the_0005_schema_gain_model_pending_on_upgrade(database_url, tmp_path):
+    """0006 adds runs.model_pending (a stopped run's final model still being saved): the
+    runs already there keep everything and read as not pending."""
+    home = tmp_path / "home"
+    home.mkdir()
+    url = database_url or f"sqlite:///{home / 'layerlab.db'}"
+    engine = create_engine(url)
+    with engine.begin() as db:
+        command.upgrade(migrate._config(db, home), "0005")
+    assert "model_pending" not in {c["name"] for c in inspect(engine).get_columns("runs")}
+    token, now = "P" * 32, time.time()
+    with engine.begin() as db:
+        db.execute(workspaces.insert().values(token=token, created=now, last_seen=now,
+                                              version=1, state="{}"))
+        run_id = db.execute(runs_table.insert().values(
+            workspace=token, name="Run 1", created=now, status="stopped",
+            spec=iris_spec(epochs=2).to_json(), data=json.dumps(IRIS), start_epoch=0,
+            history=json.dumps({"loss": [1.0, 0.5]}), epoch_seconds="[]", log="[]",
+            progress="[2, 2, 0, 0]", test_metrics="{}", model_epoch=2)).inserted_primary_key[0]
+    engine.dispose()
+    upgraded = Store(home, database_url)
+    assert migrate.revision(upgraded.engine) == migrate.head() == "0006"
+    with upgraded.engine.connect() as db:
+        assert compare_metadata(MigrationContext.configure(db), metadata) == []
+    record = Runs(upgraded).get(token, run_id)
+    assert record.status == "stopped" and record.model_epoch == 2
+    assert not record.model_pending and record.has_model
+    assert record.history == {"loss": [1.0, 0.5]}
+    upgraded.engine.dispose()

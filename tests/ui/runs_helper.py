@@ -22,7 +22,7 @@ from gui.core.data.samples import SAMPLES
 from gui.core.inspection import evaluate
 from gui.core.saving import export
 from gui.core.spec.schema import ExperimentSpec
-from gui.core.spec.vocabulary import DONE, FAILED, INTERRUPTED, RUNNING
+from gui.core.spec.vocabulary import DONE, FAILED, INTERRUPTED, RUNNING, STOPPED
 from gui.core.store.runs import RunRecord, Runs, runs_table
 from gui.ui.session import workspace
 from tests.core import trained_models as tm
@@ -82,9 +82,7 @@ def finished(at, trained: tm.Trained, name: str | None = None,
     history = {k: list(v) for k, v in trained.history.items()}
     epochs = len(history["loss"])
     run_id = add(at, spec, DONE, name)
-    raw = export.save_keras_bytes(
-        trained.model, export.metadata(trained.spec, trained.prepared.preprocessor))
-    runs().files.write(token(at), run_id, "model", lambda path: path.write_bytes(raw))
+    write_model(at, run_id, trained)
     prepared = trained.prepared
     metrics = evaluate.keras_evaluate(trained.model, prepared.X_test, prepared.y_test,
                                       trained.spec, prepared.n_classes)
@@ -98,6 +96,35 @@ def finished(at, trained: tm.Trained, name: str | None = None,
     if shown:
         show(at, run_id)
     return runs().get(token(at), run_id)
+
+
+def write_model(at, run_id: int, trained: tm.Trained) -> None:
+    """The run's model file, as a worker saves it (worker._Training._save)."""
+    raw = export.save_keras_bytes(
+        trained.model, export.metadata(trained.spec, trained.prepared.preprocessor))
+    runs().files.write(token(at), run_id, "model", lambda path: path.write_bytes(raw))
+
+
+def saving(at, trained: tm.Trained) -> RunRecord:
+    """A run stopped after its last epoch whose worker is still saving its final model
+    (worker._Training.run reports the stop first): stopped, `model_pending`, no model file."""
+    history = {k: list(v) for k, v in trained.history.items()}
+    epochs = len(history["loss"])
+    now = time.time()
+    run_id = add(at, trained.spec, STOPPED, history=history,
+                 log=[f"Epoch {i + 1}/{epochs} - loss: {loss:.4f}"
+                      for i, loss in enumerate(history["loss"])],
+                 epoch_seconds=[0.2] * epochs, progress=[epochs, epochs, 4, 4],
+                 started=now - 0.2 * epochs, ended=now, model_pending=1)
+    show(at, run_id)
+    return runs().get(token(at), run_id)
+
+
+def saved(at, record: RunRecord, trained: tm.Trained) -> RunRecord:
+    """The final model of `saving`'s run arrives, as its worker writes it."""
+    write_model(at, record.id, trained)
+    runs().report(record.id, model_epoch=record.epochs_done, model_pending=0)
+    return runs().get(token(at), record.id)
 
 
 def failed(at, trained: tm.Trained, error: str) -> RunRecord:

@@ -87,8 +87,10 @@ def _wait_until(at: AppTest, done, timeout: float, what: str) -> RunRecord:
 
 
 def _finish(at: AppTest, timeout: float = 120) -> RunRecord:
-    """Wait for the shown run to end (the pool's workers train it), then redraw the page."""
-    record = _wait_until(at, lambda r: not r.active, timeout, "finished")
+    """Wait for the shown run to end and its model to be saved (the pool's workers train
+    it), then redraw the page."""
+    record = _wait_until(at, lambda r: not r.active and not r.model_pending, timeout,
+                         "finished")
     at.run()
     assert not at.exception, at.exception
     return record

@@ -38,6 +38,7 @@ runs_table = Table(
     Column("test_metrics", Text, nullable=False, default="{}"),
     Column("hidden_metrics", Text),           # a lesson copy's run on the hidden test rows
     Column("model_epoch", Integer),           # the epoch whose model is saved; None: none
+    Column("model_pending", Integer),         # 1: ended, its final model still being saved
     Column("started", Float),
     Column("ended", Float),
     Column("stop_requested", Float),          # when Stop was pressed
@@ -68,6 +69,7 @@ class RunRecord:
     test_metrics: dict[str, float] = field(default_factory=dict)
     hidden_metrics: dict[str, float] = field(default_factory=dict)
     model_epoch: int | None = None
+    model_pending: bool = False
     started: float | None = None
     ended: float | None = None
     stop_requested: float | None = None
@@ -79,7 +81,10 @@ class RunRecord:
 
     @property
     def has_model(self) -> bool:
-        return self.model_epoch is not None
+        """The run's final model is saved and may be loaded (Evaluate, Predict, Continue,
+        downloads). False while `model_pending`: the run has ended (a stop is shown at once)
+        but its worker is still saving the model of its last epoch."""
+        return self.model_epoch is not None and not self.model_pending
 
     @property
     def epochs_done(self) -> int:
@@ -112,6 +117,7 @@ class RunGlance:
     ended: float | None
     history_chars: int  # the length of the history's JSON text: "{}" before any epoch
     changes: tuple
+    model_pending: bool = False  # ended, its final model still being saved
 
     @property
     def active(self) -> bool:
@@ -132,7 +138,8 @@ class RunGlance:
 
 GLANCE_COLUMNS = (runs_table.c.id, runs_table.c.name, runs_table.c.status, runs_table.c.progress,
            runs_table.c.started, runs_table.c.ended, runs_table.c.model_epoch,
-           runs_table.c.stop_requested, func.length(runs_table.c.history).label("history_len"),
+           runs_table.c.model_pending, runs_table.c.stop_requested,
+           func.length(runs_table.c.history).label("history_len"),
            func.length(runs_table.c.log).label("log_len"),
            func.length(runs_table.c.note).label("note_len"),
            func.length(runs_table.c.error).label("error_len"),
@@ -146,11 +153,13 @@ def progress_of(text: str | None) -> Progress:
 
 def glance_of(row) -> RunGlance:
     # The history, log and notes only grow or change length when they change.
-    changes = (row.id, row.name, row.status, row.ended, row.model_epoch, row.stop_requested,
-               row.history_len, row.log_len, row.note_len, row.error_len, row.test_len)
+    changes = (row.id, row.name, row.status, row.ended, row.model_epoch, row.model_pending,
+               row.stop_requested, row.history_len, row.log_len, row.note_len, row.error_len,
+               row.test_len)
     return RunGlance(id=row.id, name=row.name, status=row.status,
                      progress=progress_of(row.progress), started=row.started, ended=row.ended,
-                     history_chars=row.history_len or 0, changes=changes)
+                     history_chars=row.history_len or 0, changes=changes,
+                     model_pending=bool(row.model_pending))
 
 
 def record_of(row, known: RunRecord | None = None) -> RunRecord:
@@ -165,5 +174,6 @@ def record_of(row, known: RunRecord | None = None) -> RunRecord:
         progress=progress_of(row.progress),
         note=row.note, error=row.error, test_metrics=json.loads(row.test_metrics or "{}"),
         hidden_metrics=json.loads(row.hidden_metrics or "{}"),
-        model_epoch=row.model_epoch, started=row.started, ended=row.ended,
+        model_epoch=row.model_epoch, model_pending=bool(row.model_pending),
+        started=row.started, ended=row.ended,
         stop_requested=row.stop_requested, heartbeat=row.heartbeat)

@@ -25,7 +25,9 @@ import time
 from pathlib import Path
 
 from sqlalchemy import (
+    case,
     func,
+    or_,
     select,
     text,
 )
@@ -33,6 +35,7 @@ from sqlalchemy import (
 from gui.core.spec.schema import ExperimentSpec
 from gui.core.spec.vocabulary import (
     ACTIVE_STATUSES,
+    FAILED,
     INTERRUPTED,
     QUEUED,
     RUNNING,
@@ -220,12 +223,26 @@ class Runs:
             raise StoreError(f"Run {run_id} is not in the store.")
         return record_of(row)
 
+    def settled(self, run_id: int, wait_s: float) -> RunRecord:
+        """Run `run_id` once its final model is saved: a continuation queued right after its
+        parent was stopped waits (up to `wait_s`) for that model, never loads an older one;
+        ValueError, in words, when it is still being saved."""
+        deadline = time.monotonic() + wait_s
+        record = self.get_any(run_id)
+        while record.model_pending and time.monotonic() < deadline:
+            time.sleep(0.1)
+            record = self.get_any(run_id)
+        if record.model_pending:
+            raise ValueError(f"{record.name} is still saving its model; continue it again "
+                             "in a moment")
+        return record
+
     def training_owners(self) -> set[str]:
-        """The owners (pool processes) of every run that is running or stopping now."""
+        """The owners (pool processes) of every run that is running or stopping now, or
+        saving its final model."""
         with self.engine.connect() as db:
             return set(db.execute(select(runs_table.c.owner).where(
-                runs_table.c.status.in_((RUNNING, STOPPING)),
-                runs_table.c.owner.is_not(None))).scalars())
+                _in_a_worker(), runs_table.c.owner.is_not(None))).scalars())
 
     def claim(self, run_id: int, owner: str) -> bool:
         """Take queued run `run_id` for `owner` (e.g. the CLI training it itself); False when
@@ -268,6 +285,13 @@ class Runs:
         with self.engine.begin() as db:
             db.execute(runs_table.update().where(runs_table.c.id == run_id).values(**values))
 
+    def report_training(self, run_id: int, **values) -> None:
+        """A training worker's periodic report: `values`, and the status "running", or
+        "stopping" once a stop was asked for; decided in the same statement, so that a stop
+        request written meanwhile (the page then waits for the run to end) is never undone."""
+        self.report(run_id, status=case((runs_table.c.stop_requested.is_(None), RUNNING),
+                                        else_=STOPPING), **values)
+
     def stop_requests(self, run_ids: list[int]) -> set[int]:
         """Which of `run_ids` have been asked to stop."""
         if not run_ids:
@@ -296,23 +320,46 @@ class Runs:
     def interrupt_stale(self, stale_before: float, keep: set[int] = frozenset(),
                         owner: str | None = None) -> int:
         """Mark in-flight runs whose worker went silent (a server restart) as interrupted:
-        never "running" forever. Runs owned by `owner` count as silent at once."""
+        never "running" forever; an ended run whose final model was being saved keeps the
+        model saved before. Runs owned by `owner` count as silent at once."""
         with self.engine.connect() as db:
             rows = db.execute(select(runs_table.c.id, runs_table.c.model_epoch,
-                                     runs_table.c.heartbeat, runs_table.c.owner).where(
-                runs_table.c.status.in_((RUNNING, STOPPING)))).all()
+                                     runs_table.c.heartbeat, runs_table.c.owner,
+                                     runs_table.c.status).where(_in_a_worker())).all()
         count = 0
         for row in rows:
             silent = (row.heartbeat or 0) < stale_before or (owner and row.owner == owner)
             if row.id in keep or not silent:
                 continue
-            kept = (f" The model of epoch {row.model_epoch} was kept." if row.model_epoch
-                    else " No epoch's model had been saved.")
-            self.report(row.id, status=INTERRUPTED, ended=time.time(),
-                        note="Interrupted: the server stopped while this run was training."
-                             + kept)
+            self.end_lost(row.id, "Interrupted: the server stopped while this run was "
+                                  "training.")
             count += 1
         return count
+
+    def end_lost(self, run_id: int, why: str) -> None:
+        """The worker of run `run_id` is gone (`why`, in words). A run that was training is
+        interrupted (a server that stopped) or failed (a worker that died: `why` starts
+        "Training failed"); a run that had ended and was saving its final model keeps the
+        model saved before it, and its status."""
+        with self.engine.connect() as db:
+            row = db.execute(select(runs_table.c.status, runs_table.c.model_epoch,
+                                    runs_table.c.model_pending, runs_table.c.note).where(
+                runs_table.c.id == run_id)).first()
+        if row is None:
+            return
+        kept = (f"The model of epoch {row.model_epoch} was kept." if row.model_epoch
+                else "No epoch's model had been saved.")
+        if row.status not in (RUNNING, STOPPING):
+            if row.model_pending:
+                lost = ("Its training process ended while saving the model of the last "
+                        f"epoch. {kept}")
+                self.report(run_id, model_pending=0,
+                            note=" ".join(t for t in (row.note, lost) if t))
+            return
+        if why.startswith("Training failed"):
+            self.report(run_id, status=FAILED, ended=time.time(), error=why)
+        else:
+            self.report(run_id, status=INTERRUPTED, ended=time.time(), note=f"{why} {kept}")
 
     # ---- internals -------------------------------------------------------------------------
     def _update(self, token: str, run_id: int, **values) -> None:
@@ -321,3 +368,8 @@ class Runs:
                 runs_table.c.id == run_id, runs_table.c.workspace == token).values(**values))
         if result.rowcount != 1:
             raise StoreError("This run is not in the workspace (deleted, or Start over).")
+
+
+def _in_a_worker():
+    """Runs a worker holds: training or stopping, or ended with the final model being saved."""
+    return or_(runs_table.c.status.in_((RUNNING, STOPPING)), runs_table.c.model_pending == 1)

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from gui.core.spec.vocabulary import FAILED, INTERRUPTED, STOPPED
+from gui.core.spec.vocabulary import STOPPED
 from gui.core.store.runs import Runs
 from gui.core.store.workspaces import Store
 from gui.core.workers.local_engine import LocalEngine
@@ -160,9 +160,8 @@ class TrainingPool:
         self._thread.join(timeout=5)
         for slot in self._slots:
             if slot.run_id is not None:
-                self.runs.report(slot.run_id, status=INTERRUPTED, ended=time.time(),
-                                 note="Interrupted: the server stopped while this run was "
-                                      "training.")
+                self.runs.end_lost(slot.run_id, "Interrupted: the server stopped while this "
+                                                "run was training.")
             self._kill(slot)
         self.engine.close()
 
@@ -214,7 +213,7 @@ class TrainingPool:
         if slot.run_id is not None:
             error = (slot.worker.death_message() if slot.worker is not None
                      else "Training failed: its worker stopped in the middle of this run.")
-            self.runs.report(slot.run_id, status=FAILED, ended=time.time(), error=error)
+            self.runs.end_lost(slot.run_id, error)  # a run saving its model keeps the last
             slot.run_id = None
         self._kill(slot)
         if not self._closed.is_set():

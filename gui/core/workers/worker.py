@@ -14,9 +14,11 @@ weights alone whenever the reporter finds a new one, at most every LATEST_EVERY_
 page's live view). Every file goes into the database (run_files.py): the worker's LAYERLAB_HOME
 is only a cache, so a worker on another machine needs nothing but the database URL.
 Stop reaches the worker as a message; the worker answers ("heard") as soon as `fit` has
-seen it, and the pool ends a worker that does not answer in time. The worker is started with
-`python -m gui.core.workers.worker` (not multiprocessing's spawn, which would re-run the app's main
-script, app.py, in the child).
+seen it, and the pool ends a worker that does not answer in time. A stopped run is reported
+stopped as soon as `fit` halts, with `model_pending` set while the model of its last epoch
+is saved (pages show it stopped at once, and wait for that model before loading it).
+The worker is started with `python -m gui.core.workers.worker` (not multiprocessing's
+spawn, which would re-run the app's main script, app.py, in the child).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import threading
 import time
 from multiprocessing.connection import Connection
 
-from gui.core.spec.vocabulary import FAILED, RUNNING, STOPPED, STOPPING
+from gui.core.spec.vocabulary import FAILED, STOPPED
 from gui.core.store.runs import RunRecord, Runs
 from gui.core.store.workspaces import Store
 
@@ -38,6 +40,7 @@ SAVE_EVERY_S = 3.0
 LATEST_EVERY_S = 0.5  # the live view's weights: at most this often (the page polls each 1 s)
 SNAPSHOTS_EVERY_S = 30.0  # every kept epoch's weights (up to 32 MB): with the model, this often
 THREADS_ENV = "LAYERLAB_WORKER_THREADS"  # TensorFlow's threads in this worker (its engine's say)
+PARENT_WAIT_S = 60.0  # a continuation waits this long for its parent's final model
 
 
 def main(argv: list[str]) -> None:
@@ -179,7 +182,7 @@ def _parent_model(runs: Runs, record: RunRecord):
         return None, None
     import keras
 
-    parent = runs.get_any(record.parent)
+    parent = runs.settled(record.parent, PARENT_WAIT_S)  # a stopped one's model may follow
     path = runs.model_path(parent.workspace, parent.id)
     if parent.model_epoch is None or not path.exists():
         raise ValueError(f"{parent.name} has no saved model to continue from")
@@ -223,6 +226,9 @@ class _Training:
         self.saved_at = time.monotonic()
         self.saved_epoch: int | None = None
         self.done = threading.Event()
+        self.ended: float | None = None  # when the run was first reported ended
+        self.note: str | None = None     # the note it ended with
+        self.reporting = threading.Lock()
         self.saving = threading.Event()  # saving the model: alive, but not in fit's batches
 
     def run(self) -> None:
@@ -234,7 +240,13 @@ class _Training:
         try:
             self.job.run()
             job = self.job
-            if job.model is not None and job.epochs_done > self.record.start_epoch:
+            to_save = job.model is not None and job.epochs_done > self.record.start_epoch
+            if to_save and job.status == STOPPED:
+                # A stop is shown at once: the run ends now, its final model follows.
+                self.done.set()
+                self.heard()
+                self._report(final=True, model_pending=1)
+            if to_save:
                 self._save(final=True)
             stopped = self.stop.is_set()
             scored = self.saved_epoch is not None and not is_search_trial(self.record)
@@ -252,7 +264,8 @@ class _Training:
             self._remove("model", "snapshots")  # a failed run (NaN) keeps no model
             self.saved_epoch = None
         self._remove("latest")  # the full file has every kept epoch
-        self._report(final=True, test_metrics=metrics, hidden_metrics=hidden)
+        self._report(final=True, test_metrics=metrics, hidden_metrics=hidden,
+                     model_pending=0)
         if stopped and scored:
             # A stop is shown at once; the kept model's test scores follow it.
             try:
@@ -336,15 +349,20 @@ class _Training:
     def _report(self, final: bool = False, **extra) -> None:
         job = self.job
         p = job.progress()
-        status = job.status if final else (STOPPING if self.stop.is_set() else RUNNING)
-        values = dict(status=status, history=job.history, log=job.log_lines(),
+        values = dict(history=job.history, log=job.log_lines(),
                       epoch_seconds=job.epoch_seconds,
                       progress=[p.epoch, p.epochs, p.step, p.steps],
                       model_epoch=self.saved_epoch, **extra)
-        if final:
-            values.update(ended=time.time(), error=job.error,
-                          note=_final_note(self.record, job, self.runs))
-        self.runs.report(self.record.id, **values)
+        with self.reporting:  # once ended, the reporter thread says nothing more
+            if final:
+                if self.ended is None:  # a stop's first report said when, and why
+                    self.ended = time.time()
+                    self.note = _final_note(self.record, job, self.runs)
+                values.update(status=job.status, ended=self.ended, error=job.error,
+                              note=self.note)
+                self.runs.report(self.record.id, **values)
+            elif self.ended is None:  # running, or stopping: as the store says
+                self.runs.report_training(self.record.id, **values)
 
 
 def _recorder(runs: Runs, record: RunRecord):

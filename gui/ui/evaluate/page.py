@@ -14,7 +14,7 @@ from gui.core.inspection.numbers import number, unit
 from gui.core.saving import export
 from gui.core.spec.validate import validation_rows
 from gui.core.spec.vocabulary import ACTIVE_STATUSES, FAILED, STOPPED, higher_is_better
-from gui.ui.common import downloads, projector, tables
+from gui.ui.common import downloads, model_saving, projector, tables
 from gui.ui.common.changes import shown_run
 from gui.ui.figures import eval_charts
 from gui.ui.figures.describe import describe
@@ -40,6 +40,7 @@ def main() -> None:
         st.page_link("steps/train.py", label="Watch it on 3 · Train",
                      icon=":material/model_training:")
         st.stop()
+    model_saving.wait_for_model(record)
     run = run_state.trained(record)
     if run is None:
         st.info("No model has been trained yet. Train one first, then come back to see how well "

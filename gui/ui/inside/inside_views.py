@@ -49,7 +49,7 @@ def run_snapshots(record) -> tuple[Snapshots | None, tuple]:
     """(the run's snapshots: the latest epoch while it trains, every kept epoch after; the
     file's (name, modification time), which names those weights in the page's memos)."""
     full, latest = run_state.runs().snapshot_paths(record.workspace, record.id)
-    if record.active and latest.exists():
+    if (record.active or record.model_pending) and latest.exists():
         return Snapshots.load_if_any(latest), (latest.name, latest.stat().st_mtime_ns)
     if not full.exists():
         return None, ()

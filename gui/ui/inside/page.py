@@ -17,7 +17,7 @@ def live(run_id: int) -> None:
     if record is None:
         return
     run_state.keep_alive()
-    if not record.active:
+    if not (record.active or record.model_pending):
         st.rerun()  # finished: the whole page once more, with the epoch scrubber
     inside_views.draw(record, live=True)
 
@@ -41,7 +41,7 @@ def main() -> None:
 
     st.caption(f":material/history: {md(record.name)}: its network as it learns. Pick an epoch, "
                "two features for the maps, and hover anything for its values.")
-    if record.active:
+    if record.active or record.model_pending:  # live until the final model is saved
         st.fragment(run_every=1)(live)(record.id)
     else:
         inside_views.draw(record, live=False)

@@ -15,7 +15,7 @@ from gui.core.inspection import form_fields, new_rows, predict, safe_csv
 from gui.core.inspection.predict import PredictError
 from gui.core.saving import export, load, model_check
 from gui.core.store.workspaces import StoreError
-from gui.ui.common import tables
+from gui.ui.common import model_saving, tables
 from gui.ui.common.changes import shown_run
 from gui.ui.session import data_source, run_state, state
 from gui.ui.text import code, md
@@ -29,6 +29,7 @@ def main() -> None:
                "Excel or Parquet).")
 
     record = run_state.shown()
+    model_saving.wait_for_model(record, stop=False)
     run = run_state.trained(record) if record is not None and not record.active else None
     options = ["trained", "upload"] if run is not None else ["upload"]
     labels = {"trained": "The trained model", "upload": "Upload a model file"}

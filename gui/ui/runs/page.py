@@ -12,7 +12,7 @@ from gui.core.saving import export
 from gui.core.spec.diff import varying
 from gui.core.spec.vocabulary import MAX_EPOCHS
 from gui.core.store.workspaces import StoreError
-from gui.ui.common import downloads, projector
+from gui.ui.common import downloads, model_saving, projector
 from gui.ui.common.changes import run_label
 from gui.ui.figures import charts
 from gui.ui.figures.describe import describe
@@ -30,7 +30,7 @@ def main() -> None:
                 "continue, open and download.", icon=":material/info:")
         st.page_link("steps/train.py", label="Go to 3 · Train", icon=":material/model_training:")
         st.stop()
-    live = any(r.active for r in records)
+    live = any(r.active or r.model_pending for r in records)  # a model being saved: too
     if live:
         run_state.keep_alive()
     by_id = {r.id: r for r in records}
@@ -100,6 +100,7 @@ def main() -> None:
     if go_to:
         st.switch_page(go_to)
 
+    model_saving.wait_for_model(one, stop=False)
     trained = run_state.trained(one) if not one.active else None
     if trained is not None:
         prep = trained.prepared.preprocessor
@@ -119,7 +120,7 @@ def main() -> None:
                           help="Another run is training; wait for it or stop it." if busy else
                           "A new run that goes on from this one's last epoch, with its optimizer "
                           "state.")
-    elif not one.active:
+    elif not (one.active or one.model_pending):
         st.caption("This run has no saved model (it failed or stopped before its first epoch).")
 
     with st.popover("Delete this run", icon=":material/delete:", disabled=one.active):

@@ -137,7 +137,7 @@ def _draw() -> None:
         event = tables.table(frame, on_select="rerun", selection_mode="multi-row",
                              key="runs.table", column_config=_config(frame), alt=alt)
         chosen = [records[i].id for i in event.selection.rows if i < len(records)]
-    live = any(r.active for r in records)
+    live = any(r.active or r.model_pending for r in records)
     if not state.widget_value(FULL_RUN):  # the table's own redraw: does the page follow?
         if chosen != state.widget_value(CHOSEN) or not live:
             state.sync_widget(CHOSEN, chosen)

@@ -151,10 +151,11 @@ def watched(run_id: int) -> RunRecord | None:
     if record is None:
         return None
     return replace(record, status=glance.status, progress=glance.progress,
-                   started=glance.started, ended=glance.ended)
+                   started=glance.started, ended=glance.ended,
+                   model_pending=glance.model_pending)
 
 
-STOP_WAIT_S = 1.0  # a worker ends a stopped run within ~0.5 s (saving its model)
+STOP_WAIT_S = 1.0  # a worker reports a stopped run ended as soon as fit halts
 
 
 def wait_while_stopping(run_id: int) -> None:
@@ -172,6 +173,14 @@ def wait_while_stopping(run_id: int) -> None:
 def _read(run_id: int, known: RunRecord | None) -> RunRecord | None:
     try:
         return runs().get(workspace.token(), run_id, known=known)
+    except StoreError:
+        return None
+
+
+def glance(run_id: int) -> RunGlance | None:
+    """The workspace's run `run_id` at a glance (no history read); None when it is gone."""
+    try:
+        return runs().glance(workspace.token(), run_id)
     except StoreError:
         return None
 

@@ -131,7 +131,12 @@ def status_box(record) -> None:
                    + (f" {md(record.note)}" if record.note else ""),
                    icon=":material/check_circle:")
     elif status in (STOPPED, INTERRUPTED):
-        if not record.has_model:
+        if record.model_pending:  # ended: its last epoch's model is being saved
+            lead = ("Stopped by you" if status == STOPPED and not record.note else
+                    md(record.note or "") or "Stopped")
+            st.warning(f"{lead} — after {epochs} epoch{plural} ({record.elapsed:.1f} s). "
+                       f"Saving the model of epoch {epochs}…", icon=":material/stop_circle:")
+        elif not record.has_model:
             st.warning(md(record.note or "") or "Stopped before training began: there is no "
                        "model from this run.", icon=":material/stop_circle:")
         else:
@@ -151,13 +156,21 @@ def _duration(seconds: float) -> str:
 CURVES_EVERY_S = 1.5  # while a run trains, its curves are redrawn at most this often
 
 
+def live_curves(record) -> bool:
+    """Whether the curves are drawn as live (the planned epochs on the x axis, a short alt,
+    at most every CURVES_EVERY_S): while the run trains, and while its final model is being
+    saved after a stop, so that the moment it stops the charts are neither rebuilt nor sent
+    (the stop shows at once); they become final with the model."""
+    return record.active or record.model_pending
+
+
 def curve_epochs(record) -> int:
     """The epoch the curves are drawn to: the last one once the run has ended; while it
     trains, it moves on at most every CURVES_EVERY_S (the tiles and the progress bar every
     poll), so that a fast run's charts are not rebuilt, sent and re-plotted twice a second:
     the cores go to training and to the page's clicks (Stop) instead."""
     held = state.memo_value("train.curve_epochs")
-    if (record.active and held is not None and held[0] == record.id
+    if (live_curves(record) and held is not None and held[0] == record.id
             and not state.due("train.curves", CURVES_EVERY_S)):
         return held[1]
     now = (record.id, record.epochs_done)
@@ -187,8 +200,17 @@ def compare_choice(record) -> tuple[dict | None, str]:
     return (full.history, full.name) if full is not None else (None, "")
 
 
-def live_view(run_id: int, polling: bool, prepared) -> None:
-    """Status, the last values, one chart per quantity and the epoch log."""
+def polled(record) -> tuple[bool, bool]:
+    """What decides the Train page's layout around the live view: whether the run is active
+    (Stop in Train's place), and whether its final model is still being saved (no Continue,
+    no Evaluate yet)."""
+    return record.active, record.model_pending
+
+
+def live_view(run_id: int, polling: bool, prepared, drawn: tuple = ()) -> None:
+    """Status, the last values, one chart per quantity and the epoch log. `polling`: as
+    a fragment, which redraws the whole page once the run's `polled` state differs from
+    `drawn`, what the page drew it with (it ended; its final model was saved)."""
     record = run_state.watched(run_id) if polling else run_state.get(run_id)
     if record is not None and polling and record.status == STOPPING:
         run_state.wait_while_stopping(run_id)
@@ -200,8 +222,8 @@ def live_view(run_id: int, polling: bool, prepared) -> None:
         status_box(record)  # first: a run that just ended shows so before the page redraws
     if polling:
         run_state.keep_alive()
-        if not record.active:
-            st.rerun()  # finished: redraw the whole page once (Train comes back, polling ends)
+        if polled(record) != drawn:
+            st.rerun()  # ended, or its model saved: the whole page once (Train comes back)
     if not record.active and record.has_model:  # while it trains, Stop is in Train's place
         stop.page_link("steps/evaluate.py", label="Next: evaluate", icon=":material/east:")
     # Tiles and curves first, so that they are in view after Train at 1280×720; the
@@ -222,11 +244,11 @@ def live_view(run_id: int, polling: bool, prepared) -> None:
     flat = hints.flat_loss(history, hints.classes(record.spec))
     if flat is not None:
         hint.warning(flat.message(), icon=":material/trending_flat:")
-    falling = None if record.active else hints.still_falling(history)
+    falling = None if live_curves(record) else hints.still_falling(history)
     if falling is not None:
         hint.warning(falling, icon=":material/trending_down:")
     # While training, the x axis spans the planned epochs; afterwards the epochs run.
-    planned = record.spec.fit.epochs if record.active else None
+    planned = record.spec.fit.epochs if live_curves(record) else None
     figures = state.memo("train.figures",
                          (record.id, curve_epochs(record), compared, planned, log_y),
                          lambda: charts.history_figures(history, previous, planned, label,
@@ -240,7 +262,7 @@ def live_view(run_id: int, polling: bool, prepared) -> None:
                                     config={"displaylogo": False},
                                     alt=(f"Chart: {charts.quantity_label(name)} per epoch, "
                                          "growing while the run trains; its latest values "
-                                         "are in the tiles above." if record.active
+                                         "are in the tiles above." if live_curves(record)
                                          else describe(fig)))
     lines = record.log
     st.markdown("**Epoch log**" + (f" (the last {LOG_TAIL} of {len(lines)} lines)"
