@@ -45,10 +45,14 @@ class Selection:
             self._codes[key] = make()
         return self._codes[key]
 
-    def numbers(self, column) -> np.ndarray:
-        """A numeric column as float64 (what `fit` reads of it)."""
-        return self._kept(("numbers", column),
-                          lambda: self.data[column].astype(float).to_numpy())
+    def numbers(self, columns: tuple) -> np.ndarray:
+        """Numeric columns as float64 (what `fit` reads of them), one row each."""
+        def make():
+            out = np.empty((len(columns), len(self.data)))
+            for i, column in enumerate(columns):
+                out[i] = self.data[column].astype(float).to_numpy()
+            return out
+        return self._kept(("numbers", columns), make)
 
     def categories(self, column, as_codes: bool) -> tuple[np.ndarray, pd.Index]:
         """A category column's values as text (`as_codes`: a numeric column's codes, as
@@ -111,8 +115,10 @@ def fit(prep: Preprocessor, selection: Selection, features: list, rows: Rows) ->
     positions (`rows` is of `selection.data`)."""
     at = np.arange(len(selection.data)) if rows.at is None else rows.at
     numeric = [c for c in features if prep.is_number_column(selection.data[c])]
-    numbers = (pd.DataFrame({c: selection.numbers(c)[at] for c in numeric}) if numeric
-               else None)
+    numbers = None
+    if numeric:  # one block, a row per column (as pandas keeps a table's float columns)
+        taken = selection.numbers(tuple(numeric)).take(at, axis=1)
+        numbers = pd.DataFrame(taken.T, columns=numeric, copy=False)
     counts = {}
     for column in features:
         if column in numeric:
@@ -125,7 +131,7 @@ def fit(prep: Preprocessor, selection: Selection, features: list, rows: Rows) ->
                                    index=distinct[first]).sort_values(ascending=False,
                                                                       kind="stable")
     if prep.task == "regression":
-        target = pd.Series(selection.numbers(selection.target)[at])
+        target = pd.Series(selection.numbers((selection.target,))[0, at])
     else:
         codes, distinct = selection.target_codes()
         target = pd.Series(distinct[np.bincount(codes[at], minlength=len(distinct)) > 0])
@@ -136,7 +142,7 @@ def fit(prep: Preprocessor, selection: Selection, features: list, rows: Rows) ->
 def encode_target(prep: Preprocessor, selection: Selection, at: np.ndarray) -> np.ndarray:
     """`prep.encode_target` of the selection's target at positions `at`, from its codes."""
     if prep.task == "regression":
-        values = selection.numbers(selection.target)[at]
+        values = selection.numbers((selection.target,))[0, at]
         return ((values - prep.target_min_) / prep.target_range_).astype(np.float32)
     codes, distinct = selection.target_codes()
     taken = codes[at]

@@ -8,10 +8,12 @@ it can remake: a run's loaded model and prepared data (state.memo, the latest on
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from dataclasses import dataclass, replace
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from gui.core.data import data_ref
 from gui.core.data.dataset import PreparedData
@@ -37,6 +39,31 @@ def pool() -> TrainingPool:
         return _pool()  # an error is not cached: the next page tries again
     except RayConfigError as error:
         workspace.setting_error("LayerLab cannot reach its Ray cluster", error)
+
+
+POOL_AFTER_FIRST_PAGE_S = 3.0
+_first_run = threading.Lock()  # taken by the process's first script run, never given back
+
+
+def pool_after_page() -> None:
+    """At the end of each script run: the training processes, started once per process.
+    The process's first page is drawn before they start: each worker imports TensorFlow
+    (seconds of a core that the first page would share), so that run asks for them a few
+    seconds later, from a thread; any later run (a Train click included) asks at once."""
+    if _first_run.acquire(blocking=False):
+        later = threading.Thread(target=_pool_later, name="layerlab-pool-start", daemon=True)
+        add_script_run_ctx(later, get_script_run_ctx())
+        later.start()
+    else:
+        pool()
+
+
+def _pool_later() -> None:
+    time.sleep(POOL_AFTER_FIRST_PAGE_S)
+    try:
+        _pool()  # the same cached pool a page run makes (one is made, whoever asks first)
+    except RayConfigError:
+        pass  # every page says so before it draws (check_engine); the next run tries again
 
 
 def check_engine() -> None:
