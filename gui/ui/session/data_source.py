@@ -71,8 +71,9 @@ def _how(part: str, new: bool = False) -> tuple[str, str]:
 
 
 # What the session's memo holds that was made from the parsed files (the prepared arrays, the
-# preview's first rows and column profile, the left-out columns): let go with the files.
-MADE_FROM_DATA = ("prepared", "selected", "head", "profile", "left_out")
+# preview's first rows and column profile, the left-out columns, the detected task): let go
+# with the files.
+MADE_FROM_DATA = ("prepared", "selected", "head", "profile", "left_out", "detected")
 
 
 def parse(choice: Choice, part: str = "train") -> LoadedTable:
