@@ -45,14 +45,19 @@ class Selection:
             self._codes[key] = make()
         return self._codes[key]
 
-    def numbers(self, columns: tuple) -> np.ndarray:
-        """Numeric columns as float64 (what `fit` reads of them), one row each."""
-        def make():
-            out = np.empty((len(columns), len(self.data)))
-            for i, column in enumerate(columns):
-                out[i] = self.data[column].astype(float).to_numpy()
-            return out
-        return self._kept(("numbers", columns), make)
+    def numbers(self, column) -> np.ndarray:
+        """A numeric column as float64 (what `fit` reads of it; a float64 column's own
+        values, not a copy)."""
+        return self._kept(("numbers", column),
+                          lambda: self.data[column].astype(float).to_numpy())
+
+    def numbers_at(self, columns: list, at: np.ndarray) -> pd.DataFrame:
+        """The numeric `columns` at positions `at`, as float64, in one block (as pandas
+        keeps a table's float columns: the same statistics)."""
+        block = np.empty((len(columns), len(at)))
+        for i, column in enumerate(columns):
+            np.take(self.numbers(column), at, out=block[i])
+        return pd.DataFrame(block.T, columns=columns, copy=False)
 
     def categories(self, column, as_codes: bool) -> tuple[np.ndarray, pd.Index]:
         """A category column's values as text (`as_codes`: a numeric column's codes, as
@@ -63,7 +68,7 @@ class Selection:
             values = code_text(values) if as_codes else values
             missing = is_missing(values).to_numpy()
             found, distinct = pd.factorize(values[~missing].astype(str))
-            codes = np.full(len(values), -1, dtype=np.intp)
+            codes = np.full(len(values), -1, dtype=np.int32)
             codes[~missing] = found
             return codes, distinct
         return self._kept(("categories", column, as_codes), make)
@@ -115,10 +120,7 @@ def fit(prep: Preprocessor, selection: Selection, features: list, rows: Rows) ->
     positions (`rows` is of `selection.data`)."""
     at = np.arange(len(selection.data)) if rows.at is None else rows.at
     numeric = [c for c in features if prep.is_number_column(selection.data[c])]
-    numbers = None
-    if numeric:  # one block, a row per column (as pandas keeps a table's float columns)
-        taken = selection.numbers(tuple(numeric)).take(at, axis=1)
-        numbers = pd.DataFrame(taken.T, columns=numeric, copy=False)
+    numbers = selection.numbers_at(numeric, at) if numeric else None
     counts = {}
     for column in features:
         if column in numeric:
@@ -131,7 +133,7 @@ def fit(prep: Preprocessor, selection: Selection, features: list, rows: Rows) ->
                                    index=distinct[first]).sort_values(ascending=False,
                                                                       kind="stable")
     if prep.task == "regression":
-        target = pd.Series(selection.numbers((selection.target,))[0, at])
+        target = pd.Series(selection.numbers(selection.target)[at])
     else:
         codes, distinct = selection.target_codes()
         target = pd.Series(distinct[np.bincount(codes[at], minlength=len(distinct)) > 0])
@@ -142,7 +144,7 @@ def fit(prep: Preprocessor, selection: Selection, features: list, rows: Rows) ->
 def encode_target(prep: Preprocessor, selection: Selection, at: np.ndarray) -> np.ndarray:
     """`prep.encode_target` of the selection's target at positions `at`, from its codes."""
     if prep.task == "regression":
-        values = selection.numbers((selection.target,))[0, at]
+        values = selection.numbers(selection.target)[at]
         return ((values - prep.target_min_) / prep.target_range_).astype(np.float32)
     codes, distinct = selection.target_codes()
     taken = codes[at]
