@@ -272,21 +272,19 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
     if len(train) < 2 or len(test) < 1:
         raise DataError(f"The split leaves {len(train)} training and {len(test)} test "
                         "row(s). Change the test fraction or add rows.")
-    if task != "regression" and selection.classes_in(
-            np.arange(len(data)) if train.at is None else train.at) < 2:
+    if task != "regression" and selection.classes_in(train.positions) < 2:
         raise DataError("The training part holds a single class. Add rows of other classes "
                         "or change the split seed.")
     prep = selection_fit(Preprocessor(spec, task), selection, features, train)
-    if test.at is None and task != "regression":  # the test file's
+    if test_frame is not None and task != "regression":
         known = {str(c) for c in prep.classes_}
         unseen = sorted({str(plain(v)) for v in test.table[spec.target]} - known)
         if unseen:
             raise DataError(f"The test CSV has target value(s) not in the training data: "
                             f"{', '.join(unseen[:5])}. Both files need the same classes.")
-    y_test = (prep.encode_target(test.table[spec.target]) if test.at is None
-              else encode_target(prep, selection, test.at))
+    y_test = (prep.encode_target(test.table[spec.target]) if test_frame is not None
+              else encode_target(prep, selection, test.positions))
     return PreparedData(
-        y_train=encode_target(prep, selection, np.arange(len(data)) if train.at is None
-                              else train.at),
+        y_train=encode_target(prep, selection, train.positions),
         y_test=y_test, preprocessor=prep, task=task, test_part=test, warnings=warnings,
         train_part=train)

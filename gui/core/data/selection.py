@@ -104,6 +104,10 @@ class Rows:
         return self._frame
 
     @property
+    def positions(self) -> np.ndarray:
+        return np.arange(len(self.table)) if self.at is None else self.at
+
+    @property
     def index(self) -> pd.Index:
         return self.table.index if self.at is None else self.table.index[self.at]
 
@@ -118,7 +122,7 @@ class Rows:
 def fit(prep: Preprocessor, selection: Selection, features: list, rows: Rows) -> Preprocessor:
     """`prep.fit(rows' features, rows' target)`, read from the selection's codes at the rows'
     positions (`rows` is of `selection.data`)."""
-    at = np.arange(len(selection.data)) if rows.at is None else rows.at
+    at = rows.positions
     numeric = [c for c in features if prep.is_number_column(selection.data[c])]
     numbers = selection.numbers_at(numeric, at) if numeric else None
     counts = {}
