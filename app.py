@@ -46,5 +46,5 @@ try:
     page.run()
 finally:
     workspace.sync()
-    run_state.pool()  # the training processes start after the first page, not the first run
+    run_state.pool_after_page()  # the training processes: after the first page is drawn
     heap.freeze_after_imports()  # before Streamlit's own gc.collect that ends each run

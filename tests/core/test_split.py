@@ -39,6 +39,17 @@ def test_stratified_split_is_sklearns(counts, fraction, seed):
     np.testing.assert_array_equal(test, want_test)
 
 
+@pytest.mark.parametrize("names", [np.array([0, 3, 7]), np.array([5, 2, 9]),
+                                   np.array(["b", "a", "c"])])
+def test_labels_other_than_codes_from_zero_split_as_sklearns(names):
+    labels = names[np.random.default_rng(3).permutation(np.repeat([0, 1, 2], [30, 45, 25]))]
+    want_train, want_test = sklearn_split(np.arange(100), test_size=0.2, random_state=4,
+                                          stratify=labels)
+    train, test = train_test_split(100, 0.2, 4, labels)
+    np.testing.assert_array_equal(train, want_train)
+    np.testing.assert_array_equal(test, want_test)
+
+
 def test_a_single_row_class_cannot_be_stratified():
     with pytest.raises(ValueError, match="only 1 member"):
         train_test_split(6, 0.5, 0, np.array([0, 0, 1, 1, 1, 2]))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -31,6 +33,26 @@ def test_a_fresh_database_gets_exactly_the_tables_the_code_describes(store):
     with store.engine.connect() as db:
         differences = compare_metadata(MigrationContext.configure(db), metadata)
     assert differences == []  # every table, column, type, index and key matches
+
+
+def test_the_newest_revision_read_from_the_files_is_alembics():
+    assert migrate.head_in_files() == migrate.head()
+
+
+def test_a_store_at_the_newest_revision_opens_without_importing_alembic(tmp_path):
+    """The first page opens the store: Alembic (a second of imports) only when there is
+    something to upgrade."""
+    opened = ("import sys; from gui.core.store.workspaces import Store; "
+              "store = Store.from_env(); print(store.create() and 'alembic' in sys.modules)")
+    env = {**os.environ, "LAYERLAB_HOME": str(tmp_path)}
+    env.pop("LAYERLAB_DATABASE_URL", None)
+
+    def alembic_imported() -> str:
+        return subprocess.run([sys.executable, "-c", opened], env=env, capture_output=True,
+                              text=True, check=True, timeout=120).stdout.strip()
+
+    assert alembic_imported() == "True"  # a fresh database: every table, through Alembic
+    assert alembic_imported() == "False"  # at the newest revision already
 
 
 def todays_tables() -> MetaData:

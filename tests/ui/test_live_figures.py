@@ -50,6 +50,18 @@ def test_the_curves_are_valid_plotly_figures(log_y):
     assert charts.curve_figure("loss", history, log_y=True).layout.yaxis.type == "log"
 
 
+def test_the_heap_is_not_frozen_before_keras_is_imported():
+    """No Keras, no collection at the end of Streamlit's runs: the first page (the Data page)
+    does not wait for a full collection."""
+    code = ("import gc, sys, pandas\n"
+            "from gui.ui.common import heap\n"
+            "heap.freeze_after_imports()\n"
+            "print('keras' in sys.modules, gc.get_freeze_count())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={"PYTHONPATH": "."})
+    assert out.stdout.split()[-2:] == ["False", "0"]
+
+
 def test_the_server_s_heap_is_frozen_once_after_imports():
     code = ("import gc, keras\n"
             "from gui.ui.common import heap\n"

@@ -23,6 +23,8 @@ from gui.core.data import columns
 from gui.core.data.formats.csv_io import MIN_ROWS
 from gui.core.data.formats.loaded import DataError
 from gui.core.data.preprocess import Preprocessor, is_numeric, plain
+from gui.core.data.selection import Rows, Selection, encode_target
+from gui.core.data.selection import fit as selection_fit
 from gui.core.data.split import train_test_split
 from gui.core.spec.schema import DataSpec
 from gui.core.spec.validate import data_problems
@@ -77,28 +79,39 @@ def default_features(frame: pd.DataFrame, target: str, categorical=()) -> list[s
 class PreparedData:
     """Training and test arrays plus the fitted preprocessing that made them.
 
-    The feature arrays (X_train, X_test) are encoded when first asked for: the Data page
-    shows only counts, classes and the encoded inputs' names, so a change of its settings
-    on a large table does not encode every row (training asks for them)."""
+    The feature arrays (X_train, X_test) are encoded, and the rows taken from the table,
+    when first asked for: the Data page shows only counts, classes and the encoded inputs'
+    names, so a change of its settings on a large table neither takes nor encodes every row
+    (training asks for them)."""
 
     y_train: np.ndarray
     y_test: np.ndarray
     preprocessor: Preprocessor
     task: str
-    raw_test: pd.DataFrame  # the test rows as read (features + target), for evaluation
+    test_part: Rows  # the test rows as read (features + target), for evaluation: raw_test
     warnings: list[str] = field(default_factory=list)
-    train_index: pd.Index | None = None  # which rows of the CSV are the training rows
-    train_rows: pd.DataFrame | None = field(default=None, repr=False)  # until X_train
+    train_part: Rows | None = field(default=None, repr=False)  # the training rows, the same
     _X_train: np.ndarray | None = field(default=None, init=False, repr=False)
     _X_test: np.ndarray | None = field(default=None, init=False, repr=False)
+
+    @property
+    def raw_test(self) -> pd.DataFrame:
+        """The test rows as read (features + target), for evaluation."""
+        return self.test_part.frame
+
+    @property
+    def train_index(self) -> pd.Index | None:
+        """Which rows of the CSV are the training rows."""
+        return self.train_part.index if self.train_part is not None else None
 
     @property
     def X_train(self) -> np.ndarray:
         """The training rows' features, encoded (float32, unscaled: the model scales)."""
         if self._X_train is None:
-            self._X_train = self.preprocessor.encode(self.train_rows)
+            features = self.preprocessor.feature_names_
+            self._X_train = self.preprocessor.encode(self.train_part.columns(features))
             self.preprocessor.fit_scaling(self._X_train)  # from these rows: not encoded twice
-            self.train_rows = None
+            self.train_part.forget()
         return self._X_train
 
     @property
@@ -132,8 +145,8 @@ class PreparedData:
     def without_test_rows(self) -> PreparedData:
         """The same data with no test rows: what a search's trials train on, so the test
         rows stay unseen until Evaluate."""
-        out = replace(self, y_test=self.y_test[:0], raw_test=self.raw_test.iloc[:0])
-        out._X_train, out.train_rows = self._X_train, self.train_rows
+        out = replace(self, y_test=self.y_test[:0], test_part=Rows(self.raw_test.iloc[:0]))
+        out._X_train = self._X_train
         return out
 
 
@@ -210,27 +223,13 @@ def _select(frame: pd.DataFrame, spec: DataSpec, min_rows: int = MIN_ROWS,
     return data, warnings
 
 
-# The DataSpec fields that `select` reads: a change of any other (the split, the scaling)
-# can prepare again from the same Selection.
-SELECTION_SETTINGS = ("target", "features", "task", "text", "missing", "categorical")
-
-
-@dataclass(frozen=True)
-class Selection:
-    """The rows and columns a DataSpec picks from a table, and the task, before the split."""
-
-    data: pd.DataFrame  # feature columns + target, rows with a target (and no gaps: drop)
-    warnings: tuple[str, ...]
-    task: str
-
-
 def select(frame: pd.DataFrame, spec: DataSpec) -> Selection:
     """Target and feature columns, the rows kept, the task: what `prepare` starts from."""
     problems = data_problems(list(frame.columns), spec)
     if problems:
         raise DataError(" ".join(p.message for p in problems))
     data, warnings = _select(frame, spec)
-    return Selection(data, tuple(warnings), resolve_task(data[spec.target], spec))
+    return Selection(data, tuple(warnings), resolve_task(data[spec.target], spec), spec.target)
 
 
 def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None = None,
@@ -241,6 +240,7 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
     selection = selection or select(frame, spec)
     data, warnings, task = selection.data, list(selection.warnings), selection.task
     features = [c for c in data.columns if c != spec.target]
+    train = Rows(data)
     if test_frame is not None:
         needed = features + [spec.target]
         absent = [c for c in needed if c not in test_frame.columns]
@@ -249,11 +249,11 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
                             "training data uses. Both files need the same header.")
         test_data, test_warnings = _select(test_frame, replace(spec, features=features), 1)
         warnings += [f"Test file: {w}" for w in test_warnings]
-        train_data = data
+        test = Rows(test_data)
     else:
         stratify = None
         if task != "regression":
-            counts = data[spec.target].value_counts()
+            counts = selection.class_counts()
             lonely = counts[counts < 2]
             if len(lonely):
                 names = ", ".join(repr(plain(v)) for v in lonely.index[:5])
@@ -261,29 +261,30 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
                                 "the train and test sets: the split is not stratified. Add rows "
                                 "of those classes or remove them.")
             elif round(len(data) * spec.test_fraction) >= len(counts):
-                stratify = pd.factorize(data[spec.target])[0]  # codes: fast to sort
+                stratify = selection.target_codes()[0]  # codes: fast to sort
         try:
             train_rows, test_rows = train_test_split(
                 len(data), spec.test_fraction, spec.split_seed, stratify)
-            train_data, test_data = data.iloc[train_rows], data.iloc[test_rows]
+            train, test = Rows(data, train_rows), Rows(data, test_rows)
         except ValueError as exc:
             raise DataError(f"Could not split {len(data)} rows with test fraction "
                             f"{spec.test_fraction}: {exc}. Change the test fraction.") from None
-    if len(train_data) < 2 or len(test_data) < 1:
-        raise DataError(f"The split leaves {len(train_data)} training and {len(test_data)} test "
+    if len(train) < 2 or len(test) < 1:
+        raise DataError(f"The split leaves {len(train)} training and {len(test)} test "
                         "row(s). Change the test fraction or add rows.")
-    X_train, y_train = train_data[features], train_data[spec.target]
-    if task != "regression" and y_train.nunique() < 2:
+    if task != "regression" and selection.classes_in(train.positions) < 2:
         raise DataError("The training part holds a single class. Add rows of other classes "
                         "or change the split seed.")
-    prep = Preprocessor(spec, task).fit(X_train, y_train)
+    prep = selection_fit(Preprocessor(spec, task), selection, features, train)
     if test_frame is not None and task != "regression":
         known = {str(c) for c in prep.classes_}
-        unseen = sorted({str(plain(v)) for v in test_data[spec.target]} - known)
+        unseen = sorted({str(plain(v)) for v in test.table[spec.target]} - known)
         if unseen:
             raise DataError(f"The test CSV has target value(s) not in the training data: "
                             f"{', '.join(unseen[:5])}. Both files need the same classes.")
+    y_test = (prep.encode_target(test.table[spec.target]) if test_frame is not None
+              else encode_target(prep, selection, test.positions))
     return PreparedData(
-        y_train=prep.encode_target(y_train), y_test=prep.encode_target(test_data[spec.target]),
-        preprocessor=prep, task=task, raw_test=test_data[features + [spec.target]],
-        warnings=warnings, train_index=train_data.index, train_rows=X_train)
+        y_train=encode_target(prep, selection, train.positions),
+        y_test=y_test, preprocessor=prep, task=task, test_part=test, warnings=warnings,
+        train_part=train)

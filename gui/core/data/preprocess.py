@@ -15,7 +15,7 @@ No Keras and no Streamlit here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 
 import numpy as np
@@ -55,7 +55,8 @@ class Preprocessor:
         self.spec = spec
         self.task = task
         self._scaling: dict | None = None
-        self._scaling_rows: pd.DataFrame | None = None  # fit's rows, until scaling_ is asked
+        # fit's rows (or what takes them), until scaling_ is asked
+        self._scaling_rows: pd.DataFrame | Callable[[], pd.DataFrame] | None = None
 
     # fit ---------------------------------------------------------------------------------
     def fit_transform(self, X: pd.DataFrame, y: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -69,30 +70,47 @@ class Preprocessor:
         """Fit on the training rows without encoding them: the fills, categories, classes and
         target scale at once; the feature scaling (which needs the rows encoded) when first
         asked for (`scaling_`), or from the encoded rows given to `fit_scaling`."""
-        categories = set(self.spec.categorical)  # numeric codes treated as categories
-        self.numeric_ = [c for c in X.columns if is_numeric(X[c]) and c not in categories]
-        self.text_ = [c for c in X.columns if c not in self.numeric_]
+        numeric = [c for c in X.columns if self.is_number_column(X[c])]
+        counts = {c: present(self.category_values(X, c)).astype(str).value_counts()
+                  for c in X.columns if c not in numeric}
+        target = y if self.task == "regression" else pd.Series(pd.unique(y))
+        return self.fit_parts(list(X.columns), X[numeric].astype(float) if numeric else None,
+                              counts, target, X)
+
+    def is_number_column(self, values: pd.Series) -> bool:
+        """Is this feature column encoded as a number (else: as categories)?"""
+        return is_numeric(values) and values.name not in self.spec.categorical
+
+    def fit_parts(self, columns: list, numbers: pd.DataFrame | None,
+                  counts: dict[str, pd.Series], target: pd.Series,
+                  rows: pd.DataFrame | Callable[[], pd.DataFrame]) -> Preprocessor:
+        """`fit` from what it reads of the training rows (gui.core.data.selection finds the
+        same from codes kept per table, without taking the rows): `numbers` the numeric
+        columns as float; `counts` each other column's present values' counts, as
+        `value_counts` orders them; `target` the regression target's values, or the distinct
+        class values; `rows` the training rows' features (or what takes them), for the scaling."""
+        self.numeric_ = list(numbers.columns) if numbers is not None else []
+        self.text_ = [c for c in columns if c not in self.numeric_]
         strategy = self.spec.missing if self.spec.missing != "drop" else "median"
         self.fill_ = {}
         if self.numeric_:
             # The same statistics as sklearn's SimpleImputer (most_frequent: the smallest mode),
             # from pandas, which is ~10x faster than SimpleImputer's masked-array median.
-            num = X[self.numeric_].astype(float)
-            stats = (num.mode().min() if strategy == "most_frequent"
-                     else getattr(num, strategy)())
+            stats = (numbers.mode().min() if strategy == "most_frequent"
+                     else getattr(numbers, strategy)())
             self.fill_.update({c: float(v) if np.isfinite(v) else 0.0
                                for c, v in stats.items()})
         self.categories_ = {}
         for col in self.text_:
-            counts = present(self.category_values(X, col)).astype(str).value_counts()
-            self.fill_[col] = str(counts.index[0]) if len(counts) else ""
-            self.categories_[col] = sorted(counts.index[:MAX_CATEGORIES].tolist())
-        self.feature_names_ = list(X.columns)
+            found = counts[col]
+            self.fill_[col] = str(found.index[0]) if len(found) else ""
+            self.categories_[col] = sorted(found.index[:MAX_CATEGORIES].tolist())
+        self.feature_names_ = list(columns)
         self.encoded_names_ = encoded_names(self.numeric_, self.text_, self.categories_)
-        self._scaling, self._scaling_rows = None, X
+        self._scaling, self._scaling_rows = None, rows
         if self.task == "regression":
             self.classes_ = []
-            values = y.to_numpy(dtype=float)
+            values = target.to_numpy(dtype=float)
             # Standardised (mean 0, std 1) when scale_target: target_min_ is the offset (the
             # mean) and target_range_ the scale (the std) that the model's last layer applies.
             spread = float(values.std())
@@ -102,8 +120,7 @@ class Preprocessor:
         else:
             # LabelEncoder's classes_ (sorted distinct labels), via pandas' hash-based unique:
             # sorting 100k strings to find a handful of classes costs ~50 ms.
-            distinct = pd.Series(pd.unique(y))  # the labels of each distinct value once
-            self.classes_ = sorted(plain(c) for c in pd.unique(label_values(distinct)))
+            self.classes_ = sorted(plain(c) for c in pd.unique(label_values(target)))
             self.target_min_, self.target_range_ = 0.0, 1.0
         return self
 
@@ -116,7 +133,8 @@ class Preprocessor:
     def scaling_(self) -> dict:
         """The feature scaling's parameters (for the model's first layer)."""
         if self._scaling is None and self._scaling_rows is not None:
-            self.fit_scaling(self.encode(self._scaling_rows))
+            rows = self._scaling_rows
+            self.fit_scaling(self.encode(rows() if callable(rows) else rows))
         return self._scaling
 
     @scaling_.setter
@@ -180,17 +198,20 @@ class Preprocessor:
         if self.task == "regression":
             values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
             return ((values - self.target_min_) / self.target_range_).astype(np.float32)
-        names = [str(c) for c in self.classes_]
         # Each distinct value's label once (a handful), not every row's text: 100k rows' text
         # looked up among the names cost ~0.1 s on each change of the Data page.
         codes, distinct = pd.factorize(y, use_na_sentinel=False)
-        known = pd.Categorical(label_text(pd.Series(distinct)), categories=names).codes
-        labels = known[codes]
+        labels = self.class_codes(pd.Series(distinct))[codes]
         if (labels < 0).any():
             unknown = sorted({str(v) for v, i in zip(y, labels, strict=True) if i < 0})
             raise DataError(f"Target value(s) {', '.join(unknown[:5])} were not in the training "
                             f"data (classes: {', '.join(map(str, self.classes_))}).")
         return labels.astype(np.int32)
+
+    def class_codes(self, distinct: pd.Series) -> np.ndarray:
+        """Each of these distinct target values' class index (-1: not a class)."""
+        names = [str(c) for c in self.classes_]
+        return pd.Categorical(label_text(distinct), categories=names).codes
 
     def decode_target(self, values: np.ndarray) -> np.ndarray:
         """The network's (scaled) regression output → the target's own units."""

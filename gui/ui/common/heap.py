@@ -8,6 +8,8 @@ a run cost a third of a core, Stop slow to show and every rerun slow. The object
 imported modules live as long as the process, so after each import-growing run they are
 moved out of the collector's reach with `gc.freeze()` (a public standard-library call);
 later collections walk only what was made since, which takes milliseconds.
+Until Keras is imported, Streamlit collects nothing after a run, so nothing is frozen: the
+first page (no Keras) does not wait for a full collection either.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ def freeze_after_imports() -> None:
     """After a script run that imported modules: collect once, then freeze what is left
     (the modules' objects), so that later collections skip it."""
     global _frozen_at
-    if len(sys.modules) <= _frozen_at:
+    if "keras" not in sys.modules or len(sys.modules) <= _frozen_at:
         return
     _frozen_at = len(sys.modules)
     gc.collect()

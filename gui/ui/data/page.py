@@ -167,7 +167,8 @@ def choose_columns(loaded: loaded.LoadedTable) -> str:
     else:
         st.caption(f"**{count} of {len(candidates)} columns used as features:** "
                    + ", ".join(code(c) for c in data.features))
-    detected = dataset.detect_task(frame[data.target])
+    detected = state.memo("detected", (id(frame), data.target),
+                          lambda: dataset.detect_task(frame[data.target]))
     tasks = [AUTO_TASK, *TASKS]
     st.selectbox("Task", tasks,
                  format_func=lambda t: (f"{AUTO_TASK_LABEL} ({TASKS[detected].short})"

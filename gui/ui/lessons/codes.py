@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 
-import segno
 import streamlit as st
 
 from gui.core.store.lessons import Lesson
@@ -19,6 +18,8 @@ def student_link(root: str, lesson: Lesson) -> str:
 
 def qr_png(text: str) -> bytes:
     """A QR code of `text`, black on white, large enough to scan off a projector."""
+    import segno  # only the Share page and the class board draw one (not the first page)
+
     out = io.BytesIO()
     segno.make(text, error="m").save(out, kind="png", scale=10, border=2)
     return out.getvalue()

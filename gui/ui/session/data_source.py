@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import streamlit as st
 
-from gui.core.data import data_ref, dataset
+from gui.core.data import data_ref, dataset, selection
 from gui.core.data.columns import default_target
 from gui.core.data.formats.csv_io import DATA_SUFFIXES
 from gui.core.data.formats.loaded import DataError, LoadedTable
@@ -71,8 +71,9 @@ def _how(part: str, new: bool = False) -> tuple[str, str]:
 
 
 # What the session's memo holds that was made from the parsed files (the prepared arrays, the
-# preview's first rows and column profile, the left-out columns): let go with the files.
-MADE_FROM_DATA = ("prepared", "selected", "head", "profile", "left_out")
+# preview's first rows and column profile, the left-out columns, the detected task): let go
+# with the files.
+MADE_FROM_DATA = ("prepared", "selected", "head", "profile", "left_out", "detected")
 
 
 def parse(choice: Choice, part: str = "train") -> LoadedTable:
@@ -236,14 +237,13 @@ def prepared_or_error():
     key = (id(loaded.frame), id(test.frame) if test is not None else None,
            json.dumps(settings, sort_keys=True))
     # The rows and columns chosen, kept while only the split or the scaling changes.
-    chosen = (id(loaded.frame), json.dumps([settings[k] for k in dataset.SELECTION_SETTINGS]))
+    chosen = (id(loaded.frame), json.dumps([settings[k] for k in selection.SELECTION_SETTINGS]))
 
     def compute():
         try:
-            selection = state.memo("selected", chosen,
-                                   lambda: dataset.select(loaded.frame, data))
+            rows = state.memo("selected", chosen, lambda: dataset.select(loaded.frame, data))
             return dataset.prepare(loaded.frame, data, test.frame if test is not None
-                                   else None, selection), None
+                                   else None, rows), None
         except DataError as exc:
             return None, str(exc)
 

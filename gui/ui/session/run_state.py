@@ -8,10 +8,12 @@ it can remake: a run's loaded model and prepared data (state.memo, the latest on
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from dataclasses import dataclass, replace
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from gui.core.data import data_ref
 from gui.core.data.dataset import PreparedData
@@ -37,6 +39,46 @@ def pool() -> TrainingPool:
         return _pool()  # an error is not cached: the next page tries again
     except RayConfigError as error:
         workspace.setting_error("LayerLab cannot reach its Ray cluster", error)
+
+
+POOL_QUIET_S = 2.0    # the training processes start once no script run has ended for this long
+POOL_LATEST_S = 30.0  # after the process's first page, or this long after it at the latest
+_waiting = threading.Lock()  # held by the thread that waits to start the pool
+_first_page = threading.Lock()  # taken by the process's first script run, never given back
+_last_run = [0.0]  # time.monotonic() when a script run last ended
+
+
+def pool_after_page() -> None:
+    """At the end of each script run: the training processes, started once per process,
+    once the pages are drawn. Each worker imports TensorFlow (seconds of a core that a page
+    being drawn would share), so after the process's first page a thread waits until the
+    server has been quiet for POOL_QUIET_S (POOL_LATEST_S at most); a page that needs the
+    pool sooner (Train, a run's live view) starts it itself. Once that wait is over, every
+    run asks for the pool at once (a cached object; a new one if it was closed)."""
+    _last_run[0] = time.monotonic()
+    if _first_page.acquire(blocking=False):
+        _waiting.acquire()
+        later = threading.Thread(target=_pool_when_quiet, name="layerlab-pool-start",
+                                 daemon=True)
+        add_script_run_ctx(later, get_script_run_ctx())
+        later.start()
+    elif not _waiting.locked():
+        pool()
+
+
+def _pool_when_quiet() -> None:
+    try:
+        first = time.monotonic()
+        while True:
+            now = time.monotonic()
+            if now - _last_run[0] >= POOL_QUIET_S or now - first >= POOL_LATEST_S:
+                break
+            time.sleep(0.1)
+        _pool()  # the same cached pool a page run makes (one is made, whoever asks first)
+    except RayConfigError:
+        pass  # every page says so before it draws (check_engine); the next run tries again
+    finally:
+        _waiting.release()
 
 
 def check_engine() -> None:

@@ -24,7 +24,13 @@ from gui.core.spec.schema import ExperimentSpec, SpecError
 from gui.core.store import changes
 from gui.core.store.lessons import Lesson, Lessons, Student
 from gui.core.store.links import PRESENTER, Links
-from gui.core.store.workspaces import Snapshot, Store, StoreConfigError, StoreError
+from gui.core.store.workspaces import (
+    TOUCH_EVERY_S,
+    Snapshot,
+    Store,
+    StoreConfigError,
+    StoreError,
+)
 from gui.ui.text import md
 
 TOKEN = "ll_token"        # the session's workspace token
@@ -33,6 +39,7 @@ _SAVED = "ll_doc_saved"   # (version, JSON text) as last read from or written to
 _LINK = "ll_link"         # the presenter link's token, in a read-only session (else absent)
 _LESSON = "ll_lesson"     # (Lesson, Student) when the workspace is a student's copy, else None
 _VIEW_RUN = "ll_view_run"  # a presenter tab's own run to show (a board's `&run=`), else absent
+_TOUCHED = "ll_touched"   # when this session last noted the workspace in use (store.touch)
 PURGE_EVERY_S = 3600
 _last_purge = 0.0         # per process: when idle workspaces were last purged
 
@@ -210,7 +217,9 @@ def bind() -> None:
             _missing()
         _start(asked)
     _purge_now_and_then()
-    store().touch(asked)
+    if time.time() - st.session_state.get(_TOUCHED, 0.0) > TOUCH_EVERY_S:  # else a no-op
+        store().touch(asked)
+        st.session_state[_TOUCHED] = time.time()
     sync()
 
 
@@ -292,7 +301,8 @@ def sync() -> None:
             if (copy := lesson()) is not None:  # a locked or hidden control changes nothing
                 edits = [e for e in edits if copy[0].rules.allows(e.path)]
                 mine = None  # and a fallback never writes the tab's whole spec
-            _adopt(store().update_state(token(), lambda state: _merge(state, edits, mine)))
+            _adopt(store().update_state(token(), lambda state: _merge(state, edits, mine)),
+                   mine)
         elif store().version(token()) != version:
             _adopt(store().load(token()))
     except StoreError:
@@ -334,9 +344,13 @@ def _merge(newest: dict, edits: list, mine: dict | None) -> dict:
     return merged
 
 
-def _adopt(snapshot) -> None:
+def _adopt(snapshot, mine: dict | None = None) -> None:
     """Make the stored `snapshot` the tab's copy and base; when it is what the tab holds
-    already, the tab keeps its own objects (and the layers their widget identities)."""
+    already, the tab keeps its own objects (and the layers their widget identities).
+    `mine`: the tab's copy as a dict, when known (stored as it is: nothing to read back)."""
+    if mine is not None and snapshot.state == mine:
+        st.session_state[_SAVED] = (snapshot.version, json.dumps(mine, sort_keys=True))
+        return
     fresh = Doc.from_dict(snapshot.state)
     text = json.dumps(fresh.to_dict(), sort_keys=True)
     held = st.session_state[_DOC]
