@@ -8,6 +8,7 @@ import math
 
 import optuna
 import pandas as pd
+import pytest
 
 from gui.cli import main
 from gui.core.data.dataset import prepare
@@ -120,3 +121,33 @@ def test_the_first_trial_of_a_tiny_table_keeps_its_single_hidden_layer():
     assert params["layers"] == 1 == sum(x.type == "Dense" for x in base.layers[:-1])
     assert [x.type for x in first.layers] == ["Dense", "Dense"]
     assert validate(first, info) == []
+
+
+def test_trials_are_capped_by_a_share_of_the_time_box_and_later_ones_by_epochs():
+    assert search.trial_seconds(1, 0) == pytest.approx(60 * search.FIRST_TRIAL_SHARE)
+    assert search.trial_seconds(1, 3) == pytest.approx(60 * search.TRIAL_SHARE)
+    assert search.trial_seconds(10, 3) > search.trial_seconds(1, 3) >= search.MIN_TRIAL_S
+    assert search.trial_seconds(0.05, 0) == pytest.approx(3.0)  # never past the box
+    base = recommended_spec(DataInfo("binary", n_inputs=4, n_train=500))
+    assert search.trial_fit(base, 0) == base  # the first trial is the defaults
+    later = search.trial_fit(base, 1)
+    assert later.fit.epochs == min(base.fit.epochs, search.TRIAL_EPOCHS) < base.fit.epochs
+    assert later.fit.patience == search.TRIAL_PATIENCE < base.fit.patience
+    assert later.layers == base.layers and later.fit.batch_size == base.fit.batch_size
+
+
+def test_later_in_process_trials_train_with_the_capped_epochs(monkeypatch):
+    prepared = _iris()
+    base = _base(prepared, 400)
+    epochs = []
+    real = search.TrainingJob.__init__
+
+    def spy(self, spec, data, *args, **kwargs):
+        epochs.append((spec.fit.epochs, spec.fit.patience))
+        real(self, spec, data, *args, **kwargs)
+
+    monkeypatch.setattr(search.TrainingJob, "__init__", spy)
+    search.search(prepared, minutes=5, base=base, max_trials=2,
+                  enqueue=[{"layers": 1, "units": 8, "activation": "relu", "dropout": 0.0,
+                            "l2": 1e-7, "learning_rate": 0.03, "batch_size": 16}])
+    assert epochs == [(400, base.fit.patience), (search.TRIAL_EPOCHS, search.TRIAL_PATIENCE)]

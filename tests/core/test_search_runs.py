@@ -148,6 +148,34 @@ def test_stop_ends_the_search_and_its_trial(store, pool):
     assert record.trials[0].state == "complete" and record.best_run == run.id
 
 
+def test_a_trial_is_stopped_at_its_share_of_the_time_box_and_its_best_epoch_counts(store,
+                                                                                    pool):
+    token = store.create()
+    plan, info = _plan(store, token)
+    plan.base.fit.epochs, plan.base.fit.patience = 5000, 5000  # only the cap can end it
+    minutes = 1
+    cap = search_space.trial_seconds(minutes, 0)
+    assert cap < minutes * 60
+    driver = SearchDriver(store, wake=pool.wake, max_trials=1)
+    searches, runs = Searches(store), Runs(store)
+    try:
+        search_id = searches.create(token, plan.base, IRIS, plan.space, plan.first,
+                                    info.task, minutes=minutes)
+        driver.wake()
+        record = wait_for(lambda: (r := searches.get(token, search_id)) and not r.active
+                          and r, timeout=300, every=0.5)
+    finally:
+        driver.close()
+    run = runs.get(token, record.trials[0].run)
+    assert run.status == STOPPED and "time cap" in run.note, run.note
+    assert 1 <= run.epochs_done < 5000
+    assert run.ended - run.started < minutes * 60  # stopped at its cap, not the box's end
+    assert not run.spec.fit.snapshots  # trials record no weight snapshots
+    assert record.trials[0].state == "complete" and record.best_run == run.id
+    assert record.best_score == pytest.approx(search_space.history_score(run.history,
+                                                                         "multiclass"))
+
+
 def test_a_lesson_s_locks_and_limits_bound_the_search(store):
     token = store.create()
     rules = LessonRules({"compile": LOCKED, "layers.activation": LOCKED},

@@ -39,7 +39,12 @@ from gui.core.training.job import TrainingJob
 from gui.core.training.search_space import (  # noqa: F401  (search.search_space & co.)
     COMPLETE,
     FAILED,
+    FIRST_TRIAL_SHARE,
+    MIN_TRIAL_S,
     PRUNED,
+    TRIAL_EPOCHS,
+    TRIAL_PATIENCE,
+    TRIAL_SHARE,
     default_params,
     history_score,
     new_study,
@@ -47,6 +52,8 @@ from gui.core.training.search_space import (  # noqa: F401  (search.search_space
     score_name,
     search_space,
     suggest,
+    trial_fit,
+    trial_seconds,
     trial_spec,
     with_score_metric,
 )
@@ -56,10 +63,10 @@ class PruneOnValidation(keras.callbacks.Callback):
     """Reports a trial's validation score after each epoch; stops training when Optuna's
     pruner says the trial is worse than the others at this epoch, or the time is up."""
 
-    def __init__(self, trial: optuna.Trial, key: str, deadline: float):
+    def __init__(self, trial: optuna.Trial, key: str, deadline: float, cap: float):
         super().__init__()
-        self.trial, self.key, self.deadline = trial, key, deadline
-        self.pruned = self.timed_out = False
+        self.trial, self.key, self.deadline, self.cap = trial, key, deadline, cap
+        self.pruned = self.timed_out = self.capped = False
 
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.key)
@@ -67,8 +74,11 @@ class PruneOnValidation(keras.callbacks.Callback):
             self.trial.report(float(value), epoch)
             if self.trial.should_prune():
                 self.pruned = self.model.stop_training = True
-        if time.monotonic() >= self.deadline:
+        now = time.monotonic()
+        if now >= self.deadline:
             self.timed_out = self.model.stop_training = True
+        elif now >= self.cap:
+            self.capped = self.model.stop_training = True
 
 
 @dataclass
@@ -145,15 +155,17 @@ def search(prepared: PreparedData, minutes: float, base: ExperimentSpec | None =
 
     def objective(trial: optuna.Trial) -> float:
         params = suggest(trial, space)
-        spec = trial_spec(base, params)
-        watch = PruneOnValidation(trial, f"val_{key}", deadline)
+        spec = trial_fit(trial_spec(base, params), trial.number)
         began = time.monotonic()
+        watch = PruneOnValidation(trial, f"val_{key}", deadline,
+                                  began + trial_seconds(minutes, trial.number))
         job = TrainingJob(spec, data, callbacks=[watch])
         job.run()
         finished = job.status in (DONE, STOPPED)
         value = history_score(job.history, info.task) if finished else float("nan")
         state = (PRUNED if watch.pruned else COMPLETE if math.isfinite(value) else FAILED)
-        note = job.error or ("stopped by the time limit" if watch.timed_out else "")
+        note = job.error or ("stopped by the time limit" if watch.timed_out else
+                             "stopped at the trial's time cap" if watch.capped else "")
         record = Trial(trial.number, state, value, job.epochs_done,
                        time.monotonic() - began, params, spec, note)
         result.trials.append(record)

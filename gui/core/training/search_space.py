@@ -11,6 +11,11 @@ for regression) at the epoch of the lowest validation loss (`history_score`), th
 weights early stopping restores. Optuna's MedianPruner (`new_study`) stops a trial whose
 curve is below the median of the earlier trials at the same epoch.
 
+So that a short time box holds many trials, each trial is capped (`trial_seconds`,
+`trial_fit`): at most a share of the time box (the first trial, the defaults themselves, a
+larger one), and after the first, fewer epochs and less patience than the defaults' (early
+stopping keeps the best epoch's weights, so a capped trial's best epoch still counts).
+
 Nothing here imports Keras: the app process drives the pool's search with it.
 
 Example:
@@ -40,6 +45,11 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 COMPLETE, PRUNED, FAILED = "complete", "pruned", "failed"
 LAYER_KEYS = ("layers", "units", "activation", "dropout", "l2")
 MAX_LAYERS = "max_layers"  # not a dimension: a lesson's limit on the layer count
+TRIAL_SHARE = 0.12        # a trial trains for at most this share of the time box ...
+FIRST_TRIAL_SHARE = 0.35  # ... the first (the defaults) for at most this share ...
+MIN_TRIAL_S = 6.0         # ... but never less than this (TensorFlow's first steps)
+TRIAL_EPOCHS = 150        # the most epochs a later trial trains ...
+TRIAL_PATIENCE = 12       # ... and the patience of its early stopping
 
 
 def score_metric(task: str) -> str:
@@ -173,6 +183,25 @@ def trial_spec(base: ExperimentSpec, params: dict, space: dict | None = None) ->
     spec.fit = replace(spec.fit, validation="split", early_stopping=True, monitor="val_loss",
                        restore_best_weights=True)
     return spec
+
+
+def trial_seconds(minutes: float, number: int) -> float:
+    """The most seconds trial `number` (0: the first) may train in a `minutes` time box: a
+    share of it (the first, the defaults, a larger one), at least MIN_TRIAL_S, at most the
+    box. A trial stopped at its cap keeps its best epoch's weights and score."""
+    box = minutes * 60.0
+    share = FIRST_TRIAL_SHARE if number == 0 else TRIAL_SHARE
+    return min(box, max(MIN_TRIAL_S, share * box))
+
+
+def trial_fit(spec: ExperimentSpec, number: int) -> ExperimentSpec:
+    """`spec` with the epochs and patience of trial `number`: the first (the defaults) as
+    they are; a later one at most TRIAL_EPOCHS epochs and TRIAL_PATIENCE patience, so a
+    trial that stops improving gives its time to the next."""
+    if number == 0:
+        return spec
+    return replace(spec, fit=replace(spec.fit, epochs=min(spec.fit.epochs, TRIAL_EPOCHS),
+                                     patience=min(spec.fit.patience, TRIAL_PATIENCE)))
 
 
 def with_score_metric(base: ExperimentSpec, task: str) -> ExperimentSpec:
