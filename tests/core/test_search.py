@@ -151,3 +151,18 @@ def test_later_in_process_trials_train_with_the_capped_epochs(monkeypatch):
                   enqueue=[{"layers": 1, "units": 8, "activation": "relu", "dropout": 0.0,
                             "l2": 1e-7, "learning_rate": 0.03, "batch_size": 16}])
     assert epochs == [(400, base.fit.patience), (search.TRIAL_EPOCHS, search.TRIAL_PATIENCE)]
+
+
+def test_the_second_trial_is_a_linear_baseline_where_the_space_allows_one():
+    info = DataInfo("regression", n_inputs=5, n_train=200)
+    base = recommended_spec(info)
+    space = search.search_space(info)
+    first = search.default_params(base, info, space)
+    points = search.opening_points(first, space)
+    assert points[0] == first and points[1]["activation"] == "linear"
+    assert points[1]["layers"] == 1 and points[1]["dropout"] == 0.0
+    linear = search.trial_spec(base, points[1], space)
+    assert [x.activation for x in linear.layers if x.type == "Dense"] == ["linear", "linear"]
+    assert validate(linear, info) == []
+    locked = {k: v for k, v in space.items() if k != "activation"}
+    assert len(search.opening_points(first, locked)) == 1  # a lesson keeps the activation

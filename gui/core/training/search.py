@@ -48,6 +48,7 @@ from gui.core.training.search_space import (  # noqa: F401  (search.search_space
     default_params,
     history_score,
     new_study,
+    opening_points,
     score_metric,
     score_name,
     search_space,
@@ -139,7 +140,8 @@ def search(prepared: PreparedData, minutes: float, base: ExperimentSpec | None =
         seed: the sampler's seed (each trial trains with the base's fit seed).
         max_trials: stop after this many trials (None: only the time box).
         on_trial: called with each finished trial and the result so far.
-        enqueue: more points to try first, after the recommended spec (for tests).
+        enqueue: more points to try first, after the recommended spec and before the
+            linear baseline (for tests).
         pruner: Optuna's pruner (default: MedianPruner after 2 trials and 5 epochs).
     """
     info = DataInfo.from_prepared(prepared)
@@ -150,7 +152,7 @@ def search(prepared: PreparedData, minutes: float, base: ExperimentSpec | None =
     deadline = time.monotonic() + minutes * 60.0
     result = SearchResult(metric=score_name(info.task))
     study = new_study(seed, pruner)
-    for point in [default_params(base, info, space), *(enqueue or [])]:
+    for point in opening_points(default_params(base, info, space), space, enqueue):
         study.enqueue_trial(point)
 
     def objective(trial: optuna.Trial) -> float:

@@ -6,7 +6,8 @@ The space is vocabulary.SEARCH_SPACE narrowed to what the data supports (`search
 to what a lesson allows (`lesson_space`: a locked or hidden setting is not searched, and the
 limits cap units, layers and epochs). A trial is a point of the space (`suggest`, a dict of
 plain values) turned into a spec (`trial_spec`); the first trial is the recommended spec
-(`default_params`). A trial is scored on validation rows only: its validation accuracy (R²
+(`default_params`), the next a linear baseline (`opening_points`). A trial is scored on
+validation rows only: its validation accuracy (R²
 for regression) at the epoch of the lowest validation loss (`history_score`), the epoch whose
 weights early stopping restores. Optuna's MedianPruner (`new_study`) stops a trial whose
 curve is below the median of the earlier trials at the same epoch.
@@ -144,6 +145,18 @@ def default_params(base: ExperimentSpec, info: DataInfo, space: dict) -> dict:
                         else space["activation"][0]),
             dropout=float(rule.dropout), l2=float(max(rule.l2_for(info.task), space["l2"][0])))
     return {key: point[key] for key in searched(space)}
+
+
+def opening_points(first: dict, space: dict, more: list[dict] | None = None) -> list[dict]:
+    """The points tried before the sampler's own: the recommended spec (`first`), `more`
+    (for tests), then a linear baseline where the space allows one: a single hidden layer
+    with the linear activation, so the network is a linear model (logistic or ridge
+    regression with the L2 penalty), the one to beat on small or nearly linear tables."""
+    points = [first, *(more or [])]
+    if ("layers" in space and "linear" in space.get("activation", ())
+            and space["layers"][0] <= 1):
+        points.append({**first, "layers": 1, "activation": "linear", "dropout": 0.0})
+    return [{k: v for k, v in point.items() if k in space} for point in points]
 
 
 def uses_l2(l2: float) -> bool:

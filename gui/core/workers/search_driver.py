@@ -63,6 +63,7 @@ from gui.core.training.search_space import (
     PRUNED,
     history_score,
     new_study,
+    opening_points,
     score_metric,
     score_name,
     suggest,
@@ -86,7 +87,7 @@ class SearchDriver:
         store: the shared store.
         wake: tells the pool to look at the store (a trial was queued or asked to stop).
         pruner: makes each search's Optuna pruner (default: search_space.new_study's).
-        enqueue: points to try after the first (for tests).
+        enqueue: points to try after the first, before the linear baseline (for tests).
         max_trials: stop a search after this many trials (for tests; default: the time box).
         idle_seconds: a search whose workspace has had no open page this long asks for no
             more trials (the pool stops the runs of such a workspace); default: the pool's.
@@ -153,8 +154,8 @@ class _Drive:
         self.driver, self.id, self.token = driver, record.id, record.workspace
         self.record = record
         self.study = new_study(pruner=driver.pruner() if driver.pruner else None)
-        for point in [record.first, *driver.enqueue]:
-            self.study.enqueue_trial({k: v for k, v in point.items() if k in record.space})
+        for point in opening_points(record.first, record.space, driver.enqueue):
+            self.study.enqueue_trial(point)
         self.trials: list[SearchTrial] = list(record.trials)
         self.current: optuna.Trial | None = None
         self.reported = 0          # epochs of the trial in flight reported to the study
