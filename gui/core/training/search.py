@@ -35,6 +35,7 @@ from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import recommended_spec
 from gui.core.spec.schema import ExperimentSpec
 from gui.core.spec.vocabulary import DONE, STOPPED
+from gui.core.training.callbacks import StopAfter
 from gui.core.training.job import TrainingJob
 from gui.core.training.search_space import (  # noqa: F401  (search.search_space & co.)
     COMPLETE,
@@ -64,10 +65,10 @@ class PruneOnValidation(keras.callbacks.Callback):
     """Reports a trial's validation score after each epoch; stops training when Optuna's
     pruner says the trial is worse than the others at this epoch, or the time is up."""
 
-    def __init__(self, trial: optuna.Trial, key: str, deadline: float, cap: float):
+    def __init__(self, trial: optuna.Trial, key: str, deadline: float):
         super().__init__()
-        self.trial, self.key, self.deadline, self.cap = trial, key, deadline, cap
-        self.pruned = self.timed_out = self.capped = False
+        self.trial, self.key, self.deadline = trial, key, deadline
+        self.pruned = self.timed_out = False
 
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.key)
@@ -75,11 +76,8 @@ class PruneOnValidation(keras.callbacks.Callback):
             self.trial.report(float(value), epoch)
             if self.trial.should_prune():
                 self.pruned = self.model.stop_training = True
-        now = time.monotonic()
-        if now >= self.deadline:
+        if time.monotonic() >= self.deadline:
             self.timed_out = self.model.stop_training = True
-        elif now >= self.cap:
-            self.capped = self.model.stop_training = True
 
 
 @dataclass
@@ -158,16 +156,16 @@ def search(prepared: PreparedData, minutes: float, base: ExperimentSpec | None =
     def objective(trial: optuna.Trial) -> float:
         params = suggest(trial, space)
         spec = trial_fit(trial_spec(base, params), trial.number)
+        watch = PruneOnValidation(trial, f"val_{key}", deadline)
+        cap = StopAfter(trial_seconds(minutes, trial.number))
         began = time.monotonic()
-        watch = PruneOnValidation(trial, f"val_{key}", deadline,
-                                  began + trial_seconds(minutes, trial.number))
-        job = TrainingJob(spec, data, callbacks=[watch])
+        job = TrainingJob(spec, data, callbacks=[watch, cap])
         job.run()
         finished = job.status in (DONE, STOPPED)
         value = history_score(job.history, info.task) if finished else float("nan")
         state = (PRUNED if watch.pruned else COMPLETE if math.isfinite(value) else FAILED)
         note = job.error or ("stopped by the time limit" if watch.timed_out else
-                             "stopped at the trial's time cap" if watch.capped else "")
+                             cap.note if cap.stopped and not watch.pruned else "")
         record = Trial(trial.number, state, value, job.epochs_done,
                        time.monotonic() - began, params, spec, note)
         result.trials.append(record)

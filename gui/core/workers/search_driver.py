@@ -11,8 +11,9 @@ owns the pool claims it and drives an Optuna study (ask and tell) over the searc
 - while a trial trains, the driver reads its validation curve from the run record, epoch by
   epoch, reports it to the study, and prunes a trial the pruner gives up on by asking its run
   to stop (its note says why);
-- each trial is capped (search_space.trial_seconds, trial_fit): once its run has trained for
-  its share of the time box, the driver asks it to stop (its best epoch still counts);
+- each trial is capped (search_space.trial_seconds, trial_fit): its run's data carries its
+  share of the time box in seconds, and the worker ends it at the end of the epoch that
+  passes it (its best epoch still counts);
 - it asks for one trial at a time (a workspace trains one run at a time anyway), stops asking
   when the time box ends and stops the trial then in flight (its best epoch still counts);
 - the best trial is the complete one with the best validation score (the test rows stay
@@ -160,7 +161,6 @@ class _Drive:
         self.current: optuna.Trial | None = None
         self.reported = 0          # epochs of the trial in flight reported to the study
         self.seen: tuple | None = None  # its run's glance when last read
-        self.cap_at: float | None = None  # when the trial in flight reaches its time cap
         self.key = f"val_{score_metric(record.task)}"
         self.deadline = (record.started or time.time()) + record.minutes * 60
 
@@ -181,10 +181,7 @@ class _Drive:
                 self._follow(trial, runs.get(self.token, trial.run), stopping, out_of_time)
             elif (stopping or out_of_time) and glance.active and not trial.note:
                 self._stop_run(trial, self._stop_note(stopping))
-            elif self._capped() and glance.active and not trial.note:
-                self._stop_run(trial, f"Stopped at its time cap of {self._cap_s(trial):g} s "
-                                      "(a share of the search's time box); its best epoch "
-                                      "counts.")
+
             if self.current is not None:
                 return False
         enough = self.driver.max_trials and len(self.trials) >= self.driver.max_trials
@@ -216,7 +213,6 @@ class _Drive:
         self.reported = len(values)
         if trial.state == QUEUED_TRIAL and run.status != QUEUED:
             trial.state = RUNNING_TRIAL
-            self.cap_at = (run.started or time.time()) + self._cap_s(trial)
         trial.epochs = run.epochs_done
         if run.active and (stopping or out_of_time) and not trial.note:
             self._stop_run(trial, self._stop_note(stopping))
@@ -246,19 +242,14 @@ class _Drive:
         # no weight snapshots (the Inside page's views): they cost time on every epoch
         spec.fit = replace(spec.fit, snapshots=False)
         run_id = self.driver.runs.create(
-            self.token, spec, {**self.record.data, "search": self.id},
+            self.token, spec, {**self.record.data, "search": self.id,
+                               "seconds": round(trial_seconds(self.record.minutes, number), 1)},
             name=f"{self.record.name} · trial {number + 1}")
         self.trials.append(SearchTrial(number=number, run=run_id, state=QUEUED_TRIAL,
                                        params=params))
-        self.reported, self.seen, self.cap_at = 0, None, None
+        self.reported, self.seen = 0, None
         self._save()
         self.driver.wake_pool()
-
-    def _cap_s(self, trial: SearchTrial) -> float:
-        return round(trial_seconds(self.record.minutes, trial.number), 1)
-
-    def _capped(self) -> bool:
-        return self.cap_at is not None and time.time() >= self.cap_at
 
     @staticmethod
     def _stop_note(stopping: bool) -> str:

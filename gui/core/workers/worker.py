@@ -201,10 +201,11 @@ class _Training:
         self.runs, self.record, self.prepared = runs, record, prepared
         self.stop, self.heard = stop, heard
         self.recorder = _recorder(runs, record)
+        self.cap = _time_cap(record)
         self.job = TrainingJob(record.spec, prepared, on_epoch=self._epoch_ended,
                                initial_model=initial, initial_epoch=record.start_epoch,
                                before=before,
-                               callbacks=[self.recorder] if self.recorder else None)
+                               callbacks=[c for c in (self.recorder, self.cap) if c])
         self.files, self.token = runs.files, record.workspace
         self.latest_written: int | None = None
         self.latest_at = 0.0
@@ -223,6 +224,8 @@ class _Training:
         try:
             self.job.run()
             job = self.job
+            if self.cap is not None and self.cap.stopped and not self.stop.is_set():
+                job.note = " ".join(t for t in (job.note, self.cap.note) if t)
             if job.model is not None and job.epochs_done > self.record.start_epoch:
                 self._save(final=True)
             stopped = self.stop.is_set()
@@ -261,7 +264,9 @@ class _Training:
     def _epoch_ended(self, line: str) -> None:
         if self.echo is not None:
             self.echo(line)
-        if time.monotonic() - self.saved_at >= SAVE_EVERY_S:
+        # A search's trial saves its model once, at its end (its time is the search's).
+        if (time.monotonic() - self.saved_at >= SAVE_EVERY_S
+                and not is_search_trial(self.record)):
             self._save()
 
     def _save(self, final: bool = False) -> None:
@@ -348,6 +353,14 @@ def _recorder(runs: Runs, record: RunRecord):
         parent = runs.get_any(record.parent)
         before = Snapshots.load_if_any(runs.snapshot_paths(parent.workspace, parent.id)[0])
     return SnapshotRecorder(before, initial_epoch=record.start_epoch)
+
+
+def _time_cap(record: RunRecord):
+    """A search trial's StopAfter (its data's "seconds"); None for other runs."""
+    from gui.core.training.callbacks import StopAfter
+
+    seconds = record.data.get("seconds") if is_search_trial(record) else None
+    return StopAfter(float(seconds)) if seconds else None
 
 
 def _final_note(record: RunRecord, job, runs: Runs) -> str | None:
