@@ -8,7 +8,10 @@ vocabulary.SEARCH_SPACE within what the data supports (search_space) — trained
 TrainingJob on the training rows only: it validates on the held-out share of them, and the
 data it gets has no test rows at all, so the test rows stay unseen until Evaluate. The
 first trial is the recommended spec itself, so the best is never worse than the defaults
-on validation.
+on validation; the second a linear model (search_space.opening_points). Each trial trains
+for at most a share of the time box (search_space.trial_seconds, ended at an epoch's end by
+callbacks.StopAfter), and later trials with fewer epochs and less patience (trial_fit), so
+a one-minute box holds several trials. TensorFlow is imported once, in this process.
 
 A trial reports its validation score after every epoch (accuracy, or R² for regression);
 Optuna's MedianPruner stops one whose curve is below the median of the earlier trials at
