@@ -153,7 +153,7 @@ def test_a_trial_is_stopped_at_its_share_of_the_time_box_and_its_best_epoch_coun
     token = store.create()
     plan, info = _plan(store, token)
     plan.base.fit.epochs, plan.base.fit.patience = 5000, 5000  # only the cap can end it
-    minutes = 1
+    minutes = 2  # the first trial: 42 s at most, ample for its first epochs under load
     cap = search_space.trial_seconds(minutes, 0)
     assert cap < minutes * 60
     driver = SearchDriver(store, wake=pool.wake, max_trials=1)
