@@ -43,7 +43,8 @@ def test_trials_happen_on_validation_rows_and_the_best_spec_is_valid():
     first = result.trials[0]
     assert first.params["layers"] == 2 and first.params["activation"] == "relu"  # defaults
     assert result.best is not None and math.isfinite(result.best_score)
-    assert result.best_score == max(t.score for t in result.trials if t.state == "complete")
+    rows = search.search_space(DataInfo.from_prepared(prepared))["validation_rows"]
+    assert result.best is search.best_of(result.trials, rows)
     assert validate(result.best_spec, DataInfo.from_prepared(prepared)) == []
     assert result.best_spec.fit.validation == "split"
     # the best job trained on data without a single test row
@@ -166,3 +167,18 @@ def test_the_second_trial_is_a_linear_baseline_where_the_space_allows_one():
     assert validate(linear, info) == []
     locked = {k: v for k, v in space.items() if k != "activation"}
     assert len(search.opening_points(first, locked)) == 1  # a lesson keeps the activation
+
+
+def test_the_defaults_give_way_only_to_a_clear_gain_on_the_validation_rows():
+    def trial(number, score, state="complete"):
+        return search.Trial(number, state, score, 1, 0.0, {}, None)
+
+    assert search.noise(100) == pytest.approx(0.05) and search.noise(10_000) < 0.01
+    slightly = [trial(0, 0.80), trial(1, 0.84), trial(2, float("nan"), "failed")]
+    assert search.best_of(slightly, 100).number == 0  # within the noise of 100 rows
+    assert search.best_of(slightly, 10_000).number == 1  # a clear gain on 10,000 rows
+    assert search.best_of([*slightly, trial(3, 0.86)], 100).number == 3
+    # past the defaults, the best is simply the highest
+    assert search.best_of([trial(0, 0.5), trial(1, 0.9), trial(2, 0.91)], 100).number == 2
+    assert search.best_of([trial(0, 0.5, "pruned"), trial(1, 0.6)], 100).number == 1
+    assert search.best_of([trial(0, 0.5, "pruned")], 100) is None

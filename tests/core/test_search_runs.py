@@ -79,7 +79,8 @@ def test_trials_are_runs_a_bad_one_is_pruned_and_the_best_goes_into_the_design(s
     assert trial_runs[1].status == STOPPED and "Pruned by Search 1" in trial_runs[1].note
     assert trial_runs[1].epochs_done < EPOCHS
     complete = [t for t in record.trials if t.state == "complete"]
-    assert complete and record.best_run == max(complete, key=lambda t: t.score).run
+    assert complete and record.best_run == search_space.best_of(
+        record.trials, record.space["validation_rows"]).run
     best_run = runs.get(token, record.best_run)
     assert record.best_score == pytest.approx(search_space.history_score(best_run.history,
                                                                          "multiclass"))

@@ -49,6 +49,8 @@ from gui.core.training.search_space import (  # noqa: F401  (search.search_space
     TRIAL_EPOCHS,
     TRIAL_PATIENCE,
     TRIAL_SHARE,
+    VALIDATION_ROWS,
+    best_of,
     default_params,
     history_score,
     new_study,
@@ -172,7 +174,7 @@ def search(prepared: PreparedData, minutes: float, base: ExperimentSpec | None =
         record = Trial(trial.number, state, value, job.epochs_done,
                        time.monotonic() - began, params, spec, note)
         result.trials.append(record)
-        if state == COMPLETE and (result.best is None or value > result.best.score):
+        if best_of(result.trials, space.get(VALIDATION_ROWS)) is record:
             result.best, result.best_job = record, job
         if on_trial is not None:
             on_trial(record, result)

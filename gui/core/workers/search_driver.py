@@ -16,7 +16,8 @@ owns the pool claims it and drives an Optuna study (ask and tell) over the searc
   passes it (its best epoch still counts);
 - it asks for one trial at a time (a workspace trains one run at a time anyway), stops asking
   when the time box ends and stops the trial then in flight (its best epoch still counts);
-- the best trial is the complete one with the best validation score (the test rows stay
+- the best trial is the complete one with the best validation score (the defaults give way
+  only to a clear gain, search_space.best_of) (the test rows stay
   unseen until Evaluate).
 
 Why a thread in the pool's process: Optuna's sampler and pruner state lives in one study
@@ -62,6 +63,8 @@ from gui.core.training.search_space import (
     COMPLETE,
     FAILED,
     PRUNED,
+    VALIDATION_ROWS,
+    best_of,
     history_score,
     new_study,
     opening_points,
@@ -263,8 +266,7 @@ class _Drive:
 
     # ---- the record --------------------------------------------------------------------------
     def _best(self) -> SearchTrial | None:
-        done = [t for t in self.trials if t.state == COMPLETE and t.score is not None]
-        return max(done, key=lambda t: t.score) if done else None
+        return best_of(self.trials, self.record.space.get(VALIDATION_ROWS))
 
     def _save(self, **values) -> None:
         best = self._best()
