@@ -17,7 +17,7 @@ from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import recommended_spec
 from gui.core.spec.schema import DataSpec, ExperimentSpec
-from gui.core.training import search
+from gui.core.training import search, search_space
 from tests.conftest import SAMPLES
 
 IRIS = SAMPLES / "iris.csv"
@@ -173,7 +173,7 @@ def test_the_defaults_give_way_only_to_a_clear_gain_on_the_validation_rows():
     def trial(number, score, state="complete"):
         return search.Trial(number, state, score, 1, 0.0, {}, None)
 
-    assert search.noise(100) == pytest.approx(0.05) and search.noise(10_000) < 0.01
+    assert search_space.noise(100) == pytest.approx(0.05) and search_space.noise(10_000) < 0.01
     slightly = [trial(0, 0.80), trial(1, 0.84), trial(2, float("nan"), "failed")]
     assert search.best_of(slightly, 100).number == 0  # within the noise of 100 rows
     assert search.best_of(slightly, 10_000).number == 1  # a clear gain on 10,000 rows
