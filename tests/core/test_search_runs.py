@@ -157,6 +157,7 @@ def test_a_trial_is_stopped_at_its_share_of_the_time_box_and_its_best_epoch_coun
     minutes = 2  # the first trial: 42 s at most, ample for its first epochs under load
     cap = search_space.trial_seconds(minutes, 0)
     assert cap < minutes * 60
+    wait_for(lambda: pool.ready_workers >= 1, timeout=300)  # TensorFlow imported, as in the app
     driver = SearchDriver(store, wake=pool.wake, max_trials=1)
     searches, runs = Searches(store), Runs(store)
     try:
