@@ -8,6 +8,7 @@ import math
 
 import optuna
 import pandas as pd
+import pytest
 
 from gui.cli import main
 from gui.core.data.dataset import prepare
@@ -16,7 +17,7 @@ from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import recommended_spec
 from gui.core.spec.schema import DataSpec, ExperimentSpec
-from gui.core.training import search
+from gui.core.training import search, search_space
 from tests.conftest import SAMPLES
 
 IRIS = SAMPLES / "iris.csv"
@@ -42,7 +43,8 @@ def test_trials_happen_on_validation_rows_and_the_best_spec_is_valid():
     first = result.trials[0]
     assert first.params["layers"] == 2 and first.params["activation"] == "relu"  # defaults
     assert result.best is not None and math.isfinite(result.best_score)
-    assert result.best_score == max(t.score for t in result.trials if t.state == "complete")
+    rows = search.search_space(DataInfo.from_prepared(prepared))["validation_rows"]
+    assert result.best is search.best_of(result.trials, rows)
     assert validate(result.best_spec, DataInfo.from_prepared(prepared)) == []
     assert result.best_spec.fit.validation == "split"
     # the best job trained on data without a single test row
@@ -120,3 +122,63 @@ def test_the_first_trial_of_a_tiny_table_keeps_its_single_hidden_layer():
     assert params["layers"] == 1 == sum(x.type == "Dense" for x in base.layers[:-1])
     assert [x.type for x in first.layers] == ["Dense", "Dense"]
     assert validate(first, info) == []
+
+
+def test_trials_are_capped_by_a_share_of_the_time_box_and_later_ones_by_epochs():
+    assert search.trial_seconds(1, 0) == pytest.approx(60 * search.FIRST_TRIAL_SHARE)
+    assert search.trial_seconds(1, 3) == pytest.approx(60 * search.TRIAL_SHARE)
+    assert search.trial_seconds(10, 3) > search.trial_seconds(1, 3) >= search.MIN_TRIAL_S
+    assert search.trial_seconds(0.05, 0) == pytest.approx(3.0)  # never past the box
+    base = recommended_spec(DataInfo("binary", n_inputs=4, n_train=500))
+    assert search.trial_fit(base, 0) == base  # the first trial is the defaults
+    later = search.trial_fit(base, 1)
+    assert later.fit.epochs == min(base.fit.epochs, search.TRIAL_EPOCHS) < base.fit.epochs
+    assert later.fit.patience == search.TRIAL_PATIENCE < base.fit.patience
+    assert later.layers == base.layers and later.fit.batch_size == base.fit.batch_size
+
+
+def test_later_in_process_trials_train_with_the_capped_epochs(monkeypatch):
+    prepared = _iris()
+    base = _base(prepared, 400)
+    epochs = []
+    real = search.TrainingJob.__init__
+
+    def spy(self, spec, data, *args, **kwargs):
+        epochs.append((spec.fit.epochs, spec.fit.patience))
+        real(self, spec, data, *args, **kwargs)
+
+    monkeypatch.setattr(search.TrainingJob, "__init__", spy)
+    search.search(prepared, minutes=5, base=base, max_trials=2,
+                  enqueue=[{"layers": 1, "units": 8, "activation": "relu", "dropout": 0.0,
+                            "l2": 1e-7, "learning_rate": 0.03, "batch_size": 16}])
+    assert epochs == [(400, base.fit.patience), (search.TRIAL_EPOCHS, search.TRIAL_PATIENCE)]
+
+
+def test_the_second_trial_is_a_linear_baseline_where_the_space_allows_one():
+    info = DataInfo("regression", n_inputs=5, n_train=200)
+    base = recommended_spec(info)
+    space = search.search_space(info)
+    first = search.default_params(base, info, space)
+    points = search.opening_points(first, space)
+    assert points[0] == first and points[1]["activation"] == "linear"
+    assert points[1]["layers"] == 1 and points[1]["dropout"] == 0.0
+    linear = search.trial_spec(base, points[1], space)
+    assert [x.activation for x in linear.layers if x.type == "Dense"] == ["linear", "linear"]
+    assert validate(linear, info) == []
+    locked = {k: v for k, v in space.items() if k != "activation"}
+    assert len(search.opening_points(first, locked)) == 1  # a lesson keeps the activation
+
+
+def test_the_defaults_give_way_only_to_a_clear_gain_on_the_validation_rows():
+    def trial(number, score, state="complete"):
+        return search.Trial(number, state, score, 1, 0.0, {}, None)
+
+    assert search_space.noise(100) == pytest.approx(0.05) and search_space.noise(10_000) < 0.01
+    slightly = [trial(0, 0.80), trial(1, 0.84), trial(2, float("nan"), "failed")]
+    assert search.best_of(slightly, 100).number == 0  # within the noise of 100 rows
+    assert search.best_of(slightly, 10_000).number == 1  # a clear gain on 10,000 rows
+    assert search.best_of([*slightly, trial(3, 0.86)], 100).number == 3
+    # past the defaults, the best is simply the highest
+    assert search.best_of([trial(0, 0.5), trial(1, 0.9), trial(2, 0.91)], 100).number == 2
+    assert search.best_of([trial(0, 0.5, "pruned"), trial(1, 0.6)], 100).number == 1
+    assert search.best_of([trial(0, 0.5, "pruned")], 100) is None

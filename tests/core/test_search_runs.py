@@ -13,7 +13,7 @@ import pytest
 from gui.core.data import data_ref
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.lesson_rules import LOCKED, LessonRules, Limits, limit_problems
-from gui.core.spec.vocabulary import STOPPED
+from gui.core.spec.vocabulary import DONE, STOPPED
 from gui.core.store.runs import Runs
 from gui.core.store.searches import Searches
 from gui.core.store.workspaces import Store, StoreError
@@ -79,7 +79,8 @@ def test_trials_are_runs_a_bad_one_is_pruned_and_the_best_goes_into_the_design(s
     assert trial_runs[1].status == STOPPED and "Pruned by Search 1" in trial_runs[1].note
     assert trial_runs[1].epochs_done < EPOCHS
     complete = [t for t in record.trials if t.state == "complete"]
-    assert complete and record.best_run == max(complete, key=lambda t: t.score).run
+    assert complete and record.best_run == search_space.best_of(
+        record.trials, record.space["validation_rows"]).run
     best_run = runs.get(token, record.best_run)
     assert record.best_score == pytest.approx(search_space.history_score(best_run.history,
                                                                          "multiclass"))
@@ -146,6 +147,35 @@ def test_stop_ends_the_search_and_its_trial(store, pool):
     run = runs.get(token, record.trials[0].run)
     assert run.status == STOPPED and run.note.startswith("Stopped with its search")
     assert record.trials[0].state == "complete" and record.best_run == run.id
+
+
+def test_a_trial_is_stopped_at_its_share_of_the_time_box_and_its_best_epoch_counts(store,
+                                                                                    pool):
+    token = store.create()
+    plan, info = _plan(store, token)
+    plan.base.fit.epochs, plan.base.fit.patience = 5000, 5000  # only the cap can end it
+    minutes = 2  # the first trial: 42 s at most, ample for its first epochs under load
+    cap = search_space.trial_seconds(minutes, 0)
+    assert cap < minutes * 60
+    wait_for(lambda: pool.ready_workers >= 1, timeout=300)  # TensorFlow imported, as in the app
+    driver = SearchDriver(store, wake=pool.wake, max_trials=1)
+    searches, runs = Searches(store), Runs(store)
+    try:
+        search_id = searches.create(token, plan.base, IRIS, plan.space, plan.first,
+                                    info.task, minutes=minutes)
+        driver.wake()
+        record = wait_for(lambda: (r := searches.get(token, search_id)) and not r.active
+                          and r, timeout=300, every=0.5)
+    finally:
+        driver.close()
+    run = runs.get(token, record.trials[0].run)
+    assert run.status == DONE and "time cap" in run.note, run.note  # ended at an epoch's end
+    assert 1 <= run.epochs_done < 5000 and run.data["seconds"] == pytest.approx(cap, abs=0.1)
+    assert run.ended - run.started < minutes * 60  # stopped at its cap, not the box's end
+    assert not run.spec.fit.snapshots  # trials record no weight snapshots
+    assert record.trials[0].state == "complete" and record.best_run == run.id
+    assert record.best_score == pytest.approx(search_space.history_score(run.history,
+                                                                         "multiclass"))
 
 
 def test_a_lesson_s_locks_and_limits_bound_the_search(store):

@@ -331,7 +331,7 @@ MAX_EPOCHS = 10_000
 SEARCH_SPACE: dict[str, tuple] = {
     "layers": (1, 3),
     "units": (8, 512),
-    "activation": ("relu", "elu", "gelu", "tanh"),
+    "activation": ("relu", "elu", "gelu", "tanh", "linear"),  # linear: a linear model
     "dropout": (0.0, 0.5),
     "l2": (1e-7, 1e-2),
     "learning_rate": (1e-4, 3e-2),

@@ -1,11 +1,13 @@
 """How a running `fit` talks to its TrainingJob: the Keras callback, the validation filter
-that skips a stopped epoch.
+that skips a stopped epoch, and the time cap of a search's trial.
 
 The callback only records under the job's lock and reads its stop flag, so a page polling
 the job never waits on TensorFlow.
 """
 
 from __future__ import annotations
+
+import time
 
 import keras
 
@@ -49,3 +51,26 @@ class ValidateUnlessStopped(list):
 
     def __contains__(self, epoch) -> bool:
         return not self.job._stopped_midway()
+
+
+class StopAfter(keras.callbacks.Callback):
+    """Ends training at the end of the epoch during which `seconds` have passed since it
+    began (a search's trial capped at its share of the time box): at an epoch's end, so
+    early stopping still restores the best epoch's weights and the run saves them."""
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds, self.stopped = float(seconds), False
+        self._began = 0.0
+
+    def on_train_begin(self, logs=None):
+        self._began = time.monotonic()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.monotonic() - self._began >= self.seconds:
+            self.stopped = self.model.stop_training = True
+
+    @property
+    def note(self) -> str:
+        return (f"Stopped at its time cap of {self.seconds:g} s (its share of the search's "
+                "time box); its best epoch counts.")

@@ -8,7 +8,10 @@ vocabulary.SEARCH_SPACE within what the data supports (search_space) — trained
 TrainingJob on the training rows only: it validates on the held-out share of them, and the
 data it gets has no test rows at all, so the test rows stay unseen until Evaluate. The
 first trial is the recommended spec itself, so the best is never worse than the defaults
-on validation.
+on validation; the second a linear model (search_space.opening_points). Each trial trains
+for at most a share of the time box (search_space.trial_seconds, ended at an epoch's end by
+callbacks.StopAfter), and later trials with fewer epochs and less patience (trial_fit), so
+a one-minute box holds several trials. TensorFlow is imported once, in this process.
 
 A trial reports its validation score after every epoch (accuracy, or R² for regression);
 Optuna's MedianPruner stops one whose curve is below the median of the earlier trials at
@@ -35,18 +38,29 @@ from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import recommended_spec
 from gui.core.spec.schema import ExperimentSpec
 from gui.core.spec.vocabulary import DONE, STOPPED
+from gui.core.training.callbacks import StopAfter
 from gui.core.training.job import TrainingJob
 from gui.core.training.search_space import (  # noqa: F401  (search.search_space & co.)
     COMPLETE,
     FAILED,
+    FIRST_TRIAL_SHARE,
+    MIN_TRIAL_S,
     PRUNED,
+    TRIAL_EPOCHS,
+    TRIAL_PATIENCE,
+    TRIAL_SHARE,
+    VALIDATION_ROWS,
+    best_of,
     default_params,
     history_score,
     new_study,
+    opening_points,
     score_metric,
     score_name,
     search_space,
     suggest,
+    trial_fit,
+    trial_seconds,
     trial_spec,
     with_score_metric,
 )
@@ -129,7 +143,8 @@ def search(prepared: PreparedData, minutes: float, base: ExperimentSpec | None =
         seed: the sampler's seed (each trial trains with the base's fit seed).
         max_trials: stop after this many trials (None: only the time box).
         on_trial: called with each finished trial and the result so far.
-        enqueue: more points to try first, after the recommended spec (for tests).
+        enqueue: more points to try first, after the recommended spec and before the
+            linear baseline (for tests).
         pruner: Optuna's pruner (default: MedianPruner after 2 trials and 5 epochs).
     """
     info = DataInfo.from_prepared(prepared)
@@ -140,24 +155,26 @@ def search(prepared: PreparedData, minutes: float, base: ExperimentSpec | None =
     deadline = time.monotonic() + minutes * 60.0
     result = SearchResult(metric=score_name(info.task))
     study = new_study(seed, pruner)
-    for point in [default_params(base, info, space), *(enqueue or [])]:
+    for point in opening_points(default_params(base, info, space), space, enqueue):
         study.enqueue_trial(point)
 
     def objective(trial: optuna.Trial) -> float:
         params = suggest(trial, space)
-        spec = trial_spec(base, params)
+        spec = trial_fit(trial_spec(base, params), trial.number)
         watch = PruneOnValidation(trial, f"val_{key}", deadline)
+        cap = StopAfter(trial_seconds(minutes, trial.number))
         began = time.monotonic()
-        job = TrainingJob(spec, data, callbacks=[watch])
+        job = TrainingJob(spec, data, callbacks=[watch, cap])
         job.run()
         finished = job.status in (DONE, STOPPED)
         value = history_score(job.history, info.task) if finished else float("nan")
         state = (PRUNED if watch.pruned else COMPLETE if math.isfinite(value) else FAILED)
-        note = job.error or ("stopped by the time limit" if watch.timed_out else "")
+        note = job.error or ("stopped by the time limit" if watch.timed_out else
+                             cap.note if cap.stopped and not watch.pruned else "")
         record = Trial(trial.number, state, value, job.epochs_done,
                        time.monotonic() - began, params, spec, note)
         result.trials.append(record)
-        if state == COMPLETE and (result.best is None or value > result.best.score):
+        if best_of(result.trials, space.get(VALIDATION_ROWS)) is record:
             result.best, result.best_job = record, job
         if on_trial is not None:
             on_trial(record, result)

@@ -6,10 +6,17 @@ The space is vocabulary.SEARCH_SPACE narrowed to what the data supports (`search
 to what a lesson allows (`lesson_space`: a locked or hidden setting is not searched, and the
 limits cap units, layers and epochs). A trial is a point of the space (`suggest`, a dict of
 plain values) turned into a spec (`trial_spec`); the first trial is the recommended spec
-(`default_params`). A trial is scored on validation rows only: its validation accuracy (R²
+(`default_params`), the next a linear baseline (`opening_points`). A trial is scored on
+validation rows only: its validation accuracy (R²
 for regression) at the epoch of the lowest validation loss (`history_score`), the epoch whose
-weights early stopping restores. Optuna's MedianPruner (`new_study`) stops a trial whose
+weights early stopping restores; the best trial is the best score, but the defaults give way
+only to a clear gain (`best_of`). Optuna's MedianPruner (`new_study`) stops a trial whose
 curve is below the median of the earlier trials at the same epoch.
+
+So that a short time box holds many trials, each trial is capped (`trial_seconds`,
+`trial_fit`): at most a share of the time box (the first trial, the defaults themselves, a
+larger one), and after the first, fewer epochs and less patience than the defaults' (early
+stopping keeps the best epoch's weights, so a capped trial's best epoch still counts).
 
 Nothing here imports Keras: the app process drives the pool's search with it.
 
@@ -40,6 +47,12 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 COMPLETE, PRUNED, FAILED = "complete", "pruned", "failed"
 LAYER_KEYS = ("layers", "units", "activation", "dropout", "l2")
 MAX_LAYERS = "max_layers"  # not a dimension: a lesson's limit on the layer count
+VALIDATION_ROWS = "validation_rows"  # not a dimension: the rows trials are scored on
+TRIAL_SHARE = 0.12        # a trial trains for at most this share of the time box ...
+FIRST_TRIAL_SHARE = 0.35  # ... the first (the defaults) for at most this share ...
+MIN_TRIAL_S = 6.0         # ... but never less than this (TensorFlow's first steps)
+TRIAL_EPOCHS = 150        # the most epochs a later trial trains ...
+TRIAL_PATIENCE = 12       # ... and the patience of its early stopping
 
 
 def score_metric(task: str) -> str:
@@ -62,6 +75,7 @@ def search_space(info: DataInfo, validation_split: float = 0.2) -> dict:
     low, high = space["units"]
     space["batch_size"] = tuple(batches)
     space["units"] = (low, int(min(high, max(4 * low, 4 * info.n_train))))
+    space[VALIDATION_ROWS] = validation_rows(info.n_train, validation_split)
     return space
 
 
@@ -136,6 +150,18 @@ def default_params(base: ExperimentSpec, info: DataInfo, space: dict) -> dict:
     return {key: point[key] for key in searched(space)}
 
 
+def opening_points(first: dict, space: dict, more: list[dict] | None = None) -> list[dict]:
+    """The points tried before the sampler's own: the recommended spec (`first`), `more`
+    (for tests), then a linear baseline where the space allows one: a single hidden layer
+    with the linear activation, so the network is a linear model (logistic or ridge
+    regression with the L2 penalty), the one to beat on small or nearly linear tables."""
+    points = [first, *(more or [])]
+    if ("layers" in space and "linear" in space.get("activation", ())
+            and space["layers"][0] <= 1):
+        points.append({**first, "layers": 1, "activation": "linear", "dropout": 0.0})
+    return [{k: v for k, v in point.items() if k in space} for point in points]
+
+
 def uses_l2(l2: float) -> bool:
     """Whether a trial's L2 penalty is one: at the space's floor it means none."""
     return l2 > SEARCH_SPACE["l2"][0] * 1.0001
@@ -175,6 +201,25 @@ def trial_spec(base: ExperimentSpec, params: dict, space: dict | None = None) ->
     return spec
 
 
+def trial_seconds(minutes: float, number: int) -> float:
+    """The most seconds trial `number` (0: the first) may train in a `minutes` time box: a
+    share of it (the first, the defaults, a larger one), at least MIN_TRIAL_S, at most the
+    box. A trial stopped at its cap keeps its best epoch's weights and score."""
+    box = minutes * 60.0
+    share = FIRST_TRIAL_SHARE if number == 0 else TRIAL_SHARE
+    return min(box, max(MIN_TRIAL_S, share * box))
+
+
+def trial_fit(spec: ExperimentSpec, number: int) -> ExperimentSpec:
+    """`spec` with the epochs and patience of trial `number`: the first (the defaults) as
+    they are; a later one at most TRIAL_EPOCHS epochs and TRIAL_PATIENCE patience, so a
+    trial that stops improving gives its time to the next."""
+    if number == 0:
+        return spec
+    return replace(spec, fit=replace(spec.fit, epochs=min(spec.fit.epochs, TRIAL_EPOCHS),
+                                     patience=min(spec.fit.patience, TRIAL_PATIENCE)))
+
+
 def with_score_metric(base: ExperimentSpec, task: str) -> ExperimentSpec:
     """A copy of `base` whose metrics include the score's."""
     base = copy.deepcopy(base)
@@ -194,6 +239,28 @@ def history_score(history: dict, task: str) -> float:
     if not finite:
         return float("nan")
     return float(scores[min(finite, key=lambda i: losses[i])])
+
+
+def noise(rows: int) -> float:
+    """How far a validation score on `rows` rows moves by luck: 0.5 / √rows (the widest
+    standard error of an accuracy; 0.08 on 40 rows, 0.005 on 10,000)."""
+    return 0.5 / math.sqrt(max(1, rows))
+
+
+def best_of(trials: list, rows: int | None = None):
+    """The best of `trials` (each with .number, .state, .score), in the order they ran:
+    the complete one with the highest validation score, except that the first trial (the
+    defaults) gives way only to a score above its own by more than `noise(rows)` — on a
+    small table a trial that was merely luckier on the few validation rows must not
+    replace the defaults. None when no trial completed."""
+    best = None
+    for trial in trials:
+        if trial.state != COMPLETE or trial.score is None or not math.isfinite(trial.score):
+            continue
+        gate = noise(rows) if best is not None and best.number == 0 and rows else 0.0
+        if best is None or trial.score > best.score + gate:
+            best = trial
+    return best
 
 
 def new_study(seed: int = 0, pruner: optuna.pruners.BasePruner | None = None) -> optuna.Study:

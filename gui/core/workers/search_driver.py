@@ -7,13 +7,17 @@ owns the pool claims it and drives an Optuna study (ask and tell) over the searc
 - each trial is a run (runs.py `create`, named "Search 2 · trial 5", its data naming the
   search), queued like anyone's run, so it waits its turn first come, first served, can be
   stopped, and shows on the Runs page with its curves; the worker trains it without the
-  test rows and never scores it on them (worker.is_search_trial);
+  test rows and never scores it on them (run_start.is_search_trial);
 - while a trial trains, the driver reads its validation curve from the run record, epoch by
   epoch, reports it to the study, and prunes a trial the pruner gives up on by asking its run
   to stop (its note says why);
+- each trial is capped (search_space.trial_seconds, trial_fit): its run's data carries its
+  share of the time box in seconds, and the worker ends it at the end of the epoch that
+  passes it (its best epoch still counts);
 - it asks for one trial at a time (a workspace trains one run at a time anyway), stops asking
   when the time box ends and stops the trial then in flight (its best epoch still counts);
-- the best trial is the complete one with the best validation score (the test rows stay
+- the best trial is the complete one with the best validation score (the defaults give way
+  only to a clear gain, search_space.best_of) (the test rows stay
   unseen until Evaluate).
 
 Why a thread in the pool's process: Optuna's sampler and pruner state lives in one study
@@ -38,6 +42,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import optuna
 from optuna.trial import TrialState
@@ -58,11 +63,16 @@ from gui.core.training.search_space import (
     COMPLETE,
     FAILED,
     PRUNED,
+    VALIDATION_ROWS,
+    best_of,
     history_score,
     new_study,
+    opening_points,
     score_metric,
     score_name,
     suggest,
+    trial_fit,
+    trial_seconds,
     trial_spec,
 )
 from gui.core.workers.pool import idle_seconds_from_env, keep_ticking
@@ -81,7 +91,7 @@ class SearchDriver:
         store: the shared store.
         wake: tells the pool to look at the store (a trial was queued or asked to stop).
         pruner: makes each search's Optuna pruner (default: search_space.new_study's).
-        enqueue: points to try after the first (for tests).
+        enqueue: points to try after the first, before the linear baseline (for tests).
         max_trials: stop a search after this many trials (for tests; default: the time box).
         idle_seconds: a search whose workspace has had no open page this long asks for no
             more trials (the pool stops the runs of such a workspace); default: the pool's.
@@ -148,8 +158,8 @@ class _Drive:
         self.driver, self.id, self.token = driver, record.id, record.workspace
         self.record = record
         self.study = new_study(pruner=driver.pruner() if driver.pruner else None)
-        for point in [record.first, *driver.enqueue]:
-            self.study.enqueue_trial({k: v for k, v in point.items() if k in record.space})
+        for point in opening_points(record.first, record.space, driver.enqueue):
+            self.study.enqueue_trial(point)
         self.trials: list[SearchTrial] = list(record.trials)
         self.current: optuna.Trial | None = None
         self.reported = 0          # epochs of the trial in flight reported to the study
@@ -174,6 +184,7 @@ class _Drive:
                 self._follow(trial, runs.get(self.token, trial.run), stopping, out_of_time)
             elif (stopping or out_of_time) and glance.active and not trial.note:
                 self._stop_run(trial, self._stop_note(stopping))
+
             if self.current is not None:
                 return False
         enough = self.driver.max_trials and len(self.trials) >= self.driver.max_trials
@@ -229,10 +240,13 @@ class _Drive:
     def _ask(self) -> None:
         self.current = self.study.ask()
         params = suggest(self.current, self.record.space)
-        spec = trial_spec(self.record.base, params, self.record.space)
         number = len(self.trials)
+        spec = trial_fit(trial_spec(self.record.base, params, self.record.space), number)
+        # no weight snapshots (the Inside page's views): they cost time on every epoch
+        spec.fit = replace(spec.fit, snapshots=False)
         run_id = self.driver.runs.create(
-            self.token, spec, {**self.record.data, "search": self.id},
+            self.token, spec, {**self.record.data, "search": self.id,
+                               "seconds": round(trial_seconds(self.record.minutes, number), 1)},
             name=f"{self.record.name} · trial {number + 1}")
         self.trials.append(SearchTrial(number=number, run=run_id, state=QUEUED_TRIAL,
                                        params=params))
@@ -252,8 +266,7 @@ class _Drive:
 
     # ---- the record --------------------------------------------------------------------------
     def _best(self) -> SearchTrial | None:
-        done = [t for t in self.trials if t.state == COMPLETE and t.score is not None]
-        return max(done, key=lambda t: t.score) if done else None
+        return best_of(self.trials, self.record.space.get(VALIDATION_ROWS))
 
     def _save(self, **values) -> None:
         best = self._best()

@@ -32,15 +32,21 @@ import time
 from multiprocessing.connection import Connection
 
 from gui.core.spec.vocabulary import FAILED, STOPPED
-from gui.core.store.runs import RunRecord, Runs
+from gui.core.store.runs import Runs
 from gui.core.store.workspaces import Store
+from gui.core.workers.run_start import (
+    final_note,
+    is_search_trial,
+    parent_model,
+    recorder_for,
+    time_cap,
+)
 
 REPORT_EVERY_S = 0.25
 SAVE_EVERY_S = 3.0
 LATEST_EVERY_S = 0.5  # the live view's weights: at most this often (the page polls each 1 s)
 SNAPSHOTS_EVERY_S = 30.0  # every kept epoch's weights (up to 32 MB): with the model, this often
 THREADS_ENV = "LAYERLAB_WORKER_THREADS"  # TensorFlow's threads in this worker (its engine's say)
-PARENT_WAIT_S = 60.0  # a continuation waits this long for its parent's final model
 
 
 def main(argv: list[str]) -> None:
@@ -143,7 +149,7 @@ def train(runs: Runs, run_id: int, stop, heard, on_epoch=None):
         prepared = data_ref.prepare(runs.store, record.workspace, record.spec, record.data)
         if is_search_trial(record):
             prepared = prepared.without_test_rows()  # scored on validation rows only
-        initial, before = _parent_model(runs, record)
+        initial, before = parent_model(runs, record)
     except (StoreError, DataError, OSError, ValueError, ModelFileError) as exc:
         heard()
         runs.report(run_id, status=FAILED, ended=time.time(),
@@ -160,49 +166,12 @@ def train(runs: Runs, run_id: int, stop, heard, on_epoch=None):
     return training
 
 
-def is_search_trial(record: RunRecord) -> bool:
-    """A search's trial (its data names the search): it trains without the test rows and
-    is never scored on them, nor on a lesson's hidden rows."""
-    return record.data.get("search") is not None
-
-
 def _answer_stop_until(ready, stop, heard) -> None:
     # While the data is read, a stop is answered at once; training starts only if none came.
     while not ready.is_set():
         if stop.wait(0.05):
             heard()
             return
-
-
-def _parent_model(runs: Runs, record: RunRecord):
-    """The model (and curves) a continuation starts from; (None, None) for a fresh run."""
-    if record.data.get("model"):
-        return _uploaded_model(runs, record), None
-    if record.parent is None:
-        return None, None
-    import keras
-
-    parent = runs.settled(record.parent, PARENT_WAIT_S)  # a stopped one's model may follow
-    path = runs.model_path(parent.workspace, parent.id)
-    if parent.model_epoch is None or not path.exists():
-        raise ValueError(f"{parent.name} has no saved model to continue from")
-    model = keras.models.load_model(path, compile=True, safe_mode=True)
-    return model, {"history": record.history, "log": record.log,
-                   "epoch_seconds": record.epoch_seconds}
-
-
-def _uploaded_model(runs: Runs, record: RunRecord):
-    """An uploaded model file, loaded with the same checks as on the Predict page; one
-    without an optimizer (.h5, or saved uncompiled) gets a fresh one from the spec."""
-    from gui.core.model.build import compile_model
-    from gui.core.saving.load import load_model_safely
-
-    ref = record.data["model"]
-    raw = runs.store.read_file(record.workspace, str(ref.get("file", "")))
-    loaded = load_model_safely(raw, str(ref.get("name", "model.keras")))
-    if not loaded.compiled or getattr(loaded.model, "optimizer", None) is None:
-        compile_model(loaded.model, record.spec.compile)
-    return loaded.model
 
 
 class _Training:
@@ -214,11 +183,12 @@ class _Training:
         self.echo = on_epoch
         self.runs, self.record, self.prepared = runs, record, prepared
         self.stop, self.heard = stop, heard
-        self.recorder = _recorder(runs, record)
+        self.recorder = recorder_for(runs, record)
+        self.cap = time_cap(record)
         self.job = TrainingJob(record.spec, prepared, on_epoch=self._epoch_ended,
                                initial_model=initial, initial_epoch=record.start_epoch,
                                before=before,
-                               callbacks=[self.recorder] if self.recorder else None)
+                               callbacks=[c for c in (self.recorder, self.cap) if c])
         self.files, self.token = runs.files, record.workspace
         self.latest_written: int | None = None
         self.latest_at = 0.0
@@ -240,6 +210,8 @@ class _Training:
         try:
             self.job.run()
             job = self.job
+            if self.cap is not None and self.cap.stopped and not self.stop.is_set():
+                job.note = " ".join(t for t in (job.note, self.cap.note) if t)
             to_save = job.model is not None and job.epochs_done > self.record.start_epoch
             if to_save and job.status == STOPPED:
                 # A stop is shown at once: the run ends now, its final model follows.
@@ -285,7 +257,9 @@ class _Training:
     def _epoch_ended(self, line: str) -> None:
         if self.echo is not None:
             self.echo(line)
-        if time.monotonic() - self.saved_at >= SAVE_EVERY_S:
+        # A search's trial saves its model once, at its end (its time is the search's).
+        if (time.monotonic() - self.saved_at >= SAVE_EVERY_S
+                and not is_search_trial(self.record)):
             self._save()
 
     def _save(self, final: bool = False) -> None:
@@ -357,42 +331,12 @@ class _Training:
             if final:
                 if self.ended is None:  # a stop's first report said when, and why
                     self.ended = time.time()
-                    self.note = _final_note(self.record, job, self.runs)
+                    self.note = final_note(self.record, job, self.runs)
                 values.update(status=job.status, ended=self.ended, error=job.error,
                               note=self.note)
                 self.runs.report(self.record.id, **values)
             elif self.ended is None:  # running, or stopping: as the store says
                 self.runs.report_training(self.record.id, **values)
-
-
-def _recorder(runs: Runs, record: RunRecord):
-    """The run's SnapshotRecorder (None when fit.snapshots is off); a continuation goes on
-    from its parent's snapshots."""
-    from gui.core.training.snapshots import SnapshotRecorder, Snapshots
-
-    if not getattr(record.spec.fit, "snapshots", True):
-        return None
-    before = None
-    if record.parent is not None:
-        parent = runs.get_any(record.parent)
-        before = Snapshots.load_if_any(runs.snapshot_paths(parent.workspace, parent.id)[0])
-    return SnapshotRecorder(before, initial_epoch=record.start_epoch)
-
-
-def _final_note(record: RunRecord, job, runs: Runs) -> str | None:
-    """The run's note: why it ended early, or (kept from the page) why it was stopped."""
-    current = runs.get_any(record.id).note
-    parts = [text for text in (current, job.note) if text]
-    if record.parent is not None:
-        parts.append(f"Continued from epoch {record.start_epoch} with the optimizer state "
-                     "it had.")
-    model = record.data.get("model")
-    if model:
-        fresh = str(model.get("name", "")).lower().endswith(".h5")
-        parts.append(f"Continued {model.get('name')} "
-                     + ("with a fresh optimizer: Keras cannot restore one from .h5."
-                        if fresh else "with the optimizer state saved in the file."))
-    return " ".join(parts) or None
 
 
 if __name__ == "__main__":

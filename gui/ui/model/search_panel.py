@@ -37,9 +37,11 @@ WHAT = {"layers": "depth", "units": "width", "activation": "activation",
 
 def search_section(prepared: PreparedData) -> None:
     """The section: the time box, Start / Stop, the progress, Use the best network."""
-    st.caption("Tries networks around the recommended one for this data, each trial a run "
-               "that trains in turn with everyone's runs (see them on the Runs page). "
-               "Trials behind the others on their validation curve are stopped early.")
+    st.caption("Tries networks around the recommended one for this data (first the "
+               "recommended one itself, then a linear model), each trial a run that trains "
+               "in turn with everyone's runs (see them on the Runs page) for at most a share "
+               "of the time box. Trials behind the others on their validation curve are "
+               "stopped early.")
     st.caption(":material/visibility_off: It scores trials on **validation rows only** (a "
                "share held out of the training rows): the test rows stay unseen until "
                "Evaluate.")
