@@ -89,6 +89,9 @@ def run_search(args) -> int:
                            max_trials=args.trials, on_trial=said)
     if result.best is None:
         raise CLIError("no trial finished in the time given: give more --minutes.")
+    if base.fit.validation == "none":
+        print(f"Trained the best network again on all {len(prepared.X_train)} training rows "
+              "(too few rows to hold validation rows back, as the defaults do).", flush=True)
     out = Path(args.out)
     job = result.best_job
     job.prepared = prepared  # the test rows, seen only now, as on the Evaluate page

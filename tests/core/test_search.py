@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import optuna
 import pandas as pd
 import pytest
@@ -182,3 +183,22 @@ def test_the_defaults_give_way_only_to_a_clear_gain_on_the_validation_rows():
     assert search.best_of([trial(0, 0.5), trial(1, 0.9), trial(2, 0.91)], 100).number == 2
     assert search.best_of([trial(0, 0.5, "pruned"), trial(1, 0.6)], 100).number == 1
     assert search.best_of([trial(0, 0.5, "pruned")], 100) is None
+
+
+def test_a_tiny_tables_best_network_is_trained_again_on_every_training_row():
+    """Forty rows: trials score on a validation share, but the model that comes out trains
+    on every training row, as the defaults do (none held back, no early stopping)."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(50, 3)), columns=["a", "b", "c"])
+    frame["y"] = 2 * frame["a"] - frame["b"] + rng.normal(scale=0.1, size=50)
+    prepared = prepare(frame, DataSpec(target="y"))
+    base = recommended_spec(DataInfo.from_prepared(prepared))
+    assert base.fit.validation == "none"
+    base.fit.epochs = 40
+    result = search.search(prepared, minutes=1, base=base, max_trials=2)
+    job = result.best_job
+    assert "val_loss" not in job.history  # nothing held back
+    assert job.spec.fit.validation == "none" and not job.spec.fit.early_stopping
+    if result.best.number == 0:
+        assert job.epochs_done == 40  # the recommended spec itself
+    assert all(math.isfinite(t.score) for t in result.trials)  # scored on validation rows

@@ -16,7 +16,10 @@ a one-minute box holds several trials. TensorFlow is imported once, in this proc
 A trial reports its validation score after every epoch (accuracy, or R² for regression);
 Optuna's MedianPruner stops one whose curve is below the median of the earlier trials at
 the same epoch. The score of a trial is its validation score at the epoch with the lowest
-validation loss, whose weights early stopping restores.
+validation loss, whose weights early stopping restores. On a table too small to hold
+validation rows back (its recommended spec has none), the best network is then trained again
+on every training row (refit_on_every_row), so it never learns from fewer rows than the
+defaults.
 
 Example:
     result = search(prepared, minutes=1, on_trial=print)
@@ -28,7 +31,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import keras
 import optuna
@@ -189,5 +192,28 @@ def search(prepared: PreparedData, minutes: float, base: ExperimentSpec | None =
             study_.stop()
 
     study.optimize(objective, callbacks=[stop_when_done], catch=())
+    if result.best is not None and base.fit.validation == "none":
+        result.best_job = refit_on_every_row(result.best, result.best_job.history, base, data)
     return result
+
+
+def refit_on_every_row(best: Trial, history: dict, base: ExperimentSpec,
+                       data: PreparedData) -> TrainingJob:
+    """The best network trained again on every training row, for a table too small to hold
+    validation rows back (its recommended spec has none): trials had to score on a share of
+    the rows, but the model that comes out must not train on fewer rows than the defaults
+    would. The defaults' trial is the recommended spec itself; another trial trains for the
+    epochs its validation curve chose."""
+    if best.number == 0:
+        spec = base
+    else:
+        losses = history.get("val_loss", [])
+        finite = [(v, i) for i, v in enumerate(losses) if math.isfinite(v)]
+        epochs = (min(finite)[1] + 1) if finite else best.epochs
+        spec = replace(best.spec, fit=replace(best.spec.fit, validation="none",
+                                              early_stopping=False, monitor="loss",
+                                              epochs=max(1, epochs)))
+    job = TrainingJob(spec, data)
+    job.run()
+    return job
 
