@@ -40,8 +40,8 @@ def texts(figure: dict) -> str:
 
 
 def network(at) -> ET.Element:
-    """The what-if's network view: the SVG drawn through st.html, parsed."""
-    bodies = [e.proto.body for e in at.get("html") if 'class="network-svg"' in e.proto.body]
+    """The what-if's network view: the SVG drawn through st.markdown, parsed."""
+    bodies = [e.value for e in at.markdown if 'class="network-svg"' in e.value]
     assert len(bodies) == 1, f"{len(bodies)} network views"
     return ET.fromstring(bodies[0])
 

@@ -176,7 +176,9 @@ def _network(chart, model, prep, probe, lines, weights: tuple | None = None) -> 
     drawn, alt = state.memo("inside.network", key, make)
     activations = probe.activations if probe else None
     with chart:
-        st.html(network_svg.html(drawn, activations, alt + _summary(drawn, activations)))
+        # st.markdown, not st.html: st.html's sanitiser drops SVG.
+        st.markdown(network_svg.html(drawn, activations, alt + _summary(drawn, activations)),
+                    unsafe_allow_html=True)
         st.caption(lines_words
                    + ("Neurons: their activation for the row on the right, same colours; grey "
                       "with a cross: dead. " if probe else "")
