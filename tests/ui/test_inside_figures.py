@@ -171,7 +171,7 @@ def test_the_what_if_svg_colours_each_neuron_by_the_row_and_marks_the_dead():
     top = float(np.abs(a).max())
     dead_ones = np.asarray(p.dead[layer], dtype=bool)
     assert dead_ones[0] and len(rects) == int((~dead_ones).sum())  # dead: a grey cell instead
-    expected = network_svg._colours(a[~dead_ones], -top, top, palette.DIVERGING)
+    expected = network_svg.colours(a[~dead_ones], -top, top, palette.DIVERGING)
     assert [r.get("fill") for r in rects] == expected
     assert all("activation" in r.findtext("title") for r in rects)
     dead = [g for g in root.iter("g") if g.get("data-name") == "dead"]

@@ -127,7 +127,7 @@ def _path(trace: dict) -> str:
             f'vector-effect="non-scaling-stroke"/>')
 
 
-def _colours(values, low, high, scale) -> list[str]:
+def colours(values, low, high, scale) -> list[str]:
     """Each value's colour on the plotly colour scale `scale` ([[position, '#rrggbb'], ...])."""
     stops = np.array([float(p) for p, _ in scale])
     rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for _, c in scale], dtype=float)
@@ -145,7 +145,7 @@ def _markers(view: _View, trace: dict) -> str:
     if isinstance(colour, str):
         fills = [colour] * len(x)
     else:
-        fills = _colours(colour, marker.get("cmin", -1), marker.get("cmax", 1),
+        fills = colours(colour, marker.get("cmin", -1), marker.get("cmax", 1),
                          marker.get("colorscale", [[0, "#000000"], [1, "#ffffff"]]))
     edge = marker.get("line", {})
     stroke = (f' stroke="{edge["color"]}" stroke-width="{float(edge.get("width", 1)):.3g}"'
@@ -194,7 +194,7 @@ def _cells(trace: dict) -> str:
     finite = z[np.isfinite(z)]
     low = trace.get("zmin", float(finite.min()) if finite.size else 0.0)
     high = trace.get("zmax", float(finite.max()) if finite.size else 1.0)
-    fills = _colours(np.nan_to_num(z), low, high, trace["colorscale"])
+    fills = colours(np.nan_to_num(z), low, high, trace["colorscale"])
     texts = trace.get("text") if trace.get("hoverinfo") != "skip" else None
     gap = ' stroke="#ffffff" stroke-width="1" vector-effect="non-scaling-stroke"' if trace.get(
         "ygap") else ""

@@ -182,8 +182,8 @@ def _network(chart, model, prep, probe, lines, weights: tuple | None = None) -> 
         st.caption(lines_words
                    + ("Neurons: their activation for the row on the right, same colours; grey "
                       "with a cross: dead. " if probe else "")
-                   + "Rest the pointer on a neuron for its bias and activation, on a line's "
-                     "middle for its weight.")
+                   + "Drawn light, so it follows the row at once: rest the pointer on a "
+                     "neuron for its bias and activation, on a line's middle for its weight.")
 
 
 def _summary(drawn, activations: dict | None) -> str:
