@@ -9,11 +9,12 @@ text traces and annotations <text>. Lines, strips and bands are drawn in the axe
 percentages of the plot, so a label is always drawn at its font size, never scaled. The
 margins are the figure's own (room for the longest label at the projector's size).
 
-Only the neurons change with a row: every other trace is converted once per Drawn.
+Only the neurons change with a row: every other trace is converted once per Drawn. Weights'
+tooltips are left out past MAX_HOVERS weights (the neurons keep theirs).
 
 Example:
     html = network_svg.html(drawn, probe.activations, alt="Chart: the network ...")
-    st.html(html)
+    st.markdown(html, unsafe_allow_html=True)  # st.html's sanitiser drops SVG
 """
 
 from __future__ import annotations
@@ -271,8 +272,9 @@ def _legend(view: _View, data: list[dict], layout: dict) -> str:
 def _plain(text) -> str:
     """A plotly text (escaped, with <br> and <b>) as XML text: tags dropped, lines joined."""
     words = _TAG.sub("", str(text).replace("<br>", "\n"))
-    return _html.escape(_html.unescape(words), quote=False)
+    return _html.escape(_html.unescape(words), quote=False).replace("$", "&#36;")
 
 
 def _attr(text: str) -> str:
-    return _html.escape(str(text), quote=True)
+    """`text` in an attribute ($ escaped too: the block goes through st.markdown)."""
+    return _html.escape(str(text), quote=True).replace("$", "&#36;")
