@@ -23,9 +23,9 @@ Where the time goes (issue 22; chromium profile and websocket timings on the 30-
 the fragment's script (row, prediction, network, 30 sliders, hardest rows), then the
 browser. st.plotly_chart hashes the figure's spec into the element's id, so a chart whose
 figure changes is remounted and drawn anew by plotly on every change: the probabilities are
-therefore plain HTML (no plotly), and the network figure is validated once per weights and
-mode, a change only repainting its node traces on a plain copy (network_view.paint). The
-network's own plotly redraw in the browser is what is left between the two figures.
+therefore plain HTML (no plotly), and the what-if's network is inline SVG (network_svg: what
+no row changes converted once per weights and mode, a change only repainting the neurons),
+so a change swaps a few kilobytes of markup instead of a plotly redraw.
 
 Goal: ≤ 200 ms from a control change to the new prediction. Usage:
 
@@ -197,10 +197,9 @@ DATASETS = {"iris": ("Iris flowers", "petal length (cm)"),
 
 
 # The network's neurons, coloured by the row's activations, as drawn: the fills of its
-# points and the pictures of its wide layers' strips (plotly draws a heat map as an image).
-NETWORK = ("() => [...document.querySelectorAll(\"[class*='st-key-inside-network'] "
-           "path.point, [class*='st-key-inside-network'] image\")]"
-           ".map(e => e.style.fill || e.getAttribute('href') || '').join('|')")
+# nodes (circles) and of its wide layers' strips' cells (rects), in its SVG.
+NETWORK = ("() => [...document.querySelectorAll(\".network-svg circle, .network-svg rect\")]"
+           ".map(e => e.getAttribute('fill') || '').join('|')")
 
 
 def _until_changed(page, before: dict, start: float) -> dict:

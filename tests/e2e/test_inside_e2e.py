@@ -41,9 +41,9 @@ def test_inside_shows_the_network_maps_and_their_epochs(page: Page, app_url: str
     no_exceptions(page)
 
     # The default network, named: 4 inputs, Dense 64-64, 3 classes out.
-    network = chart(page, "sepal length (cm)")
-    expect(network).to_be_visible()
-    words = network.inner_text()
+    network = page.locator(".network-svg").filter(has_text="sepal length (cm)").first
+    expect(network).to_be_visible()  # the what-if's network: SVG (live it is a plotly chart)
+    words = network.text_content()
     for name in [*IRIS_INPUTS, *CLASSES, "Inputs", "dense_1", "dense_2", "softmax"]:
         assert name in words, (name, words)
     assert words.count("64 relu") == 2, words  # the default network: Dense 64-64

@@ -13,10 +13,11 @@ SHOTS = Path("/tmp/shots/inside-layout")
 
 
 def labels_inside(page: Page, chart) -> None:
-    """Every node label of the network chart lies wholly inside the chart (none clipped)."""
+    """Every text of the network view (node labels, column headings, band labels) lies
+    wholly inside the view (none clipped)."""
     box = chart.bounding_box()
-    texts = chart.locator(".textpoint text")
-    assert texts.count() >= 7  # 4 inputs and 3 classes
+    texts = chart.locator("svg text")
+    assert texts.count() >= 7 + 4  # 4 inputs and 3 classes, the columns' headings
     for i in range(texts.count()):
         t = texts.nth(i).bounding_box()
         assert t["x"] >= box["x"] and t["x"] + t["width"] <= box["x"] + box["width"], (
@@ -38,8 +39,7 @@ def test_network_what_if_and_prediction_in_one_viewport(page: Page, app_url: str
     page.mouse.wheel(0, -5000)
     page.evaluate("window.scrollTo(0, 0)")
     settle(page)
-    network = page.locator("[data-testid='stPlotlyChart']").filter(
-        has_text="sepal length (cm)").first
+    network = page.locator(".network-svg").filter(has_text="sepal length (cm)").first
     first_slider = page.locator("[data-testid='stSlider']").filter(
         has_text="sepal length (cm)").first
     predicted = page.locator("[data-testid='stMetric']").filter(has_text="Predicted").first

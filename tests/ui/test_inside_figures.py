@@ -142,3 +142,46 @@ def test_heat_maps_show_every_weight_of_each_layer():
                                np.round(dense[0].get_weights()[0], 4), atol=1e-6)
     assert maps[0].text[0][0] == "sepal length (cm) → dense_1 #1"
     assert list(maps[0].colorscale[0])[1] == palette.NEGATIVE
+
+
+def test_the_what_if_svg_colours_each_neuron_by_the_row_and_marks_the_dead():
+    """The what-if's network as SVG: a wide layer's cells take the row's activation colours
+    (top neuron first), a dead one is grey with a cross, and another row repaints them."""
+    import xml.etree.ElementTree as ET
+
+    from gui.ui.figures import network_svg
+
+    t = tm.train("wine.csv", "cultivar", epochs=2, units=64)
+    prep = t.prepared.preprocessor
+    p = _probe(t)
+    layer = t.model.layers[1].name
+    drawn = network_view.drawing(t.model, prep, p.dead, height=450)
+
+    def cells(activations) -> tuple[list, ET.Element]:
+        root = ET.fromstring(network_svg.html(drawn, activations, "Chart: the network."))
+        group = next(g for g in root.iter("g") if g.get("data-name", "").startswith(
+            f"{layer} · 64"))
+        rects = sorted(group.iter("rect"), key=lambda r: float(r.get("y")))  # top first
+        return rects, root
+
+    rects, root = cells(p.activations)
+    svg = root.find("svg")
+    assert svg.get("role") == "img" and svg.get("aria-label") == "Chart: the network."
+    a = np.asarray(p.activations[layer], dtype=float)
+    top = float(np.abs(a).max())
+    dead_ones = np.asarray(p.dead[layer], dtype=bool)
+    assert dead_ones[0] and len(rects) == int((~dead_ones).sum())  # dead: a grey cell instead
+    expected = network_svg.colours(a[~dead_ones], -top, top, palette.DIVERGING)
+    assert [r.get("fill") for r in rects] == expected
+    assert all("activation" in r.findtext("title") for r in rects)
+    dead = [g for g in root.iter("g") if g.get("data-name") == "dead"]
+    assert any(r.get("fill") == palette.DEAD for g in dead for r in g.iter("rect"))
+    assert root.find(".//svg[@data-dead='1']") is not None  # its cross
+    # Another row: other colours, the rest of the drawing unchanged.
+    other = {k: -np.asarray(v) for k, v in p.activations.items()}
+    again, root2 = cells(other)
+    assert [r.get("fill") for r in again] != [r.get("fill") for r in rects]
+    paths = [e.get("d") for e in root.iter("path")]
+    assert paths == [e.get("d") for e in root2.iter("path")]
+    colours = {e.get("stroke") for e in root.iter("path") if e.get("fill") == "none"}
+    assert colours == {palette.POSITIVE, palette.NEGATIVE}  # weight lines: sign colours only

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 
 from streamlit.testing.v1 import AppTest
 
 from gui.core.model.build import build_model
 from gui.core.training.snapshots import Snapshots, model_weights
+from gui.ui.figures import palette
 from tests.conftest import ROOT
 from tests.core import trained_models as tm
 from tests.ui import runs_helper
@@ -37,6 +39,24 @@ def texts(figure: dict) -> str:
     return "\n".join(parts)
 
 
+def network(at) -> ET.Element:
+    """The what-if's network view: the SVG drawn through st.markdown, parsed."""
+    bodies = [e.value for e in at.markdown if 'class="network-svg"' in e.value]
+    assert len(bodies) == 1, f"{len(bodies)} network views"
+    return ET.fromstring(bodies[0])
+
+
+def words(element: ET.Element) -> str:
+    """Every text of the SVG, its tooltips included, one per line."""
+    return "\n".join(t.strip() for t in element.itertext() if t.strip())
+
+
+def fills(element: ET.Element, name: str) -> list[str]:
+    """The fill of each node (circle) or cell (rect) of the trace called `name`."""
+    group = next(g for g in element.iter("g") if g.get("data-name", "").startswith(name))
+    return [e.get("fill") for e in group if e.tag in ("circle", "rect")]
+
+
 def with_snapshots(at) -> None:
     t = tm.iris()
     record = runs_helper.finished(at, t)
@@ -63,11 +83,10 @@ def test_a_finished_run_shows_its_network_maps_and_an_epoch_scrubber():
                                       if s.key.startswith("inside.epoch.")))
     assert slider.options == ["0", "8"] and slider.value == 8
     figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    network = next(f for f in figs if "<b>Inputs</b><br><b>4</b>" in texts(f))
-    words = texts(network)
-    for name in (*tm.IRIS_FEATURES, "setosa", "versicolor", "virginica",
-                 "<b>dense_1</b><br><b>16 relu</b>", "scaling"):
-        assert name in words, name
+    shown = words(network(at))
+    for name in (*tm.IRIS_FEATURES, "setosa", "versicolor", "virginica", "Inputs\n4",
+                 "dense_1\n16 relu", "scaling", "positive weight", "negative weight"):
+        assert name in shown, name
     decision = next(f for f in figs if any(t.get("name") == "decision" for t in f["data"]))
     before = next(t for t in decision["data"] if t.get("name") == "decision")["z"]
     assert any("Others held at" in c.value for c in at.caption)
@@ -85,7 +104,8 @@ def test_a_run_without_snapshots_shows_its_trained_model():
     at = open_inside(lambda at: runs_helper.finished(at, tm.iris()))
     assert any("kept no weight snapshots" in c.value for c in at.caption)
     assert not [s for s in at.select_slider if s.key.startswith("inside.epoch.")]
-    assert len(at.get("plotly_chart")) >= 3
+    assert len(at.get("plotly_chart")) >= 2  # the decision map, the neuron pictures
+    assert "dense_1\n16 relu" in words(network(at))
 
 
 def test_a_what_if_change_keeps_the_maps_and_redraws_the_row_and_network():
@@ -95,7 +115,7 @@ def test_a_what_if_change_keeps_the_maps_and_redraws_the_row_and_network():
         return {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
 
     maps = at.session_state["ll_memo"]["inside.maps"]
-    before = charts()
+    before, old = charts(), network(at)
     slider = next(s for s in at.slider if s.key.startswith("probe.") and ".f" in s.key)
     slider.set_value(slider.max).run()
     assert not at.exception, at.exception
@@ -106,10 +126,17 @@ def test_a_what_if_change_keeps_the_maps_and_redraws_the_row_and_network():
     kept = [i for i in before if i in after]
     assert any("decision" in json.dumps(before[i]) for i in kept)
     assert any("neurons" in texts(before[i]) for i in kept)
-    # ... while the network view shows the new row's activations.
-    network = [f for f in after.values() if "<b>Inputs</b><br><b>4</b>" in texts(f)]
-    old = [f for f in before.values() if "<b>Inputs</b><br><b>4</b>" in texts(f)]
-    assert "activation" in texts(network[0]) and texts(network[0]) != texts(old[0])
+    # ... while the network view (SVG, no plotly chart) shows the new row's activations:
+    # its neurons coloured anew, their tooltips with the new values.
+    new = network(at)
+    assert not any("Inputs" in texts(f) for f in after.values())
+    assert new.find("svg").get("role") == "img"
+    assert "For this row" in new.find("svg").get("aria-label")
+    for layer in ("dense_1", "Output"):
+        assert len(fills(new, layer)) == len(fills(old, layer)) > 0
+        assert fills(new, layer) != fills(old, layer), layer
+        assert all(f.startswith("#") for f in fills(new, layer))
+    assert "activation" in words(new) and words(new) != words(old)
 
 
 def test_the_viewer_thins_the_network_s_lines():
@@ -118,9 +145,12 @@ def test_the_viewer_thins_the_network_s_lines():
     assert lines.value == "all"  # 4-16-3: narrow enough for every weight
 
     def weights() -> int:
-        figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-        network = next(f for f in figs if "<b>Inputs</b><br><b>4</b>" in texts(f))
-        return sum(len(t["hovertext"]) for t in network["data"] if t.get("name") == "weights")
+        shown = network(at)
+        tips = [e for e in shown.iter("circle") if e.get("fill") == "rgba(0,0,0,0)"]
+        lines = "".join(e.get("d") for e in shown.iter("path") if e.get("stroke") in (
+            palette.POSITIVE, palette.NEGATIVE))
+        assert lines.count("M") == len(tips)  # a line per weight, each with its tooltip
+        return len(tips)
 
     assert weights() == 4 * 16 + 16 * 3
     lines.set_value(1).run()

@@ -134,6 +134,7 @@ class Drawn:
     cols: list[Column]
     nodes: list[tuple[int, int, list[str], np.ndarray]]
     plain: dict | None = None
+    svg: object | None = None  # network_svg's conversion of what no row changes, made once
 
 
 def network_figure(model, prep, probe=None, title: str | None = None, height: int = 540,
@@ -190,6 +191,12 @@ def paint(drawn: Drawn, activations: dict | None) -> go.Figure:
     layer name: the row's output, 1-D}; None: no row, white neurons); `drawn` is left as it
     was. Only the node traces are new: the rest of the figure is `drawn.plain`, validated
     once, so a what-if change costs a few milliseconds, not a figure's validation."""
+    data = painted(drawn, activations)
+    return go.Figure({**drawn.plain, "data": data}, _validate=False)
+
+
+def painted(drawn: Drawn, activations: dict | None) -> list[dict]:
+    """`paint`'s traces as plain dicts (the node traces new, the others `drawn.plain`'s)."""
     if drawn.plain is None:
         drawn.plain = {"data": [trace.to_plotly_json() for trace in drawn.fig.data],
                        "layout": drawn.fig.layout.to_plotly_json()}
@@ -218,7 +225,7 @@ def paint(drawn: Drawn, activations: dict | None) -> go.Figure:
                               colorscale=DIVERGING)
             trace.update(hovertext=hover, marker=marker)
         data[index] = trace
-    return go.Figure({**drawn.plain, "data": data}, _validate=False)
+    return data
 
 
 def _shown(kernel: np.ndarray, lines: int | None) -> np.ndarray:

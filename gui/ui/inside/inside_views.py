@@ -17,7 +17,7 @@ from gui.core.inspection.forward import Forward
 from gui.core.training import snapshots
 from gui.core.training.snapshots import Snapshots
 from gui.ui.common import controls, projector
-from gui.ui.figures import network_view, neuron_maps, weight_maps
+from gui.ui.figures import network_svg, network_view, neuron_maps, weight_maps
 from gui.ui.figures.describe import describe
 from gui.ui.inside import row_probe
 from gui.ui.session import run_state, state
@@ -160,17 +160,45 @@ def _network(chart, model, prep, probe, lines, weights: tuple | None = None) -> 
         drawn.fig = projector.style(drawn.fig)  # styled once: paint keeps the style
         return drawn, describe(drawn.fig, "the network")  # words that no row changes
 
-    key = ((weights, lines, probe is None, projector.on()) if weights is not None
-           else None)
-    drawn, alt = (state.memo("inside.network", key, make) if key is not None else make())
-    fig = network_view.paint(drawn, probe.activations if probe else None)
+    lines_words = ("Lines: weights, :blue[blue] positive, :orange[orange] negative, thicker = "
+                   f"larger; {network_view.lines_note(lines).lower()[:-1]}. ")
+    if weights is None:  # training: the interactive plotly chart, redrawn each epoch
+        drawn, alt = make()
+        with chart:
+            st.plotly_chart(network_view.paint(drawn, None), key="inside.network",
+                            config=CHART_CONFIG, alt=alt)
+            st.caption(lines_words + "Hover a line's middle for its weight, a neuron for its "
+                       "bias.")
+        return
+    # The what-if's network: drawn as SVG, so a row's change swaps a few kilobytes of
+    # markup at once (a plotly chart would be remounted and drawn anew on every change).
+    key = (weights, lines, probe is None, projector.on())
+    drawn, alt = state.memo("inside.network", key, make)
+    activations = probe.activations if probe else None
     with chart:
-        st.plotly_chart(fig, key="inside.network", config=CHART_CONFIG, alt=alt)
-        st.caption("Lines: weights, :blue[blue] positive, :orange[orange] negative, thicker = "
-                   f"larger; {network_view.lines_note(lines).lower()[:-1]}. "
-                   + ("Neurons: their activation for the row on the right, same colours; grey with "
-                      "a cross: dead. " if probe else "")
-                   + "Hover a line's middle for its weight, a neuron for its bias.")
+        # st.markdown, not st.html: st.html's sanitiser drops SVG.
+        st.markdown(network_svg.html(drawn, activations, alt + _summary(drawn, activations)),
+                    unsafe_allow_html=True)
+        st.caption(lines_words
+                   + ("Neurons: their activation for the row on the right, same colours; grey "
+                      "with a cross: dead. " if probe else "")
+                   + "Drawn light, so it follows the row at once: rest the pointer on a "
+                     "neuron for its bias and activation, on a line's middle for its weight.")
+
+
+def _summary(drawn, activations: dict | None) -> str:
+    """Words for a screen reader on the row's activations: each layer's most active neuron."""
+    if not activations:
+        return ""
+    parts = []
+    for col in drawn.cols[1:]:
+        a = activations.get(col.layer)
+        if a is None or not len(a):
+            continue
+        a = np.asarray(a, dtype=float).ravel()
+        top = int(np.argmax(np.abs(a)))
+        parts.append(f"{col.title}: strongest {col.labels[top]} at {a[top]:+.3f}")
+    return (" For this row: " + "; ".join(parts) + ".") if parts else ""
 
 
 def _maps(record, prep, prepared, model, saved, weights: tuple, neurons_box) -> None:
