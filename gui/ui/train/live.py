@@ -1,7 +1,7 @@
 """The Train page's live view of one run: status, the last values, curves, the log.
 
-While the run trains a fragment redraws it from the run's record twice a second (its curves
-at most every CURVES_EVERY_S).
+While the run trains two fragments redraw it from the run's record: the status and the
+tiles twice a second (POLL_S), the curves and the log every CURVES_EVERY_S.
 """
 
 import streamlit as st
@@ -178,21 +178,17 @@ def curve_epochs(record) -> int:
     return record.epochs_done
 
 
-def compare_choice(record) -> tuple[dict | None, str]:
-    """The run chosen to compare with (dashed): by default the one before this one. The
-    runs are read at a glance; only the chosen one's history is read (again when it grew)."""
+def _compare_options(record) -> tuple[list, dict, list, int]:
+    """The runs this one may be compared with (read at a glance), their names, the
+    selectbox's options (0: none) and the default: the run before this one."""
     others = [r for r in run_state.glance_all() if r.id != record.id and r.has_history]
-    if not others:
-        return None, ""
     names = {r.id: r.name for r in others}
     before = [r.id for r in others if r.id < record.id]
-    options = [0, *names]
-    default = before[-1] if before else 0
-    if state.widget_value("train.compare") not in options:
-        state.sync_widget("train.compare", default)
-    chosen = st.selectbox("Compare with (dashed)", options, key="train.compare",
-                          format_func=lambda i: names.get(i, "no other run"),
-                          help="Draw another run of this workspace on the same axes.")
+    return others, names, [0, *names], (before[-1] if before else 0)
+
+
+def _history_of(others: list, chosen) -> tuple[dict | None, str]:
+    """The chosen run's history and name; only its history is read (again when it grew)."""
     match = next((r for r in others if r.id == chosen), None)
     if match is None:
         return None, ""
@@ -200,17 +196,60 @@ def compare_choice(record) -> tuple[dict | None, str]:
     return (full.history, full.name) if full is not None else (None, "")
 
 
-def polled(record) -> tuple[bool, bool]:
+def compared_run(record) -> tuple[dict | None, str]:
+    """The run chosen to compare with, as compare_choice last drew it (the tiles' deltas,
+    in the fast fragment, which draws no selectbox)."""
+    others, _, options, default = _compare_options(record)
+    chosen = state.widget_value("train.compare")
+    return _history_of(others, chosen if chosen in options else default)
+
+
+def compare_choice(record) -> tuple[dict | None, str]:
+    """The run chosen to compare with (dashed): by default the one before this one."""
+    others, names, options, default = _compare_options(record)
+    if not others:
+        return None, ""
+    if state.widget_value("train.compare") not in options:
+        state.sync_widget("train.compare", default)
+    chosen = st.selectbox("Compare with (dashed)", options, key="train.compare",
+                          format_func=lambda i: names.get(i, "no other run"),
+                          help="Draw another run of this workspace on the same axes.")
+    return _history_of(others, chosen)
+
+
+def polled(record) -> tuple[bool, bool, bool]:
     """What decides the Train page's layout around the live view: whether the run is active
-    (Stop in Train's place), and whether its final model is still being saved (no Continue,
-    no Evaluate yet)."""
-    return record.active, record.model_pending
+    (Stop in Train's place), whether its final model is still being saved (no Continue,
+    no Evaluate yet), and whether it still waits in the queue (polled slowly, no curves)."""
+    return record.active, record.model_pending, record.status == QUEUED
+
+
+POLL_S = 0.5  # the status, the tiles and the progress: this often while the run trains
+QUEUED_POLL_S = 2.0  # a run waiting in the queue: its place in it, this often
 
 
 def live_view(run_id: int, polling: bool, prepared, drawn: tuple = ()) -> None:
-    """Status, the last values, one chart per quantity and the epoch log. `polling`: as
-    a fragment, which redraws the whole page once the run's `polled` state differs from
-    `drawn`, what the page drew it with (it ended; its final model was saved)."""
+    """Status, the last values, one chart per quantity and the epoch log. `polling`: while
+    the run trains (or its model is being saved), as two fragments: the status and the tiles
+    every POLL_S, which redraws the whole page once the run's `polled` state differs from
+    `drawn`, what the page drew it with (it started, ended, or its final model was saved);
+    the curves, their controls and the log every CURVES_EVERY_S. Each fragment run costs the
+    watching browser too (four tabs watching one run took a core of chromium's on this
+    2-core machine), so the charts are not in the fast one, and a run still waiting in the
+    queue is polled every QUEUED_POLL_S, its empty charts drawn once."""
+    if polling and drawn[2:] == (True,):  # queued: nothing but its place in the queue moves
+        st.fragment(run_every=QUEUED_POLL_S)(_head)(run_id, True, prepared, drawn)
+        _body(run_id, False)
+    elif polling:
+        st.fragment(run_every=POLL_S)(_head)(run_id, True, prepared, drawn)
+        st.fragment(run_every=CURVES_EVERY_S)(_body)(run_id, True)
+    else:
+        _head(run_id, False, prepared, drawn)
+        _body(run_id, False)
+
+
+def _head(run_id: int, polling: bool, prepared, drawn: tuple) -> None:
+    """The status, Next: evaluate, the tiles and the hints."""
     record = run_state.watched(run_id) if polling else run_state.get(run_id)
     if record is not None and polling and record.status == STOPPING:
         run_state.wait_while_stopping(run_id)
@@ -228,7 +267,26 @@ def live_view(run_id: int, polling: bool, prepared, drawn: tuple = ()) -> None:
         stop.page_link("steps/evaluate.py", label="Next: evaluate", icon=":material/east:")
     # Tiles and curves first, so that they are in view after Train at 1280×720; the
     # controls that choose what they show (compare, log scale) sit under the curves.
-    tiles, hint, curves = st.container(), st.container(), st.container()
+    previous, compared = compared_run(record)
+    history = record.history
+    label = "test" if record.spec.fit.validation == "test" else "validation"
+    context = state.memo("train.tile_context", (record.id, record.epochs_done, id(prepared)),
+                         lambda: tile_context(record, prepared))
+    final_values(history, previous, label, compared or "the compared run", *context)
+    flat = hints.flat_loss(history, hints.classes(record.spec))
+    if flat is not None:
+        st.warning(flat.message(), icon=":material/trending_flat:")
+    falling = None if live_curves(record) else hints.still_falling(history)
+    if falling is not None:
+        st.warning(falling, icon=":material/trending_down:")
+
+
+def _body(run_id: int, polling: bool) -> None:
+    """The curves, what they compare with, the log scale and the epoch log."""
+    record = run_state.watched(run_id) if polling else run_state.get(run_id)
+    if record is None:
+        return
+    curves = st.container()
     about, choice, scale = st.columns([3, 2, 1], vertical_alignment="bottom")
     about.caption(f":material/history: {md(record.name)}: {md(run_label(record))}.")
     with choice:
@@ -237,16 +295,6 @@ def live_view(run_id: int, polling: bool, prepared, drawn: tuple = ()) -> None:
         log_y = log_scale(record, previous)
     history = record.history
     label = "test" if record.spec.fit.validation == "test" else "validation"
-    with tiles:
-        context = state.memo("train.tile_context", (record.id, record.epochs_done, id(prepared)),
-                             lambda: tile_context(record, prepared))
-        final_values(history, previous, label, compared or "the compared run", *context)
-    flat = hints.flat_loss(history, hints.classes(record.spec))
-    if flat is not None:
-        hint.warning(flat.message(), icon=":material/trending_flat:")
-    falling = None if live_curves(record) else hints.still_falling(history)
-    if falling is not None:
-        hint.warning(falling, icon=":material/trending_down:")
     # While training, the x axis spans the planned epochs; afterwards the epochs run.
     planned = record.spec.fit.epochs if live_curves(record) else None
     figures = state.memo("train.figures",

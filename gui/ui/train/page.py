@@ -110,8 +110,7 @@ def main() -> None:
 
     if record is not None:
         if record.active or record.model_pending:
-            st.fragment(run_every=0.5)(live.live_view)(record.id, polling=True, prepared=prepared,
-                                                       drawn=live.polled(record))
+            live.live_view(record.id, polling=True, prepared=prepared, drawn=live.polled(record))
         else:
             live.live_view(record.id, polling=False, prepared=prepared)
             if record.has_model and active is None:
