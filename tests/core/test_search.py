@@ -202,3 +202,18 @@ def test_a_tiny_tables_best_network_is_trained_again_on_every_training_row():
     if result.best.number == 0:
         assert job.epochs_done == 40  # the recommended spec itself
     assert all(math.isfinite(t.score) for t in result.trials)  # scored on validation rows
+
+
+def test_the_best_network_of_a_tiny_table_keeps_training_on_every_row_when_adopted():
+    info = DataInfo("regression", n_inputs=3, n_train=40)
+    current = recommended_spec(info)
+    assert current.fit.validation == "none"
+    space = search.search_space(info)
+    params = {**search.default_params(current, info, space), "units": 8, "batch_size":
+              min(space["batch_size"])}
+    best = search.trial_fit(search.trial_spec(current, params, space), 3)
+    assert best.fit.validation == "split"  # the trial itself validated
+    design = search_space.adopt(current, best, space)
+    assert design.layers == best.layers and design.layers != current.layers
+    assert design.fit.validation == "none" and design.fit.epochs == current.fit.epochs
+    assert design.fit.batch_size == best.fit.batch_size

@@ -300,13 +300,18 @@ def plan(info: DataInfo, current: ExperimentSpec, rules: LessonRules | None = No
 def adopt(current: ExperimentSpec, best: ExperimentSpec, space: dict) -> ExperimentSpec:
     """`current` with what the search varied taken from the best trial's spec `best`: the
     layer stack, the learning rate, the batch size with the trial's epochs, validation and
-    early stopping; the data choices and everything a lesson keeps stay `current`'s."""
+    early stopping; the data choices and everything a lesson keeps stay `current`'s. A design
+    that holds no validation rows back (a small table's recommended spec) keeps doing so,
+    with its epochs: the trials validated only because a search must, and the network is
+    to train on every row, as the CLI's search refits it (search.refit_on_every_row)."""
     spec = copy.deepcopy(current)
     if "layers" in space:
         spec.layers = copy.deepcopy(best.layers)
     if "learning_rate" in space:
         spec.compile.learning_rate = best.compile.learning_rate
-    if "batch_size" in space:
+    if "batch_size" in space and current.fit.validation == "none":
+        spec.fit = replace(spec.fit, batch_size=best.fit.batch_size)
+    elif "batch_size" in space:
         spec.fit = replace(spec.fit, batch_size=best.fit.batch_size,
                            validation=best.fit.validation, early_stopping=True,
                            monitor=best.fit.monitor, restore_best_weights=True,
