@@ -193,7 +193,9 @@ def search(prepared: PreparedData, minutes: float, base: ExperimentSpec | None =
 
     study.optimize(objective, callbacks=[stop_when_done], catch=())
     if result.best is not None and base.fit.validation == "none":
-        result.best_job = refit_on_every_row(result.best, result.best_job.history, base, data)
+        refit = refit_on_every_row(result.best, result.best_job.history, base, data)
+        if refit.model is not None:  # else (it diverged) the trial's own model stays the best
+            result.best_job = refit
     return result
 
 
