@@ -56,3 +56,21 @@ def test_the_pool_starts_after_the_first_page_is_drawn(tmp_path):
     drawn, started = json.loads(done.stdout.strip().splitlines()[-1])
     assert drawn == []  # no training process while the pages were drawn
     assert started  # and the worker started on its own once the server was quiet
+
+
+def test_the_pool_starting_thread_can_carry_the_script_run_context():
+    """run_state.pool_after_page hands its thread the page's ScriptRunContext through
+    Streamlit's private streamlit.runtime.scriptrunner (so the cached pool it makes is made
+    without "missing ScriptRunContext" warnings). If an upgrade moves or changes those
+    functions, this test fails."""
+    import threading
+
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    seen = []
+    marker = object()
+    thread = threading.Thread(target=lambda: seen.append(get_script_run_ctx(suppress_warning=True)))
+    add_script_run_ctx(thread, marker)
+    thread.start()
+    thread.join(10)
+    assert seen == [marker]
