@@ -86,6 +86,42 @@ def press_and_wait(pages, timeout: float = 1200) -> list[float]:
     return [finished[i] for i in range(len(pages))]
 
 
+def _kind(command: str) -> str:
+    for needle, kind in (("chrom", "chromium"), ("streamlit", "the app server"),
+                         ("gui.core.workers", "training workers"), ("node", "playwright")):
+        if needle in command:
+            return kind
+    return "other"
+
+
+def cpu_ticks() -> dict[int, tuple[str, int]]:
+    """{pid: (kind, user+system ticks)} of every process now (Linux /proc)."""
+    ticks = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            ticks[int(entry.name)] = (_kind(command), int(fields[11]) + int(fields[12]))
+        except (OSError, ValueError):
+            continue
+    return ticks
+
+
+def cpu_split(before: dict, after: dict, seconds: float) -> dict[str, float]:
+    """Each kind's share of one core between two cpu_ticks() (processes alive at both)."""
+    split: dict[str, float] = {}
+    for pid, (kind, ticks) in after.items():
+        if pid in before:
+            split[kind] = split.get(kind, 0) + (ticks - before[pid][1])
+    hz = os.sysconf("SC_CLK_TCK")
+    return {kind: ticks / hz / seconds for kind, ticks in split.items()}
+
+
+def _shares(split: dict[str, float]) -> str:
+    return ", ".join(f"{kind} {share:.0%}" for kind, share in
+                     sorted(split.items(), key=lambda item: -item[1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=6)
@@ -102,10 +138,15 @@ def main() -> None:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
                 warm = workspace_page(browser, base, store, args.epochs)
                 press_and_wait([warm])  # warms the workers (TensorFlow loaded, first compile)
-                alone = press_and_wait([workspace_page(browser, base, store, args.epochs)])[0]
+                page = workspace_page(browser, base, store, args.epochs)
+                before, start = cpu_ticks(), time.perf_counter()
+                alone = press_and_wait([page])[0]
+                alone_split = cpu_split(before, cpu_ticks(), time.perf_counter() - start)
                 pages = [workspace_page(browser, base, store, args.epochs)
                          for _ in range(args.students)]
+                before, start = cpu_ticks(), time.perf_counter()
                 times = press_and_wait(pages)
+                split = cpu_split(before, cpu_ticks(), time.perf_counter() - start)
                 browser.close()
         finally:
             server.terminate()
@@ -119,6 +160,8 @@ def main() -> None:
           + ", ".join(f"{t:.1f}" for t in sorted(times)) + " s")
     print(f"  the last of {args.students} / one alone: {max(times) / alone:.2f}x "
           f"(floor {rounds}x with {slots} at a time; goal ≤ 4x)")
+    print(f"  CPU, share of one core, while one run alone trained: {_shares(alone_split)}")
+    print(f"  CPU, share of one core, while the class trained: {_shares(split)}")
 
 
 if __name__ == "__main__":

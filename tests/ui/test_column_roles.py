@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 from tests.ui.test_data_page import metrics, stored, upload
 
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "layerlab.py")
 
 
 def visits_csv() -> bytes:

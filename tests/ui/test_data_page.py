@@ -12,7 +12,7 @@ from gui.core.store.workspaces import Store
 from gui.ui.session.data_source import Choice
 from tests.conftest import ROOT, SAMPLES
 
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "layerlab.py")
 IRIS = "sample:Iris flowers:iris.csv"
 
 

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from gui.ui.session import workspace
 
-APP = "../../app.py"
+APP = "../../layerlab.py"
 
 
 @pytest.fixture

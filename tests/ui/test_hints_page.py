@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 from tests.core import trained_models as tm
 from tests.ui import runs_helper
 
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "layerlab.py")
 RATE = "model.compile.learning_rate"
 
 

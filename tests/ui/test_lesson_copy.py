@@ -11,7 +11,7 @@ from gui.core.store.lessons import Lessons
 from tests.conftest import ROOT
 from tests.ui import runs_helper
 
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "layerlab.py")
 
 
 def student_session():

@@ -14,7 +14,7 @@ from gui.core.store.workspaces import Store
 from gui.ui.session.data_source import Choice
 from tests.conftest import ROOT
 
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "layerlab.py")
 DOC = "ll_doc"  # the session's copy of the workspace document (gui/ui/workspace.py)
 
 

@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 from tests.core import trained_models as tm
 from tests.ui import runs_helper
 
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "layerlab.py")
 
 
 def session_with_a_run_saving():

@@ -14,7 +14,7 @@ from gui.core.store.searches import Searches
 from gui.ui.session import workspace
 from tests.conftest import ROOT
 
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "layerlab.py")
 
 
 def _wait(predicate, timeout: float, what: str):

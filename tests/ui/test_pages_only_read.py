@@ -13,7 +13,7 @@ from tests.conftest import ROOT
 from tests.core import trained_models as tm
 from tests.ui import runs_helper
 
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "layerlab.py")
 PAGES = ["steps/data.py", "steps/model.py", "steps/train.py", "steps/inside.py",
          "steps/evaluate.py", "steps/predict.py", "steps/runs.py"]
 

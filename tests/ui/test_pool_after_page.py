@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from gui.ui.session import run_state
 from tests.ui.test_pool_after_page import children
 
-at = AppTest.from_file("app.py", default_timeout=120).run()
+at = AppTest.from_file("layerlab.py", default_timeout=120).run()
 assert not at.exception, at.exception
 at.run()  # a second page soon after (another tab, a widget): the pool still waits
 assert not at.exception, at.exception

@@ -17,7 +17,7 @@ from tests.conftest import ROOT, SAMPLES
 from tests.core import trained_models as tm
 from tests.ui import runs_helper
 
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "layerlab.py")
 
 
 def open_predict(trained: tm.Trained | None = None, sample: str | None = None) -> AppTest:

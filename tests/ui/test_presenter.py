@@ -14,7 +14,7 @@ from gui.ui.session import run_state, workspace
 from tests.conftest import ROOT
 from tests.ui import runs_helper
 
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "layerlab.py")
 PAGES = ["steps/data.py", "steps/model.py", "steps/train.py", "steps/runs.py", "steps/share.py"]
 
 

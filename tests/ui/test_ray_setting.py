@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from gui.core.workers.engines import RAY_ADDRESS_ENV
 from gui.ui.session import run_state
 
-APP = "../../app.py"
+APP = "../../layerlab.py"
 
 
 def test_the_page_names_the_ray_setting_and_the_fix(monkeypatch):

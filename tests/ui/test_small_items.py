@@ -15,7 +15,7 @@ from tests.ui import runs_helper
 
 
 def test_a_tile_equal_to_the_compared_run_says_plus_minus_zero_without_an_arrow():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at = AppTest.from_file(str(ROOT / "layerlab.py"), default_timeout=90)
     at.run()
     first = runs_helper.finished(at, tm.iris(), shown=False)
     spec = copy.deepcopy(tm.iris().spec)

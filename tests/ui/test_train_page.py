@@ -25,7 +25,7 @@ from gui.core.workers.pool import SLOTS_ENV
 from gui.ui.session import run_state, workspace
 from gui.ui.session.data_source import Choice
 
-APP = "../../app.py"
+APP = "../../layerlab.py"
 
 
 def _session(sample: str | None = None) -> AppTest:

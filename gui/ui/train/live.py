@@ -7,8 +7,7 @@ tiles twice a second (POLL_S), the curves and the log every CURVES_EVERY_S.
 import streamlit as st
 
 from gui.core.inspection import hints
-from gui.core.inspection.numbers import delta as signed
-from gui.core.inspection.numbers import number, unit
+from gui.core.inspection.numbers import unit
 from gui.core.spec.validate import validation_rows
 from gui.core.spec.vocabulary import (
     DONE,
@@ -18,63 +17,54 @@ from gui.core.spec.vocabulary import (
     RUNNING,
     STOPPED,
     STOPPING,
-    higher_is_better,
 )
 from gui.ui.common import projector
 from gui.ui.common.changes import run_label
 from gui.ui.figures import charts
 from gui.ui.figures.describe import describe
-from gui.ui.session import run_state, state
+from gui.ui.session import run_state, state, workspace
 from gui.ui.text import md
+from gui.ui.train import live_feed, live_panel, tiles
 
 LOG_TAIL = 8
 
 
 def final_values(history: dict, previous: dict | None, validation_label: str,
                  compared: str, units: dict[str, str], notes: dict[str, str]) -> None:
-    """The latest epoch's values, with the change from the compared run at the same epoch.
-
-    Args:
-        units: {quantity: unit} where known, e.g. the target's name for MAE.
-        notes: {quantity: a sentence added to the tile's help}.
-    """
-    names = [n for n in history if not n.startswith("val_")]
-    shown = [n for base in names for n in (base, f"val_{base}") if n in history][:6]
+    """The latest epoch's values as metric tiles (tiles.tiles words them)."""
+    shown = tiles.tiles(history, previous, validation_label, compared, units, notes)
     if not shown:
         return
-    for column, name in zip(st.columns(len(shown)), shown, strict=True):
-        values = history[name]
-        delta = None
-        if previous and previous.get(name):
-            before = previous[name][min(len(values), len(previous[name])) - 1]
-            delta = signed(values[-1] - before, name)
-        base = name.removeprefix("val_")
-        label = charts.quantity_label(base)
-        if name.startswith("val_"):
-            label = f"{validation_label} {label}"
-        if units.get(base):
-            label += f" ({md(units[base])})"
-        better_up = higher_is_better(name)
-        text = (f"Epoch {len(values)}; the change is against {compared} at the same epoch."
-                if delta is not None else f"Epoch {len(values)}.")
-        same = delta is not None and values[-1] == before
-        column.metric(label, number(values[-1], name), delta="±0" if same else delta,
-                      delta_color="off" if same else "normal" if better_up else "inverse",
-                      delta_arrow="off" if same else "auto",  # "±0", not "↑ ±0"
-                      help=f"{text} {notes.get(name, '')}".strip())
+    for column, tile in zip(st.columns(len(shown)), shown, strict=True):
+        same = tile.delta == "±0"
+        column.metric(tiles.markdown_label(tile), tile.value, delta=tile.delta,
+                      delta_color=tile.colour, delta_arrow="off" if same else "auto",
+                      help=tile.help)  # "±0", not "↑ ±0"
+
+
+def units_of(record, prepared) -> dict[str, str]:
+    """{quantity: its unit} for the run's loss and metrics (a regression's target units)."""
+    spec = record.spec
+    target, task = spec.data.target, prepared.task
+    quantities = [spec.compile.loss, *[m for m in spec.compile.metrics if isinstance(m, str)]]
+    return {("loss" if q == spec.compile.loss else q): unit(q, task, target)
+            for q in quantities}
+
+
+def row_counts(record, prepared) -> tuple[int, int]:
+    """(rows the run fits on, training rows): the training accuracy notes' figures."""
+    spec = record.spec
+    train_rows = len(prepared.X_train)
+    fit_rows = train_rows - (validation_rows(train_rows, spec.fit.validation_split)
+                             if spec.fit.validation == "split" else 0)
+    return fit_rows, train_rows
 
 
 def tile_context(record, prepared) -> tuple[dict[str, str], dict[str, str]]:
     """The units of the run's quantities and why the training accuracy differs from
     Evaluate's, for the tiles."""
-    spec = record.spec
-    target, task = spec.data.target, prepared.task
-    quantities = [spec.compile.loss, *[m for m in spec.compile.metrics if isinstance(m, str)]]
-    units = {("loss" if q == spec.compile.loss else q): unit(q, task, target)
-             for q in quantities}
-    train_rows = len(prepared.X_train)
-    fit_rows = train_rows - (validation_rows(train_rows, spec.fit.validation_split)
-                             if spec.fit.validation == "split" else 0)
+    units = units_of(record, prepared)
+    fit_rows, train_rows = row_counts(record, prepared)
     notes = {n: hints.training_accuracy_note(values[-1], fit_rows, train_rows, name=n)
              for n, values in record.history.items()
              if n.endswith("accuracy") and not n.startswith("val_") and values}
@@ -237,7 +227,9 @@ def live_view(run_id: int, polling: bool, prepared, drawn: tuple = ()) -> None:
     watching browser too (four tabs watching one run took a core of chromium's on this
     2-core machine), so the charts are not in the fast one, and a run still waiting in the
     queue is polled every QUEUED_POLL_S, its empty charts drawn once."""
-    if polling and drawn[2:] == (True,):  # queued: nothing but its place in the queue moves
+    if polling and drawn == (True, False, False):  # training: the panel, no reruns
+        _panel(run_id, prepared, drawn)
+    elif polling and drawn[2:] == (True,):  # queued: nothing but its place in the queue moves
         st.fragment(run_every=QUEUED_POLL_S)(_head)(run_id, True, prepared, drawn)
         _body(run_id, False)
     elif polling:
@@ -246,6 +238,34 @@ def live_view(run_id: int, polling: bool, prepared, drawn: tuple = ()) -> None:
     else:
         _head(run_id, False, prepared, drawn)
         _body(run_id, False)
+
+
+def _panel(run_id: int, prepared, drawn: tuple) -> None:
+    """A training run: the live panel (live_panel), then what chooses what its curves show
+    (the compared run, the log scale). Drawn once; the panel updates itself."""
+    record = run_state.get(run_id)
+    if record is not None and record.status == STOPPING:
+        run_state.wait_while_stopping(run_id)
+        record = run_state.get(run_id)
+    if record is None:
+        return
+    if polled(record) != drawn:
+        st.rerun()  # it ended while the page was drawn: the whole page once
+    run_state.keep_alive()
+    panel = st.container()
+    about, choice, scale = st.columns([3, 2, 1], vertical_alignment="bottom")
+    about.caption(f":material/history: {md(record.name)}: {md(run_label(record))}.")
+    with choice:
+        previous, compared = compare_choice(record)
+    with scale:
+        log_y = log_scale(record, previous)
+    chosen = state.widget_value("train.compare") if previous is not None else None
+    fit_rows, train_rows = row_counts(record, prepared)
+    context = live_feed.Context(units_of(record, prepared), fit_rows, train_rows,
+                                chosen or None, compared or "the compared run",
+                                alive=not workspace.read_only())
+    with panel:
+        live_panel.live_panel(record, drawn, context, previous, log_y)
 
 
 def _head(run_id: int, polling: bool, prepared, drawn: tuple) -> None:

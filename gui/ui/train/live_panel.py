@@ -1,0 +1,57 @@
+"""The Train page's live panel: while a run trains, its status, tiles, curves and log are
+drawn by a small component (assets/live_panel.js, Streamlit's components v2) that reads the
+live feed (live_feed, through live_route) twice a second. Nothing reruns in Streamlit while
+the run trains: a rerun costs the watching browser tens of ms of script and the re-plotting
+of its charts, which six tabs on a 2-core server took from the training. The panel asks the
+page to redraw once when the run's state differs from what the page drew with (it ended).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from gui.ui.common import projector
+from gui.ui.figures import charts
+from gui.ui.session import run_state, workspace
+from gui.ui.train import live_feed, live_route
+
+ASSETS = Path(__file__).resolve().parents[3] / "assets"
+EVERY_MS = 500  # as often as the fragments it replaces polled the status
+
+
+@st.cache_resource(show_spinner=False)
+def _component():
+    return st.components.v2.component(
+        "layerlab_live_panel", js=(ASSETS / "live_panel.js").read_text(),
+        css=(ASSETS / "live_panel.css").read_text(), isolate_styles=False)
+
+
+def live_panel(record, drawn: tuple, context: live_feed.Context, previous: dict | None,
+               log_y: bool) -> None:
+    """Mount the panel for `record` (a run that trains), drawn as `drawn` (live.polled)."""
+    token = workspace.token()
+    live_feed.register(token, record.id, context)
+    initial = live_feed.snapshot(run_state.shared_runs(), token, record.id)
+    if initial is None:
+        return
+    bases = {n.removeprefix("val_") for n in (previous or {})} | {"loss"}
+    data = {
+        "url": f"{live_route.url(record.id)}?w={token}",
+        "every_ms": EVERY_MS,
+        "state": list(drawn),
+        "initial": initial,
+        "planned": record.spec.fit.epochs,
+        "titles": {b: charts.quantity_label(b) for b in bases},  # and the feed's own
+        "validation_label": "test" if record.spec.fit.validation == "test" else "validation",
+        "compared": previous,
+        "compared_name": context.compared_name,
+        "log_y": log_y,
+        "projector": projector.on(),
+    }
+    _component()(data=data, key=f"train.live.{record.id}", on_changed_change=_redraw)
+
+
+def _redraw() -> None:
+    """The run's state moved on (the panel saw it): the page redraws, as a click would."""
