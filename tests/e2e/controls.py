@@ -151,9 +151,13 @@ def open_train_settings(page: Page) -> None:
 
 
 def log(page: Page) -> str:
-    """The Train page's epoch log (its last lines), as shown."""
-    code = page.locator("[data-testid='stCode']")
-    return code.first.inner_text() if code.count() else ""
+    """The Train page's epoch log (its last lines), as shown: in the live panel while the
+    run trains, else in the page's own code block."""
+    for selector in (".ll-live .ll-log", "[data-testid='stCode']"):
+        code = page.locator(selector)
+        if code.count():
+            return code.first.inner_text()
+    return ""
 
 
 def epochs_logged(page: Page) -> int:

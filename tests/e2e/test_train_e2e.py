@@ -19,16 +19,45 @@ from tests.e2e.controls import (
 )
 
 
+def script_runs(page: Page) -> int:
+    """How many times this tab's script state has become "running" since the count began
+    (a MutationObserver on Streamlit's own data-test-script-state attribute)."""
+    return page.evaluate("""() => {
+        if (window.__llRuns === undefined) {
+            window.__llRuns = 0;
+            const app = document.querySelector("[data-test-script-state]");
+            new MutationObserver(() => {
+                if (app.getAttribute("data-test-script-state") === "running") window.__llRuns++;
+            }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+        }
+        return window.__llRuns;
+    }""")
+
+
 def test_training_draws_live_curves_until_done(page: Page, app_url: str, tmp_path):
     to_train_page(page, app_url)
     set_epochs(page, 40)
+    feeds = []
+    page.on("request", lambda r: feeds.append(r.url) if "/api/live/" in r.url else None)
     page.get_by_role("button", name="Train", exact=True).click()
     first = wait_for_epochs(page, 1)
-    charts = page.locator("[data-testid='stPlotlyChart']")
-    expect(charts).to_have_count(2, timeout=30_000)  # loss and accuracy
+    live = page.locator(".ll-live svg.ll-chart")  # the live panel's charts
+    expect(live).to_have_count(2, timeout=30_000)  # loss and accuracy
+    expect(live.first).to_have_attribute("aria-label", re.compile(r"^Chart: loss per epoch"))
     page.screenshot(path=str(tmp_path / "training.png"))
+    runs = script_runs(page)
     later = wait_for_epochs(page, first + 3)
     assert later > first  # the page updated by itself, without a click
+    # ... and without a Streamlit rerun: the panel reads the live feed itself
+    assert script_runs(page) == runs, "the page reran while the run trained"
+    # The feed answers its own workspace's token only.
+    url = feeds[-1]
+    token = re.search(r"w=([^&]+)", url).group(1)
+    fetch = "async (u) => { const r = await fetch(u); return [r.status, await r.text()]; }"
+    status, body = page.evaluate(fetch, url)
+    assert status == 200 and '"status":"running"' in body
+    assert page.evaluate(fetch, url.replace(token, "x" + token[1:]))[0] == 404
+    charts = page.locator("[data-testid='stPlotlyChart']")
     expect(page.get_by_text(re.compile(r"Trained 40 epochs in"))).to_be_visible(timeout=180_000)
     wait_idle(page)  # the status is drawn before the log: wait for the whole redraw
     assert epochs_logged(page) == 40, log(page)

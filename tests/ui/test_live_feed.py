@@ -1,0 +1,99 @@
+"""The live feed a watching tab's panel reads (GET /api/live/<run>): its answer, read from
+the store on each backend (SQLite, PostgreSQL: tests/postgres_server.py)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from gui.core.spec.vocabulary import DONE, RUNNING, STOPPING
+from gui.core.store.runs import Runs
+from gui.core.store.workspaces import workspaces
+from gui.ui.train import live_feed
+from gui.ui.train.live_feed import Context
+from tests.core.test_runs import IRIS, iris_spec
+
+
+@pytest.fixture
+def runs(store):
+    return Runs(store)
+
+
+def _training(runs, token, epochs=3, history=None, log=None):
+    run_id = runs.create(token, iris_spec(epochs=50), IRIS)
+    runs.report(run_id, status=RUNNING, started=1.0, progress=[epochs + 1, 50, 0, 8],
+                history=history or {"loss": [0.9, 0.7, 0.5][:epochs],
+                                    "val_loss": [1.0, 0.8, 0.6][:epochs],
+                                    "accuracy": [0.5, 0.7, 0.9][:epochs]},
+                log=log or [f"Epoch {i + 1}/50 - loss" for i in range(epochs)])
+    return run_id
+
+
+def test_the_feed_says_what_the_page_would_draw(runs):
+    token = runs.store.create()
+    run_id = _training(runs, token)
+    live_feed.register(token, run_id, Context({"loss": "cm²"}))
+    body = live_feed.snapshot(runs, token, run_id)
+    assert body["state"] == [True, False, False] and body["status"] == RUNNING
+    assert body["text"].startswith("Epoch 4/50 · ") and 0 < body["fraction"] < 0.1
+    assert body["epochs"] == 3 and body["history"]["loss"] == [0.9, 0.7, 0.5]
+    assert [t["label"] for t in body["tiles"]] == ["loss (cm²)", "validation loss (cm²)",
+                                                   "accuracy"]
+    assert [t["value"] for t in body["tiles"]] == ["0.5", "0.6", "0.900"]
+    assert body["titles"] == {"loss": "loss", "accuracy": "accuracy"}
+    assert body["log"][-1] == "Epoch 3/50 - loss" and body["log_lines"] == 3
+    # Only the epochs the panel lacks travel again.
+    again = live_feed.snapshot(runs, token, run_id, since=2)
+    assert again["since"] == 2 and again["history"]["loss"] == [0.5]
+    assert live_feed.snapshot(runs, token, run_id, since=99)["history"]["loss"] == []
+
+
+def test_the_feed_follows_the_run_to_its_end(runs):
+    token = runs.store.create()
+    run_id = _training(runs, token, epochs=1)
+    assert live_feed.snapshot(runs, token, run_id)["epochs"] == 1
+    runs.report(run_id, history={"loss": [0.9, 0.4], "val_loss": [1.0, 0.5],
+                                 "accuracy": [0.5, 0.8]}, progress=[3, 50, 0, 8])
+    assert live_feed.snapshot(runs, token, run_id, since=1)["history"]["loss"] == [0.4]
+    runs.request_stop(token, run_id)
+    stopping = live_feed.snapshot(runs, token, run_id)
+    assert stopping["status"] == STOPPING and stopping["text"].startswith("Stopping… ")
+    runs.report(run_id, status=DONE, ended=9.0)
+    assert live_feed.snapshot(runs, token, run_id)["state"] == [False, False, False]
+
+
+def test_tiles_compare_with_the_chosen_run_of_the_same_workspace_only(runs):
+    token, other = runs.store.create(), runs.store.create()
+    before = _training(runs, token, history={"loss": [1.0, 0.9, 0.8]})
+    runs.report(before, status=DONE, ended=2.0)
+    theirs = _training(runs, other, history={"loss": [0.1, 0.1, 0.1]})
+    run_id = _training(runs, token)
+    live_feed.register(token, run_id, Context({}, compare=before, compared_name="Run 1"))
+    loss = live_feed.snapshot(runs, token, run_id)["tiles"][0]
+    assert loss["delta"] == "-0.3" and loss["colour"] == "inverse"
+    assert "against Run 1 at the same epoch" in loss["help"]
+    # Another workspace's run is neither compared with nor read through this token.
+    live_feed.register(token, run_id, Context({}, compare=theirs))
+    assert live_feed.snapshot(runs, token, run_id)["tiles"][0]["delta"] is None
+    assert live_feed.snapshot(runs, token, theirs) is None
+    assert live_feed.snapshot(runs, "no-such-token", run_id) is None
+
+
+def test_watching_keeps_the_workspace_in_use_unless_the_tab_only_reads(runs, monkeypatch):
+    monkeypatch.setattr(live_feed, "_touched", {})
+    monkeypatch.setattr("gui.core.store.workspaces.TOUCH_EVERY_S", 0)
+    token, presenter = runs.store.create(), runs.store.create()
+
+    def seen(t):
+        with runs.store.engine.connect() as db:
+            return db.execute(select(workspaces.c.last_seen).where(
+                workspaces.c.token == t)).scalar()
+
+    mine, shown = _training(runs, token), _training(runs, presenter)
+    with runs.store.engine.begin() as db:
+        db.execute(workspaces.update().values(last_seen=0.0))
+    live_feed.register(token, mine, Context({}))
+    live_feed.register(presenter, shown, Context({}, alive=False))
+    live_feed.snapshot(runs, token, mine)
+    live_feed.snapshot(runs, presenter, shown)
+    assert seen(token) > 0.0 and seen(presenter) == 0.0
