@@ -25,16 +25,13 @@ function fmt(v) {
 
 function chart(name, title, lines, planned, logY, d) {
   // lines: [{values, colour, dash, label}]; drawn on x 1..planned
-  const W = 560, H = 280, L = 64, R = 12, T = 34, B = 44;
+  const W = 560, H = 210, L = 64, R = 28, T = 8, B = 40;
   const all = lines.flatMap(l => l.values).filter(v => isFinite(v) && (!logY || v > 0));
   const root = svg("svg", {viewBox: `0 0 ${W} ${H}`, role: "img", class: "ll-chart"});
   const last = lines.find(l => !l.dash && l.values.length);
   root.setAttribute("aria-label", `Chart: ${title} per epoch, growing while the run trains`
     + (last ? `; ${last.label} ${fmt(last.values[last.values.length - 1])} at epoch `
       + `${last.values.length}` : "") + ".");
-  const head = svg("text", {x: 8, y: 20, class: "ll-title"});
-  head.textContent = title + (logY ? " (log scale)" : "");
-  root.appendChild(head);
   const right = Math.max(planned, ...lines.map(l => l.values.length), 2);
   let lo = Math.min(...all), hi = Math.max(...all);
   if (!all.length) { lo = 0; hi = 1; }
@@ -56,8 +53,9 @@ function chart(name, title, lines, planned, logY, d) {
   }
   const step = Math.max(1, Math.ceil(right / 6 / 5) * 5 * (right > 10 ? 1 : 0.2));
   for (let e = (right > 10 ? step : 1); e <= right; e += (right > 10 ? step : 1)) {
-    const lab = svg("text", {x: x(e - 1), y: H - B + 18, "text-anchor": "middle",
-                             class: "ll-tick"});
+    const lab = svg("text", {x: x(e - 1), y: H - B + 18, class: "ll-tick",
+                             "text-anchor": e + (right > 10 ? step : 1) > right && right > 10
+                               ? "end" : "middle"});
     lab.textContent = String(e);
     root.appendChild(lab);
   }
@@ -65,7 +63,6 @@ function chart(name, title, lines, planned, logY, d) {
                           class: "ll-tick"});
   xt.textContent = "epoch";
   root.appendChild(xt);
-  let lx = L + 8;
   for (const l of lines) {
     const pts = l.values.map((v, i) => (isFinite(v) && (!logY || v > 0))
       ? `${x(i).toFixed(1)},${y(v).toFixed(1)}` : null).filter(Boolean);
@@ -73,12 +70,23 @@ function chart(name, title, lines, planned, logY, d) {
     root.appendChild(svg("polyline", {points: pts.join(" "), fill: "none", stroke: l.colour,
       "stroke-width": l.dash ? 1.5 : 2.5, "stroke-dasharray": l.dash ? "6 4" : "none",
       opacity: l.dash ? 0.55 : 1}));
-    const key = svg("text", {x: lx, y: T + 16, class: "ll-key", fill: l.colour});
-    key.textContent = "— " + l.label;
-    root.appendChild(key);
-    lx += 14 + 7.2 * (l.label.length + 2);
   }
   return root;
+}
+
+function titled(title, lines, picture) {
+  // The chart's title and its key as text above the picture (they wrap; never clipped).
+  const box = el("div", "ll-box");
+  const key = el("p", "ll-legend");
+  for (const l of lines) {
+    const item = el("span", "ll-key");
+    const swatch = el("span", "ll-swatch" + (l.dash ? " ll-dashed" : ""));
+    swatch.style.borderColor = l.colour;
+    item.append(swatch, document.createTextNode(l.label));
+    key.appendChild(item);
+  }
+  box.append(el("p", "ll-title", title), key, picture);
+  return box;
 }
 
 export default function (component) {
@@ -145,10 +153,9 @@ export default function (component) {
       lines.push({values: history[n], colour: TRAIN, dash: false, label: "training"});
       if (history["val_" + n]) lines.push({values: history["val_" + n], colour: VALID,
                                           dash: false, label: data.validation_label});
-      const box = el("div", "ll-box");
-      box.appendChild(chart(n, titles[n] || n, lines, data.planned,
-                            !!(data.log_y && n === "loss"), data));
-      return box;
+      const logY = !!(data.log_y && n === "loss");
+      const title = (titles[n] || n) + (logY ? " (log scale)" : "");
+      return titled(title, lines, chart(n, titles[n] || n, lines, data.planned, logY, data));
     }));
     if (!names.length) charts.replaceChildren(el("p", "ll-empty",
       "The first epoch's values appear here when it ends."));

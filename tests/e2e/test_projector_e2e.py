@@ -10,7 +10,6 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import wait_idle
 from tests.e2e.controls import (
-    fresh,
     go,
     no_exceptions,
     set_epochs,
@@ -22,8 +21,10 @@ SCREEN = {"width": 1280, "height": 720}
 
 
 def _in_view(page: Page, testid: str) -> dict:
-    """The bounding box of the first `testid` element, asserted inside the window."""
-    element = page.locator(f"[data-testid='{testid}']").first
+    """The bounding box of the first `testid` element (or CSS selector), asserted inside
+    the window."""
+    element = page.locator(testid if testid.startswith(".") else f"[data-testid='{testid}']"
+                           ).first
     box = None
     for _ in range(20):  # a live redraw can swap the element for a moment
         expect(element).to_be_visible(timeout=30_000)
@@ -39,18 +40,18 @@ def _in_view(page: Page, testid: str) -> dict:
 
 def _train_and_look(page: Page, button: str, run: str, path) -> None:
     page.get_by_role("button", name=button, exact=True).click()
-    expect(page.locator("[data-testid='stProgress']").first).to_be_visible(timeout=60_000)
-    # The tiles come with the run's first epochs (the log is the shown run's).
-    done = fresh(page, page.locator("[data-testid='stCaptionContainer']").filter(
-        has_text=re.compile(rf"{run}: started at .*, (?:[2-9]|\d{{2,}}) epochs")))
-    expect(done).to_have_count(1, timeout=120_000)
+    # While it trains, the live panel (live_panel.js) draws the progress, tiles and curves.
+    expect(page.locator(".ll-live .ll-bar").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(rf"{run}: started at .*, training for"))).to_be_visible()
+    expect(page.locator(".ll-live")).to_contain_text(re.compile(r"Epoch (?:[2-9]|\d{2,})/"),
+                                                     timeout=120_000)
     page.mouse.move(640, 700)  # no tooltip over the view
     page.wait_for_timeout(800)
     page.screenshot(path=str(path))
     assert page.evaluate("window.scrollY") == 0  # nothing scrolled for us
-    _in_view(page, "stProgress")
-    _in_view(page, "stMetric")
-    _in_view(page, "stPlotlyChart")
+    _in_view(page, ".ll-live .ll-bar")
+    _in_view(page, ".ll-live .ll-tile")
+    _in_view(page, ".ll-live svg.ll-chart")
     page.get_by_role("button", name="Stop", exact=True).click()
     expect(page.get_by_text(re.compile(r"Stopped by you"))).to_be_visible(timeout=60_000)
     wait_idle(page)

@@ -28,12 +28,14 @@ def changed_since_training() -> None:
             icon=":material/difference:")
 
 
-def run_label(record) -> str:
-    """Which run a page shows: when it started, on what data, which network, how long."""
+def run_label(record, live: bool = False) -> str:
+    """Which run a page shows: when it started, on what data, which network, how long
+    (`live`: a label drawn once while the run trains says the epochs planned)."""
     when = time.strftime("%H:%M:%S", time.localtime(record.created))
-    epochs = record.epochs_done
+    epochs = record.spec.fit.epochs if live else record.epochs_done
     return (f"started at {when} on {record.spec.data.source or 'the data'}: "
-            f"{stack(record.spec)}, {epochs} epoch{'s' if epochs != 1 else ''}")
+            f"{stack(record.spec)}, {'training for ' if live else ''}"
+            f"{epochs} epoch{'s' if epochs != 1 else ''}")
 
 
 def shown_run(record) -> None:

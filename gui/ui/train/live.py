@@ -254,7 +254,7 @@ def _panel(run_id: int, prepared, drawn: tuple) -> None:
     run_state.keep_alive()
     panel = st.container()
     about, choice, scale = st.columns([3, 2, 1], vertical_alignment="bottom")
-    about.caption(f":material/history: {md(record.name)}: {md(run_label(record))}.")
+    about.caption(f":material/history: {md(record.name)}: {md(run_label(record, live=True))}.")
     with choice:
         previous, compared = compare_choice(record)
     with scale:
