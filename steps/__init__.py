@@ -1,1 +1,1 @@
-"""The pages: one thin script per step, run by st.navigation from app.py."""
+"""The pages: one thin script per step, run by st.navigation from layerlab.py."""

@@ -77,6 +77,12 @@ def _chart_specs(at: AppTest) -> list[dict]:
     return specs
 
 
+def _live_panels(at: AppTest) -> list[dict]:
+    """The data of the Train page's live panels (a components-v2 element each)."""
+    return [json.loads(e.proto.json) for e in at.get("bidi_component")
+            if e.proto.component_name == "layerlab_live_panel"]
+
+
 def _wait_until(at: AppTest, done, timeout: float, what: str) -> RunRecord:
     deadline = time.time() + timeout
     while not done(record := _record(at)):
@@ -191,6 +197,16 @@ def test_stop_keeps_the_model_and_navigation_does_not_interrupt():
     again = _record(at)
     assert again.id == record.id and again.status == RUNNING
     assert again.epochs_done >= record.epochs_done
+    # While it trains, the live panel shows it and reads the rest from the live feed.
+    (panel,) = _live_panels(at)
+    assert panel["url"] == f"api/live/{record.id}?w={_token(at)}"
+    assert panel["state"] == [True, False, False] and panel["planned"] == 5000
+    first = panel["initial"]
+    assert first["status"] == RUNNING and first["epochs"] >= record.epochs_done >= 1
+    assert first["history"]["loss"][:record.epochs_done] == pytest.approx(
+        record.history["loss"])
+    assert [t["label"] for t in first["tiles"]][:2] == ["loss", "validation loss"]
+    assert at.get("plotly_chart") == [] and at.get("progress") == []  # nothing polls
     assert [b for b in at.button if b.key == "train.start"] == []  # it trains: no plain Train
     assert not at.button(key="train.queue").disabled
     assert not at.button(key="train.stop").disabled
@@ -266,7 +282,7 @@ def test_sessions_queue_for_slots_and_keep_their_own_runs(one_slot):
     for name in ("Wine cultivars", "Breast cancer"):
         at = sessions[name]
         waiting = [i.value for i in at.info if i.value.startswith("Waiting for a free")]
-        assert waiting or len(at.get("progress")), f"{name}: no queue message nor progress"
+        assert waiting or _live_panels(at), f"{name}: no queue message nor live panel"
     # a run stopped before its first epoch ends keeps no model: stop it after one
     _wait_until(first, lambda r: r.epochs_done >= 1, 120, "an epoch done")
     first.run()

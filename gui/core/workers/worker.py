@@ -18,7 +18,7 @@ seen it, and the pool ends a worker that does not answer in time. A stopped run 
 stopped as soon as `fit` halts, with `model_pending` set while the model of its last epoch
 is saved (pages show it stopped at once, and wait for that model before loading it).
 The worker is started with `python -m gui.core.workers.worker` (not multiprocessing's
-spawn, which would re-run the app's main script, app.py, in the child).
+spawn, which would re-run the app's main script, layerlab.py, in the child).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Projector mode: larger, high-contrast text, tick labels and chart cells for a classroom.
 
 The toggle is kept with the workspace (Doc.projector), so every tab and page of a workspace
-shows the same mode. Pages call `style(fig)` on every plotly figure they draw; app.py calls
+shows the same mode. Pages call `style(fig)` on every plotly figure they draw; layerlab.py calls
 `apply()` once per page to switch the page's CSS.
 """
 

@@ -1,5 +1,5 @@
 """The run banner: while a run of the workspace trains, a line on every page with its
-progress and a link to watch it (app.py draws it above every page but Train)."""
+progress and a link to watch it (layerlab.py draws it above every page but Train)."""
 
 from __future__ import annotations
 

@@ -139,7 +139,7 @@ def _data_part(doc) -> str:
 
 def settle() -> None:
     """The one rule that applies the defaults which follow the data, run once per script run
-    before the page is drawn (app.py), so that drawing a page never changes the document.
+    before the page is drawn (layerlab.py), so that drawing a page never changes the document.
 
     Each step is idempotent and writes only when the document is not yet consistent, which
     happens only after a change (a user's action in a callback, a new or emptied workspace,

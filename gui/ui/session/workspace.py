@@ -190,7 +190,7 @@ def token() -> str:
 
 def doc() -> Doc:
     """This run's copy of the workspace document (bind() loads it)."""
-    if _DOC not in st.session_state:  # only outside app.py, e.g. a page tested alone
+    if _DOC not in st.session_state:  # only outside layerlab.py, e.g. a page tested alone
         bind()
     return st.session_state[_DOC]
 
