@@ -120,8 +120,9 @@ def main() -> None:
                         tab.goto(url)
                     for tab in tabs:
                         try:
-                            tab.locator("[data-testid='stPlotlyChart']").first.wait_for(
-                                timeout=120_000)
+                            # a chart: Plotly's, or the Train page's live panel's
+                            tab.locator("[data-testid='stPlotlyChart'], .ll-live svg"
+                                        ).first.wait_for(timeout=120_000)
                         except Exception:
                             tab.screenshot(path="/tmp/live_view_cost.png")
                             raise
