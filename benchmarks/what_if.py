@@ -13,11 +13,13 @@ trained for 2 epochs, it times:
             rows, dead units) apart
   browser   the real app in chromium at 1280x720 (Iris: 4 inputs, and Breast cancer: 30;
             the default 64-64 network, 3 epochs), the Inside page: an arrow key on a
-            what-if slider, and a mouse drag of it (timed from the release: st.slider sends
-            its value then) → the new probabilities on screen, → the network's neuron
+            what-if slider → the new probabilities on screen, → the network's neuron
             colours (the row's activations) redrawn, and → the page idle again (the last
-            moment it looked busy, the 0.6 s quiet wait not counted); an epoch scrubber step
-            → idle again. Median and p95 of each.
+            moment it looked busy, the 0.6 s quiet wait not counted); each move of a mouse
+            drag, the button held (gui/ui/common/slider_drag.py sends a held slider's value),
+            → the probabilities and → the network; a continuous drag: how many
+            predictions a second showed while held; an epoch scrubber step → idle again. Median and
+            p95 of each.
 
 Where the time goes (issue 22; chromium profile and websocket timings on the 30-input set):
 the fragment's script (row, prediction, network, 30 sliders, hardest rows), then the
@@ -217,6 +219,68 @@ def _looks(page) -> dict:
     return {"bars": page.evaluate(BARS), "network": page.evaluate(NETWORK)}
 
 
+def _held_at(page, slider):
+    """Press the mouse on the slider's thumb; where it is."""
+    slider.scroll_into_view_if_needed()
+    box = slider.locator("xpath=..").bounding_box()  # the thumb (the range input's parent):
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2  # pressed on the track,
+    page.mouse.move(x, y)                                      # the slider would jump there
+    page.mouse.down()
+    return x, y
+
+
+def _drag_moves(page, slider, repeats: int, per_drag: int = 5) -> list[dict]:
+    """Drags of `per_drag` moves each, the mouse button held throughout: each move timed
+    until the bars' numbers and the network's colours differ from before it (the watcher
+    in gui/ui/common/slider_drag.py sends a held slider's value, at most every SEND_MS)."""
+    from tests.e2e.conftest import wait_idle
+
+    found, drag = [], 0
+    while len(found) < repeats:
+        x, y = _held_at(page, slider)
+        dx = 8 if drag % 2 == 0 else -8
+        for step in range(1, per_drag + 1):
+            before = _looks(page)
+            start = time.perf_counter()
+            page.mouse.move(x + dx * step, y)
+            found.append(_until_changed(page, before, start))
+            page.wait_for_timeout(50)  # a hand's pause between moves
+        page.mouse.up()
+        wait_idle(page)
+        drag += 1
+    return found[:repeats]
+
+
+def _continuous_drag(page, slider, i: int) -> tuple[float, float]:
+    """(how many different predictions were shown per second while the mouse held the
+    slider, seconds from the last move until the prediction stopped changing): a drag of 94
+    moves, one every 16 ms (plus the time a look takes), as a hand makes it."""
+    from tests.e2e.conftest import wait_idle
+
+    x, y = _held_at(page, slider)
+    dx = 1 if i % 2 == 0 else -1
+    seen, last = [page.evaluate(BARS)], page.evaluate(BARS)
+    began = time.perf_counter()
+    for step in range(1, 95):
+        page.mouse.move(x + dx * step, y)
+        page.wait_for_timeout(16)
+        now = page.evaluate(BARS)
+        if now != last:
+            seen.append(now)
+            last = now
+    end = time.perf_counter()
+    held = end - began
+    settled = end
+    while time.perf_counter() - settled < QUIET:  # until no new prediction for QUIET s
+        now = page.evaluate(BARS)
+        if now != last:
+            last, settled = now, time.perf_counter()
+        page.wait_for_timeout(16)
+    page.mouse.up()
+    wait_idle(page)
+    return (len(seen) - 1) / held, settled - end
+
+
 def browser(repeats: int, which: str) -> None:
     """The real app in chromium at 1280x720: a sample (Iris: 4 inputs; Breast cancer: 30),
     the default Dense 64-64 network trained for 3 epochs, then on the Inside page a what-if
@@ -224,8 +288,8 @@ def browser(repeats: int, which: str) -> None:
     prediction shown) and the network's neuron colours change (its activations shown), and
     → the page is idle (everything that reran redrawn); and the epoch scrubber moved → idle.
 
-    st.slider sends its value when a drag ends (the mouse released), not while it moves, so a
-    drag is timed from the release; a key press sends at once."""
+    A drag is timed move by move with the mouse button held (slider_drag sends a held
+    slider's value); a key press sends at once."""
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.conftest import open_app, wait_idle
@@ -259,21 +323,8 @@ def browser(repeats: int, which: str) -> None:
                 page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
                 timings["key"].append({**_until_changed(page, before, start),
                                        "idle": idle_since(page, start)})
-            for i in range(repeats):
-                slider.scroll_into_view_if_needed()
-                box = slider.bounding_box()
-                x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-                before = _looks(page)
-                page.mouse.move(x, y)
-                page.mouse.down()
-                dx = 24 if i % 2 == 0 else -24
-                for step in range(1, 5):  # a drag of a few moves, as a hand makes it
-                    page.mouse.move(x + dx * step / 4, y)
-                    page.wait_for_timeout(16)
-                start = time.perf_counter()
-                page.mouse.up()
-                timings["drag"].append({**_until_changed(page, before, start),
-                                        "idle": idle_since(page, start)})
+            timings["drag"] = _drag_moves(page, slider, repeats)
+            timings["flow"] = [_continuous_drag(page, slider, i) for i in range(4)]
             scrub = []
             scrubber = page.get_by_role("slider", name="Epoch").first
             for i in range(max(4, repeats // 3)):
@@ -284,12 +335,19 @@ def browser(repeats: int, which: str) -> None:
             page.close()
         chromium.close()
     print(f"browser  {name} ({feature}), Inside page, chromium 1280x720:")
-    for how, words in (("key", "arrow key press"), ("drag", "mouse drag released")):
+    for how, words in (("key", "arrow key press"), ("drag", "mouse move, button held")):
         for what, shown in (("bars", "new probabilities shown"),
                             ("network", "network's activations redrawn"),
                             ("idle", "the page idle again")):
-            print(f"         {words} → {shown}:".ljust(62)
-                  + ms([t[what] for t in timings[how]]))
+            if what in timings[how][0]:
+                print(f"         {words} → {shown}:".ljust(62)
+                      + ms([t[what] for t in timings[how]]))
+    flows = timings["flow"]
+    print(f"         a continuous drag (94 moves, one every 16 ms): "
+          f"{statistics.mean(f[0] for f in flows):.1f} new predictions shown a second while "
+          f"held (mean of {len(flows)})")
+    print("         … after its last move, the last prediction shown:".ljust(62)
+          + ms([f[1] for f in flows]))
     print("         epoch scrubber step → idle again:".ljust(62) + ms(scrub))
 
 
