@@ -204,19 +204,39 @@ NETWORK = ("() => [...document.querySelectorAll(\".network-svg circle, .network-
            ".map(e => e.getAttribute('fill') || '').join('|')")
 
 
-def _until_changed(page, before: dict, start: float) -> dict:
-    """Seconds from `start` until each of the bars' numbers and the network's fills differ
-    from `before` (looked at every animation frame)."""
-    page.wait_for_function(f"old => ({BARS})() !== old", arg=before["bars"], timeout=60_000,
-                           polling="raf")
-    bars = time.perf_counter() - start
-    page.wait_for_function(f"old => ({NETWORK})() !== old", arg=before["network"],
-                           timeout=60_000, polling="raf")
-    return {"bars": bars, "network": time.perf_counter() - start}
+# Timed in the page: from the moment `_watch` is called (just before the key press or the
+# mouse move) to the first DOM change after which the bars' numbers, and the network's
+# fills, differ from what they were (a MutationObserver looks after each batch of changes),
+# so a look's own round trip from this script is not counted.
+WATCH = """([bars, network]) => {
+  const t0 = performance.now(), found = {}, old = {bars, network};
+  const reads = {bars: BARS_JS, network: NETWORK_JS};
+  const look = () => {
+    const now = performance.now();
+    for (const what of ["bars", "network"]) {
+      if (!(what in found) && reads[what]() !== old[what]) found[what] = now - t0;
+    }
+    if ("bars" in found && "network" in found) watcher.disconnect();
+  };
+  const watcher = new MutationObserver(look);
+  watcher.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                  characterData: true});
+  window.__whatIfTimes = found;
+}""".replace("BARS_JS", BARS).replace("NETWORK_JS", NETWORK)
 
 
-def _looks(page) -> dict:
-    return {"bars": page.evaluate(BARS), "network": page.evaluate(NETWORK)}
+def _watch(page) -> None:
+    page.evaluate(WATCH, [page.evaluate(BARS), page.evaluate(NETWORK)])
+
+
+def _watched(page) -> dict:
+    """Seconds from `_watch` until the new probabilities and the new neuron colours were
+    in the page."""
+    page.wait_for_function("() => window.__whatIfTimes && 'bars' in window.__whatIfTimes"
+                           " && 'network' in window.__whatIfTimes", timeout=60_000,
+                           polling=50)
+    found = page.evaluate("() => window.__whatIfTimes")
+    return {what: found[what] / 1000 for what in ("bars", "network")}
 
 
 def _held_at(page, slider):
@@ -240,10 +260,9 @@ def _drag_moves(page, slider, repeats: int, per_drag: int = 5) -> list[dict]:
         x, y = _held_at(page, slider)
         dx = 8 if drag % 2 == 0 else -8
         for step in range(1, per_drag + 1):
-            before = _looks(page)
-            start = time.perf_counter()
+            _watch(page)
             page.mouse.move(x + dx * step, y)
-            found.append(_until_changed(page, before, start))
+            found.append(_watched(page))
             page.wait_for_timeout(50)  # a hand's pause between moves
         page.mouse.up()
         wait_idle(page)
@@ -317,12 +336,11 @@ def browser(repeats: int, which: str) -> None:
                 has_text=feature).get_by_role("slider")
             assert page.evaluate(NETWORK), "no neuron drawn in the network chart"
             for i in range(repeats):
-                before = _looks(page)
                 slider.focus()
+                _watch(page)
                 start = time.perf_counter()
                 page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                timings["key"].append({**_until_changed(page, before, start),
-                                       "idle": idle_since(page, start)})
+                timings["key"].append({**_watched(page), "idle": idle_since(page, start)})
             timings["drag"] = _drag_moves(page, slider, repeats)
             timings["flow"] = [_continuous_drag(page, slider, i) for i in range(4)]
             scrub = []
