@@ -27,7 +27,11 @@ browser. st.plotly_chart hashes the figure's spec into the element's id, so a ch
 figure changes is remounted and drawn anew by plotly on every change: the probabilities are
 therefore plain HTML (no plotly), and the what-if's network is inline SVG (network_svg: what
 no row changes converted once per weights and mode, a change only repainting the neurons),
-so a change swaps a few kilobytes of markup instead of a plotly redraw.
+so a change swaps a few kilobytes of markup instead of a plotly redraw. That SVG is set by
+gui/ui/common/live_markup.py (the browser's own parser; only the changed fills set), not
+parsed as Markdown; the hardest rows are drawn outside the what-if's fragment (no row
+changes them), and a held slider's value is sent while it is dragged
+(gui/ui/common/slider_drag.py), so a drag is timed move by move.
 
 Goal: ≤ 200 ms from a control change to the new prediction. Usage:
 
