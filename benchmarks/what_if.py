@@ -304,7 +304,7 @@ def _continuous_drag(page, slider, i: int) -> tuple[float, float]:
     return (len(seen) - 1) / held, settled - end
 
 
-def browser(repeats: int, which: str) -> None:
+def browser(repeats: int, which: str, drags: bool = True) -> None:
     """The real app in chromium at 1280x720: a sample (Iris: 4 inputs; Breast cancer: 30),
     the default Dense 64-64 network trained for 3 epochs, then on the Inside page a what-if
     slider moved by an arrow key and by a mouse drag → the bars' numbers change (the
@@ -345,8 +345,9 @@ def browser(repeats: int, which: str) -> None:
                 start = time.perf_counter()
                 page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
                 timings["key"].append({**_watched(page), "idle": idle_since(page, start)})
-            timings["drag"] = _drag_moves(page, slider, repeats)
-            timings["flow"] = [_continuous_drag(page, slider, i) for i in range(4)]
+            if drags:
+                timings["drag"] = _drag_moves(page, slider, repeats)
+                timings["flow"] = [_continuous_drag(page, slider, i) for i in range(4)]
             scrub = []
             scrubber = page.get_by_role("slider", name="Epoch").first
             for i in range(max(4, repeats // 3)):
@@ -357,19 +358,21 @@ def browser(repeats: int, which: str) -> None:
             page.close()
         chromium.close()
     print(f"browser  {name} ({feature}), Inside page, chromium 1280x720:")
-    for how, words in (("key", "arrow key press"), ("drag", "mouse move, button held")):
+    for how, words in (("key", "arrow key press"), ("drag", "mouse move, button held"))[
+            :2 if drags else 1]:
         for what, shown in (("bars", "new probabilities shown"),
                             ("network", "network's activations redrawn"),
                             ("idle", "the page idle again")):
             if what in timings[how][0]:
                 print(f"         {words} → {shown}:".ljust(62)
                       + ms([t[what] for t in timings[how]]))
-    flows = timings["flow"]
-    print(f"         a continuous drag (94 moves, one every 16 ms): "
+    flows = timings["flow"] if drags else []
+    if flows:
+        print(f"         a continuous drag (94 moves, one every 16 ms): "
           f"{statistics.mean(f[0] for f in flows):.1f} new predictions shown a second while "
           f"held (mean of {len(flows)})")
-    print("         … after its last move, the last prediction shown:".ljust(62)
-          + ms([f[1] for f in flows]))
+        print("         … after its last move, the last prediction shown:".ljust(62)
+              + ms([f[1] for f in flows]))
     print("         epoch scrubber step → idle again:".ljust(62) + ms(scrub))
 
 
@@ -382,6 +385,8 @@ def main() -> None:
                         help="only the chromium figures, on these samples")
     parser.add_argument("--changes", type=int, default=15,
                         help="what-if changes timed in chromium, of each kind (key, drag)")
+    parser.add_argument("--keys-only", action="store_true",
+                        help="no mouse drags (e.g. on a version without slider_drag)")
     args = parser.parse_args()
     if not args.browser_only:
         trained = trained_64_64()
@@ -390,7 +395,7 @@ def main() -> None:
     if not args.no_browser:
         for which in (["iris", "breast"] if args.browser_only in (None, "both")
                       else [args.browser_only]):
-            browser(args.changes, which)
+            browser(args.changes, which, drags=not args.keys_only)
     print("goal: ≤ 200 ms from a control change to the new prediction")
 
 
