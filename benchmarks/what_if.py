@@ -27,11 +27,12 @@ browser. st.plotly_chart hashes the figure's spec into the element's id, so a ch
 figure changes is remounted and drawn anew by plotly on every change: the probabilities are
 therefore plain HTML (no plotly), and the what-if's network is inline SVG (network_svg: what
 no row changes converted once per weights and mode, a change only repainting the neurons),
-so a change swaps a few kilobytes of markup instead of a plotly redraw. That SVG is set by
-gui/ui/common/live_markup.py (the browser's own parser; only the changed fills set), not
-parsed as Markdown; the hardest rows are drawn outside the what-if's fragment (no row
-changes them), and a held slider's value is sent while it is dragged
-(gui/ui/common/slider_drag.py), so a drag is timed move by move.
+so a change swaps a few kilobytes of markup instead of a plotly redraw. The hardest rows
+are drawn outside the what-if's fragment (no row changes them), and a held slider's value
+is sent while it is dragged (gui/ui/common/slider_drag.py), so a drag is timed move by
+move. Tried and left: the SVG set in place by a Custom Component v2 (innerHTML, only the
+changed fills set) instead of st.markdown: the probabilities showed a little sooner but the
+network ~20 ms later (a component's script runs after React has painted), p95s alike.
 
 Goal: ≤ 200 ms from a control change to the new prediction. Usage:
 

@@ -9,7 +9,6 @@ from streamlit.testing.v1 import AppTest
 
 from gui.core.model.build import build_model
 from gui.core.training.snapshots import Snapshots, model_weights
-from gui.ui.common import live_markup
 from gui.ui.figures import palette
 from tests.conftest import ROOT
 from tests.core import trained_models as tm
@@ -41,9 +40,8 @@ def texts(figure: dict) -> str:
 
 
 def network(at) -> ET.Element:
-    """The what-if's network view: the SVG drawn through live_markup, parsed."""
-    bodies = [live_markup.markup_of(e) for e in at.get("bidi_component")
-              if e.proto.component_name == live_markup.NAME]
+    """The what-if's network view: the SVG drawn through st.markdown, parsed."""
+    bodies = [e.value for e in at.markdown if 'class="network-svg"' in e.value]
     assert len(bodies) == 1, f"{len(bodies)} network views"
     return ET.fromstring(bodies[0])
 

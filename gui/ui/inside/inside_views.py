@@ -16,7 +16,7 @@ from gui.core.inspection import feature_plane
 from gui.core.inspection.forward import Forward
 from gui.core.training import snapshots
 from gui.core.training.snapshots import Snapshots
-from gui.ui.common import controls, live_markup, projector
+from gui.ui.common import controls, projector
 from gui.ui.figures import network_svg, network_view, neuron_maps, weight_maps
 from gui.ui.figures.describe import describe
 from gui.ui.inside import row_probe
@@ -179,10 +179,11 @@ def _network(chart, model, prep, probe, lines, weights: tuple | None = None) -> 
     drawn, alt = state.memo("inside.network", key, make)
     activations = probe.activations if probe else None
     with chart:
-        # Set in place by the browser's own parser (live_markup), not parsed as Markdown
-        # (st.html's sanitiser drops SVG).
-        live_markup.show(network_svg.html(drawn, activations, alt + _summary(drawn, activations)),
-                         key="inside.network.svg")
+        # st.markdown, not st.html: st.html's sanitiser drops SVG. (Set in place by a
+        # component instead, the network showed ~20 ms later, drawn in a
+        # later frame: benchmarks/what_if.py.)
+        st.markdown(network_svg.html(drawn, activations, alt + _summary(drawn, activations)),
+                    unsafe_allow_html=True)
         st.caption(lines_words
                    + ("Neurons: their activation for the row on the right, same colours; grey "
                       "with a cross: dead. " if probe else "")
