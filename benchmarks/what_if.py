@@ -13,11 +13,13 @@ trained for 2 epochs, it times:
             rows, dead units) apart
   browser   the real app in chromium at 1280x720 (Iris: 4 inputs, and Breast cancer: 30;
             the default 64-64 network, 3 epochs), the Inside page: an arrow key on a
-            what-if slider, and a mouse drag of it (timed from the release: st.slider sends
-            its value then) → the new probabilities on screen, → the network's neuron
+            what-if slider → the new probabilities on screen, → the network's neuron
             colours (the row's activations) redrawn, and → the page idle again (the last
-            moment it looked busy, the 0.6 s quiet wait not counted); an epoch scrubber step
-            → idle again. Median and p95 of each.
+            moment it looked busy, the 0.6 s quiet wait not counted); each move of a mouse
+            drag, the button held (gui/ui/common/slider_drag.py sends a held slider's value),
+            → the probabilities and → the network; a continuous drag: how many
+            predictions a second showed while held; an epoch scrubber step → idle again. Median and
+            p95 of each.
 
 Where the time goes (issue 22; chromium profile and websocket timings on the 30-input set):
 the fragment's script (row, prediction, network, 30 sliders, hardest rows), then the
@@ -25,7 +27,12 @@ browser. st.plotly_chart hashes the figure's spec into the element's id, so a ch
 figure changes is remounted and drawn anew by plotly on every change: the probabilities are
 therefore plain HTML (no plotly), and the what-if's network is inline SVG (network_svg: what
 no row changes converted once per weights and mode, a change only repainting the neurons),
-so a change swaps a few kilobytes of markup instead of a plotly redraw.
+so a change swaps a few kilobytes of markup instead of a plotly redraw. The hardest rows
+are drawn outside the what-if's fragment (no row changes them), and a held slider's value
+is sent while it is dragged (gui/ui/common/slider_drag.py), so a drag is timed move by
+move. Tried and left: the SVG set in place by a Custom Component v2 (innerHTML, only the
+changed fills set) instead of st.markdown: the probabilities showed a little sooner but the
+network ~20 ms later (a component's script runs after React has painted), p95s alike.
 
 Goal: ≤ 200 ms from a control change to the new prediction. Usage:
 
@@ -202,30 +209,111 @@ NETWORK = ("() => [...document.querySelectorAll(\".network-svg circle, .network-
            ".map(e => e.getAttribute('fill') || '').join('|')")
 
 
-def _until_changed(page, before: dict, start: float) -> dict:
-    """Seconds from `start` until each of the bars' numbers and the network's fills differ
-    from `before` (looked at every animation frame)."""
-    page.wait_for_function(f"old => ({BARS})() !== old", arg=before["bars"], timeout=60_000,
-                           polling="raf")
-    bars = time.perf_counter() - start
-    page.wait_for_function(f"old => ({NETWORK})() !== old", arg=before["network"],
-                           timeout=60_000, polling="raf")
-    return {"bars": bars, "network": time.perf_counter() - start}
+# Timed in the page: from the moment `_watch` is called (just before the key press or the
+# mouse move) to the first DOM change after which the bars' numbers, and the network's
+# fills, differ from what they were (a MutationObserver looks after each batch of changes),
+# so a look's own round trip from this script is not counted.
+WATCH = """([bars, network]) => {
+  const t0 = performance.now(), found = {}, old = {bars, network};
+  const reads = {bars: BARS_JS, network: NETWORK_JS};
+  const look = () => {
+    const now = performance.now();
+    for (const what of ["bars", "network"]) {
+      if (!(what in found) && reads[what]() !== old[what]) found[what] = now - t0;
+    }
+    if ("bars" in found && "network" in found) watcher.disconnect();
+  };
+  const watcher = new MutationObserver(look);
+  watcher.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                  characterData: true});
+  window.__whatIfTimes = found;
+}""".replace("BARS_JS", BARS).replace("NETWORK_JS", NETWORK)
 
 
-def _looks(page) -> dict:
-    return {"bars": page.evaluate(BARS), "network": page.evaluate(NETWORK)}
+def _watch(page) -> None:
+    page.evaluate(WATCH, [page.evaluate(BARS), page.evaluate(NETWORK)])
 
 
-def browser(repeats: int, which: str) -> None:
+def _watched(page) -> dict:
+    """Seconds from `_watch` until the new probabilities and the new neuron colours were
+    in the page."""
+    page.wait_for_function("() => window.__whatIfTimes && 'bars' in window.__whatIfTimes"
+                           " && 'network' in window.__whatIfTimes", timeout=60_000,
+                           polling=50)
+    found = page.evaluate("() => window.__whatIfTimes")
+    return {what: found[what] / 1000 for what in ("bars", "network")}
+
+
+def _held_at(page, slider):
+    """Press the mouse on the slider's thumb; where it is."""
+    slider.scroll_into_view_if_needed()
+    box = slider.locator("xpath=..").bounding_box()  # the thumb (the range input's parent):
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2  # pressed on the track,
+    page.mouse.move(x, y)                                      # the slider would jump there
+    page.mouse.down()
+    return x, y
+
+
+def _drag_moves(page, slider, repeats: int, per_drag: int = 5) -> list[dict]:
+    """Drags of `per_drag` moves each, the mouse button held throughout: each move timed
+    until the bars' numbers and the network's colours differ from before it (the watcher
+    in gui/ui/common/slider_drag.py sends a held slider's value, at most every SEND_MS)."""
+    from tests.e2e.conftest import wait_idle
+
+    found, drag = [], 0
+    while len(found) < repeats:
+        x, y = _held_at(page, slider)
+        dx = 8 if drag % 2 == 0 else -8
+        for step in range(1, per_drag + 1):
+            _watch(page)
+            page.mouse.move(x + dx * step, y)
+            found.append(_watched(page))
+            page.wait_for_timeout(50)  # a hand's pause between moves
+        page.mouse.up()
+        wait_idle(page)
+        drag += 1
+    return found[:repeats]
+
+
+def _continuous_drag(page, slider, i: int) -> tuple[float, float]:
+    """(how many different predictions were shown per second while the mouse held the
+    slider, seconds from the last move until the prediction stopped changing): a drag of 94
+    moves, one every 16 ms (plus the time a look takes), as a hand makes it."""
+    from tests.e2e.conftest import wait_idle
+
+    x, y = _held_at(page, slider)
+    dx = 1 if i % 2 == 0 else -1
+    seen, last = [page.evaluate(BARS)], page.evaluate(BARS)
+    began = time.perf_counter()
+    for step in range(1, 95):
+        page.mouse.move(x + dx * step, y)
+        page.wait_for_timeout(16)
+        now = page.evaluate(BARS)
+        if now != last:
+            seen.append(now)
+            last = now
+    end = time.perf_counter()
+    held = end - began
+    settled = end
+    while time.perf_counter() - settled < QUIET:  # until no new prediction for QUIET s
+        now = page.evaluate(BARS)
+        if now != last:
+            last, settled = now, time.perf_counter()
+        page.wait_for_timeout(16)
+    page.mouse.up()
+    wait_idle(page)
+    return (len(seen) - 1) / held, settled - end
+
+
+def browser(repeats: int, which: str, drags: bool = True) -> None:
     """The real app in chromium at 1280x720: a sample (Iris: 4 inputs; Breast cancer: 30),
     the default Dense 64-64 network trained for 3 epochs, then on the Inside page a what-if
     slider moved by an arrow key and by a mouse drag → the bars' numbers change (the
     prediction shown) and the network's neuron colours change (its activations shown), and
     → the page is idle (everything that reran redrawn); and the epoch scrubber moved → idle.
 
-    st.slider sends its value when a drag ends (the mouse released), not while it moves, so a
-    drag is timed from the release; a key press sends at once."""
+    A drag is timed move by move with the mouse button held (slider_drag sends a held
+    slider's value); a key press sends at once."""
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.conftest import open_app, wait_idle
@@ -253,27 +341,14 @@ def browser(repeats: int, which: str) -> None:
                 has_text=feature).get_by_role("slider")
             assert page.evaluate(NETWORK), "no neuron drawn in the network chart"
             for i in range(repeats):
-                before = _looks(page)
                 slider.focus()
+                _watch(page)
                 start = time.perf_counter()
                 page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                timings["key"].append({**_until_changed(page, before, start),
-                                       "idle": idle_since(page, start)})
-            for i in range(repeats):
-                slider.scroll_into_view_if_needed()
-                box = slider.bounding_box()
-                x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-                before = _looks(page)
-                page.mouse.move(x, y)
-                page.mouse.down()
-                dx = 24 if i % 2 == 0 else -24
-                for step in range(1, 5):  # a drag of a few moves, as a hand makes it
-                    page.mouse.move(x + dx * step / 4, y)
-                    page.wait_for_timeout(16)
-                start = time.perf_counter()
-                page.mouse.up()
-                timings["drag"].append({**_until_changed(page, before, start),
-                                        "idle": idle_since(page, start)})
+                timings["key"].append({**_watched(page), "idle": idle_since(page, start)})
+            if drags:
+                timings["drag"] = _drag_moves(page, slider, repeats)
+                timings["flow"] = [_continuous_drag(page, slider, i) for i in range(4)]
             scrub = []
             scrubber = page.get_by_role("slider", name="Epoch").first
             for i in range(max(4, repeats // 3)):
@@ -284,12 +359,21 @@ def browser(repeats: int, which: str) -> None:
             page.close()
         chromium.close()
     print(f"browser  {name} ({feature}), Inside page, chromium 1280x720:")
-    for how, words in (("key", "arrow key press"), ("drag", "mouse drag released")):
+    for how, words in (("key", "arrow key press"), ("drag", "mouse move, button held"))[
+            :2 if drags else 1]:
         for what, shown in (("bars", "new probabilities shown"),
                             ("network", "network's activations redrawn"),
                             ("idle", "the page idle again")):
-            print(f"         {words} → {shown}:".ljust(62)
-                  + ms([t[what] for t in timings[how]]))
+            if what in timings[how][0]:
+                print(f"         {words} → {shown}:".ljust(62)
+                      + ms([t[what] for t in timings[how]]))
+    flows = timings["flow"] if drags else []
+    if flows:
+        print(f"         a continuous drag (94 moves, one every 16 ms): "
+          f"{statistics.mean(f[0] for f in flows):.1f} new predictions shown a second while "
+          f"held (mean of {len(flows)})")
+        print("         … after its last move, the last prediction shown:".ljust(62)
+              + ms([f[1] for f in flows]))
     print("         epoch scrubber step → idle again:".ljust(62) + ms(scrub))
 
 
@@ -302,6 +386,8 @@ def main() -> None:
                         help="only the chromium figures, on these samples")
     parser.add_argument("--changes", type=int, default=15,
                         help="what-if changes timed in chromium, of each kind (key, drag)")
+    parser.add_argument("--keys-only", action="store_true",
+                        help="no mouse drags (e.g. on a version without slider_drag)")
     args = parser.parse_args()
     if not args.browser_only:
         trained = trained_64_64()
@@ -310,7 +396,7 @@ def main() -> None:
     if not args.no_browser:
         for which in (["iris", "breast"] if args.browser_only in (None, "both")
                       else [args.browser_only]):
-            browser(args.changes, which)
+            browser(args.changes, which, drags=not args.keys_only)
     print("goal: ≤ 200 ms from a control change to the new prediction")
 
 

@@ -67,7 +67,9 @@ def draw(record, live: bool) -> None:
     What does not depend on the row (the maps' figures) is kept per weights and feature pair
     (state.memo), so an unchanged chart is sent unchanged and the browser keeps it; the row
     section and the network view (which draws the row's activations) are one fragment
-    (`_row_and_network`), so a what-if change reruns only them."""
+    (`_row_and_network`), so a what-if change (a slider's key press, or a move while the
+    mouse drags it: slider_drag) reruns only them; the hardest rows, which no row changes,
+    are drawn after it, outside."""
     prepared = run_state.prepared(record)
     prep = prepared.preprocessor
     saved = run_state.saved_model(record)
@@ -99,21 +101,22 @@ def draw(record, live: bool) -> None:
         with right:
             _row_and_network(trained, model, epoch == record.model_epoch, chart, lines,
                              weights)
+            row_probe.hardest_table(trained)  # no row changes it: outside the fragment
 
 
 @st.fragment
 def _row_and_network(trained, model, final: bool, chart, lines, weights: tuple) -> None:
     """The row section, and the network view (in `chart`, beside it) with that row's
     activations: a what-if change reruns only this. The network is drawn as soon as the
-    prediction is, before the row's controls and the hardest rows; only its neurons'
-    colours are new on a change (the rest is kept per weights: `_network`)."""
+    prediction is, before the row's controls; only its neurons' colours are new on a
+    change (the rest is kept per weights: `_network`)."""
     prep = trained.prepared.preprocessor
 
     def network(probe) -> None:
         _network(chart, model, prep, _at_epoch(probe, model, prep, final, weights), lines,
                  (weights, final))
 
-    if row_probe.show(trained, then=network) is None:
+    if row_probe.show(trained, then=network, hardest=False) is None:
         _network(chart, model, prep, None, lines, (weights, final))
 
 
@@ -176,7 +179,9 @@ def _network(chart, model, prep, probe, lines, weights: tuple | None = None) -> 
     drawn, alt = state.memo("inside.network", key, make)
     activations = probe.activations if probe else None
     with chart:
-        # st.markdown, not st.html: st.html's sanitiser drops SVG.
+        # st.markdown, not st.html: st.html's sanitiser drops SVG. (Set in place by a
+        # component instead, the network showed ~20 ms later, drawn in a
+        # later frame: benchmarks/what_if.py.)
         st.markdown(network_svg.html(drawn, activations, alt + _summary(drawn, activations)),
                     unsafe_allow_html=True)
         st.caption(lines_words

@@ -52,11 +52,13 @@ def _truth(prepared, number: int):
     return prepared.class_names[int(y)]
 
 
-def show(trained, then=None) -> RowProbe | None:
+def show(trained, then=None, hardest: bool = True) -> RowProbe | None:
     """Draw the row controls and the live prediction for a run_state.Trained; None until
     there is a row to show. `then(probe)` (e.g. the network view with the row's
     activations) is called as soon as the prediction is drawn, before the controls and the
-    hardest rows, so what a change changes reaches the browser first."""
+    hardest rows, so what a change changes reaches the browser first. `hardest=False`: the
+    hardest rows are left to `hardest_table` (the Inside page draws them outside the
+    fragment a slider move reruns: no row changes them)."""
     prepared = trained.prepared
     if prepared is None or len(prepared.raw_test) == 0:
         st.info("This run has no test rows to pick from.", icon=":material/info:")
@@ -65,7 +67,6 @@ def show(trained, then=None) -> RowProbe | None:
     version = (record.id, record.model_epoch, id(model))
     probe_of = state.memo("probe.what_if", version, lambda: probe.WhatIf(model, prepared))
     items = state.memo("probe.controls", version, lambda: probe.controls(prepared))
-    table = state.memo("probe.test_rows", version, lambda: probe.test_rows(model, prepared))
     dead = state.memo("probe.dead", version,
                       lambda: probe.dead_units(model, prepared.X_train))
     sentences = probe.dead_sentences(model, dead)
@@ -86,5 +87,18 @@ def show(trained, then=None) -> RowProbe | None:
     what_if.controls(record.id, items)
     for sentence in sentences:
         st.warning(md(sentence), icon=":material/heart_broken:")
-    hardest_rows.show(record.id, table, prepared)
+    if hardest:
+        hardest_table(trained)
     return found
+
+
+def hardest_table(trained) -> None:
+    """The hardest test rows of a run_state.Trained (hardest_rows), a button per row to send
+    it to the what-if controls; nothing when it has no test rows."""
+    prepared, record, model = trained.prepared, trained.record, trained.model
+    if prepared is None or len(prepared.raw_test) == 0:
+        return
+    version = (record.id, record.model_epoch, id(model))
+    table = state.memo("probe.test_rows", version, lambda: probe.test_rows(model, prepared))
+    what_if.start(record.id, prepared)
+    hardest_rows.show(record.id, table, prepared)

@@ -14,7 +14,7 @@ import html
 import streamlit as st
 
 from gui.core.inspection import probe
-from gui.ui.common import projector
+from gui.ui.common import projector, slider_drag
 from gui.ui.session import state
 from gui.ui.text import md
 
@@ -46,6 +46,7 @@ def send_test_row(run_id: int, prepared, number: int) -> None:
     row = start(run_id, prepared)
     row.update(source="test", test_row=int(number),
                values=probe.test_row_values(prepared, int(number)))
+    row.pop("dragged", None)
 
 
 # ---- callbacks -----------------------------------------------------------------------------
@@ -65,6 +66,17 @@ def _on_control(run_id: int, index: int, column: str) -> None:
     row = kept(run_id)
     row["values"][column] = state.widget_value(key(run_id, f"f{index}"))
     row["source"] = "own"  # no longer the test row as read
+    row.pop("dragged", None)  # the slider has sent its own value: it shows the row's again
+
+
+def _on_drag(run_id: int, items: list[probe.Control], index: int, value: float) -> None:
+    """A slider's value while the mouse still drags it (slider_drag): the row follows."""
+    if index >= len(items) or items[index].kind == "choice":
+        return
+    row = kept(run_id)
+    row["values"][items[index].column] = _value(items[index], value)
+    row["source"] = "own"
+    row["dragged"] = items[index].column  # its slider is not set from the row until let go
 
 
 # ---- drawing -------------------------------------------------------------------------------
@@ -105,6 +117,7 @@ def row_values(run_id: int, items: list[probe.Control]) -> dict:
 def controls(run_id: int, items: list[probe.Control]) -> dict:
     """A slider per numeric feature, a select per text feature; returns {column: value}."""
     values = row_values(run_id, items)
+    dragged = kept(run_id).get("dragged")  # under the mouse: the slider shows its own value
     if len(items) > SCROLL_AFTER:  # the prediction beside them stays in view
         st.caption(f"{len(items)} features: scroll inside the box for all of them.")
         box = st.container(height=CONTROLS_HEIGHT, border=False, key=key(run_id, "controls"))
@@ -113,7 +126,8 @@ def controls(run_id: int, items: list[probe.Control]) -> dict:
     columns = box.columns(2)  # beside the network: two to a row
     for i, control in enumerate(items):
         name = key(run_id, f"f{i}")
-        fresh = state.widget_value(name) != values[control.column]
+        fresh = state.widget_value(name) != values[control.column] and (
+            control.column != dragged)
         if fresh:  # set only when it differs: an unchanged slider is given its value directly
             state.sync_widget(name, values[control.column])  # (no scan of the session state)
         where = columns[i % len(columns)]
@@ -126,9 +140,13 @@ def controls(run_id: int, items: list[probe.Control]) -> dict:
             control.low, control.high)
         step = 1 if control.integer else control.step
         where.slider(md(control.column), min_value=low, max_value=high, step=step,
-                     value=None if fresh else values[control.column], format=shown, key=name,
+                     value=None if fresh else state.widget_value(name, values[control.column]),
+                     format=shown, key=name,
                      **callback,
                      help=f"Training rows: {control.train_low:g} to {control.train_high:g}.")
+    with box:  # the sliders report while dragged (the prediction follows), not only on release
+        slider_drag.watch(key(run_id, "drag"), key(run_id, "f"),
+                          lambda index, value: _on_drag(run_id, items, index, value))
     return values
 
 
