@@ -42,6 +42,9 @@ class SizeRule:
         regression_l2: the L2 penalty when the target is a number (None: `l2`); a strong
             penalty pulls a scaled target's predictions towards its mean.
         learning_rate: the optimizer's learning rate (None: the optimizer's default).
+        regression_dropout: the Dropout rate when the target is a number (None:
+            `dropout`); a noisy number on a few hundred rows is overfitted within a few
+            epochs, and Dropout slows that down more gently than a strong L2 penalty.
     """
 
     rows: float
@@ -56,6 +59,7 @@ class SizeRule:
     why: str = ""
     regression_l2: float | None = None
     learning_rate: float | None = None
+    regression_dropout: float | None = None
 
     def l2_for(self, task: str) -> float:
         """The L2 penalty for `task` ("regression", "binary", "multiclass")."""
@@ -63,26 +67,34 @@ class SizeRule:
             return self.regression_l2
         return self.l2
 
+    def dropout_for(self, task: str) -> float:
+        """The Dropout rate for `task` ("regression", "binary", "multiclass")."""
+        if task == "regression" and self.regression_dropout is not None:
+            return self.regression_dropout
+        return self.dropout
+
 
 # The defaults that follow the data's size (heads.recommended_spec): the first rule whose
 # `rows` is at least the number of training rows applies. Measured against scikit-learn's
 # linear models and MLPs by benchmarks/default_quality.py.
 SIZE_RULES: tuple[SizeRule, ...] = (
     SizeRule(100, epochs=500, patience=0, batch_size=128, units=100, hidden=1,
-             validate=False, learning_rate=0.01, regression_l2=1e-2,
+             validate=False, learning_rate=0.01, regression_l2=0.1,
              why="Up to 100 rows: one hidden layer trained on every row at once (one step "
                  "per epoch) for a fixed number of epochs at a learning rate of 0.01 (ten "
                  "times Adam's default, since so few steps are taken); too few rows to hold "
                  "some out for early stopping, and a single layer cannot memorise them in "
-                 "that many steps. For a number, a strong L2 penalty keeps the network close "
-                 "to a linear fit, which is what so few rows support."),
+                 "that many steps. For a number, a strong L2 penalty (0.1) keeps the network "
+                 "close to a linear fit, which is what so few rows support."),
     SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-2,
-             regression_l2=1e-4,
+             regression_l2=1e-4, regression_dropout=0.3,
              why="Up to 1,000 rows: two hidden layers with an L2 penalty (strong for classes, "
                  "keeping the network close to a linear model; light for a number, which a "
-                 "strong one would pull towards its mean), small batches, and a fifth of the "
-                 "rows held out to stop when the validation loss no longer improves (the best "
-                 "epoch's weights kept)."),
+                 "strong one would pull towards its mean, so a number gets Dropout of 0.3 "
+                 "after each hidden layer instead, as a noisy number is otherwise overfitted "
+                 "within a few epochs), small batches, and a fifth of the rows held out to "
+                 "stop when the validation loss no longer improves (the best epoch's weights "
+                 "kept)."),
     SizeRule(10_000, epochs=100, patience=15, batch_size=32, units=128, l2=1e-5,
              why="Up to 10,000 rows: two wider hidden layers with a light L2 penalty, stopped "
                  "early on a fifth of the rows held out (the best epoch's weights kept)."),
