@@ -159,33 +159,18 @@ def test_the_learning_rate_follows_the_rows_unless_chosen():
         == 0.05
 
 
-def test_a_number_on_a_few_hundred_rows_gets_dropout_and_classes_or_many_rows_not():
-    def rates(spec):
-        return [x.rate for x in spec.layers if x.type == "Dropout"]
-
-    number = recommended_spec(DataInfo("regression", n_inputs=6, n_train=300))
-    rate = size_rule(300).dropout_for("regression")
-    # a Dropout layer after each hidden layer, at the rule's rate, said in its sentence
-    assert 0 < rate < 0.5 and rates(number) == [rate] * len(_hidden(number))
-    assert [x.type for x in number.layers] == ["Dense", "Dropout", "Dense", "Dropout",
-                                               "Dense"]
-    assert "Dropout" in size_rule(300).why
-    # classes on the same rows, a number on a tiny table or on many rows: no Dropout
-    assert rates(recommended_spec(DataInfo("binary", 6, 2, n_train=300))) == []
-    assert rates(recommended_spec(DataInfo("regression", 6, n_train=60))) == []
-    assert rates(recommended_spec(DataInfo("regression", 6, n_train=50_000))) == []
-    info = DataInfo("regression", n_inputs=6, n_train=300, n_test=75)
-    assert validate(number, info) == [] and is_recommended(number, info)
-
-
-def test_the_search_starts_from_the_recommended_dropout_and_penalty():
+def test_a_tiny_tables_number_gets_the_strongest_penalty_and_the_search_starts_there():
     from gui.core.training.search_space import plan
 
+    # the penalty on a number falls as the rows grow: a tiny table's is the strongest
+    penalties = [size_rule(rows).l2_for("regression") for rows in (40, 500, 5_000, 50_000)]
+    assert penalties == sorted(penalties, reverse=True) and penalties[0] >= 10 * penalties[1]
+    assert penalties[-1] == 0
     for info in (DataInfo("regression", n_inputs=6, n_train=300),
                  DataInfo("regression", n_inputs=6, n_train=40)):
         chosen = plan(info, recommended_spec(info))
         rule = size_rule(info.n_train)
-        assert chosen.first["dropout"] == rule.dropout_for("regression")
+        assert chosen.first["dropout"] == rule.dropout
         assert chosen.first["l2"] == rule.l2_for("regression")
         low, high = chosen.space["l2"]
         assert low <= chosen.first["l2"] <= high  # the defaults are a point of the space

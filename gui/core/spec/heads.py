@@ -69,9 +69,9 @@ def default_spec(task: str, n_classes: int = 2, data: DataSpec | None = None,
 
 def recommended_hidden(rows: int, inputs: int, task: str) -> list[LayerSpec]:
     """The rule's hidden Dense(relu) layers (SIZE_RULES: how many, at least UNITS_PER_INPUT
-    units per input up to MAX_DEFAULT_UNITS), with its L2 penalty and Dropout for `task`."""
+    units per input up to MAX_DEFAULT_UNITS), with its L2 penalty for `task` and Dropout."""
     rule = size_rule(rows)
-    l2, dropout = rule.l2_for(task), rule.dropout_for(task)
+    l2 = rule.l2_for(task)
     units = max(rule.units, min(MAX_DEFAULT_UNITS, UNITS_PER_INPUT * inputs))
     hidden = []
     for _ in range(rule.hidden):
@@ -79,8 +79,8 @@ def recommended_hidden(rows: int, inputs: int, task: str) -> list[LayerSpec]:
         if l2:
             layer.kernel_regularizer = RegularizerSpec(kind="l2", l2=l2)
         hidden.append(layer)
-        if dropout:
-            hidden.append(LayerSpec(type="Dropout", rate=dropout))
+        if rule.dropout:
+            hidden.append(LayerSpec(type="Dropout", rate=rule.dropout))
     return hidden
 
 

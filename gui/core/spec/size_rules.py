@@ -42,9 +42,6 @@ class SizeRule:
         regression_l2: the L2 penalty when the target is a number (None: `l2`); a strong
             penalty pulls a scaled target's predictions towards its mean.
         learning_rate: the optimizer's learning rate (None: the optimizer's default).
-        regression_dropout: the Dropout rate when the target is a number (None:
-            `dropout`); a noisy number on a few hundred rows is overfitted within a few
-            epochs, and Dropout slows that down more gently than a strong L2 penalty.
     """
 
     rows: float
@@ -59,19 +56,12 @@ class SizeRule:
     why: str = ""
     regression_l2: float | None = None
     learning_rate: float | None = None
-    regression_dropout: float | None = None
 
     def l2_for(self, task: str) -> float:
         """The L2 penalty for `task` ("regression", "binary", "multiclass")."""
         if task == "regression" and self.regression_l2 is not None:
             return self.regression_l2
         return self.l2
-
-    def dropout_for(self, task: str) -> float:
-        """The Dropout rate for `task` ("regression", "binary", "multiclass")."""
-        if task == "regression" and self.regression_dropout is not None:
-            return self.regression_dropout
-        return self.dropout
 
 
 # The defaults that follow the data's size (heads.recommended_spec): the first rule whose
@@ -87,14 +77,12 @@ SIZE_RULES: tuple[SizeRule, ...] = (
                  "that many steps. For a number, a strong L2 penalty (0.1) keeps the network "
                  "close to a linear fit, which is what so few rows support."),
     SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-2,
-             regression_l2=1e-4, regression_dropout=0.3,
+             regression_l2=1e-4,
              why="Up to 1,000 rows: two hidden layers with an L2 penalty (strong for classes, "
                  "keeping the network close to a linear model; light for a number, which a "
-                 "strong one would pull towards its mean, so a number gets Dropout of 0.3 "
-                 "after each hidden layer instead, as a noisy number is otherwise overfitted "
-                 "within a few epochs), small batches, and a fifth of the rows held out to "
-                 "stop when the validation loss no longer improves (the best epoch's weights "
-                 "kept)."),
+                 "strong one would pull towards its mean), small batches, and a fifth of the "
+                 "rows held out to stop when the validation loss no longer improves (the best "
+                 "epoch's weights kept)."),
     SizeRule(10_000, epochs=100, patience=15, batch_size=32, units=128, l2=1e-5,
              why="Up to 10,000 rows: two wider hidden layers with a light L2 penalty, stopped "
                  "early on a fifth of the rows held out (the best epoch's weights kept)."),

@@ -146,8 +146,7 @@ def default_params(base: ExperimentSpec, info: DataInfo, space: dict) -> dict:
             units=int(min(max(units, space["units"][0]), space["units"][1])),
             activation=(activation if activation in space["activation"]
                         else space["activation"][0]),
-            dropout=float(rule.dropout_for(info.task)),
-            l2=float(max(rule.l2_for(info.task), space["l2"][0])))
+            dropout=float(rule.dropout), l2=float(max(rule.l2_for(info.task), space["l2"][0])))
     return {key: point[key] for key in searched(space)}
 
 
