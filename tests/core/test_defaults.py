@@ -157,3 +157,20 @@ def test_the_learning_rate_follows_the_rows_unless_chosen():
     assert follow_size(spec, tiny, large).compile.learning_rate == 0.05
     assert follow_size(spec, tiny, large, {"compile.learning_rate"}).compile.learning_rate \
         == 0.05
+
+
+def test_a_tiny_tables_number_gets_the_strongest_penalty_and_the_search_starts_there():
+    from gui.core.training.search_space import plan
+
+    # the penalty on a number falls as the rows grow: a tiny table's is the strongest
+    penalties = [size_rule(rows).l2_for("regression") for rows in (40, 500, 5_000, 50_000)]
+    assert penalties == sorted(penalties, reverse=True) and penalties[0] >= 10 * penalties[1]
+    assert penalties[-1] == 0
+    for info in (DataInfo("regression", n_inputs=6, n_train=300),
+                 DataInfo("regression", n_inputs=6, n_train=40)):
+        chosen = plan(info, recommended_spec(info))
+        rule = size_rule(info.n_train)
+        assert chosen.first["dropout"] == rule.dropout
+        assert chosen.first["l2"] == rule.l2_for("regression")
+        low, high = chosen.space["l2"]
+        assert low <= chosen.first["l2"] <= high  # the defaults are a point of the space

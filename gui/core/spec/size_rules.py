@@ -69,13 +69,13 @@ class SizeRule:
 # linear models and MLPs by benchmarks/default_quality.py.
 SIZE_RULES: tuple[SizeRule, ...] = (
     SizeRule(100, epochs=500, patience=0, batch_size=128, units=100, hidden=1,
-             validate=False, learning_rate=0.01, regression_l2=1e-2,
+             validate=False, learning_rate=0.01, regression_l2=0.1,
              why="Up to 100 rows: one hidden layer trained on every row at once (one step "
                  "per epoch) for a fixed number of epochs at a learning rate of 0.01 (ten "
                  "times Adam's default, since so few steps are taken); too few rows to hold "
                  "some out for early stopping, and a single layer cannot memorise them in "
-                 "that many steps. For a number, a strong L2 penalty keeps the network close "
-                 "to a linear fit, which is what so few rows support."),
+                 "that many steps. For a number, a strong L2 penalty (0.1) keeps the network "
+                 "close to a linear fit, which is what so few rows support."),
     SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-2,
              regression_l2=1e-4,
              why="Up to 1,000 rows: two hidden layers with an L2 penalty (strong for classes, "

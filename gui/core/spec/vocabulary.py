@@ -333,7 +333,7 @@ SEARCH_SPACE: dict[str, tuple] = {
     "units": (8, 512),
     "activation": ("relu", "elu", "gelu", "tanh", "linear"),  # linear: a linear model
     "dropout": (0.0, 0.5),
-    "l2": (1e-7, 1e-2),
+    "l2": (1e-7, 1e-1),  # up to a tiny table's penalty for a number (size_rules)
     "learning_rate": (1e-4, 3e-2),
     "batch_size": (16, 32, 64, 128, 256, 512, 1024),
 }
