@@ -119,7 +119,10 @@ export default function (component) {
   const drawnState = JSON.stringify(data.state);
 
   const titles = Object.assign({}, data.titles);
-  function paint(s) {
+  let shownEpochs = -1, chartsAt = 0, chartsEpochs = -1;
+  function paint(s, last) {
+    // The words and the bar each poll; the tiles when an epoch ended; the charts (what costs
+    // the browser most) at most every charts_every_ms, and at the end.
     Object.assign(titles, s.titles || {});
     for (const [name, values] of Object.entries(s.history)) {
       history[name] = (history[name] || []).slice(0, s.since).concat(values);
@@ -129,6 +132,19 @@ export default function (component) {
     fill.style.width = pct + "%";
     bar.setAttribute("aria-valuenow", String(pct));
     bar.setAttribute("aria-label", s.text);
+    if (s.epochs !== shownEpochs || last) {
+      shownEpochs = s.epochs;
+      tiles(s);
+    }
+    const now = Date.now();
+    if (last || (s.epochs !== chartsEpochs && now - chartsAt >= data.charts_every_ms)) {
+      chartsAt = now;
+      chartsEpochs = s.epochs;
+      drawCharts();
+    }
+  }
+
+  function tiles(s) {
     tileRow.replaceChildren(...s.tiles.map(t => {
       const tile = el("div", "ll-tile");
       tile.title = t.help;
@@ -141,6 +157,12 @@ export default function (component) {
       }
       return tile;
     }));
+    logHead.textContent = "Epoch log" + (s.log_lines > s.log.length
+      ? ` (the last ${s.log.length} of ${s.log_lines} lines)` : "");
+    log.textContent = s.log.length ? s.log.join("\n") : "The first epoch's line appears when it ends.";
+  }
+
+  function drawCharts() {
     const names = Object.keys(history).filter(n => !n.startsWith("val_"));
     names.sort((p, q) => (q === "loss") - (p === "loss"));
     charts.replaceChildren(...names.map(n => {
@@ -159,9 +181,6 @@ export default function (component) {
     }));
     if (!names.length) charts.replaceChildren(el("p", "ll-empty",
       "The first epoch's values appear here when it ends."));
-    logHead.textContent = "Epoch log" + (s.log_lines > s.log.length
-      ? ` (the last ${s.log.length} of ${s.log_lines} lines)` : "");
-    log.textContent = s.log.length ? s.log.join("\n") : "The first epoch's line appears when it ends.";
   }
 
   async function tick() {
@@ -174,7 +193,7 @@ export default function (component) {
       const s = await r.json();
       failures = 0;
       if (JSON.stringify(s.state) !== drawnState) {
-        paint(s);
+        paint(s, true);
         stopped = true;
         setTriggerValue("changed", s.status);
         return;
@@ -186,7 +205,7 @@ export default function (component) {
     if (!stopped) timer = setTimeout(tick, data.every_ms * Math.min(8, 1 + failures));
   }
 
-  paint(data.initial);
+  paint(data.initial, true);
   timer = setTimeout(tick, data.every_ms);
   host.__llStop = () => { stopped = true; clearTimeout(timer); };
   return host.__llStop;

@@ -97,3 +97,16 @@ def test_watching_keeps_the_workspace_in_use_unless_the_tab_only_reads(runs, mon
     live_feed.snapshot(runs, token, mine)
     live_feed.snapshot(runs, presenter, shown)
     assert seen(token) > 0.0 and seen(presenter) == 0.0
+
+
+def test_a_queued_run_is_said_with_its_place_in_the_queue(runs):
+    token, other = runs.store.create(), runs.store.create()
+    ahead = runs.create(other, iris_spec(epochs=50), IRIS)
+    waiting = runs.create(token, iris_spec(epochs=50), IRIS)
+    body = live_feed.snapshot(runs, token, waiting)
+    assert body["state"] == [True, False, True] and body["epochs"] == 0
+    assert body["text"].startswith("Waiting for a free training process (1 run ahead of yours")
+    runs.report(ahead, status=DONE, ended=1.0)
+    assert "(you are next)" in live_feed.snapshot(runs, token, waiting)["text"]
+    assert live_feed.queued_text(0, 0, 2, 0).startswith(
+        "Waiting for a free training process (the training processes are starting")

@@ -28,7 +28,9 @@ from gui.ui.session import data_source, state, workspace
 
 @st.cache_resource(show_spinner=False)
 def _pool() -> TrainingPool:
-    return make_pool(workspace.shared_store())
+    pool = make_pool(workspace.shared_store())
+    _started[0] = True
+    return pool
 
 
 def pool() -> TrainingPool:
@@ -39,6 +41,14 @@ def pool() -> TrainingPool:
         return _pool()  # an error is not cached: the next page tries again
     except RayConfigError as error:
         workspace.setting_error("LayerLab cannot reach its Ray cluster", error)
+
+
+def started_pool() -> TrainingPool | None:
+    """The pool if this process has started it (the live feed's queue words), else None."""
+    return _pool() if _started[0] else None
+
+
+_started = [False]
 
 
 POOL_QUIET_S = 2.0    # the training processes start once no script run has ended for this long

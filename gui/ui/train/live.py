@@ -93,29 +93,12 @@ def status_box(record) -> None:
     status, epochs = record.status, record.epochs_done
     plural = "s" if epochs != 1 else ""
     if status == QUEUED:
-        ahead, seconds = run_state.runs().queue(record.id)
-        slots = run_state.pool().slots
-        if run_state.pool().ready_workers == 0:
-            where = "the training processes are starting (TensorFlow loads once)"
-        elif not ahead:
-            where = "you are next"
-        else:
-            where = f"{ahead} run{'s' if ahead > 1 else ''} ahead of yours"
-        eta = f", about {_duration(seconds)} of training before yours" if seconds >= 1 else ""
-        st.info(f"Waiting for a free training process ({where}{eta}). This server trains "
-                f"{slots} model{'s' if slots > 1 else ''} at a time, first come, first "
-                "served.", icon=":material/hourglass_top:")
+        pool = run_state.pool()
+        st.info(live_feed.queued_text(*run_state.runs().queue(record.id), pool.slots,
+                                      pool.ready_workers),
+                icon=":material/hourglass_top:")
     elif status in (RUNNING, STOPPING):
-        p = record.progress
-        if p.steps and (p.step or epochs > record.start_epoch):
-            text = p.text(record.elapsed).capitalize()
-        else:
-            text = (f"Reading the data, building the model and compiling its training step "
-                    f"for TensorFlow (the first epoch takes a few seconds) · "
-                    f"{record.elapsed:.0f} s")
-        if status == STOPPING:
-            text = "Stopping… " + text
-        st.progress(p.fraction, text=text)
+        st.progress(record.progress.fraction, text=live_feed.running_text(record))
     elif status == DONE:
         st.success(f"Trained {epochs} epoch{plural} in {record.elapsed:.1f} s."
                    + (f" {md(record.note)}" if record.note else ""),
@@ -137,10 +120,6 @@ def status_box(record) -> None:
                        "continue it, or train again.", icon=":material/stop_circle:")
     elif status == FAILED:
         st.error(md(record.error or "") or "Training failed.", icon=":material/error:")
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 CURVES_EVERY_S = 1.5  # while a run trains, its curves are redrawn at most this often
@@ -227,7 +206,7 @@ def live_view(run_id: int, polling: bool, prepared, drawn: tuple = ()) -> None:
     watching browser too (four tabs watching one run took a core of chromium's on this
     2-core machine), so the charts are not in the fast one, and a run still waiting in the
     queue is polled every QUEUED_POLL_S, its empty charts drawn once."""
-    if polling and drawn == (True, False, False):  # training: the panel, no reruns
+    if polling and drawn in ((True, False, False), (True, False, True)):  # the panel
         _panel(run_id, prepared, drawn)
     elif polling and drawn[2:] == (True,):  # queued: nothing but its place in the queue moves
         st.fragment(run_every=QUEUED_POLL_S)(_head)(run_id, True, prepared, drawn)

@@ -81,9 +81,27 @@ def running_text(record) -> str:
     return "Stopping… " + text if record.status == STOPPING else text
 
 
-def snapshot(runs, token: str, run_id: int, since: int = 0) -> dict | None:
-    """The feed's answer for run `run_id` of workspace `token` (`runs`: the store's Runs);
-    None when it has none."""
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def queued_text(ahead: int, seconds: float, slots: int, ready: int) -> str:
+    """Where a queued run waits, in words: the runs ahead (Runs.queue), their training time,
+    and the server's training processes (`ready` of `slots` started)."""
+    if ready == 0:
+        where = "the training processes are starting (TensorFlow loads once)"
+    elif not ahead:
+        where = "you are next"
+    else:
+        where = f"{ahead} run{'s' if ahead > 1 else ''} ahead of yours"
+    eta = f", about {_duration(seconds)} of training before yours" if seconds >= 1 else ""
+    return (f"Waiting for a free training process ({where}{eta}). This server trains "
+            f"{slots} model{'s' if slots > 1 else ''} at a time, first come, first served.")
+
+
+def snapshot(runs, token: str, run_id: int, since: int = 0, pool=None) -> dict | None:
+    """The feed's answer for run `run_id` of workspace `token` (`runs`: the store's Runs;
+    `pool`: the training pool, for a queued run's place); None when it has none."""
     try:
         glance = runs.glance(token, run_id)
         if glance is None:
@@ -115,7 +133,9 @@ def snapshot(runs, token: str, run_id: int, since: int = 0) -> dict | None:
     return {
         "state": [record.active, record.model_pending, record.status == QUEUED],
         "status": record.status,
-        "text": running_text(record),
+        "text": (queued_text(*runs.queue(run_id), pool.slots if pool else 1,
+                             pool.ready_workers if pool else 1)
+                 if record.status == QUEUED else running_text(record)),
         "fraction": record.progress.fraction,
         "epochs": record.epochs_done,
         "since": since,
@@ -125,6 +145,16 @@ def snapshot(runs, token: str, run_id: int, since: int = 0) -> dict | None:
         "log": record.log[-LOG_TAIL:],
         "log_lines": len(record.log),
     }
+
+
+def _pool():
+    """The process's training pool, for a queued run's place; None before it exists."""
+    from gui.ui.session import run_state  # noqa: PLC0415
+
+    try:
+        return run_state.started_pool()
+    except Exception:  # noqa: BLE001 (a Ray address that fails: the page says so itself)
+        return None
 
 
 async def answer(request):
@@ -142,7 +172,7 @@ async def answer(request):
         since = 0
     run_id = request.path_params["run_id"]
     body = await run_in_threadpool(
-        lambda: snapshot(run_state.shared_runs(), token, run_id, since))
+        lambda: snapshot(run_state.shared_runs(), token, run_id, since, _pool()))
     headers = {"Cache-Control": "no-store"}
     if body is None:
         return JSONResponse({"gone": True}, status_code=404, headers=headers)

@@ -18,7 +18,9 @@ from gui.ui.session import run_state, workspace
 from gui.ui.train import live_feed, live_route
 
 ASSETS = Path(__file__).resolve().parents[3] / "assets"
-EVERY_MS = 500  # as often as the fragments it replaces polled the status
+EVERY_MS = 500  # the status and the tiles: as often as the fragments it replaced polled them
+QUEUED_EVERY_MS = 2000  # a run waiting in the queue: its place in it, this often
+CHARTS_EVERY_MS = 1500  # the charts (what costs the browser most): at most this often
 
 
 @st.cache_resource(show_spinner=False)
@@ -30,16 +32,19 @@ def _component():
 
 def live_panel(record, drawn: tuple, context: live_feed.Context, previous: dict | None,
                log_y: bool) -> None:
-    """Mount the panel for `record` (a run that trains), drawn as `drawn` (live.polled)."""
+    """Mount the panel for `record` (a run that trains or waits in the queue), drawn as
+    `drawn` (live.polled)."""
     token = workspace.token()
     live_feed.register(token, record.id, context)
-    initial = live_feed.snapshot(run_state.shared_runs(), token, record.id)
+    initial = live_feed.snapshot(run_state.shared_runs(), token, record.id,
+                                 pool=run_state.pool())
     if initial is None:
         return
     bases = {n.removeprefix("val_") for n in (previous or {})} | {"loss"}
     data = {
         "url": f"{live_route.url(record.id)}?w={token}",
-        "every_ms": EVERY_MS,
+        "every_ms": QUEUED_EVERY_MS if drawn[2] else EVERY_MS,
+        "charts_every_ms": CHARTS_EVERY_MS,
         "state": list(drawn),
         "initial": initial,
         "planned": record.spec.fit.epochs,
