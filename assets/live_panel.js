@@ -1,6 +1,7 @@
 // The Train page's live panel: a run's status, progress, tiles, curves and log, updated
 // from the live feed (GET api/live/<run>) every `every_ms`, with no Streamlit rerun. When
-// the run's state differs from the one the page drew (it ended, its model was saved) the
+// the run's state differs from the one the page drew (it ended, its model was saved; not a
+// queued run that started) the
 // panel asks the page to redraw once (the "changed" trigger) and stops polling.
 const NS = "http://www.w3.org/2000/svg";
 const TRAIN = "#1c7ed6", VALID = "#c2255c";  // charts.TRAIN_COLOR, charts.VALIDATION_COLOR
@@ -116,7 +117,10 @@ export default function (component) {
 
   const history = {};
   let stopped = false, timer = null, failures = 0;
-  const drawnState = JSON.stringify(data.state);
+  // Whether the run is active and whether its model is being saved decide the page around
+  // the panel; a queued run that starts needs no redraw (the panel polls faster then).
+  const drawnState = JSON.stringify(data.state.slice(0, 2));
+  let every = data.state[2] ? data.queued_every_ms : data.every_ms;
 
   const titles = Object.assign({}, data.titles);
   let shownEpochs = -1, chartsAt = 0, chartsEpochs = -1;
@@ -192,7 +196,8 @@ export default function (component) {
       if (r.status === 404) { stopped = true; setTriggerValue("changed", "gone"); return; }
       const s = await r.json();
       failures = 0;
-      if (JSON.stringify(s.state) !== drawnState) {
+      every = s.state[2] ? data.queued_every_ms : data.every_ms;
+      if (JSON.stringify(s.state.slice(0, 2)) !== drawnState) {
         paint(s, true);
         stopped = true;
         setTriggerValue("changed", s.status);
@@ -202,11 +207,11 @@ export default function (component) {
     } catch (err) {
       failures += 1;  // the server restarting: Streamlit's own connection says so
     }
-    if (!stopped) timer = setTimeout(tick, data.every_ms * Math.min(8, 1 + failures));
+    if (!stopped) timer = setTimeout(tick, every * Math.min(8, 1 + failures));
   }
 
   paint(data.initial, true);
-  timer = setTimeout(tick, data.every_ms);
+  timer = setTimeout(tick, every);
   host.__llStop = () => { stopped = true; clearTimeout(timer); };
   return host.__llStop;
 }

@@ -228,7 +228,7 @@ def _panel(run_id: int, prepared, drawn: tuple) -> None:
         record = run_state.get(run_id)
     if record is None:
         return
-    if polled(record) != drawn:
+    if polled(record)[:2] != drawn[:2]:
         st.rerun()  # it ended while the page was drawn: the whole page once
     run_state.keep_alive()
     panel = st.container()

@@ -43,7 +43,8 @@ def live_panel(record, drawn: tuple, context: live_feed.Context, previous: dict 
     bases = {n.removeprefix("val_") for n in (previous or {})} | {"loss"}
     data = {
         "url": f"{live_route.url(record.id)}?w={token}",
-        "every_ms": QUEUED_EVERY_MS if drawn[2] else EVERY_MS,
+        "every_ms": EVERY_MS,
+        "queued_every_ms": QUEUED_EVERY_MS,
         "charts_every_ms": CHARTS_EVERY_MS,
         "state": list(drawn),
         "initial": initial,
