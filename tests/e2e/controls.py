@@ -141,6 +141,17 @@ def to_train_page(page: Page, app_url: str) -> None:
     wait_idle(page)
 
 
+def to_inside_after_training(page: Page, app_url: str, epochs: int) -> None:
+    """A fresh Iris workspace trained for `epochs`, on the Inside page once its run has a
+    model (the hardest rows are drawn)."""
+    to_train_page(page, app_url)
+    set_number(page, "epochs", epochs)
+    page.get_by_role("button", name="Train", exact=True).click()
+    go(page, "Inside", idle=False)
+    expect(page.get_by_role("heading", name="Hardest test rows")).to_be_visible(
+        timeout=240_000)
+
+
 def open_train_settings(page: Page) -> None:
     """Unfold the Train page's settings, which fold away once a run is shown."""
     summary = page.locator("[data-testid='stExpander'] summary").filter(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.controls import go, no_exceptions, set_number, settle, to_train_page
+from tests.e2e.controls import no_exceptions, settle, to_inside_after_training
 
 SHOTS = Path("/tmp/shots/inside-layout")
 
@@ -27,12 +27,7 @@ def labels_inside(page: Page, chart) -> None:
 def test_network_what_if_and_prediction_in_one_viewport(page: Page, app_url: str,
                                                          stops_its_run):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    to_train_page(page, app_url)
-    set_number(page, "epochs", 10)
-    page.get_by_role("button", name="Train", exact=True).click()
-    go(page, "Inside", idle=False)
-    expect(page.get_by_role("heading", name="Hardest test rows")).to_be_visible(
-        timeout=240_000)
+    to_inside_after_training(page, app_url, 10)
     page.set_viewport_size({"width": 1280, "height": 720})
     settle(page)
     no_exceptions(page)

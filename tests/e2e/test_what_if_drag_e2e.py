@@ -4,9 +4,9 @@ go: gui/ui/common/slider_drag.py), and on each arrow key press."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from tests.e2e.controls import go, no_exceptions, set_number, settle, to_train_page
+from tests.e2e.controls import no_exceptions, settle, to_inside_after_training
 
 # The probabilities shown, at full precision (each bar's row carries its own in data-p).
 BARS = ("() => [...document.querySelectorAll('table.probe-probabilities tr[data-p]')]"
@@ -18,12 +18,7 @@ NETWORK = ("() => [...document.querySelectorAll('.network-svg circle, .network-s
 
 def _inside(page: Page, app_url: str):
     """A 3-epoch Iris run's Inside page; the what-if slider of petal length's thumb."""
-    to_train_page(page, app_url)
-    set_number(page, "epochs", 3)
-    page.get_by_role("button", name="Train", exact=True).click()
-    go(page, "Inside", idle=False)
-    expect(page.get_by_role("heading", name="Hardest test rows")).to_be_visible(
-        timeout=240_000)
+    to_inside_after_training(page, app_url, 3)
     settle(page)
     no_exceptions(page)
     thumb = page.locator("[data-testid='stSlider']").filter(

@@ -232,12 +232,7 @@ def _panel(run_id: int, prepared, drawn: tuple) -> None:
         st.rerun()  # it ended while the page was drawn: the whole page once
     run_state.keep_alive()
     panel = st.container()
-    about, choice, scale = st.columns([3, 2, 1], vertical_alignment="bottom")
-    about.caption(f":material/history: {md(record.name)}: {md(run_label(record, live=True))}.")
-    with choice:
-        previous, compared = compare_choice(record)
-    with scale:
-        log_y = log_scale(record, previous)
+    previous, compared, log_y = _controls(record, live=True)
     chosen = state.widget_value("train.compare") if previous is not None else None
     fit_rows, train_rows = row_counts(record, prepared)
     context = live_feed.Context(units_of(record, prepared), fit_rows, train_rows,
@@ -245,6 +240,18 @@ def _panel(run_id: int, prepared, drawn: tuple) -> None:
                                 alive=not workspace.read_only())
     with panel:
         live_panel.live_panel(record, drawn, context, previous, log_y)
+
+
+def _controls(record, live: bool = False) -> tuple[dict | None, str, bool]:
+    """Under the curves: which run they show, the run compared with and the log scale;
+    (the compared run's history, its name, whether the loss is on a log axis)."""
+    about, choice, scale = st.columns([3, 2, 1], vertical_alignment="bottom")
+    about.caption(f":material/history: {md(record.name)}: {md(run_label(record, live=live))}.")
+    with choice:
+        previous, compared = compare_choice(record)
+    with scale:
+        log_y = log_scale(record, previous)
+    return previous, compared, log_y
 
 
 def _head(run_id: int, polling: bool, prepared, drawn: tuple) -> None:
@@ -286,12 +293,7 @@ def _body(run_id: int, polling: bool) -> None:
     if record is None:
         return
     curves = st.container()
-    about, choice, scale = st.columns([3, 2, 1], vertical_alignment="bottom")
-    about.caption(f":material/history: {md(record.name)}: {md(run_label(record))}.")
-    with choice:
-        previous, compared = compare_choice(record)
-    with scale:
-        log_y = log_scale(record, previous)
+    previous, compared, log_y = _controls(record)
     history = record.history
     label = "test" if record.spec.fit.validation == "test" else "validation"
     # While training, the x axis spans the planned epochs; afterwards the epochs run.
