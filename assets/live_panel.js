@@ -27,11 +27,12 @@ function fmt(v) {
 function chart(name, title, lines, planned, logY, d) {
   // lines: [{values, colour, dash, label}]; drawn on x 1..planned
   const W = 560, H = 210, L = 64, R = 28, T = 8, B = 40;
-  const all = lines.flatMap(l => l.values).filter(v => isFinite(v) && (!logY || v > 0));
+  const ok = v => v !== null && isFinite(v) && (!logY || v > 0);  // null: NaN in the run
+  const all = lines.flatMap(l => l.values).filter(ok);
   const root = svg("svg", {viewBox: `0 0 ${W} ${H}`, role: "img", class: "ll-chart"});
   const last = lines.find(l => !l.dash && l.values.length);
   root.setAttribute("aria-label", `Chart: ${title} per epoch, growing while the run trains`
-    + (last ? `; ${last.label} ${fmt(last.values[last.values.length - 1])} at epoch `
+    + (last ? `; ${last.label} ${fmt(Number(last.values[last.values.length - 1]))} at epoch `
       + `${last.values.length}` : "") + ".");
   const right = Math.max(planned, ...lines.map(l => l.values.length), 2);
   let lo = Math.min(...all), hi = Math.max(...all);
@@ -65,7 +66,7 @@ function chart(name, title, lines, planned, logY, d) {
   xt.textContent = "epoch";
   root.appendChild(xt);
   for (const l of lines) {
-    const pts = l.values.map((v, i) => (isFinite(v) && (!logY || v > 0))
+    const pts = l.values.map((v, i) => ok(v)
       ? `${x(i).toFixed(1)},${y(v).toFixed(1)}` : null).filter(Boolean);
     if (!pts.length) continue;
     root.appendChild(svg("polyline", {points: pts.join(" "), fill: "none", stroke: l.colour,

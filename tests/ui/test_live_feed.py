@@ -3,6 +3,8 @@ the store on each backend (SQLite, PostgreSQL: tests/postgres_server.py)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -110,3 +112,13 @@ def test_a_queued_run_is_said_with_its_place_in_the_queue(runs):
     assert "(you are next)" in live_feed.snapshot(runs, token, waiting)["text"]
     assert live_feed.queued_text(0, 0, 2, 0).startswith(
         "Waiting for a free training process (the training processes are starting")
+
+
+def test_a_diverging_run_is_still_answered_in_json(runs):
+    """JSON has no NaN: a run whose loss became NaN is answered (as null), so the panel
+    learns that it failed."""
+    token = runs.store.create()
+    run_id = _training(runs, token, history={"loss": [0.9, float("nan"), float("inf")]})
+    body = live_feed.snapshot(runs, token, run_id)
+    assert body["history"]["loss"] == [0.9, None, None]
+    json.dumps(body, allow_nan=False)  # as Starlette's JSONResponse renders it

@@ -12,6 +12,7 @@ tail. A token reaches only its own workspace's runs (Runs.glance / Runs.get chec
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -139,12 +140,18 @@ def snapshot(runs, token: str, run_id: int, since: int = 0, pool=None) -> dict |
         "fraction": record.progress.fraction,
         "epochs": record.epochs_done,
         "since": since,
-        "history": {name: values[since:] for name, values in history.items()},
+        "history": {name: [_finite(v) for v in values[since:]]
+                    for name, values in history.items()},
         "tiles": [{**asdict(t), "label": tiles.plain_label(t)} for t in shown],
         "titles": {n: quantity_label(n) for n in history if not n.startswith("val_")},
         "log": record.log[-LOG_TAIL:],
         "log_lines": len(record.log),
     }
+
+
+def _finite(value: float) -> float | None:
+    """JSON has no NaN or infinity (a diverging run's last epochs): null, drawn as a gap."""
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _pool():
