@@ -97,3 +97,20 @@ def test_train_is_a_few_tab_stops_from_the_top_before_its_settings(page: Page, a
     assert order[-1].endswith("Train"), order
     assert len(order) <= 6, order  # after the title: the projector switch, its help, Train
     assert not any(name == "epochs" for name in order), order
+
+
+def test_the_live_panel_passes_an_accessibility_scan(page: Page, app_url: str,
+                                                     stops_its_run):
+    """While a run trains, the Train page with its live panel (drawn by our own script, not
+    by Streamlit) is scanned too: its charts named, its progress bar labelled."""
+    to_train_page(page, app_url)
+    set_number(page, "epochs", 5000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    panel = page.locator(".ll-live")
+    expect(panel.locator("svg.ll-chart")).to_have_count(2, timeout=120_000)
+    expect(panel.get_by_role("img").first).to_have_accessible_name(re.compile(r"^Chart: loss"))
+    expect(panel.get_by_role("progressbar")).to_have_accessible_name(re.compile(r"^Epoch \d+"))
+    found = scan(page)
+    blocking = [(v["id"], v["impact"], v["nodes"][:2]) for v in found
+                if v["impact"] in BLOCKING]
+    assert not blocking, json.dumps(blocking, indent=1)
