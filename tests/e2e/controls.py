@@ -198,8 +198,13 @@ def stopped_after(page: Page) -> int:
 def assert_stays_stopped(page: Page, seconds: float = 4) -> int:
     """After the page shows a stopped run: the epoch count in its status and in its log
     agree and stay the same for `seconds` (nothing trains on); the count."""
-    wait_idle(page)  # the rerun that drew the status has also drawn the log
+    wait_idle(page)
     count = stopped_after(page)
+    # The redraw that drew the status draws the log after it (until then the live panel's
+    # log, an epoch behind, may still show): wait until they agree, then for them to stay.
+    deadline = time.time() + 15
+    while epochs_logged(page) != count and time.time() < deadline:
+        page.wait_for_timeout(100)
     assert epochs_logged(page) == count, log(page)
     deadline = time.time() + seconds
     while time.time() < deadline:
