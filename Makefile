@@ -21,6 +21,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	touch $@
 
 run: $(VENV)/.installed
+	@$(PY) -m compileall -q gui steps layerlab.py app.py  # bytecode now, not on the first page
 	@echo "LayerLab: open http://127.0.0.1:$(PORT) (the Iris sample is loaded; Ctrl+C stops)"
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
