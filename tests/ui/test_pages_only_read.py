@@ -52,3 +52,36 @@ def test_a_change_on_a_page_is_written_once():
     assert after.version > before
     at.switch_page("steps/model.py").run()
     assert store.load(token).version == after.version
+
+
+def test_a_change_and_what_the_page_derives_from_it_are_one_write():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    token = runs_helper.token(at)
+    store = runs_helper.runs().store
+    before = store.load(token)
+    fraction = at.slider(key="data.test_fraction")
+    fraction.set_value(fraction.value + 0.1).run()
+    assert not at.exception, at.exception
+    after = store.load(token)
+    assert after.version == before.version + 1  # the fraction and the new split, together
+    assert after.state["spec"]["data"]["test_fraction"] == before.state["spec"]["data"][
+        "test_fraction"] + 0.1
+    assert after.state["basis"] != before.state["basis"]  # the rows the split now trains on
+
+
+def test_a_change_overtaken_by_another_tab_keeps_both():
+    first = AppTest.from_file(APP, default_timeout=120)
+    first.run()
+    token = runs_helper.token(first)
+    second = AppTest.from_file(APP, default_timeout=120)
+    second.query_params["w"] = token
+    second.run()
+    second.switch_page("steps/train.py").run()
+    first.switch_page("steps/train.py").run()
+    second.number_input(key="train.epochs").set_value(9).run()  # saved while first is idle
+    first.number_input(key="train.batch_size").set_value(8).run()
+    assert not first.exception, first.exception
+    assert first.number_input(key="train.epochs").value == 9  # the page drew the newest
+    stored = runs_helper.runs().store.load(token).state["spec"]["fit"]
+    assert (stored["epochs"], stored["batch_size"]) == (9, 8)

@@ -220,7 +220,7 @@ def bind() -> None:
     if time.time() - st.session_state.get(_TOUCHED, 0.0) > TOUCH_EVERY_S:  # else a no-op
         store().touch(asked)
         st.session_state[_TOUCHED] = time.time()
-    sync()
+    sync(defer=True)
 
 
 def _bind_link(link: str) -> None:
@@ -280,13 +280,17 @@ def _start(new_token: str, in_url: bool = True) -> None:
     st.session_state[_DOC] = Doc()
 
 
-def sync() -> None:
+def sync(defer: bool = False) -> None:
     """Apply what this tab changed to the newest stored document, else read a newer one.
 
     The tab's changes are found against the copy it last read or wrote, setting by setting
     (gui.core.store.changes), and applied to the newest stored document in one
     compare-and-swap: what another tab saved meanwhile stays. The merged document is then
     the tab's own copy and base.
+
+    `defer` (the start of a run): a widget's change that no other tab's save has overtaken
+    is left for the run's end to write, with whatever the page changes after it (one
+    write per run, not two); overtaken, it is applied now, so the page draws the newest.
     """
     current = st.session_state[_DOC]
     version, saved = st.session_state[_SAVED]
@@ -297,6 +301,8 @@ def sync() -> None:
         elif version < 0:  # nothing read yet: load, and store a new workspace's defaults
             _adopt(store().update_state(token(), lambda state: state or Doc().to_dict()))
         elif mine != (base := json.loads(saved)):
+            if defer and store().version(token()) == version:
+                return
             edits = changes.changes(base, mine, whole=WHOLE, sets=SETS)
             if (copy := lesson()) is not None:  # a locked or hidden control changes nothing
                 edits = [e for e in edits if copy[0].rules.allows(e.path)]
