@@ -35,15 +35,15 @@ if board.asked():  # a lesson's class board: no workspace of its own
 if join.asked():  # a lesson's student link: the name first, then the student's own copy
     join.main()
 workspace.bind()
-run_state.check_engine()  # a Ray address that does not answer: the page says so
-page = st.navigation(student.visible_pages(pages), position="top")
-data_source.settle()  # the defaults that follow the data; drawing never writes
-projector.apply()  # the projector-mode toggle (top right) and its CSS, on every page
-presenter.apply()  # a presenter link: says so, takes the controls away, follows the work
-student.apply()  # a lesson's copy: its title and instructions, locked and hidden controls
-if page.url_path != "train":
-    run_banner.run_banner()
-try:
+try:  # whatever ends the run (a page, st.rerun, st.stop), what it changed is saved
+    run_state.check_engine()  # a Ray address that does not answer: the page says so
+    page = st.navigation(student.visible_pages(pages), position="top")
+    data_source.settle()  # the defaults that follow the data; drawing never writes
+    projector.apply()  # the projector-mode toggle (top right) and its CSS, on every page
+    presenter.apply()  # a presenter link: says so, takes the controls away, follows the work
+    student.apply()  # a lesson's copy: its title and instructions, locked and hidden controls
+    if page.url_path != "train":
+        run_banner.run_banner()
     page.run()
 finally:
     workspace.sync()

@@ -85,3 +85,27 @@ def test_a_change_overtaken_by_another_tab_keeps_both():
     assert first.number_input(key="train.epochs").value == 9  # the page drew the newest
     stored = runs_helper.runs().store.load(token).state["spec"]["fit"]
     assert (stored["epochs"], stored["batch_size"]) == (9, 8)
+
+
+# Before the workspace is bound (a class board, a student's join page) there is nothing to
+# save; the workspace module itself ends a page that has no workspace.
+STOP_ALLOWED = {"gui/ui/session/workspace.py", "gui/ui/lessons/board.py",
+                "gui/ui/lessons/join.py"}
+
+
+def test_pages_end_early_only_through_the_workspace():
+    """st.stop() would lose a change bind() left for the run's end (workspace.end_page)."""
+    calls = sorted(str(path.relative_to(ROOT)) for folder in ("gui/ui", "steps")
+                   for path in (ROOT / folder).rglob("*.py")
+                   if "st.stop()" in path.read_text())
+    assert set(calls) <= STOP_ALLOWED, set(calls) - STOP_ALLOWED
+
+
+def test_a_change_on_a_page_that_ends_early_is_saved():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    token = runs_helper.token(at)
+    at.switch_page("steps/evaluate.py").run()  # no run yet: the page ends early
+    at.toggle(key="projector.on").set_value(True).run()
+    assert not at.exception, at.exception
+    assert runs_helper.runs().store.load(token).state["projector"] is True

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gui.ui.session import run_state
+from gui.ui.session import run_state, workspace
 from gui.ui.text import md
 
 POLL_S = 0.5
@@ -26,7 +26,7 @@ def wait_for_model(record, stop: bool = True) -> None:
     st.info(saving_text(record), icon=":material/save:")
     st.fragment(run_every=POLL_S)(rerun_when_saved)(record.id)
     if stop:
-        st.stop()
+        workspace.end_page()
 
 
 def rerun_when_saved(run_id: int) -> None:

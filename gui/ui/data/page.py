@@ -274,8 +274,8 @@ def main() -> None:
     prepared, error = data_source.prepared_or_error()
     if error == data_source.NO_TEST_FILE:  # the next step, not a mistake
         st.info(error, icon=":material/upload_file:")
-        st.stop()
+        workspace.end_page()
     if prepared is None:
         st.error(error, icon=":material/error:")
-        st.stop()
+        workspace.end_page()
     show_result(prepared)

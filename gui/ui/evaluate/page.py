@@ -18,7 +18,7 @@ from gui.ui.common import downloads, model_saving, projector, tables
 from gui.ui.common.changes import shown_run
 from gui.ui.figures import eval_charts
 from gui.ui.figures.describe import describe
-from gui.ui.session import run_state, state
+from gui.ui.session import run_state, state, workspace
 from gui.ui.text import md
 
 
@@ -33,20 +33,20 @@ def main() -> None:
                  icon=":material/error:")
         st.page_link("steps/train.py", label="Back to 3 · Train", icon=":material/model_training:")
         st.page_link("steps/runs.py", label="Open another run", icon=":material/list:")
-        st.stop()
+        workspace.end_page()
     if status in ACTIVE_STATUSES:
         st.info("Training is still running. The evaluation appears here when it has finished (or "
                 "when you stop it).", icon=":material/hourglass_top:")
         st.page_link("steps/train.py", label="Watch it on 3 · Train",
                      icon=":material/model_training:")
-        st.stop()
+        workspace.end_page()
     model_saving.wait_for_model(record)
     run = run_state.trained(record)
     if run is None:
         st.info("No model has been trained yet. Train one first, then come back to see how well "
                 "it does on the test rows.", icon=":material/info:")
         st.page_link("steps/train.py", label="Go to 3 · Train", icon=":material/model_training:")
-        st.stop()
+        workspace.end_page()
 
     shown_run(record)
     spec = run.spec

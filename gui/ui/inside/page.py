@@ -8,7 +8,7 @@ import streamlit as st
 
 from gui.core.spec.vocabulary import FAILED
 from gui.ui.inside import inside_views
-from gui.ui.session import run_state
+from gui.ui.session import run_state, workspace
 from gui.ui.text import md
 
 
@@ -32,12 +32,12 @@ def main() -> None:
                 icon=":material/info:")
         st.page_link("steps/train.py", label="Go to 3 · Train", icon=":material/model_training:")
         inside_views.snapshots_switch()
-        st.stop()
+        workspace.end_page()
     if record.status == FAILED and not record.has_model:
         st.error(f"{md(record.name)} failed: {md(record.error or 'unknown error')}",
                  icon=":material/error:")
         st.page_link("steps/train.py", label="Back to 3 · Train", icon=":material/model_training:")
-        st.stop()
+        workspace.end_page()
 
     st.caption(f":material/history: {md(record.name)}: its network as it learns. Pick an epoch, "
                "two features for the maps, and hover anything for its values.")

@@ -29,7 +29,7 @@ def main() -> None:
     if workspace.read_only():
         st.info("This tab is a presenter link: it shows a workspace and cannot share or "
                 "change it.", icon=":material/co_present:")
-        st.stop()
+        workspace.end_page()
     for kind, text in state.pop_notes():
         getattr(st, kind)(text)
     st.subheader("Lessons")

@@ -12,7 +12,7 @@ from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import is_recommended, size_rule
 from gui.ui.common.changes import changed_since_training
 from gui.ui.model import compile_editor, layer_editor, model_summary, search_panel, spec_io
-from gui.ui.session import data_source, state
+from gui.ui.session import data_source, state, workspace
 from gui.ui.text import md
 
 
@@ -27,7 +27,7 @@ def main() -> None:
         with st.expander("Already have a spec file? Load it here, then pick the data."):
             model_summary.notes()
             spec_io.spec_loader()
-        st.stop()
+        workspace.end_page()
 
     info = DataInfo.from_prepared(prepared)
     st.caption("Stack layers from the input (top) to the output (bottom). Every option is Keras' "

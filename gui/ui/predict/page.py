@@ -17,7 +17,7 @@ from gui.core.saving import export, load, model_check
 from gui.core.store.workspaces import StoreError
 from gui.ui.common import model_saving, tables
 from gui.ui.common.changes import shown_run
-from gui.ui.session import data_source, run_state, state
+from gui.ui.session import data_source, run_state, state, workspace
 from gui.ui.text import code, md
 
 
@@ -60,7 +60,7 @@ def main() -> None:
                  f"{model_check.MAX_MODEL_MB} MB. The file is checked before loading: models with "
                  "Lambda layers or code outside Keras are refused.")
         if upload is None:
-            st.stop()
+            workspace.end_page()
         raw = upload.getvalue()
         digest = hashlib.sha256(raw).hexdigest()
         try:
@@ -68,7 +68,7 @@ def main() -> None:
                                 lambda: load.load_model_safely(raw, upload.name))
         except model_check.ModelFileError as exc:
             st.error(f"**{md(upload.name)}** was not loaded. {md(exc)}", icon=":material/gpp_bad:")
-            st.stop()
+            workspace.end_page()
 
     # ---- what the model is ---------------------------------------------------------------------
     if loaded.has_metadata:

@@ -29,7 +29,7 @@ def main() -> None:
         st.info("No run yet. Each press of Train makes a run; they are all listed here to compare, "
                 "continue, open and download.", icon=":material/info:")
         st.page_link("steps/train.py", label="Go to 3 · Train", icon=":material/model_training:")
-        st.stop()
+        workspace.end_page()
     live = any(r.active or r.model_pending for r in records)  # a model being saved: too
     if live:
         run_state.keep_alive()
@@ -38,7 +38,7 @@ def main() -> None:
     if not chosen:
         how = "Pick one or more runs" if projector.on() else "Tick one or more rows"
         st.caption(f"{how} to compare their curves and settings.")
-        st.stop()
+        workspace.end_page()
 
     # ---- compare ---------------------------------------------------------------------------------
     if len(chosen) > 1:

@@ -315,6 +315,15 @@ def sync(defer: bool = False) -> None:
         _missing()
 
 
+def end_page() -> None:
+    """End the page here, as st.stop() does, having first saved what the run changed: once
+    Streamlit is asked to stop, the session can no longer be read, so the run's closing
+    sync (layerlab.py) cannot save a change that bind() left for it. Pages end early with
+    this, never with st.stop() itself (a test holds them to it)."""
+    sync()
+    st.stop()
+
+
 WHOLE = [("dataset",), ("test",), ("basis",)]  # one setting each, never mixed field by field
 SETS = [("edited",)]  # lists used as sets: two tabs that each add a name keep both
 

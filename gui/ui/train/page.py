@@ -12,7 +12,7 @@ from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.vocabulary import MAX_EPOCHS, STOPPING
 from gui.ui.common.changes import changed_since_training
-from gui.ui.session import data_source, run_state, state
+from gui.ui.session import data_source, run_state, state, workspace
 from gui.ui.text import md
 from gui.ui.train import fit_editor, live
 
@@ -53,7 +53,7 @@ def main() -> None:
         st.info(f"The Data page's choices do not give training data yet: {md(error)}",
                 icon=":material/info:")
         st.page_link("steps/data.py", label="Go to the Data page", icon=":material/table_chart:")
-        st.stop()
+        workspace.end_page()
 
     record = run_state.shown()
     if record is not None and record.status == STOPPING:
