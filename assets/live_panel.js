@@ -1,5 +1,6 @@
 // The Train page's live panel: a run's status, progress, tiles, curves and log, updated
-// from the live feed (GET api/live/<run>) every `every_ms`, with no Streamlit rerun. When
+// from the live feed (GET api/live/<run>) every `every_ms`, with no Streamlit rerun; without
+// a feed (`url` null: the run has ended) only its curves, drawn once. When
 // the run's state differs from the one the page drew (it ended, its model was saved; not a
 // queued run that started) the
 // panel asks the page to redraw once (the "changed" trigger) and stops polling.
@@ -91,10 +92,53 @@ function titled(title, lines, picture) {
   return box;
 }
 
+function curveLines(name, history, data) {
+  // The lines of quantity `name`'s chart: the compared run dashed, then this run's.
+  const lines = [];
+  const prev = data.compared || {};
+  if (prev[name]) lines.push({values: prev[name], colour: TRAIN, dash: true,
+                              label: `training (${data.compared_name})`});
+  if (prev["val_" + name]) lines.push({values: prev["val_" + name], colour: VALID, dash: true,
+                                       label: `${data.validation_label} (${data.compared_name})`});
+  lines.push({values: history[name], colour: TRAIN, dash: false, label: "training"});
+  if (history["val_" + name]) lines.push({values: history["val_" + name], colour: VALID,
+                                          dash: false, label: data.validation_label});
+  return lines;
+}
+
+function chartList(history, titles, planned, data) {
+  // One titled chart per quantity (loss first); `data.alts`: a finished run's words per chart.
+  const names = Object.keys(history).filter(n => !n.startsWith("val_"));
+  names.sort((p, q) => (q === "loss") - (p === "loss"));
+  return names.map(n => {
+    const lines = curveLines(n, history, data);
+    const logY = !!(data.log_y && n === "loss");
+    const title = (titles[n] || n) + (logY ? " (log scale)" : "");
+    const picture = chart(n, titles[n] || n, lines, planned, logY, data);
+    if (data.alts && data.alts[n]) picture.setAttribute("aria-label", data.alts[n]);
+    return titled(title, lines, picture);
+  });
+}
+
+function curvesOnly(host, data) {
+  // A run that has ended: its curves, drawn once (no feed, nothing polled).
+  let root = host.querySelector(".ll-live");
+  if (!root) {
+    root = el("div", "ll-live");
+    host.appendChild(root);
+  }
+  root.classList.toggle("ll-projector", !!data.projector);
+  const charts = el("div", "ll-charts");
+  const drawn = chartList(data.history, data.titles, data.planned, data);
+  charts.replaceChildren(...(drawn.length ? drawn : [el("p", "ll-empty", data.empty)]));
+  root.replaceChildren(charts);
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const host = parentElement;
   if (host.__llStop) host.__llStop();  // a redraw with new data: one poller at a time
+  if (!data.url) return curvesOnly(host, data);
   let root = host.querySelector(".ll-live");
   if (!root) {
     root = el("div", "ll-live");
@@ -168,24 +212,9 @@ export default function (component) {
   }
 
   function drawCharts() {
-    const names = Object.keys(history).filter(n => !n.startsWith("val_"));
-    names.sort((p, q) => (q === "loss") - (p === "loss"));
-    charts.replaceChildren(...names.map(n => {
-      const lines = [];
-      const prev = data.compared || {};
-      if (prev[n]) lines.push({values: prev[n], colour: TRAIN, dash: true,
-                               label: `training (${data.compared_name})`});
-      if (prev["val_" + n]) lines.push({values: prev["val_" + n], colour: VALID, dash: true,
-                                        label: `${data.validation_label} (${data.compared_name})`});
-      lines.push({values: history[n], colour: TRAIN, dash: false, label: "training"});
-      if (history["val_" + n]) lines.push({values: history["val_" + n], colour: VALID,
-                                          dash: false, label: data.validation_label});
-      const logY = !!(data.log_y && n === "loss");
-      const title = (titles[n] || n) + (logY ? " (log scale)" : "");
-      return titled(title, lines, chart(n, titles[n] || n, lines, data.planned, logY, data));
-    }));
-    if (!names.length) charts.replaceChildren(el("p", "ll-empty",
-      "The first epoch's values appear here when it ends."));
+    const drawn = chartList(history, titles, data.planned, data);
+    charts.replaceChildren(...(drawn.length ? drawn : [el("p", "ll-empty",
+      "The first epoch's values appear here when it ends.")]));
   }
 
   async function tick() {

@@ -7,11 +7,9 @@ run's record until it has finished, then rerun the page.
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
@@ -61,20 +59,12 @@ def _spec(at: AppTest) -> ExperimentSpec:
     return at.session_state["ll_doc"].spec
 
 
-def _chart_specs(at: AppTest) -> list[dict]:
-    """The charts as sent to the browser; numeric arrays travel as plotly's typed arrays
-    ({"dtype", "bdata"}, base64), decoded here to lists."""
-    def plain(value):
-        if isinstance(value, dict) and set(value) >= {"dtype", "bdata"}:
-            raw = base64.b64decode(value["bdata"])
-            return np.frombuffer(raw, dtype=np.dtype(value["dtype"])).tolist()
-        return value
-
-    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-    for spec in specs:
-        for trace in spec["data"]:
-            trace.update({key: plain(value) for key, value in trace.items()})
-    return specs
+def _curves(at: AppTest) -> dict:
+    """The data of the finished run's curves (the live panel's component, drawn once)."""
+    (curves,) = [json.loads(e.proto.json) for e in at.get("bidi_component")
+                 if e.proto.component_name == "layerlab_live_panel"]
+    assert curves["url"] is None  # nothing polled
+    return curves
 
 
 def _live_panels(at: AppTest) -> list[dict]:
@@ -145,11 +135,14 @@ def test_train_shows_curves_log_and_final_values():
     assert _runs().model_path(_token(at), record.id).exists()
     assert set(record.test_metrics) == {"loss", "accuracy"}
     assert at.success[0].value.startswith("Trained 3 epochs in ")
-    titles = [s["layout"]["title"]["text"] for s in _chart_specs(at)]
-    assert titles == ["loss", "accuracy"]
-    loss = _chart_specs(at)[0]
-    assert [t["name"] for t in loss["data"]] == ["training", "validation"]
-    assert loss["data"][0]["y"] == pytest.approx(record.history["loss"])
+    curves = _curves(at)
+    assert set(curves["history"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert curves["titles"] == {"loss": "loss", "accuracy": "accuracy"}
+    assert curves["history"]["loss"] == pytest.approx(record.history["loss"])
+    assert curves["planned"] == 0 and curves["compared"] is None  # the epochs run, alone
+    assert curves["alts"]["loss"].startswith("Chart: loss")  # each chart in words
+    assert "over 3 epochs" in curves["alts"]["loss"]
+    assert at.get("plotly_chart") == []  # no Plotly on the Train page
     log = at.code[0].value.splitlines()
     assert log[0].startswith("Epoch 1/3 - loss: ") and log[-1].startswith("Epoch 3/3 - ")
     assert at.button(key="train.start").label == "Train again"
@@ -171,15 +164,16 @@ def test_retraining_overlays_the_previous_run_dashed():
     second = _finish(at)
     assert (first.name, second.name) == ("Run 1", "Run 2") and second.status == DONE
     assert at.selectbox(key="train.compare").value == first.id
-    names = [t["name"] for t in _chart_specs(at)[0]["data"]]
-    assert names == ["training (Run 1)", "validation (Run 1)", "training", "validation"]
-    dashed, solid = _chart_specs(at)[0]["data"][0], _chart_specs(at)[0]["data"][2]
-    assert dashed["line"]["dash"] == "dash" and dashed["y"] == pytest.approx(first.history["loss"])
-    assert solid["y"] == pytest.approx(second.history["loss"])
-    assert solid["y"] != pytest.approx(dashed["y"])  # another seed, other curves
+    curves = _curves(at)
+    assert curves["compared_name"] == "Run 1"  # drawn dashed, named, beside this run's
+    dashed, solid = curves["compared"]["loss"], curves["history"]["loss"]
+    assert dashed == pytest.approx(first.history["loss"])
+    assert curves["compared"]["val_loss"] == pytest.approx(first.history["val_loss"])
+    assert solid == pytest.approx(second.history["loss"])
+    assert solid != pytest.approx(dashed)  # another seed, other curves
+    assert "Run 1" in curves["alts"]["loss"]  # the words name the compared run too
     at.selectbox(key="train.compare").set_value(0).run()  # "no other run"
-    names = [t["name"] for t in _chart_specs(at)[0]["data"]]
-    assert names == ["training", "validation"]
+    assert _curves(at)["compared"] is None
 
 
 def test_stop_keeps_the_model_and_navigation_does_not_interrupt():
@@ -296,7 +290,7 @@ def test_sessions_queue_for_slots_and_keep_their_own_runs(one_slot):
         assert record.workspace == _token(at)
         assert record.data == {"dataset": {"sample": name}, "test": None}
         assert record.spec.data.source == _spec(at).data.source == by_name(name).file
-        assert _chart_specs(at)[0]["data"][0]["y"] == pytest.approx(record.history["loss"])
+        assert _curves(at)["history"]["loss"] == pytest.approx(record.history["loss"])
     inputs = {name: load_run_model(_runs().model_path(r.workspace, r.id))[0].input_shape[-1]
               for name, r in records.items()}
     assert inputs == {"Iris flowers": 4, "Wine cultivars": 13, "Breast cancer": 30}

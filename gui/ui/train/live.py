@@ -18,7 +18,6 @@ from gui.core.spec.vocabulary import (
     STOPPED,
     STOPPING,
 )
-from gui.ui.common import projector
 from gui.ui.common.changes import run_label
 from gui.ui.figures import charts
 from gui.ui.figures.describe import describe
@@ -296,23 +295,17 @@ def _body(run_id: int, polling: bool) -> None:
     previous, compared, log_y = _controls(record)
     history = record.history
     label = "test" if record.spec.fit.validation == "test" else "validation"
-    # While training, the x axis spans the planned epochs; afterwards the epochs run.
-    planned = record.spec.fit.epochs if live_curves(record) else None
-    figures = state.memo("train.figures",
-                         (record.id, curve_epochs(record), compared, planned, log_y),
-                         lambda: charts.history_figures(history, previous, planned, label,
-                                                        compared or "compared run", log_y))
+    live = live_curves(record)  # the x axis spans the planned epochs; afterwards those run
+    at = curve_epochs(record)
+    shown = {n: values[:at] for n, values in history.items()}
+    alts = {} if live else state.memo(
+        "train.alts", (record.id, at, compared, log_y),
+        lambda: {name: describe(fig) for name, fig in charts.history_figures(
+            shown, previous, None, label, compared or "compared run", log_y)})
     with curves:
-        for row in range(0, len(figures), 2):
-            for column, (name, fig) in zip(st.columns(2), figures[row:row + 2],
-                                           strict=False):
-                # While it trains, a name that stays (a new alt would remount the chart).
-                column.plotly_chart(projector.style(fig), key=f"train.curve.{name}",
-                                    config={"displaylogo": False},
-                                    alt=(f"Chart: {charts.quantity_label(name)} per epoch, "
-                                         "growing while the run trains; its latest values "
-                                         "are in the tiles above." if live_curves(record)
-                                         else describe(fig)))
+        live_panel.curves(shown, previous, compared or "compared run",
+                          record.spec.fit.epochs if live else 0, label, log_y, alts,
+                          key=f"train.curves.{record.id}")
     lines = record.log
     st.markdown("**Epoch log**" + (f" (the last {LOG_TAIL} of {len(lines)} lines)"
                                    if len(lines) > LOG_TAIL else ""))

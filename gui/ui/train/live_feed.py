@@ -140,7 +140,7 @@ def snapshot(runs, token: str, run_id: int, since: int = 0, pool=None) -> dict |
         "fraction": record.progress.fraction,
         "epochs": record.epochs_done,
         "since": since,
-        "history": {name: [_finite(v) for v in values[since:]]
+        "history": {name: [finite(v) for v in values[since:]]
                     for name, values in history.items()},
         "tiles": [{**asdict(t), "label": tiles.plain_label(t)} for t in shown],
         "titles": {n: quantity_label(n) for n in history if not n.startswith("val_")},
@@ -149,7 +149,7 @@ def snapshot(runs, token: str, run_id: int, since: int = 0, pool=None) -> dict |
     }
 
 
-def _finite(value: float) -> float | None:
+def finite(value: float) -> float | None:
     """JSON has no NaN or infinity (a diverging run's last epochs): null, drawn as a gap."""
     return value if value is not None and math.isfinite(value) else None
 
