@@ -27,6 +27,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from gui.core.store.runs import Runs  # noqa: E402
 from gui.core.store.workspaces import Store  # noqa: E402
 
 DONE_TEXT = "Trained "  # the Train page's status once the run has trained every epoch
@@ -69,9 +70,11 @@ def workspace_page(browser, base: str, store: Store, epochs: int):
 
 def press_and_wait(pages, timeout: float = 1200) -> list[float]:
     """Press Train on every page, one right after the other; the seconds from the first
-    press until each page shows its run trained."""
+    press until each page shows its run trained (the first press's clock time is
+    `press_and_wait.pressed`, for `timeline`)."""
     buttons = [page.get_by_role("button", name="Train", exact=True) for page in pages]
     start = time.perf_counter()
+    press_and_wait.pressed = time.time()
     for button in buttons:
         button.click()
     finished: dict[int, float] = {}
@@ -84,6 +87,24 @@ def press_and_wait(pages, timeout: float = 1200) -> list[float]:
                 finished[i] = time.perf_counter() - start
         pages[0].wait_for_timeout(100)
     return [finished[i] for i in range(len(pages))]
+
+
+def timeline(store: Store, pages, on_screen: list[float]) -> list[str]:
+    """Each page's run from the store, in seconds after the first press: queued (the page
+    wrote it), started (a worker took it), ended (its final report: model saved, test rows
+    scored), on screen; and in the worker: before the first epoch, the epochs, after them."""
+    pressed, lines = press_and_wait.pressed, []
+    for page, shown in sorted(zip(pages, on_screen, strict=True), key=lambda item: item[1]):
+        token = page.url.split("w=")[1].split("&")[0]
+        run = Runs(store).list(token)[0]
+        epochs = sum(run.epoch_seconds)
+        worker = (run.ended or 0) - (run.started or 0)
+        lines.append(f"    queued {run.created - pressed:5.1f}  started "
+                     f"{run.started - pressed:5.1f}  ended {run.ended - pressed:5.1f}  on screen "
+                     f"{shown:5.1f}   (in the "
+                     f"worker {worker:.1f}: first epoch {run.epoch_seconds[0]:.1f}, the rest "
+                     f"{epochs - run.epoch_seconds[0]:.1f}, other {worker - epochs:.1f})")
+    return lines
 
 
 def _kind(command: str) -> str:
@@ -145,11 +166,13 @@ def main() -> None:
                 before, start = cpu_ticks(), time.perf_counter()
                 alone = press_and_wait([page])[0]
                 alone_split = cpu_split(before, cpu_ticks(), time.perf_counter() - start)
+                alone_timeline = timeline(store, [page], [alone])
                 pages = [workspace_page(browser, base, store, args.epochs)
                          for _ in range(args.students)]
                 before, start = cpu_ticks(), time.perf_counter()
                 times = press_and_wait(pages)
                 split = cpu_split(before, cpu_ticks(), time.perf_counter() - start)
+                class_timeline = timeline(store, pages, times)
                 browser.close()
         finally:
             server.terminate()
@@ -164,6 +187,8 @@ def main() -> None:
           f"(floor {rounds}x with {slots} at a time; goal ≤ 4x)")
     print(f"  CPU, share of one core, while one run alone trained: {_shares(alone_split)}")
     print(f"  CPU, share of one core, while the class trained: {_shares(split)}")
+    print("  the run alone, seconds after its press:", *alone_timeline, sep="\n")
+    print("  the class's runs, seconds after the first press:", *class_timeline, sep="\n")
 
 
 if __name__ == "__main__":

@@ -47,3 +47,20 @@ def test_each_worker_runs_tensorflow_on_its_share_of_the_cores(tmp_path):
         capture_output=True, text=True, timeout=300, check=True,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert sizes.stdout.split() == ["1", "1"]
+
+
+def test_a_worker_imports_the_training_code_once_and_out_of_the_collector_s_sight():
+    """What a worker imports at start lives as long as it does: the training code is imported
+    then (not during the first run), and frozen, so the garbage collector's full passes (after
+    each run, and during a fit) do not walk TensorFlow's hundreds of thousands of objects."""
+    said = subprocess.run(
+        [sys.executable, "-c", "import gc, sys\n"
+         "from gui.core.workers.worker import import_tensorflow, TRAINING_MODULES\n"
+         "import_tensorflow(1)\n"
+         "print(gc.get_freeze_count(), len(gc.get_objects()),"
+         " all(name in sys.modules for name in TRAINING_MODULES))"],
+        capture_output=True, text=True, timeout=300, check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    frozen, tracked, imported = said.stdout.split()
+    assert int(frozen) > 100_000 and int(tracked) < int(frozen) // 10
+    assert imported == "True"

@@ -20,7 +20,7 @@ from gui.core.spec.validate import monitor_options, split_problems
 from gui.core.spec.vocabulary import DONE, FAILED, RUNNING, STOPPED
 from gui.core.training import job as training
 from gui.core.training.job import TrainingJob
-from gui.core.training.pipeline import choose_steps_per_execution
+from gui.core.training.pipeline import choose_steps_per_execution, repeats, training_dataset
 from tests.conftest import SAMPLES
 
 
@@ -236,3 +236,38 @@ def test_steps_per_execution_stays_short():
     assert choose_steps_per_execution(5_000_000, 512, 100) == 1  # big model: one at a time
 
 
+
+
+def test_an_endless_stream_holds_the_same_epochs_as_one_dataset_per_epoch():
+    """Read through one iterator, epoch after epoch, the batches are those that a fresh
+    iterator per epoch gives: each epoch's own shuffle, every row once."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(37, 3)).astype("float32"), np.arange(37, dtype="float32")
+    per_epoch = training_dataset(X, y, 8, shuffle=True, seed=5)
+    epochs = [[b[1].numpy().tolist() for b in per_epoch] for _ in range(3)]
+    stream = iter(training_dataset(X, y, 8, shuffle=True, seed=5, endless=True))
+    read = [[next(stream)[1].numpy().tolist() for _ in range(5)] for _ in range(3)]
+    assert read == epochs
+    assert [len(e) for e in epochs] == [5, 5, 5]  # 4 of 8 rows and one of 5
+    for epoch in epochs:
+        assert sorted(sum(epoch, [])) == y.tolist()
+    assert epochs[0] != epochs[1]
+    assert repeats(6, 3) and repeats(6, 6) and not repeats(6, 4) and repeats(5, 1)
+
+
+@pytest.mark.parametrize("per_call", [4, 1])
+def test_the_curves_do_not_depend_on_how_the_batches_are_read(iris, monkeypatch, per_call):
+    """6 batches an epoch: 6 (or 1) a call read one endless stream, 4 a call a dataset per
+    epoch (an epoch is not a whole number of calls); the same steps, the same curves."""
+    spec, prepared = iris
+    jobs = {}
+    for n in (6, per_call):
+        monkeypatch.setattr(training, "choose_steps_per_execution", lambda *_, n=n: n)
+        job = TrainingJob(spec, prepared)
+        job.run()
+        assert job.status == DONE, job.error
+        assert job.steps_per_execution == n
+        assert job.progress().steps == 6
+        assert int(job.model.optimizer.iterations.numpy()) == 6 * spec.fit.epochs
+        jobs[n] = job
+    assert jobs[per_call].history == jobs[6].history
