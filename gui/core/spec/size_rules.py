@@ -86,13 +86,13 @@ SIZE_RULES: tuple[SizeRule, ...] = (
                  "that many steps. For a number, a strong L2 penalty (0.1) keeps the network "
                  "close to a linear fit, which is what so few rows support."),
     SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-2,
-             regression_l2=1e-4, regression_learning_rate=3e-4,
+             regression_l2=1e-4, regression_learning_rate=5e-4,
              why="Up to 1,000 rows: two hidden layers with an L2 penalty (strong for classes, "
                  "keeping the network close to a linear model; light for a number, which a "
                  "strong one would pull towards its mean), small batches, and a fifth of the "
                  "rows held out to stop when the validation loss no longer improves (the best "
-                 "epoch's weights kept). A number is learnt at a learning rate of 0.0003, a "
-                 "third of Adam's default: at the default, the lightly penalised network "
+                 "epoch's weights kept). A number is learnt at a learning rate of 0.0005, "
+                 "half of Adam's default: at the default, the lightly penalised network "
                  "fits these few rows within a handful of epochs, too soon for the held-out "
                  "rows to tell a good epoch from a lucky one."),
     SizeRule(10_000, epochs=100, patience=15, batch_size=32, units=128, l2=1e-5,
