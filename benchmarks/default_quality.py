@@ -9,7 +9,8 @@ For each dataset, one run:
   sklearn   on the same prepared arrays (same split, imputation, one-hot encoding) with the
             features standardised on the training rows: the better test score of a linear
             model (LogisticRegression / Ridge, defaults) and an MLP (MLPClassifier /
-            MLPRegressor, defaults but max_iter=500; the regressor on a standardised target),
+            MLPRegressor, defaults but max_iter=500 and seeded by the split's seed; the
+            regressor on a standardised target),
             both fitted on all the training rows (LayerLab holds out a validation share)
 
 With --search SECONDS, also "Find a better network" for that long from the defaults, as the
@@ -54,7 +55,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn import datasets as skd  # noqa: E402
 
+from gui.core.spec.schema import DataSpec  # noqa: E402
+
 SAMPLES = ROOT / "sample_data"
+DEFAULT_SEED = DataSpec.split_seed  # the default split's (and training's) seed
 
 
 # ---- the datasets: (name, frame, target, test frame or None) -------------------------------
@@ -139,9 +143,9 @@ def _csv(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def layerlab(frame, target, test_frame, seed: int = 42):
+def layerlab(frame, target, test_frame, seed: int = DEFAULT_SEED):
     """(prepared, test score, seconds, spec, job) with the defaults, as `python -m gui
-    train`; `seed` is the split's and the training's (42: the defaults')."""
+    train`; `seed` is the split's and the training's (DEFAULT_SEED: the defaults')."""
     from gui.core.data import data_ref
     from gui.core.data.dataset import prepare
     from gui.core.spec.data_info import DataInfo
@@ -183,9 +187,16 @@ def score(prepared, output: np.ndarray) -> float:
 
 # ---- scikit-learn on the same arrays --------------------------------------------------------
 
-def sklearn_best(prepared, seed: int = 0) -> tuple[float, str, float, dict]:
+def split_seed(prepared) -> int:
+    """The seed of `prepared`'s split (its DataSpec's), which also seeds scikit-learn's models,
+    as it seeds LayerLab's training in `layerlab`: every script that compares with
+    scikit-learn (this one, search_quality.py) then fits the same models on a split."""
+    return prepared.preprocessor.spec.split_seed
+
+
+def sklearn_best(prepared) -> tuple[float, str, float, dict]:
     """(best test score, which model, seconds, {model: score}) of a linear model and an MLP
-    (the MLP seeded by `seed`)."""
+    (the MLP seeded by the split's seed: `split_seed`)."""
     from sklearn.compose import TransformedTargetRegressor
     from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.metrics import accuracy_score, r2_score
@@ -193,7 +204,7 @@ def sklearn_best(prepared, seed: int = 0) -> tuple[float, str, float, dict]:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    began = time.perf_counter()
+    began, seed = time.perf_counter(), split_seed(prepared)
     X, X_test = prepared.X_train, prepared.X_test
     if prepared.task == "regression":
         y = prepared.preprocessor.decode_target(prepared.y_train)
@@ -290,15 +301,17 @@ class PoolSearch:
 
 
 def boosting(prepared) -> float:
-    """scikit-learn's HistGradientBoosting (defaults) on the same arrays: its test score."""
+    """scikit-learn's HistGradientBoosting (defaults, seeded by the split's seed) on the same
+    arrays: its test score."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
+    seed = split_seed(prepared)
     if prepared.task == "regression":
         y = prepared.preprocessor.decode_target(prepared.y_train)
-        model = HistGradientBoostingRegressor(random_state=0).fit(prepared.X_train, y)
+        model = HistGradientBoostingRegressor(random_state=seed).fit(prepared.X_train, y)
         return score(prepared, model.predict(prepared.X_test))
-    model = HistGradientBoostingClassifier(random_state=0).fit(prepared.X_train,
-                                                                prepared.y_train)
+    model = HistGradientBoostingClassifier(random_state=seed).fit(prepared.X_train,
+                                                                   prepared.y_train)
     probabilities = model.predict_proba(prepared.X_test)
     return score(prepared, probabilities if probabilities.shape[1] > 2
                  else probabilities[:, 1:])
@@ -334,7 +347,7 @@ def main(argv=None) -> int:
         ours, theirs, epochs, seconds, sk_seconds = [], {}, [], 0.0, 0.0
         for seed in seeds:
             prepared, score_, took, spec, job = layerlab(frame, target, test, seed)
-            _, _, sk_took, each = sklearn_best(prepared, seed)
+            _, _, sk_took, each = sklearn_best(prepared)
             ours.append(score_)
             epochs.append(job.epochs_done)
             seconds, sk_seconds = seconds + took, sk_seconds + sk_took

@@ -10,7 +10,9 @@ For each dataset (default_quality.py's), in one run:
   sklearn   on the same split: the better of a linear model and an MLP
             (default_quality.sklearn_best), and HistGradientBoosting (defaults)
 
-Both LayerLab paths use the default split (seed 42), so all four see the same test rows.
+Both LayerLab paths use the default split (default_quality.DEFAULT_SEED), so all four see the
+same test rows; scikit-learn's models are seeded by the split's seed (default_quality.split_seed),
+as in default_quality.py, so both scripts fit the same scikit-learn models on a split.
 Scores: accuracy for classification, R² for regression (the CLI's R² is on the scaled
 target, which R² does not change). Timings vary with the machine's load: on a busy machine
 fewer trials fit in the time box.

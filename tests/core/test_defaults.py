@@ -137,6 +137,7 @@ def test_cli_train_without_a_spec_uses_the_rules_and_unscales_the_target(tmp_pat
     assert spec.data.scale_target and spec.fit.early_stopping
     assert (spec.fit.batch_size, spec.fit.patience) == (rule.batch_size, rule.patience)
     assert _hidden(spec)[0].kernel_regularizer.l2 == rule.l2_for("regression")
+    assert spec.compile.learning_rate == rule.rate_for("regression")
     model = keras.models.load_model(out / "model.keras")
     network = model.get_layer("network")  # the raw-column model wraps the trained network
     assert network.layers[-1].name == "unscale_target"
@@ -157,6 +158,39 @@ def test_the_learning_rate_follows_the_rows_unless_chosen():
     assert follow_size(spec, tiny, large).compile.learning_rate == 0.05
     assert follow_size(spec, tiny, large, {"compile.learning_rate"}).compile.learning_rate \
         == 0.05
+
+
+def test_a_number_of_a_few_hundred_rows_is_learnt_more_slowly_than_classes():
+    from gui.core.spec.vocabulary import DEFAULT_OPTIMIZER, OPTIMIZERS
+
+    adam = OPTIMIZERS[DEFAULT_OPTIMIZER].learning_rate
+    number = DataInfo("regression", n_inputs=12, n_train=195)  # tips: 244 rows, 49 for the test
+    classes = DataInfo("binary", n_inputs=12, n_classes=2, n_train=195)
+    # the lightly penalised network would fit a few hundred rows within a few epochs at
+    # Adam's default: a slower rate lets early stopping choose among more of them
+    assert recommended_spec(number).compile.learning_rate == size_rule(195).rate_for(
+        "regression") <= adam / 2
+    assert recommended_spec(classes).compile.learning_rate == adam
+    # outside that band a number is learnt at the rule's rate for every task
+    for rows in (5_000, 50_000):
+        assert size_rule(rows).rate_for("regression") == size_rule(rows).rate_for("binary")
+    assert recommended_spec(DataInfo("regression", 12, n_train=5_000)).compile.learning_rate \
+        == adam
+    # a new task with the rate untouched brings the new task's rate; a chosen one is kept
+    spec = recommended_spec(number)
+    followed, _ = follow_task(spec, number, classes)
+    assert followed.compile.learning_rate == adam and is_recommended(followed, classes)
+    back, _ = follow_task(followed, classes, number)
+    assert back.compile.learning_rate == spec.compile.learning_rate
+    spec.compile.learning_rate = 0.01
+    assert follow_task(spec, number, classes, {"compile.learning_rate"})[0] \
+        .compile.learning_rate == 0.01
+    # the search's space holds the defaults' rate: the search starts from them
+    from gui.core.training.search_space import plan
+
+    chosen = plan(number, recommended_spec(number))
+    low, high = chosen.space["learning_rate"]
+    assert low <= chosen.first["learning_rate"] == size_rule(195).rate_for("regression") <= high
 
 
 def test_a_tiny_tables_number_gets_the_strongest_penalty_and_the_search_starts_there():

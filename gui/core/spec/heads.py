@@ -108,28 +108,30 @@ def recommended_spec(info: DataInfo, data: DataSpec | None = None) -> Experiment
         spec.layers = [*recommended_hidden(info.n_train, info.n_inputs, info.task),
                        spec.layers[-1]]
         spec.fit = recommended_fit(info.n_train, spec.fit)
-        spec.compile.learning_rate = recommended_rate(info.n_train)
+        spec.compile.learning_rate = recommended_rate(info.n_train, info.task)
     return spec
 
 
-def recommended_rate(rows: int) -> float:
-    """The default optimizer's learning rate for `rows` training rows: the size rule's, or
-    the optimizer's own default when the rule sets none (or the rows are unknown)."""
-    rule = size_rule(rows) if rows else None
-    if rule is not None and rule.learning_rate is not None:
-        return rule.learning_rate
-    return OPTIMIZERS[DEFAULT_OPTIMIZER].learning_rate
+def recommended_rate(rows: int, task: str) -> float:
+    """The default optimizer's learning rate for `rows` training rows and `task`: the size
+    rule's, or the optimizer's own default when the rule sets none (or the rows are
+    unknown)."""
+    rate = size_rule(rows).rate_for(task) if rows else None
+    return rate if rate is not None else OPTIMIZERS[DEFAULT_OPTIMIZER].learning_rate
 
 
 def _followed_rate(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
                    edited) -> float:
-    """The learning rate after the data's size changed: the new size's recommendation
-    when the default optimizer still has the old size's, otherwise the user's."""
+    """The learning rate after the data's size or task changed: the new data's
+    recommendation when the default optimizer still has the old data's, otherwise the
+    user's."""
     rate = spec.compile.learning_rate
+    before = (recommended_rate(old.n_train, old.task) if old
+              else recommended_rate(0, new.task))
     if ("compile.learning_rate" in edited or spec.compile.optimizer != DEFAULT_OPTIMIZER
-            or rate != recommended_rate(old.n_train if old else 0)):
+            or rate != before):
         return rate
-    return recommended_rate(new.n_train)
+    return recommended_rate(new.n_train, new.task)
 
 
 def is_recommended(spec: ExperimentSpec, info: DataInfo) -> bool:
