@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
 
 import streamlit as st
 
-from gui.core.data.samples import SAMPLES
-from gui.core.spec.data_info import DataInfo
 from gui.core.spec.schema import ExperimentSpec, SpecError
 from gui.core.store import changes
 from gui.core.store.lessons import Lesson, Lessons, Student
@@ -31,6 +28,7 @@ from gui.core.store.workspaces import (
     StoreConfigError,
     StoreError,
 )
+from gui.ui.session.document import Doc
 from gui.ui.text import md
 
 TOKEN = "ll_token"        # the session's workspace token
@@ -42,66 +40,6 @@ _VIEW_RUN = "ll_view_run"  # a presenter tab's own run to show (a board's `&run=
 _TOUCHED = "ll_touched"   # when this session last noted the workspace in use (store.touch)
 PURGE_EVERY_S = 3600
 _last_purge = 0.0         # per process: when idle workspaces were last purged
-
-
-@dataclass
-class Doc:
-    """A workspace's document.
-
-    Args:
-        spec: the experiment spec every page edits.
-        dataset: {"sample": name} or {"file": sha256, "name": file name}.
-        test: the separate test data, in the same form, or None.
-        split: "fraction" (hold out rows) or "file" (the test data above).
-        edited: the settings the user chose by hand (heads.EDITABLE names).
-        basis: the DataInfo the layers and compile settings were shaped for.
-        run: the id of the run the pages show (the latest started, or one opened on Runs).
-        projector: projector mode (larger, high-contrast text and charts) is on.
-    """
-
-    spec: ExperimentSpec = field(default_factory=ExperimentSpec)
-    dataset: dict = field(default_factory=lambda: {"sample": SAMPLES[0].name})
-    test: dict | None = None
-    split: str = "fraction"
-    edited: list[str] = field(default_factory=list)
-    basis: dict | None = None
-    run: int | None = None
-    projector: bool = False
-
-    def to_dict(self) -> dict:
-        return {"spec": self.spec.to_dict(), "dataset": self.dataset, "test": self.test,
-                "split": self.split, "edited": sorted(set(self.edited)),
-                "basis": self.basis, "run": self.run, "projector": self.projector}
-
-    @classmethod
-    def from_dict(cls, raw: dict) -> Doc:
-        """The document as stored; parts that are missing or unreadable get defaults."""
-        doc = cls()
-        try:
-            doc.spec = ExperimentSpec.from_dict(raw["spec"])
-        except (KeyError, TypeError, SpecError):
-            return doc
-        dataset = raw.get("dataset")
-        if isinstance(dataset, dict) and ("sample" in dataset or "file" in dataset):
-            doc.dataset = dataset
-        doc.test = raw.get("test") if isinstance(raw.get("test"), dict) else None
-        doc.split = raw.get("split") if raw.get("split") in ("fraction", "file") else "fraction"
-        doc.edited = [x for x in raw.get("edited") or [] if isinstance(x, str)]
-        basis = raw.get("basis")
-        doc.basis = basis if isinstance(basis, dict) else None
-        run = raw.get("run")
-        doc.run = run if isinstance(run, int) and not isinstance(run, bool) else None
-        doc.projector = raw.get("projector") is True
-        return doc
-
-    def basis_info(self) -> DataInfo | None:
-        try:
-            return DataInfo(**self.basis) if self.basis else None
-        except TypeError:
-            return None
-
-    def set_basis(self, info: DataInfo | None) -> None:
-        self.basis = asdict(info) if info is not None else None
 
 
 @st.cache_resource(show_spinner=False)
