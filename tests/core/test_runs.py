@@ -212,8 +212,8 @@ def test_a_worker_that_does_not_answer_stop_is_ended_and_replaced(store, pool):
     record = finished(runs, token, run_id, 30)
     took = time.monotonic() - asked
     assert record.status == STOPPED
-    assert "did not answer within 2 s" in record.note
-    assert took >= 2  # the grace it was given (how soon after is the benchmark's figure)
+    assert "did not answer within 5 s" in record.note
+    assert took >= 5  # the grace it was given (how soon after is the benchmark's figure)
     wait_for(lambda: pid not in pool.worker_pids() and pool.ready_workers == 1, 120)
 
 

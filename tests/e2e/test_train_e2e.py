@@ -34,9 +34,12 @@ def script_runs(page: Page) -> int:
     }""")
 
 
+EPOCHS = 300  # long enough (~5 s, a run now trains ~50 Iris epochs a second) to watch
+
+
 def test_training_draws_live_curves_until_done(page: Page, app_url: str, tmp_path):
     to_train_page(page, app_url)
-    set_epochs(page, 40)
+    set_epochs(page, EPOCHS)
     feeds = []
     page.on("request", lambda r: feeds.append(r.url) if "/api/live/" in r.url else None)
     page.get_by_role("button", name="Train", exact=True).click()
@@ -57,17 +60,18 @@ def test_training_draws_live_curves_until_done(page: Page, app_url: str, tmp_pat
     status, body = page.evaluate(fetch, url)
     assert status == 200 and '"status":"running"' in body
     assert page.evaluate(fetch, url.replace(token, "x" + token[1:]))[0] == 404
-    expect(page.get_by_text(re.compile(r"Trained 40 epochs in"))).to_be_visible(timeout=180_000)
+    expect(page.get_by_text(re.compile(rf"Trained {EPOCHS} epochs in"))).to_be_visible(
+        timeout=180_000)
     wait_idle(page)  # the status is drawn before the log: wait for the whole redraw
-    assert epochs_logged(page) == 40, log(page)
+    assert epochs_logged(page) == EPOCHS, log(page)
     # The final curves: the same SVG charts, every epoch, each in words; no Plotly here.
     final = page.locator(".ll-live svg.ll-chart")
     expect(final).to_have_count(2)
     expect(final.first).to_have_attribute(
-        "aria-label", re.compile(r"^Chart: loss\..* Training fell from .* over 40 epochs"))
+        "aria-label", re.compile(rf"^Chart: loss\..* Training fell from .* over {EPOCHS} epochs"))
     expect(page.locator(".ll-live .ll-key").first).to_have_text("training")
     points = final.first.locator("polyline").first.get_attribute("points").split()
-    assert len(points) == 40  # one point per epoch
+    assert len(points) == EPOCHS  # one point per epoch
     assert page.locator("[data-testid='stPlotlyChart']").count() == 0
     expect(page.get_by_role("button", name="Train again")).to_be_enabled()
     no_exceptions(page)

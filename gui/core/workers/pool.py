@@ -46,7 +46,9 @@ log = logging.getLogger(__name__)
 SLOTS_ENV = "LAYERLAB_TRAINING_SLOTS"
 IDLE_ENV = "LAYERLAB_RUN_IDLE_MINUTES"
 DEFAULT_IDLE_MINUTES = 10
-STOP_GRACE_S = 2.0       # a worker must answer a stop within this, or it is ended
+STOP_GRACE_S = 5.0       # a worker must answer a stop within this, or it is ended (a first
+#   epoch traced on a busy 2-core machine takes up to ~4 s: ending it costs a new worker its
+#   TensorFlow import, ~5 s of both cores)
 STALE_S = 30.0           # a run whose worker has been silent this long was interrupted
 TICK_S = 0.1
 HOUSEKEEPING_EVERY_S = 5.0
