@@ -140,13 +140,17 @@ def snapshot(runs, token: str, run_id: int, since: int = 0, pool=None) -> dict |
         "fraction": record.progress.fraction,
         "epochs": record.epochs_done,
         "since": since,
-        "history": {name: [finite(v) for v in values[since:]]
-                    for name, values in history.items()},
+        "history": finite_history(history, since),
         "tiles": [{**asdict(t), "label": tiles.plain_label(t)} for t in shown],
         "titles": {n: quantity_label(n) for n in history if not n.startswith("val_")},
         "log": record.log[-LOG_TAIL:],
         "log_lines": len(record.log),
     }
+
+
+def finite_history(history: dict, since: int = 0) -> dict:
+    """Each quantity's values from epoch `since` on, as JSON can carry them (`finite`)."""
+    return {name: [finite(v) for v in values[since:]] for name, values in history.items()}
 
 
 def finite(value: float) -> float | None:

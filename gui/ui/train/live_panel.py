@@ -68,12 +68,11 @@ def curves(history: dict, previous: dict | None, compared_name: str, planned: in
     bases = {n.removeprefix("val_") for n in (*history, *(previous or {}))}
     data = {
         "url": None,
-        "history": {n: [live_feed.finite(v) for v in values] for n, values in history.items()},
+        "history": live_feed.finite_history(history),
         "planned": planned,
         "titles": {b: charts.quantity_label(b) for b in bases},
         "validation_label": validation_label,
-        "compared": ({n: [live_feed.finite(v) for v in values] for n, values in previous.items()}
-                     if previous else None),
+        "compared": live_feed.finite_history(previous) if previous else None,
         "compared_name": compared_name,
         "log_y": log_y,
         "alts": alts,
