@@ -270,12 +270,22 @@ def main() -> None:
         task = choose_columns(loaded)
         column_roles.show(loaded.frame)
     choose_preparation(task)
+    split_and_result()
+
+
+@workspace.fragment
+def split_and_result() -> None:
+    """The split and what the prepared data comes to: moving the test fraction (a key press
+    per step) reruns only this, with the defaults that follow the data size applied first
+    (`settle`, as layerlab.py does for a whole run), so the figures and the model follow."""
+    data_source.settle()
+    if state.has_notes():  # e.g. a test file stored, or refused: said at the page's top
+        st.rerun()
     choose_split()
     prepared, error = data_source.prepared_or_error()
     if error == data_source.NO_TEST_FILE:  # the next step, not a mistake
         st.info(error, icon=":material/upload_file:")
-        workspace.end_page()
-    if prepared is None:
+    elif prepared is None:
         st.error(error, icon=":material/error:")
-        workspace.end_page()
-    show_result(prepared)
+    else:
+        show_result(prepared)

@@ -141,6 +141,11 @@ def add_note(kind: str, text: str) -> None:
     st.session_state.setdefault(_NOTES, []).append((kind, text))
 
 
+def has_notes() -> bool:
+    """Is a message queued for the next run?"""
+    return bool(st.session_state.get(_NOTES))
+
+
 def pop_notes() -> list[tuple[str, str]]:
     return st.session_state.pop(_NOTES, [])
 

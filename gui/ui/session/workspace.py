@@ -12,6 +12,7 @@ same setting the later one wins.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 
@@ -260,6 +261,27 @@ def end_page() -> None:
     this, never with st.stop() itself (a test holds them to it)."""
     sync()
     st.stop()
+
+
+def fragment(draw):
+    """`draw` as a Streamlit fragment that keeps the workspace in step: a widget inside it
+    reruns only it, so the browser redraws only its elements, not the whole page.
+
+    Such a rerun skips layerlab.py, its bind() and its closing sync, so the fragment does
+    both: another tab's newer save makes the whole page run again (what is drawn outside
+    stays consistent), and what the rerun changed is saved when it ends. In a whole-page run
+    the same calls find nothing to do (the page bound and settled before it)."""
+
+    @functools.wraps(draw)
+    def run(*args, **kwargs):
+        if changed_elsewhere():
+            st.rerun()
+        try:
+            draw(*args, **kwargs)
+        finally:
+            sync()
+
+    return st.fragment(run)
 
 
 WHOLE = [("dataset",), ("test",), ("basis",)]  # one setting each, never mixed field by field
