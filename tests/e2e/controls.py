@@ -163,8 +163,8 @@ def open_train_settings(page: Page) -> None:
 
 def log(page: Page) -> str:
     """The Train page's epoch log (its last lines), as shown: in the live panel while the
-    run trains, else in the page's own code block."""
-    for selector in (".ll-live .ll-log", "[data-testid='stCode']"):
+    run trains, else in the page's own block (live.log_block)."""
+    for selector in (".ll-live .ll-log", ".ll-log"):
         code = page.locator(selector)
         if code.count():
             return code.first.inner_text()

@@ -7,7 +7,9 @@ run's record until it has finished, then rerun the page.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 
 import pytest
@@ -57,6 +59,13 @@ def _record(at: AppTest) -> RunRecord:
 def _spec(at: AppTest) -> ExperimentSpec:
     """The workspace's spec, as this session holds it."""
     return at.session_state["ll_doc"].spec
+
+
+def _log(at) -> list[str]:
+    """The epoch log's lines as the page shows them (live.log_block: a plain <pre>)."""
+    blocks = [h.value for h in at.html if 'class="ll-log' in h.value]
+    assert blocks, "no epoch log on the page"
+    return html.unescape(re.sub(r"<[^>]+>", "", blocks[0])).splitlines()
 
 
 def _curves(at: AppTest) -> dict:
@@ -143,7 +152,7 @@ def test_train_shows_curves_log_and_final_values():
     assert curves["alts"]["loss"].startswith("Chart: loss")  # each chart in words
     assert "over 3 epochs" in curves["alts"]["loss"]
     assert at.get("plotly_chart") == []  # no Plotly on the Train page
-    log = at.code[0].value.splitlines()
+    log = _log(at)
     assert log[0].startswith("Epoch 1/3 - loss: ") and log[-1].startswith("Epoch 3/3 - ")
     assert at.button(key="train.start").label == "Train again"
     assert not at.button(key="train.start").disabled

@@ -46,6 +46,7 @@ button [data-testid="stMarkdownContainer"] p { font-size: MINpx !important;
 [data-testid="stMain"] h1 { font-size: 2.4rem; color: #000; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { color: #000; }
 [data-testid="stCode"] code, [data-testid="stCode"] code * { font-size: MINpx !important; }
+.ll-log { font-size: 1.2rem !important; }
 [data-testid="stMarkdownContainer"] code { font-size: max(0.9em, MINpx) !important; }
 [data-testid="stAlert"] p { font-size: 1.2rem; color: #000; }
 [data-testid="stTable"] td, [data-testid="stTable"] th,
