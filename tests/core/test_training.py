@@ -271,3 +271,27 @@ def test_the_curves_do_not_depend_on_how_the_batches_are_read(iris, monkeypatch,
         assert int(job.model.optimizer.iterations.numpy()) == 6 * spec.fit.epochs
         jobs[n] = job
     assert jobs[per_call].history == jobs[6].history
+
+
+def test_validation_in_one_batch_scores_as_fits_own_validation(iris, monkeypatch):
+    """Validation rows that fit in one batch are scored by OneBatchValidation (the model's
+    test step at each epoch's end); more rows go through fit's own validation, in batches.
+    Both give the same curves, to float rounding, and early stopping reads either."""
+    spec, prepared = iris
+    spec = ExperimentSpec.from_dict(spec.to_dict())
+    spec.fit.epochs, spec.fit.early_stopping, spec.fit.patience = 12, True, 2
+    spec.fit.restore_best_weights = True
+    jobs = {}
+    for smallest in (training.MIN_VALIDATION_BATCH, 8):  # 24 validation rows: 1 batch, or 3
+        monkeypatch.setattr(training, "MIN_VALIDATION_BATCH", smallest)
+        job = TrainingJob(spec, prepared)
+        job.run()
+        assert job.status == DONE, job.error
+        jobs[smallest] = job
+    one, batched = jobs[training.MIN_VALIDATION_BATCH], jobs[8]
+    assert set(one.history) == set(batched.history) == {
+        "loss", "accuracy", "val_loss", "val_accuracy"}
+    assert one.epochs_done == batched.epochs_done
+    for name in one.history:
+        assert one.history[name] == pytest.approx(batched.history[name], rel=1e-5), name
+    assert one.note == batched.note

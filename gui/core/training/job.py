@@ -50,7 +50,11 @@ from gui.core.spec.schema import ExperimentSpec
 from gui.core.spec.validate import validation_rows
 from gui.core.spec.vocabulary import DONE, FAILED, QUEUED, RUNNING, STOPPED, STOPPING
 from gui.core.store.progress import Progress
-from gui.core.training.callbacks import LiveCallback, ValidateUnlessStopped
+from gui.core.training.callbacks import (
+    LiveCallback,
+    OneBatchValidation,
+    ValidateUnlessStopped,
+)
 from gui.core.training.pipeline import (
     choose_steps_per_execution,
     repeats,
@@ -232,7 +236,11 @@ class TrainingJob:
         self.model = model
         with self._lock:
             self._steps = steps
-        callbacks: list[keras.callbacks.Callback] = [LiveCallback(self), *self.callbacks]
+        validation_batch = max(batch, MIN_VALIDATION_BATCH)
+        scored: list[keras.callbacks.Callback] = []
+        if validation is not None and len(validation[0]) <= validation_batch:
+            scored, validation = [OneBatchValidation(self, *validation)], None
+        callbacks = [*scored, LiveCallback(self), *self.callbacks]
         early = None
         if fit.early_stopping:
             early = keras.callbacks.EarlyStopping(
@@ -242,7 +250,7 @@ class TrainingJob:
         if self._stop.is_set():
             return
         if validation is not None:
-            validation = validation_dataset(*validation, max(batch, MIN_VALIDATION_BATCH))
+            validation = validation_dataset(*validation, validation_batch)
         endless = repeats(steps, int(getattr(model, "steps_per_execution", 1) or 1))
         model.fit(training_dataset(X, y, batch, fit.shuffle, fit.seed, endless),
                   steps_per_epoch=steps, epochs=fit.epochs,
