@@ -85,8 +85,8 @@ def _pool_when_quiet() -> None:
                 break
             time.sleep(0.1)
         _pool()  # the same cached pool a page run makes (one is made, whoever asks first)
-    except RayConfigError:
-        pass  # every page says so before it draws (check_engine); the next run tries again
+    except Exception:  # noqa: BLE001,S110 - a cluster or store that cannot be reached
+        pass  # every page says so before it draws (check_engine, bind); the next run retries
     finally:
         _waiting.release()
 
