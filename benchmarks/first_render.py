@@ -4,7 +4,8 @@
    running), for LayerLab and a hello-world Streamlit app with just an uploader, in one run.
    Then warm first renders: page.goto → the page is idle, a fresh tab each time.
 2. Rerun time: with a 100,000-row CSV loaded, press → on the test-fraction slider and time
-   until the "Test rows" figure changes (a full rerun: re-split, re-fit, re-render).
+   until the "Test rows" figure changes (the split's fragment reruns: re-split, re-fit,
+   its part of the page re-rendered, the change saved).
 
 Run: .venv/bin/python benchmarks/first_render.py [--repeats 5]
 """
