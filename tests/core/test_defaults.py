@@ -208,3 +208,28 @@ def test_a_tiny_tables_number_gets_the_strongest_penalty_and_the_search_starts_t
         assert chosen.first["l2"] == rule.l2_for("regression")
         low, high = chosen.space["l2"]
         assert low <= chosen.first["l2"] <= high  # the defaults are a point of the space
+
+
+def test_classes_of_a_few_thousand_rows_get_a_moderate_penalty_and_a_number_a_light_one():
+    from gui.core.training.search_space import plan
+
+    rows = 2_400  # a 3,000-row table, a fifth for the test
+    classes = DataInfo("binary", n_inputs=12, n_classes=2, n_train=rows)
+    number = DataInfo("regression", n_inputs=12, n_train=rows)
+    penalty = _hidden(recommended_spec(classes))[0].kernel_regularizer.l2
+    assert all(x.kernel_regularizer.l2 == penalty for x in _hidden(recommended_spec(classes)))
+    assert penalty == size_rule(rows).l2_for("multiclass") == size_rule(rows).l2_for("binary")
+    # classes: lighter than a few hundred rows' (more rows regularise more), but not so light
+    # that the network fits the rows' noise before the classes' shapes
+    assert size_rule(600).l2_for("binary") > penalty >= 1e-3 > size_rule(50_000).l2_for("binary")
+    # a number keeps a very light penalty (a stronger one fitted the numbers no better)
+    light = _hidden(recommended_spec(number))[0].kernel_regularizer.l2
+    assert light == size_rule(rows).l2_for("regression") <= penalty / 10
+    # a new task with untouched layers brings the new task's penalty
+    followed, _ = follow_task(recommended_spec(number), number, classes)
+    assert _hidden(followed)[0].kernel_regularizer.l2 == penalty
+    assert is_recommended(followed, classes)
+    # the search starts from the defaults' penalty
+    chosen = plan(classes, recommended_spec(classes))
+    low, high = chosen.space["l2"]
+    assert low <= chosen.first["l2"] == penalty <= high
