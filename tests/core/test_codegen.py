@@ -292,3 +292,27 @@ def test_a_missing_data_file_is_one_sentence_saying_what_to_pass(tmp_path):
                              text=True, timeout=300)
     assert trained.returncode == 0, trained.stderr[-2000:]
     assert (elsewhere / "model.keras").is_file()
+
+
+def test_a_script_given_a_test_file_takes_the_training_rows_in_layerlabs_order(tmp_path):
+    """iris.csv is sorted by species: in file order the validation share (its last rows)
+    would be all virginica. The script takes the training rows in the order LayerLab does
+    (split.shuffled, by the split seed), so its validation rows are LayerLab's."""
+    loaded, _, data_spec = load("iris.csv", target="species")
+    test = loaded.frame.iloc[::10]
+    data = dataset.prepare(loaded.frame, data_spec, test)
+    spec = default_spec(data.task, data.n_classes, data=data_spec)
+    script = codegen.python_script(spec, data.preprocessor)
+    shutil.copy(SAMPLES / "iris.csv", tmp_path / "iris.csv")
+    test.to_csv(tmp_path / "test.csv", index=False)
+    result = run(script, tmp_path, "--epochs", "1", "--test-csv", "test.csv")
+    assert "150 training rows, 15 test rows" in result.stdout
+    model = keras.models.load_model(tmp_path / "model.keras")
+    assert_same_scaling(model, data.preprocessor)
+    order = np.random.RandomState(data_spec.split_seed).permutation(150)
+    assert data.X_train.shape[0] == 150
+    held = data.y_train[-30:]  # the validation share
+    assert len(set(np.asarray(held).tolist())) == 3
+    expected = loaded.frame.iloc[order]["species"].iloc[-30:].tolist()
+    assert [data.class_names[int(i)] for i in np.asarray(held)] == expected
+    assert "RandomState(SPLIT_SEED).permutation(len(data))" in script

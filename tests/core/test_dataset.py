@@ -108,6 +108,26 @@ def test_test_csv_whose_columns_do_not_match():
         prepare(train, DataSpec(target="y"), test)
 
 
+def test_a_sorted_training_file_beside_a_test_file_is_not_validated_on_its_last_rows():
+    """With a separate test file the training rows are taken in an order drawn by the split
+    seed: the validation share (the last training rows, as Keras' validation_split) of a
+    file sorted by class holds every class, not only the last one."""
+    from gui.core.spec.validate import validation_rows
+
+    train = frame_of(a=range(90), y=["u"] * 30 + ["v"] * 30 + ["w"] * 30)  # sorted by class
+    test = frame_of(a=range(6), y=["u", "v", "w"] * 2)
+    spec = DataSpec(target="y")
+    prepared = prepare(train, spec, test)
+    held = validation_rows(len(prepared.y_train), 0.2)
+    last = prepared.y_train[-held:]
+    assert len(set(np.asarray(last).tolist())) == 3, last
+    assert sorted(prepared.X_train[:, 0].tolist()) == list(range(90))  # every row, once
+    again = prepare(train, spec, test)
+    assert prepared.X_train.tolist() == again.X_train.tolist()  # the same seed, the same order
+    spec.split_seed += 1
+    assert prepare(train, spec, test).X_train.tolist() != prepared.X_train.tolist()
+
+
 def test_test_csv_with_unseen_class():
     train = frame_of(a=range(20), y=["u", "v"] * 10)
     test = frame_of(a=range(4), y=["u", "v", "w", "u"])

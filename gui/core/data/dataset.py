@@ -25,7 +25,7 @@ from gui.core.data.formats.loaded import DataError
 from gui.core.data.preprocess import Preprocessor, is_numeric, plain
 from gui.core.data.selection import Rows, Selection, encode_target
 from gui.core.data.selection import fit as selection_fit
-from gui.core.data.split import train_test_split
+from gui.core.data.split import shuffled, train_test_split
 from gui.core.spec.schema import DataSpec
 from gui.core.spec.validate import data_problems
 from gui.core.spec.vocabulary import MAX_CLASSES
@@ -242,6 +242,7 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
     features = [c for c in data.columns if c != spec.target]
     train = Rows(data)
     if test_frame is not None:
+        train = Rows(data, shuffled(len(data), spec.split_seed))  # not in file order (split.py)
         needed = features + [spec.target]
         absent = [c for c in needed if c not in test_frame.columns]
         if absent:

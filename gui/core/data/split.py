@@ -6,6 +6,11 @@ shuffling (its ShuffleSplit and StratifiedShuffleSplit: the same random draws fr
 seed), so a generated script that calls sklearn splits alike; tests/core/test_split.py checks
 it against sklearn.
 
+With a separate test file, the training file's rows are taken in an order drawn by the
+same seed (`shuffled`), as the held-out share's are: validation holds out the last training
+rows (Keras' validation_split), which in file order would be the file's last rows, and a
+file sorted by date, country or class would then validate on one kind of row.
+
 Example:
     train_rows, test_rows = train_test_split(len(frame), 0.2, seed=42, stratify=codes)
 """
@@ -90,3 +95,9 @@ def _approximate_mode(class_counts: np.ndarray, n_draws: int,
             if need_to_add == 0:
                 break
     return floored.astype(int)
+
+
+def shuffled(n_samples: int, seed: int | None) -> np.ndarray:
+    """Positions 0..n_samples-1 in an order drawn by `seed`: numpy's
+    RandomState(seed).permutation, which a generated script calls alike."""
+    return np.random.RandomState(seed).permutation(n_samples)

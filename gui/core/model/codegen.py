@@ -197,7 +197,11 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit("")
     emit("data = read(args.csv)")
     emit("if args.test_csv:")
-    emit("    train, test = data, read(args.test_csv, 'test data')")
+    emit("    # The training rows in an order drawn by the seed, as LayerLab takes them: the")
+    emit("    # validation share is the last rows, which in file order would be all of one kind")
+    emit("    # in a file sorted by date, place or class.")
+    emit("    train = data.iloc[np.random.RandomState(SPLIT_SEED).permutation(len(data))]")
+    emit("    test = read(args.test_csv, 'test data')")
     emit("else:")
     if task == "regression":
         emit("    stratify = None")
