@@ -13,7 +13,7 @@ import pytest
 from gui.core.data import data_ref
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.lesson_rules import LOCKED, LessonRules, Limits, limit_problems
-from gui.core.spec.vocabulary import DONE, STOPPED
+from gui.core.spec.vocabulary import DONE, MAX_EPOCHS, STOPPED
 from gui.core.store.runs import Runs
 from gui.core.store.searches import Searches
 from gui.core.store.workspaces import Store, StoreError
@@ -25,7 +25,9 @@ from tests.core.test_runs import IRIS, iris_spec, wait_for
 
 HOPELESS = {"layers": 1, "units": 8, "activation": "tanh", "dropout": 0.5, "l2": 1e-7,
             "learning_rate": 1e-4, "batch_size": 16}
-EPOCHS = 60  # enough epochs that a prune (read from the record each tick) lands before the end
+# Enough epochs that a prune (read from the record each tick) lands before the end: a later
+# trial trains at most search_space.TRIAL_EPOCHS; an Iris epoch takes a few ms.
+EPOCHS = search_space.TRIAL_EPOCHS
 
 
 @pytest.fixture(scope="module")
@@ -153,8 +155,9 @@ def test_a_trial_is_stopped_at_its_share_of_the_time_box_and_its_best_epoch_coun
                                                                                     pool):
     token = store.create()
     plan, info = _plan(store, token)
-    plan.base.fit.epochs, plan.base.fit.patience = 5000, 5000  # only the cap can end it
-    minutes = 2  # the first trial: 42 s at most, ample for its first epochs under load
+    # Only the cap can end it: 10,000 Iris epochs take far longer than its 10.5 s
+    plan.base.fit.epochs = plan.base.fit.patience = MAX_EPOCHS
+    minutes = 0.5  # the first trial: 10.5 s at most, ample for its first epochs under load
     cap = search_space.trial_seconds(minutes, 0)
     assert cap < minutes * 60
     wait_for(lambda: pool.ready_workers >= 1, timeout=300)  # TensorFlow imported, as in the app
@@ -170,7 +173,7 @@ def test_a_trial_is_stopped_at_its_share_of_the_time_box_and_its_best_epoch_coun
         driver.close()
     run = runs.get(token, record.trials[0].run)
     assert run.status == DONE and "time cap" in run.note, run.note  # ended at an epoch's end
-    assert 1 <= run.epochs_done < 5000 and run.data["seconds"] == pytest.approx(cap, abs=0.1)
+    assert 1 <= run.epochs_done < MAX_EPOCHS and run.data["seconds"] == pytest.approx(cap, abs=0.1)
     assert run.ended - run.started < minutes * 60  # stopped at its cap, not the box's end
     assert not run.spec.fit.snapshots  # trials record no weight snapshots
     assert record.trials[0].state == "complete" and record.best_run == run.id
