@@ -105,6 +105,20 @@ def test_controls_span_the_training_range_in_the_datas_units():
     assert (cancer["mean smoothness"].step, cancer["mean smoothness"].decimals) == (0.001, 4)
 
 
+def test_a_wide_float_column_gets_a_step_of_thousands_and_no_negative_decimals():
+    """gdpPercap-like values (a span of ~100,000, written with decimals): a step of 1,000
+    and one decimal (the data has finer values), so the slider's printf format is "%.1f"
+    (a negative count, "%.-2f", broke the what-if slider in the browser)."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"gdp": rng.uniform(240.5, 113_000.25, 200).round(2),
+                          "y": rng.normal(size=200)})
+    prepared = dataset.prepare(frame, DataSpec(target="y", task="regression"))
+    gdp = {c.column: c for c in probe.controls(prepared)}["gdp"]
+    assert not gdp.integer and gdp.step == 1000.0
+    assert gdp.decimals == 1
+    assert f"%.{gdp.decimals}f" % 12345.678 == "12345.7"
+
+
 # ---- hardest rows --------------------------------------------------------------------------
 
 def test_hardest_rows_are_the_largest_cross_entropies_with_their_columns():

@@ -276,7 +276,8 @@ def controls(prepared: PreparedData) -> list[Control]:
         written = _decimals(np.concatenate([values, test]))
         step = 1.0 if integer else max(10.0 ** math.floor(math.log10(span / 100)),
                                        10.0 ** -written)
-        decimals = 0 if integer else -math.floor(math.log10(step) + 1e-9)
+        # A step of 10 or more (a span of thousands) shows no decimals, never "%.-2f"
+        decimals = 0 if integer else max(0, -math.floor(math.log10(step) + 1e-9))
         if integer:
             wide_low, wide_high = math.floor(wide_low), math.ceil(wide_high)
         out.append(Control(col, "number", float(prep.fill_[col]), wide_low, wide_high, low, high,
