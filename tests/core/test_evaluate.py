@@ -59,6 +59,26 @@ def test_keras_scores_are_model_evaluate_on_both_parts(iris_eval):
     assert scores.at["accuracy", "test"] == pytest.approx(result.metrics.at["accuracy", "test"])
 
 
+@pytest.mark.parametrize("which", ["iris", "tips", "cancer"])
+def test_rows_in_one_batch_score_as_model_evaluate(which, iris_eval, tips_eval, cancer_eval):
+    """keras_evaluate scores rows that fit in one batch by the model's test step on them
+    (test_on_batch): the same loss and metrics as model.evaluate over its own batches, and
+    called twice, the same again (the metrics start afresh each time)."""
+    t, _ = {"iris": iris_eval, "tips": tips_eval, "cancer": cancer_eval}[which]
+    X, y = t.prepared.X_test, build.training_targets(t.prepared.y_test, t.spec,
+                                                     t.prepared.n_classes)
+    assert len(X) > 8
+    direct = t.model.evaluate(X, y, batch_size=8, verbose=0, return_dict=True)  # several
+    one = evaluate.keras_evaluate(t.model, t.prepared.X_test, t.prepared.y_test, t.spec,
+                                  t.prepared.n_classes, batch_size=len(X))
+    again = evaluate.keras_evaluate(t.model, t.prepared.X_test, t.prepared.y_test, t.spec,
+                                    t.prepared.n_classes, batch_size=len(X) + 100)
+    assert list(one)[0] == "loss" and set(one) == set(direct)
+    for name, value in direct.items():
+        assert one[name] == pytest.approx(value, rel=1e-4, abs=1e-6), name
+        assert again[name] == pytest.approx(one[name], rel=1e-6), name
+
+
 def test_binary_threshold_moves_the_numbers_and_roc_matches_sklearn(cancer_eval):
     t, result = cancer_eval
     y = t.prepared.y_test

@@ -152,3 +152,11 @@ def training(at, trained: tm.Trained, epoch: int = 2, epochs: int = 5,
 def interrupt(record: RunRecord) -> None:
     """End a run `training` made, so it no longer counts in any queue."""
     runs().report(record.id, status=INTERRUPTED, ended=time.time())
+
+
+def unfold_settings(at) -> None:
+    """Unfold the Train page's settings under a shown run, as a click on them does: their
+    expander tracks its state and draws them only while unfolded (train/page.py)."""
+    at.session_state["train.settings_open"] = True
+    at.run()
+    assert not at.exception, at.exception

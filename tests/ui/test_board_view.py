@@ -66,6 +66,7 @@ def test_a_board_run_opens_read_only_in_evaluate_and_inside():
         assert view.session_state[workspace._DOC].run == first.id  # the run the board named
         assert "w" not in view.query_params
     view.switch_page("steps/train.py").run()
+    runs_helper.unfold_settings(view)
     view.number_input(key="train.epochs").set_value(2).run()
     assert store.load(copy) == before  # the view wrote nothing to the student's copy
     elsewhere = open_as(p=link, run=str(first.id + 10_000))  # not one of the copy's runs

@@ -24,6 +24,7 @@ from gui.core.store.runs import RunRecord, Runs
 from gui.core.workers.pool import SLOTS_ENV
 from gui.ui.session import run_state, workspace
 from gui.ui.session.data_source import Choice
+from tests.ui import runs_helper
 
 APP = "../../layerlab.py"
 
@@ -156,6 +157,10 @@ def test_train_shows_curves_log_and_final_values():
     assert log[0].startswith("Epoch 1/3 - loss: ") and log[-1].startswith("Epoch 3/3 - ")
     assert at.button(key="train.start").label == "Train again"
     assert not at.button(key="train.start").disabled
+    # While a run is shown the settings are folded, and drawn only once unfolded.
+    assert [e.label for e in at.expander if e.label.startswith("Settings: ")]
+    assert not [w for w in at.number_input if w.key == "train.epochs"]
+    runs_helper.unfold_settings(at)
     # The run trained a snapshot of the spec: a later change is not the run's, and is named.
     at.number_input(key="train.epochs").set_value(4).run()
     assert _record(at).spec.fit.epochs == 3
@@ -168,6 +173,7 @@ def test_retraining_overlays_the_previous_run_dashed():
     at.number_input(key="train.epochs").set_value(2).run()
     at.button(key="train.start").click().run()
     first = _finish(at)
+    runs_helper.unfold_settings(at)
     at.number_input(key="train.seed").set_value(7).run()
     at.button(key="train.start").click().run()
     second = _finish(at)
@@ -211,6 +217,8 @@ def test_stop_keeps_the_model_and_navigation_does_not_interrupt():
     assert [t["label"] for t in first["tiles"]][:2] == ["loss", "validation loss"]
     assert at.get("plotly_chart") == [] and at.get("progress") == []  # nothing polls
     assert [b for b in at.button if b.key == "train.start"] == []  # it trains: no plain Train
+    assert [b for b in at.button if b.key == "train.queue"] == []  # folded: not drawn
+    runs_helper.unfold_settings(at)
     assert not at.button(key="train.queue").disabled
     assert not at.button(key="train.stop").disabled
     # Stop is the one primary button, in Train's place; training other settings is quieter.

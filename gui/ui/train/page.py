@@ -70,13 +70,19 @@ def main() -> None:
         # in reading order (below three columns it came after every field of all three).
         buttons = st.container()
         fit_editor.settings(disabled=False, prepared=prepared)
-        settings_end = st.container()
+        settings_end, settings_shown = st.container(), True
     else:  # a run is shown: its progress and curves come first, the settings fold away
         buttons, folded = st.columns([1, 5])
+        # Drawn only while unfolded (a folded expander's contents are otherwise sent and
+        # laid out too): pressing Train or a run's end redraws the page in every watching
+        # browser, and the settings were the most of that redraw (~0.25 s of a core each).
         settings_end = folded.expander(
-            f"Settings: {fit_editor.settings_summary(state.spec().fit)}", icon=":material/tune:")
-        with settings_end:
-            fit_editor.settings(disabled=False, prepared=prepared)
+            f"Settings: {fit_editor.settings_summary(state.spec().fit)}", icon=":material/tune:",
+            key="train.settings_open", on_change="rerun")
+        settings_shown = bool(settings_end.open)
+        if settings_shown:
+            with settings_end:
+                fit_editor.settings(disabled=False, prepared=prepared)
     changed_since_training()
     problems = validate(state.spec(), DataInfo.from_prepared(prepared), state.limits())
     fit_issues = [p for p in problems if p.where.startswith("fit.")]
@@ -105,8 +111,9 @@ def main() -> None:
                        disabled=active.status == STOPPING, width="stretch",
                        help=f"Stop {md(active.name)} within a second; its model keeps the "
                             "weights trained so far.")
-        with settings_end:
-            other_settings(active, disabled=bool(problems))
+        if settings_shown:
+            with settings_end:
+                other_settings(active, disabled=bool(problems))
 
     if record is not None:
         if record.active or record.model_pending:
