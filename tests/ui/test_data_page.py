@@ -64,6 +64,12 @@ def test_opens_on_the_iris_sample_ready_to_train(at):
     assert at.selectbox(key="data.target").value == "species"
     assert Store.from_env().exists(token(at))
     assert stored(at)["dataset"] == {"sample": "Iris flowers"}
+    # The preview: two light HTML tables (tables.html_table), no canvas grid on this page
+    previews = [h.proto.body for h in at.get("html") if 'class="ll-table"' in h.proto.body]
+    assert len(previews) == 2 and at.get("arrow_data_frame") == []
+    assert "The first rows of" in previews[0] and previews[0].count("<tr>") == 51
+    assert '<th scope="col" class="ll-num">sepal length (cm)</th>' in previews[0]
+    assert previews[1].count("<tr>") == 6 and '<th scope="row">species</th>' in previews[1]
 
 
 def test_picking_a_sample_with_text_columns_one_hot_encodes_them(at):

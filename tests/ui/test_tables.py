@@ -35,3 +35,30 @@ def test_normal_mode_gives_format_strings_to_the_grid_and_functions_to_a_styler(
     left = tables._number_columns(frame, {"p": "{:.4f}", "q": str, "r": "{:.2f}"}, config)
     assert config["p"]["type_config"]["format"] == "%.4f"
     assert left == {"q": str} and config["r"] == {"type_config": {"type": "progress"}}
+
+
+def test_a_light_table_is_escaped_html_with_the_grids_text(monkeypatch):
+    """html_table: a plain <table> (no canvas grid) whose cells read as the grid's, where a
+    hostile file's text stays text; numbers right-aligned; the index as row headers; the
+    scrolled box named and reachable by keyboard."""
+    frame = pd.DataFrame({"<i>n</i>": [1, 2000, None], "loss": [0.12345, math.nan, 3.0],
+                          "name": ["a&b", "<script>alert(1)</script>", '"q"']},
+                         index=pd.Index(["r<1>", "r2", "r3"], name="row"))
+    drawn = []
+
+    class Where:
+        def html(self, body):
+            drawn.append(body)
+
+    tables.html_table(frame, where=Where(), label='rows of "x"', hide_index=False,
+                      formats={"loss": "{:.3f}"}, height=200)
+    (body,) = drawn
+    assert "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "<i>" not in body and '<th scope="col" class="ll-num">&lt;i&gt;n&lt;/i&gt;</th>' in body
+    assert '<th scope="col">row</th>' in body  # the index's name heads its column
+    assert '<th scope="row">r&lt;1&gt;</th>' in body
+    assert '<td class="ll-num">2,000</td>' in body and '<td class="ll-num">–</td>' in body
+    assert '<th scope="col" class="ll-num">loss</th>' in body  # a number column's header
+    assert '<td class="ll-num">0.123</td>' in body and "<td>a&amp;b</td>" in body
+    assert 'role="region" tabindex="0" aria-label="rows of &quot;x&quot;"' in body
+    assert "max-height:200px" in body and body.count("<tr>") == 4  # the header and 3 rows

@@ -70,3 +70,15 @@ def test_after_the_warm_up_the_first_page_imports_nothing_heavy(tmp_path):
     imported = json.loads(out.stdout.strip().splitlines()[-1])
     # steps/data.py itself is the page's script (run, not imported as a module)
     assert imported == [], f"the first page imported these itself: {imported}"
+
+
+def test_the_server_serves_with_uvloop_and_httptools():
+    """Streamlit's server (uvicorn, with its "auto" choices) runs on uvloop and parses HTTP
+    with httptools, both pinned in requirements.txt: a first visit's ~130 script files are
+    served in C, not by uvicorn's pure-Python fallbacks, beside the warm-up's imports."""
+    import uvicorn
+
+    config = uvicorn.Config(app=lambda scope, receive, send: None)
+    config.load()
+    assert config.http_protocol_class.__module__.endswith("httptools_impl")
+    assert config.get_loop_factory().__module__.startswith("uvloop")

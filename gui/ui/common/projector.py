@@ -50,7 +50,8 @@ button [data-testid="stMarkdownContainer"] p { font-size: MINpx !important;
 [data-testid="stMarkdownContainer"] code { font-size: max(0.9em, MINpx) !important; }
 [data-testid="stAlert"] p { font-size: 1.2rem; color: #000; }
 [data-testid="stTable"] td, [data-testid="stTable"] th,
-[data-testid="stTable"] td *, [data-testid="stTable"] th * { font-size: 1.2rem; color: #000; }
+[data-testid="stTable"] td *, [data-testid="stTable"] th *,
+.ll-table td, .ll-table th { font-size: 1.2rem; color: #000; }
 [data-testid="stProgress"] p { font-size: 1.2rem; color: #000; }
 [data-testid="stApp"] input, [data-testid="stApp"] textarea,
 [data-baseweb="select"] div, [data-testid="stMultiSelectTagsContainer"] span,

@@ -1,10 +1,17 @@
-"""Tables projector mode can enlarge: st.dataframe normally, st.table in projector mode.
+"""Tables projector mode can enlarge: st.dataframe normally, st.table in projector mode;
+and plain HTML tables (`html_table`) where a page must stay light.
 
 st.dataframe draws its cells on a canvas (glide-data-grid) whose font comes from the app's
 theme, one setting for every session, so no page CSS reaches it. In projector mode a table
 is drawn with st.table instead: HTML, so the mode's CSS enlarges it like any text. Its cells
 render Markdown, so every cell, header and index label goes in as escaped text (text.md),
 formatted the way the canvas table would show it.
+
+`html_table` draws a small table as an HTML <table> in a scrolled box, with no grid at all:
+st.dataframe's canvas grid costs a browser ~1.7 MB of JavaScript and ~0.3 s of a core the
+first time a page shows one. The Data page's preview, the first thing a visitor sees, uses
+it (the canvas grid comes with the later pages' tables). Its cells are the canvas table's
+text (`cell`), HTML-escaped; projector mode's CSS enlarges it like any text.
 
 `formats` follows pandas' Styler.format: one format for every cell, or one per column, each a
 format string ("{:.3f}") or a function of the value. Normal mode gives a format string to the
@@ -14,6 +21,7 @@ progress bar) formats itself there.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -29,6 +37,7 @@ from gui.ui.text import md
 
 Format = str | Callable[[Any], str]
 NA = "–"
+NUM = ' class="ll-num"'  # html_table: a number column's cells and header, right-aligned
 
 
 def _format_of(formats: Format | Mapping | None, column) -> Format | None:
@@ -117,3 +126,35 @@ def _number_columns(frame: pd.DataFrame, formats, config: dict):
         else:
             left[column] = fmt
     return left
+
+
+def html_table(frame: pd.DataFrame, *, where=None, label: str, hide_index: bool = True,
+               height: int = 320, formats: Format | Mapping | None = None,
+               na: str = NA) -> None:
+    """`frame` as a plain HTML table in a box at most `height` px tall, scrolled inside
+    (by keyboard too: the box is a named, focusable region); its header row stays in view.
+    `label` names the region for screen readers. Numbers are right-aligned."""
+    where = st if where is None else where
+    numeric = [pd.api.types.is_numeric_dtype(frame.dtypes.iloc[i])
+               and not pd.api.types.is_bool_dtype(frame.dtypes.iloc[i])
+               for i in range(frame.shape[1])]
+
+    def td(value, column: int, name) -> str:
+        text = html.escape(cell(value, _format_of(formats, name), na))
+        return f"<td{NUM}>{text}</td>" if numeric[column] else f"<td>{text}</td>"
+
+    head = "".join(f'<th scope="col"{NUM if numeric[i] else ""}>{html.escape(str(c))}</th>'
+                   for i, c in enumerate(frame.columns))
+    if not hide_index:
+        head = f'<th scope="col">{html.escape(str(frame.index.name or ""))}</th>' + head
+    rows = []
+    for position in range(len(frame)):
+        values = frame.iloc[position]
+        row = "".join(td(v, i, name) for i, (name, v) in enumerate(values.items()))
+        if not hide_index:
+            row = f'<th scope="row">{html.escape(str(frame.index[position]))}</th>' + row
+        rows.append(f"<tr>{row}</tr>")
+    where.html(f'<div class="ll-table" role="region" tabindex="0" '
+               f'aria-label="{html.escape(label, quote=True)}" style="max-height:{height}px">'
+               f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
+               "</table></div>")

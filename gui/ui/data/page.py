@@ -119,6 +119,9 @@ def choose_source() -> None:
                   on_click=workspace.start_over)
 
 
+PREVIEW_ROWS, PREVIEW_COLUMNS = 50, 100  # the first rows shown, of at most this many columns
+
+
 def show_preview(loaded: loaded.LoadedTable) -> None:
     frame = loaded.frame
     prof = state.memo("profile", id(frame), lambda: dataset.profile(frame))
@@ -128,9 +131,15 @@ def show_preview(loaded: loaded.LoadedTable) -> None:
     for warning in loaded.warnings:
         st.warning(md(warning), icon=":material/warning:")
     rows, columns = st.tabs(["First rows", "Columns: type, missing, statistics"])
-    tables.table(state.memo("head", id(frame), lambda: frame.head(50)), where=rows,
-                 height=320)
-    tables.table(prof, where=columns, hide_index=False, height=320)
+    # Plain HTML tables: the first page a visitor sees draws no canvas grid (html_table)
+    tables.html_table(state.memo("head", id(frame),
+                                 lambda: frame.iloc[:PREVIEW_ROWS, :PREVIEW_COLUMNS]),
+                      where=rows, label=f"The first rows of {loaded.name}")
+    if frame.shape[1] > PREVIEW_COLUMNS:
+        rows.caption(f"The first {PREVIEW_COLUMNS} of {frame.shape[1]:,} columns; the next "
+                     "tab lists every column.")
+    tables.html_table(prof, where=columns, hide_index=False,
+                      label=f"The columns of {loaded.name}: type, missing values, statistics")
 
 
 def _on_target(key: str) -> None:
