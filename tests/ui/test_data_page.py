@@ -55,6 +55,18 @@ def stored(at: AppTest) -> dict:
     return Store.from_env().load(token(at)).state
 
 
+def data_source_prepared(at: AppTest) -> list[tuple]:
+    """The prepared training rows, in their order, for the session's workspace spec."""
+    from gui.core.data import data_ref
+    from gui.core.spec.schema import ExperimentSpec
+
+    doc = stored(at)
+    refs = {"dataset": doc["dataset"], "test": doc["test"] if doc["split"] == "file" else None}
+    prepared = data_ref.prepare(Store.from_env(), token(at), ExperimentSpec.from_dict(
+        doc["spec"]), refs)
+    return [tuple(row) for row in prepared.X_train.round(6).tolist()]
+
+
 def test_opens_on_the_iris_sample_ready_to_train(at):
     assert at.title[0].value == "1 · Data"
     assert at.selectbox(key="data.dataset").value == IRIS
@@ -87,6 +99,13 @@ def test_train_test_pair_sample_uses_its_test_file(at):
     assert metrics(at)["Test rows"] == "284"
     assert metrics(at)["Training rows"] == "1,420"
     assert "Test data: **life_expectancy_test.csv**" in " ".join(c.value for c in at.caption)
+    # The seed stays: it orders the training file's rows (validation holds out the last ones)
+    before = data_source_prepared(at)
+    at.number_input(key="data.split_seed").set_value(7).run()
+    assert not at.exception, at.exception
+    after = data_source_prepared(at)
+    assert stored(at)["spec"]["data"]["split_seed"] == 7 and len(after) == len(before)
+    assert sorted(after) == sorted(before) and after != before  # the same rows, reordered
 
 
 def test_upload_semicolon_latin1_csv(at):

@@ -224,22 +224,28 @@ def choose_split() -> None:
     state.sync_widget("data.split", doc.split)
     st.radio("Test data", list(TEST_DATA), horizontal=True, format_func=labels(TEST_DATA).get,
              key="data.split", on_change=_on_split, args=("data.split",))
+    seed = bound("data.split_seed", ("data", "split_seed"), int(data.split_seed), convert=int)
     if doc.split == "fraction":
         a, b = st.columns(2)
         a.slider("Test fraction", 0.05, 0.5, step=0.05,
                  help="Share of rows kept aside to test the model.",
                  **bound("data.test_fraction", ("data", "test_fraction"),
                          min(max(float(data.test_fraction), 0.05), 0.5)))
-        b.number_input("Split seed", 0, 2**31 - 1, help="Same seed, same split.",
-                       **bound("data.split_seed", ("data", "split_seed"), int(data.split_seed),
-                               convert=int))
+        b.number_input("Split seed", 0, 2**31 - 1, help="Same seed, same split.", **seed)
         return
+    a, b = st.columns(2)
     key = state.upload_key("test_upload")
-    st.file_uploader("Test file (same columns as the training file)", key=key,
-                     on_change=store_upload, args=(key, "test"))
+    a.file_uploader("Test file (same columns as the training file)", key=key,
+                    on_change=store_upload, args=(key, "test"))
+    # With a test file, the seed orders the training file's rows (split.shuffled): the
+    # validation rows held out while training are the last ones in that order.
+    b.number_input("Split seed", 0, 2**31 - 1, **seed,
+                   help="Orders the training file's rows: the rows held out for validation "
+                        "while training are the last ones in this order (not the file's "
+                        "last rows). Same seed, same order.")
     test = data_source.test_csv()
     if test is not None:
-        st.caption(f"Test data: **{md(test.name)}**, {len(test.frame):,} rows.")
+        a.caption(f"Test data: **{md(test.name)}**, {len(test.frame):,} rows.")
 
 
 def show_result(prepared) -> None:
