@@ -62,3 +62,18 @@ def test_a_light_table_is_escaped_html_with_the_grids_text(monkeypatch):
     assert '<td class="ll-num">0.123</td>' in body and "<td>a&amp;b</td>" in body
     assert 'role="region" tabindex="0" aria-label="rows of &quot;x&quot;"' in body
     assert "max-height:200px" in body and body.count("<tr>") == 4  # the header and 3 rows
+
+
+def test_a_light_tables_whole_numbers_stay_whole_beside_decimals():
+    """A table of ints and floats only: each column keeps its own kind (a row would turn
+    the ints into floats)."""
+    drawn = []
+
+    class Where:
+        def html(self, body):
+            drawn.append(body)
+
+    tables.html_table(pd.DataFrame({"count": [2000, 3], "mean": [0.5, 1.25]}), where=Where(),
+                      label="numbers")
+    assert "<td class=\"ll-num\">2,000</td><td class=\"ll-num\">0.5</td>" in drawn[0]
+

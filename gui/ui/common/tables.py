@@ -143,14 +143,16 @@ def html_table(frame: pd.DataFrame, *, where=None, label: str, hide_index: bool 
         text = html.escape(cell(value, _format_of(formats, name), na))
         return f"<td{NUM}>{text}</td>" if numeric[column] else f"<td>{text}</td>"
 
+    # Column by column, as as_text does: a row of ints and floats would turn ints to floats
+    cells = [[td(v, i, name) for v in frame.iloc[:, i]] for i, name in enumerate(frame.columns)]
+
     head = "".join(f'<th scope="col"{NUM if numeric[i] else ""}>{html.escape(str(c))}</th>'
                    for i, c in enumerate(frame.columns))
     if not hide_index:
         head = f'<th scope="col">{html.escape(str(frame.index.name or ""))}</th>' + head
     rows = []
     for position in range(len(frame)):
-        values = frame.iloc[position]
-        row = "".join(td(v, i, name) for i, (name, v) in enumerate(values.items()))
+        row = "".join(column[position] for column in cells)
         if not hide_index:
             row = f'<th scope="row">{html.escape(str(frame.index[position]))}</th>' + row
         rows.append(f"<tr>{row}</tr>")

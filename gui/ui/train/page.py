@@ -74,8 +74,8 @@ def main() -> None:
     else:  # a run is shown: its progress and curves come first, the settings fold away
         buttons, folded = st.columns([1, 5])
         # Drawn only while unfolded (a folded expander's contents are otherwise sent and
-        # laid out too): pressing Train or a run's end redraws the page in every watching
-        # browser, and the settings were the most of that redraw (~0.25 s of a core each).
+        # laid out too): pressing Train and a run's end redraw the page in every watching
+        # browser, and the folded settings cost each ~0.24 s of a core per run.
         settings_end = folded.expander(
             f"Settings: {fit_editor.settings_summary(state.spec().fit)}", icon=":material/tune:",
             key="train.settings_open", on_change="rerun")
