@@ -219,10 +219,19 @@ def assert_stays_stopped(page: Page, seconds: float = 4) -> int:
 ROW_HEIGHT = 35  # st.dataframe's default row (and header) height, in pixels
 
 
+def ready_grid(page: Page, index: int = 0) -> Locator:
+    """The accessible table of the page's `index`-th st.dataframe, once the grid has drawn
+    it: a browser's first grid loads its script first (the Data page draws none, so the
+    Runs page's grid is often the first), a moment after the page is idle."""
+    grid = page.locator("[data-testid='stDataFrame']").nth(index).locator("table[role='grid']")
+    expect(grid.locator("thead th").first).to_be_attached(timeout=30_000)
+    return grid
+
+
 def table(page: Page, index: int = 0) -> list[dict[str, str]]:
     """The rows an st.dataframe shows, as {column header: cell text}, read from the grid's
     accessible table (the picture itself is a canvas). The index column's header is ""."""
-    grid = page.locator("[data-testid='stDataFrame']").nth(index).locator("table[role='grid']")
+    grid = ready_grid(page, index)
     heads = grid.locator("thead th").all_inner_texts()
     return [dict(zip(heads, row.locator("td").all_inner_texts(), strict=False))
             for row in grid.locator("tbody tr").all()]
@@ -231,6 +240,7 @@ def table(page: Page, index: int = 0) -> list[dict[str, str]]:
 def tick(page: Page, row: int, index: int = 0) -> None:
     """Tick the selection checkbox of data row `row` (0 is the first) of an st.dataframe
     with row selection: a click on the canvas, where the checkbox is drawn."""
+    ready_grid(page, index)
     frame = page.locator("[data-testid='stDataFrame']").nth(index)
     frame.scroll_into_view_if_needed()
     box = frame.bounding_box()
@@ -240,8 +250,7 @@ def tick(page: Page, row: int, index: int = 0) -> None:
 
 def ticked(page: Page, index: int = 0) -> list[int]:
     """The data rows (0 is the first) whose checkbox is ticked."""
-    grid = page.locator("[data-testid='stDataFrame']").nth(index).locator("table[role='grid']")
-    rows = grid.locator("tbody tr").all()
+    rows = ready_grid(page, index).locator("tbody tr").all()
     return [i for i, row in enumerate(rows) if row.get_attribute("aria-selected") == "true"]
 
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import wait_idle
-from tests.e2e.controls import go, no_exceptions, set_number, to_train_page
+from tests.e2e.controls import go, no_exceptions, ready_grid, set_number, to_train_page
 
 AXE = ROOT / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = ("1 · Data", "2 · Model", "3 · Train", "Inside", "4 · Evaluate", "5 · Predict", "Runs")
@@ -48,6 +48,7 @@ def test_every_page_passes_an_accessibility_scan(page: Page, app_url: str, tmp_p
     for title in PAGES:
         go(page, title)
         if title == "Runs":  # tick the run, so its curves and actions are scanned too
+            ready_grid(page)
             frame = page.locator("[data-testid='stDataFrame']").first
             box = frame.bounding_box()
             page.mouse.click(box["x"] + 16, box["y"] + 35 * 1.5)
