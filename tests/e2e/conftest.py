@@ -117,10 +117,10 @@ def stops_its_run(request, page: Page, app_url: str):
         expect(stop.or_(train).first).to_be_visible(timeout=60_000)
         if stop.count():
             stop.click()
-            expect(page.get_by_text(re.compile(r"Stopping|Stopped"))).to_be_visible(
-                timeout=30_000)
-    except Error:
-        pass
+            expect(page.get_by_text(re.compile(r"Stopping|stopped", re.IGNORECASE)).first
+                   ).to_be_visible(timeout=30_000)
+    except (Error, AssertionError):
+        pass  # a best effort: the test's own failure is the one to report
 
 
 @pytest.hookimpl(wrapper=True)

@@ -37,6 +37,21 @@ def fresh(page: Page, locator: Locator) -> Locator:
     return locator.and_(page.locator(_NOT_STALE))
 
 
+def scroll_to(page: Page, locator: Locator, timeout: float = 15) -> None:
+    """Scroll `locator` into view even while a live fragment redraws it: a redraw can replace
+    the element between Playwright finding it and scrolling to it ("not attached to the
+    DOM"), so look again until one scroll lands."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            locator.scroll_into_view_if_needed(timeout=5_000)
+            return
+        except Error:
+            if time.time() > deadline:
+                raise
+            page.wait_for_timeout(250)
+
+
 def eventually(page: Page, read, expected, timeout: float = 15, what: str = "") -> None:
     """Wait until `read()` returns `expected`. Right after a page load on a busy machine,
     a control can still be filling in (a moment of "0", or the default) after the first

@@ -14,7 +14,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import open_app, wait_idle
-from tests.e2e.controls import go, metric, no_exceptions, shot, table
+from tests.e2e.controls import go, metric, no_exceptions, scroll_to, shot, table
 
 
 def test_a_search_runs_live_stops_and_its_best_network_becomes_the_design(
@@ -46,7 +46,7 @@ def test_a_search_runs_live_stops_and_its_best_network_becomes_the_design(
         has=page.locator("text=validation accuracy"))).to_be_visible(timeout=240_000)
     best = metric(page, "Best validation accuracy")
     assert re.fullmatch(r"0\.\d{4}|1\.0000", best), best
-    page.locator(".js-plotly-plot").last.scroll_into_view_if_needed()
+    scroll_to(page, page.locator(".js-plotly-plot").last)
     shot(page, shots / "search-live.png")
 
     page.get_by_role("button", name="Stop", exact=True).click()
