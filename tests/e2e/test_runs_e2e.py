@@ -27,6 +27,7 @@ from tests.e2e.controls import (
     log,
     no_exceptions,
     open_train_settings,
+    scroll_to,
     set_epochs,
     set_number,
     settle,
@@ -95,7 +96,7 @@ def test_a_reload_mid_training_shows_the_same_run_live_and_stop_works(
     expect(_caption(page, "Run 1")).to_be_visible(timeout=60_000)
     before = wait_for_epochs(page, 2)
     shot(page, shots / "train_live_top.png")  # what the window shows right after Train
-    page.get_by_text("Epoch log").scroll_into_view_if_needed()
+    scroll_to(page, page.get_by_text("Epoch log"))  # the live view redraws it
     shot(page, shots / "train_live.png")  # mid-training, the live view in sight
 
     page.reload()
