@@ -3,7 +3,10 @@
 The rows are read through the store (Lessons.hidden_rows: only the lesson's own copies have
 any) and encoded by the run's own preprocessing (the one fitted on its training rows), so the
 score is the one Evaluate would show for those rows. Rows whose target the run never saw
-(a class absent from its training rows) or have no target are left out.
+(a class absent from its training rows) or have no target are left out. A number's score
+also holds its R² in the target's own units (`UNITS_SCORE`): the loss and Keras metrics are
+on the target as trained, which a student may scale or not, so only R² compares every
+student's runs (gui.core.store.board ranks by it).
 
 Example:
     hidden_metrics(store, record.workspace, job.model, prepared, spec)  # {"loss": .., ...}
@@ -19,6 +22,7 @@ from gui.core.data.formats.tables import read_table
 from gui.core.data.preprocess import label_text
 from gui.core.inspection.evaluate import keras_evaluate
 from gui.core.spec.schema import ExperimentSpec
+from gui.core.spec.vocabulary import UNITS_SCORE
 from gui.core.store.lessons import Lessons
 from gui.core.store.workspaces import Store
 
@@ -57,4 +61,11 @@ def score_rows(model, prepared: PreparedData, spec: ExperimentSpec,
         X, y = prep.encode(rows[features]), prep.encode_target(rows[target])
     except DataError:
         return {}
-    return keras_evaluate(model, X, y, spec, prepared.n_classes, BATCH)
+    scores = keras_evaluate(model, X, y, spec, prepared.n_classes, BATCH)
+    if prepared.task == "regression" and len(rows) > 1:
+        from sklearn.metrics import r2_score
+
+        output = model.predict(X, batch_size=BATCH, verbose=0)
+        scores[UNITS_SCORE] = float(r2_score(prep.decode_target(y),
+                                             prep.decode_target(output.reshape(-1))))
+    return scores

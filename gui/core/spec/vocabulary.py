@@ -309,6 +309,11 @@ HIGHER_IS_BETTER = ("accuracy", "auc", "precision", "recall", "r2", "r²", "f1",
                     "true_positives", "true_negatives", "cosine_similarity")
 
 
+# A regression's R² on a lesson's hidden rows, in the target's own units (hidden_test), by
+# which the class board ranks numbers: the loss and Keras metrics are on the target as trained.
+UNITS_SCORE = "R²"
+
+
 def higher_is_better(name: str) -> bool:
     """True for scores that improve upwards (accuracy, AUC, R²...), False for losses and
     errors (loss, MAE, RMSE, false_positives...)."""

@@ -4,9 +4,12 @@ what the best run changed from the lesson's start.
 
 The score is the run's score on the lesson's hidden test rows (recorded by the training
 worker, gui.core.inspection.hidden_test); only for a lesson without hidden rows is it the
-run's own test score (what Evaluate shows), and the board says which. Either way it is the
-first compile metric when the run has one (higher is better, e.g. accuracy), else the loss
-(lower is better).
+run's own test score (what Evaluate shows), and the board says which. A number's hidden score
+is its R² in the target's own units (hidden_test.UNITS_SCORE: students may scale the target
+or not, so only that compares them); otherwise, either way, it is the first compile metric
+when the run has one, else the loss; better is higher or lower as
+vocabulary.higher_is_better says (accuracy and R² up; the loss and errors such as the mean
+absolute error down).
 
 From the board the teacher can copy a student's run into their own workspace
 (`copy_to_teacher`): the lesson knows the teacher's workspace, so the board's tab never
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from gui.core.spec.diff import Difference, differences
 from gui.core.spec.heads import EDITABLE
 from gui.core.spec.schema import ExperimentSpec
+from gui.core.spec.vocabulary import UNITS_SCORE, higher_is_better
 from gui.core.store.lessons import Lesson, Lessons, Student
 from gui.core.store.runs import RunRecord, Runs
 from gui.core.store.workspaces import StoreError
@@ -50,6 +54,8 @@ def score(record: RunRecord, hidden: bool = False) -> tuple[str, float] | None:
     """(metric name, value) of a run's score on the hidden test rows (`hidden`) or on its
     own test split; None before it has one."""
     metrics = (record.hidden_metrics if hidden else record.test_metrics) or {}
+    if UNITS_SCORE in metrics:
+        return UNITS_SCORE, metrics[UNITS_SCORE]
     for name in record.spec.compile.metrics:
         if isinstance(name, str) and name in metrics:
             return name, metrics[name]
@@ -57,7 +63,7 @@ def score(record: RunRecord, hidden: bool = False) -> tuple[str, float] | None:
 
 
 def _better(metric: str, a: float, b: float) -> bool:
-    return a < b if metric == "loss" else a > b
+    return a > b if higher_is_better(metric) else a < b
 
 
 def class_board(lessons: Lessons, runs: Runs, board: str) -> tuple[Lesson, list[Entry]] | None:
@@ -80,7 +86,7 @@ def class_board(lessons: Lessons, runs: Runs, board: str) -> tuple[Lesson, list[
             entry.changes = differences(start, shown.spec)
         entries.append(entry)
     scored = [e for e in entries if e.score is not None]
-    higher = not scored or scored[0].metric != "loss"
+    higher = not scored or higher_is_better(scored[0].metric)
     scored.sort(key=lambda e: -e.score if higher else e.score)
     return lesson, scored + [e for e in entries if e.score is None]
 

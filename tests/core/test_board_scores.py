@@ -1,0 +1,86 @@
+"""The class board compares students' scores the right way round, on one scale: errors rank
+lowest first, and a number's hidden score is its R² in the target's own units (a student may
+scale the target or not; the loss and Keras metrics are on the target as trained)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import r2_score
+from sqlalchemy import update
+
+from gui.core.data.lesson_rows import hold_back
+from gui.core.inspection.hidden_test import score_rows
+from gui.core.spec.heads import default_spec
+from gui.core.spec.lesson_rules import LessonRules
+from gui.core.spec.vocabulary import UNITS_SCORE
+from gui.core.store.board import class_board
+from gui.core.store.lessons import Lessons
+from gui.core.store.runs import Runs, runs_table
+from gui.core.store.workspaces import Store
+from tests.core import trained_models as tm
+from tests.core.test_lesson_hidden import teacher_workspace
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "home")
+    yield s
+    s.engine.dispose()
+
+
+def scored(runs: Runs, copy: str, own: dict, hidden: dict | None = None) -> int:
+    """A finished regression run of `copy` with these test (and hidden-row) scores."""
+    run = runs.create(copy, default_spec("regression"), {"dataset": {}})
+    with runs.engine.begin() as db:
+        db.execute(update(runs_table).where(runs_table.c.id == run).values(
+            status="done", test_metrics=json.dumps(own),
+            hidden_metrics=json.dumps(hidden or {})))
+    return run
+
+
+def test_an_error_ranks_lowest_first_and_a_student_keeps_the_lowest_of_their_runs(store):
+    lessons, runs = Lessons(store), Runs(store)
+    lesson = lessons.publish(teacher_workspace(store), "Errors", "", LessonRules())
+    ada, bob = lessons.join(lesson.code, "Ada"), lessons.join(lesson.code, "Bob")
+    scored(runs, ada, {"loss": 0.20, "mean_absolute_error": 0.294})
+    scored(runs, bob, {"loss": 0.30, "mean_absolute_error": 0.310})
+    scored(runs, bob, {"loss": 0.25, "mean_absolute_error": 0.281})  # Bob's better run
+    scored(runs, bob, {"loss": 0.40, "mean_absolute_error": 0.500})
+    _, entries = class_board(lessons, runs, lesson.board)
+    assert [(e.student.name, e.metric, e.score) for e in entries] == [
+        ("Bob", "mean_absolute_error", 0.281), ("Ada", "mean_absolute_error", 0.294)]
+    assert entries[0].best.id == 3
+
+
+def test_a_number_on_hidden_rows_ranks_by_its_r2_in_the_targets_units(store):
+    lessons, runs = Lessons(store), Runs(store)
+    teacher = teacher_workspace(store)
+    lesson = lessons.publish(teacher, "Numbers", "", LessonRules(),
+                             held=hold_back(store, teacher, 0.2))
+    ada, bob = lessons.join(lesson.code, "Ada"), lessons.join(lesson.code, "Bob")
+    # Ada scaled her target (small errors as trained), Bob did not (errors in the units)
+    scored(runs, ada, {"loss": 0.1}, {"loss": 0.4, "mean_absolute_error": 0.3, UNITS_SCORE: 0.55})
+    scored(runs, bob, {"loss": 90.0}, {"loss": 80.0, "mean_absolute_error": 7.1,
+                                       UNITS_SCORE: 0.81})
+    _, entries = class_board(lessons, runs, lesson.board)
+    assert [(e.student.name, e.metric, e.score) for e in entries] == [
+        ("Bob", UNITS_SCORE, 0.81), ("Ada", UNITS_SCORE, 0.55)]
+
+
+@pytest.mark.parametrize("scale_target", [True, False])
+def test_hidden_rows_score_a_number_by_its_r2_in_the_targets_own_units(scale_target):
+    trained = tm.train("tips.csv", "tip", epochs=3, scaling="minmax",
+                       scale_target=scale_target)
+    rows = trained.frame.sample(40, random_state=0)
+    scores = score_rows(trained.model, trained.prepared, trained.spec, rows)
+    features = [c for c in trained.prepared.raw_test.columns if c != "tip"]
+    encoded = trained.prepared.preprocessor.encode(rows[features])
+    predicted = np.asarray(trained.deploy.predict(encoded, verbose=0)).reshape(-1)
+    assert scores[UNITS_SCORE] == pytest.approx(r2_score(rows["tip"], predicted), abs=1e-5)
+    assert {"loss", "mean_absolute_error"} <= set(scores)  # as trained, beside it
+    iris = tm.iris()
+    assert UNITS_SCORE not in score_rows(iris.model, iris.prepared, iris.spec,
+                                         iris.frame.head(20))  # classes: accuracy as before
