@@ -16,6 +16,7 @@ from gui.core.spec.lesson_rules import (
     Limits,
     limit_problems,
 )
+from gui.core.spec.schema import ExperimentSpec
 from gui.core.store.lessons import CODE_ALPHABET, LessonError, Lessons, normal_code
 from gui.core.store.runs import Runs
 from gui.core.store.workspaces import Store, StoreError
@@ -42,11 +43,11 @@ def test_publish_join_and_every_copy_is_its_own(store):
     lessons = Lessons(store)
     teacher = teacher_workspace(store)
     lesson = lessons.publish(teacher, "  Penguins:  how deep? ", "Try **8** units.",
-                             LessonRules({"layers": LOCKED}, Limits(max_epochs=40)))
+                             LessonRules({"layers": LOCKED}, Limits(max_epochs=60)))
     assert lesson.title == "Penguins: how deep?" and lesson.open
     assert lesson.code.startswith("LL-") and len(lesson.code) == 7
     assert set(lesson.code[3:]) <= set(CODE_ALPHABET)
-    assert lesson.rules.of("layers") == LOCKED and lesson.rules.limits.max_epochs == 40
+    assert lesson.rules.of("layers") == LOCKED and lesson.rules.limits.max_epochs == 60
     a, b = lessons.join(lesson.code.lower().replace("-", " "), "Ada"), lessons.join(
         lesson.code, "<b>Bob</b>")
     assert len({a, b, teacher, lesson.template, lesson.board}) == 5
@@ -167,6 +168,29 @@ def test_limits_are_problems_in_words_at_the_control():
     assert "Received: units=256" in found["layers[0].units"]
     assert "Received: 3 layers. Remove 1 layer(s)" in found["layers"]
     assert limit_problems(spec, Limits()) == []
+
+
+def test_a_lesson_whose_start_goes_over_its_own_limits_is_refused_in_words(store):
+    lessons = Lessons(store)
+    teacher = teacher_workspace(store)
+    state = store.load(teacher).state
+    state["spec"]["fit"]["epochs"] = 500
+    store.save_state(teacher, state)
+    with pytest.raises(LessonError) as refused:
+        lessons.publish(teacher, "T", "", LessonRules(limits=Limits(max_epochs=100,
+                                                                    max_units=16)))
+    said = str(refused.value)
+    assert said.startswith("Your design goes over the limits you set, so no student could "
+                           "train it:")
+    assert "Expected at most 100 epochs in this lesson. Received: epochs=500." in said
+    assert "Received: units=64" in said and "raise the limits, then publish" in said
+    assert "Your teacher" not in said  # the teacher's own words
+    assert lessons.of_teacher(teacher) == []  # nothing published
+    lesson = lessons.publish(teacher, "T", "", LessonRules(limits=Limits(max_epochs=500,
+                                                                         max_units=64)))
+    copy = lessons.join(lesson.code, "Ada")
+    spec = ExperimentSpec.from_dict(store.load(copy).state["spec"])
+    assert limit_problems(spec, lesson.rules.limits) == []  # every copy can train at once
 
 
 def finished(runs: Runs, copy: str, epochs: int, accuracy: float | None) -> int:

@@ -120,24 +120,29 @@ class LessonRules:
         return cls(visibility, limits)
 
 
-def limit_problems(spec: ExperimentSpec, limits: Limits) -> list[Problem]:
-    """The lesson's limits that `spec` goes over, each in words at the control at fault."""
+STUDENT_FIX = "Your teacher set this limit for the class."
+
+
+def limit_problems(spec: ExperimentSpec, limits: Limits,
+                   fix: str = STUDENT_FIX) -> list[Problem]:
+    """The lesson's limits that `spec` goes over, each in words at the control at fault;
+    `fix` ends each message (a student's words by default)."""
     out: list[Problem] = []
-    fix = "Your teacher set this limit for the class."
+    fix = f" {fix}" if fix else ""
     if limits.max_epochs is not None and spec.fit.epochs > limits.max_epochs:
         out.append(Problem("fit.epochs", say(
             f"at most {limits.max_epochs} epochs in this lesson",
-            f"epochs={spec.fit.epochs}", f"Set epochs to {limits.max_epochs} or fewer. {fix}")))
+            f"epochs={spec.fit.epochs}", f"Set epochs to {limits.max_epochs} or fewer.{fix}")))
     if limits.max_layers is not None and len(spec.layers) > limits.max_layers:
         out.append(Problem("layers", say(
             f"at most {limits.max_layers} layers in this lesson", f"{len(spec.layers)} layers",
-            f"Remove {len(spec.layers) - limits.max_layers} layer(s). {fix}")))
+            f"Remove {len(spec.layers) - limits.max_layers} layer(s).{fix}")))
     if limits.max_units is not None:
         for i, layer in enumerate(spec.layers):
             if layer.type == "Dense" and layer.units > limits.max_units:
                 out.append(Problem(f"layers[{i}].units", say(
                     f"at most {limits.max_units} units per layer in this lesson",
-                    f"units={layer.units}", f"Set units to {limits.max_units} or fewer. {fix}")))
+                    f"units={layer.units}", f"Set units to {limits.max_units} or fewer.{fix}")))
     return out
 
 

@@ -37,7 +37,8 @@ from sqlalchemy import (
     select,
 )
 
-from gui.core.spec.lesson_rules import LessonRules
+from gui.core.spec.lesson_rules import LessonRules, limit_problems
+from gui.core.spec.schema import ExperimentSpec
 from gui.core.store.workspaces import (
     Store,
     StoreError,
@@ -153,6 +154,11 @@ class Lessons:
             raise LessonError(f"The instructions are {len(instructions):,} characters long; "
                               f"keep them under {MAX_INSTRUCTIONS:,}.")
         snapshot = self.store.load(teacher)
+        over = _over_limits(snapshot.state, rules)
+        if over:
+            raise LessonError("Your design goes over the limits you set, so no student could "
+                              "train it: " + " ".join(over) + " Change it in your workspace "
+                              "or raise the limits, then publish.")
         state = {**snapshot.state, "run": None}
         template = self.store.create(state)
         hidden = None
@@ -308,3 +314,13 @@ def _lesson(row) -> Lesson:
 
 def _student(row) -> Student:
     return Student(row.id, row.lesson, row.copy, row.name, row.joined)
+
+
+def _over_limits(state: dict, rules: LessonRules) -> list[str]:
+    """What in a workspace's design goes over `rules`' limits, in the teacher's words; []
+    when nothing does (or the design cannot be read: the students' pages say why)."""
+    try:
+        spec = ExperimentSpec.from_dict(state.get("spec"))
+    except Exception:  # noqa: BLE001 - an unreadable design is not this check's to judge
+        return []
+    return [problem.message for problem in limit_problems(spec, rules.limits, fix="")]
