@@ -52,7 +52,13 @@ def test_a_regression_card_gives_errors_in_units_categories_and_the_fill():
     card = model_card(facts(t, left_out={"id": "a running number (1, 2, 3, …)"}))
     assert "It predicts `tip`, a number, in its own units (regression)." in card
     assert "(`tip`'s units)" in card and "| MAE |" in card and "| RMSE |" in card
-    assert "the target was min-max scaled for training and is un-scaled by the model" in card
+    prep = t.prepared.preprocessor
+    assert (f"the target was standardised for training (mean {prep.target_min_:.6g}, standard "
+            f"deviation {prep.target_range_:.6g}) and is un-scaled by the model") in card
+    tips = prep.decode_target(t.prepared.y_train)  # the training rows' tips, in dollars
+    assert abs(tips.mean() - prep.target_min_) < 1e-4
+    assert abs(tips.std() - prep.target_range_) < 1e-4
+    assert "min-max scaled" not in card
     assert "- `day`: `Fri`, `Sat`, `Sun`, `Thur` (missing: `Sat`)" in card
     assert "  - `id`: a running number (1, 2, 3, …)" in card
     assert "Confusion matrix" not in card

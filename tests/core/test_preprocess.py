@@ -104,6 +104,13 @@ def test_target_standardising_and_inverse():
     assert prep.target_range_ > 0
     raw = prepared.raw_test["y"].to_numpy()
     np.testing.assert_allclose(prep.decode_target(prepared.y_test), raw, rtol=1e-5)
+    said = prep.to_dict()["target_scaling"]  # preprocessing.json says what the numbers are
+    assert said["kind"] == "standardised" and said["training_target"] == "(y - mean) / std"
+    train = prep.decode_target(prepared.y_train)
+    assert abs(said["mean"] - train.mean()) < 1e-4 and abs(said["std"] - train.std()) < 1e-4
+    assert prep.scales_target
+    plain = prepare(frame, DataSpec(target="y", scale_target=False)).preprocessor
+    assert not plain.scales_target and "target_scaling" not in plain.to_dict()
 
 
 def test_split_fraction_seed_and_stratification():

@@ -218,6 +218,12 @@ class Preprocessor:
         return np.asarray(values, dtype=float) * self.target_range_ + self.target_min_
 
     @property
+    def scales_target(self) -> bool:
+        """Whether the network was trained on a standardised regression target, which only
+        the deployable model's last layer returns to the target's units."""
+        return self.task == "regression" and bool(self.spec.scale_target)
+
+    @property
     def n_inputs(self) -> int:
         return len(self.encoded_names_)
 
@@ -226,8 +232,16 @@ class Preprocessor:
              "scaling_", "classes_", "target_min_", "target_range_")
 
     def to_dict(self) -> dict:
-        return {"task": self.task, "data": asdict(self.spec),
-                **{k.rstrip("_"): getattr(self, k) for k in self.STATE}}
+        """The state, and for a reader of preprocessing.json the target's scaling in words
+        (`target_min` and `target_range` hold the offset and scale it applies)."""
+        out = {"task": self.task, "data": asdict(self.spec),
+               **{k.rstrip("_"): getattr(self, k) for k in self.STATE}}
+        if self.scales_target:
+            out["target_scaling"] = {
+                "kind": "standardised", "mean": self.target_min_, "std": self.target_range_,
+                "training_target": "(y - mean) / std",
+                "units": "output * std + mean (the model's last layer does this)"}
+        return out
 
     @classmethod
     def from_dict(cls, state: dict) -> Preprocessor:

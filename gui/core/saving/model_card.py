@@ -99,8 +99,9 @@ def _data(f: CardFacts) -> list[str]:
              f"- Trained on {source}{sheet}: {len(prepared.y_train):,} training rows, "
              f"{len(prepared.y_test):,} test rows; {split}.",
              f"- Missing values: {data.missing}; feature scaling: {data.scaling}"
-             + ("; the target was min-max scaled for training and is un-scaled by the model"
-                if data.scale_target and f.prep.task == "regression" else "") + "."]
+             + (f"; the target was standardised for training (mean "
+                f"{f.prep.target_min_:.6g}, standard deviation {f.prep.target_range_:.6g}) "
+                "and is un-scaled by the model" if f.prep.scales_target else "") + "."]
     if f.left_out:
         lines.append("- Columns of the file left out:")
         lines += [f"  - {code_span(c)}: {why}" for c, why in f.left_out.items()]

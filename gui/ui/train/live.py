@@ -44,12 +44,17 @@ def final_values(history: dict, previous: dict | None, validation_label: str,
 
 
 def units_of(record, prepared) -> dict[str, str]:
-    """{quantity: its unit} for the run's loss and metrics (a regression's target units)."""
+    """{quantity: its unit} for the run's loss and metrics (a regression's target units;
+    "…, scaled" while the target is scaled for training: the curves are as trained, and
+    Evaluate gives the errors in the target's own units)."""
     spec = record.spec
     target, task = spec.data.target, prepared.task
+    scaled = ", scaled" if prepared.preprocessor.scales_target else ""
     quantities = [spec.compile.loss, *[m for m in spec.compile.metrics if isinstance(m, str)]]
-    return {("loss" if q == spec.compile.loss else q): unit(q, task, target)
+    return {("loss" if q == spec.compile.loss else q): (u + scaled if (u := unit(q, task, target))
+                                                        else "")
             for q in quantities}
+
 
 
 def row_counts(record, prepared) -> tuple[int, int]:
