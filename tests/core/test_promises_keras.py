@@ -100,7 +100,7 @@ results = {}
 for task in sys.argv[1].split(","):
     model = keras.models.load_model(f"{task}/model.keras")
     meta = json.loads(zipfile.ZipFile(f"{task}/model.keras").read("layerlab.json"))
-    rows = pd.read_csv(f"{task}/rows.csv")
+    rows = pd.read_csv(f"{task}/rows.csv", skipinitialspace=True)
     inputs = {}
     for column in meta["feature_names"]:
         values = rows[column]
@@ -258,7 +258,7 @@ for task in sys.argv[1].split(","):
     with h5py.File(f"{task}/model.h5", "r") as f:
         meta = json.loads(f.attrs["layerlab"])
     recipe = runpy.run_path("predict.py")  # its encode() and decode(); main() is not run
-    rows = pd.read_csv(f"{task}/rows.csv")
+    rows = pd.read_csv(f"{task}/rows.csv", skipinitialspace=True)
     model = keras.models.load_model(f"{task}/model.h5")
     outputs = model.predict(recipe["encode"](meta["preprocessing"], rows), verbose=0)
     columns = recipe["decode"](meta["preprocessing"], outputs)

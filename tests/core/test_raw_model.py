@@ -55,7 +55,7 @@ def raw_rows(t: tm.Trained) -> bytes:
         "tip": [2.0, 3.0, 1.0, 4.0, 2.5],
         "sex": ["Other", "", None, "Female", "Male"],
         "smoker": ["No", "Yes", "No", "Yes", "No"],
-        "day": ["Sun", "Sat", "Thur", "Fri", "Sun"],
+        "day": ["Sun", "Sat", "Thur", "Fri", " Sun"],  # a space after the comma
         "time": ["Dinner", "Brunch", None, "Lunch", "Dinner"],
         "size": [9, np.nan, 3, 2.0, 1],
     })

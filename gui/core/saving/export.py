@@ -53,9 +53,11 @@ HOW_TO_CALL = ("The downloaded .keras takes the raw columns, one named input eac
                "keras.models.load_model(file).predict({column: values}), with one NumPy array "
                "per column: text as Python str in an array of dtype=object (\"\" when "
                "missing; Keras' predict refuses a fixed-width '<U' string array), numbers as "
-               "float32 (NaN when missing). Missing values are filled, text is one-hot encoded "
-               "and numbers are scaled inside the model; the bundle's README.md and the model "
-               "card have the lines to copy.")
+               "float32 (NaN when missing). Read a CSV as LayerLab does: pandas.read_csv(file, "
+               "skipinitialspace=True), so that a space after a separator is not part of a "
+               "text value. Missing values are filled, text is one-hot encoded and numbers are "
+               "scaled inside the model; the bundle's README.md and the model card have the "
+               "lines to copy.")
 
 
 # ---- names ---------------------------------------------------------------------------------
@@ -196,7 +198,8 @@ TEXT = {text!r}  # Python str, "" when missing
 NUMBERS = {numbers!r}  # float32, NaN when missing
 
 model = keras.models.load_model("model.keras")
-rows = pd.read_csv("rows.csv")  # raw rows with the training file's columns
+# raw rows with the training file's columns, read as LayerLab reads a CSV
+rows = pd.read_csv("rows.csv", skipinitialspace=True)
 
 
 def model_inputs(rows):
