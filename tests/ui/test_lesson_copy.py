@@ -53,6 +53,9 @@ def test_start_over_in_a_copy_returns_to_the_lessons_start():
     at.number_input(key="train.epochs").set_value(3).run()
     assert store.load(copy).state["spec"]["fit"]["epochs"] == 3
     at.switch_page("steps/data.py").run()
+    assert at.button(key="data.start_over").label == "Yes, back to the lesson's start"
+    assert any("Your runs and their models are deleted, so the class board shows no run of "
+               "yours" in m.value for m in at.markdown)
     at.button(key="data.start_over").click().run()
     assert store.load(copy).state["spec"] == start["spec"]
     at.switch_page("steps/train.py").run()

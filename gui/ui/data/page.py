@@ -113,10 +113,17 @@ def choose_source() -> None:
     if workspace.read_only():  # a presenter link never empties the workspace
         return
     with right.popover("Start over", icon=":material/restart_alt:"):
-        st.markdown("Empty this workspace: your uploaded files, every choice and the model "
-                    "design. The link stays the same and opens on the Iris sample.")
-        st.button("Yes, empty the workspace", key="data.start_over", type="primary",
-                  on_click=workspace.start_over)
+        if workspace.lesson() is not None:  # a student's copy: back to the lesson's start
+            st.markdown("Go back to the lesson's start: its data and design again. Your runs "
+                        "and their models are deleted, so the class board shows no run of "
+                        "yours until you train again. The link stays the same.")
+            label = "Yes, back to the lesson's start"
+        else:
+            st.markdown("Empty this workspace: your uploaded files, your runs and their "
+                        "models, every choice and the model design. The link stays the same "
+                        "and opens on the Iris sample.")
+            label = "Yes, empty the workspace"
+        st.button(label, key="data.start_over", type="primary", on_click=workspace.start_over)
 
 
 PREVIEW_ROWS, PREVIEW_COLUMNS = 50, 100  # the first rows shown, of at most this many columns
