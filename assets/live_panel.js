@@ -42,6 +42,7 @@ function chart(name, title, lines, planned, logY, d) {
   let a = f(lo), b = f(hi);
   if (a === b) { a -= 0.5; b += 0.5; }
   const pad = (b - a) * 0.05; a -= pad; b += pad;
+  if (!logY && lo >= 0 && a < 0) a = 0;  // values never below 0 (a loss): no axis below 0
   const x = i => L + (i + 1 - 0.5) / (right) * (W - L - R);
   const y = v => T + (1 - (f(v) - a) / (b - a)) * (H - T - B);
   root.appendChild(svg("rect", {x: L, y: T, width: W - L - R, height: H - T - B,

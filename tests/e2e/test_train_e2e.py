@@ -72,6 +72,8 @@ def test_training_draws_live_curves_until_done(page: Page, app_url: str, tmp_pat
     expect(page.locator(".ll-live .ll-key").first).to_have_text("training")
     points = final.first.locator("polyline").first.get_attribute("points").split()
     assert len(points) == EPOCHS  # one point per epoch
+    ticks = final.first.locator("text.ll-tick").all_text_contents()
+    assert ticks and not [t for t in ticks if t.startswith(("-", "−"))], ticks  # loss ≥ 0
     assert page.locator("[data-testid='stPlotlyChart']").count() == 0
     expect(page.get_by_role("button", name="Train again")).to_be_enabled()
     no_exceptions(page)

@@ -50,6 +50,13 @@ def test_the_curves_are_valid_plotly_figures(log_y):
     assert charts.curve_figure("loss", history, log_y=True).layout.yaxis.type == "log"
 
 
+def test_a_quantity_never_below_zero_gets_no_axis_below_zero():
+    falling = {"loss": [5.0, 1.0, 0.01], "val_loss": [6.0, 2.0, 0.02]}
+    assert charts.curve_figure("loss", falling).layout.yaxis.rangemode == "nonnegative"
+    r2 = {"r2_score": [-3.5, 0.2, 0.6]}  # R² can be negative: its axis follows it
+    assert charts.curve_figure("r2_score", r2).layout.yaxis.rangemode is None
+
+
 def test_the_heap_is_not_frozen_before_keras_is_imported():
     """No Keras, no collection at the end of Streamlit's runs: the first page (the Data page)
     does not wait for a full collection."""

@@ -119,6 +119,8 @@ def curve_figure(name: str, history: dict, previous: dict | None = None,
     right = max(epochs or 0, longest, 2)
     label = quantity_label(name)
     yaxis = dict(title=dict(text=label), tickformat=",.4~g")
+    if all(v >= 0 for t in traces for v in t["y"] if v == v):
+        yaxis["rangemode"] = "nonnegative"  # a loss never drawn below an axis' 0
     if log_y and can_log(name, history, previous):
         yaxis.update(type="log", title=dict(text=f"{label} (log scale)"))
     layout = {key: value for key, value in CURVE_LAYOUT.items() if key != "template"}
