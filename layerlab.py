@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gui.ui.common import heap, presenter, projector, run_banner
+from gui.ui.common import heap, new_tab_links, presenter, projector, run_banner
 from gui.ui.lessons import board, join, student
 from gui.ui.session import data_source, run_state, workspace
 
@@ -40,6 +40,7 @@ try:  # whatever ends the run (a page, st.rerun, st.stop), what it changed is sa
     page = st.navigation(student.visible_pages(pages), position="top")
     data_source.settle()  # the defaults that follow the data; drawing never writes
     projector.apply()  # the projector-mode toggle (top right) and its CSS, on every page
+    new_tab_links.keep()  # a page link opened in a new tab opens this workspace too
     presenter.apply()  # a presenter link: says so, takes the controls away, follows the work
     student.apply()  # a lesson's copy: its title and instructions, locked and hidden controls
     if page.url_path != "train":

@@ -22,6 +22,7 @@ FIRST_PAGE_MODULES = (
     "gui.ui.session.data_source",
     "gui.ui.common.heap",
     "gui.ui.common.presenter",
+    "gui.ui.common.new_tab_links",
     "gui.ui.common.projector",
     "gui.ui.common.run_banner",
     "gui.ui.lessons.board",
