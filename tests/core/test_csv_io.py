@@ -61,6 +61,25 @@ def test_cyrillic_cp1251_is_recognised():
     assert list(loaded.frame.columns) == ["имя", "город", "возраст"]
 
 
+def test_a_few_french_names_in_cp1252_are_not_read_as_central_european():
+    names = ["Zoé", "Chloé", "Jérôme", "Ève", "Müller", "Françoise", "Anaïs", "Noël"]
+    towns = ["Besançon", "Orléans", "Évry", "Nîmes"]
+    text = "nom;ville;âge;prix\n" + "".join(
+        f"{names[i % len(names)]};{towns[i % len(towns)]};{20 + i};{100 + i}\n"
+        for i in range(40))
+    loaded = read(text.encode("cp1252"))  # cp1250 decodes it too: "Čve", "Čvry"
+    assert loaded.encoding == "cp1252"
+    assert "Ève" in set(loaded.frame["nom"]) and "Évry" in set(loaded.frame["ville"])
+
+
+def test_central_european_text_stays_cp1250():
+    text = "jméno,město,věk\n" + "".join(
+        f"Jiří{i},Třeboň,{20 + i}\nŠárka{i},Čáslav,{30 + i}\n" for i in range(10))
+    loaded = read(text.encode("cp1250"))
+    assert loaded.encoding == "cp1250"
+    assert list(loaded.frame.columns) == ["jméno", "město", "věk"]
+
+
 def test_utf8_bom_is_not_part_of_first_column_name():
     loaded = read(codecs.BOM_UTF8 + GOOD.encode())
     assert loaded.frame.columns[0] == "a"

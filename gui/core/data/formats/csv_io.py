@@ -107,8 +107,12 @@ def detect_encoding(raw: bytes) -> str:
 
     # charset_normalizer recognises e.g. Cyrillic cp1251 by its language; short Western text
     # (the usual case: an Excel export) has no clear language, and cp1252 is then right.
-    best = from_bytes(raw[:200_000]).best()
+    found = from_bytes(raw[:200_000])
+    best = found.best()
     trusted = [best.encoding] if best is not None and best.coherence >= 0.2 else []
+    if trusted and any(m.encoding == "cp1252" and (m.chaos, m.coherence) == (
+            best.chaos, best.coherence) for m in found):
+        trusted = ["cp1252"]  # a tie (e.g. with cp1250 on a few French names): Excel's own
     # On short samples old Mac code pages tie with the Windows ones Excel actually writes.
     trusted = [_PREFER_WINDOWS.get(e, e) for e in trusted]
     for encoding in trusted + ["cp1252", "latin-1"]:
