@@ -64,6 +64,20 @@ def test_left_out_names_each_column_with_its_reason():
                                "categories one-hot encoding keeps.")
 
 
+@pytest.mark.parametrize("dates", [
+    [f"2023-{1 + i // 28:02d}-{1 + i % 28:02d}" for i in range(120)],   # ISO dates
+    [f"{1 + i % 28:02d}/{1 + i // 28:02d}/2023 08:{i % 60:02d}" for i in range(120)],
+])
+def test_a_column_of_dates_is_said_to_be_dates_with_what_to_do(dates):
+    frame = table().assign(listed_on=dates)
+    reason = columns.left_out(frame, "buys")["listed_on"]
+    assert reason.startswith(f"dates ({dates[0]}, …): a network takes numbers and categories")
+    assert "add columns such as the year, the month or the day of the week" in reason
+    tickets = [f"PC {17000 + i * 7}" for i in range(120)]  # digits, but no dates
+    assert columns.left_out(frame.assign(listed_on=tickets), "buys")["listed_on"].startswith(
+        "different in every row (an id or a name)")
+
+
 def test_default_features_leave_out_exactly_those_columns():
     frame = table()
     assert dataset.default_features(frame, "buys") == ["size", "kind", "colour"]

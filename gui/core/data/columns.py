@@ -14,6 +14,8 @@ No Streamlit here.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -55,12 +57,28 @@ def why_left_out(s: pd.Series, as_categories: bool = False) -> str:
         return (f"it holds a single value ({_short(s.dropna().iloc[0])}) in every row, so "
                 "it cannot tell rows apart.")
     if distinct > MAX_CATEGORIES:
+        if _dates(s):
+            return (f"dates ({_short(s.dropna().iloc[0])}, …): a network takes numbers and "
+                    "categories, not dates as they are. To use them, add columns such as the "
+                    "year, the month or the day of the week to the file.")
         if distinct == len(s):
             return ("different in every row (an id or a name): one-hot encoding it would learn "
                     "nothing that carries over to new rows.")
         return (f"{distinct:,} different values, more than the {MAX_CATEGORIES} categories "
                 "one-hot encoding keeps.")
     return ""
+
+
+def _dates(s: pd.Series, sample: int = 50) -> bool:
+    """Whether text column `s` holds dates (or times): nearly all of its first values, each
+    with a digit, parse as one."""
+    values = s.dropna().astype(str).head(sample)
+    if values.empty or not values.str.contains(r"\d").all():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas' "could not infer format" for mixed styles
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    return bool(parsed.notna().mean() >= 0.9)
 
 
 def _running(s: pd.Series, low, high) -> bool:
