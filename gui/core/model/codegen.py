@@ -145,7 +145,7 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit("parser.add_argument('--output', default='model.keras', help='where to save the "
          "model')")
     emit("args = parser.parse_args()")
-    emit("keras.utils.set_random_seed(SEED)  # same seed, same starting weights")
+    emit("keras.utils.set_random_seed(SEED)  # run again, it trains the same model again")
     emit("FEATURES = NUMERIC_FEATURES + TEXT_FEATURES")
     emit("")
     emit("")

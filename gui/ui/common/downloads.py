@@ -108,7 +108,9 @@ def model_buttons(columns, deploy, spec, prep, history: dict, stem: str, key: st
         mime="text/x-python", key=f"{key}.dl_script", on_click="ignore",
         icon=":material/code:",
         help=f"This run's network and settings as a Keras script: python {stem}.py "
-             f"[{spec.data.source or 'data.csv'}] retrains it from the data file.")
+             f"[{spec.data.source or 'data.csv'}] retrains it from the data file: a training "
+             "of its own, with plain Keras, whose scores come close to this run's but are "
+             "not the same.")
     columns[4].download_button(
         "History (.csv)", export.history_csv(history or {}), file_name=f"{stem}-history.csv",
         mime="text/csv", key=f"{key}.dl_history", on_click="ignore",
