@@ -84,3 +84,30 @@ def test_hidden_rows_score_a_number_by_its_r2_in_the_targets_own_units(scale_tar
     iris = tm.iris()
     assert UNITS_SCORE not in score_rows(iris.model, iris.prepared, iris.spec,
                                          iris.frame.head(20))  # classes: accuracy as before
+
+
+def test_a_finished_regression_run_records_its_test_r2_in_the_targets_units():
+    from gui.core.training.job import TrainingJob
+
+    trained = tm.train("tips.csv", "tip", epochs=1, scale_target=True)
+    spec = trained.spec
+    spec.fit.epochs = 3
+    job = TrainingJob(spec, trained.prepared)
+    job.run()
+    scores = job.evaluate_test()
+    data = trained.prepared
+    predicted = np.asarray(job.deploy_model().predict(data.X_test, verbose=0)).reshape(-1)
+    truth = data.preprocessor.decode_target(data.y_test)
+    assert scores[UNITS_SCORE] == pytest.approx(r2_score(truth, predicted), abs=1e-5)
+    assert list(scores)[:2] == ["loss", "mean_absolute_error"]  # as trained, first
+
+
+def test_a_lesson_without_hidden_rows_ranks_numbers_by_their_own_test_r2(store):
+    lessons, runs = Lessons(store), Runs(store)
+    lesson = lessons.publish(teacher_workspace(store), "Own split", "", LessonRules())
+    ada, bob = lessons.join(lesson.code, "Ada"), lessons.join(lesson.code, "Bob")
+    scored(runs, ada, {"loss": 0.2, "mean_absolute_error": 0.3, UNITS_SCORE: 0.40})
+    scored(runs, bob, {"loss": 60.0, "mean_absolute_error": 6.0, UNITS_SCORE: 0.70})
+    _, entries = class_board(lessons, runs, lesson.board)
+    assert [(e.student.name, e.score, e.hidden) for e in entries] == [
+        ("Bob", 0.70, False), ("Ada", 0.40, False)]

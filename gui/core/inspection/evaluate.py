@@ -162,6 +162,23 @@ def keras_evaluate(model, X: np.ndarray, y: np.ndarray, spec=None, n_classes: in
     return {k: float(out[k]) for k in order}
 
 
+def units_r2(model, X: np.ndarray, y: np.ndarray, preprocessor,
+             batch_size: int = 4096) -> float | None:
+    """The R² of a regression `model` (as trained) on encoded rows `X` with prepared targets
+    `y`, in the target's own units (vocabulary.UNITS_SCORE); None for fewer than 2 rows.
+    The network is called directly, a batch at a time: `predict` would trace a function for
+    each new model, at every run's end."""
+    from sklearn.metrics import r2_score
+
+    if len(X) < 2:
+        return None
+    output = np.concatenate([np.asarray(model(X[i:i + batch_size], training=False),
+                                        dtype=float).reshape(-1)
+                             for i in range(0, len(X), batch_size)])
+    return float(r2_score(preprocessor.decode_target(np.asarray(y, dtype=float)),
+                          preprocessor.decode_target(output)))
+
+
 def _one_batch(model, X: np.ndarray, y: np.ndarray) -> dict:
     """model.evaluate of rows that are one batch, by the model's own test step on them
     (`test_on_batch`, which resets the metrics first): the same numbers without starting a

@@ -20,7 +20,7 @@ from gui.core.data.dataset import PreparedData
 from gui.core.data.formats.loaded import DataError
 from gui.core.data.formats.tables import read_table
 from gui.core.data.preprocess import label_text
-from gui.core.inspection.evaluate import keras_evaluate
+from gui.core.inspection.evaluate import keras_evaluate, units_r2
 from gui.core.spec.schema import ExperimentSpec
 from gui.core.spec.vocabulary import UNITS_SCORE
 from gui.core.store.lessons import Lessons
@@ -62,10 +62,5 @@ def score_rows(model, prepared: PreparedData, spec: ExperimentSpec,
     except DataError:
         return {}
     scores = keras_evaluate(model, X, y, spec, prepared.n_classes, BATCH)
-    if prepared.task == "regression" and len(rows) > 1:
-        from sklearn.metrics import r2_score
-
-        output = model.predict(X, batch_size=BATCH, verbose=0)
-        scores[UNITS_SCORE] = float(r2_score(prep.decode_target(y),
-                                             prep.decode_target(output.reshape(-1))))
-    return scores
+    r2 = units_r2(model, X, y, prep) if prepared.task == "regression" else None
+    return scores | ({UNITS_SCORE: r2} if r2 is not None else {})

@@ -309,8 +309,9 @@ HIGHER_IS_BETTER = ("accuracy", "auc", "precision", "recall", "r2", "r²", "f1",
                     "true_positives", "true_negatives", "cosine_similarity")
 
 
-# A regression's R² on a lesson's hidden rows, in the target's own units (hidden_test), by
-# which the class board ranks numbers: the loss and Keras metrics are on the target as trained.
+# A regression's R² on its test rows (TrainingJob.evaluate_test) or a lesson's hidden rows
+# (hidden_test), in the target's own units, by which the class board ranks numbers: the loss
+# and Keras metrics are on the target as trained, scaled or not.
 UNITS_SCORE = "R²"
 
 

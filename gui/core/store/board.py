@@ -4,10 +4,10 @@ what the best run changed from the lesson's start.
 
 The score is the run's score on the lesson's hidden test rows (recorded by the training
 worker, gui.core.inspection.hidden_test); only for a lesson without hidden rows is it the
-run's own test score (what Evaluate shows), and the board says which. A number's hidden score
-is its R² in the target's own units (hidden_test.UNITS_SCORE: students may scale the target
-or not, so only that compares them); otherwise, either way, it is the first compile metric
-when the run has one, else the loss; better is higher or lower as
+run's own test score (what Evaluate shows), and the board says which. For a number it is the
+R² in the target's own units (vocabulary.UNITS_SCORE: students may scale the target or not,
+so only that compares them); otherwise it is the first compile metric when the run has
+one, else the loss; better is higher or lower as
 vocabulary.higher_is_better says (accuracy and R² up; the loss and errors such as the mean
 absolute error down).
 

@@ -42,13 +42,21 @@ import tensorflow as tf
 
 from gui.core.data.dataset import PreparedData
 from gui.core.inspection import hints
-from gui.core.inspection.evaluate import keras_evaluate
+from gui.core.inspection.evaluate import keras_evaluate, units_r2
 from gui.core.model.build import build_model, compile_model, training_targets, with_unscaled_output
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.schema import ExperimentSpec
 from gui.core.spec.validate import validation_rows
-from gui.core.spec.vocabulary import DONE, FAILED, QUEUED, RUNNING, STOPPED, STOPPING
+from gui.core.spec.vocabulary import (
+    DONE,
+    FAILED,
+    QUEUED,
+    RUNNING,
+    STOPPED,
+    STOPPING,
+    UNITS_SCORE,
+)
 from gui.core.store.progress import Progress
 from gui.core.training.callbacks import (
     LiveCallback,
@@ -205,12 +213,18 @@ class TrainingJob:
         return self._deploy
 
     def evaluate_test(self) -> dict[str, float]:
-        """loss and metrics on the test rows (in training units, like the curves)."""
+        """loss and metrics on the test rows (in training units, like the curves); for a
+        number also its R² in the target's own units (vocabulary.UNITS_SCORE), which compares
+        runs whether or not they scaled the target (the class board)."""
         if self.model is None:
             return {}
-        return keras_evaluate(self.model, self.prepared.X_test, self.prepared.y_test, self.spec,
-                              self.prepared.n_classes,
-                              max(self.spec.fit.batch_size, MIN_VALIDATION_BATCH))
+        data = self.prepared
+        scores = keras_evaluate(self.model, data.X_test, data.y_test, self.spec,
+                                data.n_classes, max(self.spec.fit.batch_size,
+                                                    MIN_VALIDATION_BATCH))
+        r2 = (units_r2(self.model, data.X_test, data.y_test, data.preprocessor)
+              if data.task == "regression" else None)
+        return scores | ({UNITS_SCORE: r2} if r2 is not None else {})
 
     # ---- worker --------------------------------------------------------------------------
     def _train(self) -> None:
