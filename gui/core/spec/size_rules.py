@@ -81,10 +81,11 @@ SIZE_RULES: tuple[SizeRule, ...] = (
              validate=False, learning_rate=0.01, regression_l2=0.1,
              why="Up to 100 rows: one hidden layer trained on every row at once (one step "
                  "per epoch) for a fixed number of epochs at a learning rate of 0.01 (ten "
-                 "times Adam's default, since so few steps are taken); too few rows to hold "
-                 "some out for early stopping, and a single layer cannot memorise them in "
-                 "that many steps. For a number, a strong L2 penalty (0.1) keeps the network "
-                 "close to a linear fit, which is what so few rows support."),
+                 "times Adam's default, since so few steps are taken): too few rows to hold "
+                 "some out for early stopping. For a number, a strong L2 penalty (0.1) on "
+                 "the hidden layer's weights keeps its bends small. With so few rows the "
+                 "network still fits its training rows better than new ones: Evaluate "
+                 "compares the two."),
     SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-2,
              regression_l2=1e-4, regression_learning_rate=5e-4,
              why="Up to 1,000 rows: two hidden layers with an L2 penalty (strong for classes, "
