@@ -158,7 +158,7 @@ class Lessons:
         if over:
             raise LessonError("Your design goes over the limits you set, so no student could "
                               "train it: " + " ".join(over) + " Change it in your workspace "
-                              "or raise the limits, then publish.")
+                              "(the Model and Train pages) or raise the limits, then publish.")
         state = {**snapshot.state, "run": None}
         template = self.store.create(state)
         hidden = None
