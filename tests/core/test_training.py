@@ -19,6 +19,7 @@ from gui.core.spec.schema import DataSpec, ExperimentSpec
 from gui.core.spec.validate import monitor_options, split_problems
 from gui.core.spec.vocabulary import DONE, FAILED, RUNNING, STOPPED
 from gui.core.training import job as training
+from gui.core.training import model_reuse
 from gui.core.training.job import TrainingJob
 from gui.core.training.pipeline import choose_steps_per_execution, repeats, training_dataset
 from tests.conftest import SAMPLES
@@ -191,7 +192,7 @@ def test_exceptions_become_plain_messages(iris, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("something broke\nwith detail on a second line")
 
-    monkeypatch.setattr(training, "build_model", boom)
+    monkeypatch.setattr(model_reuse, "build_model", boom)
     job = TrainingJob(spec, prepared)
     job.run()
     assert job.status == FAILED
@@ -201,7 +202,7 @@ def test_exceptions_become_plain_messages(iris, monkeypatch):
     def oom(*args, **kwargs):
         raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")
 
-    monkeypatch.setattr(training, "build_model", oom)
+    monkeypatch.setattr(model_reuse, "build_model", oom)
     job = TrainingJob(spec, prepared)
     job.run()
     assert job.status == FAILED and "ran out of memory" in job.error
@@ -262,7 +263,7 @@ def test_the_curves_do_not_depend_on_how_the_batches_are_read(iris, monkeypatch,
     spec, prepared = iris
     jobs = {}
     for n in (6, per_call):
-        monkeypatch.setattr(training, "choose_steps_per_execution", lambda *_, n=n: n)
+        monkeypatch.setattr(model_reuse, "choose_steps_per_execution", lambda *_, n=n: n)
         job = TrainingJob(spec, prepared)
         job.run()
         assert job.status == DONE, job.error

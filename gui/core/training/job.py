@@ -43,7 +43,7 @@ import tensorflow as tf
 from gui.core.data.dataset import PreparedData
 from gui.core.inspection import hints
 from gui.core.inspection.evaluate import keras_evaluate, units_r2
-from gui.core.model.build import build_model, compile_model, training_targets, with_unscaled_output
+from gui.core.model.build import training_targets, with_unscaled_output
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.schema import ExperimentSpec
@@ -63,8 +63,9 @@ from gui.core.training.callbacks import (
     OneBatchValidation,
     ValidateUnlessStopped,
 )
+from gui.core.training.model_reuse import compiled_model
+from gui.core.training.model_reuse import forget as forget_kept_model
 from gui.core.training.pipeline import (
-    choose_steps_per_execution,
     repeats,
     training_dataset,
     validation_dataset,
@@ -95,12 +96,17 @@ class TrainingJob:
         initial_epoch: the epochs `initial_model` has trained; `spec.fit.epochs` is the total.
         before: the earlier epochs' {"history", "log", "epoch_seconds"}, so the curves go on.
         callbacks: more Keras callbacks for `fit` (e.g. snapshots.SnapshotRecorder).
+        reuse_model: train the process's kept model when it has the same configuration
+            (model_reuse: no new trace); only where nothing holds a finished job's model
+            while the next one trains (a training worker).
     """
 
     def __init__(self, spec: ExperimentSpec, prepared: PreparedData, on_epoch=None,
                  initial_model: keras.Model | None = None, initial_epoch: int = 0,
-                 before: dict | None = None, callbacks: list | None = None):
+                 before: dict | None = None, callbacks: list | None = None,
+                 reuse_model: bool = False):
         self.spec = copy.deepcopy(spec)
+        self.reuse_model = reuse_model
         self.callbacks = list(callbacks or [])
         self.prepared = prepared
         self.on_epoch = on_epoch
@@ -152,6 +158,7 @@ class TrainingJob:
             self._train()
         except BaseException as exc:  # noqa: BLE001 - every failure becomes a plain message
             self.model = None
+            forget_kept_model()  # a model whose fit raised is not trained again
             self.error_detail = f"{type(exc).__name__}: {exc}"
             self._finish(FAILED, explain_exception(exc))
         else:
@@ -243,10 +250,8 @@ class TrainingJob:
         if self.initial_model is not None:
             model = self.initial_model  # compiled: its optimizer state carries on
         else:
-            model = build_model(spec, data.preprocessor, compile=False)
-            self.steps_per_execution = choose_steps_per_execution(model.count_params(), batch,
-                                                                  steps)
-            compile_model(model, spec.compile, steps_per_execution=self.steps_per_execution)
+            model, self.steps_per_execution = compiled_model(spec, data.preprocessor, batch,
+                                                             steps, reuse=self.reuse_model)
         self.model = model
         with self._lock:
             self._steps = steps

@@ -202,7 +202,8 @@ class _Training:
         self.job = TrainingJob(record.spec, prepared, on_epoch=self._epoch_ended,
                                initial_model=initial, initial_epoch=record.start_epoch,
                                before=before,
-                               callbacks=[c for c in (self.recorder, self.cap) if c])
+                               callbacks=[c for c in (self.recorder, self.cap) if c],
+                               reuse_model=True)  # a worker holds no finished run's model
         self.files, self.token = runs.files, record.workspace
         self.latest_written: int | None = None
         self.latest_at = 0.0
