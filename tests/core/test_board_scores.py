@@ -11,17 +11,14 @@ import pytest
 from sklearn.metrics import r2_score
 from sqlalchemy import update
 
-from gui.core.data.lesson_rows import hold_back
 from gui.core.inspection.hidden_test import score_rows
 from gui.core.spec.heads import default_spec
-from gui.core.spec.lesson_rules import LessonRules
 from gui.core.spec.vocabulary import UNITS_SCORE
 from gui.core.store.board import class_board
-from gui.core.store.lessons import Lessons
 from gui.core.store.runs import Runs, runs_table
 from gui.core.store.workspaces import Store
 from tests.core import trained_models as tm
-from tests.core.test_lesson_hidden import teacher_workspace
+from tests.core.test_lesson_hidden import class_of_two
 
 
 @pytest.fixture
@@ -42,9 +39,7 @@ def scored(runs: Runs, copy: str, own: dict, hidden: dict | None = None) -> int:
 
 
 def test_an_error_ranks_lowest_first_and_a_student_keeps_the_lowest_of_their_runs(store):
-    lessons, runs = Lessons(store), Runs(store)
-    lesson = lessons.publish(teacher_workspace(store), "Errors", "", LessonRules())
-    ada, bob = lessons.join(lesson.code, "Ada"), lessons.join(lesson.code, "Bob")
+    lessons, runs, lesson, ada, bob = class_of_two(store, "Errors", share=0)
     scored(runs, ada, {"loss": 0.20, "mean_absolute_error": 0.294})
     scored(runs, bob, {"loss": 0.30, "mean_absolute_error": 0.310})
     scored(runs, bob, {"loss": 0.25, "mean_absolute_error": 0.281})  # Bob's better run
@@ -56,11 +51,7 @@ def test_an_error_ranks_lowest_first_and_a_student_keeps_the_lowest_of_their_run
 
 
 def test_a_number_on_hidden_rows_ranks_by_its_r2_in_the_targets_units(store):
-    lessons, runs = Lessons(store), Runs(store)
-    teacher = teacher_workspace(store)
-    lesson = lessons.publish(teacher, "Numbers", "", LessonRules(),
-                             held=hold_back(store, teacher, 0.2))
-    ada, bob = lessons.join(lesson.code, "Ada"), lessons.join(lesson.code, "Bob")
+    lessons, runs, lesson, ada, bob = class_of_two(store, "Numbers")
     # Ada scaled her target (small errors as trained), Bob did not (errors in the units)
     scored(runs, ada, {"loss": 0.1}, {"loss": 0.4, "mean_absolute_error": 0.3, UNITS_SCORE: 0.55})
     scored(runs, bob, {"loss": 90.0}, {"loss": 80.0, "mean_absolute_error": 7.1,
@@ -103,9 +94,7 @@ def test_a_finished_regression_run_records_its_test_r2_in_the_targets_units():
 
 
 def test_a_lesson_without_hidden_rows_ranks_numbers_by_their_own_test_r2(store):
-    lessons, runs = Lessons(store), Runs(store)
-    lesson = lessons.publish(teacher_workspace(store), "Own split", "", LessonRules())
-    ada, bob = lessons.join(lesson.code, "Ada"), lessons.join(lesson.code, "Bob")
+    lessons, runs, lesson, ada, bob = class_of_two(store, "Own split", share=0)
     scored(runs, ada, {"loss": 0.2, "mean_absolute_error": 0.3, UNITS_SCORE: 0.40})
     scored(runs, bob, {"loss": 60.0, "mean_absolute_error": 6.0, UNITS_SCORE: 0.70})
     _, entries = class_board(lessons, runs, lesson.board)

@@ -129,12 +129,20 @@ def finished(runs: Runs, copy: str, own: float, hidden: float | None) -> int:
     return run
 
 
-def test_the_board_ranks_by_the_hidden_score_and_falls_back_only_without_hidden_rows(store):
+def class_of_two(store: Store, title: str, share: float = 0.2):
+    """(lessons, runs, the lesson, Ada's copy, Bob's copy): a lesson published from a new
+    teacher workspace with `share` of its rows hidden (0: none), joined by two students."""
     lessons, runs = Lessons(store), Runs(store)
     teacher = teacher_workspace(store)
-    lesson = lessons.publish(teacher, "Hidden", "", LessonRules(),
-                             held=hold_back(store, teacher, 0.2))
-    ada, bob = lessons.join(lesson.code, "Ada"), lessons.join(lesson.code, "Bob")
+    lesson = lessons.publish(teacher, title, "", LessonRules(),
+                             held=hold_back(store, teacher, share) if share else None)
+    return lessons, runs, lesson, lessons.join(lesson.code, "Ada"), lessons.join(lesson.code,
+                                                                                  "Bob")
+
+
+def test_the_board_ranks_by_the_hidden_score_and_falls_back_only_without_hidden_rows(store):
+    lessons, runs, lesson, ada, bob = class_of_two(store, "Hidden")
+    teacher = lesson.teacher
     finished(runs, ada, own=0.99, hidden=0.60)  # best on its own split, worse on the hidden
     finished(runs, bob, own=0.80, hidden=0.90)
     _, entries = class_board(lessons, runs, lesson.board)
