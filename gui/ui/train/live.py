@@ -50,11 +50,13 @@ def units_of(record, prepared) -> dict[str, str]:
     spec = record.spec
     target, task = spec.data.target, prepared.task
     scaled = ", scaled" if prepared.preprocessor.scales_target else ""
-    quantities = [spec.compile.loss, *[m for m in spec.compile.metrics if isinstance(m, str)]]
-    return {("loss" if q == spec.compile.loss else q): (u + scaled if (u := unit(q, task, target))
-                                                        else "")
-            for q in quantities}
 
+    def shown(quantity: str) -> str:
+        known = unit(quantity, task, target)
+        return known + scaled if known else ""
+
+    quantities = [spec.compile.loss, *[m for m in spec.compile.metrics if isinstance(m, str)]]
+    return {("loss" if q == spec.compile.loss else q): shown(q) for q in quantities}
 
 
 def row_counts(record, prepared) -> tuple[int, int]:
