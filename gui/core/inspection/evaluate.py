@@ -23,6 +23,7 @@ import pandas as pd
 
 from gui.core.data.dataset import PreparedData
 from gui.core.inspection.predict import class_probabilities, predicted_index
+from gui.core.spec.vocabulary import UNITS_SCORE
 
 SPLITS = ("train", "test")
 
@@ -160,6 +161,16 @@ def keras_evaluate(model, X: np.ndarray, y: np.ndarray, spec=None, n_classes: in
     names = ["loss", *[str(m) for m in spec.compile.metrics]] if spec is not None else []
     order = [k for k in names if k in out] + sorted(k for k in out if k not in names)
     return {k: float(out[k]) for k in order}
+
+
+def run_scores(model, X: np.ndarray, y: np.ndarray, spec, prepared: PreparedData,
+               batch_size: int) -> dict[str, float]:
+    """keras_evaluate's loss and metrics on encoded rows, and for a number its R² in the
+    target's own units (vocabulary.UNITS_SCORE): what a finished run records."""
+    scores = keras_evaluate(model, X, y, spec, prepared.n_classes, batch_size)
+    r2 = (units_r2(model, X, y, prepared.preprocessor) if prepared.task == "regression"
+          else None)
+    return scores | ({UNITS_SCORE: r2} if r2 is not None else {})
 
 
 def units_r2(model, X: np.ndarray, y: np.ndarray, preprocessor,

@@ -20,9 +20,8 @@ from gui.core.data.dataset import PreparedData
 from gui.core.data.formats.loaded import DataError
 from gui.core.data.formats.tables import read_table
 from gui.core.data.preprocess import label_text
-from gui.core.inspection.evaluate import keras_evaluate, units_r2
+from gui.core.inspection.evaluate import run_scores
 from gui.core.spec.schema import ExperimentSpec
-from gui.core.spec.vocabulary import UNITS_SCORE
 from gui.core.store.lessons import Lessons
 from gui.core.store.workspaces import Store
 
@@ -61,6 +60,4 @@ def score_rows(model, prepared: PreparedData, spec: ExperimentSpec,
         X, y = prep.encode(rows[features]), prep.encode_target(rows[target])
     except DataError:
         return {}
-    scores = keras_evaluate(model, X, y, spec, prepared.n_classes, BATCH)
-    r2 = units_r2(model, X, y, prep) if prepared.task == "regression" else None
-    return scores | ({UNITS_SCORE: r2} if r2 is not None else {})
+    return run_scores(model, X, y, spec, prepared, BATCH)

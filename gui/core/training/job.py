@@ -42,7 +42,7 @@ import tensorflow as tf
 
 from gui.core.data.dataset import PreparedData
 from gui.core.inspection import hints
-from gui.core.inspection.evaluate import keras_evaluate, units_r2
+from gui.core.inspection.evaluate import run_scores
 from gui.core.model.build import training_targets, with_unscaled_output
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
@@ -55,7 +55,6 @@ from gui.core.spec.vocabulary import (
     RUNNING,
     STOPPED,
     STOPPING,
-    UNITS_SCORE,
 )
 from gui.core.store.progress import Progress
 from gui.core.training.callbacks import (
@@ -226,12 +225,8 @@ class TrainingJob:
         if self.model is None:
             return {}
         data = self.prepared
-        scores = keras_evaluate(self.model, data.X_test, data.y_test, self.spec,
-                                data.n_classes, max(self.spec.fit.batch_size,
-                                                    MIN_VALIDATION_BATCH))
-        r2 = (units_r2(self.model, data.X_test, data.y_test, data.preprocessor)
-              if data.task == "regression" else None)
-        return scores | ({UNITS_SCORE: r2} if r2 is not None else {})
+        return run_scores(self.model, data.X_test, data.y_test, self.spec, data,
+                          max(self.spec.fit.batch_size, MIN_VALIDATION_BATCH))
 
     # ---- worker --------------------------------------------------------------------------
     def _train(self) -> None:

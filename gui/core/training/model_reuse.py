@@ -13,7 +13,8 @@ its first step. The kept model's traced steps are then reused: the same curves a
 model (tests/core/test_model_reuse.py), without the trace.
 
 A run whose configuration differs replaces the kept model. One model is kept per process;
-`forget()` drops it (the worker forgets it with the session, see worker.release).
+`forget()` drops it (a
+run whose fit raised does). The worker's `release()` (Keras' clear_session) keeps it.
 """
 
 from __future__ import annotations
