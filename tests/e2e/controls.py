@@ -224,6 +224,7 @@ def assert_stays_stopped(page: Page, seconds: float = 4) -> int:
     deadline = time.time() + seconds
     while time.time() < deadline:
         page.wait_for_timeout(500)
+        wait_idle(page)  # a redraw (the other app's feed) empties the log for a moment
         assert stopped_after(page) == count and epochs_logged(page) == count, log(page)
     expect(page.get_by_role("button", name="Stop", exact=True)).to_have_count(0)
     return count
