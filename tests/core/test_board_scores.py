@@ -100,3 +100,35 @@ def test_a_lesson_without_hidden_rows_ranks_numbers_by_their_own_test_r2(store):
     _, entries = class_board(lessons, runs, lesson.board)
     assert [(e.student.name, e.score, e.hidden) for e in entries] == [
         ("Bob", 0.70, False), ("Ada", 0.40, False)]
+
+
+
+def trained_run(runs: Runs, copy: str, scale_target: bool, losses: list, r2: float) -> None:
+    """A finished regression run of `copy`, its target standardised or not."""
+    spec = default_spec("regression")
+    spec.data.scale_target = scale_target
+    run = runs.create(copy, spec, {"dataset": {}})
+    with runs.engine.begin() as db:
+        db.execute(update(runs_table).where(runs_table.c.id == run).values(
+            status="done", history=json.dumps({"loss": losses}),
+            test_metrics=json.dumps({"loss": losses[-1], UNITS_SCORE: r2})))
+
+
+def test_curves_of_different_scales_are_grouped_apart(store):
+    """A student who standardised the target and one who did not get a chart each: their
+    losses share no axis. Once both best runs are on one scale, one chart."""
+    from gui.core.store.board import by_curve_scale
+
+    lessons, runs, lesson, ada, bob = class_of_two(store, "Scales", share=0)
+    trained_run(runs, ada, True, [0.9, 0.3], 0.4)
+    trained_run(runs, bob, False, [3e5, 1e5], 0.7)
+
+    def groups():
+        found = by_curve_scale(class_board(lessons, runs, lesson.board)[1])
+        return [(scale, [e.student.name for e in group]) for scale, group in found.items()]
+
+    loss = default_spec("regression").compile.loss
+    assert groups() == [(f"{loss}, target in its own units", ["Bob"]),
+                        (f"{loss}, target standardised", ["Ada"])]
+    trained_run(runs, ada, False, [2e5, 0.8e5], 0.9)  # Ada's better run is unscaled
+    assert groups() == [(f"{loss}, target in its own units", ["Ada", "Bob"])]

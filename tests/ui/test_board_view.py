@@ -88,3 +88,22 @@ def test_copy_into_my_workspace_writes_the_run_to_the_teachers_workspace():
     state = store.load(token).state
     assert state["spec"]["layers"] == first.spec.to_dict()["layers"]
     assert state["spec"]["fit"]["epochs"] == first.spec.fit.epochs
+
+
+def test_the_board_draws_a_chart_per_loss_scale():
+    """Ada standardised the target, Bob did not: their losses get a chart each, said why."""
+    from tests.core.test_board_scores import trained_run
+
+    teacher = open_as()
+    lessons = Lessons(runs_helper.runs().store)
+    lesson = lessons.publish(runs_helper.token(teacher), "Tips", "", LessonRules())
+    trained_run(runs_helper.runs(), lessons.join(lesson.code, "Ada"), True, [0.9, 0.3], 0.4)
+    bob = lessons.join(lesson.code, "Bob")
+    trained_run(runs_helper.runs(), bob, False, [3e5, 1e5], 0.7)
+    board = open_as(board=lesson.board)
+    assert len(board.get("plotly_chart")) == 2
+    assert any("different scales" in c.value for c in board.caption)
+    trained_run(runs_helper.runs(), bob, True, [0.8, 0.2], 0.8)  # Bob's best is now scaled
+    board.run()
+    assert len(board.get("plotly_chart")) == 1
+    assert not any("different scales" in c.value for c in board.caption)

@@ -62,6 +62,27 @@ def score(record: RunRecord, hidden: bool = False) -> tuple[str, float] | None:
     return ("loss", metrics["loss"]) if "loss" in metrics else None
 
 
+def curve_scale(entry: Entry) -> str:
+    """What the numbers of `entry.best`'s loss curve are on, in words: its loss and, for a
+    number, whether the target was standardised for training or kept in its own units. Two
+    runs on different scales cannot share an axis (a loss of 0.3 on the standardised target
+    and one of 1.5e5 in price² say nothing about each other)."""
+    spec = entry.best.spec
+    loss = str(spec.compile.loss)
+    if entry.metric != UNITS_SCORE:  # a class: the loss does not depend on any scaling
+        return loss
+    return f"{loss}, target {'standardised' if spec.data.scale_target else 'in its own units'}"
+
+
+def by_curve_scale(entries: list[Entry]) -> dict[str, list[Entry]]:
+    """The entries with a best run, grouped by `curve_scale`, in board order."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        if entry.best is not None and entry.best.history:
+            groups.setdefault(curve_scale(entry), []).append(entry)
+    return groups
+
+
 def _better(metric: str, a: float, b: float) -> bool:
     return a > b if higher_is_better(metric) else a < b
 

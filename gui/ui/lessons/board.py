@@ -18,14 +18,14 @@ import html
 
 import streamlit as st
 
-from gui.core.store.board import Entry, class_board, copy_to_teacher
+from gui.core.store.board import Entry, by_curve_scale, class_board, copy_to_teacher
 from gui.core.store.links import PRESENTER
 from gui.core.store.workspaces import StoreError
 from gui.ui.common import projector
 from gui.ui.figures import charts
 from gui.ui.lessons.share import app_root
 from gui.ui.session import run_state, state, workspace
-from gui.ui.text import md
+from gui.ui.text import md, plot_text
 
 REFRESH_S = 2
 CURVES_EVERY_S = 10
@@ -81,17 +81,24 @@ def _live(token: str) -> None:
 
 @st.fragment(run_every=CURVES_EVERY_S)
 def _curves(token: str) -> None:
-    """The students' best runs overlaid (loss per epoch), redrawn less often than the table."""
+    """The students' best runs overlaid (loss per epoch), redrawn less often than the table;
+    one chart per scale when students trained on different ones (board.curve_scale)."""
     found = class_board(workspace.lessons(), run_state.shared_runs(), token)
-    best = {e.student.name: e.best.history for e in (found[1] if found else [])
-            if e.best is not None and e.best.history}
-    if not best:
+    groups = by_curve_scale(found[1] if found else [])
+    if not groups:
         return
     st.subheader("The best runs' curves")
-    fig = charts.overlay_figures(best)[0][1]
-    if state.widget_value("board.projector", False):
-        fig = projector.projector_style(fig)
-    st.plotly_chart(fig, key="board.curves", config={"displayModeBar": False})
+    if len(groups) > 1:
+        st.caption("The students' losses are on different scales (" +
+                   "; ".join(map(md, groups)) + "), so each scale has a chart of its own.")
+    for i, (scale, entries) in enumerate(groups.items()):
+        fig = charts.overlay_figures({e.student.name: e.best.history for e in entries})[0][1]
+        if len(groups) > 1:
+            fig.update_layout(title_text=f"{fig.layout.title.text} ({plot_text(scale)})")
+        if state.widget_value("board.projector", False):
+            fig = projector.projector_style(fig)
+        st.plotly_chart(fig, key="board.curves" if i == 0 else f"board.curves.{i}",
+                        config={"displayModeBar": False})
 
 
 def score_heading(entries: list[Entry]) -> str:
