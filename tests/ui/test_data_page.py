@@ -99,6 +99,8 @@ def test_train_test_pair_sample_uses_its_test_file(at):
     assert metrics(at)["Test rows"] == "284"
     assert metrics(at)["Training rows"] == "1,420"
     assert "Test data: **life_expectancy_test.csv**" in " ".join(c.value for c in at.caption)
+    preview = at.get("html")[0].proto.body
+    assert "<td class=\"ll-num\">1952</td>" in preview and "1,952" not in preview  # a year
     # The seed stays: it orders the training file's rows (validation holds out the last ones)
     before = data_source_prepared(at)
     at.number_input(key="data.split_seed").set_value(7).run()

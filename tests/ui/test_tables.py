@@ -77,3 +77,14 @@ def test_a_light_tables_whole_numbers_stay_whole_beside_decimals():
                       label="numbers")
     assert "<td class=\"ll-num\">2,000</td><td class=\"ll-num\">0.5</td>" in drawn[0]
 
+
+
+def test_a_file_preview_shows_whole_numbers_as_the_file_writes_them():
+    frame = pd.DataFrame({"year": [2007.0, math.nan, 2008.0], "id": [1001, 1002, 1003],
+                          "price": [1500.5, 2.25, 3.0], "odd": [math.inf, 1.0, 2.0],
+                          "flag": [True, False, True], "city": ["Lyon", None, "Nice"]})
+    formats = tables.as_written(frame)
+    assert sorted(formats) == ["id", "year"]  # not fractions, infinities, flags or text
+    text = tables.as_text(frame, formats)
+    assert list(text["year"]) == ["2007", "–", "2008"] and list(text["id"])[0] == "1001"
+    assert list(text["price"])[:2] == ["1,500", "2\\.25"]  # other numbers as elsewhere

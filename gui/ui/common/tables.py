@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from numbers import Integral, Real
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -62,6 +63,21 @@ def cell(value, fmt: Format | None = None, na: str = NA) -> str:
     if isinstance(value, Real):
         return number(float(value))
     return str(value)
+
+
+def as_written(frame: pd.DataFrame) -> dict:
+    """Formats that show a file's whole-number columns as the file writes them, without
+    thousands separators (a year 2007, not "2,007"; an id 1001), for a preview of its rows."""
+    def plain(value) -> str:
+        return str(int(value))
+
+    def whole(column: pd.Series) -> bool:
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            return False
+        values = column.dropna().to_numpy(dtype=float)
+        return bool(np.isfinite(values).all() and (values == np.round(values)).all())
+
+    return {name: plain for name in frame.columns if whole(frame[name])}
 
 
 def _label(value) -> str | tuple:

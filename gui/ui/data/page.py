@@ -139,9 +139,9 @@ def show_preview(loaded: loaded.LoadedTable) -> None:
         st.warning(md(warning), icon=":material/warning:")
     rows, columns = st.tabs(["First rows", "Columns: type, missing, statistics"])
     # Plain HTML tables: the first page a visitor sees draws no canvas grid (html_table)
-    tables.html_table(state.memo("head", id(frame),
-                                 lambda: frame.iloc[:PREVIEW_ROWS, :PREVIEW_COLUMNS]),
-                      where=rows, label=f"The first rows of {loaded.name}")
+    head = state.memo("head", id(frame), lambda: frame.iloc[:PREVIEW_ROWS, :PREVIEW_COLUMNS])
+    tables.html_table(head, where=rows, label=f"The first rows of {loaded.name}",
+                      formats=tables.as_written(head))
     if frame.shape[1] > PREVIEW_COLUMNS:
         rows.caption(f"The first {PREVIEW_COLUMNS} of {frame.shape[1]:,} columns; the next "
                      "tab lists every column.")
