@@ -258,3 +258,15 @@ def test_rows_from_a_parquet_file_and_a_refused_file_in_words():
     upload_rows(at, b"%PDF-1.4 not a table", "rows.pdf")
     assert ("rows.pdf is a PDF document; this uploader takes data tables: CSV, TSV or TXT "
             "text files, Excel workbooks (.xlsx) or Parquet files.") in texts(at, "error")
+
+
+def test_a_number_in_large_units_is_predicted_in_plain_digits():
+    """A price of 659,096 reads as such, not as 6.591e+05 (numbers.number, as Evaluate)."""
+    frame = pd.read_csv(SAMPLES / "tips.csv")
+    frame["tip"] = frame["tip"] * 100_000
+    at = open_predict(tm.train("tips.csv", "tip", epochs=2, frame=frame, scale_target=True),
+                      sample="Restaurant tips")
+    at.form_submit_button[0].click().run()
+    assert not at.exception, at.exception
+    value = at.metric[0].value
+    assert re.fullmatch(r"-?\d{1,3}(,\d{3})+", value), value  # e.g. 291,370

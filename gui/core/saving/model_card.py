@@ -67,7 +67,8 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
 def _num(value) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "—"
-    return f"{float(value):.4g}"
+    value = float(value)
+    return f"{value:,.0f}" if 1e4 <= abs(value) < 1e15 else f"{value:.4g}"  # 659,096
 
 
 def _what(f: CardFacts) -> list[str]:

@@ -119,7 +119,7 @@ def predicted_vs_actual(points: dict, target: str = "target",
             x=actual, y=predicted, mode="markers", name=split,
             marker=dict(color=SPLIT_COLORS.get(split), size=6,
                         opacity=0.45 if split == "train" else 0.8),
-            hovertemplate="actual %{x:.4g}<br>predicted %{y:.4g}<extra>" + split + "</extra>"))
+            hovertemplate="actual %{x:,.4~r}<br>predicted %{y:,.4~r}<extra>" + split + "</extra>"))
     fig.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines",
                              name="ideal (predicted = actual)",
                              line=dict(color="#495057", dash="dash")))
@@ -136,7 +136,7 @@ def residuals(points: dict, target: str = "target", title: str = "Residuals") ->
             x=predicted, y=residual, mode="markers", name=split,
             marker=dict(color=SPLIT_COLORS.get(split), size=6,
                         opacity=0.45 if split == "train" else 0.8),
-            hovertemplate="predicted %{x:.4g}<br>residual %{y:.4g}<extra>" + split
+            hovertemplate="predicted %{x:,.4~r}<br>residual %{y:,.4~r}<extra>" + split
                           + "</extra>"))
     fig.add_hline(y=0, line=dict(color="#495057", dash="dash"))
     fig.update_layout(**LAYOUT, title=title, xaxis=dict(title=f"predicted {plot_text(target)}"),

@@ -26,6 +26,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from gui.core.inspection import feature_plane
+from gui.core.inspection.numbers import number
 from gui.core.spec.layer_kinds import kind_of
 from gui.ui.figures.palette import DIVERGING, class_colours
 from gui.ui.text import plot_text
@@ -103,7 +104,7 @@ def held_text(plane: feature_plane.Plane) -> str:
 
 
 def _short(value) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return number(value) if isinstance(value, float) else str(value)
 
 
 def decision_figure(output: np.ndarray, plane: feature_plane.Plane, prep, X_test: np.ndarray,
@@ -168,10 +169,10 @@ def _regression(fig, value, plane, px, py, y_true, target) -> None:
         x=plane.xs, y=plane.ys, z=value, zmin=low, zmax=high, colorscale="Viridis",
         colorbar={"title": {"text": plot_text(target)}},
         hovertemplate=(f"{plot_text(plane.x)} %{{x:.3g}}<br>{plot_text(plane.y)} %{{y:.3g}}<br>"
-                       f"predicted {plot_text(target)} %{{z:.4g}}<extra></extra>"),
+                       f"predicted {plot_text(target)} %{{z:,.4~r}}<extra></extra>"),
         name="prediction"))
     fig.add_trace(go.Scatter(
         x=px, y=py, mode="markers", name=f"{plot_text(target)} (true)",
         marker={"color": y_true, "colorscale": "Viridis", "cmin": low, "cmax": high,
                 "size": 8, "line": {"color": "#ffffff", "width": 1.2}},
-        hovertemplate=f"true {plot_text(target)} %{{marker.color:.4g}}<extra></extra>"))
+        hovertemplate=f"true {plot_text(target)} %{{marker.color:,.4~r}}<extra></extra>"))

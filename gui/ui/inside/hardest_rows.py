@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from gui.core.inspection import probe
+from gui.core.inspection.numbers import number
 from gui.ui.common import tables
 from gui.ui.inside import what_if
 from gui.ui.session import state
@@ -42,7 +43,7 @@ def show(run_id: int, table: pd.DataFrame, prepared) -> None:
         if col.startswith("P(") or col in ("confidence", "loss"):
             formats[col] = "{:.3f}"
         elif col in ("error", "squared error"):
-            formats[col] = "{:.4g}"
+            formats[col] = number
     tables.table(rows, formats=formats, key=what_if.key(run_id, f"hardest.{order}"),
                  column_config={probe.TEST_ROW: st.column_config.NumberColumn(pinned=True)})
     what = ("the cross-entropy of the true class (−ln of its probability); confidence is "

@@ -14,6 +14,7 @@ import html
 import streamlit as st
 
 from gui.core.inspection import probe
+from gui.core.inspection.numbers import number
 from gui.ui.common import projector, slider_drag
 from gui.ui.session import state
 from gui.ui.text import md
@@ -187,11 +188,11 @@ def prediction(run_id: int, result: probe.RowResult, prepared, truth) -> None:
     """The model's answer for the row: the class and its probabilities, or the value."""
     target = prepared.preprocessor.spec.target
     if result.probabilities is None:
-        st.metric(f"Predicted {md(target)}", f"{result.predicted:.4g}",
+        st.metric(f"Predicted {md(target)}", number(result.predicted),
                   help="In the target's own units.")
     else:
         st.metric(f"Predicted {md(target)}", md(result.predicted))
         st.html(probability_html(result.probabilities, result.predicted, projector.on()))
     if truth is not None:
-        shown = f"{truth:.4g}" if isinstance(truth, float) else md(truth)
+        shown = number(truth) if isinstance(truth, float) else md(truth)
         st.caption(f"Test row {kept(run_id)['test_row']} is really **{shown}**.")

@@ -12,6 +12,7 @@ import streamlit as st
 
 from gui.core.data.formats.loaded import DataError
 from gui.core.inspection import form_fields, new_rows, predict, safe_csv
+from gui.core.inspection.numbers import number
 from gui.core.inspection.predict import PredictError
 from gui.core.saving import export, load, model_check
 from gui.core.store.workspaces import StoreError
@@ -99,7 +100,7 @@ def main() -> None:
     def show_single(result: predict.Prediction) -> None:
         row = result.table.iloc[0]
         if loaded.task == "regression":
-            st.metric(f"Predicted {md(loaded.target)}", f"{row[result.columns[0]]:.4g}")
+            st.metric(f"Predicted {md(loaded.target)}", number(row[result.columns[0]]))
         elif loaded.task in ("binary", "multiclass"):
             left, right = st.columns([1, 2])
             rule = "probability ≥ threshold" if loaded.task == "binary" else "argmax"
