@@ -100,7 +100,8 @@ def test_utf8_bom_is_not_part_of_first_column_name():
     (b"<!DOCTYPE html><html><body><table><tr><td>1</td></tr></table></body></html>",
      "web page (HTML)"),
     (b"<html>\n<head><title>x</title></head>\n</html>", "web page (HTML)"),
-    (b"a,b,c\n1,2,3\n4,5,6,7\n8,9,10\n1,1,1\n2,2,2\n", "Expected 3 fields in line 3, saw 4"),
+    (b"a,b,c\n1,2,3\n4,5,6,7\n8,9,10\n1,1,1\n2,2,2\n",
+     "Line 3 has 4 values but the header names 3 columns"),
     (b"a,b,a\n1,2,3\n4,5,6\n7,8,9\n1,1,1\n2,2,2\n", "appear more than once: 'a'"),
 ])
 def test_bad_files_get_specific_messages(raw, expected):
@@ -110,6 +111,25 @@ def test_bad_files_get_specific_messages(raw, expected):
 def test_ragged_message_says_how_to_fix():
     message = error_of(b"a;b\n1;2\n3;4;5\n6;7\n8;9\n1;1\n")
     assert "semicolon" in message and "double quotes" in message
+
+
+def test_rows_ending_with_a_separator_keep_every_column_in_its_place():
+    """A trailing comma on every data row (not on the header) is an empty last value: before,
+    pandas made the first column the row index and shifted every column one place left."""
+    raw = "height_cm,weight_kg,age,sport\n" + "".join(
+        f"{170 + i},{60 + i},{20 + i},cycling,\n" for i in range(8))
+    loaded = csv_io.read_csv(raw.encode())
+    assert list(loaded.frame.columns) == ["height_cm", "weight_kg", "age", "sport"]
+    assert loaded.frame.iloc[0].tolist() == [170, 60, 20, "cycling"]
+    assert list(loaded.frame.index) == list(range(8))
+    assert any("end with a comma" in w for w in loaded.warnings)
+
+
+def test_a_row_with_more_values_than_the_header_is_refused_not_shifted():
+    huge = b"a,b\n" + b",".join([b"1"] * 200_000) + b"\n1,2\n3,4\n5,6\n7,8\n"
+    assert "Line 2 has 200,000 values but the header names 2 columns" in error_of(huge)
+    further = b"a,b,c\n" + b"".join(b"%d,%d,%d\n" % (i, i, i) for i in range(300))
+    assert "Expected 3 fields in line 302, saw 4" in error_of(further + b"1,2,3,4\n")
 
 
 def test_size_limit(monkeypatch):

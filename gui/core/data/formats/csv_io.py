@@ -221,9 +221,12 @@ def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
         shown = ", ".join(f"'{d}'" for d in duplicates[:5])
         raise DataError(f"Column names must be unique; these appear more than once: {shown}. "
                         "Rename the repeated columns in the header row and upload again.")
+    trailing = _longer_rows(rows[1:] if decision.has_header else rows, len(header), delimiter,
+                            decision.has_header)
     try:
         frame = _parse(raw, encoding, delimiter, max_rows + 1,
-                       {} if decision.has_header else {"header": None, "names": header})
+                       {} if decision.has_header else {"header": None, "names": header},
+                       trailing)
     except pd.errors.EmptyDataError:
         raise DataError("The file has no columns. Choose a CSV file with a header row.") from None
     except pd.errors.ParserError as exc:
@@ -234,6 +237,9 @@ def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
     frame.columns = [str(c).strip() for c in frame.columns]
     check_shape(frame, min_rows, min_columns, max_rows)
     frame, warnings = _clean_values(frame, decimal_comma=delimiter != ",")
+    if trailing:
+        warnings.append(f"The rows end with a {DELIMITER_NAMES[delimiter]} after their last "
+                        "value (the header does not): that empty last value was ignored.")
     return LoadedTable(frame=frame, name=name, encoding=encoding, delimiter=delimiter,
                      warnings=warnings, header=decision.has_header, header_note=decision.note)
 
@@ -255,20 +261,49 @@ def check_shape(frame: pd.DataFrame, min_rows: int, min_columns: int, max_rows: 
                         f"{min_rows} to train and test a model. Add more rows.")
 
 
+def _longer_rows(rows: list[list[str]], columns: int, delimiter: str, header: bool) -> bool:
+    """Whether the first rows hold more values than the header names columns only because
+    they end with a separator (an empty last value, as some exporters write): True. Other
+    extra values are refused in words: pandas would make the first values of such rows the
+    row index and shift every column one place, silently."""
+    longer = [(i, row) for i, row in enumerate(rows) if len(row) > columns]
+    for i, row in longer:
+        if any(value.strip() for value in row[columns:]):
+            names = "the header names" if header else "the first row has"
+            raise DataError(
+                f"Line {i + 1 + header} has {len(row):,} values but {names} {columns:,} "
+                "columns. "
+                f"Each row needs one value per column, separated by a "
+                f"{DELIMITER_NAMES[delimiter]}: add the missing column names to the header, "
+                "or put text that contains the separator in double quotes.")
+    return bool(longer)
+
+
 def _parse(raw: bytes, encoding: str, delimiter: str, nrows: int, header: dict,
-           ) -> pd.DataFrame:
+           trailing: bool = False) -> pd.DataFrame:
     """pandas' C parser on the bytes, in chunks of rows (its low_memory mode: about half the
     peak memory of parsing all rows at once). A column whose chunks disagree on its type
     comes back as mixed objects; then the file is parsed again in one piece, so each column
-    has one type from all its values, as a spreadsheet would."""
+    has one type from all its values, as a spreadsheet would.
+
+    The first column is never the row index (`index_col=False`): a row with more values than
+    the header then has its extra values cut. That is what `trailing` rows need (their last
+    value is empty); in any other file such a row, further down than `_longer_rows` looked,
+    is refused (ParserError)."""
     options = dict(encoding=encoding, sep=delimiter, engine="c", skipinitialspace=True,
-                   nrows=nrows, **header)
+                   nrows=nrows, index_col=False, **header)
     with catch_warnings():
         simplefilter("ignore", pd.errors.DtypeWarning)
-        frame = pd.read_csv(io.BytesIO(raw), low_memory=True, **options)
-    if any(dtype is np.dtype(object) for dtype in frame.dtypes):
-        del frame
-        frame = pd.read_csv(io.BytesIO(raw), low_memory=False, **options)
+        simplefilter("ignore" if trailing else "error", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(io.BytesIO(raw), low_memory=True, **options)
+            if any(dtype is np.dtype(object) for dtype in frame.dtypes):
+                del frame
+                frame = pd.read_csv(io.BytesIO(raw), low_memory=False, **options)
+        except pd.errors.ParserWarning:
+            raise pd.errors.ParserError(
+                "C error: a row further down has more values than the header names columns"
+            ) from None
     return frame
 
 
