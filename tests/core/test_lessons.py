@@ -148,6 +148,12 @@ def test_visibility_follows_sections_and_settings():
     assert not rules.allows(("spec", "layers"))        # adding or removing a layer
     assert not rules.allows(("spec", "fit", "epochs"))  # follows its hidden section
     assert not rules.allows(("spec", "compile", "learning_rate"))
+    # the output layer's units and activation follow the data's task, with the data editable
+    assert rules.allows(("spec", "layers", 2, "activation"), output=2)
+    assert not rules.allows(("spec", "layers", 1, "activation"), output=2)  # a hidden one
+    assert not rules.allows(("spec", "layers", 2, "kernel_initializer"), output=2)
+    assert not LessonRules({"layers": LOCKED, "data": LOCKED}).allows(
+        ("spec", "layers", 2, "units"), output=2)
     assert rules.allows(("spec", "compile", "loss")) and rules.allows(("projector",))
     assert not rules.allows(("spec",))  # the whole spec at once would reach locked places
     assert LessonRules().allows(("spec",))

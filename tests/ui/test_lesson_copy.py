@@ -46,6 +46,27 @@ def test_a_locked_setting_is_not_changed_and_the_limit_keeps_train_disabled():
     assert not at.button(key="train.start").disabled
 
 
+def test_with_the_layers_locked_a_new_target_still_gets_its_output_layer():
+    """The output layer follows the data (as the loss does): a student who predicts another
+    column can train, and the hidden layers stay the teacher's."""
+    teacher = AppTest.from_file(APP, default_timeout=120)
+    teacher.run()
+    store = runs_helper.runs().store
+    lesson = Lessons(store).publish(runs_helper.token(teacher), "Iris", "",
+                                    LessonRules({"layers": LOCKED}))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["w"] = copy = Lessons(store).join(lesson.code, "Ada")
+    at.run()
+    before = store.load(copy).state["spec"]["layers"]
+    at.selectbox(key="data.target").set_value("petal width (cm)").run()
+    assert not at.exception, at.exception
+    layers = store.load(copy).state["spec"]["layers"]
+    assert (layers[-1]["units"], layers[-1]["activation"]) == (1, "linear")
+    assert layers[:-1] == before[:-1] and len(layers) == len(before)
+    at.switch_page("steps/train.py").run()
+    assert not at.button(key="train.start").disabled, [e.value for e in at.error]
+
+
 def test_start_over_in_a_copy_returns_to_the_lessons_start():
     at, store, copy = student_session()
     start = store.load(copy).state

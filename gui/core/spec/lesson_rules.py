@@ -26,6 +26,7 @@ EDITABLE, LOCKED, HIDDEN = "editable", "locked", "hidden"
 VISIBILITIES = {EDITABLE: "editable", LOCKED: "locked (shown, not changeable)",
                 HIDDEN: "hidden"}
 ANY = "*"  # any position in a list (any layer)
+OUTPUT_FOLLOWS = ("units", "activation")  # the output layer's settings the data's task sets
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,17 @@ class LessonRules:
         control = CONTROLS.get(name)
         return self.of(control.section) if control and control.section else EDITABLE
 
-    def allows(self, path: tuple) -> bool:
+    def allows(self, path: tuple, output: int | None = None) -> bool:
         """May a student change the document at `path`? The most specific control whose
-        place holds `path` decides; places no control names are free."""
+        place holds `path` decides; places no control names are free.
+
+        `output` is the index of the output layer (schema.output_layer): its units and
+        activation follow the data's task and classes, so they change with the data
+        choices whenever those are editable, even with the layers locked (a new target
+        needs its own output layer, and a student could not train without it)."""
+        if (output is not None and len(path) == 4 and path[:3] == ("spec", "layers", output)
+                and path[3] in OUTPUT_FOLLOWS and self.of("data") == EDITABLE):
+            return True
         best, depth = None, -1
         for control in CONTROLS.values():
             for place in control.places:

@@ -18,7 +18,7 @@ import time
 
 import streamlit as st
 
-from gui.core.spec.schema import ExperimentSpec, SpecError
+from gui.core.spec.schema import ExperimentSpec, SpecError, output_layer
 from gui.core.store import changes
 from gui.core.store.lessons import Lesson, Lessons, Student
 from gui.core.store.links import PRESENTER, Links
@@ -244,7 +244,8 @@ def sync(defer: bool = False) -> None:
                 return
             edits = changes.changes(base, mine, whole=WHOLE, sets=SETS)
             if (copy := lesson()) is not None:  # a locked or hidden control changes nothing
-                edits = [e for e in edits if copy[0].rules.allows(e.path)]
+                output = output_layer(current.spec.layers)
+                edits = [e for e in edits if copy[0].rules.allows(e.path, output)]
                 mine = None  # and a fallback never writes the tab's whole spec
             _adopt(store().update_state(token(), lambda state: _merge(state, edits, mine)),
                    mine)
