@@ -142,7 +142,18 @@ def test_a_class_joins_trains_its_own_copies_within_the_limits(page: Page, brows
     assert all(r["Best hidden-test score"].startswith("accuracy ") for r in rows), rows
     expect(board.get_by_text("scored on the 30 hidden test rows")).to_be_visible()
     assert all("fit.epochs: 12 → 3" in r["Changed from the lesson"] for r in rows), rows
-    assert all("?w=" in r["Own link"] and token not in r["Own link"] for r in rows)
+    assert all("?w=" not in str(r) for r in rows)  # students' own links: not in the table
+    board.get_by_text("A student lost their link").click()
+    board.get_by_role("radiogroup", name="Whose link").get_by_text("Cy", exact=True).click()
+    settle(board)
+    own = board.locator("[data-testid='stCode']").first.inner_text().strip()
+    assert "?w=" in own and token not in own, own
+    board.get_by_role("radiogroup", name="Student").get_by_text("Cy", exact=True).click()
+    settle(board)  # the page redraws itself every 2 s: no list that a redraw would close
+    board.get_by_role("button", name="Copy into my workspace").click()
+    expect(board.get_by_text("of Cy is now the design in your workspace")).to_be_visible()
+    assert store.version(token) == teacher_version + 1  # the copy, written once
+    teacher_version += 1
     expect(board.locator("[data-testid='stPlotlyChart']")).to_have_count(1, timeout=30_000)
     assert board.locator(".legendtext").filter(has_text="Cy").count() >= 1  # best runs' curves
     board.screenshot(path=str(tmp_path / "board.png"))
@@ -154,6 +165,7 @@ def test_a_class_joins_trains_its_own_copies_within_the_limits(page: Page, brows
     cell = board.locator("table.board-table td").first.evaluate(
         "e => parseFloat(getComputedStyle(e).fontSize)")
     assert cell >= 20, cell  # the table grows with projector mode (it is no canvas)
+    assert board.get_by_text("A student lost their link").count() == 0  # never projected
     board.screenshot(path=str(tmp_path / "board-projector.png"))
 
     with board.context.expect_page() as opened:  # a student's best run, for the projector

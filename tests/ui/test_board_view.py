@@ -5,8 +5,6 @@ tab holding the teacher's token; a board shows and links only its own lesson's s
 
 from __future__ import annotations
 
-import re
-
 from streamlit.testing.v1 import AppTest
 
 from gui.core.spec.lesson_rules import LessonRules
@@ -54,7 +52,14 @@ def test_a_board_run_opens_read_only_in_evaluate_and_inside():
     shown = html_of(board)
     link = Links(store).token_for(copy, PRESENTER)
     assert "Ada" in shown and "Stranger" not in shown
-    assert f"?p={link}&amp;run=" in shown and copy not in re.sub(r"\?w=\w+", "", shown)
+    assert f"?p={link}&amp;run=" in shown and copy not in shown and "?w=" not in shown
+    # a student's own (changeable) link: one at a time, on request, never when projected
+    assert not board.code
+    board.radio(key="board.own_link").set_value("Ada").run()
+    assert [c.value for c in board.code] == [f"http://localhost:8501/?w={copy}"]
+    board.toggle(key="board.projector").set_value(True).run()
+    assert not board.code and "board.own_link" not in [r.key for r in board.radio]
+    board.toggle(key="board.projector").set_value(False).run()
     assert Links(store).resolve(Links(store).token_for(stranger, PRESENTER))  # exists, but
     assert Links(store).token_for(stranger, PRESENTER) not in shown           # not on it
     before = store.load(copy)
@@ -78,10 +83,10 @@ def test_copy_into_my_workspace_writes_the_run_to_the_teachers_workspace():
     store = runs_helper.runs().store
     board = open_as(board=lesson.board)
     assert token not in html_of(board)  # the board never shows the teacher's token
-    option = next(o for o in board.selectbox(key="board.copy.run").options
-                  if "Ada · Run 1" in o)
-    board.selectbox(key="board.copy.run").select(option)
-    next(b for b in board.button if "Copy into my workspace" in b.label).click().run()
+    board.radio(key="board.copy.student").set_value("Ada").run()
+    option = next(o for o in board.radio(key="board.copy.run").options if "Run 1" in o)
+    board.radio(key="board.copy.run").set_value(option).run()
+    board.button(key="board.copy.go").click().run()
     assert not board.exception, board.exception
     assert "Run 1 of Ada is now the design in your workspace" in str(
         [s.value for s in board.success])

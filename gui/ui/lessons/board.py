@@ -2,8 +2,9 @@
 lesson with their runs, live, the leaderboard by the best run's score on the hidden test
 rows (or, for a lesson without them, its own test split — the board says which), what each
 best run changed from the lesson's start, a read-only view of the best run (Evaluate and
-Inside, for the projector), each student's own link (for one who lost it), the best runs'
-curves overlaid, "Copy into my workspace" for any run, and a projector mode of its own.
+Inside, for the projector), each student's own link (for one who lost it: folded, one at a
+time, never in projector mode), the best runs' curves overlaid, "Copy into my workspace" for
+any run, and a projector mode of its own.
 
 It binds no workspace: it reads only the students of its own lesson (gui.core.store.board).
 The table is HTML, not a canvas grid, so projector mode enlarges it like any text. The
@@ -57,6 +58,8 @@ def main() -> None:
     st.html(f"<style>{projector.TOGGLE_CSS}{extra}</style>")
     _live(token)
     _curves(token)
+    if not on:  # a student's own link changes their work: never on the projected board
+        _own_link(token)
     _copy(token)
     st.stop()
 
@@ -76,7 +79,7 @@ def _live(token: str) -> None:
               else "scored on each run's own test split: this lesson keeps no hidden rows")
     st.caption(f"{len(entries)} student{'s' if len(entries) != 1 else ''} · refreshed every "
                f"{REFRESH_S} s · best score first, {scored}")
-    st.html(html_table(entries, _root(), _views(entries)))
+    st.html(html_table(entries, _views(entries)))
 
 
 @st.fragment(run_every=CURVES_EVERY_S)
@@ -106,7 +109,7 @@ def score_heading(entries: list[Entry]) -> str:
     return "Best hidden-test score" if hidden else "Best test score (own split)"
 
 
-def table(entries: list[Entry], root: str, views: dict[int, str] | None = None,
+def table(entries: list[Entry], views: dict[int, str] | None = None,
           ) -> list[dict[str, str]]:
     """One row per student, as the board shows it (names literally, as typed)."""
     rows, heading = [], score_heading(entries)
@@ -122,14 +125,13 @@ def table(entries: list[Entry], root: str, views: dict[int, str] | None = None,
             "Now": now,
             "Changed from the lesson": "; ".join(str(d) for d in entry.changes) or "nothing",
             "Best run, read-only": (views or {}).get(entry.student.id, ""),
-            "Own link": f"{root}?w={entry.student.copy}",
         })
     return rows
 
 
-def html_table(entries: list[Entry], root: str, views: dict[int, str]) -> str:
+def html_table(entries: list[Entry], views: dict[int, str]) -> str:
     """The board's table as HTML: every text escaped, the links clickable."""
-    rows = table(entries, root, views)
+    rows = table(entries, views)
     heads = list(rows[0])
     out = ["<table class='board-table'><thead><tr>",
            *(f"<th>{html.escape(h)}</th>" for h in heads), "</tr></thead><tbody>"]
@@ -139,8 +141,6 @@ def html_table(entries: list[Entry], root: str, views: dict[int, str]) -> str:
             value = row[head]
             if head == "Best run, read-only" and value:
                 cell = f"<a href='{html.escape(value)}' target='_blank'>open</a>"
-            elif head == "Own link":
-                cell = f"<a href='{html.escape(value)}' target='_blank'>{html.escape(value)}</a>"
             else:
                 cell = html.escape(value)
             out.append(f"<td>{cell}</td>")
@@ -155,7 +155,6 @@ TABLE_CSS = """
   text-align: left; vertical-align: top; }
 .board-table th { background: #f0f2f6; font-weight: 700; }
 .board-table td:nth-child(2) { font-weight: 600; white-space: pre-wrap; }
-.board-table td:last-child { font-size: 0.8em; word-break: break-all; }
 """
 PROJECTOR_TABLE_CSS = """
 .board-table { font-size: 1.35rem; color: #000; }
@@ -172,24 +171,47 @@ def _views(entries: list[Entry]) -> dict[int, str]:
             for sid, (copy, run) in shown.items() if run is not None}
 
 
+def _own_link(token: str) -> None:
+    """A student's own link, for one who lost it: folded, one student at a time, and not in
+    projector mode (whoever has the link can change that student's work)."""
+    found = class_board(workspace.lessons(), run_state.shared_runs(), token)
+    students = {e.student.name: e.student.copy for e in (found[1] if found else [])}
+    if not students:
+        return
+    with st.expander("A student lost their link"):
+        st.caption("Their own link opens their work, changeable: give it to them alone. "
+                   "The board never shows it while projected.")
+        # Radio buttons, not a drop-down: the board redraws every few seconds, which would
+        # close an open list under the pointer
+        name = st.radio("Whose link", list(students), index=None, key="board.own_link",
+                        horizontal=True)
+        if name in students:
+            st.code(f"{_root()}?w={students[name]}", language=None)
+
+
 def _copy(token: str) -> None:
     """Copy any student's run into the workspace the lesson was published from."""
     found = class_board(workspace.lessons(), run_state.shared_runs(), token)
-    choices = {f"{e.student.name} · {r.name} ({r.status})": (e.student.copy, r.id)
-               for e in (found[1] if found else []) for r in e.runs}
-    if not choices:
+    students = {e.student.name: e for e in (found[1] if found else []) if e.runs}
+    if not students:
         return
     st.subheader("Copy a run into my workspace")
     st.caption("Its network, compile and fit settings and data choices become the design "
                "in the workspace you published this lesson from (your dataset stays); "
                "open that workspace from your own link to train it.")
-    with st.form("board.copy", border=False):
-        chosen = st.selectbox("Run", list(choices), key="board.copy.run")
-        pressed = st.form_submit_button("Copy into my workspace", icon=":material/content_copy:")
-    if pressed and chosen in choices:
+    # Radio buttons (see _own_link): the board's redraws would close a drop-down list
+    name = st.radio("Student", list(students), index=None, key="board.copy.student",
+                    horizontal=True)
+    if name not in students:
+        return
+    entry = students[name]
+    runs = {f"{r.name} ({r.status})": r.id for r in entry.runs}
+    chosen = st.radio("Run", list(runs), key="board.copy.run", horizontal=True)
+    if st.button("Copy into my workspace", icon=":material/content_copy:",
+                 key="board.copy.go") and chosen in runs:
         try:
             said = copy_to_teacher(workspace.lessons(), run_state.shared_runs(), token,
-                                   *choices[chosen])
+                                   entry.student.copy, runs[chosen])
         except StoreError as error:
             st.error(str(error), icon=":material/error:")
         else:
