@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from gui.core.store.workspaces import Store
 from tests.e2e.conftest import open_app, wait_idle
-from tests.e2e.controls import go, no_exceptions, number, set_number, settle, table
+from tests.e2e.controls import choose, go, no_exceptions, number, set_number, settle, table
 
 
 def publish(page: Page, app_url: str, tmp_path) -> tuple[str, str, str]:
@@ -148,8 +148,10 @@ def test_a_class_joins_trains_its_own_copies_within_the_limits(page: Page, brows
     settle(board)
     own = board.locator("[data-testid='stCode']").first.inner_text().strip()
     assert "?w=" in own and token not in own, own
-    board.get_by_role("radiogroup", name="Student").get_by_text("Cy", exact=True).click()
-    settle(board)  # the page redraws itself every 2 s: no list that a redraw would close
+    runs = board.get_by_role("combobox", name="Run", exact=True)
+    runs.scroll_into_view_if_needed()  # a list opened while the page scrolls closes again
+    board.wait_for_timeout(500)
+    choose(board, "Run", "Cy")
     board.get_by_role("button", name="Copy into my workspace").click()
     expect(board.get_by_text("of Cy is now the design in your workspace")).to_be_visible()
     assert store.version(token) == teacher_version + 1  # the copy, written once

@@ -83,10 +83,10 @@ def test_copy_into_my_workspace_writes_the_run_to_the_teachers_workspace():
     store = runs_helper.runs().store
     board = open_as(board=lesson.board)
     assert token not in html_of(board)  # the board never shows the teacher's token
-    board.radio(key="board.copy.student").set_value("Ada").run()
-    option = next(o for o in board.radio(key="board.copy.run").options if "Run 1" in o)
-    board.radio(key="board.copy.run").set_value(option).run()
-    board.button(key="board.copy.go").click().run()
+    option = next(o for o in board.selectbox(key="board.copy.run").options
+                  if "Ada · Run 1" in o)
+    board.selectbox(key="board.copy.run").select(option)
+    next(b for b in board.button if "Copy into my workspace" in b.label).click().run()
     assert not board.exception, board.exception
     assert "Run 1 of Ada is now the design in your workspace" in str(
         [s.value for s in board.success])

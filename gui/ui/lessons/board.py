@@ -181,8 +181,6 @@ def _own_link(token: str) -> None:
     with st.expander("A student lost their link"):
         st.caption("Their own link opens their work, changeable: give it to them alone. "
                    "The board never shows it while projected.")
-        # Radio buttons, not a drop-down: the board redraws every few seconds, which would
-        # close an open list under the pointer
         name = st.radio("Whose link", list(students), index=None, key="board.own_link",
                         horizontal=True)
         if name in students:
@@ -192,26 +190,21 @@ def _own_link(token: str) -> None:
 def _copy(token: str) -> None:
     """Copy any student's run into the workspace the lesson was published from."""
     found = class_board(workspace.lessons(), run_state.shared_runs(), token)
-    students = {e.student.name: e for e in (found[1] if found else []) if e.runs}
-    if not students:
+    choices = {f"{e.student.name} · {r.name} ({r.status})": (e.student.copy, r.id)
+               for e in (found[1] if found else []) for r in e.runs}
+    if not choices:
         return
     st.subheader("Copy a run into my workspace")
     st.caption("Its network, compile and fit settings and data choices become the design "
                "in the workspace you published this lesson from (your dataset stays); "
                "open that workspace from your own link to train it.")
-    # Radio buttons (see _own_link): the board's redraws would close a drop-down list
-    name = st.radio("Student", list(students), index=None, key="board.copy.student",
-                    horizontal=True)
-    if name not in students:
-        return
-    entry = students[name]
-    runs = {f"{r.name} ({r.status})": r.id for r in entry.runs}
-    chosen = st.radio("Run", list(runs), key="board.copy.run", horizontal=True)
-    if st.button("Copy into my workspace", icon=":material/content_copy:",
-                 key="board.copy.go") and chosen in runs:
+    with st.form("board.copy", border=False):
+        chosen = st.selectbox("Run", list(choices), key="board.copy.run")
+        pressed = st.form_submit_button("Copy into my workspace", icon=":material/content_copy:")
+    if pressed and chosen in choices:
         try:
             said = copy_to_teacher(workspace.lessons(), run_state.shared_runs(), token,
-                                   entry.student.copy, runs[chosen])
+                                   *choices[chosen])
         except StoreError as error:
             st.error(str(error), icon=":material/error:")
         else:
