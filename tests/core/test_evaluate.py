@@ -171,3 +171,19 @@ def test_regression_figures_have_the_ideal_line_and_zero_line(tips_eval, iris_ev
     assert [t.name for t in resid.data] == ["train", "test"]
     bars = eval_charts.per_class_bars(iris_eval[1].per_class("test"))
     assert [t.name for t in bars.data] == ["precision", "recall"]
+
+
+def test_a_class_without_test_rows_is_not_averaged_in_as_zero():
+    """Three classes, the test rows hold two, all right: macro F1 1.0 (not 2/3), as the
+    accuracy and balanced accuracy say; a class the model predicts wrongly still counts."""
+    sure = np.eye(3)[[0, 1, 0, 1]]  # probabilities: classes 0, 1, 0, 1
+    split = evaluate.SplitOutputs(outputs=sure, y_true=np.array([0, 1, 0, 1]))
+    result = evaluate.Evaluation("multiclass", "answer", ["no", "yes", "maybe"],
+                                 {"test": split}, keras_scores=None)
+    scores = result.metrics["test"]
+    assert scores["F1 (macro)"] == scores["accuracy"] == scores["balanced accuracy"] == 1.0
+    wrong = evaluate.SplitOutputs(outputs=np.eye(3)[[0, 2, 0, 1]], y_true=np.array([0, 1, 0, 1]))
+    scores = evaluate.Evaluation("multiclass", "answer", ["no", "yes", "maybe"],
+                                 {"test": wrong}, keras_scores=None).metrics["test"]
+    assert scores["F1 (macro)"] == pytest.approx(m.f1_score([0, 1, 0, 1], [0, 2, 0, 1],
+                                                            average="macro"))

@@ -133,7 +133,9 @@ class Evaluation:
             curve = self.roc(split)
             out["ROC AUC"] = curve[3] if curve else float("nan")
         else:
-            labels = list(range(len(self.class_names)))
+            # The classes these rows hold or the model predicts: a class with no row here and
+            # never predicted has no precision or recall to average in (it would count as 0)
+            labels = sorted(set(np.unique(y).tolist()) | set(np.unique(pred).tolist()))
             out.update({"precision (macro)": m.precision_score(
                             y, pred, labels=labels, average="macro", zero_division=0),
                         "recall (macro)": m.recall_score(
