@@ -18,7 +18,7 @@ from gui.core.store.board import class_board
 from gui.core.store.runs import Runs, runs_table
 from gui.core.store.workspaces import Store
 from tests.core import trained_models as tm
-from tests.core.test_lesson_hidden import class_of_two
+from tests.core.test_lesson_hidden import class_of_two, on_copys_data
 
 
 @pytest.fixture
@@ -30,7 +30,8 @@ def store(tmp_path):
 
 def scored(runs: Runs, copy: str, own: dict, hidden: dict | None = None) -> int:
     """A finished regression run of `copy` with these test (and hidden-row) scores."""
-    run = runs.create(copy, default_spec("regression"), {"dataset": {}})
+    run = runs.create(copy, on_copys_data(default_spec("regression"), runs, copy),
+                      {"dataset": {}})
     with runs.engine.begin() as db:
         db.execute(update(runs_table).where(runs_table.c.id == run).values(
             status="done", test_metrics=json.dumps(own),
@@ -105,7 +106,7 @@ def test_a_lesson_without_hidden_rows_ranks_numbers_by_their_own_test_r2(store):
 
 def trained_run(runs: Runs, copy: str, scale_target: bool, losses: list, r2: float) -> None:
     """A finished regression run of `copy`, its target standardised or not."""
-    spec = default_spec("regression")
+    spec = on_copys_data(default_spec("regression"), runs, copy)
     spec.data.scale_target = scale_target
     run = runs.create(copy, spec, {"dataset": {}})
     with runs.engine.begin() as db:
@@ -132,3 +133,17 @@ def test_curves_of_different_scales_are_grouped_apart(store):
                         (f"{loss}, target standardised", ["Ada"])]
     trained_run(runs, ada, False, [2e5, 0.8e5], 0.9)  # Ada's better run is unscaled
     assert groups() == [(f"{loss}, target in its own units", ["Ada", "Bob"])]
+
+
+def test_a_run_that_predicts_another_column_is_listed_but_not_ranked(store):
+    lessons, runs, lesson, ada, bob = class_of_two(store, "Targets", share=0)
+    scored(runs, ada, {"loss": 0.4, UNITS_SCORE: 0.5})
+    other = on_copys_data(default_spec("regression"), runs, bob)
+    other.data.target = "x1"  # Bob predicts a column that was an input: not comparable
+    run = runs.create(bob, other, {"dataset": {}})
+    with runs.engine.begin() as db:
+        db.execute(update(runs_table).where(runs_table.c.id == run).values(
+            status="done", test_metrics=json.dumps({"loss": 0.1, UNITS_SCORE: 0.99})))
+    _, entries = class_board(lessons, runs, lesson.board)
+    assert [(e.student.name, e.score, e.elsewhere) for e in entries] == [
+        ("Ada", 0.5, 0), ("Bob", None, 1)]

@@ -17,6 +17,7 @@ from sqlalchemy import text, update
 from gui.core.data.lesson_rows import hold_back
 from gui.core.spec.heads import default_spec
 from gui.core.spec.lesson_rules import LessonRules
+from gui.core.spec.schema import ExperimentSpec
 from gui.core.store.board import class_board, copy_to_teacher
 from gui.core.store.lessons import LessonError, Lessons
 from gui.core.store.runs import Runs, runs_table
@@ -119,8 +120,15 @@ def test_the_worker_scores_a_copys_finished_run_on_the_hidden_rows(store):
     assert entries[0].hidden and entries[0].score == record.hidden_metrics["accuracy"]
 
 
+def on_copys_data(spec: ExperimentSpec, runs: Runs, copy: str) -> ExperimentSpec:
+    """`spec` with the data choices of the student's copy (its target and file), as a run
+    the student trains on the lesson's data: the board ranks only those."""
+    spec.data = ExperimentSpec.from_dict(runs.store.load(copy).state["spec"]).data
+    return spec
+
+
 def finished(runs: Runs, copy: str, own: float, hidden: float | None) -> int:
-    spec = default_spec("multiclass", n_classes=2)
+    spec = on_copys_data(default_spec("multiclass", n_classes=2), runs, copy)
     run = runs.create(copy, spec, {"dataset": {}})
     with runs.engine.begin() as db:
         db.execute(update(runs_table).where(runs_table.c.id == run).values(

@@ -44,6 +44,7 @@ class Entry:
     metric: str | None = None
     changes: list[Difference] = field(default_factory=list)
     hidden: bool = False  # scored on the lesson's hidden test rows (else its own test split)
+    elsewhere: int = 0  # runs not ranked: they predict another column or use other data
 
     @property
     def latest(self) -> RunRecord | None:
@@ -83,6 +84,14 @@ def by_curve_scale(entries: list[Entry]) -> dict[str, list[Entry]]:
     return groups
 
 
+def comparable(spec: ExperimentSpec, start: ExperimentSpec | None) -> bool:
+    """Whether a run of `spec` competes with the lesson's (whose start is `start`): it
+    predicts the same column of the same data. A student who predicts another column, or
+    uploads other data, has runs the board lists but does not rank."""
+    return start is None or (spec.data.target == start.data.target
+                             and spec.data.source == start.data.source)
+
+
 def _better(metric: str, a: float, b: float) -> bool:
     return a > b if higher_is_better(metric) else a < b
 
@@ -98,6 +107,9 @@ def class_board(lessons: Lessons, runs: Runs, board: str) -> tuple[Lesson, list[
     for student in lessons.students(board):
         entry = Entry(student, runs.list(student.copy), hidden=lesson.hidden is not None)
         for record in entry.runs:
+            if not comparable(record.spec, start):
+                entry.elsewhere += 1
+                continue
             found = score(record, entry.hidden)
             if found and (entry.score is None or (found[0] == entry.metric and _better(
                     found[0], found[1], entry.score))):

@@ -120,7 +120,8 @@ def table(entries: list[Entry], views: dict[int, str] | None = None,
         rows.append({
             "#": str(rank) if entry.score is not None else "",
             "Student": entry.student.name,
-            heading: (f"{entry.metric} {entry.score:.3f}" if entry.score is not None else "—"),
+            heading: (f"{entry.metric} {entry.score:.3f}" if entry.score is not None else
+                      "not ranked: another target or other data" if entry.elsewhere else "—"),
             "Runs": str(len(entry.runs)),
             "Now": now,
             "Changed from the lesson": "; ".join(str(d) for d in entry.changes) or "nothing",
