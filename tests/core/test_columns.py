@@ -284,7 +284,10 @@ def test_default_target_skips_date_parts_and_running_numbers_at_the_end():
                           "row": range(1, n + 1)})
     target, why = default_target(frame)
     assert target == "sales"
-    assert "Month, row" in why
+    assert "(Month, row are an id, a date part, empty or the same in every row)" in why
+    frame["notes"] = None
+    assert default_target(frame[["temp", "sales", "notes"]])[1].endswith(
+        "(notes is an id, a date part, empty or the same in every row)")
 
 
 def test_default_target_keeps_the_last_column_of_headerless_and_plain_tables():

@@ -74,6 +74,12 @@ def test_every_rule_says_in_a_sentence_what_it_chose_and_for_which_rows():
         assert rule.why.endswith(".") and bound in rule.why, rule.why
         assert ("hidden layer" in rule.why) and (rule.validate == ("held out" in rule.why))
     assert size_rule(60).why.startswith("Up to 100 rows")
+    for rule in SIZE_RULES:  # what a rule adds for a number is said only for a number
+        for task in ("binary", "multiclass"):
+            assert rule.number_why not in rule.why_for(task) or not rule.number_why
+            assert not any(w in rule.why_for(task) for w in ("For a number", "A number"))
+        if rule.l2_for("regression") != rule.l2_for("binary"):
+            assert "penalty" in rule.why_for("regression") and rule.number_why
 
 
 def test_the_rules_are_ordered_and_cover_every_size():

@@ -274,6 +274,20 @@ def test_a_workbook_opening_on_a_notes_sheet_reads_the_first_sheet_with_a_table(
     assert list(loaded.frame.columns) == ["x", "y"]
 
 
+def test_a_one_column_sheet_is_refused_with_the_sheet_named_not_csv_advice():
+    book = openpyxl.Workbook()
+    book.active.title = "Read me"
+    book.active.append(["notes"])
+    for i in range(10):
+        book.active.append([f"line {i}"])
+    book.create_sheet("Data").append(["x", "y"])
+    with pytest.raises(DataError) as refused:
+        read_table(workbook_bytes(book), "notes.xlsx", sheet="Read me")
+    said = str(refused.value)
+    assert said.startswith("The sheet 'Read me' has only one column.") and "sheet" in said
+    assert "separated" not in said and "CSV" not in said
+
+
 def test_the_worker_reads_a_stored_file_as_the_spec_says(tmp_path):
     """data_ref (what a training worker calls) reads the header choice and sheet from the
     run's spec; a separate test file is read like the training file."""

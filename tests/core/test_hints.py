@@ -121,6 +121,9 @@ def test_the_two_training_accuracies_are_explained_with_their_numbers():
     assert "0.958" in text and "0.967" in text
     assert "96 rows" in text and "all 120 training rows" in text and "holds out 24" in text
     assert "0.9" not in hints.training_accuracy_note(None, 96, 120)
+    assert text.endswith("differ a little.")
+    same = hints.training_accuracy_note(0.8125, fit_rows=16, train_rows=16, evaluated=0.8125)
+    assert same.endswith("can differ (here they agree).") and "holds out" not in same
 
 
 def test_a_loss_still_falling_steeply_says_more_epochs_would_help():

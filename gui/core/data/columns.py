@@ -132,9 +132,9 @@ def default_target(frame: pd.DataFrame) -> tuple[str, str]:
         if reason.startswith(("a running", "it holds a single", "it is empty",
                               "different in every row")):
             continue
-        last = col == columns[-1]
-        return str(col), ("the last column" if last else
-                          f"the last column that is not an id or a date part "
-                          f"({', '.join(map(str, columns[columns.index(col) + 1:]))} "
-                          "look like one)")
+        after = [str(c) for c in columns[columns.index(col) + 1:]]
+        return str(col), ("the last column" if not after else
+                          f"the last column that can be predicted ({', '.join(after)} "
+                          f"{'is' if len(after) == 1 else 'are'} an id, a date part, empty "
+                          "or the same in every row)")
     return str(columns[-1]), "the last column"

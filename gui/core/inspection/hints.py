@@ -150,7 +150,10 @@ def training_accuracy_note(last_epoch: float | None, fit_rows: int, train_rows: 
     after = (f"Evaluate's train {name}"
              + (f" ({number(evaluated, name)})" if evaluated is not None else "")
              + f" scores all {train_rows:,} training rows with the final weights")
-    return f"{epoch_part}. {after}, so the two differ a little."
+    same = (last_epoch is not None and evaluated is not None
+            and number(last_epoch, name) == number(evaluated, name))
+    return f"{epoch_part}. {after}, so the two " + ("can differ (here they agree)." if same
+                                                     else "differ a little.")
 
 
 def classes(spec) -> int:

@@ -38,7 +38,8 @@ class SizeRule:
             training row for `epochs` (a handful of validation rows is too few to choose
             an epoch by).
         hidden: how many hidden Dense(relu) layers.
-        why: the rule in one sentence, as the Model page shows it.
+        why: the rule in one sentence, as the Model page shows it (`why_for`).
+        class_why, number_why: what the rule adds for classes, or for a number.
         regression_l2: the L2 penalty when the target is a number (None: `l2`); a strong
             penalty pulls a scaled target's predictions towards its mean.
         learning_rate: the optimizer's learning rate (None: the optimizer's default).
@@ -59,6 +60,13 @@ class SizeRule:
     regression_l2: float | None = None
     learning_rate: float | None = None
     regression_learning_rate: float | None = None
+    class_why: str = ""
+    number_why: str = ""
+
+    def why_for(self, task: str) -> str:
+        """The rule in words for `task`: its sentence, and what it adds for that task."""
+        extra = self.number_why if task == "regression" else self.class_why
+        return f"{self.why} {extra}".strip()
 
     def l2_for(self, task: str) -> float:
         """The L2 penalty for `task` ("regression", "binary", "multiclass")."""
@@ -82,28 +90,32 @@ SIZE_RULES: tuple[SizeRule, ...] = (
              why="Up to 100 rows: one hidden layer trained on every row at once (one step "
                  "per epoch) for a fixed number of epochs at a learning rate of 0.01 (ten "
                  "times Adam's default, since so few steps are taken): too few rows to hold "
-                 "some out for early stopping. For a number, a strong L2 penalty (0.1) on "
-                 "the hidden layer's weights keeps its bends small. With so few rows the "
-                 "network still fits its training rows better than new ones: Evaluate "
-                 "compares the two."),
+                 "some out for early stopping. With so few rows the network still fits its "
+                 "training rows better than new ones: Evaluate compares the two.",
+             number_why="For a number, a strong L2 penalty (0.1) on the hidden layer's "
+                        "weights keeps its bends small."),
     SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-2,
              regression_l2=1e-4, regression_learning_rate=5e-4,
-             why="Up to 1,000 rows: two hidden layers with an L2 penalty (strong for classes, "
-                 "keeping the network close to a linear model; light for a number, which a "
-                 "strong one would pull towards its mean), small batches, and a fifth of the "
-                 "rows held out to stop when the validation loss no longer improves (the best "
-                 "epoch's weights kept). A number is learnt at a learning rate of 0.0005, "
-                 "half of Adam's default: at the default, the lightly penalised network "
-                 "fits these few rows within a handful of epochs, too soon for the held-out "
-                 "rows to tell a good epoch from a lucky one."),
+             why="Up to 1,000 rows: two hidden layers with an L2 penalty, small batches, and "
+                 "a fifth of the rows held out to stop when the validation loss no longer "
+                 "improves (the best epoch's weights kept).",
+             class_why="The penalty is strong (0.01), keeping the network close to a linear "
+                       "model.",
+             number_why="For a number the penalty is light (0.0001), as a strong one would "
+                        "pull the predictions towards the mean, and the learning rate is "
+                        "0.0005, half of Adam's default: at the default, the lightly "
+                        "penalised network fits these few rows within a handful of epochs, "
+                        "too soon for the held-out rows to tell a good epoch from a lucky "
+                        "one."),
     SizeRule(10_000, epochs=100, patience=15, batch_size=32, units=128, l2=3e-3,
              regression_l2=1e-5,
              why="Up to 10,000 rows: two wider hidden layers, stopped early on a fifth of the "
-                 "rows held out (the best epoch's weights kept). Classes get a moderate L2 "
-                 "penalty (0.003): without it the network starts fitting the training rows' "
-                 "noise, and early stopping ends it, before it has learnt the classes' "
-                 "shapes. A number keeps a very light one (0.00001): a stronger one fitted "
-                 "the numbers no better."),
+                 "rows held out (the best epoch's weights kept).",
+             class_why="Classes get a moderate L2 penalty (0.003): without it the network "
+                       "starts fitting the training rows' noise, and early stopping ends it, "
+                       "before it has learnt the classes' shapes.",
+             number_why="A number gets a very light L2 penalty (0.00001): a stronger one "
+                        "fitted the numbers no better."),
     SizeRule(100_000, epochs=60, patience=8, batch_size=128, units=128,
              why="Up to 100,000 rows: two hidden layers without a penalty (the rows "
                  "themselves regularise), larger batches, fewer epochs, stopped early on a "

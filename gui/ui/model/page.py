@@ -67,7 +67,7 @@ def recommended_note(info: DataInfo) -> None:
                    else f"batches of {rule.batch_size}")
         st.caption(f":material/check_circle: These are the settings recommended for "
                    f"{info.n_train:,} training rows and {info.n_inputs:,} inputs: up to "
-                   f"{rule.epochs} epochs of {batches}. {rule.why}")
+                   f"{rule.epochs} epochs of {batches}. {rule.why_for(info.task)}")
     else:
         st.caption(":material/tune: Your own settings. *Start over with the recommended "
                    f"network* below gives those recommended for {info.n_train:,} training "

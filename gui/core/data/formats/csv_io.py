@@ -244,15 +244,20 @@ def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
                      warnings=warnings, header=decision.has_header, header_note=decision.note)
 
 
-def check_shape(frame: pd.DataFrame, min_rows: int, min_columns: int, max_rows: int) -> None:
-    """Refuse a table with too many rows, too few columns or too few rows, in words."""
+def check_shape(frame: pd.DataFrame, min_rows: int, min_columns: int, max_rows: int,
+                where: str = "") -> None:
+    """Refuse a table with too many rows, too few columns or too few rows, in words.
+    `where` names the part of the file read (a workbook's sheet); "" for a CSV."""
     if len(frame) > max_rows:
         raise DataError(f"The file has more than {max_rows:,} rows, LayerLab's limit. Upload a "
                         "random sample of the rows.")
     if frame.shape[1] < min_columns:
-        raise DataError("The file has only one column. LayerLab needs a target column and at "
-                        "least one feature column. If the values are separated by something "
-                        "other than , ; tab or |, save the file as a comma-separated CSV.")
+        fix = (f" Choose the sheet that holds the table, or add the columns to {where}."
+               if where else " If the values are separated by something other than , ; tab "
+               "or |, save the file as a comma-separated CSV.")
+        raise DataError(f"{where[:1].upper() + where[1:] if where else 'The file'} has only one "
+                        "column. LayerLab needs a target column and at least one feature "
+                        f"column.{fix}")
     if len(frame) == 0:
         raise DataError("The file has a header row but no data rows. Add rows of data below the "
                         "header and upload again.")

@@ -346,7 +346,7 @@ def _table(rows, first, merges, uncached, *, name, sheet, sheets, header, min_ro
         raise DataError(f"Column names must be unique; these appear more than once: {shown}. "
                         "Rename the repeated columns in the header row and upload again.")
     frame = pd.DataFrame(body, columns=names).infer_objects()
-    csv_io.check_shape(frame, min_rows, min_columns, max_rows)
+    csv_io.check_shape(frame, min_rows, min_columns, max_rows, where=f"the sheet '{sheet}'")
     frame, warnings = csv_io._clean_values(frame)
     if uncached:
         warnings.insert(0, f"{uncached:,} formula cell(s) have no saved result (the file was "
