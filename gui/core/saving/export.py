@@ -132,7 +132,9 @@ def raw_metadata(spec: ExperimentSpec, prep: Preprocessor) -> dict:
 
 def save_raw_keras_bytes(deploy: keras.Model, spec: ExperimentSpec, prep: Preprocessor) -> bytes:
     """The downloadable .keras: `deploy` behind one input per raw column (raw_model.py),
-    compiled like `deploy`, with its metadata."""
+    compiled like `deploy`, with its metadata. For a number whose target was standardised,
+    `deploy` is the trained network plus its un-scaling layer, never compiled: the file has
+    no compile settings, and training on compiles it afresh (load.py says so)."""
     model = compiled_like(raw_input_model(deploy, prep), deploy)
     return save_keras_bytes(model, raw_metadata(spec, prep))
 
