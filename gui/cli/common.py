@@ -90,3 +90,27 @@ def save_trained(model, spec: ExperimentSpec, preprocessor, out: Path, h5: bool 
     (out / "preprocessing.json").write_text(
         json.dumps(preprocessor.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return written + [out / "spec.json", out / "preprocessing.json"]
+
+
+def left_out_note(frame, data) -> str | None:
+    """The columns the default features leave out, with why, as the Data page lists them
+    (None when the spec names its features, or nothing is left out)."""
+    from gui.core.data.columns import left_out
+
+    if data.features:
+        return None
+    out = left_out(frame, data.target, data.categorical)
+    if not out:
+        return None
+    return "left out by default: " + "; ".join(f"{col}: {why}" for col, why in out.items())
+
+
+def test_scores_line(metrics: dict, preprocessor) -> str:
+    """'Test: …' with each score, saying which are on the standardised target (the loss and
+    Keras' metrics, as trained) and which are in the target's units (R²), as Evaluate does."""
+    line = "Test: " + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items())
+    if preprocessor.task == "regression" and preprocessor.scales_target:
+        line += (f" (the loss and metrics on the standardised {preprocessor.spec.target}, "
+                 "as trained; R² in its own units)")
+    return line
+

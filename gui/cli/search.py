@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from gui.cli.common import (
     CLIError,
     file_bytes,
+    left_out_note,
     load_spec,
     quiet_stderr,
     save_trained,
+    test_scores_line,
 )
 from gui.core.data import data_ref
 from gui.core.model.validation import validate
@@ -62,6 +65,9 @@ def run_search(args) -> int:
     data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
     data.test_source = test.name if test else ""
     prepared = prepare(loaded.frame, data, test.frame if test else None)
+    left = left_out_note(loaded.frame, data)
+    if left:
+        print(f"note: {left}", file=sys.stderr)
     info = DataInfo.from_prepared(prepared)
     base = recommended_spec(info, data) if spec is None else spec
     if args.epochs is not None:
@@ -98,8 +104,8 @@ def run_search(args) -> int:
     metrics = job.evaluate_test()
     print(f"Best: trial {result.best.number}, validation {result.metric} "
           f"{result.best_score:.4f} (the recommended spec: "
-          f"{result.trials[0].score:.4f}). Test: "
-          + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items()))
+          f"{result.trials[0].score:.4f}). "
+          + test_scores_line(metrics, prepared.preprocessor))
     try:
         written = save_trained(job.deploy_model(), job.spec, prepared.preprocessor, out)
         result.trials_table().to_csv(out / "trials.csv", index=False)

@@ -10,8 +10,10 @@ from gui.cli.common import (
     CLIError,
     file_bytes,
     import_training,
+    left_out_note,
     load_spec,
     save_trained,
+    test_scores_line,
 )
 from gui.core.data import data_ref
 from gui.core.model.validation import validate
@@ -87,6 +89,9 @@ def run_train(args) -> int:
     data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
     data.test_source = test.name if test else ""
     prepared = prepare(loaded.frame, data, test.frame if test else None)
+    left = left_out_note(loaded.frame, data)
+    if left:
+        print(f"note: {left}", file=sys.stderr)
     loaded.frame = test = None  # the arrays are all training needs: a million rows is ~150 MB less
     if spec is None:
         spec = recommended_spec(DataInfo.from_prepared(prepared), data)
@@ -113,7 +118,7 @@ def run_train(args) -> int:
     if job.note:
         print(job.note)
     metrics = job.evaluate_test()
-    print("Test: " + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items()))
+    print(test_scores_line(metrics, prepared.preprocessor))
     out = Path(args.out)
     try:
         written = save_trained(job.deploy_model(), job.spec, prepared.preprocessor, out,
@@ -154,7 +159,9 @@ def train_in_workspace(args, spec: ExperimentSpec, echo):
                            "the Runs page.")
     except StoreError as exc:
         raise CLIError(f"the workspace store: {exc}") from None
-    print(f"Recording run {run_id} in workspace {args.workspace[:6]}…", flush=True)
+    name = runs.get(args.workspace, run_id).name  # "Run 2": as its Runs page lists it
+    print(f"Recording {name} in workspace {args.workspace[:6]}… (its Runs page lists it)",
+          flush=True)
     stop, finished = threading.Event(), threading.Event()
 
     def watch_stop():

@@ -8,6 +8,7 @@ import sys
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
 from gui.cli import main
@@ -190,6 +191,7 @@ def test_train_with_workspace_records_the_run_for_the_runs_page(tmp_path, capsys
     text = capsys.readouterr().out
     assert "Epoch 3/3 - loss: " in text and "Test: loss: " in text
     (record,) = Runs(store).list(token)
+    assert f"Recording {record.name} in workspace" in text  # as its Runs page names it
     assert record.status == "done" and record.epochs_done == 3
     assert len(record.history["loss"]) == 3 and record.test_metrics["accuracy"] >= 0
     assert record.spec.data.target == "species"
@@ -207,3 +209,19 @@ def test_train_with_an_unknown_workspace_says_what_to_pass(tmp_path, capsys):
                  "--out", str(tmp_path / "x"), "--workspace", "no-such-token"]) == 1
     err = _error(capsys)
     assert "no workspace has the token given with --workspace" in err
+
+
+def test_train_says_what_it_left_out_and_on_which_scale_the_scores_are(tmp_path, capsys):
+    """The Data page's reasons for the columns left out, and Evaluate's words on a
+    standardised target's scores, in the CLI too."""
+    frame = pd.read_csv(SAMPLES / "tips.csv")
+    frame.insert(0, "ticket", range(1, len(frame) + 1))  # a running number: left out
+    path = tmp_path / "tips.csv"
+    frame.to_csv(path, index=False)
+    assert main(["train", "--data", str(path), "--target", "tip", "--epochs", "2", "--quiet",
+                 "--out", str(tmp_path / "out")]) == 0
+    said = capsys.readouterr()
+    assert "note: left out by default: ticket: a running number" in said.err
+    assert ("(the loss and metrics on the standardised tip, as trained; R² in its own "
+            "units)") in said.out
+
