@@ -13,9 +13,11 @@ from gui.core.data.dataset import prepare
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import (
+    default_spec,
     follow_size,
     follow_task,
     is_recommended,
+    keep_newer_output,
     recommended_spec,
     size_rule,
 )
@@ -239,3 +241,18 @@ def test_classes_of_a_few_thousand_rows_get_a_moderate_penalty_and_a_number_a_li
     chosen = plan(classes, recommended_spec(classes))
     low, high = chosen.space["l2"]
     assert low <= chosen.first["l2"] == penalty <= high
+
+
+def test_a_stale_layer_list_keeps_the_output_layer_another_tab_changed():
+    base = default_spec("multiclass", n_classes=3).to_dict()
+    newest = default_spec("regression").to_dict()  # another tab: a number to predict
+    newest["layers"] = [*base["layers"][:-1], newest["layers"][-1]]
+    stale = {**base, "layers": base["layers"][1:]}  # this tab removed the first hidden layer
+    merged = keep_newer_output(base, newest, {**newest, "layers": [dict(x) for x in
+                                                                   stale["layers"]]})
+    assert (merged["layers"][-1]["units"], merged["layers"][-1]["activation"]) == (1, "linear")
+    assert len(merged["layers"]) == len(base["layers"]) - 1
+    mine = {**base, "layers": [dict(x) for x in base["layers"]]}
+    mine["layers"][-1]["units"] = 4  # this tab changed the output itself: its own stays
+    kept = keep_newer_output(base, newest, {**newest, "layers": mine["layers"]})
+    assert kept["layers"][-1]["units"] == 4

@@ -87,6 +87,29 @@ def test_a_change_overtaken_by_another_tab_keeps_both():
     assert (stored["epochs"], stored["batch_size"]) == (9, 8)
 
 
+def test_a_stale_tab_removing_a_layer_keeps_the_output_another_tab_gave_a_new_target():
+    """Tab 2 shows the layers for Iris' 3 classes; tab 1 makes a number the target (its output
+    becomes Dense(1, linear)); tab 2 then removes a hidden layer from its stale list. The
+    removal is kept, and so is tab 1's output layer (the loss follows the number)."""
+    first = AppTest.from_file(APP, default_timeout=120)
+    first.run()
+    token = runs_helper.token(first)
+    second = AppTest.from_file(APP, default_timeout=120)
+    second.query_params["w"] = token
+    second.run()
+    second.switch_page("steps/model.py").run()
+    first.selectbox(key="data.target").set_value("petal width (cm)").run()
+    store = runs_helper.runs().store
+    assert store.load(token).state["spec"]["layers"][-1]["units"] == 1
+    hidden = len(store.load(token).state["spec"]["layers"]) - 1
+    next(b for b in second.button if b.key and b.key.endswith(".remove")).click().run()
+    assert not second.exception, second.exception
+    layers = store.load(token).state["spec"]["layers"]
+    assert len(layers) == hidden  # one hidden layer fewer, the output kept
+    assert (layers[-1]["units"], layers[-1]["activation"]) == (1, "linear")
+    assert store.load(token).state["spec"]["compile"]["loss"] == "mean_squared_error"
+
+
 # Before the workspace is bound (a class board, a student's join page) there is nothing to
 # save; the workspace module itself ends a page that has no workspace.
 STOP_ALLOWED = {"gui/ui/session/workspace.py", "gui/ui/lessons/board.py",

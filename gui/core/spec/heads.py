@@ -23,6 +23,7 @@ from gui.core.spec.schema import (
     FitSpec,
     LayerSpec,
     RegularizerSpec,
+    SpecError,
     new_uid,
     output_layer,
 )
@@ -255,3 +256,24 @@ def follow_size(spec: ExperimentSpec, old: DataInfo | None, new: DataInfo,
     out.fit = _followed_fit(out.fit, old, new)
     out.compile.learning_rate = _followed_rate(out, old, new, edited)
     return out
+
+
+def keep_newer_output(base: dict, newest: dict, merged: dict) -> dict:
+    """The merged spec (dicts, as stored) with the output layer another tab gave the newest
+    spec, when this tab's edit replaced the layer list without changing the output layer
+    itself: a tab that removed a hidden layer, shown a stale list, must not put back the
+    output layer that another tab's new target replaced (Dense(1, linear) under a loss for
+    4 classes). Returns `merged` (changed in place)."""
+    try:
+        specs = [ExperimentSpec.from_dict(s) for s in (base, newest, merged)]
+    except SpecError:
+        return merged
+    heads = [output_layer(s.layers) for s in specs]
+    if None in heads:
+        return merged
+    shape = [(s.layers[i].units, s.layers[i].activation) for s, i in zip(specs, heads, strict=True)]
+    if shape[2] == shape[0] != shape[1]:  # unchanged here, changed by the other tab
+        layer = merged["layers"][heads[2]]
+        layer["units"], layer["activation"] = shape[1]
+    return merged
+

@@ -18,6 +18,7 @@ import time
 
 import streamlit as st
 
+from gui.core.spec.heads import keep_newer_output
 from gui.core.spec.schema import ExperimentSpec, SpecError, output_layer
 from gui.core.store import changes
 from gui.core.store.lessons import Lesson, Lessons, Student
@@ -247,8 +248,8 @@ def sync(defer: bool = False) -> None:
                 output = output_layer(current.spec.layers)
                 edits = [e for e in edits if copy[0].rules.allows(e.path, output)]
                 mine = None  # and a fallback never writes the tab's whole spec
-            _adopt(store().update_state(token(), lambda state: _merge(state, edits, mine)),
-                   mine)
+            _adopt(store().update_state(token(),
+                                        lambda state: _merge(state, edits, mine, base)), mine)
         elif store().version(token()) != version:
             _adopt(store().load(token()))
     except StoreError:
@@ -306,13 +307,17 @@ def _sync_read_only(current: Doc, version: int, saved: str) -> None:
         st.session_state[_DOC].run = run
 
 
-def _merge(newest: dict, edits: list, mine: dict | None) -> dict:
+def _merge(newest: dict, edits: list, mine: dict | None, base: dict) -> dict:
     """`edits` applied to the newest document; if the result were no longer a readable spec
     (edits that only made sense together, split by another tab's change), the tab's own spec
-    (`mine`) is kept whole rather than a broken one — or, without `mine`, the newest."""
+    (`mine`) is kept whole rather than a broken one — or, without `mine`, the newest. An
+    output layer that another tab changed (a new target) survives this tab's stale layer
+    list (heads.keep_newer_output)."""
     if not newest:  # emptied by Start over meanwhile: the tab's edits have nothing to change
         return Doc().to_dict()
     merged = changes.apply(newest, edits)
+    if isinstance(merged.get("spec"), dict):
+        keep_newer_output(base.get("spec") or {}, newest.get("spec") or {}, merged["spec"])
     try:
         ExperimentSpec.from_dict(merged.get("spec"))
     except SpecError:
