@@ -236,3 +236,25 @@ def test_predict_py_reads_xlsx_and_parquet_like_csv(tmp_path):
         tables[name] = pd.read_csv(tmp_path / f"{name}.out.csv")
     for name in ("rows.xlsx", "rows.parquet"):
         assert_same_predictions(tables[name], tables["rows.csv"], "day")
+
+
+def test_predict_py_reads_true_and_false_as_the_app_does(tmp_path):
+    """A column trained from True/False (1/0): predict.py reads "True", "false" and 1 as the
+    app and the CLI do, instead of counting the words as missing."""
+    from tests.conftest import SAMPLES
+    from tests.core import trained_models as tm
+
+    raw = pd.read_csv(SAMPLES / "tips.csv")
+    raw["smoker"] = raw["smoker"] == "Yes"
+    t = tm.train("tips.csv", "tip", epochs=1,
+                 frame=csv_io.read_csv(raw.to_csv(index=False).encode()).frame)
+    folder = tmp_path / "onnx"
+    model_formats.write_export(t.deploy, t.prepared.preprocessor, "onnx", folder)
+    rows = raw.drop(columns="tip").head(4).astype({"smoker": object})
+    rows["smoker"] = ["True", "false", "1", "FALSE"]
+    rows_csv = tmp_path / "rows.csv"
+    rows.to_csv(rows_csv, index=False)
+    done = run_script(folder, rows_csv)
+    assert done.returncode == 0 and "smoker" not in done.stderr, done.stderr[-2000:]
+    assert_same_predictions(pd.read_csv(tmp_path / "rows_predictions.csv"),
+                            cli_predictions(tmp_path, t, rows_csv), "tip")

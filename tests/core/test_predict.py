@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gui.core.data.formats import csv_io
 from gui.core.data.formats.loaded import DataError
 from gui.core.inspection import form_fields, new_rows, predict, safe_csv
 from gui.core.inspection.predict import PredictError
@@ -125,6 +126,26 @@ def test_wrong_values_are_named_and_empty_ones_filled():
     assert "'Holiday' were not seen in training" in text
     assert "'sex': 1 empty value(s) filled" in text
     assert result.table["predicted_tip"].notna().all()
+
+
+def test_a_column_trained_from_true_and_false_reads_them_in_any_spelling_beside_1_and_0():
+    """A file that mixes True, "false" and 1 in a column trained as booleans (1/0) predicts
+    as one with 1/0 would: the words are not refused as "not numbers"."""
+    raw = pd.read_csv(SAMPLES / "tips.csv")
+    raw["smoker"] = raw["smoker"] == "Yes"  # True/False in the file: read and trained as 1/0
+    frame = csv_io.read_csv(raw.to_csv(index=False).encode()).frame
+    trained = tm.train("tips.csv", "tip", epochs=1, frame=frame)
+    assert "smoker" in trained.prepared.preprocessor.numeric_
+    loaded = loaded_from(trained)
+    rows = frame.head(4).copy()
+    words = rows.copy()
+    words["smoker"] = pd.Series(["True", "false", " TRUE", "0"], dtype=object).to_numpy()
+    numbers = rows.copy()
+    numbers["smoker"] = [1, 0, 1, 0]
+    said = predict.predict_rows(loaded, words)
+    assert not any("smoker" in note for note in said.notes)
+    np.testing.assert_allclose(said.table["predicted_tip"],
+                               predict.predict_rows(loaded, numbers).table["predicted_tip"])
 
 
 def test_extra_columns_are_not_fed_to_the_model_but_kept_in_the_table():

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from gui.core.data.formats.loaded import DataError
-from gui.core.data.preprocess import is_missing, is_numeric, present
+from gui.core.data.preprocess import is_missing, is_numeric, present, read_numbers
 
 PREDICTED_LABEL = "predicted_label"  # the 0/1 (threshold) or argmax index, as tutorials do
 
@@ -88,7 +88,7 @@ def _layerlab_input(prep, rows: pd.DataFrame):
     used = rows[features].copy()
     for col in prep.numeric_:
         values = used[col]
-        numbers = pd.to_numeric(values, errors="coerce")
+        numbers = read_numbers(values)
         bad = numbers.isna() & values.notna()
         if bad.any():
             examples = ", ".join(repr(v) for v in values[bad].unique()[:3])

@@ -31,13 +31,15 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from gui.core.data.preprocess import Preprocessor, code_text
+from gui.core.data.preprocess import Preprocessor, code_text, read_numbers
 from gui.core.saving.export import _dumps
 
 TEMPLATE = Path(__file__).with_name("predict_template.py")
-CODE_TEXT_STUB = ('def code_text(values: pd.Series) -> pd.Series:  # LayerLab puts its own '
-                  'function here\n    raise NotImplementedError("export.py writes '
-                  'gui.core.data.preprocess.code_text here")\n')
+# The template's stand-ins for LayerLab's own functions, which predict_script writes in
+STUBS = {function: (f"def {function.__name__}(values: pd.Series) -> pd.Series:  # LayerLab "
+                    "puts its own function here\n    raise NotImplementedError(\"export.py "
+                    f"writes gui.core.data.preprocess.{function.__name__} here\")\n")
+         for function in (code_text, read_numbers)}
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,14 @@ def portable_network(network: keras.Model) -> keras.Model:
 
 
 def predict_script(fmt: str) -> str:
-    """predict.py for `fmt`: the template, its FORMAT set, LayerLab's code_text inside."""
+    """predict.py for `fmt`: the template, its FORMAT set, LayerLab's code_text and
+    read_numbers inside."""
     source = TEMPLATE.read_text(encoding="utf-8")
-    if CODE_TEXT_STUB not in source or 'FORMAT = "onnx"' not in source:
+    if any(stub not in source for stub in STUBS.values()) or 'FORMAT = "onnx"' not in source:
         raise RuntimeError("predict_template.py lost the lines export fills in")
-    return (source.replace(CODE_TEXT_STUB, inspect.getsource(code_text))
-            .replace('FORMAT = "onnx"', f'FORMAT = "{fmt}"', 1))
+    for function, stub in STUBS.items():
+        source = source.replace(stub, inspect.getsource(function))
+    return source.replace('FORMAT = "onnx"', f'FORMAT = "{fmt}"', 1)
 
 
 README = """# {label} export of a LayerLab model

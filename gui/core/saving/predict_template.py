@@ -62,6 +62,10 @@ def code_text(values: pd.Series) -> pd.Series:  # LayerLab puts its own function
     raise NotImplementedError("export.py writes gui.core.data.preprocess.code_text here")
 
 
+def read_numbers(values: pd.Series) -> pd.Series:  # LayerLab puts its own function here
+    raise NotImplementedError("export.py writes gui.core.data.preprocess.read_numbers here")
+
+
 def encode(prep: dict, rows: pd.DataFrame) -> np.ndarray:
     """Raw rows → the float32 table the model takes (preprocessing.json's recipe)."""
     missing = [c for c in prep["feature_names"] if c not in rows.columns]
@@ -71,7 +75,7 @@ def encode(prep: dict, rows: pd.DataFrame) -> np.ndarray:
     numeric, text, fill = prep["numeric"], prep["text"], prep["fill"]
     out = np.zeros((len(rows), len(prep["encoded_names"])), dtype=np.float32)
     for i, col in enumerate(numeric):
-        values = pd.to_numeric(rows[col], errors="coerce")
+        values = read_numbers(rows[col])
         bad = int((values.isna() & rows[col].notna()).sum())
         if bad:
             print(f"note: column '{col}': {bad} value(s) that are not numbers count as "
