@@ -18,9 +18,9 @@ def add_export(subparsers) -> None:
     p = subparsers.add_parser(
         "export", help="write a LayerLab model in another format",
         description="Write a .keras file or bundle .zip that LayerLab saved as a .keras that "
-                    "takes the raw columns, or as ONNX, LiteRT (.tflite) or a TensorFlow "
-                    "SavedModel, each with preprocessing.json, a predict.py that needs only "
-                    "that runtime, and a README.")
+                    "takes the raw columns (model.keras alone), or as ONNX, LiteRT (.tflite) "
+                    "or a TensorFlow SavedModel, each of these three with preprocessing.json, "
+                    "a predict.py that needs only that runtime, and a README.")
     p.add_argument("model", help="a .keras file or bundle .zip that LayerLab wrote")
     p.add_argument("--format", required=True, choices=EXPORT_FORMATS,
                    help="keras, onnx, litert (.tflite) or savedmodel")

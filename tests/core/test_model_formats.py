@@ -252,9 +252,11 @@ def test_predict_py_reads_true_and_false_as_the_app_does(tmp_path):
     model_formats.write_export(t.deploy, t.prepared.preprocessor, "onnx", folder)
     rows = raw.drop(columns="tip").head(4).astype({"smoker": object})
     rows["smoker"] = ["True", "false", "1", "FALSE"]
+    rows["day"] = ["Sun", "Holiday", "Sat", "Sun"]  # unseen: said, as the app says it
     rows_csv = tmp_path / "rows.csv"
     rows.to_csv(rows_csv, index=False)
     done = run_script(folder, rows_csv)
     assert done.returncode == 0 and "smoker" not in done.stderr, done.stderr[-2000:]
+    assert "column 'day': value(s) 'Holiday' were not seen in training" in done.stderr
     assert_same_predictions(pd.read_csv(tmp_path / "rows_predictions.csv"),
                             cli_predictions(tmp_path, t, rows_csv), "tip")

@@ -89,6 +89,10 @@ def encode(prep: dict, rows: pd.DataFrame) -> np.ndarray:
         empty = values.isna() | (values.astype(object) == "")
         values = values.astype(object).where(~empty, fill[col]).astype(str)
         cats = prep["categories"][col]
+        unseen = sorted(set(values) - set(cats))
+        if unseen:
+            print(f"note: column '{col}': value(s) {', '.join(map(repr, unseen[:5]))} were not "
+                  "seen in training; they count as none of the known values.", file=sys.stderr)
         out[:, at:at + len(cats)] = values.to_numpy()[:, None] == np.array(cats, object)[None]
         at += len(cats)
     return out
