@@ -9,7 +9,9 @@ R² in the target's own units (vocabulary.UNITS_SCORE: students may scale the ta
 so only that compares them); otherwise it is the first compile metric when the run has
 one, else the loss; better is higher or lower as
 vocabulary.higher_is_better says (accuracy and R² up; the loss and errors such as the mean
-absolute error down).
+absolute error down). Only runs that predict the lesson's target from the lesson's data
+compete (`comparable`); a student's run on another column is listed, not ranked. The best
+runs' curves share a chart only when their losses are on one scale (`curve_scale`).
 
 From the board the teacher can copy a student's run into their own workspace
 (`copy_to_teacher`): the lesson knows the teacher's workspace, so the board's tab never
