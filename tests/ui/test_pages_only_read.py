@@ -70,13 +70,19 @@ def test_a_change_and_what_the_page_derives_from_it_are_one_write():
     assert after.state["basis"] != before.state["basis"]  # the rows the split now trains on
 
 
-def test_a_change_overtaken_by_another_tab_keeps_both():
+def two_tabs() -> tuple[AppTest, AppTest, str]:
+    """Two sessions on one new workspace: (first tab, second tab, its token)."""
     first = AppTest.from_file(APP, default_timeout=120)
     first.run()
     token = runs_helper.token(first)
     second = AppTest.from_file(APP, default_timeout=120)
     second.query_params["w"] = token
     second.run()
+    return first, second, token
+
+
+def test_a_change_overtaken_by_another_tab_keeps_both():
+    first, second, token = two_tabs()
     second.switch_page("steps/train.py").run()
     first.switch_page("steps/train.py").run()
     second.number_input(key="train.epochs").set_value(9).run()  # saved while first is idle
@@ -91,12 +97,7 @@ def test_a_stale_tab_removing_a_layer_keeps_the_output_another_tab_gave_a_new_ta
     """Tab 2 shows the layers for Iris' 3 classes; tab 1 makes a number the target (its output
     becomes Dense(1, linear)); tab 2 then removes a hidden layer from its stale list. The
     removal is kept, and so is tab 1's output layer (the loss follows the number)."""
-    first = AppTest.from_file(APP, default_timeout=120)
-    first.run()
-    token = runs_helper.token(first)
-    second = AppTest.from_file(APP, default_timeout=120)
-    second.query_params["w"] = token
-    second.run()
+    first, second, token = two_tabs()
     second.switch_page("steps/model.py").run()
     first.selectbox(key="data.target").set_value("petal width (cm)").run()
     store = runs_helper.runs().store
