@@ -101,7 +101,7 @@ def test_utf8_bom_is_not_part_of_first_column_name():
      "web page (HTML)"),
     (b"<html>\n<head><title>x</title></head>\n</html>", "web page (HTML)"),
     (b"a,b,c\n1,2,3\n4,5,6,7\n8,9,10\n1,1,1\n2,2,2\n",
-     "Line 3 has 4 values but the header names 3 columns"),
+     "different numbers of values (line 3 has 4 values, but the header names 3 columns)"),
     (b"a,b,a\n1,2,3\n4,5,6\n7,8,9\n1,1,1\n2,2,2\n", "appear more than once: 'a'"),
 ])
 def test_bad_files_get_specific_messages(raw, expected):
@@ -127,7 +127,7 @@ def test_rows_ending_with_a_separator_keep_every_column_in_its_place():
 
 def test_a_row_with_more_values_than_the_header_is_refused_not_shifted():
     huge = b"a,b\n" + b",".join([b"1"] * 200_000) + b"\n1,2\n3,4\n5,6\n7,8\n"
-    assert "Line 2 has 200,000 values but the header names 2 columns" in error_of(huge)
+    assert "(line 2 has 200,000 values, but the header names 2 columns)" in error_of(huge)
     further = b"a,b,c\n" + b"".join(b"%d,%d,%d\n" % (i, i, i) for i in range(300))
     assert "Expected 3 fields in line 302, saw 4" in error_of(further + b"1,2,3,4\n")
 

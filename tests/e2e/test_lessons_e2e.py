@@ -144,9 +144,13 @@ def test_a_class_joins_trains_its_own_copies_within_the_limits(page: Page, brows
     assert all("fit.epochs: 12 → 3" in r["Changed from the lesson"] for r in rows), rows
     assert all("?w=" not in str(r) for r in rows)  # students' own links: not in the table
     board.get_by_text("A student lost their link").click()
-    board.get_by_role("radiogroup", name="Whose link").get_by_text("Cy", exact=True).click()
-    settle(board)
-    own = board.locator("[data-testid='stCode']").first.inner_text().strip()
+    code = board.locator("[data-testid='stCode']")
+    for _ in range(3):  # a click while the board redraws its table (every 2 s) may be lost
+        board.get_by_role("radiogroup", name="Whose link").get_by_text("Cy", exact=True).click()
+        settle(board)
+        if code.count():
+            break
+    own = code.first.inner_text().strip()
     assert "?w=" in own and token not in own, own
     runs = board.get_by_role("combobox", name="Run", exact=True)
     runs.scroll_into_view_if_needed()  # a list opened while the page scrolls closes again

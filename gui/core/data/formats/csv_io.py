@@ -275,12 +275,9 @@ def _longer_rows(rows: list[list[str]], columns: int, delimiter: str, header: bo
     for i, row in longer:
         if any(value.strip() for value in row[columns:]):
             names = "the header names" if header else "the first row has"
-            raise DataError(
-                f"Line {i + 1 + header} has {len(row):,} values but {names} {columns:,} "
-                "columns. "
-                f"Each row needs one value per column, separated by a "
-                f"{DELIMITER_NAMES[delimiter]}: add the missing column names to the header, "
-                "or put text that contains the separator in double quotes.")
+            raise DataError(_ragged_message(
+                f"C error: line {i + 1 + header} has {len(row):,} values, but {names} "
+                f"{columns:,} columns", delimiter))
     return bool(longer)
 
 
