@@ -212,7 +212,10 @@ def stopped_after(page: Page) -> int:
 
 def assert_stays_stopped(page: Page, seconds: float = 4) -> int:
     """After the page shows a stopped run: the epoch count in its status and in its log
-    agree and stay the same for `seconds` (nothing trains on); the count."""
+    agree and stay the same for `seconds` (nothing trains on); the count. The tab is brought
+    to the front first, as a person looks at it: chromium holds back a hidden tab's drawing
+    (a second tab opened in the same window hides the first)."""
+    page.bring_to_front()
     wait_idle(page)
     count = stopped_after(page)
     # The redraw that drew the status draws the log after it (until then the live panel's
