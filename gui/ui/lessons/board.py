@@ -59,8 +59,8 @@ def main() -> None:
     _live(token)
     _curves(token)
     if not on:  # a student's own link changes their work: never on the projected board
-        _own_link(token)
-    _copy(token)
+        _own_link(found[1])
+    _copy(token, found[1])
     st.stop()
 
 
@@ -172,11 +172,10 @@ def _views(entries: list[Entry]) -> dict[int, str]:
             for sid, (copy, run) in shown.items() if run is not None}
 
 
-def _own_link(token: str) -> None:
+def _own_link(entries: list[Entry]) -> None:
     """A student's own link, for one who lost it: folded, one student at a time, and not in
     projector mode (whoever has the link can change that student's work)."""
-    found = class_board(workspace.lessons(), run_state.shared_runs(), token)
-    students = {e.student.name: e.student.copy for e in (found[1] if found else [])}
+    students = {e.student.name: e.student.copy for e in entries}
     if not students:
         return
     with st.expander("A student lost their link"):
@@ -188,11 +187,11 @@ def _own_link(token: str) -> None:
             st.code(f"{_root()}?w={students[name]}", language=None)
 
 
-def _copy(token: str) -> None:
-    """Copy any student's run into the workspace the lesson was published from."""
-    found = class_board(workspace.lessons(), run_state.shared_runs(), token)
+def _copy(token: str, entries: list[Entry]) -> None:
+    """Copy any student's run into the workspace the lesson was published from (`entries`:
+    the board as main() read it)."""
     choices = {f"{e.student.name} · {r.name} ({r.status})": (e.student.copy, r.id)
-               for e in (found[1] if found else []) for r in e.runs}
+               for e in entries for r in e.runs}
     if not choices:
         return
     st.subheader("Copy a run into my workspace")
