@@ -109,7 +109,7 @@ def test_scores_line(metrics: dict, preprocessor) -> str:
     """'Test: …' with each score, saying which are on the standardised target (the loss and
     Keras' metrics, as trained) and which are in the target's units (R²), as Evaluate does."""
     line = "Test: " + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items())
-    if preprocessor.task == "regression" and preprocessor.scales_target:
+    if preprocessor.scales_target:  # a number, standardised for training
         line += (f" (the loss and metrics on the standardised {preprocessor.spec.target}, "
                  "as trained; R² in its own units)")
     return line
