@@ -92,6 +92,24 @@ def save_trained(model, spec: ExperimentSpec, preprocessor, out: Path, h5: bool 
     return written + [out / "spec.json", out / "preprocessing.json"]
 
 
+TARGET_HELP = ("column to predict (default: the spec's target, else the one the app "
+               "chooses: a column named like a label, such as target, class or species; the "
+               "column the file is named after; or the last column that is not an id or a "
+               "date part)")
+
+
+def choose_target(frame, data, file_name: str) -> None:
+    """Set `data.target`, when none was given, to the column the Data page would choose,
+    and say which and why (as the page does)."""
+    from gui.core.data.columns import default_target
+
+    if data.target:
+        return
+    data.target, why = default_target(frame, file_name)
+    print(f"note: predicting {data.target}: {why}. Give --target to choose another column.",
+          file=sys.stderr)
+
+
 def left_out_note(frame, data) -> str | None:
     """The columns the default features leave out, with why, as the Data page lists them
     (None when the spec names its features, or nothing is left out)."""

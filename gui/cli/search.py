@@ -6,7 +6,9 @@ import sys
 from pathlib import Path
 
 from gui.cli.common import (
+    TARGET_HELP,
     CLIError,
+    choose_target,
     file_bytes,
     left_out_note,
     load_spec,
@@ -30,7 +32,7 @@ def add_search(subparsers) -> None:
                     "unseen), and save the best: model.keras, spec.json, "
                     "preprocessing.json and trials.csv.")
     p.add_argument("--data", required=True, help="training data, read as `train` reads it")
-    p.add_argument("--target", help="column to predict (default: the spec's target)")
+    p.add_argument("--target", help=TARGET_HELP)
     p.add_argument("--test", help="separate test file (default: split off the spec's "
                                   "test_fraction)")
     p.add_argument("--spec", help="spec JSON to start from (its data choices, output layer "
@@ -55,15 +57,13 @@ def run_search(args) -> int:
     if args.trials is not None and args.trials < 1:
         raise CLIError(f"--trials must be at least 1; received {args.trials}.")
     spec = load_spec(args.spec) if args.spec else None
-    target = args.target or (spec.data.target if spec else "")
-    if not target:
-        raise CLIError("give the column to predict with --target (or a --spec that names it).")
     data = spec.data if spec else DataSpec()
-    data.target = target
+    data.target = args.target or data.target
     loaded = data_ref.read_table_as(*file_bytes(args.data), data)
     test = data_ref.read_test(*file_bytes(args.test), loaded) if args.test else None
     data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
     data.test_source = test.name if test else ""
+    choose_target(loaded.frame, data, loaded.name)
     prepared = prepare(loaded.frame, data, test.frame if test else None)
     left = left_out_note(loaded.frame, data)
     if left:

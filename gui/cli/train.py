@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 from gui.cli.common import (
+    TARGET_HELP,
     CLIError,
+    choose_target,
     file_bytes,
     import_training,
     left_out_note,
@@ -38,7 +40,7 @@ def add_train(subparsers) -> None:
                                 "column_N")
     p.add_argument("--sheet", help="the worksheet of an .xlsx file (default: the spec's, or "
                                    "the first)")
-    p.add_argument("--target", help="column to predict (default: the spec's target)")
+    p.add_argument("--target", help=TARGET_HELP)
     p.add_argument("--test", help="separate test file, read like --data (default: split "
                                   "off the spec's "
                                   "test_fraction of the training rows)")
@@ -72,13 +74,9 @@ def run_train(args) -> int:
         spec = load_spec(args.spec)
         if args.target:
             spec.data.target = args.target
-        if not spec.data.target:
-            raise CLIError(f"{args.spec} names no target column; give one with --target.")
-    elif args.target:
-        spec = None
     else:
-        raise CLIError("give the column to predict with --target (or a --spec that names it).")
-    data = spec.data if spec else DataSpec(target=args.target)
+        spec = None
+    data = spec.data if spec else DataSpec(target=args.target or "")
     data.header = args.header or data.header
     data.sheet = args.sheet if args.sheet is not None else data.sheet
     # read by data_ref's rules, as the pages and the workers read a run's data
@@ -88,6 +86,7 @@ def run_train(args) -> int:
           f"columns, {loaded.layout()}. {loaded.header_note}".rstrip(), flush=True)
     data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
     data.test_source = test.name if test else ""
+    choose_target(loaded.frame, data, loaded.name)
     prepared = prepare(loaded.frame, data, test.frame if test else None)
     left = left_out_note(loaded.frame, data)
     if left:

@@ -77,7 +77,6 @@ def test_a_spec_exported_by_the_gui_runs_unchanged(tmp_path, capsys):
 @pytest.mark.parametrize(("argv", "message"), [
     (["--data", "nope.csv", "--target", "x"], "error: file not found: nope.csv"),
     (["--data", IRIS, "--target", "colour"], "Received: target 'colour', which is not in the data"),
-    (["--data", IRIS], "give the column to predict with --target"),
     (["--data", IRIS, "--target", "species", "--epochs", "0"],
      "the spec cannot train on this data: fit.epochs: Expected a positive whole number of "
              "passes over the training data, e.g. 50. Received: epochs=0"),
@@ -211,16 +210,20 @@ def test_train_with_an_unknown_workspace_says_what_to_pass(tmp_path, capsys):
     assert "no workspace has the token given with --workspace" in err
 
 
-def test_train_says_what_it_left_out_and_on_which_scale_the_scores_are(tmp_path, capsys):
+def test_train_says_its_target_what_it_left_out_and_on_which_scale_the_scores_are(tmp_path, capsys):
     """The Data page's reasons for the columns left out, and Evaluate's words on a
     standardised target's scores, in the CLI too."""
     frame = pd.read_csv(SAMPLES / "tips.csv")
     frame.insert(0, "ticket", range(1, len(frame) + 1))  # a running number: left out
     path = tmp_path / "tips.csv"
     frame.to_csv(path, index=False)
-    assert main(["train", "--data", str(path), "--target", "tip", "--epochs", "2", "--quiet",
-                 "--out", str(tmp_path / "out")]) == 0
+    assert main(["train", "--data", str(path), "--epochs", "2", "--quiet",
+                 "--out", str(tmp_path / "out")]) == 0  # no --target: the app's choice
     said = capsys.readouterr()
+    assert ("note: predicting tip: the file tips.csv is named after it. Give --target to "
+            "choose another column.") in said.err
+    assert ExperimentSpec.from_json((tmp_path / "out" / "spec.json").read_text()
+                                    ).data.target == "tip"
     assert "note: left out by default: ticket: a running number" in said.err
     assert ("(the loss and metrics on the standardised tip, as trained; R² in its own "
             "units)") in said.out

@@ -290,6 +290,23 @@ def test_default_target_skips_date_parts_and_running_numbers_at_the_end():
         "(notes is an id, a date part, empty or the same in every row)")
 
 
+def test_default_target_is_the_column_the_file_is_named_after_unless_it_is_an_id():
+    from gui.core.data.columns import default_target
+
+    tips = pd.DataFrame({"total_bill": [16.99, 10.34, 21.01], "tip": [1.01, 1.66, 3.5],
+                         "time": ["Dinner", "Lunch", "Dinner"], "size": [2, 3, 3]})
+    assert default_target(tips, "tips.csv") == ("tip", "the file tips.csv is named after it")
+    assert default_target(tips, "restaurant.csv")[0] == "size"  # no such column: the last
+    mpg = pd.DataFrame({"mpg": [18.0, 15.0, 36.0], "horsepower": [130, 165, 88],
+                        "name": ["chevrolet chevelle", "buick skylark", "ford pinto"]})
+    assert default_target(mpg, "data/MPG.xlsx")[0] == "mpg"
+    students = pd.DataFrame({"student": [f"s{i}" for i in range(40)],
+                             "score": [float(i % 5) for i in range(40)]})
+    assert default_target(students, "students.csv")[0] == "score"  # a name per row: not it
+    labelled = tips.assign(label=["a", "b", "a"])
+    assert default_target(labelled, "tips.csv")[0] == "label"  # a label's name comes first
+
+
 def test_default_target_keeps_the_last_column_of_headerless_and_plain_tables():
     from gui.core.data.columns import default_target
 

@@ -103,14 +103,15 @@ def _key(name) -> str:
     return "".join(ch for ch in str(name).lower() if ch.isalnum())
 
 
-def default_target(frame: pd.DataFrame) -> tuple[str, str]:
+def default_target(frame: pd.DataFrame, file_name: str = "") -> tuple[str, str]:
     """(the column to predict by default, why, in words).
 
     A column named like a label (vocabulary.LABEL_NAMES: target, label, class, y, species,
-    survived, …) wins; failing that, the last column, unless it looks like an id, a running
-    number, a date part (year, month, day, …) or a single value: then the last one that does
-    not. A headerless file (column_1 … column_N) keeps its last column, as published teaching
-    files put the label last.
+    survived, …) wins; then a column the file is named after (`tip` in tips.csv, `mpg` in
+    mpg.csv: such tables are published to predict it); failing that, the last column, unless
+    it looks like an id, a running number, a date part (year, month, day, …) or a single
+    value: then the last one that does not. A headerless file (column_1 … column_N) keeps its
+    last column, as published teaching files put the label last.
 
         >>> default_target(pd.DataFrame({"species": ["a", "b"], "year": [2007, 2008]}))[0]
         'species'
@@ -122,15 +123,16 @@ def default_target(frame: pd.DataFrame) -> tuple[str, str]:
     for col in columns:
         if _key(col) in labels:
             return str(col), "its name says it is what to predict"
+    named = _named_after(columns, file_name)
+    if named is not None and not _unpredictable(frame[named]):
+        return named, f"the file {file_name} is named after it"
     if all(str(c) == f"column_{i}" for i, c in enumerate(columns, 1)):
         return str(columns[-1]), "the last column of a file without a header row"
     date_parts = {_key(name) for name in DATE_PART_NAMES}
     for col in reversed(columns):
         if _key(col) in date_parts:
             continue
-        reason = why_left_out(frame[col])
-        if reason.startswith(("a running", "it holds a single", "it is empty",
-                              "different in every row")):
+        if _unpredictable(frame[col]):
             continue
         after = [str(c) for c in columns[columns.index(col) + 1:]]
         return str(col), ("the last column" if not after else
@@ -138,3 +140,22 @@ def default_target(frame: pd.DataFrame) -> tuple[str, str]:
                           f"{'is' if len(after) == 1 else 'are'} an id, a date part, empty "
                           "or the same in every row)")
     return str(columns[-1]), "the last column"
+
+
+def _unpredictable(s: pd.Series) -> bool:
+    """Whether column `s` is an id, a running number, empty or one value: nothing to predict."""
+    return why_left_out(s).startswith(("a running", "it holds a single", "it is empty",
+                                       "different in every row"))
+
+
+def _named_after(columns: list, file_name: str) -> str | None:
+    """The column the file is named after (its name without the extension, in the singular
+    or plural: tips.csv → tip, mpg.csv → mpg), or None."""
+    stem = _key(file_name.rsplit("/", 1)[-1].rsplit(".", 1)[0]) if file_name else ""
+    if len(stem) < 2:
+        return None
+    for col in columns:
+        key = _key(col)
+        if key and stem in (key, key + "s", key + "es"):
+            return str(col)
+    return None

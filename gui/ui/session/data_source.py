@@ -201,7 +201,7 @@ def use_dataset(ref: dict, loaded: LoadedTable | None = None, header: str = "aut
     if sample and sample.target in columns:
         data.target = sample.target
     else:
-        data.target, why = default_target(loaded.frame)
+        data.target, why = default_target(loaded.frame, loaded.name)
         state.add_note("info", f"Predicting {code(data.target)}: {why}. Choose another "
                                "column under *What to predict*.")
     data.features = dataset.default_features(loaded.frame, data.target)
