@@ -24,8 +24,7 @@ import pandas as pd
 
 from gui.core.data.formats.loaded import DataError
 from gui.core.data.preprocess import is_missing, is_numeric, present, read_numbers
-
-PREDICTED_LABEL = "predicted_label"  # the 0/1 (threshold) or argmax index, as tutorials do
+from gui.core.spec.vocabulary import PREDICTED_LABEL, index_column  # noqa: F401 - one home
 
 
 class PredictError(ValueError):
@@ -58,7 +57,7 @@ def prediction_columns(loaded) -> list[str]:
     if loaded.task == "regression":
         return [f"predicted_{target}"]
     if loaded.task in ("binary", "multiclass"):
-        return [f"predicted_{target}", PREDICTED_LABEL,
+        return [f"predicted_{target}", index_column(target),
                 *(f"probability_{c}" for c in loaded.class_names)]
     n = loaded.n_outputs
     return ["output"] if n == 1 else [f"output_{i + 1}" for i in range(n)]
@@ -170,7 +169,7 @@ def decode_outputs(loaded, outputs: np.ndarray, threshold: float = 0.5) -> dict:
         classes = loaded.class_names
         proba = class_probabilities(outputs, len(classes))
         index = predicted_index(loaded.task, proba, threshold)
-        out = {target: [classes[i] for i in index], PREDICTED_LABEL: index}
+        out = {target: [classes[i] for i in index], index_column(loaded.target): index}
         for i, name in enumerate(classes):
             out[f"probability_{name}"] = proba[:, i]
         return out

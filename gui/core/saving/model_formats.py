@@ -33,6 +33,7 @@ import numpy as np
 
 from gui.core.data.preprocess import Preprocessor, code_text, read_numbers
 from gui.core.saving.export import _dumps
+from gui.core.spec.vocabulary import index_column
 
 TEMPLATE = Path(__file__).with_name("predict_template.py")
 # The template's stand-ins for LayerLab's own functions, which predict_script writes in
@@ -129,7 +130,8 @@ def readme(prep: Preprocessor, fmt: str) -> str:
     if prep.task == "regression":
         outputs = f"`{target}` in the target's units"
     else:
-        outputs = (f"`{target}` (the class name), `predicted_label` (its index) and one "
+        outputs = (f"`{target}` (the class name), `{index_column(prep.spec.target)}` (its "
+                   "index) and one "
                    f"`probability_<class>` column per class "
                    f"({', '.join(str(c) for c in prep.classes_)})")
     info = FORMATS[fmt]

@@ -315,6 +315,20 @@ HIGHER_IS_BETTER = ("accuracy", "auc", "precision", "recall", "r2", "r²", "f1",
 UNITS_SCORE = "R²"
 
 
+# The prediction columns (Predict, `gui predict`, the exported predict.py): the target's
+# value or class name as predicted_<target>, and for classes the class index, as tutorials
+# name it, in predicted_label.
+PREDICTED_LABEL = "predicted_label"
+
+
+def index_column(target: str) -> str:
+    """The class index's column: `predicted_label`, or `predicted_label_index` when the
+    target itself is called `label` (its class names already fill `predicted_label`). The
+    exported predict.py (saving/predict_template.py) names it by the same rule."""
+    return PREDICTED_LABEL if f"predicted_{target}" != PREDICTED_LABEL else \
+        "predicted_label_index"
+
+
 def higher_is_better(name: str) -> bool:
     """True for scores that improve upwards (accuracy, AUC, R²...), False for losses and
     errors (loss, MAE, RMSE, false_positives...)."""

@@ -105,7 +105,7 @@ def main() -> None:
             left, right = st.columns([1, 2])
             rule = "probability ≥ threshold" if loaded.task == "binary" else "argmax"
             left.metric(f"Predicted {md(loaded.target)}", md(row[result.columns[0]]),
-                        help=f"Class index {row[predict.PREDICTED_LABEL]} ({rule}).")
+                        help=f"Class index {row[result.columns[1]]} ({rule}).")
             probs = pd.DataFrame({"class": [str(c) for c in loaded.class_names],
                                   "probability": [float(row[f"probability_{c}"])
                                                   for c in loaded.class_names]})
