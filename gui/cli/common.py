@@ -114,13 +114,18 @@ def left_out_note(frame, data) -> str | None:
     """The columns the default features leave out, with why, as the Data page lists them
     (None when the spec names its features, or nothing is left out)."""
     from gui.core.data.columns import left_out
+    from gui.core.data.dataset import default_features
 
     if data.features:
         return None
     out = left_out(frame, data.target, data.categorical)
     if not out:
         return None
-    return "left out by default: " + "; ".join(f"{col}: {why}" for col, why in out.items())
+    reasons = "; ".join(f"{col}: {why}" for col, why in out.items())
+    if set(out) & set(default_features(frame, data.target, data.categorical)):
+        return ("every column would be left out by default, so all are used, as nothing "
+                f"else is left: {reasons} Choose the features with a --spec.")
+    return f"left out by default: {reasons}"
 
 
 def test_scores_line(metrics: dict, preprocessor) -> str:

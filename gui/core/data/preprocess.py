@@ -21,8 +21,8 @@ from dataclasses import asdict
 import numpy as np
 import pandas as pd
 
-from gui.core.data.formats.csv_io import FLOAT32_MAX
 from gui.core.data.formats.loaded import DataError
+from gui.core.data.formats.number_text import FLOAT32_MAX
 from gui.core.spec.schema import DataSpec
 from gui.core.spec.vocabulary import MAX_CATEGORIES
 
@@ -284,20 +284,6 @@ def code_text(values: pd.Series) -> pd.Series:
     out[whole] = numbers[whole].astype(np.int64).astype(str)
     out[known & ~whole] = numbers[known & ~whole].astype(str)
     return out
-
-
-def read_numbers(values: pd.Series) -> pd.Series:
-    """A number column's values as floats, as training read them: numbers, and True/False in
-    any case as 1/0 (a column of True/False trains as 1/0, so a file that mixes "True" with
-    "1" means the same); anything else is NaN."""
-    numbers = pd.to_numeric(values, errors="coerce")
-    gaps = numbers.isna() & values.notna()
-    if gaps.any():
-        words = values[gaps].astype(str).str.strip().str.lower().map({"true": 1.0,
-                                                                     "false": 0.0})
-        numbers = numbers.astype(float)
-        numbers[gaps] = words.astype(float)
-    return numbers
 
 
 def label_text(y: pd.Series) -> pd.Series:

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from gui.core.data.formats.loaded import DataError
-from gui.core.data.preprocess import is_missing, is_numeric, present, read_numbers
+from gui.core.data.formats.number_text import read_numbers
+from gui.core.data.preprocess import is_missing, is_numeric, present
 from gui.core.spec.vocabulary import PREDICTED_LABEL, index_column  # noqa: F401 - one home
 
 

@@ -31,7 +31,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from gui.core.data.preprocess import Preprocessor, code_text, read_numbers
+from gui.core.data.formats.number_text import read_numbers
+from gui.core.data.preprocess import Preprocessor, code_text
 from gui.core.saving.export import _dumps
 from gui.core.spec.vocabulary import index_column
 
@@ -39,7 +40,8 @@ TEMPLATE = Path(__file__).with_name("predict_template.py")
 # The template's stand-ins for LayerLab's own functions, which predict_script writes in
 STUBS = {function: (f"def {function.__name__}(values: pd.Series) -> pd.Series:  # LayerLab "
                     "puts its own function here\n    raise NotImplementedError(\"export.py "
-                    f"writes gui.core.data.preprocess.{function.__name__} here\")\n")
+                    f"writes {function.__module__.rsplit('.', 1)[-1]}.{function.__name__} "
+                    "here\")\n")
          for function in (code_text, read_numbers)}
 
 

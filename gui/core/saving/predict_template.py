@@ -59,11 +59,11 @@ def read_rows(path: Path) -> pd.DataFrame:
 
 
 def code_text(values: pd.Series) -> pd.Series:  # LayerLab puts its own function here
-    raise NotImplementedError("export.py writes gui.core.data.preprocess.code_text here")
+    raise NotImplementedError("export.py writes preprocess.code_text here")
 
 
 def read_numbers(values: pd.Series) -> pd.Series:  # LayerLab puts its own function here
-    raise NotImplementedError("export.py writes gui.core.data.preprocess.read_numbers here")
+    raise NotImplementedError("export.py writes number_text.read_numbers here")
 
 
 def encode(prep: dict, rows: pd.DataFrame) -> np.ndarray:

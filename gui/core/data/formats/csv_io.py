@@ -27,12 +27,12 @@ import pandas as pd
 
 from gui.core.data.formats import header as header_rows
 from gui.core.data.formats.loaded import DELIMITER_NAMES, DataError, LoadedTable
+from gui.core.data.formats.number_text import clean_values
 
 MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
 MAX_ROWS = 1_000_000
 MAX_COLUMNS = 1_000
 MIN_ROWS = 5
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 DELIMITERS = (",", ";", "\t", "|")
 _PREFER_WINDOWS = {"mac_cyrillic": "cp1251", "mac_latin2": "cp1250", "mac_greek": "cp1253",
                    "mac_turkish": "cp1254", "mac_roman": "cp1252", "mac_iceland": "cp1252"}
@@ -236,7 +236,7 @@ def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
                         "CSV with one header row.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     check_shape(frame, min_rows, min_columns, max_rows)
-    frame, warnings = _clean_values(frame, decimal_comma=delimiter != ",")
+    frame, warnings = clean_values(frame, decimal_comma=delimiter != ",")
     if trailing:
         warnings.append(f"The rows end with a {DELIMITER_NAMES[delimiter]} after their last "
                         "value (the header does not): that empty last value was ignored.")
@@ -315,48 +315,3 @@ def _ragged_message(error: str, delimiter: str) -> str:
     return (f"Rows have different numbers of values ({detail}). Each row needs one value per "
             f"column, separated by a {DELIMITER_NAMES[delimiter]}. Fix that row, or put text "
             "that contains the separator in double quotes.")
-
-
-def _to_numbers(values: pd.Series, decimal_comma: bool) -> pd.Series:
-    """Text → numbers; with `decimal_comma`, "1,5" (a European spreadsheet's 1.5) too."""
-    numbers = pd.to_numeric(values, errors="coerce")
-    if decimal_comma and numbers.isna().any():
-        text = values.astype(str).str.strip()
-        comma = text.str.fullmatch(r"[-+]?\d+,\d+")
-        if comma.any():
-            numbers = numbers.where(~comma, pd.to_numeric(text.str.replace(",", ".", regex=False),
-                                                          errors="coerce"))
-    return numbers
-
-
-def _clean_values(frame: pd.DataFrame, decimal_comma: bool = False,
-                  ) -> tuple[pd.DataFrame, list[str]]:
-    """Turn mostly-numeric text columns into numbers and non-finite values into missing.
-
-    Changes `frame` in place (each reader passes the frame it has just made): a copy of a
-    million rows would only add to the peak memory.
-    """
-    warnings: list[str] = []
-    for col in frame.columns:
-        series = frame[col]
-        if not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            present = series.dropna()
-            numbers = _to_numbers(present, decimal_comma)
-            bad = numbers.isna()
-            if len(present) and bad.sum() <= 0.05 * len(present) and bad.sum() < len(present):
-                if bad.any():
-                    examples = ", ".join(repr(v) for v in present[bad].unique()[:3])
-                    warnings.append(f"Column '{col}': {int(bad.sum())} value(s) that are not "
-                                    f"numbers ({examples}) are treated as missing.")
-                frame[col] = numbers.reindex(series.index).astype(float)
-                series = frame[col]
-        if pd.api.types.is_bool_dtype(series):
-            frame[col] = series.astype(float)
-        elif pd.api.types.is_numeric_dtype(series):
-            values = series.astype(float)
-            huge = ~np.isfinite(values) & values.notna() | (values.abs() > FLOAT32_MAX)
-            if huge.any():
-                warnings.append(f"Column '{col}': {int(huge.sum())} infinite or too large "
-                                f"value(s) (beyond ±3.4e38) are treated as missing.")
-                frame[col] = values.mask(huge)
-    return frame, warnings

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 
 from gui.core.data.formats import csv_io
 from gui.core.data.formats.loaded import DataError, LoadedTable
+from gui.core.data.formats.number_text import clean_values
 
 PARQUET_MAGIC = b"PAR1"
 
@@ -63,17 +65,26 @@ def read_parquet(raw: bytes, name: str = "data.parquet", min_rows: int | None = 
                         ) from None
     for column in frame.columns:
         series = frame[column]
-        if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
+        if series.dtype == object and _booleans(series):
+            # a boolean column with nulls comes as objects: 1/0 as without nulls, not text
+            frame[column] = series.map(lambda v: v if v is None else float(v)).astype(float)
+        elif not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
                 or pd.api.types.is_string_dtype(series)):
             frame[column] = series.map(lambda v: v if v is None else str(v))
         elif isinstance(series.dtype, pd.CategoricalDtype):
             frame[column] = series.astype(object)
     frame.columns = [str(c).strip() for c in frame.columns]
     csv_io.check_shape(frame, min_rows, min_columns, max_rows)
-    frame, warnings = csv_io._clean_values(frame)
+    frame, warnings = clean_values(frame)
     if left_out:
         shown = ", ".join(f"'{c}'" for c in left_out[:5])
         warnings.insert(0, f"Column(s) {shown} hold lists, records or raw bytes, which a "
                            "network cannot take as they are; they are left out.")
     return LoadedTable(frame=frame, name=name, encoding="", delimiter="", warnings=warnings,
                      header=True, header_note="", kind="parquet")
+
+
+def _booleans(series: pd.Series) -> bool:
+    """Whether every value of an object column is True, False or None."""
+    present = series.dropna()
+    return not present.empty and all(isinstance(v, (bool, np.bool_)) for v in present)

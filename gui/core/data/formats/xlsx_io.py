@@ -28,6 +28,7 @@ import pandas as pd
 from gui.core.data.formats import csv_io
 from gui.core.data.formats import header as header_rows
 from gui.core.data.formats.loaded import DataError, LoadedTable
+from gui.core.data.formats.number_text import clean_values
 
 MAX_ZIP_ENTRIES = 2_000
 MAX_EXPANDED_MB = 1_500   # all entries together, decompressed
@@ -222,19 +223,23 @@ def _last(row) -> int | None:
     return next((i for i in range(len(row) - 1, -1, -1) if not _empty([row[i]])), None)
 
 
+MAX_TITLE_ROWS = 5  # a title, a subtitle, a date, a source line…
+
+
 def _skip_titles(rows: list[list]) -> tuple[list[list], list[str]]:
-    """Leave out title rows above the table: one filled cell above rows of several."""
-    titles = []
-    while len(rows) > 2 and sum(not _empty([v]) for v in rows[0]) == 1 and len(rows[0]) > 1:
-        filled = {str(v) for v in rows[0] if not _empty([v])}
-        following = next((r for r in rows[1:] if not _empty(r)), [])
-        if sum(not _empty([v]) for v in following) < 2 or len(filled) != 1:
+    """Leave out title rows above the table: up to MAX_TITLE_ROWS rows of one filled cell
+    (blank rows between them) above a row of several."""
+    titles, at = [], 0
+    while at < len(rows) and len(titles) <= MAX_TITLE_ROWS:
+        filled = [v for v in rows[at] if not _empty([v])]
+        if len(filled) >= 2:
             break
-        titles.append(filled.pop())
-        rows = rows[1:]
-        while rows and _empty(rows[0]):
-            rows = rows[1:]
-    return rows, titles
+        if len(filled) == 1:
+            titles.append(str(filled[0]))
+        at += 1
+    if not titles or len(titles) > MAX_TITLE_ROWS or len(rows[0]) < 2 or len(rows) - at < 2:
+        return rows, []
+    return rows[at:], titles
 
 
 def _merged_header(merges: list[str], header_row: int) -> bool:
@@ -320,7 +325,9 @@ def _table(rows, first, merges, uncached, *, name, sheet, sheets, header, min_ro
         raise DataError(f"The sheet '{sheet}' has more than {csv_io.MAX_COLUMNS:,} columns, "
                         "LayerLab's limit. Keep the columns you need and upload again.")
     decision = header_rows.decide(rows[:header_rows.SAMPLE_ROWS], header)
-    notes = [f"The title row above the table was skipped ('{t}')." for t in titles]
+    notes = [f"The title row{'s' if len(titles) > 1 else ''} above the table "
+             f"{'were' if len(titles) > 1 else 'was'} skipped ("
+             + ", ".join(f"'{t}'" for t in titles) + ")."] if titles else []
     if decision.has_header:
         names = [_name(v, i) for i, v in enumerate(rows[0])]
         body = rows[1:]
@@ -347,7 +354,7 @@ def _table(rows, first, merges, uncached, *, name, sheet, sheets, header, min_ro
                         "Rename the repeated columns in the header row and upload again.")
     frame = pd.DataFrame(body, columns=names).infer_objects()
     csv_io.check_shape(frame, min_rows, min_columns, max_rows, where=f"the sheet '{sheet}'")
-    frame, warnings = csv_io._clean_values(frame)
+    frame, warnings = clean_values(frame)
     if uncached:
         warnings.insert(0, f"{uncached:,} formula cell(s) have no saved result (the file was "
                            "not last saved by a spreadsheet program), so they are read as "
