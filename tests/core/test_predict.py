@@ -122,10 +122,24 @@ def test_wrong_values_are_named_and_empty_ones_filled():
     rows.loc[2, "sex"] = None
     result = predict.predict_rows(loaded, rows)
     text = " ".join(result.notes)
-    assert "'total_bill': 1 empty value(s) filled" in text
+    assert "'total_bill': 1 missing value(s) filled" in text
     assert "'Holiday' were not seen in training" in text
     assert "'sex': 1 empty value(s) filled" in text
     assert result.table["predicted_tip"].notna().all()
+
+
+def test_a_number_too_large_for_the_model_is_said_and_filled_as_a_missing_one():
+    """1e39 (or 1e308 typed in the Predict form) is beyond float32: said in a note, and the
+    row predicts as with the cell left empty."""
+    loaded = loaded_from(tm.tips())
+    rows = pd.read_csv(SAMPLES / "tips.csv").head(2)
+    huge, empty = rows.copy(), rows.copy()
+    huge.loc[0, "total_bill"], empty.loc[0, "total_bill"] = 1e308, None
+    said = predict.predict_rows(loaded, huge)
+    assert ("Column 'total_bill': 1 value(s) too large for the model (beyond ±3.4e38) filled "
+            "with") in " ".join(said.notes)
+    np.testing.assert_allclose(said.table["predicted_tip"],
+                               predict.predict_rows(loaded, empty).table["predicted_tip"])
 
 
 def test_a_column_trained_from_true_and_false_reads_them_in_any_spelling_beside_1_and_0():

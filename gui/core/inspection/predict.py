@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from gui.core.data.formats.loaded import DataError
-from gui.core.data.formats.number_text import read_numbers
+from gui.core.data.formats.number_text import FLOAT32_MAX, read_numbers
 from gui.core.data.preprocess import is_missing, is_numeric, present
 from gui.core.spec.vocabulary import PREDICTED_LABEL, index_column  # noqa: F401 - one home
 
@@ -94,11 +94,16 @@ def _layerlab_input(prep, rows: pd.DataFrame):
             examples = ", ".join(repr(v) for v in values[bad].unique()[:3])
             raise PredictError(f"Column '{col}' must hold numbers; received {examples}. Fix "
                                "those cells (or leave them empty to use the training value).")
+        huge = numbers.notna() & ~(numbers.abs() <= FLOAT32_MAX)  # inf too
+        if huge.any():
+            notes.append(f"Column '{col}': {int(huge.sum())} value(s) too large for the model "
+                         f"(beyond ±3.4e38) filled with {prep.fill_[col]:g} (from the training "
+                         "rows), as a missing value is.")
         empty = int(numbers.isna().sum())
         if empty:
-            notes.append(f"Column '{col}': {empty} empty value(s) filled with "
+            notes.append(f"Column '{col}': {empty} missing value(s) filled with "
                          f"{prep.fill_[col]:g} (from the training rows).")
-        used[col] = numbers
+        used[col] = numbers.mask(huge)
     for col in prep.text_:
         values = prep.category_values(used, col)  # codes of a numeric column as their names
         empty = int(is_missing(values).sum())

@@ -99,6 +99,8 @@ def main() -> None:
 
     def show_single(result: predict.Prediction) -> None:
         row = result.table.iloc[0]
+        for note in result.notes:
+            st.warning(md(note), icon=":material/info:")
         if loaded.task == "regression":
             st.metric(f"Predicted {md(loaded.target)}", number(row[result.columns[0]]))
         elif loaded.task in ("binary", "multiclass"):
