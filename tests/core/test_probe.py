@@ -157,7 +157,8 @@ def test_binary_hardest_rows_use_the_half_threshold_and_regression_the_squared_e
     table = probe.test_rows(tips.model, tips.prepared)
     predicted = tips.deploy.predict(tips.prepared.X_test, verbose=0)[:, 0]
     truth = tips.prepared.raw_test["tip"].to_numpy()
-    assert table["true tip"].to_numpy() == pytest.approx(truth, rel=1e-5)
+    assert table["true tip"].tolist() == truth.tolist()  # as written, no float32 rounding
+    assert table[probe.RESIDUAL].to_numpy() == pytest.approx(truth - table["predicted tip"])
     assert table["predicted tip"].to_numpy() == pytest.approx(predicted, rel=1e-4)
     assert table["squared error"].to_numpy() == pytest.approx((predicted - truth) ** 2,
                                                               rel=1e-3)

@@ -290,12 +290,16 @@ def controls(prepared: PreparedData) -> list[Control]:
 TEST_ROW = "test row"
 
 
+RESIDUAL = "true − predicted"
+
+
 def test_rows(model, prepared: PreparedData) -> pd.DataFrame:
     """Every test row: its number (1-based), true and predicted target, the loss and (for
     classification) the confidence and each class's probability, then its features as read.
 
     Classification loss: cross-entropy of the true class (−ln p); confidence: the probability
-    of the predicted class. Regression: the error and the squared error, in the target's
+    of the predicted class. Regression: the residual (true − predicted, as Evaluate's
+    residuals) and the squared error, in the target's
     units. `model` is the model as trained (run_state.Trained.model).
     """
     target = prepared.preprocessor.spec.target
@@ -303,10 +307,13 @@ def test_rows(model, prepared: PreparedData) -> pd.DataFrame:
     answer = target_outputs(prepared, last)
     table = pd.DataFrame({TEST_ROW: np.arange(1, len(prepared.X_test) + 1)})
     if prepared.task == "regression":
-        truth = prepared.preprocessor.decode_target(prepared.y_test)
+        raw = prepared.raw_test
+        truth = (pd.to_numeric(raw[target], errors="coerce").to_numpy(dtype=float)
+                 if target in raw.columns else  # as written: no float32 rounding
+                 prepared.preprocessor.decode_target(prepared.y_test))
         table[f"true {target}"] = truth
         table[f"predicted {target}"] = answer
-        table["error"] = answer - truth
+        table[RESIDUAL] = truth - answer  # as Evaluate's residuals chart
         table["squared error"] = (answer - truth) ** 2
     else:
         names = list(prepared.class_names)

@@ -42,7 +42,8 @@ def show(run_id: int, table: pd.DataFrame, prepared) -> None:
     for col in rows.columns:
         if col.startswith("P(") or col in ("confidence", "loss"):
             formats[col] = "{:.3f}"
-        elif col in ("error", "squared error"):
+        elif not classifier and col in (probe.RESIDUAL, "squared error",
+                                        *rows.columns[1:3]):  # true and predicted target
             formats[col] = number
     tables.table(rows, formats=formats, key=what_if.key(run_id, f"hardest.{order}"),
                  column_config={probe.TEST_ROW: st.column_config.NumberColumn(pinned=True)})
