@@ -219,6 +219,21 @@ def test_units_forced_dead_are_found_and_said_in_words():
                                    "only zeros.")
 
 
+def test_neurons_a_strong_l2_penalty_switches_off_are_not_called_a_fault():
+    """The recommended network for a small table has a strong L2 penalty that leaves some
+    neurons off: said as the penalty at work, not with advice to change the settings."""
+    X = tm.iris().prepared.X_train
+    model = network(keras.layers.Dense(5, activation="relu", name="dense_1",
+                                       kernel_regularizer=keras.regularizers.L2(0.1)))
+    kill(model, "dense_1", [0, 3])
+    said = probe.dead_sentences(model, probe.dead_units(model, X))[0]
+    assert "That is the layer's L2 penalty (0.1) at work" in said
+    assert "Try a smaller learning rate" not in said
+    kill(model, "dense_1", list(range(5)))  # all of them off: a fault even so
+    assert "Try a smaller learning rate" in probe.dead_sentences(
+        model, probe.dead_units(model, X))[0]
+
+
 def test_a_separate_relu_activation_is_watched_through_batch_norm_and_dropout():
     X = tm.iris().prepared.X_train
     model = network(keras.layers.Dense(4, name="dense_1"),

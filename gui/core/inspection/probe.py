@@ -121,9 +121,27 @@ def dead_sentences(model, dead: dict[str, np.ndarray]) -> list[str]:
         else:
             head = (f"{count} of {total} neurons in {where} never activate on any training "
                     "row: they no longer learn (dead ReLUs).")
-        out.append(f"{head} Try a smaller learning rate, He initialisation "
-                   "(kernel_initializer HeNormal), or the activation leaky_relu or elu.")
+        l2 = _l2_of(model, name)
+        if count < total and l2 >= PENALTY_SWITCHES_OFF:
+            out.append(f"{head} That is the layer's L2 penalty ({l2:g}) at work: it switches "
+                       "off neurons the training rows do not need, keeping the network "
+                       "small, while the others learn. Nothing to fix.")
+        else:
+            out.append(f"{head} Try a smaller learning rate, He initialisation "
+                       "(kernel_initializer HeNormal), or the activation leaky_relu or elu.")
     return out
+
+
+PENALTY_SWITCHES_OFF = 1e-3  # an L2 penalty this strong leaves neurons off on purpose
+
+
+def _l2_of(model, name: str) -> float:
+    """The L2 penalty on the kernel of layer `name` (0 without one)."""
+    try:
+        regularizer = model.get_layer(name).kernel_regularizer
+    except ValueError:
+        return 0.0
+    return float(getattr(regularizer, "l2", 0.0) or 0.0)
 
 
 # ---- the model's answer for rows -----------------------------------------------------------
