@@ -9,11 +9,13 @@ LAYERLAB_SHOTS=/some/folder keeps the screenshots there (else in the test's tmp 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import wait_idle
@@ -228,6 +230,16 @@ def test_continue_training_a_finished_run(page: Page, app_url: str):
     rows = whole_table(page)
     assert [(r["Name"], r["Epochs"], r["Status"]) for r in rows] == [
         ("Run 1", "5", "done"), ("Run 1 +3", "8", "done")]
+    # An impatient second click on Continue, before the first one's rerun has drawn the
+    # page again, starts nothing more: one new run
+    tick(page, 1)  # Run 1 +3: the one to act on
+    again = page.get_by_role("button", name="Continue Run 1 +3 for 10 more epochs")
+    again.click()
+    with contextlib.suppress(PlaywrightError):  # gone or disabled by then: nothing to press
+        again.click(timeout=1_000)
+    _trained(page, "Run 1 +3 +10", 18)
+    go(page, "Runs")
+    assert [r["Name"] for r in whole_table(page)] == ["Run 1", "Run 1 +3", "Run 1 +3 +10"]
     no_exceptions(page)
 
 

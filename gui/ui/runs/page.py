@@ -115,7 +115,7 @@ def main() -> None:
         plural = "s" if more != 1 else ""
         button_col.button(f"Continue {md(one.name)} for {more} more epoch{plural}",
                           key="runs.continue", icon=":material/resume:", disabled=busy,
-                          on_click=lambda: (run_state.start(parent=one, more=more),
+                          on_click=lambda: (run_state.start(parent=one, more=more, when_idle=True),
                                             state.go_to_after_run("steps/train.py")),
                           help="Another run is training; wait for it or stop it." if busy else
                           "A new run that goes on from this one's last epoch, with its optimizer "

@@ -124,10 +124,14 @@ def data_choice() -> dict:
     return {"dataset": doc.dataset, "test": doc.test if doc.split == "file" else None}
 
 
-def start(parent: RunRecord | None = None, more: int = 0) -> int:
+def start(parent: RunRecord | None = None, more: int = 0, when_idle: bool = False) -> int:
     """Queue a run of the current spec, or `more` epochs of `parent` from where it ended;
-    the pages show it from now on."""
+    the pages show it from now on. `when_idle`: only if the workspace has no run queued or
+    training (a button drawn only then: the second click of a double click finds the first
+    one's run and starts nothing)."""
     token = workspace.token()
+    if when_idle and runs().active(token) is not None:
+        return workspace.doc().run
     limits = state.limits()
     over = limit_problems(parent.spec if parent else state.spec(), limits) if limits else []
     if over or (parent is not None and limits and limits.max_epochs is not None

@@ -26,7 +26,7 @@ def continue_training(record) -> None:
                                     "(e.g. Adam's moments) carries on where it was.")
         st.button(f"Train {more} more epoch{'s' if more != 1 else ''}", key="train.continue",
                   icon=":material/resume:", on_click=run_state.start,
-                  kwargs={"parent": record, "more": more},
+                  kwargs={"parent": record, "more": more, "when_idle": True},
                   disabled=run_state.active() is not None,
                   help="A new run in the Runs list, continuing this one.")
 
@@ -103,6 +103,7 @@ def main() -> None:
         label = "Train again" if record is not None else "Train"
         buttons.button(label, key="train.start", type="primary", icon=":material/play_arrow:",
                        disabled=bool(problems), on_click=run_state.start,
+                       kwargs={"when_idle": True},
                        help="Fix the problems above first." if problems else
                        "Build the model from the spec and fit it in a training process.")
     else:  # while a run trains, Stop takes Train's place; other settings are a side choice
