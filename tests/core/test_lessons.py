@@ -121,6 +121,12 @@ def test_closed_lessons_unknown_codes_and_empty_names_say_so(store):
         lessons.join("ll-zzzz", "Ada")
     with pytest.raises(LessonError, match="Type your name"):
         lessons.join(lesson.code, "   ")
+    with pytest.raises(LessonError, match=r'Another student in this lesson is already called '
+                                          r'"ada"\. Add something that tells you apart'):
+        lessons.join(lesson.code, "  ada ")  # the board would show two of one name
+    assert lessons.join(lesson.code, "Ada B.")
+    other = lessons.publish(teacher, "Other", "", LessonRules())
+    assert lessons.join(other.code, "Ada")  # another lesson's Ada
     with pytest.raises(LessonError, match="needs a title"):
         lessons.publish(teacher, " ", "", LessonRules())
     with pytest.raises(LessonError, match="not one of this workspace's"):

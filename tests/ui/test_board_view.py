@@ -55,7 +55,9 @@ def test_a_board_run_opens_read_only_in_evaluate_and_inside():
     assert f"?p={link}&amp;run=" in shown and copy not in shown and "?w=" not in shown
     # a student's own (changeable) link: one at a time, on request, never when projected
     assert not board.code
-    board.radio(key="board.own_link").set_value("Ada").run()
+    (ada,) = Lessons(store).students(lesson.board)
+    assert board.radio(key="board.own_link").options == ["Ada"]
+    board.radio(key="board.own_link").set_value(ada.id).run()
     assert [c.value for c in board.code] == [f"http://localhost:8501/?w={copy}"]
     board.toggle(key="board.projector").set_value(True).run()
     assert not board.code and "board.own_link" not in [r.key for r in board.radio]
@@ -83,9 +85,9 @@ def test_copy_into_my_workspace_writes_the_run_to_the_teachers_workspace():
     store = runs_helper.runs().store
     board = open_as(board=lesson.board)
     assert token not in html_of(board)  # the board never shows the teacher's token
-    option = next(o for o in board.selectbox(key="board.copy.run").options
-                  if "Ada · Run 1" in o)
-    board.selectbox(key="board.copy.run").select(option)
+    (ada,) = Lessons(store).students(lesson.board)
+    assert "Ada · Run 1 (done)" in board.selectbox(key="board.copy.run").options
+    board.selectbox(key="board.copy.run").select((ada.copy, first.id))
     next(b for b in board.button if "Copy into my workspace" in b.label).click().run()
     assert not board.exception, board.exception
     assert "Run 1 of Ada is now the design in your workspace" in str(
@@ -112,3 +114,27 @@ def test_the_board_draws_a_chart_per_loss_scale():
     board.run()
     assert len(board.get("plotly_chart")) == 1
     assert not any("different scales" in c.value for c in board.caption)
+
+
+def test_two_students_with_one_name_are_two_lines_two_links_and_two_choices():
+    """A second "Ada" cannot join (Lessons.join says so), but a board whose store has two
+    (an older database) shows them apart: "Ada" and "Ada (2)", each with her own link and
+    her own runs to copy."""
+    import time
+
+    from gui.core.store.lessons import students_table
+
+    token, lesson, copy, first, _ = lesson_with_students()
+    lessons = Lessons(runs_helper.runs().store)
+    second = runs_helper.runs().store.create({})
+    with lessons.engine.begin() as db:
+        db.execute(students_table.insert().values(lesson=lesson.id, copy=second, name="Ada",
+                                                  joined=time.time()))
+    board = open_as(board=lesson.board)
+    first_ada, second_ada = lessons.students(lesson.board)
+    assert board.radio(key="board.own_link").options == ["Ada", "Ada (2)"]
+    board.radio(key="board.own_link").set_value(second_ada.id).run()
+    assert [c.value for c in board.code] == [f"http://localhost:8501/?w={second}"]
+    board.radio(key="board.own_link").set_value(first_ada.id).run()
+    assert [c.value for c in board.code] == [f"http://localhost:8501/?w={copy}"]
+    assert "Ada (2)" in html_of(board)

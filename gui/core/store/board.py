@@ -53,6 +53,20 @@ class Entry:
         return self.runs[-1] if self.runs else None
 
 
+def shown_names(entries: list[Entry]) -> dict[int, str]:
+    """{student id: the name the board shows}: the name as typed, and for a name that an
+    earlier student already has, its number among them ("Ana", "Ana (2)"), so that two
+    students are never one line, one link or one choice."""
+    seen: dict[str, int] = {}
+    out = {}
+    for entry in sorted(entries, key=lambda e: e.student.id):
+        name = entry.student.name
+        seen[name.casefold()] = seen.get(name.casefold(), 0) + 1
+        count = seen[name.casefold()]
+        out[entry.student.id] = name if count == 1 else f"{name} ({count})"
+    return out
+
+
 def score(record: RunRecord, hidden: bool = False) -> tuple[str, float] | None:
     """(metric name, value) of a run's score on the hidden test rows (`hidden`) or on its
     own test split; None before it has one."""

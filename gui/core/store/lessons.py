@@ -223,6 +223,14 @@ class Lessons:
         if not name:
             raise LessonError("Type your name (as your teacher should see it on the class "
                               "board), then join.")
+        with self.engine.connect() as db:
+            taken = {str(n).casefold() for n in db.execute(select(students_table.c.name).where(
+                students_table.c.lesson == lesson.id)).scalars()}
+        if name.casefold() in taken:
+            raise LessonError(f"Another student in this lesson is already called \"{name}\". "
+                              "Add something that tells you apart, such as your surname's "
+                              f"first letter (\"{name} B.\"), then join. If that is you and you "
+                              "lost your link, ask your teacher: the class board has it.")
         snapshot = self.store.load(lesson.template)
         copy = self.store.create(snapshot.state)
         self._copy_files(lesson.template, copy, snapshot.state)

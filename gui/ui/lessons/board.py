@@ -19,7 +19,13 @@ import html
 
 import streamlit as st
 
-from gui.core.store.board import Entry, by_curve_scale, class_board, copy_to_teacher
+from gui.core.store.board import (
+    Entry,
+    by_curve_scale,
+    class_board,
+    copy_to_teacher,
+    shown_names,
+)
 from gui.core.store.links import PRESENTER
 from gui.core.store.workspaces import StoreError
 from gui.ui.common import projector
@@ -95,7 +101,9 @@ def _curves(token: str) -> None:
         st.caption("The students' losses are on different scales (" +
                    "; ".join(map(md, groups)) + "), so each scale has a chart of its own.")
     for i, (scale, entries) in enumerate(groups.items()):
-        fig = charts.overlay_figures({e.student.name: e.best.history for e in entries})[0][1]
+        names = shown_names(entries)
+        fig = charts.overlay_figures({names[e.student.id]: e.best.history
+                                      for e in entries})[0][1]
         if len(groups) > 1:
             fig.update_layout(title_text=f"{fig.layout.title.text} ({plot_text(scale)})")
         if state.widget_value("board.projector", False):
@@ -112,14 +120,14 @@ def score_heading(entries: list[Entry]) -> str:
 def table(entries: list[Entry], views: dict[int, str] | None = None,
           ) -> list[dict[str, str]]:
     """One row per student, as the board shows it (names literally, as typed)."""
-    rows, heading = [], score_heading(entries)
+    rows, heading, names = [], score_heading(entries), shown_names(entries)
     for rank, entry in enumerate(entries, start=1):
         latest = entry.latest
         now = (f"{latest.name}: {latest.status}, epoch {latest.epochs_done}/"
                f"{latest.spec.fit.epochs}") if latest else "no run yet"
         rows.append({
             "#": str(rank) if entry.score is not None else "",
-            "Student": entry.student.name,
+            "Student": names[entry.student.id],
             heading: (f"{entry.metric} {entry.score:.3f}" if entry.score is not None else
                       "not ranked: another target or other data" if entry.elsewhere else "—"),
             "Runs": str(len(entry.runs)),
@@ -175,22 +183,24 @@ def _views(entries: list[Entry]) -> dict[int, str]:
 def _own_link(entries: list[Entry]) -> None:
     """A student's own link, for one who lost it: folded, one student at a time, and not in
     projector mode (whoever has the link can change that student's work)."""
-    students = {e.student.name: e.student.copy for e in entries}
-    if not students:
+    names = shown_names(entries)
+    copies = {e.student.id: e.student.copy for e in entries}
+    if not copies:
         return
     with st.expander("A student lost their link"):
         st.caption("Their own link opens their work, changeable: give it to them alone. "
                    "The board never shows it while projected.")
-        name = st.radio("Whose link", list(students), index=None, key="board.own_link",
-                        horizontal=True)
-        if name in students:
-            st.code(f"{_root()}?w={students[name]}", language=None)
+        chosen = st.radio("Whose link", list(copies), index=None, key="board.own_link",
+                          horizontal=True, format_func=lambda sid: names.get(sid, "?"))
+        if chosen in copies:
+            st.code(f"{_root()}?w={copies[chosen]}", language=None)
 
 
 def _copy(token: str, entries: list[Entry]) -> None:
     """Copy any student's run into the workspace the lesson was published from (`entries`:
     the board as main() read it)."""
-    choices = {f"{e.student.name} · {r.name} ({r.status})": (e.student.copy, r.id)
+    names = shown_names(entries)
+    choices = {(e.student.copy, r.id): f"{names[e.student.id]} · {r.name} ({r.status})"
                for e in entries for r in e.runs}
     if not choices:
         return
@@ -199,12 +209,13 @@ def _copy(token: str, entries: list[Entry]) -> None:
                "in the workspace you published this lesson from (your dataset stays); "
                "open that workspace from your own link to train it.")
     with st.form("board.copy", border=False):
-        chosen = st.selectbox("Run", list(choices), key="board.copy.run")
+        chosen = st.selectbox("Run", list(choices), key="board.copy.run",
+                              format_func=lambda pair: choices.get(pair, "?"))
         pressed = st.form_submit_button("Copy into my workspace", icon=":material/content_copy:")
     if pressed and chosen in choices:
         try:
             said = copy_to_teacher(workspace.lessons(), run_state.shared_runs(), token,
-                                   *choices[chosen])
+                                   *chosen)
         except StoreError as error:
             st.error(str(error), icon=":material/error:")
         else:
