@@ -36,6 +36,13 @@ def test_a_locked_setting_is_not_changed_and_the_limit_keeps_train_disabled():
     rate = store.load(copy).state["spec"]["compile"]["learning_rate"]
     at.number_input(key="model.compile.learning_rate").set_value(0.5).run()
     assert store.load(copy).state["spec"]["compile"]["learning_rate"] == rate
+    # reached anyway (by the keyboard, past the lock's look): the page is drawn again with
+    # the teacher's value, and says why
+    assert at.number_input(key="model.compile.learning_rate").value == rate
+    assert ["Your teacher locked compile.learning_rate in this lesson, so your change was "
+            "not kept."] == [w.value for w in at.warning if "locked" in w.value]
+    at.run()
+    assert not [w for w in at.warning if "locked" in w.value]  # said once
     at.switch_page("steps/train.py").run()
     assert at.number_input(key="train.epochs").value == 12  # the teacher's, copied
     at.number_input(key="train.epochs").set_value(50).run()
@@ -63,6 +70,7 @@ def test_with_the_layers_locked_a_new_target_still_gets_its_output_layer():
     layers = store.load(copy).state["spec"]["layers"]
     assert (layers[-1]["units"], layers[-1]["activation"]) == (1, "linear")
     assert layers[:-1] == before[:-1] and len(layers) == len(before)
+    assert not [w.value for w in at.warning if "locked" in w.value]  # nothing refused
     at.switch_page("steps/train.py").run()
     assert not at.button(key="train.start").disabled, [e.value for e in at.error]
 

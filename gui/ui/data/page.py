@@ -42,6 +42,11 @@ def store_upload(key: str, part: str) -> None:
         return
     state.next_upload()  # a fresh, empty uploader: the file is listed in the choice below
     use = "as test data " if part == "test" else ""
+    copy = workspace.lesson()
+    if copy is not None and not copy[0].rules.allows(("dataset",)):
+        state.add_note("warning", f"**{md(upload.name)}** was not stored: your teacher "
+                                  "locked the data choices in this lesson.")
+        return
     try:
         csv_io.check_name(upload.name)
         with data_source.reading(upload.name, upload.size):

@@ -65,6 +65,10 @@ def apply() -> None:
             with st.expander("Instructions", icon=":material/school:", expanded=True):
                 st.markdown(safe_markdown(lesson.instructions))
     st.html(f"<style>{_css(lesson.rules)}</style>")
+    refused = st.session_state.pop(workspace.LOCKED_NOTE, None)
+    if refused:
+        st.warning(f"Your teacher locked {', '.join(map(md, refused))} in this lesson, so "
+                   "your change was not kept.", icon=":material/lock:")
 
 
 def _css(rules) -> str:

@@ -244,12 +244,16 @@ def sync(defer: bool = False) -> None:
             if defer and store().version(token()) == version:
                 return
             edits = changes.changes(base, mine, whole=WHOLE, sets=SETS)
+            refused = []
             if (copy := lesson()) is not None:  # a locked or hidden control changes nothing
                 output = output_layer(current.spec.layers)
-                edits = [e for e in edits if copy[0].rules.allows(e.path, output)]
+                refused = [e for e in edits if not copy[0].rules.allows(e.path, output)]
+                edits = [e for e in edits if e not in refused]
                 mine = None  # and a fallback never writes the tab's whole spec
             _adopt(store().update_state(token(),
                                         lambda state: _merge(state, edits, mine, base)), mine)
+            if refused:  # reached anyway (the keyboard): the page is drawn again without it
+                _redraw_without(sorted({_setting(e.path) for e in refused}))
         elif store().version(token()) != version:
             _adopt(store().load(token()))
     except StoreError:
@@ -284,6 +288,28 @@ def fragment(draw):
             sync()
 
     return st.fragment(run)
+
+
+LOCKED_NOTE = "ll_locked_refused"  # the settings a lesson's lock refused, for the banner
+
+
+def _redraw_without(settings: list[str]) -> None:
+    """Run the page again now that the document is back to the lesson's locked settings,
+    and say so on it (once for the same settings within a few seconds: never a loop)."""
+    last = st.session_state.get(_LOCKED_LAST)
+    st.session_state[_LOCKED_LAST] = (settings, time.monotonic())
+    if last is not None and last[0] == settings and time.monotonic() - last[1] < 5.0:
+        return
+    st.session_state[LOCKED_NOTE] = settings
+    st.rerun()
+
+
+_LOCKED_LAST = "ll_locked_last"
+
+
+def _setting(path: tuple) -> str:
+    """A document path as the lesson's words name it ("data.target", "dataset")."""
+    return ".".join(str(p) for p in (path[1:] if path and path[0] == "spec" else path))
 
 
 WHOLE = [("dataset",), ("test",), ("basis",)]  # one setting each, never mixed field by field
