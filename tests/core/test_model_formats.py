@@ -286,3 +286,29 @@ def test_a_target_called_label_keeps_its_class_names_beside_the_index(tmp_path):
     classes = list(t.prepared.preprocessor.classes_)
     assert [classes[i] for i in cli["predicted_label_index"]] == cli["predicted_label"].tolist()
     assert_same_predictions(pd.read_csv(tmp_path / "rows_predictions.csv"), cli, "label")
+
+
+@pytest.mark.parametrize(("encoding", "sep"), [("utf-8", ";"), ("utf-16", ","),
+                                               ("latin-1", "\t")])
+def test_predict_py_reads_files_as_layerlab_does(tmp_path, encoding, sep):
+    """A semicolon file with decimal commas ("-1,427" is -1.427 there), a UTF-16 file and a
+    Latin-1 one: predict.py reads each as LayerLab reads it, so it predicts as `gui predict`
+    does (it read "-1,427" as -1427, and raised UnicodeDecodeError on the others)."""
+    from tests.conftest import SAMPLES
+    from tests.core import trained_models as tm
+
+    raw = pd.read_csv(SAMPLES / "tips.csv")
+    t = tm.train("tips.csv", "tip", epochs=1, frame=raw)
+    folder = tmp_path / "onnx"
+    model_formats.write_export(t.deploy, t.prepared.preprocessor, "onnx", folder)
+    rows = raw.drop(columns="tip").head(6).copy()
+    rows["total_bill"] = rows["total_bill"] - 20  # negative values too
+    rows.loc[0, "day"] = "Sá"  # a letter outside ASCII: a new value, said as such
+    decimal = "," if sep != "," else "."
+    rows_csv = tmp_path / "rows.csv"
+    rows_csv.write_bytes(rows.to_csv(index=False, sep=sep, decimal=decimal).encode(encoding))
+    done = run_script(folder, rows_csv)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "total_bill" not in done.stderr  # every number read as a number
+    assert_same_predictions(pd.read_csv(tmp_path / "rows_predictions.csv"),
+                            cli_predictions(tmp_path, t, rows_csv), "tip")

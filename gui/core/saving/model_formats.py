@@ -37,11 +37,11 @@ from gui.core.saving.export import _dumps
 from gui.core.spec.vocabulary import index_column
 
 TEMPLATE = Path(__file__).with_name("predict_template.py")
-# The template's stand-ins for LayerLab's own functions, which predict_script writes in
-STUBS = {function: (f"def {function.__name__}(values: pd.Series) -> pd.Series:  # LayerLab "
-                    "puts its own function here\n    raise NotImplementedError(\"export.py "
-                    f"writes {function.__module__.rsplit('.', 1)[-1]}.{function.__name__} "
-                    "here\")\n")
+# The template's stand-ins for LayerLab's own functions, which predict_script writes in: each
+# function's own first line, then a line that says so and one that raises
+STUBS = {function: (inspect.getsource(function).split("\n", 1)[0] + "\n    # LayerLab puts its "
+                    "own function here\n    raise NotImplementedError(\"export.py writes "
+                    f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__} here\")\n")
          for function in (code_text, read_numbers)}
 
 

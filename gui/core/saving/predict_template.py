@@ -8,6 +8,7 @@ the prediction columns that LayerLab's own predictions have. Without out.csv the
 is written to rows_predictions.csv beside rows.csv; "-" writes it to standard output.
 """
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -48,25 +49,42 @@ def load_model():
     return lambda x: model.serve(tf.constant(x)).numpy()
 
 
-def read_rows(path: Path) -> pd.DataFrame:
-    """A CSV/TSV/TXT (delimiter detected), .xlsx (openpyxl) or .parquet (pyarrow) file."""
+def read_rows(path: Path) -> tuple[pd.DataFrame, bool]:
+    """(the rows, whether their numbers may have a decimal comma) of a CSV/TSV/TXT (its
+    encoding and delimiter detected, as LayerLab reads them), .xlsx (openpyxl) or .parquet
+    (pyarrow) file. A file not separated by commas may write 1.5 as "1,5"."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return pd.read_excel(path)
+        return pd.read_excel(path), False
     if suffix == ".parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path, sep=None, engine="python", skipinitialspace=True)
+        return pd.read_parquet(path), False
+    raw = path.read_bytes()
+    for encoding in ("utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig",
+                     "cp1252", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    lines = text[:65536].splitlines()[:50]
+    counts = {sep: min(line.count(sep) for line in lines if line.strip())
+              for sep in (",", ";", "\t", "|")} if any(x.strip() for x in lines) else {}
+    sep = max(counts, key=counts.get) if counts and max(counts.values()) > 0 else ","
+    rows = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True)
+    return rows, sep != ","
 
 
-def code_text(values: pd.Series) -> pd.Series:  # LayerLab puts its own function here
+def code_text(values: pd.Series) -> pd.Series:
+    # LayerLab puts its own function here
     raise NotImplementedError("export.py writes preprocess.code_text here")
 
 
-def read_numbers(values: pd.Series) -> pd.Series:  # LayerLab puts its own function here
+def read_numbers(values: pd.Series, decimal_comma: bool = False) -> pd.Series:
+    # LayerLab puts its own function here
     raise NotImplementedError("export.py writes number_text.read_numbers here")
 
 
-def encode(prep: dict, rows: pd.DataFrame) -> np.ndarray:
+def encode(prep: dict, rows: pd.DataFrame, decimal_comma: bool = False) -> np.ndarray:
     """Raw rows → the float32 table the model takes (preprocessing.json's recipe)."""
     missing = [c for c in prep["feature_names"] if c not in rows.columns]
     if missing:
@@ -75,7 +93,7 @@ def encode(prep: dict, rows: pd.DataFrame) -> np.ndarray:
     numeric, text, fill = prep["numeric"], prep["text"], prep["fill"]
     out = np.zeros((len(rows), len(prep["encoded_names"])), dtype=np.float32)
     for i, col in enumerate(numeric):
-        values = read_numbers(rows[col])
+        values = read_numbers(rows[col], decimal_comma)
         bad = int((values.isna() & rows[col].notna()).sum())
         if bad:
             print(f"note: column '{col}': {bad} value(s) that are not numbers count as "
@@ -130,11 +148,11 @@ def main(argv: list[str]) -> None:
         sys.exit(f"File not found: {source}. Pass the rows to predict, e.g. "
                  "python predict.py rows.csv")
     prep = json.loads((HERE / "preprocessing.json").read_text(encoding="utf-8"))
-    rows = read_rows(source)
+    rows, decimal_comma = read_rows(source)
     if len(rows) == 0:
         sys.exit(f"{source} has no rows to predict.")
-    rows.columns = [str(c) for c in rows.columns]
-    outputs = load_model()(encode(prep, rows))
+    rows.columns = [str(c).strip() for c in rows.columns]
+    outputs = load_model()(encode(prep, rows, decimal_comma))
     table = rows.reset_index(drop=True)
     for name, values in decode(prep, outputs).items():
         table[name] = values

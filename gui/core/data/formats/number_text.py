@@ -28,17 +28,25 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 NUMERIC_SHARE = 0.95  # a text column becomes numbers when at least this share reads as one
 
 
-def read_numbers(values: pd.Series) -> pd.Series:
+def read_numbers(values: pd.Series, decimal_comma: bool = False) -> pd.Series:
     """A number column's values as floats, as training read them: numbers; True/False in any
     case as 1/0 (a column of True/False trains as 1/0); numbers with thousands separators
     ("1,234.5", "1 234", "1'234"), a percent sign ("12%" → 12) or a currency sign ("$1,200",
-    "1200 €"); anything else (the missing marks "-", "?", "n/a" too) is NaN."""
+    "1200 €"); anything else (the missing marks "-", "?", "n/a" too) is NaN. With
+    `decimal_comma` (a file not separated by commas), "1,5" and "1.234,5" are 1.5 and
+    1234.5, before any other reading."""
     numbers = pd.to_numeric(values, errors="coerce")
     gaps = numbers.isna() & values.notna()
     if not gaps.any():
         return numbers
     numbers = numbers.astype(float)
     text = values[gaps].astype(str).str.strip()
+    if decimal_comma:
+        comma = text.str.fullmatch(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
+        numbers[gaps] = pd.to_numeric(text.where(comma, "").str.replace(".", "", regex=False)
+                                      .str.replace(",", ".", regex=False), errors="coerce")
+        gaps &= numbers.isna()
+        text = text[~comma]
     words = text.str.lower().map({"true": 1.0, "false": 0.0})
     bare = text.str.replace(r"^([-+]?)\s*[$€£¥₹]\s*|\s*[$€£¥₹%]$", r"\1", regex=True)
     commas = bare.str.fullmatch(r"[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")
@@ -48,24 +56,6 @@ def read_numbers(values: pd.Series) -> pd.Series:
                       .str.replace(",", ".", regex=False))
     numbers[gaps] = words.fillna(pd.to_numeric(bare, errors="coerce")).astype(float)
     return numbers
-
-
-def _decimal_comma(values: pd.Series) -> pd.Series:
-    """"1,5" and "1.234,5" (a European spreadsheet's 1.5 and 1234.5) as numbers; NaN else."""
-    text = values.astype(str).str.strip()
-    comma = text.str.fullmatch(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
-    return pd.to_numeric(text.where(comma, "").str.replace(".", "", regex=False)
-                         .str.replace(",", ".", regex=False), errors="coerce")
-
-
-def to_numbers(values: pd.Series, decimal_comma: bool) -> pd.Series:
-    """Text → numbers by `read_numbers`; with `decimal_comma` (a file not separated by
-    commas), "1,5" and "1.234,5" are 1.5 and 1234.5 first."""
-    if decimal_comma:
-        commas = _decimal_comma(values)
-        if commas.notna().any():
-            return commas.fillna(read_numbers(values.where(commas.isna())))
-    return read_numbers(values)
 
 
 def _marks(values: pd.Series) -> pd.Series:
@@ -111,7 +101,7 @@ def _as_numbers(frame, col, series: pd.Series, decimal_comma: bool, warnings: li
         return series  # text: the first values that are no plain number are no number at all
     marks = _marks(failing)
     rest = failing[~marks]
-    written = to_numbers(rest, decimal_comma) if len(rest) else rest.astype(float)
+    written = read_numbers(rest, decimal_comma) if len(rest) else rest.astype(float)
     bad = written.isna()
     counted = len(present) - int(marks.sum())
     if counted == 0 or bad.sum() > (1 - NUMERIC_SHARE) * counted:
@@ -126,7 +116,7 @@ def _as_numbers(frame, col, series: pd.Series, decimal_comma: bool, warnings: li
                         f"({examples}) are treated as missing.")
     other_form = written.notna()
     if decimal_comma and other_form.any():  # a decimal comma is the file's way: said with it
-        other_form &= _decimal_comma(rest).isna()
+        other_form &= read_numbers(rest) == written  # read so without the decimal comma
     if other_form.any():
         first = int(np.argmax(other_form.to_numpy()))
         warnings.append(f"Column '{col}': numbers written as text, such as "
@@ -144,8 +134,8 @@ def _as_numbers(frame, col, series: pd.Series, decimal_comma: bool, warnings: li
 def _numbers_in(values: pd.Series) -> bool:
     """Whether some of `values` (text that is no plain number) is a number in another form
     or a missing mark."""
-    return bool((_marks(values) | to_numbers(values, True).notna()
-                 | to_numbers(values, False).notna()).any())
+    return bool((_marks(values) | read_numbers(values, True).notna()
+                 | read_numbers(values).notna()).any())
 
 
 def _shown(value: float) -> str:
