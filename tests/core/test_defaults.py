@@ -63,11 +63,13 @@ def test_width_depth_and_regularisation_follow_rows_and_inputs():
     number = recommended_spec(DataInfo("regression", n_inputs=4, n_train=600))
     assert _hidden(number)[0].kernel_regularizer.l2 < _hidden(small)[0].kernel_regularizer.l2
     assert size_rule(600).l2_for("multiclass") == _hidden(small)[0].kernel_regularizer.l2
-    # a tiny table's number gets a strong L2 on its hidden layer; its classes do not
+    # a tiny table's number gets a strong L2 on its hidden layer; its classes a lighter one,
+    # which keeps their probabilities off 0 and 1
     tiny_number = recommended_spec(DataInfo("regression", n_inputs=4, n_train=60))
     assert _hidden(tiny_number)[0].kernel_regularizer.l2 == size_rule(60).l2_for(
         "regression") > _hidden(number)[0].kernel_regularizer.l2
-    assert _hidden(tiny)[0].kernel_regularizer.kind == "none"
+    assert 0 < _hidden(tiny)[0].kernel_regularizer.l2 == size_rule(60).l2_for("binary") < \
+        _hidden(tiny_number)[0].kernel_regularizer.l2
 
 
 def test_every_rule_says_in_a_sentence_what_it_chose_and_for_which_rows():

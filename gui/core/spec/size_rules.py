@@ -86,12 +86,15 @@ class SizeRule:
 # linear models and MLPs by benchmarks/default_quality.py.
 SIZE_RULES: tuple[SizeRule, ...] = (
     SizeRule(100, epochs=500, patience=0, batch_size=128, units=100, hidden=1,
-             validate=False, learning_rate=0.01, regression_l2=0.1,
+             validate=False, learning_rate=0.01, l2=1e-2, regression_l2=0.1,
              why="Up to 100 rows: one hidden layer trained on every row at once (one step "
                  "per epoch) for a fixed number of epochs at a learning rate of 0.01 (ten "
                  "times Adam's default, since so few steps are taken): too few rows to hold "
                  "some out for early stopping. With so few rows the network still fits its "
                  "training rows better than new ones: Evaluate compares the two.",
+             class_why="For classes, an L2 penalty (0.01) on the hidden layer's weights "
+                       "keeps the predicted probabilities from being pushed to 0 and 1 on so "
+                       "few rows.",
              number_why="For a number, a strong L2 penalty (0.1) on the hidden layer's "
                         "weights keeps its bends small."),
     SizeRule(1_000, epochs=200, patience=30, batch_size=16, units=64, l2=1e-2,
