@@ -122,14 +122,17 @@ def test_a_reload_mid_training_shows_the_same_run_live_and_stop_works(
 def test_a_second_tab_shows_the_run_live_and_can_stop_it(
         page: Page, app_url: str, stops_its_run):
     to_train_page(page, app_url)
+    other = page.context.new_page()
+    other.goto(page.url)  # the same link, open before the run starts: /train?w=…
+    other.wait_for_selector("h1", timeout=60_000)
+    wait_idle(other)
+    page.bring_to_front()
     set_epochs(page, LONG)
     _train(page)
     wait_for_epochs(page, 1)
 
-    other = page.context.new_page()
-    other.goto(page.url)  # the same link: /train?w=…
-    other.wait_for_selector("h1", timeout=60_000)
-    expect(_caption(other, "Run 1")).to_be_visible(timeout=60_000)
+    other.bring_to_front()  # no reload: the open tab finds the run started in the other
+    expect(_caption(other, "Run 1")).to_be_visible(timeout=20_000)
     seen = live_epoch(other, LONG)
     wait_for_live_epoch(other, LONG, seen + 1)  # the second tab follows it live
     wait_for_epochs(other, 1)

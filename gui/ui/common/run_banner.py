@@ -1,20 +1,34 @@
 """The run banner: while a run of the workspace trains, a line on every page with its
-progress and a link to watch it (layerlab.py draws it above every page but Train)."""
+progress and a link to watch it (layerlab.py draws it above every page but Train); while
+none trains, a watch for one started from elsewhere."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from gui.core.spec.vocabulary import QUEUED
-from gui.ui.session import run_state
+from gui.ui.session import run_state, workspace
 from gui.ui.text import md
 
+WATCH_S = 2  # how often a page without a run looks for one started elsewhere
 
-def run_banner() -> None:
-    """While a run of the workspace trains, a line on every page with its progress."""
+
+def run_banner(draw: bool = True) -> None:
+    """While a run of the workspace trains, a line on every page with its progress (`draw`;
+    Train shows the run itself). While none does, the page looks every WATCH_S seconds
+    for one started elsewhere (a second tab, the CLI's `train --workspace`) and then runs
+    again to show it: one short query, nothing drawn."""
     if run_state.active_glance() is None:
+        if not workspace.read_only():  # a presenter tab follows the work on its own
+            st.fragment(run_every=WATCH_S)(_watch)()
         return
-    st.fragment(run_every=1)(_banner)()
+    if draw:
+        st.fragment(run_every=1)(_banner)()
+
+
+def _watch() -> None:
+    if run_state.active_glance() is not None:
+        st.rerun()
 
 
 def _banner() -> None:
