@@ -83,7 +83,8 @@ def _caption(page: Page, name: str) -> Locator:
 
 def _trained(page: Page, name: str, epochs: int) -> None:
     """Wait until the page says run `name` finished with `epochs` epochs, and is idle."""
-    done = page.get_by_text(re.compile(rf"^Trained {epochs} epochs in "))
+    done = page.get_by_text(re.compile(  # a continued run says what it added
+        rf"^Trained ({epochs} epochs|\d+ more epochs? \({epochs} in all\)) in "))
     expect(fresh(page, done)).to_be_visible(timeout=180_000)
     wait_idle(page)  # the whole page has redrawn from the finished run
     expect(_caption(page, name)).to_be_visible()
@@ -222,6 +223,7 @@ def test_continue_training_a_finished_run(page: Page, app_url: str):
     page.get_by_role("button", name="Train 3 more epochs").click()
     expect(_caption(page, "Run 1 +3")).to_be_visible(timeout=60_000)
     _trained(page, "Run 1 +3", 8)
+    expect(page.get_by_text("Trained 3 more epochs (8 in all) in ")).to_be_visible()
     expect(page.get_by_text("Continued from epoch 5", exact=False)).to_be_visible()
     lines = log(page).splitlines()
     assert lines[-1].startswith("Epoch 8/8 - loss"), lines

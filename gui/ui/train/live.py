@@ -108,7 +108,10 @@ def status_box(record) -> None:
     elif status in (RUNNING, STOPPING):
         st.progress(record.progress.fraction, text=live_feed.running_text(record))
     elif status == DONE:
-        st.success(f"Trained {epochs} epoch{plural} in {record.elapsed:.1f} s."
+        more = epochs - (record.start_epoch or 0)  # a continued run: the epochs it added
+        did = (f"{more} more epoch{'s' if more != 1 else ''} ({epochs} in all)"
+               if record.start_epoch else f"{epochs} epoch{plural}")
+        st.success(f"Trained {did} in {record.elapsed:.1f} s."
                    + (f" {md(record.note)}" if record.note else ""),
                    icon=":material/check_circle:")
     elif status in (STOPPED, INTERRUPTED):
