@@ -48,10 +48,29 @@ def differences(before: ExperimentSpec, after: ExperimentSpec) -> list[Differenc
     found = [Difference(k, a.get(k), b.get(k)) for k in keys if a.get(k) != b.get(k)
              and not any(_plain(k).endswith(x) for x in IGNORED)]
     if len(before.layers) != len(after.layers):  # one line for the stack, not every field
-        found = [d for d in found if not d.path.startswith("layers")]
+        kept = _unstacked(before, after)  # and what the stack's line does not say
+        found = [d for d in found if not d.path.startswith("layers") or d.path in kept]
         at = sum(1 for d in found if d.path.startswith("data."))
         found.insert(at, Difference("layers", stack(before), stack(after)))
     return found
+
+
+def _unstacked(before: ExperimentSpec, after: ExperimentSpec) -> set[str]:
+    """The paths of layer settings the stack's one line leaves out (a regularizer, an
+    initializer), of the layers that are of one kind at the same place in both specs."""
+    out = set()
+    for i, (a, b) in enumerate(zip(before.layers, after.layers, strict=False)):
+        if a.type != b.type:
+            continue
+        shown = set(kind_of(a).summary_fields) | {"type", "uid"}
+        flat_a, flat_b = {}, {}
+        _walk(a.to_dict(), f"layers[{i}]", flat_a)
+        _walk(b.to_dict(), f"layers[{i}]", flat_b)
+        for key in set(flat_a) | set(flat_b):
+            field = key[len(f"layers[{i}]."):].split(".", 1)[0]
+            if field not in shown and flat_a.get(key) != flat_b.get(key):
+                out.add(key)
+    return out
 
 
 def varying(specs: list[ExperimentSpec]) -> dict[str, list[str]]:
