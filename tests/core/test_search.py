@@ -89,7 +89,8 @@ def test_the_test_rows_are_never_used(monkeypatch):
 def test_search_space_follows_the_data():
     tiny = search.search_space(DataInfo("regression", n_inputs=3, n_train=20))
     big = search.search_space(DataInfo("regression", n_inputs=3, n_train=50_000))
-    assert max(tiny["batch_size"]) <= 16 and max(big["batch_size"]) == 1024
+    # 20 rows: 16 of them fitted; batches below that, and the first that takes them all
+    assert tiny["batch_size"] == (16,) and max(big["batch_size"]) == 1024
     assert tiny["units"][1] < big["units"][1] == 512
 
 
@@ -121,6 +122,9 @@ def test_the_first_trial_of_a_tiny_table_keeps_its_single_hidden_layer():
     params = search.default_params(base, info, space)
     first = search.trial_spec(base, params)
     assert params["layers"] == 1 == sum(x.type == "Dense" for x in base.layers[:-1])
+    # one step an epoch, as the recommended batch (128, more than the 32 rows it fits on)
+    fitted = info.n_train - space["validation_rows"]
+    assert params["batch_size"] >= fitted and base.fit.batch_size >= fitted
     assert [x.type for x in first.layers] == ["Dense", "Dense"]
     assert validate(first, info) == []
 

@@ -66,12 +66,14 @@ def score_name(task: str) -> str:
 
 
 def search_space(info: DataInfo, validation_split: float = 0.2) -> dict:
-    """vocabulary.SEARCH_SPACE narrowed to what the data supports: batch sizes no larger
-    than the rows a trial fits on, and no more units per layer than about four per
+    """vocabulary.SEARCH_SPACE narrowed to what the data supports: batch sizes smaller
+    than the rows a trial fits on, and the first that holds them all (one step an epoch, as
+    a small table's recommended batch), and no more units per layer than about four per
     training row (a 30-row table gets no 512-wide layers)."""
     space = dict(SEARCH_SPACE)
     fit_rows = max(1, info.n_train - validation_rows(info.n_train, validation_split))
-    batches = [b for b in space["batch_size"] if b <= fit_rows] or [space["batch_size"][0]]
+    sizes = space["batch_size"]
+    batches = [b for b in sizes if b < fit_rows] + [b for b in sizes if b >= fit_rows][:1]
     low, high = space["units"]
     space["batch_size"] = tuple(batches)
     space["units"] = (low, int(min(high, max(4 * low, 4 * info.n_train))))
