@@ -24,7 +24,9 @@ def add_predict(subparsers) -> None:
     p.add_argument("model", help="model file: .keras, .h5 or a LayerLab bundle .zip")
     p.add_argument("--data", required=True,
                    help="rows to predict: .csv, .tsv, .txt, .xlsx or .parquet")
-    p.add_argument("--sheet", default="", help="the sheet of an .xlsx (default: the first)")
+    p.add_argument("--sheet", default="",
+                   help="the sheet of an .xlsx (default: the first that holds the model's "
+                        "columns)")
     p.add_argument("--out", default="-", help="file to write the rows with their predictions "
                                               "to: .csv, or .xlsx for a workbook (default: "
                                               "CSV on standard output)")
@@ -48,10 +50,12 @@ def run_predict(args) -> int:
     with quiet_stderr():
         from gui.core.inspection import predict
         from gui.core.saving import load, model_check
-    rows = new_rows.read_rows(raw_rows, rows_file.name, sheet=args.sheet)
     try:
         with quiet_stderr():
             loaded = load.load_model_safely(raw_model, model_file.name)
+        rows = new_rows.read_rows(raw_rows, rows_file.name, sheet=args.sheet,
+                                  needs=loaded.feature_names if loaded.has_metadata else ())
+        with quiet_stderr():
             result = predict.predict_rows(loaded, rows.frame, threshold=args.threshold)
     except (model_check.ModelFileError, predict.PredictError) as exc:
         raise CLIError(str(exc)) from None

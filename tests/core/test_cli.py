@@ -156,7 +156,8 @@ def test_train_on_an_xlsx_sheet(tmp_path, capsys):
 
     book = openpyxl.Workbook()
     book.active.title = "Notes"
-    book.active.append(["nothing to see"])
+    for line in ("Shapes measured in class", "width, height in cm", "kind: a or b"):
+        book.active.append([line])  # one column of lines: a table of one column to a reader
     sheet = book.create_sheet("Measurements")
     sheet.append(["width", "height", "kind"])
     for i in range(40):
@@ -174,6 +175,13 @@ def test_train_on_an_xlsx_sheet(tmp_path, capsys):
     assert main(["train", "--data", str(path), "--sheet", "Missing", "--target", "kind",
                  "--out", str(tmp_path / "no")]) == 1
     assert "no sheet called 'Missing'; its sheets are 'Notes', 'Measurements'" in _error(capsys)
+    # predict, without --sheet, reads the sheet that holds the model's columns, and says so
+    predictions = tmp_path / "predictions.csv"
+    assert main(["predict", str(out / "model.keras"), "--data", str(path), "--out",
+                 str(predictions)]) == 0
+    assert ("note: The sheet 'Measurements' holds the model's columns, so it is the one read"
+            in capsys.readouterr().err)
+    assert len(pd.read_csv(predictions)) == 40
 
 
 # ---- --workspace: the run is recorded in a workspace ----------------------------------------

@@ -122,9 +122,11 @@ def main() -> None:
         """Predict an uploaded file of rows; the table, its notes and the downloads."""
         raw_rows = upload.getvalue()
         try:
-            table = new_rows.read_rows(raw_rows, upload.name)
+            needs = loaded.feature_names if loaded.has_metadata else ()
+            table = new_rows.read_rows(raw_rows, upload.name, needs=needs)
             if table.kind == "xlsx" and len(table.sheets) > 1:
                 sheet = st.selectbox("Sheet", table.sheets, key="predict.sheet",
+                                     index=table.sheets.index(table.sheet),
                                      help="The workbook's sheet that holds the rows.")
                 if sheet != table.sheet:
                     table = new_rows.read_rows(raw_rows, upload.name, sheet=sheet)
