@@ -235,6 +235,10 @@ def test_rows_from_a_workbook_with_a_sheet_choice_come_back_with_every_column():
                     "rows": rows})
     upload_rows(at, raw, "new_irises.xlsx")
     assert at.selectbox(key="predict.sheet").options == ["notes", "rows"]
+    # the sheet that holds the model's columns is read first, and said; the other on request
+    assert at.selectbox(key="predict.sheet").value == "rows" and not at.error, at.error
+    assert any("The sheet 'rows' holds the model's columns" in i.value for i in at.info)
+    at.selectbox(key="predict.sheet").set_value("notes").run()
     assert "Missing column(s): sepal length (cm)" in texts(at, "error")
     at.selectbox(key="predict.sheet").set_value("rows").run()
     assert not at.exception and not at.error, at.error
