@@ -76,6 +76,9 @@ def test_a_column_of_dates_is_said_to_be_dates_with_what_to_do(dates):
     tickets = [f"PC {17000 + i * 7}" for i in range(120)]  # digits, but no dates
     assert columns.left_out(frame.assign(listed_on=tickets), "buys")["listed_on"].startswith(
         "different in every row (an id or a name)")
+    codes = [f"t{i}" for i in range(120)]  # parsed as dates of the year 1: codes, not dates
+    assert columns.left_out(frame.assign(listed_on=codes), "buys")["listed_on"].startswith(
+        "different in every row (an id or a name)")
 
 
 def test_default_features_leave_out_exactly_those_columns():

@@ -71,14 +71,16 @@ def why_left_out(s: pd.Series, as_categories: bool = False) -> str:
 
 def _dates(s: pd.Series, sample: int = 50) -> bool:
     """Whether text column `s` holds dates (or times): nearly all of its first values, each
-    with a digit, parse as one."""
+    with a digit, parse as one of a plausible year (codes such as "t1" or "M3" parse as
+    dates in the year 1)."""
     values = s.dropna().astype(str).head(sample)
     if values.empty or not values.str.contains(r"\d").all():
         return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas' "could not infer format" for mixed styles
         parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-    return bool(parsed.notna().mean() >= 0.9)
+    plausible = parsed.notna() & parsed.dt.year.between(1000, 2999)
+    return bool(plausible.mean() >= 0.9)
 
 
 def _running(s: pd.Series, low, high) -> bool:

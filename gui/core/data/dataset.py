@@ -160,12 +160,14 @@ def resolve_task(target: pd.Series, spec: DataSpec) -> str:
     distinct = values.nunique()
     if distinct < 2:
         raise DataError(f"The target column '{name}' has a single value "
-                        f"({values.iloc[0]!r}) in every row, so there is nothing to learn. "
+                        f"({plain(values.iloc[0])!r}) in every row, so there is "
+                        "nothing to learn. "
                         "Choose another target column.")
     task = detect_task(target) if spec.task == "auto" else spec.task
     if task == "regression" and not is_numeric(values):
         raise DataError(f"Regression needs a numeric target, but '{name}' holds text (e.g. "
-                        f"{values.iloc[0]!r}). Choose classification, or another target.")
+                        f"{plain(values.iloc[0])!r}). Choose classification, or "
+                        "another target.")
     if task == "binary" and distinct != 2:
         raise DataError(f"Binary classification needs exactly 2 classes; '{name}' has "
                         f"{distinct}. Choose multiclass or regression.")
