@@ -40,6 +40,9 @@ def run_predict(args) -> int:
     for file, what in ((model_file, "model file"), (rows_file, "file")):
         if not file.is_file():
             raise CLIError(f"{what} not found: {file}")
+    if args.out != "-" and Path(args.out).suffix.lower() not in (".csv", ".xlsx"):
+        raise CLIError(f"--out writes a .csv or an .xlsx file (or - for the screen); received "
+                       f"{args.out}. Name the file with one of those endings.")
     if not 0.0 <= args.threshold <= 1.0:
         raise CLIError(f"--threshold must be between 0 and 1; received {args.threshold}.")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -322,6 +322,8 @@ def test_cli_predict_errors_are_one_line_without_traceback(tmp_path):
     plain = tmp_path / "plain.h5"
     tm.plain_sequential(3).save(plain)
     cases.append(([str(plain), "--data", str(rows)], r"takes 3 numeric input\(s\)"))
+    cases.append(([str(plain), "--data", str(rows), "--out", str(tmp_path / "p.parquet")],
+                  r"--out writes a \.csv or an \.xlsx file \(or - for the screen\); received "))
     for argv, expected in cases:
         proc = subprocess.run([sys.executable, "-m", "gui", "predict", *argv], cwd=ROOT,
                               capture_output=True, text=True, timeout=240)
