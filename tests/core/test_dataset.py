@@ -195,3 +195,14 @@ def test_a_kept_selection_prepares_a_new_split_as_from_scratch():
     assert list(kept.train_index) == list(fresh.train_index)
     np.testing.assert_array_equal(kept.X_train, fresh.X_train)
     assert kept.preprocessor.to_dict() == fresh.preprocessor.to_dict()
+
+
+def test_a_rare_class_is_said_with_its_rows():
+    frame = pd.DataFrame({"x": np.arange(200.0), "y": ["a"] * 120 + ["b"] * 76 + ["c"] * 4})
+    said = dataset.prepare(frame, DataSpec(target="y", features=["x"])).warnings
+    assert said == ["Few rows of class(es) 'c' (4 rows), under 5% of the table: a network "
+                    "learns the common classes first and may never predict a rare one. "
+                    "Evaluate's confusion matrix and per-class scores show how it does on "
+                    "them; more rows of them help most."]
+    many = pd.DataFrame({"x": np.arange(400.0), "y": [f"k{i % 40}" for i in range(400)]})
+    assert dataset.prepare(many, DataSpec(target="y", features=["x"])).warnings == []

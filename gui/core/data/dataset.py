@@ -30,6 +30,8 @@ from gui.core.spec.schema import DataSpec
 from gui.core.spec.validate import data_problems
 from gui.core.spec.vocabulary import MAX_CLASSES
 
+RARE_CLASS_SHARE = 0.05  # a class under this share of the rows is said to be rare
+
 
 def profile(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per column: kind, missing count, distinct values and basic statistics."""
@@ -265,6 +267,16 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
                                 "of those classes or remove them.")
             elif round(len(data) * spec.test_fraction) >= len(counts):
                 stratify = selection.target_codes()[0]  # codes: fast to sort
+            rare = counts[(counts >= 2) & (counts < RARE_CLASS_SHARE * len(data))
+                          & (counts < len(data) / len(counts) / 4)]  # and few for their number
+            if len(rare):
+                names = ", ".join(f"{plain(v)!r} ({int(n)} rows)" for v, n in
+                                  list(rare.items())[:5])
+                warnings.append(f"Few rows of class(es) {names}, under "
+                                f"{RARE_CLASS_SHARE:.0%} of the table: a network learns the "
+                                "common classes first and may never predict a rare one. "
+                                "Evaluate's confusion matrix and per-class scores show how it "
+                                "does on them; more rows of them help most.")
         try:
             train_rows, test_rows = train_test_split(
                 len(data), spec.test_fraction, spec.split_seed, stratify)
