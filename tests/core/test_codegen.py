@@ -316,3 +316,30 @@ def test_a_script_given_a_test_file_takes_the_training_rows_in_layerlabs_order(t
     expected = loaded.frame.iloc[order]["species"].iloc[-30:].tolist()
     assert [data.class_names[int(i)] for i in np.asarray(held)] == expected
     assert "RandomState(SPLIT_SEED).permutation(len(data))" in script
+
+
+def test_the_script_reads_numbers_written_as_text_as_layerlab_did(tmp_path):
+    """A semicolon file with decimal commas and thousands dots ("1.234,5"), and percents:
+    the script reads them with LayerLab's own read_numbers, so its scaler sees the app's
+    numbers (pd.to_numeric made them all missing)."""
+    rng = np.random.default_rng(0)
+    rows = 60
+    price = rng.uniform(500, 9000, rows)
+    frame = pd.DataFrame({
+        "price": [f"{p:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+                  for p in price],
+        "share": [f"{int(p) % 40}%" for p in price],
+        "kind": rng.choice(["a", "b"], rows)})
+    frame["y"] = [f"{v:.3f}".replace(".", ",") for v in price / 1000 + rng.normal(0, 1, rows)]
+    raw = frame.to_csv(index=False, sep=";").encode()
+    table = csv_io.read_csv(raw, "prices.csv")
+    assert table.frame["price"].iloc[0] == pytest.approx(round(price[0], 2))
+    spec_data = DataSpec(source="prices.csv", delimiter=table.delimiter,
+                         encoding=table.encoding, target="y", scaling="standard")
+    data = dataset.prepare(table.frame, spec_data)
+    assert data.preprocessor.numeric_ == ["price", "share"]
+    spec = default_spec("regression", 0, data=spec_data)
+    script = codegen.python_script(spec, data.preprocessor)
+    (tmp_path / "prices.csv").write_bytes(raw)
+    run(script, tmp_path, "prices.csv", "--epochs", "1", "--output", "out.keras")
+    assert_same_scaling(keras.models.load_model(tmp_path / "out.keras"), data.preprocessor)

@@ -17,9 +17,11 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
+from gui.core.data.formats.number_text import read_numbers
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.layer_kinds import SCALING_SCRIPT, kind_of, optimizer_call
@@ -120,6 +122,9 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     elif kind != ".parquet":
         emit(f"DELIMITER = {data.delimiter!r}")
         emit(f"ENCODING = {data.encoding!r}")
+    csv = kind not in (".xlsx", ".parquet")
+    emit(f"DECIMAL_COMMA = {csv and (data.delimiter or ',') != ','!r}  # 1,5 is 1.5 in "
+         "such a file")
     if kind != ".parquet":
         emit(f"HEADER = {_has_header(data, prep)!r}  # does the first row name the columns")
     emit(f"TARGET = {data.target!r}")
@@ -149,6 +154,11 @@ def python_script(spec: ExperimentSpec, prep) -> str:
     emit("FEATURES = NUMERIC_FEATURES + TEXT_FEATURES")
     emit("")
     emit("")
+    emit("# ---- 0. Numbers written as text, read as LayerLab reads them ----")
+    for line in inspect.getsource(read_numbers).rstrip().splitlines():
+        emit(line)
+    emit("")
+    emit("")
     emit("# ---- 1. Read the CSV and keep the columns we use ----")
     emit("def read(path, what='training data'):")
     emit("    if not Path(path).is_file():  # one sentence, not a traceback")
@@ -173,9 +183,10 @@ def python_script(spec: ExperimentSpec, prep) -> str:
         emit("        frame.columns = [f'column_{i}' for i in range(1, frame.shape[1] + 1)]")
     emit("    frame.columns = [str(c).strip() for c in frame.columns]")
     emit("    frame = frame[FEATURES + [TARGET]].copy()")
-    emit("    # Numbers stored as text (or with stray values) become numbers or missing.")
+    emit("    # Numbers stored as text (\"1,234\", \"12%\", a decimal comma in a file not")
+    emit("    # separated by commas) become numbers; stray values become missing.")
     emit("    for column in NUMERIC_FEATURES:")
-    emit("        frame[column] = pd.to_numeric(frame[column], errors='coerce').astype(float)")
+    emit("        frame[column] = read_numbers(frame[column], DECIMAL_COMMA).astype(float)")
     if codes:
         emit("    # Codes are category names: 3 and 3.0 are both the category '3'.")
         emit("    for column in CODE_FEATURES:")
@@ -188,7 +199,7 @@ def python_script(spec: ExperimentSpec, prep) -> str:
         emit("        text[fraction] = numbers[fraction].astype(str)")
         emit("        frame[column] = text")
     if task == "regression":
-        emit("    frame[TARGET] = pd.to_numeric(frame[TARGET], errors='coerce')")
+        emit("    frame[TARGET] = read_numbers(frame[TARGET], DECIMAL_COMMA)")
     emit("    frame = frame.dropna(subset=[TARGET])  # rows without a target teach nothing")
     emit("    if MISSING == 'drop':")
     emit("        frame = frame.dropna(subset=FEATURES)")
