@@ -7,7 +7,11 @@ its worker processes excluded) over --seconds, as a % of one core. The machine m
 with other work: the figures are then noisy, and say so only by their spread; run it more
 than once.
 
+With --idle no run trains: what tabs left open on a page cost (each looks for a run started
+elsewhere every 2 s, run_banner.WATCH_S).
+
 Run: .venv/bin/python benchmarks/live_view_cost.py [--seconds 8] [--tabs 0 1 4] [--page train]
+     [--idle]
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--tabs", type=int, nargs="+", default=[0, 1, 4])
     parser.add_argument("--page", default="train", help="the page the tabs watch")
+    parser.add_argument("--idle", action="store_true", help="no run trains: idle tabs")
     parser.add_argument("--root", type=Path, default=ROOT,
                         help="the LayerLab checkout to serve (e.g. an older one to compare)")
     args = parser.parse_args()
@@ -103,10 +108,10 @@ def main() -> None:
                 first.wait_for_url("**w=*", timeout=120_000)
                 first.get_by_text("Test rows").first.wait_for(timeout=120_000)
                 token = first.url.split("w=")[1].split("&")[0]
-                run_id = long_run(store, token)
+                run_id = None if args.idle else long_run(store, token)
                 url = f"http://127.0.0.1:{port}/{args.page}?w={token}"
                 deadline = time.monotonic() + 240
-                while runs.get(token, run_id).epochs_done < 20:
+                while run_id is not None and runs.get(token, run_id).epochs_done < 20:
                     record = runs.get(token, run_id)
                     if time.monotonic() > deadline or not record.active:
                         first.screenshot(path=str(Path(tmp).parent / "live_view_cost.png"))
@@ -122,23 +127,24 @@ def main() -> None:
                     for tab in tabs:
                         try:
                             # a chart: Plotly's, or the Train page's live panel's
-                            tab.locator("[data-testid='stPlotlyChart'], .ll-live svg"
+                            tab.locator("h1" if args.idle else
+                                        "[data-testid='stPlotlyChart'], .ll-live svg"
                                         ).first.wait_for(timeout=120_000)
                         except Exception:
                             tab.screenshot(path="/tmp/live_view_cost.png")
                             raise
                     time.sleep(3)  # past the first full script runs: the steady state
-                    epochs = runs.get(token, run_id).epochs_done
+                    epochs = runs.get(token, run_id).epochs_done if run_id else 0
                     results[count] = share_of_a_core(server.pid, args.seconds)
-                    trained = runs.get(token, run_id).epochs_done - epochs
-                    print(f"{count} tab(s) watching /{args.page}: server {results[count]:5.1f}% "
-                          f"of a core over {args.seconds:g} s ({trained} epochs trained "
-                          "meanwhile)", flush=True)
+                    trained = (runs.get(token, run_id).epochs_done - epochs) if run_id else 0
+                    print(f"{count} tab(s) {'open on' if args.idle else 'watching'} "
+                          f"/{args.page}: server {results[count]:5.1f}% of a core over "
+                          f"{args.seconds:g} s ({trained} epochs trained meanwhile)", flush=True)
                     for tab in tabs:
                         tab.close()
                     time.sleep(1)
                 browser.close()
-                if runs.get(token, run_id).status != "running":
+                if run_id is not None and runs.get(token, run_id).status != "running":
                     print(f"(the run ended early: {runs.get(token, run_id).status})")
         finally:
             server.terminate()

@@ -310,6 +310,22 @@ def test_default_target_is_the_column_the_file_is_named_after_unless_it_is_an_id
     assert default_target(labelled, "tips.csv")[0] == "label"  # a label's name comes first
 
 
+def test_default_target_takes_label_names_in_their_order_and_skips_ids():
+    from gui.core.data.columns import default_target
+
+    n = 40
+    frame = pd.DataFrame({"Class": [f"c{i % 3}" for i in range(n)],
+                          "x": [float(i % 7) for i in range(n)],
+                          "target": [float(i % 5) for i in range(n)]})
+    assert default_target(frame)[0] == "target"  # `target` before `class`, wherever it is
+    constant = frame.assign(target=1.0)
+    assert default_target(constant)[0] == "Class"  # one value: nothing to predict
+    stores = pd.DataFrame({"sales": [float(i % 9) for i in range(n)],
+                           "store_id": [i % 4 for i in range(n)]})
+    target, why = default_target(stores)
+    assert target == "sales" and "(store_id is an id" in why
+
+
 def test_default_target_keeps_the_last_column_of_headerless_and_plain_tables():
     from gui.core.data.columns import default_target
 

@@ -312,3 +312,33 @@ def test_predict_py_reads_files_as_layerlab_does(tmp_path, encoding, sep):
     assert "total_bill" not in done.stderr  # every number read as a number
     assert_same_predictions(pd.read_csv(tmp_path / "rows_predictions.csv"),
                             cli_predictions(tmp_path, t, rows_csv), "tip")
+
+
+def test_predict_py_keeps_columns_of_rows_that_end_with_a_separator_and_says_empty(tmp_path):
+    """Rows that end with a comma (the header does not) keep their columns in place, as
+    LayerLab reads them; an empty file and a folder that does not exist are said in words."""
+    from tests.conftest import SAMPLES
+    from tests.core import trained_models as tm
+
+    raw = pd.read_csv(SAMPLES / "tips.csv")
+    t = tm.train("tips.csv", "tip", epochs=1, frame=raw)
+    folder = tmp_path / "onnx"
+    model_formats.write_export(t.deploy, t.prepared.preprocessor, "onnx", folder)
+    rows = raw.drop(columns="tip").head(5)
+    text = rows.to_csv(index=False).splitlines()
+    rows_csv = tmp_path / "rows.csv"
+    rows_csv.write_text("\n".join([text[0], *(line + "," for line in text[1:])]) + "\n")
+    done = run_script(folder, rows_csv)
+    assert done.returncode == 0, done.stderr[-2000:]
+    written = pd.read_csv(tmp_path / "rows_predictions.csv")
+    assert written["total_bill"].tolist() == rows["total_bill"].tolist()
+    plain = tmp_path / "plain.csv"
+    rows.to_csv(plain, index=False)
+    assert_same_predictions(written, cli_predictions(tmp_path, t, plain), "tip")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    done = run_script(folder, empty)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "empty.csv is empty: it needs a header row and rows to predict." in done.stderr
+    done = run_script(folder, plain, tmp_path / "nowhere" / "out.csv")
+    assert done.returncode == 1 and "does not exist: create it" in done.stderr

@@ -142,6 +142,24 @@ def test_a_number_too_large_for_the_model_is_said_and_filled_as_a_missing_one():
                                predict.predict_rows(loaded, empty).table["predicted_tip"])
 
 
+def test_missing_marks_are_missing_and_numeric_categories_keep_their_names():
+    """New rows where a number column holds only "?" and "-" (as training read them: missing),
+    and a text column of "3"/"4" codes read as 3.0/4.0 (the categories "3" and "4")."""
+    raw = pd.read_csv(SAMPLES / "tips.csv")
+    raw["size"] = raw["size"].map(lambda v: f"{v}" if v < 4 else "big")  # text with codes
+    t = tm.train("tips.csv", "tip", epochs=1,
+                 frame=csv_io.read_csv(raw.to_csv(index=False).encode()).frame)
+    loaded = loaded_from(t)
+    assert "size" in t.prepared.preprocessor.text_
+    rows = raw.drop(columns="tip").head(4).copy()
+    rows["total_bill"] = ["?", "-", "?", "-"]
+    rows["size"] = [2.0, 3.0, 2.0, None]
+    result = predict.predict_rows(loaded, rows)
+    said = " ".join(result.notes)
+    assert "'total_bill': 4 missing value(s) filled" in said
+    assert "were not seen in training" not in said  # 2.0 is the category "2"
+
+
 def test_a_column_trained_from_true_and_false_reads_them_in_any_spelling_beside_1_and_0():
     """A file that mixes True, "false" and 1 in a column trained as booleans (1/0) predicts
     as one with 1/0 would: the words are not refused as "not numbers"."""

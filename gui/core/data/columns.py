@@ -14,6 +14,7 @@ No Streamlit here.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -121,10 +122,10 @@ def default_target(frame: pd.DataFrame, file_name: str = "") -> tuple[str, str]:
         'y2'
     """
     columns = list(frame.columns)
-    labels = {_key(name) for name in LABEL_NAMES}
-    for col in columns:
-        if _key(col) in labels:
-            return str(col), "its name says it is what to predict"
+    for label in LABEL_NAMES:  # in the list's order: `target` before `class`
+        for col in columns:
+            if _key(col) == _key(label) and not _unpredictable(frame[col]):
+                return str(col), "its name says it is what to predict"
     named = _named_after(columns, file_name)
     if named is not None and not _unpredictable(frame[named]):
         return named, f"the file {file_name} is named after it"
@@ -132,7 +133,7 @@ def default_target(frame: pd.DataFrame, file_name: str = "") -> tuple[str, str]:
         return str(columns[-1]), "the last column of a file without a header row"
     date_parts = {_key(name) for name in DATE_PART_NAMES}
     for col in reversed(columns):
-        if _key(col) in date_parts:
+        if _key(col) in date_parts or _id_name(col):
             continue
         if _unpredictable(frame[col]):
             continue
@@ -142,6 +143,12 @@ def default_target(frame: pd.DataFrame, file_name: str = "") -> tuple[str, str]:
                           f"{'is' if len(after) == 1 else 'are'} an id, a date part, empty "
                           "or the same in every row)")
     return str(columns[-1]), "the last column"
+
+
+def _id_name(name) -> bool:
+    """Whether a column is named as an id: "id", "store_id", "customerId", "Order ID"."""
+    text = str(name).strip()
+    return bool(re.fullmatch(r"(?i:id)|.*[_\s.-](?i:id)|.*[a-z0-9](Id|ID)", text))
 
 
 def _unpredictable(s: pd.Series) -> bool:

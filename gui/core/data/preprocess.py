@@ -190,8 +190,11 @@ class Preprocessor:
         return out
 
     def category_values(self, X: pd.DataFrame, col: str) -> pd.Series:
-        """A text column as it is, a numeric column treated as categories as code text."""
-        return code_text(X[col]) if col in self.spec.categorical else X[col]
+        """A text column as it is, a numeric column treated as categories as code text; so is
+        a text column that new rows hold as numbers (a file of only "3" and "4" is read as
+        3.0 and 4.0, which are the categories "3" and "4")."""
+        numbers = pd.api.types.is_numeric_dtype(X[col])
+        return code_text(X[col]) if col in self.spec.categorical or numbers else X[col]
 
     def encode_target(self, y: pd.Series) -> np.ndarray:
         """Target values → what the network learns: class indices, or (scaled) numbers."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gui.core.data.formats.header import MISSING_MARKS
 from gui.core.data.formats.loaded import DataError
 from gui.core.data.formats.number_text import FLOAT32_MAX, read_numbers
 from gui.core.data.preprocess import is_missing, is_numeric, present
@@ -89,7 +90,8 @@ def _layerlab_input(prep, rows: pd.DataFrame):
     for col in prep.numeric_:
         values = used[col]
         numbers = read_numbers(values)
-        bad = numbers.isna() & values.notna()
+        marked = values.astype(str).str.strip().str.lower().isin(MISSING_MARKS)
+        bad = numbers.isna() & values.notna() & ~marked  # "-", "?": missing, as in training
         if bad.any():
             examples = ", ".join(repr(v) for v in values[bad].unique()[:3])
             raise PredictError(f"Column '{col}' must hold numbers; received {examples}. Fix "

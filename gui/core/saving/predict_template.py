@@ -70,7 +70,10 @@ def read_rows(path: Path) -> tuple[pd.DataFrame, bool]:
     counts = {sep: min(line.count(sep) for line in lines if line.strip())
               for sep in (",", ";", "\t", "|")} if any(x.strip() for x in lines) else {}
     sep = max(counts, key=counts.get) if counts and max(counts.values()) > 0 else ","
-    rows = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True)
+    try:  # index_col=False: a row that ends with the separator keeps its columns in place
+        rows = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True, index_col=False)
+    except pd.errors.EmptyDataError:
+        sys.exit(f"{path} is empty: it needs a header row and rows to predict.")
     return rows, sep != ","
 
 
@@ -103,7 +106,8 @@ def encode(prep: dict, rows: pd.DataFrame, decimal_comma: bool = False) -> np.nd
         out[:, i] = np.where(ok, values, fill[col])
     at = len(numeric)
     for col in text:
-        values = code_text(rows[col]) if col in prep["data"]["categorical"] else rows[col]
+        codes = col in prep["data"]["categorical"] or pd.api.types.is_numeric_dtype(rows[col])
+        values = code_text(rows[col]) if codes else rows[col]  # 3.0 is the category "3"
         empty = values.isna() | (values.astype(object) == "")
         values = values.astype(object).where(~empty, fill[col]).astype(str)
         cats = prep["categories"][col]
@@ -160,6 +164,8 @@ def main(argv: list[str]) -> None:
     if target == "-":
         table.to_csv(sys.stdout, index=False)
         return
+    if not Path(target).parent.is_dir():
+        sys.exit(f"The folder of {target} does not exist: create it, or name another file.")
     table.to_csv(target, index=False)
     print(f"Wrote {len(table)} row(s) with their predictions to {target}")
 
