@@ -145,3 +145,18 @@ def test_the_cli_says_when_every_column_it_would_leave_out_is_used(tmp_path, cap
     err = capsys.readouterr().err
     assert "note: every column would be left out by default, so all are used" in err
     assert "code: different in every row" in err
+
+
+def test_each_column_keeps_its_own_way_of_writing_numbers_in_a_decimal_comma_file():
+    """A semicolon file: a column with "1.299,00" reads "29.149" as 29149 (its dots are
+    thousands); a tab file's column with "1,234.50" reads "2,500" as 2500 (its commas are);
+    a decimal comma with a currency or percent sign is read too."""
+    raw = ("price;code;share\n" + "".join(
+        f"{p};{c};{s}\n" for p, c, s in [("29.149", "2,500", "12,5%"), ("12.000", "12,000", "3%"),
+                                         ("1.299,00", "1,234.50", "7,25 %"),
+                                         ("5.924,02 €", "7", "1%")] * 5)).encode()
+    frame = read_table(raw, "shop.csv").frame
+    assert frame["price"].tolist()[:4] == [29149.0, 12000.0, 1299.0, 5924.02]
+    assert frame["code"].tolist()[:4] == [2500.0, 12000.0, 1234.5, 7.0]
+    assert frame["share"].tolist()[:4] == [12.5, 3.0, 7.25, 1.0]
+    assert read_numbers(pd.Series(["3.14", "2,5"]), decimal_comma=True).tolist() == [3.14, 2.5]

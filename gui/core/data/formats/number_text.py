@@ -32,26 +32,33 @@ def read_numbers(values: pd.Series, decimal_comma: bool = False) -> pd.Series:
     """A number column's values as floats, as training read them: numbers; True/False in any
     case as 1/0 (a column of True/False trains as 1/0); numbers with thousands separators
     ("1,234.5", "1 234", "1'234"), a percent sign ("12%" → 12) or a currency sign ("$1,200",
-    "1200 €"); anything else (the missing marks "-", "?", "n/a" too) is NaN. With
-    `decimal_comma` (a file not separated by commas), "1,5" and "1.234,5" are 1.5 and
-    1234.5, before any other reading."""
+    "1200 €"); anything else (the missing marks "-", "?", "n/a" too) is NaN.
+
+    With `decimal_comma` (a file not separated by commas), "1,5" and "1.234,5" are 1.5 and
+    1234.5, and in a column that writes such numbers "1.234" is 1234 too; a column that
+    writes "1,234.5" keeps commas for thousands."""
     numbers = pd.to_numeric(values, errors="coerce")
     gaps = numbers.isna() & values.notna()
     if not gaps.any():
         return numbers
     numbers = numbers.astype(float)
     text = values[gaps].astype(str).str.strip()
-    if decimal_comma:
-        comma = text.str.fullmatch(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
-        numbers[gaps] = pd.to_numeric(text.where(comma, "").str.replace(".", "", regex=False)
-                                      .str.replace(",", ".", regex=False), errors="coerce")
-        gaps &= numbers.isna()
-        text = text[~comma]
     words = text.str.lower().map({"true": 1.0, "false": 0.0})
     bare = text.str.replace(r"^([-+]?)\s*[$€£¥₹]\s*|\s*[$€£¥₹%]$", r"\1", regex=True)
-    commas = bare.str.fullmatch(r"[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")
+    if decimal_comma and bare.str.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+\.\d+").any():
+        decimal_comma = False  # "1,234.5": this column's commas are thousands
+    if decimal_comma:
+        comma = bare.str.fullmatch(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
+        bare = bare.where(~comma, bare.str.replace(".", "", regex=False)
+                          .str.replace(",", ".", regex=False))
+        if comma.any():  # the column's dots are thousands: "1.234" beside "5,5" is 1234
+            shown = values.astype(str).str.strip()
+            dots = ~gaps & shown.str.fullmatch(r"[-+]?\d{1,3}(?:\.\d{3})+")
+            numbers[dots] = pd.to_numeric(shown[dots].str.replace(".", "", regex=False))
+    else:
+        commas = bare.str.fullmatch(r"[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")
+        bare = bare.where(~commas, bare.str.replace(",", "", regex=False))
     spaces = bare.str.fullmatch(r"[-+]?[1-9]\d{0,2}(?:[ '\u00a0\u202f]\d{3})+(?:[.,]\d+)?")
-    bare = bare.where(~commas, bare.str.replace(",", "", regex=False))
     bare = bare.where(~spaces, bare.str.replace(r"[ '\u00a0\u202f]", "", regex=True)
                       .str.replace(",", ".", regex=False))
     numbers[gaps] = words.fillna(pd.to_numeric(bare, errors="coerce")).astype(float)
@@ -94,39 +101,39 @@ def _as_numbers(frame, col, series: pd.Series, decimal_comma: bool, warnings: li
     """The text column `col` as numbers when it mostly holds them (written into `frame`),
     else `series` as it was. The missing marks count as missing, not against the share."""
     present = series.dropna()
-    numbers = pd.to_numeric(present, errors="coerce")
-    failing = present[numbers.isna()]
-    if present.empty or (len(failing) > (1 - NUMERIC_SHARE) * len(present)
-                         and not _numbers_in(failing.head(200))):
+    plain = pd.to_numeric(present, errors="coerce")
+    failing = plain.isna().to_numpy()
+    if present.empty or (failing.sum() > (1 - NUMERIC_SHARE) * len(present)
+                         and not _numbers_in(present[failing].head(200))):
         return series  # text: the first values that are no plain number are no number at all
-    marks = _marks(failing)
-    rest = failing[~marks]
-    written = read_numbers(rest, decimal_comma) if len(rest) else rest.astype(float)
-    bad = written.isna()
+    marks = np.zeros(len(present), dtype=bool)
+    marks[failing] = _marks(present[failing]).to_numpy()
+    kept = present.where(~marks)
+    numbers = read_numbers(kept, decimal_comma)
+    bad = (numbers.isna().to_numpy() & ~marks)
     counted = len(present) - int(marks.sum())
     if counted == 0 or bad.sum() > (1 - NUMERIC_SHARE) * counted:
         return series
     if bad.any():
-        examples = ", ".join(repr(v) for v in rest[bad].unique()[:3])
+        examples = ", ".join(repr(v) for v in present[bad].unique()[:3])
         warnings.append(f"Column '{col}': {int(bad.sum())} value(s) that are not numbers "
                         f"({examples}) are treated as missing.")
     if marks.any():
-        examples = ", ".join(repr(v) for v in failing[marks].unique()[:3])
+        examples = ", ".join(repr(v) for v in present[marks].unique()[:3])
         warnings.append(f"Column '{col}': {int(marks.sum())} value(s) marked as missing "
                         f"({examples}) are treated as missing.")
-    other_form = written.notna()
+    read = numbers.to_numpy(dtype=float, na_value=np.nan)
+    other_form = ~np.isnan(read) & ~(read == plain.to_numpy(dtype=float, na_value=np.nan))
     if decimal_comma and other_form.any():  # a decimal comma is the file's way: said with it
-        other_form &= read_numbers(rest) == written  # read so without the decimal comma
+        alone = read_numbers(kept).to_numpy(dtype=float, na_value=np.nan)
+        other_form &= (alone == read) | ~np.isnan(plain.to_numpy(dtype=float, na_value=np.nan))
     if other_form.any():
-        first = int(np.argmax(other_form.to_numpy()))
+        first = int(np.argmax(other_form))
         warnings.append(f"Column '{col}': numbers written as text, such as "
-                        f"{rest.iloc[first]!r} → {_shown(written.iloc[first])}, were read as "
+                        f"{present.iloc[first]!r} → {_shown(read[first])}, were read as "
                         "numbers.")
-    values = numbers.to_numpy(dtype=float, na_value=np.nan, copy=True)
-    values[np.flatnonzero(numbers.isna().to_numpy())[~marks.to_numpy()]] = written.to_numpy(
-        dtype=float, na_value=np.nan)
     out = np.full(len(series), np.nan)
-    out[np.flatnonzero(series.notna().to_numpy())] = values
+    out[np.flatnonzero(series.notna().to_numpy())] = read
     frame[col] = out
     return frame[col]
 
