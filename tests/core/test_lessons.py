@@ -126,7 +126,9 @@ def test_closed_lessons_unknown_codes_and_empty_names_say_so(store):
         lessons.join(lesson.code, "  ada ")  # the board would show two of one name
     assert lessons.join(lesson.code, "Ada B.")
     other = lessons.publish(teacher, "Other", "", LessonRules())
-    assert lessons.join(other.code, "Ada")  # another lesson's Ada
+    copy = lessons.join(other.code, "Ada")  # another lesson's Ada
+    with pytest.raises(LessonError, match="This workspace is your copy of a lesson"):
+        lessons.publish(copy, "Free for all", "", LessonRules())  # its locks would be gone
     with pytest.raises(LessonError, match="needs a title"):
         lessons.publish(teacher, " ", "", LessonRules())
     with pytest.raises(LessonError, match="not one of this workspace's"):

@@ -75,6 +75,14 @@ def test_with_the_layers_locked_a_new_target_still_gets_its_output_layer():
     assert not at.button(key="train.start").disabled, [e.value for e in at.error]
 
 
+def test_a_students_share_page_publishes_no_lesson():
+    at, _, _ = student_session()
+    at.switch_page("steps/share.py").run()
+    assert not at.exception, at.exception
+    assert any("This workspace is your copy of a lesson" in i.value for i in at.info)
+    assert not [b for b in at.button if "Publish" in str(b.label)]
+
+
 def test_start_over_in_a_copy_returns_to_the_lessons_start():
     at, store, copy = student_session()
     start = store.load(copy).state

@@ -146,6 +146,9 @@ class Lessons:
         """Freeze the teacher's workspace as it is now into a new lesson. With `held`, the
         students' dataset is its visible rows, and its hidden rows are kept in the template
         (a file no document names, so no copy ever gets it) for the workers to score on."""
+        if self.of_copy(teacher) is not None:  # its locks and limits would be gone
+            raise LessonError("This workspace is your copy of a lesson: a lesson is published "
+                              "from a workspace of your own, not from a copy.")
         title = " ".join(str(title).split())[:MAX_TITLE]
         if not title:
             raise LessonError("A lesson needs a title: type one, e.g. \"Iris: how many "

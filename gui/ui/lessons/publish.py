@@ -28,7 +28,7 @@ _LIMITS = {"max_epochs": "Most epochs a student may train",
 
 def form() -> None:
     """Draw the form; on Publish, make the lesson and say so."""
-    with st.form("lesson.publish", border=True):
+    with st.form("lesson.publish", border=True, enter_to_submit=False):  # Publish publishes
         st.text_input("Title", key="lesson.title", max_chars=120,
                       placeholder="e.g. Iris: how few neurons still work?")
         st.text_area("Instructions for the students (Markdown: **bold**, lists, links)",

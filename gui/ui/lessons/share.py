@@ -37,10 +37,15 @@ def main() -> None:
                 "— the data and the network as they are now — with your instructions, the "
                 "controls you lock or hide, and limits.")
     root = app_root()
-    codes.show(root)
-    with st.expander("Publish a new lesson from this workspace", icon=":material/add:",
-                     expanded=not workspace.lessons().of_teacher(workspace.token())):
-        publish.form()
+    if workspace.lesson() is not None:  # a student's copy publishes nothing
+        st.info("This workspace is your copy of a lesson: lessons are published from a "
+                "workspace of your own (open the app's address without a link to start one).",
+                icon=":material/school:")
+    else:
+        codes.show(root)
+        with st.expander("Publish a new lesson from this workspace", icon=":material/add:",
+                         expanded=not workspace.lessons().of_teacher(workspace.token())):
+            publish.form()
     st.subheader("Presenter link")
     st.markdown("This workspace **read-only**, for a second screen, a projector or a "
                 "visitor: it shows the data, the network, the runs and their results as they "
