@@ -39,7 +39,7 @@ def test_a_locked_setting_is_not_changed_and_the_limit_keeps_train_disabled():
     # reached anyway (by the keyboard, past the lock's look): the page is drawn again with
     # the teacher's value, and says why
     assert at.number_input(key="model.compile.learning_rate").value == rate
-    assert ["Your teacher locked compile.learning_rate in this lesson, so your change was "
+    assert ["Your teacher locked this in the lesson (learning_rate), so your change was "
             "not kept."] == [w.value for w in at.warning if "locked" in w.value]
     at.run()
     assert not [w for w in at.warning if "locked" in w.value]  # said once

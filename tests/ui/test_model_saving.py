@@ -81,3 +81,23 @@ def test_evaluate_predict_and_runs_wait_for_the_model_then_load_it():
     assert not at.exception, at.exception
     assert not at.button(key="runs.evaluate").disabled
     assert at.button(key="runs.continue").label.startswith("Continue Run 1")
+
+
+def test_a_stopped_continued_run_says_who_stopped_it_and_its_own_epochs():
+    """A continued run stopped by the user: "Stopped by you", its epochs in all and in this
+    run, and no "changed since" for the epochs its parent's count adds."""
+    from gui.core.store.runs import runs_table
+
+    at, trained, record = session_with_a_run_saving()
+    with runs_helper.runs().engine.begin() as db:
+        db.execute(runs_table.update().where(runs_table.c.id == record.id).values(
+            start_epoch=record.epochs_done - 2))
+    runs_helper.runs().report(record.id, note=f"Continued from epoch {record.epochs_done - 2} "
+                                              "with the optimizer state it had.")
+    runs_helper.saved(at, record, trained)
+    at.switch_page("steps/train.py").run()
+    assert not at.exception, at.exception
+    warning = at.warning[0].value
+    assert warning.startswith(f"Stopped by you — after {record.epochs_done} epochs, 2 in this "
+                              "run ("), warning
+    assert not any("fit.epochs" in i.value for i in at.info)

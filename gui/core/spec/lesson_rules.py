@@ -105,11 +105,7 @@ class LessonRules:
         if (output is not None and len(path) == 4 and path[:3] == ("spec", "layers", output)
                 and path[3] in OUTPUT_FOLLOWS and self.of("data") == EDITABLE):
             return True
-        best, depth = None, -1
-        for control in CONTROLS.values():
-            for place in control.places:
-                if _holds(place, path) and len(place) > depth:
-                    best, depth = control, len(place)
+        best = control_of(path)
         if best is None:  # above every section (the whole spec): free only if all is free
             return all(self.of(c.name) == EDITABLE for c in CONTROLS.values()
                        if any(_holds(path, place[:len(path)]) for place in c.places))
@@ -161,3 +157,14 @@ def _holds(place: tuple, path: tuple) -> bool:
         return False
     return all(p == ANY and isinstance(q, int) or p == q for p, q in zip(place, path,
                                                                           strict=False))
+
+
+def control_of(path: tuple) -> Control | None:
+    """The most specific control whose place holds the document `path` (the one whose rule
+    decides it), or None above every place."""
+    best, depth = None, -1
+    for control in CONTROLS.values():
+        for place in control.places:
+            if _holds(place, path) and len(place) > depth:
+                best, depth = control, len(place)
+    return best

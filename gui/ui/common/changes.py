@@ -19,6 +19,8 @@ def changed_since_training() -> None:
     if record is None or record.active or not record.has_model:
         return
     found = differences(record.spec, state.spec())
+    if record.start_epoch:  # a continued run counts its parent's epochs in its own
+        found = [d for d in found if d.path != "fit.epochs"]
     if not found:
         return
     lines = "\n".join(f"- `{d.path}`: {md(d.change)}" for d in found[:SHOWN])

@@ -191,7 +191,7 @@ def _own_link(entries: list[Entry]) -> None:
         st.caption("Their own link opens their work, changeable: give it to them alone. "
                    "The board never shows it while projected.")
         chosen = st.radio("Whose link", list(copies), index=None, key="board.own_link",
-                          horizontal=True, format_func=lambda sid: names.get(sid, "?"))
+                          horizontal=True, format_func=lambda sid: md(names.get(sid, "?")))
         if chosen in copies:
             st.code(f"{_root()}?w={copies[chosen]}", language=None)
 
@@ -219,7 +219,7 @@ def _copy(token: str, entries: list[Entry]) -> None:
         except StoreError as error:
             st.error(str(error), icon=":material/error:")
         else:
-            st.success(said, icon=":material/check_circle:")
+            st.success(md(said), icon=":material/check_circle:")
 
 
 def _root() -> str:

@@ -67,8 +67,8 @@ def apply() -> None:
     st.html(f"<style>{_css(lesson.rules)}</style>")
     refused = st.session_state.pop(workspace.LOCKED_NOTE, None)
     if refused:
-        st.warning(f"Your teacher locked {', '.join(map(md, refused))} in this lesson, so "
-                   "your change was not kept.", icon=":material/lock:")
+        st.warning(f"Your teacher locked this in the lesson ({'; '.join(map(md, refused))}), "
+                   "so your change was not kept.", icon=":material/lock:")
 
 
 def _css(rules) -> str:

@@ -19,6 +19,7 @@ import time
 import streamlit as st
 
 from gui.core.spec.heads import keep_newer_output
+from gui.core.spec.lesson_rules import control_of
 from gui.core.spec.schema import ExperimentSpec, SpecError, output_layer
 from gui.core.store import changes
 from gui.core.store.lessons import Lesson, Lessons, Student
@@ -291,11 +292,12 @@ def fragment(draw):
 
 
 LOCKED_NOTE = "ll_locked_refused"  # the settings a lesson's lock refused, for the banner
+_LOCKED_LAST = "ll_locked_last"
 
 
 def _redraw_without(settings: list[str]) -> None:
-    """Run the page again now that the document is back to the lesson's locked settings,
-    and say so on it (once for the same settings within a few seconds: never a loop)."""
+    """Run the page again, back at the lesson's locked settings, saying so (not again for
+    the same settings within a few seconds: never a loop)."""
     last = st.session_state.get(_LOCKED_LAST)
     st.session_state[_LOCKED_LAST] = (settings, time.monotonic())
     if last is not None and last[0] == settings and time.monotonic() - last[1] < 5.0:
@@ -304,12 +306,11 @@ def _redraw_without(settings: list[str]) -> None:
     st.rerun()
 
 
-_LOCKED_LAST = "ll_locked_last"
-
-
 def _setting(path: tuple) -> str:
-    """A document path as the lesson's words name it ("data.target", "dataset")."""
-    return ".".join(str(p) for p in (path[1:] if path and path[0] == "spec" else path))
+    """A document path as the lesson's Share page names the control that locks it
+    ("Layers", "learning_rate"), else as a dotted path."""
+    control = control_of(path)
+    return control.label if control else ".".join(str(p) for p in path[1:] or path)
 
 
 WHOLE = [("dataset",), ("test",), ("basis",)]  # one setting each, never mixed field by field

@@ -97,6 +97,18 @@ def log_scale(record, previous: dict | None) -> bool:
     return bool(value and possible)
 
 
+def _stopped_words(record) -> tuple[str, str]:
+    """(who or what stopped the run, the epochs this run added when it continued another):
+    "Stopped by you" unless its note says another cause (a continued run's note only says
+    where it began)."""
+    note = record.note or ""
+    continued = note.startswith("Continued from epoch")
+    by_you = record.status == STOPPED and (not note or continued)
+    added = record.epochs_done - (record.start_epoch or 0)
+    after = f", {added} in this run" if record.start_epoch else ""
+    return ("Stopped by you" if by_you else md(note) or "Stopped"), after
+
+
 def status_box(record) -> None:
     status, epochs = record.status, record.epochs_done
     plural = "s" if epochs != 1 else ""
@@ -115,20 +127,17 @@ def status_box(record) -> None:
                    + (f" {md(record.note)}" if record.note else ""),
                    icon=":material/check_circle:")
     elif status in (STOPPED, INTERRUPTED):
+        lead, after = _stopped_words(record)
         if record.model_pending:  # ended: its last epoch's model is being saved
-            lead = ("Stopped by you" if status == STOPPED and not record.note else
-                    md(record.note or "") or "Stopped")
-            st.warning(f"{lead} — after {epochs} epoch{plural} ({record.elapsed:.1f} s). "
-                       f"Saving the model of epoch {epochs}…", icon=":material/stop_circle:")
+            st.warning(f"{lead} — after {epochs} epoch{plural}{after} ({record.elapsed:.1f} s)."
+                       f" Saving the model of epoch {epochs}…", icon=":material/stop_circle:")
         elif not record.has_model:
             st.warning(md(record.note or "") or "Stopped before training began: there is no "
                        "model from this run.", icon=":material/stop_circle:")
         else:
-            lead = ("Stopped by you" if status == STOPPED and not record.note else
-                    md(record.note or "") or "Stopped")
-            st.warning(f"{lead} — after {epochs} epoch{plural} ({record.elapsed:.1f} s). The "
-                       f"model keeps the weights of epoch {record.model_epoch}: evaluate it, "
-                       "continue it, or train again.", icon=":material/stop_circle:")
+            st.warning(f"{lead} — after {epochs} epoch{plural}{after} ({record.elapsed:.1f} s)."
+                       f" The model keeps the weights of epoch {record.model_epoch}: evaluate "
+                       "it, continue it, or train again.", icon=":material/stop_circle:")
     elif status == FAILED:
         st.error(md(record.error or "") or "Training failed.", icon=":material/error:")
 
