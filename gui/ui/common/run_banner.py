@@ -13,13 +13,14 @@ from gui.ui.text import md
 WATCH_S = 2  # how often a page without a run looks for one started elsewhere
 
 
-def run_banner(draw: bool = True) -> None:
+def run_banner(draw: bool = True, watch: bool = False) -> None:
     """While a run of the workspace trains, a line on every page with its progress (`draw`;
-    Train shows the run itself). While none does, the page looks every WATCH_S seconds
-    for one started elsewhere (a second tab, the CLI's `train --workspace`) and then runs
-    again to show it: one short query, nothing drawn."""
+    Train shows the run itself). While none does, a page where runs are watched (`watch`:
+    Train, Runs) looks every WATCH_S seconds for one started elsewhere (a second tab, the
+    CLI's `train --workspace`) and then runs again to show it: one short query, nothing
+    drawn. Other pages show it on their next run (a first page is not kept busy)."""
     if run_state.active_glance() is None:
-        if not workspace.read_only():  # a presenter tab follows the work on its own
+        if watch and not workspace.read_only():  # a presenter tab follows on its own
             st.fragment(run_every=WATCH_S)(_watch)()
         return
     if draw:
