@@ -17,7 +17,7 @@ from gui.core.saving import export
 from tests.conftest import SAMPLES
 from tests.core.test_model_formats import run_script
 from tests.e2e.conftest import open_app, wait_idle
-from tests.e2e.controls import choose
+from tests.e2e.controls import shown
 
 FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
 
@@ -123,8 +123,10 @@ def test_train_download_upload_and_predict(page: Page, app_url: str, tmp_path):
         labelled.to_excel(writer, sheet_name="rows", index=False)
     keyed(page, "predict.rows_upload", "input[type='file']").set_input_files(str(book))
     wait_idle(page)
-    expect(page.get_by_text("Missing column(s)", exact=False)).to_be_visible(timeout=60_000)
-    choose(page, "Sheet", "rows")
+    # the sheet that holds the model's columns is read, and said
+    expect(page.get_by_text("The sheet 'rows' holds the model's columns")).to_be_visible(
+        timeout=60_000)
+    assert shown(page, "Sheet") == "rows"
     with page.expect_download(timeout=60_000) as info:
         keyed(page, "predict.download_xlsx", "button").click()
     assert info.value.suggested_filename == "iris-run-1-predictions.xlsx"

@@ -125,4 +125,4 @@ def test_regression_shows_the_value_in_the_targets_units_and_text_as_selects():
     value = probe.WhatIf(trained.model, trained.prepared)(row).predicted
     assert float(at.metric[0].value) == pytest.approx(value, rel=1e-3)
     assert at.dataframe[0].value.columns[:5].tolist() == [
-        "test row", "true tip", "predicted tip", "error", "squared error"]
+        "test row", "true tip", "predicted tip", "true − predicted", "squared error"]
