@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gui.core.data.formats.header import MISSING_MARKS
 from gui.core.data.formats.loaded import DataError
-from gui.core.data.formats.number_text import FLOAT32_MAX, read_numbers
+from gui.core.data.formats.number_text import FLOAT32_MAX, missing_marks, read_numbers
 from gui.core.data.preprocess import is_missing, is_numeric, present
 from gui.core.spec.vocabulary import PREDICTED_LABEL, index_column  # noqa: F401 - one home
 
@@ -90,7 +89,7 @@ def _layerlab_input(prep, rows: pd.DataFrame):
     for col in prep.numeric_:
         values = used[col]
         numbers = read_numbers(values)
-        marked = values.astype(str).str.strip().str.lower().isin(MISSING_MARKS)
+        marked = missing_marks(values)
         bad = numbers.isna() & values.notna() & ~marked  # "-", "?": missing, as in training
         if bad.any():
             examples = ", ".join(repr(v) for v in values[bad].unique()[:3])

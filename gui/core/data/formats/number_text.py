@@ -65,7 +65,7 @@ def read_numbers(values: pd.Series, decimal_comma: bool = False) -> pd.Series:
     return numbers
 
 
-def _marks(values: pd.Series) -> pd.Series:
+def missing_marks(values: pd.Series) -> pd.Series:
     """Which values are a missing-value mark ("-", "?", "n/a", "null", …)."""
     return values.astype(str).str.strip().str.lower().isin(MISSING_MARKS)
 
@@ -107,7 +107,7 @@ def _as_numbers(frame, col, series: pd.Series, decimal_comma: bool, warnings: li
                          and not _numbers_in(present[failing].head(200))):
         return series  # text: the first values that are no plain number are no number at all
     marks = np.zeros(len(present), dtype=bool)
-    marks[failing] = _marks(present[failing]).to_numpy()
+    marks[failing] = missing_marks(present[failing]).to_numpy()
     kept = present.where(~marks)
     numbers = read_numbers(kept, decimal_comma)
     bad = (numbers.isna().to_numpy() & ~marks)
@@ -141,7 +141,7 @@ def _as_numbers(frame, col, series: pd.Series, decimal_comma: bool, warnings: li
 def _numbers_in(values: pd.Series) -> bool:
     """Whether some of `values` (text that is no plain number) is a number in another form
     or a missing mark."""
-    return bool((_marks(values) | read_numbers(values, True).notna()
+    return bool((missing_marks(values) | read_numbers(values, True).notna()
                  | read_numbers(values).notna()).any())
 
 
