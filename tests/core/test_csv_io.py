@@ -72,6 +72,15 @@ def test_a_few_french_names_in_cp1252_are_not_read_as_central_european():
     assert "Ève" in set(loaded.frame["nom"]) and "Évry" in set(loaded.frame["ville"])
 
 
+def test_euro_prices_in_cp1252_are_not_read_as_a_baltic_dos_code_page():
+    # charset_normalizer's best guess for this file is cp775, which reads "€" as "Ć"
+    rows = "".join(f'"{1000 + 37 * i:,}",{i % 30}%,{1 + i % 5},{i % 2 == 0},'
+                   f"{200_000 + 4_321 * i} €\n" for i in range(200))
+    loaded = read(("sqft,discount,rooms,garden,price\n" + rows).encode("cp1252"))
+    assert loaded.encoding == "cp1252"
+    assert is_numeric(loaded.frame["price"]) and loaded.frame["price"].iloc[1] == 204_321
+
+
 def test_central_european_text_stays_cp1250():
     text = "jméno,město,věk\n" + "".join(
         f"Jiří{i},Třeboň,{20 + i}\nŠárka{i},Čáslav,{30 + i}\n" for i in range(10))

@@ -262,30 +262,31 @@ def test_predict_py_reads_true_and_false_as_the_app_does(tmp_path):
                             cli_predictions(tmp_path, t, rows_csv), "tip")
 
 
-def test_a_target_called_label_keeps_its_class_names_beside_the_index(tmp_path):
-    """A target named `label`: predicted_label holds its class names (as predicted_<target>
-    does for any target), and the index moves to predicted_label_index, in the CLI and in
-    the exported predict.py alike."""
+@pytest.mark.parametrize("name", ["label", "Label"])
+def test_a_target_called_label_keeps_its_class_names_beside_the_index(tmp_path, name):
+    """A target named `label` (in any case: a spreadsheet takes `predicted_Label` and
+    `predicted_label` for one name): predicted_<target> holds its class names, and the index
+    moves to predicted_label_index, in the CLI and in the exported predict.py alike."""
     from tests.conftest import SAMPLES
     from tests.core import trained_models as tm
 
-    raw = pd.read_csv(SAMPLES / "iris.csv").rename(columns={"species": "label"})
-    t = tm.train("flowers.csv", "label", epochs=1,
+    raw = pd.read_csv(SAMPLES / "iris.csv").rename(columns={"species": name})
+    t = tm.train("flowers.csv", name, epochs=1,
                  frame=csv_io.read_csv(raw.to_csv(index=False).encode()).frame)
     folder = tmp_path / "onnx"
     model_formats.write_export(t.deploy, t.prepared.preprocessor, "onnx", folder)
-    assert "`predicted_label` (the class name), `predicted_label_index` (its index)" in (
-        folder / "README.md").read_text()
+    assert (f"`predicted_{name}` (the class name), `predicted_label_index` (its index)"
+            in (folder / "README.md").read_text())
     rows_csv = tmp_path / "rows.csv"
-    raw.drop(columns="label").head(6).to_csv(rows_csv, index=False)
+    raw.drop(columns=name).head(6).to_csv(rows_csv, index=False)
     done = run_script(folder, rows_csv)
     assert done.returncode == 0, done.stderr[-2000:]
     cli = cli_predictions(tmp_path, t, rows_csv)
-    assert list(cli.columns[4:7]) == ["predicted_label", "predicted_label_index",
+    assert list(cli.columns[4:7]) == [f"predicted_{name}", "predicted_label_index",
                                       "probability_setosa"]
     classes = list(t.prepared.preprocessor.classes_)
-    assert [classes[i] for i in cli["predicted_label_index"]] == cli["predicted_label"].tolist()
-    assert_same_predictions(pd.read_csv(tmp_path / "rows_predictions.csv"), cli, "label")
+    assert [classes[i] for i in cli["predicted_label_index"]] == cli[f"predicted_{name}"].tolist()
+    assert_same_predictions(pd.read_csv(tmp_path / "rows_predictions.csv"), cli, name)
 
 
 @pytest.mark.parametrize(("encoding", "sep"), [("utf-8", ";"), ("utf-16", ","),

@@ -23,14 +23,15 @@ from tests.core.test_formats import workbook_bytes
     ("1,234", 1234.0), ("-1,234,567.5", -1234567.5), ("1 234", 1234.0), ("1'234", 1234.0),
     ("1\u202f234,5", 1234.5), ("12%", 12.0), ("7.5 %", 7.5), ("$1,200", 1200.0),
     ("-$3", -3.0), ("1200 €", 1200.0), ("£0.5", 0.5), ("True", 1.0), ("false", 0.0),
-    (" 42 ", 42.0),
+    (" 42 ", 42.0), ("(1,200)", -1200.0), ("($3.50)", -3.5), ("(12%)", -12.0),
 ])
 def test_a_number_written_as_text_is_read_as_that_number(text, number):
     assert read_numbers(pd.Series([text], dtype=object)).tolist() == [number]
 
 
 @pytest.mark.parametrize("text", ["-", "?", "n/a", "abc", "0,123", "12,5", "1,23,456", "$",
-                                  "1.2.3", "%"])
+                                  "1.2.3", "%", "()", "(abc)",
+                                  "(1,2)"])
 def test_anything_else_is_not_a_number(text):
     assert np.isnan(read_numbers(pd.Series([text], dtype=object))[0])
 

@@ -136,8 +136,9 @@ def decode(prep: dict, outputs: np.ndarray, threshold: float = 0.5) -> dict:
         proba = outputs[:, :len(classes)]
         index = proba.argmax(axis=1)
     # the index's column: predicted_label, unless the target's names are there (a target
-    # called "label"), as gui.core.inspection.predict.index_column names it
-    label = "predicted_label" if target != "predicted_label" else "predicted_label_index"
+    # called "label" in any case), as gui.core.spec.vocabulary.index_column names it
+    label = ("predicted_label" if target.lower() != "predicted_label"
+             else "predicted_label_index")
     columns = {target: [classes[i] for i in index], label: index}
     columns.update({f"probability_{c}": proba[:, i] for i, c in enumerate(classes)})
     return columns

@@ -323,9 +323,10 @@ PREDICTED_LABEL = "predicted_label"
 
 def index_column(target: str) -> str:
     """The class index's column: `predicted_label`, or `predicted_label_index` when the
-    target itself is called `label` (its class names already fill `predicted_label`). The
-    exported predict.py (saving/predict_template.py) names it by the same rule."""
-    return PREDICTED_LABEL if f"predicted_{target}" != PREDICTED_LABEL else \
+    target itself is called `label` in any case (its class names fill `predicted_Label`,
+    which a spreadsheet takes for the same name). The exported predict.py
+    (saving/predict_template.py) names it by the same rule."""
+    return PREDICTED_LABEL if f"predicted_{target}".lower() != PREDICTED_LABEL.lower() else \
         "predicted_label_index"
 
 

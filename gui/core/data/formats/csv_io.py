@@ -36,6 +36,8 @@ MIN_ROWS = 5
 DELIMITERS = (",", ";", "\t", "|")
 _PREFER_WINDOWS = {"mac_cyrillic": "cp1251", "mac_latin2": "cp1250", "mac_greek": "cp1253",
                    "mac_turkish": "cp1254", "mac_roman": "cp1252", "mac_iceland": "cp1252"}
+_LATIN_DOS = {"cp437", "cp775", "cp850", "cp852", "cp857", "cp858", "cp860", "cp861", "cp863",
+              "cp865"}
 
 
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
@@ -113,8 +115,12 @@ def detect_encoding(raw: bytes) -> str:
     if trusted and any(m.encoding == "cp1252" and (m.chaos, m.coherence) == (
             best.chaos, best.coherence) for m in found):
         trusted = ["cp1252"]  # a tie (e.g. with cp1250 on a few French names): Excel's own
-    # On short samples old Mac code pages tie with the Windows ones Excel actually writes.
+    # On short samples old Mac code pages tie with the Windows ones Excel actually writes;
+    # a Latin DOS code page (cp775 reads "12 €" as "12 Ć": charset_normalizer counts many
+    # "€" as chaos) is not what Excel writes either: cp1252 first, when it decodes the file.
     trusted = [_PREFER_WINDOWS.get(e, e) for e in trusted]
+    if trusted and trusted[0] in _LATIN_DOS:
+        trusted.insert(0, "cp1252")
     for encoding in trusted + ["cp1252", "latin-1"]:
         if _decodes(raw, encoding):
             return encoding

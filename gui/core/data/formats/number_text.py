@@ -6,8 +6,8 @@ quotes in a comma-separated file), "12%", "$1,200" or "1 200 €", "True"/"False
 writes "1.234,5". `read_numbers` reads one column's values as floats; `clean_values` turns
 each mostly-numeric text column of a table just read into numbers, and says what it did.
 
-    read_numbers(pd.Series(["1,234", "12%", "$1,200", "True", "-"]))
-    # 1234.0, 12.0, 1200.0, 1.0, NaN
+    read_numbers(pd.Series(["1,234", "12%", "$1,200", "(1,200)", "True", "-"]))
+    # 1234.0, 12.0, 1200.0, -1200.0, 1.0, NaN
 
 A percentage is read as the number written (12% → 12), so predictions come back in the
 file's own figures. `read_numbers` uses nothing from this module but its imports: the
@@ -32,7 +32,8 @@ def read_numbers(values: pd.Series, decimal_comma: bool = False) -> pd.Series:
     """A number column's values as floats, as training read them: numbers; True/False in any
     case as 1/0 (a column of True/False trains as 1/0); numbers with thousands separators
     ("1,234.5", "1 234", "1'234"), a percent sign ("12%" → 12) or a currency sign ("$1,200",
-    "1200 €"); anything else (the missing marks "-", "?", "n/a" too) is NaN.
+    "1200 €"), a negative in an accountant's brackets ("(1,200)" → -1200); anything else
+    (the missing marks "-", "?", "n/a" too) is NaN.
 
     With `decimal_comma` (a file not separated by commas), "1,5" and "1.234,5" are 1.5 and
     1234.5, and in a column that writes such numbers "1.234" is 1234 too; a column that
@@ -42,7 +43,7 @@ def read_numbers(values: pd.Series, decimal_comma: bool = False) -> pd.Series:
     if not gaps.any():
         return numbers
     numbers = numbers.astype(float)
-    text = values[gaps].astype(str).str.strip()
+    text = values[gaps].astype(str).str.strip().str.replace(r"^\((.+)\)$", r"-\1", regex=True)
     words = text.str.lower().map({"true": 1.0, "false": 0.0})
     bare = text.str.replace(r"^([-+]?)\s*[$€£¥₹]\s*|\s*[$€£¥₹%]$", r"\1", regex=True)
     if decimal_comma and bare.str.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+\.\d+").any():
