@@ -31,6 +31,27 @@ def file_bytes(path: str) -> tuple[bytes, str]:
         raise CLIError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def read_data(args, data):
+    """(the training file, the --test file or None), read by data_ref's rules as the pages
+    and the workers read a run's data, into `data`'s source fields; each file said in a
+    "Read …" line with what its reading noticed (numbers written as text, missing marks)."""
+    from gui.core.data import data_ref
+
+    loaded = data_ref.read_table_as(*file_bytes(args.data), data)
+    test = data_ref.read_test(*file_bytes(args.test), loaded) if args.test else None
+    for part, table in (("", loaded), ("the test file ", test)):
+        if table is not None:
+            print(f"Read {part}{table.name}: {len(table.frame):,} rows × "
+                  f"{table.frame.shape[1]:,} columns, {table.layout()}. "
+                  f"{table.header_note}".rstrip(), flush=True)
+            for warning in table.warnings:
+                print(f"note: {'Test file: ' if table is test else ''}{warning}",
+                      file=sys.stderr)
+    data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
+    data.test_source = test.name if test else ""
+    return loaded, test
+
+
 def load_table(path: str, header: str = "auto", sheet: str = ""):
     """A data file (CSV, .xlsx, .parquet) through the same reader as the GUI's upload."""
     return read_table(*file_bytes(path), header=header, sheet=sheet)

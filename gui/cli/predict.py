@@ -62,6 +62,11 @@ def run_predict(args) -> int:
             result = predict.predict_rows(loaded, rows.frame, threshold=args.threshold)
     except (model_check.ModelFileError, predict.PredictError) as exc:
         raise CLIError(str(exc)) from None
+    if args.threshold != 0.5 and loaded.task != "binary":
+        kind = {"regression": "predicts a number", "multiclass": "picks one of several "
+                "classes"}.get(loaded.task, "has no LayerLab details")
+        print(f"note: --threshold applies to a binary classifier only; this model {kind}, so "
+              "it is not used.", file=sys.stderr)
     for note in rows.warnings + loaded.notes + result.notes:
         print(f"note: {note}", file=sys.stderr)
     xlsx = args.out != "-" and Path(args.out).suffix.lower() == ".xlsx"

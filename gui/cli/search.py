@@ -9,14 +9,13 @@ from gui.cli.common import (
     TARGET_HELP,
     CLIError,
     choose_target,
-    file_bytes,
     left_out_note,
     load_spec,
     quiet_stderr,
+    read_data,
     save_trained,
     test_scores_line,
 )
-from gui.core.data import data_ref
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import recommended_spec
@@ -59,15 +58,14 @@ def run_search(args) -> int:
     spec = load_spec(args.spec) if args.spec else None
     data = spec.data if spec else DataSpec()
     data.target = args.target or data.target
-    loaded = data_ref.read_table_as(*file_bytes(args.data), data)
-    test = data_ref.read_test(*file_bytes(args.test), loaded) if args.test else None
-    data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
-    data.test_source = test.name if test else ""
+    loaded, test = read_data(args, data)
     choose_target(loaded.frame, data, loaded.name)
     prepared = prepare(loaded.frame, data, test.frame if test else None)
     left = left_out_note(loaded.frame, data)
     if left:
         print(f"note: {left}", file=sys.stderr)
+    for warning in prepared.warnings:
+        print(f"note: {warning}", file=sys.stderr)
     info = DataInfo.from_prepared(prepared)
     base = recommended_spec(info, data) if spec is None else spec
     if args.epochs is not None:

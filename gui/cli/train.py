@@ -14,10 +14,10 @@ from gui.cli.common import (
     import_training,
     left_out_note,
     load_spec,
+    read_data,
     save_trained,
     test_scores_line,
 )
-from gui.core.data import data_ref
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import recommended_spec
@@ -79,13 +79,7 @@ def run_train(args) -> int:
     data = spec.data if spec else DataSpec(target=args.target or "")
     data.header = args.header or data.header
     data.sheet = args.sheet if args.sheet is not None else data.sheet
-    # read by data_ref's rules, as the pages and the workers read a run's data
-    loaded = data_ref.read_table_as(*file_bytes(args.data), data)
-    test = data_ref.read_test(*file_bytes(args.test), loaded) if args.test else None
-    print(f"Read {loaded.name}: {len(loaded.frame):,} rows × {loaded.frame.shape[1]:,} "
-          f"columns, {loaded.layout()}. {loaded.header_note}".rstrip(), flush=True)
-    data.source, data.delimiter, data.encoding = loaded.name, loaded.delimiter, loaded.encoding
-    data.test_source = test.name if test else ""
+    loaded, test = read_data(args, data)
     choose_target(loaded.frame, data, loaded.name)
     prepared = prepare(loaded.frame, data, test.frame if test else None)
     left = left_out_note(loaded.frame, data)
@@ -96,7 +90,7 @@ def run_train(args) -> int:
         spec = recommended_spec(DataInfo.from_prepared(prepared), data)
     if args.epochs is not None:
         spec.fit.epochs = args.epochs
-    for warning in loaded.warnings + prepared.warnings:
+    for warning in prepared.warnings:
         print(f"note: {warning}", file=sys.stderr)
 
     training = import_training()

@@ -236,3 +236,42 @@ def test_train_says_its_target_what_it_left_out_and_on_which_scale_the_scores_ar
     assert ("(the loss and metrics on the standardised tip, as trained; R² in its own "
             "units)") in said.out
 
+
+
+def test_train_and_search_say_what_reading_each_file_noticed(tmp_path, capsys):
+    """The test file is read, and said, like the training file: a semicolon file with
+    decimal commas and prices with thousands dots ("1.234,5") is named with its notes, in
+    train and in search alike."""
+    frame = pd.read_csv(SAMPLES / "tips.csv")
+    train, test = tmp_path / "bills.csv", tmp_path / "later.csv"
+    frame.iloc[:200].assign(total_bill=[f"${v:,.2f}" for v in frame.total_bill[:200]]
+                            ).to_csv(train, index=False)
+    later = frame.iloc[200:].assign(total_bill=[f"{v * 100:,.2f}".replace(",", " ")
+                                                .replace(".", ",")
+                                                for v in frame.total_bill[200:]])
+    later.to_csv(test, index=False, sep=";")
+    for command in (["train", "--epochs", "1", "--quiet"],
+                    ["search", "--trials", "1", "--epochs", "1", "--minutes", "0.5",
+                     "--quiet"]):
+        assert main([*command, "--data", str(train), "--test", str(test), "--target", "tip",
+                     "--out", str(tmp_path / command[0])]) == 0
+        said = capsys.readouterr()
+        assert "Read bills.csv: 200 rows × 7 columns, comma-separated" in said.out
+        assert "Read the test file later.csv: 44 rows × 7 columns, semicolon-separated" in said.out
+        assert ("note: Column 'total_bill': numbers written as text, such as '$16.99' → "
+                "16.99, were read as numbers.") in said.err
+        assert ("note: Test file: Column 'total_bill': numbers written as text, such as "
+                f"'{later.total_bill.iloc[0]}' → ") in said.err
+
+
+def test_predict_says_a_threshold_it_cannot_use_and_nothing_of_training(tmp_path, capsys):
+    out = tmp_path / "iris"
+    assert main(["train", "--data", IRIS, "--target", "species", "--epochs", "1", "--quiet",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(out / "model.keras"), "--data", IRIS, "--threshold", "0.8",
+                 "--out", str(tmp_path / "p.csv")]) == 0
+    said = capsys.readouterr().err
+    assert ("note: --threshold applies to a binary classifier only; this model picks one of "
+            "several classes, so it is not used.") in said
+    assert "compile" not in said and "continuing to train" not in said

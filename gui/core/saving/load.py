@@ -63,6 +63,8 @@ class LoadedModel:
         kind: "keras", "h5", "bundle" or "session".
         compiled: whether the model came with its compile settings (an .h5 never does here).
         notes: things the user should know about this model (shown as captions).
+        training_notes: what training it further would do differently (said where it can be
+            trained further, not beside a prediction alone).
     """
 
     model: Any
@@ -72,6 +74,7 @@ class LoadedModel:
     kind: str = "keras"
     compiled: bool = True
     notes: list[str] = field(default_factory=list)
+    training_notes: list[str] = field(default_factory=list)
     preprocessor: Preprocessor | None = None
     spec: ExperimentSpec | None = None
 
@@ -228,14 +231,16 @@ def load_model_safely(raw: bytes, name: str = "model.keras") -> LoadedModel:
     compile = kind != "h5"
     model = _load_with_keras(model_bytes, "h5" if kind == "h5" else "keras", compile, name)
     notes: list[str] = []
+    training: list[str] = []
     if kind == "h5":
-        notes.append("Loaded from .h5 without its optimizer state (Keras cannot restore it "
-                     "from .h5); continuing to train starts a fresh optimizer.")
+        training.append("Loaded from .h5 without its optimizer state (Keras cannot restore "
+                        "it from .h5); continuing to train starts a fresh optimizer.")
     compiled = compile and bool(getattr(model, "compiled", False))
     if compile and not compiled:
-        notes.append("The file has no compile settings (loss, optimizer); continuing to "
-                     "train compiles it afresh.")
-    out = LoadedModel(model=model, source=name, kind=kind, compiled=compiled, notes=notes)
+        training.append("The file has no compile settings (loss, optimizer); continuing to "
+                        "train compiles it afresh.")
+    out = LoadedModel(model=model, source=name, kind=kind, compiled=compiled, notes=notes,
+                      training_notes=training)
     try:
         meta = read_metadata(raw, name)
     except (ModelFileError, OSError, ValueError, KeyError, zipfile.BadZipFile):

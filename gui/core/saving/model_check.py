@@ -284,7 +284,7 @@ def inspect_model_file(raw: bytes, name: str = "model") -> str:
     if raw.startswith(HDF5_SIGNATURE):
         _inspect_h5(raw, name)
         return "h5"
-    raise ModelFileError(f"'{name}' is not a Keras model file{_looks_like(raw)}. Upload a "
+    raise ModelFileError(f"'{name}' is not a Keras model file{_looks_like(raw)}. Use a "
                          ".keras or .h5 file saved by Keras, or a LayerLab bundle .zip.")
 
 

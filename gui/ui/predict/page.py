@@ -85,7 +85,7 @@ def main() -> None:
         st.markdown(f"Using **{md(loaded.source)}**: a Keras model with {loaded.n_inputs} numeric "
                     f"input(s) and {loaded.n_outputs} output(s). Its outputs are shown as they "
                     "come (no class names or units are saved in it).")
-    for note in loaded.notes:
+    for note in loaded.notes + loaded.training_notes:  # the page can train it further
         st.caption(md(note))
 
     threshold = 0.5

@@ -147,4 +147,4 @@ def _numbers_in(values: pd.Series) -> bool:
 
 
 def _shown(value: float) -> str:
-    return f"{value:g}" if abs(value) < 1e15 else repr(value)
+    return f"{value:.15g}"  # 1344912, not 1.34491e+06
