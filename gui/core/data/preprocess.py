@@ -55,6 +55,8 @@ class Preprocessor:
         self.spec = spec
         self.task = task
         self._scaling: dict | None = None
+        self._fill: dict = {}
+        self._numbers = None  # fit's numeric columns (or what takes them), until fill_ is asked
         # fit's rows (or what takes them), until scaling_ is asked
         self._scaling_rows: pd.DataFrame | Callable[[], pd.DataFrame] | None = None
 
@@ -74,36 +76,31 @@ class Preprocessor:
         counts = {c: present(self.category_values(X, c)).astype(str).value_counts()
                   for c in X.columns if c not in numeric}
         target = y if self.task == "regression" else pd.Series(pd.unique(y))
-        return self.fit_parts(list(X.columns), X[numeric].astype(float) if numeric else None,
-                              counts, target, X)
+        return self.fit_parts(list(X.columns), numeric, X[numeric].astype(float), counts,
+                              target, X)
 
     def is_number_column(self, values: pd.Series) -> bool:
         """Is this feature column encoded as a number (else: as categories)?"""
         return is_numeric(values) and values.name not in self.spec.categorical
 
-    def fit_parts(self, columns: list, numbers: pd.DataFrame | None,
+    def fit_parts(self, columns: list, numeric: list,
+                  numbers: pd.DataFrame | Callable[[], pd.DataFrame],
                   counts: dict[str, pd.Series], target: pd.Series,
                   rows: pd.DataFrame | Callable[[], pd.DataFrame]) -> Preprocessor:
         """`fit` from what it reads of the training rows (gui.core.data.selection finds the
-        same from codes kept per table, without taking the rows): `numbers` the numeric
-        columns as float; `counts` each other column's present values' counts, as
-        `value_counts` orders them; `target` the regression target's values, or the distinct
-        class values; `rows` the training rows' features (or what takes them), for the scaling."""
-        self.numeric_ = list(numbers.columns) if numbers is not None else []
+        same from codes kept per table, without taking the rows): `numeric` the numeric
+        columns, `numbers` their values as float (or what takes them: their fills are
+        computed when first asked for, so a page that only counts rows skips them); `counts`
+        each other column's present values' counts, as `value_counts` orders them; `target`
+        the regression target's values, or the distinct class values; `rows` the training
+        rows' features (or what takes them), for the scaling."""
+        self.numeric_ = list(numeric)
         self.text_ = [c for c in columns if c not in self.numeric_]
-        strategy = self.spec.missing if self.spec.missing != "drop" else "median"
-        self.fill_ = {}
-        if self.numeric_:
-            # The same statistics as sklearn's SimpleImputer (most_frequent: the smallest mode),
-            # from pandas, which is ~10x faster than SimpleImputer's masked-array median.
-            stats = (numbers.mode().min() if strategy == "most_frequent"
-                     else getattr(numbers, strategy)())
-            self.fill_.update({c: float(v) if np.isfinite(v) else 0.0
-                               for c, v in stats.items()})
+        self._fill, self._numbers = {}, (numbers if self.numeric_ else None)
         self.categories_ = {}
         for col in self.text_:
             found = counts[col]
-            self.fill_[col] = str(found.index[0]) if len(found) else ""
+            self._fill[col] = str(found.index[0]) if len(found) else ""
             self.categories_[col] = sorted(found.index[:MAX_CATEGORIES].tolist())
         self.feature_names_ = list(columns)
         self.encoded_names_ = encoded_names(self.numeric_, self.text_, self.categories_)
@@ -123,6 +120,26 @@ class Preprocessor:
             self.classes_ = sorted(plain(c) for c in pd.unique(label_values(target)))
             self.target_min_, self.target_range_ = 0.0, 1.0
         return self
+
+    @property
+    def fill_(self) -> dict:
+        """The value that fills a missing cell, per column: the numeric columns' from the
+        training rows when first asked for, the same statistics as sklearn's SimpleImputer
+        (most_frequent: the smallest mode), from pandas, ~10x faster than its masked-array
+        median."""
+        if self._numbers is not None:
+            numbers = self._numbers() if callable(self._numbers) else self._numbers
+            strategy = self.spec.missing if self.spec.missing != "drop" else "median"
+            stats = (numbers.mode().min() if strategy == "most_frequent"
+                     else getattr(numbers, strategy)())
+            self._fill = {**{c: float(v) if np.isfinite(v) else 0.0 for c, v in stats.items()},
+                          **self._fill}
+            self._numbers = None
+        return self._fill
+
+    @fill_.setter
+    def fill_(self, value: dict) -> None:
+        self._fill, self._numbers = dict(value), None
 
     def fit_scaling(self, encoded: np.ndarray) -> None:
         """The feature scaling, from the fitted rows as `encode` gives them (once)."""

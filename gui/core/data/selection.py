@@ -124,7 +124,7 @@ def fit(prep: Preprocessor, selection: Selection, features: list, rows: Rows) ->
     positions (`rows` is of `selection.data`)."""
     at = rows.positions
     numeric = [c for c in features if prep.is_number_column(selection.data[c])]
-    numbers = selection.numbers_at(numeric, at) if numeric else None
+    numbers = partial(selection.numbers_at, numeric, at)
     counts = {}
     for column in features:
         if column in numeric:
@@ -141,7 +141,7 @@ def fit(prep: Preprocessor, selection: Selection, features: list, rows: Rows) ->
     else:
         codes, distinct = selection.target_codes()
         target = pd.Series(distinct[np.bincount(codes[at], minlength=len(distinct)) > 0])
-    return prep.fit_parts(list(features), numbers, counts, target,
+    return prep.fit_parts(list(features), numeric, numbers, counts, target,
                           partial(Rows.columns, rows, list(features)))
 
 
