@@ -142,3 +142,19 @@ def test_a_negative_test_r2_is_worse_than_the_mean():
     assert said.startswith("Test R² is -3.56: the model predicts worse than always guessing")
     assert "Standardise the target" in said
     assert hints.worse_than_the_mean(0.0) is None
+
+
+def test_a_test_r2_near_0_is_said_to_explain_little():
+    said = hints.explains_little(0.011)
+    assert said.startswith("Test R² is 0.01: the model explains about 1% of how the target")
+    assert hints.explains_little(-0.2) is None  # worse_than_the_mean's, in red
+    assert hints.explains_little(0.1) is None and hints.explains_little(float("nan")) is None
+
+
+def test_over_fitting_advice_fits_the_run_and_says_a_small_test_sets_noise():
+    small = hints.overfitting(0.2, "none", 8)
+    assert "a stronger L2 penalty" in small and "early stopping" not in small
+    assert "With only 8 test rows" in small
+    large = hints.overfitting(0.2, "split", 300)
+    assert "early stopping" in large and "test rows" not in large.split(".")[-1]
+    assert hints.overfitting(0.1, "split", 300) is None

@@ -127,3 +127,24 @@ def test_projector_mode_is_kept_with_the_workspace_on_every_page():
     again.toggle(key="projector.on").set_value(False).run()
     assert not any("stMetricValue" in h.proto.body for h in again.get("html"))
     assert _session(token=token).toggle(key="projector.on").value is False
+
+
+def test_an_accuracy_no_better_than_the_common_class_is_said_in_red_on_evaluate():
+    """At a decision threshold of 1 the cancer model predicts "benign" for every row: its
+    accuracy is then that of always predicting "benign", which Evaluate says in red with
+    how many of the "malignant" rows it finds; at 0.5 it finds them, and says nothing."""
+    trained = tm.cancer()
+    at = _session()
+    runs_helper.finished(at, trained)
+    at.switch_page("steps/evaluate.py").run()
+    assert not at.exception, at.exception
+    assert not [e for e in at.error if "no better than always predicting" in e.value]
+    at.slider(key="evaluate.threshold").set_value(1.0).run()
+    said = [e.value for e in at.error if "no better than always predicting" in e.value]
+    y_test = trained.prepared.y_test
+    share, malignant = (y_test == 0).mean(), int((y_test == 1).sum())
+    assert len(said) == 1
+    assert (f"Test accuracy {share:.3f} is no better than always predicting 'benign' "
+            f"({share:.3f} of the test rows are 'benign')") in said[0]
+    assert f"finds only 0 of {malignant} 'malignant' test rows" in said[0]
+    assert "lower the decision threshold" in said[0]

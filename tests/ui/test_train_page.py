@@ -189,6 +189,13 @@ def test_retraining_overlays_the_previous_run_dashed():
     assert "Run 1" in curves["alts"]["loss"]  # the words name the compared run too
     at.selectbox(key="train.compare").set_value(0).run()  # "no other run"
     assert _curves(at)["compared"] is None
+    # Continuing shows the continuation compared with the run it continues (Run 2), not
+    # with the choice made for the run shown before it, nor with the last run created.
+    at.button(key="train.continue").click().run()
+    third = _finish(at)
+    assert third.parent == second.id and third.name.startswith("Run 2 +")
+    assert at.selectbox(key="train.compare").value == second.id
+    assert _curves(at)["compared_name"] == "Run 2"
 
 
 def test_stop_keeps_the_model_and_navigation_does_not_interrupt():

@@ -30,7 +30,8 @@ from gui.core.spec.schema import DataSpec
 from gui.core.spec.validate import data_problems
 from gui.core.spec.vocabulary import MAX_CLASSES
 
-RARE_CLASS_SHARE = 0.05  # a class under this share of the rows is said to be rare
+RARE_CLASS_SHARE = 0.1  # a class under this share of the rows is said to be rare
+MOSTLY_ONE_VALUE = 0.5  # a number target this often one value is said (e.g. mostly 0)
 
 
 def profile(frame: pd.DataFrame) -> pd.DataFrame:
@@ -244,6 +245,8 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
     selection = selection or select(frame, spec)
     data, warnings, task = selection.data, list(selection.warnings), selection.task
     features = [c for c in data.columns if c != spec.target]
+    if task == "regression":
+        warnings += _one_value_mostly(selection.numbers(spec.target), spec.target)
     train = Rows(data)
     if test_frame is not None:
         train = Rows(data, shuffled(len(data), spec.split_seed))  # not in file order (split.py)
@@ -270,13 +273,14 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
             rare = counts[(counts >= 2) & (counts < RARE_CLASS_SHARE * len(data))
                           & (counts < len(data) / len(counts) / 4)]  # and few for their number
             if len(rare):
-                names = ", ".join(f"{plain(v)!r} ({int(n)} rows)" for v, n in
-                                  list(rare.items())[:5])
-                warnings.append(f"Few rows of class(es) {names}, under "
-                                f"{RARE_CLASS_SHARE:.0%} of the table: a network learns the "
-                                "common classes first and may never predict a rare one. "
-                                "Evaluate's confusion matrix and per-class scores show how it "
-                                "does on them; more rows of them help most.")
+                names = ", ".join(f"{plain(v)!r} ({int(n)} rows, {n / len(data):.0%})"
+                                  for v, n in list(rare.items())[:5])
+                warnings.append(f"Few rows of class(es) {names} of the table: a network "
+                                "learns the common classes first and may never predict a rare "
+                                "one, while its accuracy still looks high. Evaluate says when "
+                                "it is no better than always predicting the most common class, "
+                                "and its confusion matrix and per-class scores show how it "
+                                "does on the rare ones; more rows of them help most.")
         try:
             train_rows, test_rows = train_test_split(
                 len(data), spec.test_fraction, spec.split_seed, stratify)
@@ -303,3 +307,19 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
         y_train=encode_target(prep, selection, train.positions),
         y_test=y_test, preprocessor=prep, task=task, test_part=test, warnings=warnings,
         train_part=train)
+
+
+def _one_value_mostly(values: np.ndarray, target: str) -> list[str]:
+    """A number target that is one value in at least MOSTLY_ONE_VALUE of the rows (e.g. an
+    amount that is mostly 0), said: a network predicting a number then learns little."""
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return []
+    value = float(np.median(values))  # a value in half the rows or more is the median
+    share = float(np.mean(values == value))
+    if share < MOSTLY_ONE_VALUE:
+        return []
+    return [f"{share:.0%} of the rows have {target} = {value:g}: predicted as a number, "
+            "such a target is hard to learn (a network tends to predict about the same for "
+            "every row). Predicting whether it is that value, as classes, may serve better; "
+            "Evaluate's R² says how much the model explains."]

@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from gui.core.inspection.numbers import number
 from gui.core.spec.vocabulary import OPTIMIZERS
 
@@ -23,6 +25,9 @@ FLAT_EPOCHS = 20    # epochs in a row ...
 FLAT_CHANGE = 0.01  # ... within 1 % of each other: the loss is flat
 FALLING_EPOCHS = 5  # over the last this many epochs ...
 FALLING_SHARE = 0.02  # ... the loss still fell by more than this share per epoch: train longer
+WEAK_R2 = 0.1  # a test R² from 0 up to this explains little: said, as R² below 0 is
+OVERFIT_GAP = 0.1  # train's accuracy (R²) this much above test's: over-fitting, said
+FEW_TEST_ROWS = 30  # under this many test rows, a few rows move the test score a lot
 
 
 def rate(value: float) -> str:
@@ -205,3 +210,68 @@ def worse_than_the_mean(r2_test: float) -> str | None:
     return (f"Test R² is {r2_test:.2f}: the model predicts worse than always guessing the "
             "target's mean. Try \"Standardise the target\" on the Data page, more epochs, "
             "or a lower learning rate.")
+
+
+def explains_little(r2_test: float) -> str | None:
+    """A regression whose test R² is from 0 up to WEAK_R2: hardly better than the mean.
+
+        >>> explains_little(0.011)[:35]
+        'Test R² is 0.01: the model explains'
+    """
+    if not math.isfinite(r2_test) or not 0 <= r2_test < WEAK_R2:
+        return None
+    return (f"Test R² is {r2_test:.2f}: the model explains about {r2_test:.0%} of how the "
+            "target varies, hardly better than always guessing its mean (R² 0). The chosen "
+            "features may say little about the target: check them on the Data page and what "
+            "each input does on the Inside page; more epochs or a wider network help only "
+            "if the loss was still falling. A target that is one value in most rows (e.g. "
+            "mostly 0) is hard to predict as a number: predicting whether it is that value "
+            "(a class) may serve better.")
+
+
+def no_better_than_the_common_class(y_true: np.ndarray, y_pred: np.ndarray,
+                                    class_names: list, binary: bool) -> str | None:
+    """A classifier whose test accuracy is no higher than always predicting the test rows'
+    most common class: accuracy hides that it finds few rows of the others.
+
+        >>> no_better_than_the_common_class(np.array([0] * 9 + [1]), np.zeros(10, int),
+        ...                                 ["no", "yes"], True)[:45]
+        'Test accuracy 0.900 is no better than always '
+    """
+    y_true, y_pred = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
+    if not len(y_true):
+        return None
+    counts = np.bincount(y_true, minlength=len(class_names))
+    common = int(counts.argmax())
+    share, accuracy = counts[common] / len(y_true), float(np.mean(y_true == y_pred))
+    if accuracy > share or share == 1:
+        return None
+    found = ", ".join(f"{int(np.sum((y_true == k) & (y_pred == k)))} of {int(counts[k])} "
+                      f"'{class_names[k]}'" for k in np.argsort(counts)
+                      if k != common and counts[k])
+    threshold = " lower the decision threshold above to catch more of them," if binary else ""
+    return (f"Test accuracy {accuracy:.3f} is no better than always predicting "
+            f"'{class_names[common]}' ({share:.3f} of the test rows are '{class_names[common]}'):"
+            f" the model finds only {found} test rows. Accuracy hides this when one class is "
+            f"most of the rows: read the per-class scores below;{threshold} add rows of the "
+            "rarer classes, or train longer or a wider network.")
+
+
+def overfitting(gap: float, validation: str, n_test: int) -> str | None:
+    """Train's score (accuracy, R²) `gap` above test's: over-fitting, with what to try for
+    this run's settings (no early stopping to suggest when nothing was held out: a small
+    table's rule), and a word on a small test set's noise.
+
+        >>> overfitting(0.05, "split", 100) is None
+        True
+    """
+    if not gap > OVERFIT_GAP:
+        return None
+    first = ("a stronger L2 penalty, Dropout, fewer epochs or a smaller network"
+             if validation == "none" else
+             "fewer epochs (or early stopping), Dropout, a regularizer, or a smaller network")
+    noise = (f" With only {n_test} test rows, a few rows move the test score a lot: compare "
+             "runs on more than one split seed before trusting a difference."
+             if n_test < FEW_TEST_ROWS else "")
+    return ("The model does clearly better on the training rows than on the test rows: it is "
+            f"probably over-fitting. Try {first}.{noise}")

@@ -119,15 +119,23 @@ def main() -> None:
         worse = hints.worse_than_the_mean(float(table.at["R²", "test"]))
         if worse is not None:
             st.error(worse, icon=":material/error:")
+        little = hints.explains_little(float(table.at["R²", "test"]))
+        if little is not None:
+            st.warning(little, icon=":material/warning:")
+    else:
+        common = hints.no_better_than_the_common_class(
+            result.y_true("test"), result.y_pred("test"), list(map(str, result.class_names)),
+            task == "binary")
+        if common is not None:
+            st.error(md(common), icon=":material/error:")
     falling = hints.still_falling(history)
     if falling is not None:
         st.warning(falling, icon=":material/trending_down:")
     gap = (table.at["R²", "train"] - table.at["R²", "test"] if task == "regression"
            else table.at["accuracy", "train"] - table.at["accuracy", "test"])
-    if gap > 0.1:
-        st.warning("The model does clearly better on the training rows than on the test rows: it "
-                   "is probably over-fitting. Try fewer epochs (or early stopping), Dropout, a "
-                   "regularizer, or a smaller network.", icon=":material/warning:")
+    overfit = hints.overfitting(gap, spec.fit.validation, len(prepared.y_test))
+    if overfit is not None:
+        st.warning(overfit, icon=":material/warning:")
     for note in result.notes:
         st.caption(md(note))
 

@@ -169,11 +169,14 @@ def curve_epochs(record) -> int:
 
 def _compare_options(record) -> tuple[list, dict, list, int]:
     """The runs this one may be compared with (read at a glance), their names, the
-    selectbox's options (0: none) and the default: the run before this one."""
+    selectbox's options (0: none) and the default: the run it continues, else the run
+    before it (not the last trial of a search since: a continuation gains on its parent)."""
     others = [r for r in run_state.glance_all() if r.id != record.id and r.has_history]
     names = {r.id: r.name for r in others}
     before = [r.id for r in others if r.id < record.id]
-    return others, names, [0, *names], (before[-1] if before else 0)
+    parent = getattr(record, "parent", None)
+    default = parent if parent in names else (before[-1] if before else 0)
+    return others, names, [0, *names], default
 
 
 def _history_of(others: list, chosen) -> tuple[dict | None, str]:
@@ -189,17 +192,25 @@ def compared_run(record) -> tuple[dict | None, str]:
     """The run chosen to compare with, as compare_choice last drew it (the tiles' deltas,
     in the fast fragment, which draws no selectbox)."""
     others, _, options, default = _compare_options(record)
+    return _history_of(others, _chosen(record, options, default))
+
+
+def _chosen(record, options: list, default: int) -> int:
+    """The run compared with: the choice made for this run, else the default (a new run
+    shown, e.g. a continuation, starts from its own default, not the last run's choice)."""
     chosen = state.widget_value("train.compare")
-    return _history_of(others, chosen if chosen in options else default)
+    same_run = state.memo_value("train.compare_for") == record.id
+    return chosen if same_run and chosen in options else default
 
 
 def compare_choice(record) -> tuple[dict | None, str]:
-    """The run chosen to compare with (dashed): by default the one before this one."""
+    """The run chosen to compare with (dashed): by default the one it continues, else the
+    one before it."""
     others, names, options, default = _compare_options(record)
     if not others:
         return None, ""
-    if state.widget_value("train.compare") not in options:
-        state.sync_widget("train.compare", default)
+    state.sync_widget("train.compare", _chosen(record, options, default))
+    state.memo("train.compare_for", record.id, lambda: record.id)
     chosen = st.selectbox("Compare with (dashed)", options, key="train.compare",
                           format_func=lambda i: names.get(i, "no other run"),
                           help="Draw another run of this workspace on the same axes.")
