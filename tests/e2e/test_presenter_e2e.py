@@ -50,5 +50,21 @@ def test_a_presenter_link_shows_the_work_and_cannot_change_it(page: Page, app_ur
     set_number(page, "epochs", 9)
     eventually(shown, lambda: number(shown, "epochs"), "9", timeout=30,
                what="the presenter following the teacher")
+
+    # The teacher trains; the presenter's live panel reads the feed through its own link,
+    # never with the workspace's token (which would open the workspace to whoever watches).
+    feeds = []
+    shown.on("request", lambda r: feeds.append(r.url) if "/api/live/" in r.url else None)
+    set_number(page, "epochs", 3000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(shown.locator(".ll-live svg.ll-chart").first).to_be_visible(timeout=90_000)
+    eventually(shown, lambda: len(feeds) >= 2, True, timeout=30, what="the presenter's feed")
+    assert all("p=" in url and token not in url for url in feeds), feeds
+    fetch = "async (u) => { const r = await fetch(u); return [r.status, await r.text()]; }"
+    status, body = shown.evaluate(fetch, feeds[-1])
+    assert status == 200 and token not in body
+    link_token = link.split("?p=")[1].split("&")[0]
+    assert shown.evaluate(fetch, feeds[-1].replace(link_token, "x" + link_token[1:]))[0] == 404
+    page.get_by_role("button", name="Stop").click()
     no_exceptions(shown)
     no_exceptions(page)

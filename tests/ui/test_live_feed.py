@@ -122,3 +122,18 @@ def test_a_diverging_run_is_still_answered_in_json(runs):
     body = live_feed.snapshot(runs, token, run_id)
     assert body["history"]["loss"] == [0.9, None, None]
     json.dumps(body, allow_nan=False)  # as Starlette's JSONResponse renders it
+
+
+def test_a_presenter_link_reaches_its_workspaces_feed_without_the_token(runs):
+    """A presenter tab's panel asks with its link (p=), never with the workspace's token:
+    the link reads the feed of its own workspace only; a token that is no presenter link,
+    or a workspace token passed as p=, reaches nothing."""
+    from gui.core.store.links import PRESENTER, Links
+
+    token = runs.store.create()
+    link = Links(runs.store).token_for(token, PRESENTER)
+    assert live_feed.workspace_of({"p": link}, runs.store) == token
+    assert live_feed.workspace_of({"w": token}, runs.store) == token
+    assert live_feed.workspace_of({"p": token}, runs.store) == ""  # a token is no link
+    assert live_feed.workspace_of({"p": "x" + link[1:], "w": token}, runs.store) == ""
+    assert live_feed.workspace_of({}, runs.store) == ""

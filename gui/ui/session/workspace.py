@@ -101,6 +101,12 @@ def read_only() -> bool:
     return _LINK in st.session_state
 
 
+def access() -> tuple[str, str]:
+    """What this tab may show the browser to reach its workspace: ("p", the presenter link)
+    in a presenter tab, which never learns the workspace's own token; else ("w", the token)."""
+    return ("p", st.session_state[_LINK]) if read_only() else ("w", token())
+
+
 READ_ONLY_REFUSAL = ("This is a presenter link: it shows the workspace and cannot change it. "
                      "Open the workspace's own link to make changes.")
 STORE_READS = frozenset({"exists", "touch", "version", "load", "files", "file_path",

@@ -1,5 +1,6 @@
 """The live feed: what a watching tab's live panel (live_panel) fetches twice a second,
-`GET /api/live/<run>?w=<token>&since=<epochs it has>`, so that watching a run costs no
+`GET /api/live/<run>?w=<token>&since=<epochs it has>` (`?p=<presenter link>` from a presenter
+tab, which never learns the workspace's token), so that watching a run costs no
 Streamlit rerun. A rerun costs the watching browser tens of ms of script and re-plots its
 charts; six tabs on a 2-core server took a core of chromium's from the training.
 
@@ -20,6 +21,7 @@ from dataclasses import asdict, dataclass, replace
 
 from gui.core.inspection import hints
 from gui.core.spec.vocabulary import QUEUED, STOPPING
+from gui.core.store.links import PRESENTER, Links
 from gui.core.store.workspaces import StoreError
 from gui.ui.figures.charts import quantity_label
 from gui.ui.train import tiles
@@ -148,6 +150,16 @@ def snapshot(runs, token: str, run_id: int, since: int = 0, pool=None) -> dict |
     }
 
 
+def workspace_of(params, store) -> str:
+    """The workspace a feed request may read: its own token (`w=`), or a presenter link's
+    workspace (`p=`: a presenter tab never learns the token); "" for neither."""
+    link = params.get("p")
+    if not link:
+        return params.get("w", "")
+    found = Links(store).resolve(link)
+    return found.workspace if found is not None and found.role == PRESENTER else ""
+
+
 def finite_history(history: dict, since: int = 0) -> dict:
     """Each quantity's values from epoch `since` on, as JSON can carry them (`finite`)."""
     return {name: [finite(v) for v in values[since:]] for name, values in history.items()}
@@ -176,14 +188,18 @@ async def answer(request):
 
     from gui.ui.session import run_state  # noqa: PLC0415 (Streamlit's cached store)
 
-    token = request.query_params.get("w", "")
+    params = request.query_params
     try:
         since = int(request.query_params.get("since", "0"))
     except ValueError:
         since = 0
     run_id = request.path_params["run_id"]
-    body = await run_in_threadpool(
-        lambda: snapshot(run_state.shared_runs(), token, run_id, since, _pool()))
+    def answer_now():
+        runs = run_state.shared_runs()
+        token = workspace_of(params, runs.store)
+        return snapshot(runs, token, run_id, since, _pool()) if token else None
+
+    body = await run_in_threadpool(answer_now)
     headers = {"Cache-Control": "no-store"}
     if body is None:
         return JSONResponse({"gone": True}, status_code=404, headers=headers)

@@ -42,7 +42,7 @@ def live_panel(record, drawn: tuple, context: live_feed.Context, previous: dict 
         return
     bases = {n.removeprefix("val_") for n in (previous or {})} | {"loss"}
     data = {
-        "url": f"{live_route.url(record.id)}?w={token}",
+        "url": "{}?{}={}".format(live_route.url(record.id), *workspace.access()),
         "every_ms": EVERY_MS,
         "queued_every_ms": QUEUED_EVERY_MS,
         "charts_every_ms": CHARTS_EVERY_MS,

@@ -1,7 +1,7 @@
 """The live feed's route, for st.App (app.py). Nothing heavy is imported until a tab asks,
 so that the server starts as fast as a plain Streamlit script."""
 
-PATH = "/api/live/{run_id:int}"  # ?w=<token>&since=<epochs the panel has>
+PATH = "/api/live/{run_id:int}"  # ?w=<token> (or p=<presenter link>)&since=<epochs it has>
 
 
 async def answer(request):
