@@ -24,6 +24,9 @@ from gui.core.spec.heads import recommended_spec
 from gui.core.spec.schema import DataSpec, ExperimentSpec
 from gui.core.spec.vocabulary import FAILED
 
+KEEP_ALIVE_S = 30.0  # a --workspace run notes its workspace in use this often (the app's
+# pools stop the runs of workspaces that no page has used for minutes)
+
 
 def add_train(subparsers) -> None:
     p = subparsers.add_parser(
@@ -63,13 +66,17 @@ def add_train(subparsers) -> None:
 
 def run_train(args) -> int:
     from gui.core.data.dataset import prepare
-    from gui.core.workers.engines import check_ray_address, ray_address
+    from gui.core.workers.engines import RayConfigError, check_ray_address, ray_address
 
-    if ray_address():
-        check_ray_address()  # the app's setting: a wrong one is said now, not after reading
-        print(f"note: LAYERLAB_RAY_ADDRESS is set ({ray_address()}): the app's runs train "
-              "on that Ray cluster; this command trains here, in this process.",
-              file=sys.stderr)
+    if ray_address():  # the app's setting, said; this command trains here either way
+        try:
+            check_ray_address()
+            print(f"note: LAYERLAB_RAY_ADDRESS is set ({ray_address()}): the app's runs "
+                  "train on that Ray cluster; this command trains here, in this process.",
+                  file=sys.stderr)
+        except RayConfigError as exc:
+            print(f"note: this command trains here, in this process; but the app's runs "
+                  f"would not train: {exc}", file=sys.stderr)
     if args.spec:
         spec = load_spec(args.spec)
         if args.target:
@@ -128,7 +135,9 @@ def train_in_workspace(args, spec: ExperimentSpec, echo):
     its record follows every epoch, and a Stop asked on the Runs page ends it."""
     import socket
     import threading
+    import time
 
+    from gui.core.store.lessons import Lessons
     from gui.core.store.runs import Runs
     from gui.core.store.workspaces import Store, StoreError
     from gui.core.workers import worker
@@ -139,6 +148,12 @@ def train_in_workspace(args, spec: ExperimentSpec, echo):
             raise CLIError("no workspace has the token given with --workspace: copy it from "
                            "the app's address (?w=…), with the same LAYERLAB_HOME or "
                            "LAYERLAB_DATABASE_URL as the app.")
+        copy = Lessons(store).of_copy(args.workspace)
+        if copy is not None:
+            raise CLIError(f"that workspace is {copy[1].name}'s copy of lesson {copy[0].code}: "
+                           "its runs train from its own pages, where the lesson's limits "
+                           "apply and its hidden test rows stay hidden (this command would "
+                           "train on the file given, hidden rows and all).")
         runs = Runs(store)
         if runs.active(args.workspace) is not None:
             raise CLIError("that workspace is training a run already: wait for it or stop "
@@ -158,10 +173,14 @@ def train_in_workspace(args, spec: ExperimentSpec, echo):
     stop, finished = threading.Event(), threading.Event()
 
     def watch_stop():
+        touched = 0.0
         while not finished.wait(0.2):
             if run_id in runs.stop_requests([run_id]):
                 stop.set()
                 return
+            if time.monotonic() - touched > KEEP_ALIVE_S:  # this command is the workspace's
+                store.touch(args.workspace)  # use: an app's idle rule must not stop its run
+                touched = time.monotonic()
 
     watcher = threading.Thread(target=watch_stop, daemon=True)
     watcher.start()

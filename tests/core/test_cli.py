@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import keras
 import numpy as np
@@ -209,6 +210,50 @@ def test_train_with_workspace_records_the_run_for_the_runs_page(tmp_path, capsys
     assert (out / "model.keras").is_file()
     other = store.create()
     assert Runs(store).list(other) == []  # nothing reaches another workspace
+
+
+def test_a_workspace_run_from_the_cli_keeps_its_workspace_in_use(tmp_path, capsys):
+    """No page of the workspace is open (the CLI is its use): its last_seen moves on while
+    the run trains, so an app's idle rule (Runs.stop_idle) does not stop it after an epoch."""
+    from sqlalchemy import select, update
+
+    from gui.core.store.runs import Runs
+    from gui.core.store.workspaces import Store, workspaces
+
+    store = Store.from_env()
+    token = store.create()
+    with store.engine.begin() as db:  # no page for an hour
+        db.execute(update(workspaces).where(workspaces.c.token == token)
+                   .values(last_seen=time.time() - 3600))
+    assert main(["train", "--data", IRIS, "--target", "species", "--epochs", "2", "--quiet",
+                 "--out", str(tmp_path / "x"), "--workspace", token]) == 0
+    with store.engine.connect() as db:
+        seen = db.execute(select(workspaces.c.last_seen).where(
+            workspaces.c.token == token)).scalar_one()
+    assert seen > time.time() - 120
+    assert Runs(store).stop_idle(600) == 0
+    (record,) = Runs(store).list(token)
+    assert record.status == "done" and record.epochs_done == 2
+
+
+def test_a_lesson_copy_is_refused_by_the_cli(tmp_path, capsys):
+    """A student's copy trains from its pages, where the lesson's limits and hidden rows
+    hold: the CLI, which trains on the file given, refuses it in words."""
+    from gui.core.spec.lesson_rules import LessonRules
+    from gui.core.store.lessons import Lessons
+    from gui.core.store.runs import Runs
+    from gui.core.store.workspaces import Store
+
+    store = Store.from_env()
+    teacher = store.create()
+    store.save_state(teacher, {"spec": default_spec("multiclass", n_classes=3).to_dict()})
+    lesson = Lessons(store).publish(teacher, "Iris", "", LessonRules())
+    copy = Lessons(store).join(lesson.code, "Ada")
+    assert main(["train", "--data", IRIS, "--target", "species", "--epochs", "1",
+                 "--out", str(tmp_path / "x"), "--workspace", copy]) == 1
+    err = _error(capsys)
+    assert f"that workspace is Ada's copy of lesson {lesson.code}" in err
+    assert Runs(store).list(copy) == []
 
 
 def test_train_with_an_unknown_workspace_says_what_to_pass(tmp_path, capsys):
