@@ -48,6 +48,28 @@ def md(value) -> str:
     return text
 
 
+# In a message from the core: a `code` span it wrote, or an address (a URL, HOST:PORT).
+_MESSAGE_CODE = re.compile(r"`[^`\n]+`|[a-z][\w+.-]*://\S+|\b[A-Z][\w.-]*:\d+\b"
+                           r"|\b\d+(?:\.\d+){3}:\d+\b")
+
+
+def md_message(value) -> str:
+    """A message from the core (a setting that cannot work, say) as Markdown: its `code`
+    spans kept as code, addresses (URLs, HOST:PORT) made code too, so that what it tells
+    one to write is copied as written (md's invisible joiners would go with it), the rest
+    literal text (md)."""
+    text, out, at = str(value), [], 0
+    for found in _MESSAGE_CODE.finditer(text):
+        token = found.group(0)
+        end = found.end()
+        while not token.startswith("`") and token[-1] in ".,;:)" and (
+                token[-1] != ")" or token.count("(") < token.count(")")):
+            token, end = token[:-1], end - 1
+        out += [md(text[at:found.start()]), token if token.startswith("`") else code(token)]
+        at = end
+    return "".join(out) + md(text[at:])
+
+
 def code(value) -> str:
     """`value` as inline code (literal already); escaped text if it holds a backtick."""
     text = str(value).replace("\n", " ")

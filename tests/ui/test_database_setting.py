@@ -44,4 +44,5 @@ def test_the_page_names_the_setting_and_the_fix(database_url, url, words):
     assert error.value.startswith("LAYERLAB_DATABASE_URL (") and words in error.value
     assert "unset LAYERLAB_DATABASE_URL" in error.value
     assert "s3cret" not in error.value
+    assert "\u2060" not in error.value  # what it says to write is copied as written
     assert "restart" in at.caption[0].value

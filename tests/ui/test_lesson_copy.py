@@ -97,3 +97,24 @@ def test_start_over_in_a_copy_returns_to_the_lessons_start():
     assert store.load(copy).state["spec"] == start["spec"]
     at.switch_page("steps/train.py").run()
     assert at.number_input(key="train.epochs").value == 12
+
+
+def test_a_long_name_joins_cut_to_its_length_and_is_told_so():
+    """The name box takes a pasted full name (a limit in the browser dropped a longer paste
+    whole, leaving the box empty); the board shows its first 40 characters, as said."""
+    teacher = AppTest.from_file(APP, default_timeout=120)
+    teacher.run()
+    store = runs_helper.runs().store
+    lesson = Lessons(store).publish(runs_helper.token(teacher), "Iris", "", LessonRules())
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["join"] = lesson.code
+    at.run()
+    assert at.text_input(key="join.name").max_chars is None
+    name = "Maximiliana Theodora Wolfeschlegelsteinhausenbergerdorff"
+    at.text_input(key="join.name").set_value(name)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    (student,) = Lessons(store).students(lesson.board)
+    assert student.name == name[:40]
+    assert any(f'Your name is shown as "{name[:40]}" (at most 40 characters)' in s.value
+               for s in at.success)

@@ -19,7 +19,9 @@ def test_the_page_names_the_ray_setting_and_the_fix(monkeypatch):
         assert not at.exception
         assert at.title[0].value == "LayerLab cannot reach its Ray cluster"
         (error,) = at.error
-        assert error.value.startswith(f"{RAY_ADDRESS_ENV} (ray")  # markdown-escaped address
+        # the addresses as code: copied as written, without md's invisible word joiners
+        assert error.value.startswith(f"{RAY_ADDRESS_ENV} (`ray://127.0.0.1:1`)")
+        assert "`ray://HEAD:10001`" in error.value and "\u2060" not in error.value
         assert "127.0.0.1" in error.value and "does not answer" in error.value
         assert "ray start --head" in error.value and f"unset {RAY_ADDRESS_ENV}" in error.value
         assert "restart" in at.caption[0].value

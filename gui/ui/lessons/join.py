@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gui.core.store.lessons import LessonError
+from gui.core.store.lessons import MAX_NAME, LessonError
 from gui.ui.session import state, workspace
 from gui.ui.text import md
 
@@ -36,8 +36,9 @@ def main() -> None:
     st.markdown("You get a workspace of your **own**: a copy of your teacher's experiment. "
                 "Nothing you do changes your teacher's work or anyone else's.")
     with st.form("join"):
+        # no max_chars: the browser drops a longer paste whole (an empty box); the store cuts
         st.text_input("Your name (your teacher sees it on the class board)", key=NAME_KEY,
-                      max_chars=40)
+                      help=f"Up to {MAX_NAME} characters; a longer name is cut there.")
         joined = st.form_submit_button("Join the lesson", type="primary",
                                        icon=":material/login:")
     if joined:
@@ -47,7 +48,10 @@ def main() -> None:
             st.error(str(error), icon=":material/error:")
             st.stop()
         workspace.open_copy(copy)
+        typed = " ".join(str(state.widget_value(NAME_KEY, "")).split())
+        cut = (f" Your name is shown as \"{md(typed[:MAX_NAME])}\" (at most {MAX_NAME} "
+               "characters)." if len(typed) > MAX_NAME else "")
         state.add_note("success", "You joined the lesson. This page's address is your own "
-                                  "link: bookmark it to come back to your work.")
+                                  f"link: bookmark it to come back to your work.{cut}")
         st.rerun()
     st.stop()

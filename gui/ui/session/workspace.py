@@ -32,7 +32,7 @@ from gui.core.store.workspaces import (
     StoreError,
 )
 from gui.ui.session.document import Doc
-from gui.ui.text import md
+from gui.ui.text import md, md_message
 
 TOKEN = "ll_token"        # the session's workspace token
 _DOC = "ll_doc"           # the session's copy of the document (Doc)
@@ -63,7 +63,7 @@ def setting_error(title: str, error: Exception):
     """End the page with a server setting that cannot work (the error says which and how to
     fix it)."""
     st.title(title)
-    st.error(md(str(error)), icon=":material/error:")
+    st.error(md_message(error), icon=":material/error:")
     st.caption("Change the setting where the server is started, then restart it.")
     st.stop()
 
