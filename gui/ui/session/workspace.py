@@ -32,7 +32,7 @@ from gui.core.store.workspaces import (
     StoreError,
 )
 from gui.ui.session.document import Doc
-from gui.ui.text import md, md_message
+from gui.ui.text import md_message
 
 TOKEN = "ll_token"        # the session's workspace token
 _DOC = "ll_doc"           # the session's copy of the document (Doc)
