@@ -15,7 +15,7 @@ import streamlit as st
 
 from gui.core.spec.lesson_rules import HIDDEN, LOCKED, SECTIONS, SETTINGS
 from gui.core.spec.schema import FitSpec
-from gui.ui.session import workspace
+from gui.ui.session import lock_refusal, workspace
 from gui.ui.text import md
 
 # The widgets of each control, by their keys' classes (a key "train.epochs" is drawn with
@@ -65,7 +65,7 @@ def apply() -> None:
             with st.expander("Instructions", icon=":material/school:", expanded=True):
                 st.markdown(safe_markdown(lesson.instructions))
     st.html(f"<style>{_css(lesson.rules)}</style>")
-    refused = st.session_state.pop(workspace.LOCKED_NOTE, None)
+    refused = st.session_state.pop(lock_refusal.LOCKED_NOTE, None)
     if refused:
         st.warning(f"Your teacher locked this in the lesson ({'; '.join(map(md, refused))}), "
                    "so your change was not kept.", icon=":material/lock:")

@@ -19,7 +19,6 @@ import time
 import streamlit as st
 
 from gui.core.spec.heads import keep_newer_output
-from gui.core.spec.lesson_rules import control_of
 from gui.core.spec.schema import ExperimentSpec, SpecError, output_layer
 from gui.core.store import changes
 from gui.core.store.lessons import Lesson, Lessons, Student
@@ -31,6 +30,7 @@ from gui.core.store.workspaces import (
     StoreConfigError,
     StoreError,
 )
+from gui.ui.session import lock_refusal
 from gui.ui.session.document import Doc
 from gui.ui.text import md_message
 
@@ -260,7 +260,7 @@ def sync(defer: bool = False) -> None:
             _adopt(store().update_state(token(),
                                         lambda state: _merge(state, edits, mine, base)), mine)
             if refused:  # reached anyway (the keyboard): the page is drawn again without it
-                _redraw_without(sorted({_setting(e.path) for e in refused}))
+                lock_refusal.redraw_without([e.path for e in refused])
         elif store().version(token()) != version:
             _adopt(store().load(token()))
     except StoreError:
@@ -295,28 +295,6 @@ def fragment(draw):
             sync()
 
     return st.fragment(run)
-
-
-LOCKED_NOTE = "ll_locked_refused"  # the settings a lesson's lock refused, for the banner
-_LOCKED_LAST = "ll_locked_last"
-
-
-def _redraw_without(settings: list[str]) -> None:
-    """Run the page again, back at the lesson's locked settings, saying so (not again for
-    the same settings within a few seconds: never a loop)."""
-    last = st.session_state.get(_LOCKED_LAST)
-    st.session_state[_LOCKED_LAST] = (settings, time.monotonic())
-    if last is not None and last[0] == settings and time.monotonic() - last[1] < 5.0:
-        return
-    st.session_state[LOCKED_NOTE] = settings
-    st.rerun()
-
-
-def _setting(path: tuple) -> str:
-    """A document path as the lesson's Share page names the control that locks it
-    ("Layers", "learning_rate"), else as a dotted path."""
-    control = control_of(path)
-    return control.label if control else ".".join(str(p) for p in path[1:] or path)
 
 
 WHOLE = [("dataset",), ("test",), ("basis",)]  # one setting each, never mixed field by field
