@@ -81,7 +81,17 @@ def use_best(search_id: int) -> None:
                                 "its network cannot be used. Start another search.")
         return
     before = state.spec()
-    design = adopt(before, best.spec, record.space)
+    first = bool(record.trials) and record.trials[0].run == record.best_run
+    # The first trial is the design as the search began: its batch size was only the
+    # nearest the space offers (on a small table a larger one is the same full batch).
+    space = ({k: v for k, v in record.space.items() if k != "batch_size"} if first
+             else record.space)
+    design = adopt(before, best.spec, space)
+    if first and design.to_dict() == before.to_dict():
+        state.add_note("info", f"The design as the search began ({md(best.name)}) was the "
+                               f"best of the trials (validation score "
+                               f"{record.best_score:.4f}): the design stays as it is.")
+        return
     state.set_spec(design)
     if design.layers != before.layers:
         state.mark_edited("layers")
