@@ -287,10 +287,15 @@ def test_default_target_skips_date_parts_and_running_numbers_at_the_end():
                           "row": range(1, n + 1)})
     target, why = default_target(frame)
     assert target == "sales"
-    assert "(Month, row are an id, a date part, empty or the same in every row)" in why
+    assert why.endswith("(Month is a date part; row: a running number)")  # each its reason
     frame["notes"] = None
     assert default_target(frame[["temp", "sales", "notes"]])[1].endswith(
-        "(notes is an id, a date part, empty or the same in every row)")
+        "(notes: it is empty in every row)")
+    # y beside x is a coordinate, not a label: the last column is predicted
+    quakes = pd.DataFrame({"x": [0.5, 1.5, 2.5], "y": [3.0, 1.0, 2.0],
+                           "depth": [10.0, 33.0, 5.0], "magnitude": [4.1, 5.2, 3.3]})
+    assert default_target(quakes) == ("magnitude", "the last column")
+    assert default_target(quakes.drop(columns="x"))[0] == "y"
 
 
 def test_default_target_is_the_column_the_file_is_named_after_unless_it_is_an_id():

@@ -120,9 +120,15 @@ def default_target(frame: pd.DataFrame, file_name: str = "") -> tuple[str, str]:
         'species'
         >>> default_target(pd.DataFrame({"x": [1.5, 2.5], "y2": [0.1, 0.2]}))[0]
         'y2'
+        >>> default_target(pd.DataFrame({"x": [1, 2], "y": [3, 4], "depth": [5.0, 6.5],
+        ...                              "magnitude": [2.1, 3.3]}))[0]  # y: a coordinate
+        'magnitude'
     """
     columns = list(frame.columns)
+    keys = {_key(c) for c in columns}
     for label in LABEL_NAMES:  # in the list's order: `target` before `class`
+        if label == "y" and "x" in keys:
+            continue  # y beside x: a coordinate (a map, a plot), not a label
         for col in columns:
             if _key(col) == _key(label) and not _unpredictable(frame[col]):
                 return str(col), "its name says it is what to predict"
@@ -132,16 +138,18 @@ def default_target(frame: pd.DataFrame, file_name: str = "") -> tuple[str, str]:
     if all(str(c) == f"column_{i}" for i, c in enumerate(columns, 1)):
         return str(columns[-1]), "the last column of a file without a header row"
     date_parts = {_key(name) for name in DATE_PART_NAMES}
+    skipped = []
     for col in reversed(columns):
-        if _key(col) in date_parts or _id_name(col):
-            continue
-        if _unpredictable(frame[col]):
-            continue
-        after = [str(c) for c in columns[columns.index(col) + 1:]]
-        return str(col), ("the last column" if not after else
-                          f"the last column that can be predicted ({', '.join(after)} "
-                          f"{'is' if len(after) == 1 else 'are'} an id, a date part, empty "
-                          "or the same in every row)")
+        if _key(col) in date_parts:
+            skipped.append(f"{col} is a date part")
+        elif _id_name(col):
+            skipped.append(f"{col} is an id")
+        elif _unpredictable(frame[col]):
+            skipped.append(f"{col}: {why_left_out(frame[col]).split(' (')[0].rstrip('.')}")
+        else:
+            return str(col), ("the last column" if not skipped else
+                              "the last column that can be predicted "
+                              f"({'; '.join(reversed(skipped))})")
     return str(columns[-1]), "the last column"
 
 
