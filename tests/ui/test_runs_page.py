@@ -73,6 +73,18 @@ def test_the_table_lists_every_run_with_the_settings_that_differ():
     assert not at.get("plotly_chart")  # nothing chosen yet
 
 
+def test_a_number_trained_on_its_standardised_target_says_its_values_are_scaled():
+    """The Train tiles say "scaled"; so do the Runs page's values (Evaluate's MAE is in the
+    target's own units, and a user comparing the pages sees why they differ)."""
+    at = open_runs(lambda at: runs_helper.finished(at, tm.tips()))
+    table = at.dataframe(key="runs.table").value
+    (record,) = runs_helper.runs().list(runs_helper.token(at))
+    name = tm.tips().spec.compile.metrics[0]
+    mae = next(c for c in table.columns if c.startswith("test ") and c != "test loss")
+    assert table[mae][0] == number(record.test_metrics[name], name) + " (scaled)"
+    assert table["train loss"][0].endswith(" (scaled)")
+
+
 def test_values_read_the_best_is_by_validation_and_a_live_run_matches_its_banner():
     """2.63e-6 is not "0.0000"; a missing value is "–", not "None"; a better test value
     never makes a run best, nor does a validation that was the test set; a training run's

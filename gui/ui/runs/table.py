@@ -15,7 +15,7 @@ import streamlit as st
 
 from gui.core.inspection.numbers import number
 from gui.core.spec.diff import varying
-from gui.core.spec.vocabulary import higher_is_better
+from gui.core.spec.vocabulary import REGRESSION_LOSSES, higher_is_better
 from gui.ui.common import projector, tables
 from gui.ui.figures.charts import quantity_label
 from gui.ui.session import run_state, state
@@ -81,12 +81,21 @@ def rows(records, rank: Ranking) -> pd.DataFrame:
     out = []
     for i, r in enumerate(records):
         row = {"Best": BEST if r.id == best else "", "Name": r.name, "Status": status(r)}
+        # a number trained on its standardised target: its values are on that scale, as
+        # the Train tiles say (Evaluate shows them in the target's own units)
+        scaled = (" (scaled)" if r.spec.data.scale_target
+                  and str(r.spec.compile.loss) in REGRESSION_LOSSES else "")
+
+        def value(v, name, scaled=scaled):
+            shown = number(v, name)
+            return shown + scaled if shown != "–" else shown
+
         for name in names:
             label = quantity_label(name)
-            row[f"validation {label}"] = number(r.final(f"val_{name}"), name)
-            row[f"test {label}"] = number(r.test_metrics.get(name), name)
+            row[f"validation {label}"] = value(r.final(f"val_{name}"), name)
+            row[f"test {label}"] = value(r.test_metrics.get(name), name)
         for name in names:
-            row[f"train {quantity_label(name)}"] = number(r.final(name), name)
+            row[f"train {quantity_label(name)}"] = value(r.final(name), name)
         row["Epochs"] = f"{r.epochs_done:,}"
         row["Duration"] = f"{r.elapsed:.0f} s" if r.active else f"{r.elapsed:.1f} s"
         row["Dataset"] = r.spec.data.source or "—"
