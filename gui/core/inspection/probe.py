@@ -101,6 +101,12 @@ def dead_units(model, X_train: np.ndarray) -> dict[str, np.ndarray]:
 def dead_sentences(model, dead: dict[str, np.ndarray]) -> list[str]:
     """One sentence per layer with dead units, naming each layer as the network figure does
     (its Keras name) with its number on the Model page."""
+    return [text for text, _ in dead_notes(model, dead)]
+
+
+def dead_notes(model, dead: dict[str, np.ndarray]) -> list[tuple[str, bool]]:
+    """dead_sentences, each with whether it is expected (a strong L2 penalty switching off
+    neurons the rows do not need: said as information, not as a warning)."""
     numbers = layer_numbers(model)
     out = []
     for name, mask in dead.items():
@@ -123,12 +129,13 @@ def dead_sentences(model, dead: dict[str, np.ndarray]) -> list[str]:
                     "row: they no longer learn (dead ReLUs).")
         l2 = _l2_of(model, name)
         if count < total and l2 >= PENALTY_SWITCHES_OFF:
-            out.append(f"{head} That is the layer's L2 penalty ({l2:g}) at work: it switches "
-                       "off neurons the training rows do not need, keeping the network "
-                       "small, while the others learn. Nothing to fix.")
+            out.append((f"{head} That is the layer's L2 penalty ({l2:g}) at work: it switches "
+                        "off neurons the training rows do not need, keeping the network "
+                        "small, while the others learn. Nothing to fix.", True))
         else:
-            out.append(f"{head} Try a smaller learning rate, He initialisation "
-                       "(kernel_initializer HeNormal), or the activation leaky_relu or elu.")
+            out.append((f"{head} Try a smaller learning rate, He initialisation "
+                        "(kernel_initializer HeNormal), or the activation leaky_relu or elu.",
+                        False))
     return out
 
 

@@ -69,7 +69,8 @@ def show(trained, then=None, hardest: bool = True) -> RowProbe | None:
     items = state.memo("probe.controls", version, lambda: probe.controls(prepared))
     dead = state.memo("probe.dead", version,
                       lambda: probe.dead_units(model, prepared.X_train))
-    sentences = probe.dead_sentences(model, dead)
+    notes = probe.dead_notes(model, dead)
+    sentences = [text for text, _ in notes]
 
     what_if.start(record.id, prepared)
     what_if.row_choice(record.id, prepared)
@@ -85,8 +86,8 @@ def show(trained, then=None, hardest: bool = True) -> RowProbe | None:
     if then is not None:
         then(found)
     what_if.controls(record.id, items)
-    for sentence in sentences:
-        st.warning(md(sentence), icon=":material/heart_broken:")
+    for sentence, expected in notes:  # an L2 penalty at work is no warning
+        (st.info if expected else st.warning)(md(sentence), icon=":material/heart_broken:")
     if hardest:
         hardest_table(trained)
     return found
