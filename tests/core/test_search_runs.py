@@ -80,6 +80,7 @@ def test_trials_are_runs_a_bad_one_is_pruned_and_the_best_goes_into_the_design(s
     assert pruned.state == "pruned", [(t.state, t.score) for t in record.trials]
     assert trial_runs[1].status == STOPPED and "Pruned by Search 1" in trial_runs[1].note
     assert trial_runs[1].epochs_done < EPOCHS
+    assert " pruned" in record.note and " finished" in record.note
     complete = [t for t in record.trials if t.state == "complete"]
     assert complete and record.best_run == search_space.best_of(
         record.trials, record.space["validation_rows"]).run
@@ -149,6 +150,8 @@ def test_stop_ends_the_search_and_its_trial(store, pool):
     run = runs.get(token, record.trials[0].run)
     assert run.status == STOPPED and run.note.startswith("Stopped with its search")
     assert record.trials[0].state == "complete" and record.best_run == run.id
+    assert "1 trial (1 cut short by the stop or the time box (its best epoch counts))" \
+        in record.note  # not "finished"
 
 
 def test_a_trial_is_stopped_at_its_share_of_the_time_box_and_its_best_epoch_counts(store,

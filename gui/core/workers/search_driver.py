@@ -276,8 +276,8 @@ class _Drive:
 
     def _finish(self, status: str, why: str = "") -> None:
         best = self._best()
-        done = sum(t.state in (COMPLETE, PRUNED) for t in self.trials)
-        note = why + (f"{len(self.trials)} trials ({done} finished or pruned); "
+        n = len(self.trials)
+        note = why + (f"{n} trial{'s' if n != 1 else ''} ({trial_counts(self.trials)}); "
                 + (f"the best scored {best.score:.4f} on the validation rows."
                    if best else "none finished: give it more minutes."))
         self._save(status=status, ended=time.time(), note=note)
@@ -296,3 +296,13 @@ class _Drive:
         except StoreError:
             pass
 
+
+def trial_counts(trials: list[SearchTrial]) -> str:
+    """How the trials ended, in words: "2 finished, 1 pruned, 1 cut short by the stop (its
+    best epoch counts)" (a trial stopped with its search or its time box has a note)."""
+    counts = {"finished": sum(t.state == COMPLETE and not t.note for t in trials),
+              "pruned": sum(t.state == PRUNED for t in trials),
+              "cut short by the stop or the time box (its best epoch counts)":
+                  sum(t.state == COMPLETE and bool(t.note) for t in trials),
+              "failed": sum(t.state == FAILED for t in trials)}
+    return ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "none ended"
