@@ -77,6 +77,8 @@ def run_train(args) -> int:
         except RayConfigError as exc:
             print(f"note: this command trains here, in this process; but the app's runs "
                   f"would not train: {exc}", file=sys.stderr)
+    if args.workspace:
+        workspace_store(args.workspace)  # said before the data is read
     if args.spec:
         spec = load_spec(args.spec)
         if args.target:
@@ -129,6 +131,35 @@ def run_train(args) -> int:
     return 0
 
 
+def workspace_store(token: str):
+    """(the store, its runs) for a run of workspace `token`, or a CLIError in words: no such
+    workspace, a student's lesson copy, a run already training. Checked before the data
+    is read (a store that cannot be opened is said at once)."""
+    from gui.core.store.lessons import Lessons
+    from gui.core.store.runs import Runs
+    from gui.core.store.workspaces import Store, StoreError
+
+    try:
+        store = Store.from_env()
+        if not store.exists(token):
+            raise CLIError("no workspace has the token given with --workspace: copy it from "
+                           "the app's address (?w=…), with the same LAYERLAB_HOME or "
+                           "LAYERLAB_DATABASE_URL as the app.")
+        copy = Lessons(store).of_copy(token)
+        if copy is not None:
+            raise CLIError(f"that workspace is {copy[1].name}'s copy of lesson {copy[0].code}: "
+                           "its runs train from its own pages, where the lesson's limits "
+                           "apply and its hidden test rows stay hidden (this command would "
+                           "train on the file given, hidden rows and all).")
+        runs = Runs(store)
+        if runs.active(token) is not None:
+            raise CLIError("that workspace is training a run already: wait for it or stop "
+                           "it on the Runs page, then train again.")
+    except StoreError as exc:
+        raise CLIError(f"the workspace store: {exc}") from None
+    return store, runs
+
+
 def train_in_workspace(args, spec: ExperimentSpec, echo):
     """Train as a run of workspace `args.workspace`, by the same code as a pool's worker:
     the files are stored in the workspace, the run is created and claimed by this process,
@@ -137,30 +168,18 @@ def train_in_workspace(args, spec: ExperimentSpec, echo):
     import threading
     import time
 
-    from gui.core.store.lessons import Lessons
-    from gui.core.store.runs import Runs
-    from gui.core.store.workspaces import Store, StoreError
+    from gui.core.store.workspaces import StoreError
     from gui.core.workers import worker
 
     try:
-        store = Store.from_env()
-        if not store.exists(args.workspace):
-            raise CLIError("no workspace has the token given with --workspace: copy it from "
-                           "the app's address (?w=…), with the same LAYERLAB_HOME or "
-                           "LAYERLAB_DATABASE_URL as the app.")
-        copy = Lessons(store).of_copy(args.workspace)
-        if copy is not None:
-            raise CLIError(f"that workspace is {copy[1].name}'s copy of lesson {copy[0].code}: "
-                           "its runs train from its own pages, where the lesson's limits "
-                           "apply and its hidden test rows stay hidden (this command would "
-                           "train on the file given, hidden rows and all).")
-        runs = Runs(store)
-        if runs.active(args.workspace) is not None:
-            raise CLIError("that workspace is training a run already: wait for it or stop "
-                           "it on the Runs page, then train again.")
+        store, runs = workspace_store(args.workspace)
         data = {"dataset": _stored(store, args.workspace, args.data),
                 "test": _stored(store, args.workspace, args.test) if args.test else None}
         run_id = runs.create(args.workspace, spec, data)
+        # the run the workspace's pages show, as a Train click makes it (an open Train page
+        # follows it live; a workspace never opened gets its defaults on its first page)
+        store.update_state(args.workspace, lambda state: {**state, "run": run_id}
+                           if state.get("spec") else state)
         owner = f"{socket.gethostname()}:{os.getpid()}:cli"
         if not runs.claim(run_id, owner):
             raise CLIError("a training pool took the run first: it trains there and shows on "

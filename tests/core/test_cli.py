@@ -234,6 +234,13 @@ def test_a_workspace_run_from_the_cli_keeps_its_workspace_in_use(tmp_path, capsy
     assert Runs(store).stop_idle(600) == 0
     (record,) = Runs(store).list(token)
     assert record.status == "done" and record.epochs_done == 2
+    assert "run" not in store.load(token).state  # never opened: its first page sets it up
+    opened = store.create()
+    store.save_state(opened, {"spec": default_spec("multiclass", n_classes=3).to_dict()})
+    assert main(["train", "--data", IRIS, "--target", "species", "--epochs", "1", "--quiet",
+                 "--out", str(tmp_path / "y"), "--workspace", opened]) == 0
+    (record,) = Runs(store).list(opened)
+    assert store.load(opened).state["run"] == record.id  # what its Train page shows
 
 
 def test_a_lesson_copy_is_refused_by_the_cli(tmp_path, capsys):

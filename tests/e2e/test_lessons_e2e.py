@@ -92,6 +92,14 @@ def test_a_class_joins_trains_its_own_copies_within_the_limits(page: Page, brows
     assert ada.locator("script").filter(has_text="alert(1)").count() == 0
     expect(ada.get_by_role("link", name="Inside")).to_have_count(0)  # a hidden page
     ada.screenshot(path=str(tmp_path / "student-data.png"))
+    # a link to the hidden page (a bookmark, a classmate's) opens Data, and says why
+    peek = ada.context.new_page()
+    peek.goto(ada.url.replace("/?", "/inside?") if "/?" in ada.url
+              else re.sub(r"/[a-z]*\?", "/inside?", ada.url))
+    expect(peek.get_by_text("Your teacher hid the Inside page in this lesson")).to_be_visible(
+        timeout=60_000)
+    expect(peek.get_by_role("heading", name="1 · Data")).to_be_visible()
+    peek.close()
 
     go(ada, "2 · Model")  # the layers are locked: shown, not changeable
     units = ada.locator("[data-testid='stNumberInput']").filter(has_text="units").first

@@ -10,6 +10,7 @@ places), so a control reached anyway changes nothing.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlparse
 
 import streamlit as st
 
@@ -35,6 +36,8 @@ SELECTORS = {
     "fit.epochs": ".st-key-train-epochs",
 }
 INSIDE_PAGE = "steps/inside.py"
+_ASKED_HIDDEN = "ll_inside_hidden_asked"  # the tab's address asked for the hidden Inside page
+_SAY_HIDDEN = "ll_inside_hidden_say"
 
 
 def visible_pages(pages: list) -> list:
@@ -43,6 +46,10 @@ def visible_pages(pages: list) -> list:
     copy = workspace.lesson()
     if copy is None or copy[0].rules.of("inside") != HIDDEN or workspace.read_only():
         return pages
+    asked = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    if asked == "inside" and _ASKED_HIDDEN not in st.session_state:  # a link, a bookmark
+        st.session_state[_ASKED_HIDDEN] = True  # said once (the address is the first one)
+        st.session_state[_SAY_HIDDEN] = True
     return [p for p in pages if getattr(p, "url_path", "") != "inside"]
 
 
@@ -65,6 +72,9 @@ def apply() -> None:
             with st.expander("Instructions", icon=":material/school:", expanded=True):
                 st.markdown(safe_markdown(lesson.instructions))
     st.html(f"<style>{_css(lesson.rules)}</style>")
+    if st.session_state.pop(_SAY_HIDDEN, False):
+        st.info("Your teacher hid the Inside page in this lesson, so its link opens this "
+                "page instead.", icon=":material/visibility_off:")
     refused = st.session_state.pop(lock_refusal.LOCKED_NOTE, None)
     if refused:
         st.warning(f"Your teacher locked this in the lesson ({'; '.join(map(md, refused))}), "
