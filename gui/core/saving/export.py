@@ -21,6 +21,7 @@ No Streamlit here.
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import json
 import re
@@ -32,6 +33,7 @@ from typing import Any
 
 import keras
 
+from gui.core.data.formats.number_text import read_numbers
 from gui.core.data.preprocess import Preprocessor, plain
 from gui.core.saving.raw_model import (
     RAW_FORM,
@@ -53,11 +55,13 @@ HOW_TO_CALL = ("The downloaded .keras takes the raw columns, one named input eac
                "keras.models.load_model(file).predict({column: values}), with one NumPy array "
                "per column: text as Python str in an array of dtype=object (\"\" when "
                "missing; Keras' predict refuses a fixed-width '<U' string array), numbers as "
-               "float32 (NaN when missing). Read a CSV as LayerLab does: pandas.read_csv(file, "
-               "skipinitialspace=True), so that a space after a separator is not part of a "
-               "text value. Missing values are filled, text is one-hot encoded and numbers are "
-               "scaled inside the model; the bundle's README.md and the model card have the "
-               "lines to copy.")
+               "float32 (NaN when missing). Read the rows as LayerLab does: with the file's own "
+               "separator, a space after it not part of a value, and numbers written as text "
+               "(\"1,234\", \"12%\", \"$1,200\", a decimal comma) read as numbers, which "
+               "pandas.read_csv alone leaves as text. Missing values are filled, text is "
+               "one-hot encoded and numbers are scaled inside the model; the bundle's "
+               "README.md and the model card have the lines to copy, LayerLab's own "
+               "read_numbers with them.")
 
 
 # ---- names ---------------------------------------------------------------------------------
@@ -192,23 +196,37 @@ def figures_html(figures: dict, title: str = "LayerLab charts") -> str:
     return "\n".join(parts)
 
 
-CALL_CODE = """import keras
+CALL_CODE = """import csv
+import io
+
+import keras
 import numpy as np
 import pandas as pd
 
 TEXT = {text!r}  # Python str, "" when missing
 NUMBERS = {numbers!r}  # float32, NaN when missing
 
+
+READ_NUMBERS_HERE
+
 model = keras.models.load_model("model.keras")
-# raw rows with the training file's columns, read as LayerLab reads a CSV
-rows = pd.read_csv("rows.csv", skipinitialspace=True)
+# raw rows with the training file's columns, read as LayerLab reads a file: its own
+# separator, a space after it not part of a value, and numbers written as text
+# ("1,234", "12%", "$1,200"; "1.234,5" in a file not separated by commas) as numbers
+text = open("rows.csv", encoding="utf-8-sig").read()
+try:
+    sep = csv.Sniffer().sniff(text[:20_000], delimiters=",;\\t|").delimiter
+except csv.Error:  # a single column
+    sep = ","
+rows = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True, dtype=str,
+                   index_col=False)
 
 
 def model_inputs(rows):
     \"\"\"The rows as the model's inputs take them: one array per column.\"\"\"
     inputs = {{c: np.array(["" if pd.isna(v) else str(v) for v in rows[c]], dtype=object)
               for c in TEXT}}
-    inputs.update({{c: pd.to_numeric(rows[c], errors="coerce").to_numpy("float32")
+    inputs.update({{c: read_numbers(rows[c], sep != ",").to_numpy("float32")
                    for c in NUMBERS}})
     return inputs
 
@@ -261,7 +279,8 @@ def call_code(prep: Preprocessor) -> str:
     kinds = column_kinds(prep)
     return CALL_CODE.format(text=[str(c) for c, k in kinds.items() if k == TEXT],
                             numbers=[str(c) for c, k in kinds.items() if k != TEXT],
-                            decode=decode)
+                            decode=decode).replace("READ_NUMBERS_HERE\n",
+                                                   inspect.getsource(read_numbers) + "\n")
 
 
 def outputs_sentence(prep: Preprocessor, target: str) -> str:
