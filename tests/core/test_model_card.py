@@ -102,3 +102,20 @@ def test_card_notes_are_kept_with_the_run_and_only_its_workspace_sees_them(tmp_p
     runs.request_stop(mine, run_id)  # a queued run ends at once; then it can go
     runs.delete(mine, run_id)
     assert not (store.workspace_dir(mine) / "runs" / f"{run_id}.card.txt").exists()
+
+
+def test_the_cards_keras_figures_are_the_kept_epochs_and_say_their_scale():
+    """Early stopping kept epoch 2 of 4: the card's loss table is that epoch's (the model's
+    own), said so; on a standardised target it says the loss is on that scale."""
+    from gui.core.saving.model_card import _num
+
+    t = tm.tips()
+    card = model_card(facts(t, model_epoch=2))
+    assert "(epoch 2, whose weights the model keeps: early stopping restored them after 4 " \
+           "epochs)" in card
+    assert f"| `loss` | {_num(t.history['loss'][1])} | {_num(t.history['val_loss'][1])} |" \
+        in card
+    assert "The loss and these metrics are on the standardised `tip`, as trained" in card
+    last = model_card(facts(tm.iris()))
+    assert "Loss and metrics as Keras computed them (last epoch)." in last
+    assert "standardised" not in last

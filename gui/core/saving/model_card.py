@@ -44,6 +44,8 @@ class CardFacts:
         confusion: the test confusion matrix (rows: true class), for a classifier.
         left_out: {column of the file: why it was not used}.
         user_notes: intended use and caveats, as the user wrote them.
+        model_epoch: the epoch whose weights the model keeps (early stopping restores the
+            best one); None: the last.
     """
 
     run_name: str
@@ -56,6 +58,7 @@ class CardFacts:
     confusion: np.ndarray | None = None
     left_out: dict = field(default_factory=dict)
     user_notes: str = ""
+    model_epoch: int | None = None
 
 
 def _table(header: list[str], rows: list[list]) -> list[str]:
@@ -135,10 +138,22 @@ def _how_well(f: CardFacts) -> list[str]:
     lines = ["## How well it does", ""]
     names = [k for k in f.history if not k.startswith("val_")]
     if names:
-        rows = [[code_span(n), _num((f.history.get(n) or [None])[-1]),
-                 _num((f.history.get(f"val_{n}") or [None])[-1]),
-                 _num(f.test_metrics.get(n))] for n in names]
-        lines += ["Loss and metrics as Keras computed them (last epoch):", "",
+        epochs = len(f.history.get("loss", []))
+        kept = f.model_epoch if f.model_epoch and 0 < f.model_epoch <= epochs else epochs
+
+        def at(values):
+            return values[kept - 1] if values and len(values) >= kept else None
+
+        rows = [[code_span(n), _num(at(f.history.get(n))),
+                 _num(at(f.history.get(f"val_{n}"))), _num(f.test_metrics.get(n))]
+                for n in names]
+        which = ("last epoch" if kept == epochs else
+                 f"epoch {kept}, whose weights the model keeps: early stopping restored "
+                 f"them after {epochs} epochs")
+        scaled = (f" The loss and these metrics are on the standardised "
+                  f"{code_span(f.spec.data.target)}, as trained; the scores below are in its "
+                  "own units." if f.prep.scales_target else "")
+        lines += [f"Loss and metrics as Keras computed them ({which}).{scaled}", "",
                   *_table(["", "train", "validation", "test"], rows), ""]
     if f.scores is not None and len(f.scores):
         rows = [[str(i), *(_num(f.scores.loc[i, c]) for c in ("train", "test"))]

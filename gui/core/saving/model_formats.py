@@ -21,6 +21,7 @@ No Streamlit here.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import io
 import tempfile
@@ -92,15 +93,23 @@ def portable_network(network: keras.Model) -> keras.Model:
     return model
 
 
-def predict_script(fmt: str) -> str:
-    """predict.py for `fmt`: the template, its FORMAT set, LayerLab's code_text and
-    read_numbers inside."""
+@functools.cache
+def _filled_template() -> str:
+    """The template with LayerLab's code_text and read_numbers inside, made once per
+    process from the code it runs (read again after a server's files were updated in
+    place, the sources on disk would no longer match the functions loaded)."""
     source = TEMPLATE.read_text(encoding="utf-8")
     if any(stub not in source for stub in STUBS.values()) or 'FORMAT = "onnx"' not in source:
         raise RuntimeError("predict_template.py lost the lines export fills in")
     for function, stub in STUBS.items():
         source = source.replace(stub, inspect.getsource(function))
-    return source.replace('FORMAT = "onnx"', f'FORMAT = "{fmt}"', 1)
+    return source
+
+
+def predict_script(fmt: str) -> str:
+    """predict.py for `fmt`: the template, its FORMAT set, LayerLab's code_text and
+    read_numbers inside."""
+    return _filled_template().replace('FORMAT = "onnx"', f'FORMAT = "{fmt}"', 1)
 
 
 README = """# {label} export of a LayerLab model
