@@ -153,8 +153,10 @@ def main() -> None:
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key="predict.download_xlsx", on_click="ignore", icon=":material/download:")
         st.caption(f"{len(result.table):,} row(s), every column of the file followed by the "
-                   "predictions. Text that starts like a spreadsheet formula (=, +, -, @) is "
-                   "saved with a leading apostrophe.")
+                   "predictions; the columns as LayerLab read them (a number written as text, "
+                   "such as \"1,234\" or \"12%\", as the number, True/False as 1/0). Text "
+                   "that starts like a spreadsheet formula (=, +, -, @) is saved with a "
+                   "leading apostrophe.")
 
 
     one, many = st.tabs(["One row", "Rows from a file"])
