@@ -41,9 +41,10 @@ def read_data(args, data):
     test = data_ref.read_test(*file_bytes(args.test), loaded) if args.test else None
     for part, table in (("", loaded), ("the test file ", test)):
         if table is not None:
+            note = table.header_note if table is loaded else ""  # a test file: read alike
             print(f"Read {part}{table.name}: {len(table.frame):,} rows × "
-                  f"{table.frame.shape[1]:,} columns, {table.layout()}. "
-                  f"{table.header_note}".rstrip(), flush=True)
+                  f"{table.frame.shape[1]:,} columns, {table.layout()}. {note}".rstrip(),
+                  flush=True)
             for warning in table.warnings:
                 print(f"note: {'Test file: ' if table is test else ''}{warning}",
                       file=sys.stderr)

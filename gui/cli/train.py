@@ -22,7 +22,7 @@ from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
 from gui.core.spec.heads import recommended_spec
 from gui.core.spec.schema import DataSpec, ExperimentSpec
-from gui.core.spec.vocabulary import FAILED
+from gui.core.spec.vocabulary import FAILED, STOPPED
 
 KEEP_ALIVE_S = 30.0  # a --workspace run notes its workspace in use this often (the app's
 # pools stop the runs of workspaces that no page has used for minutes)
@@ -119,6 +119,9 @@ def run_train(args) -> int:
         raise CLIError(job.error)
     if job.note:
         print(job.note)
+    if job.status == STOPPED:  # asked on the workspace's pages (Stop), or its idle rule
+        print(f"Stopped after {job.epochs_done} of {spec.fit.epochs} epochs (Stop on the "
+              "workspace's pages); the model keeps the weights it had.", flush=True)
     metrics = job.evaluate_test()
     print(test_scores_line(metrics, prepared.preprocessor))
     out = Path(args.out)

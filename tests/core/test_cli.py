@@ -327,3 +327,29 @@ def test_predict_says_a_threshold_it_cannot_use_and_nothing_of_training(tmp_path
     assert ("note: --threshold applies to a binary classifier only; this model picks one of "
             "several classes, so it is not used.") in said
     assert "compile" not in said and "continuing to train" not in said
+
+
+def test_a_workspace_run_stopped_on_its_pages_says_so(tmp_path, capsys):
+    import threading
+
+    from gui.core.store.runs import Runs
+    from gui.core.store.workspaces import Store
+
+    store = Store.from_env()
+    token = store.create()
+    runs = Runs(store)
+    done = {}
+    command = threading.Thread(target=lambda: done.setdefault("rc", main(
+        ["train", "--data", IRIS, "--target", "species", "--epochs", "3000", "--quiet",
+         "--out", str(tmp_path / "x"), "--workspace", token])))
+    command.start()
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(r.epochs_done >= 1 for r in runs.list(token)):
+        time.sleep(0.2)
+    (record,) = runs.list(token)
+    runs.request_stop(token, record.id)  # what Stop on the Runs page does
+    command.join(120)
+    assert done["rc"] == 0
+    said = capsys.readouterr().out
+    stopped = runs.get(token, record.id).epochs_done
+    assert f"Stopped after {stopped} of 3000 epochs (Stop on the workspace's pages)" in said

@@ -200,7 +200,7 @@ def test_a_kept_selection_prepares_a_new_split_as_from_scratch():
 def test_a_rare_class_is_said_with_its_rows():
     frame = pd.DataFrame({"x": np.arange(200.0), "y": ["a"] * 120 + ["b"] * 76 + ["c"] * 4})
     said = dataset.prepare(frame, DataSpec(target="y", features=["x"])).warnings
-    assert said == ["Few rows of class(es) 'c' (4 rows, 2%) of the table: a network "
+    assert said == ["Few rows are of class(es) 'c' (4 rows, 2% of the table): a network "
                     "learns the common classes first and may never predict a rare one, while "
                     "its accuracy still looks high. Evaluate says when it is no better than "
                     "always predicting the most common class, and its confusion matrix and "
@@ -208,7 +208,7 @@ def test_a_rare_class_is_said_with_its_rows():
                     "help most."]
     # a minority of 6% in a binary table (a fraud column) is said too
     fraud = pd.DataFrame({"x": np.arange(500.0), "fraud": [1] * 30 + [0] * 470})
-    assert "class(es) 1 (30 rows, 6%)" in dataset.prepare(fraud, DataSpec(target="fraud",
+    assert "class(es) 1 (30 rows, 6% of the table)" in dataset.prepare(fraud, DataSpec(target="fraud",
                                                                   features=["x"])).warnings[0]
     many = pd.DataFrame({"x": np.arange(400.0), "y": [f"k{i % 40}" for i in range(400)]})
     assert dataset.prepare(many, DataSpec(target="y", features=["x"])).warnings == []

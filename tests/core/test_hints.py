@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from gui.core.data.dataset import prepare
@@ -158,3 +159,22 @@ def test_over_fitting_advice_fits_the_run_and_says_a_small_test_sets_noise():
     large = hints.overfitting(0.2, "split", 300)
     assert "early stopping" in large and "test rows" not in large.split(".")[-1]
     assert hints.overfitting(0.1, "split", 300) is None
+
+
+def test_the_common_class_hint_says_each_class_and_which_way_to_move_the_threshold():
+    # the common class is the positive one ("yes"), and the model predicts "no" too often
+    y_true = np.array([1] * 8 + [0] * 2)
+    y_pred = np.array([1] * 6 + [0] * 2 + [0] * 2)
+    said = hints.no_better_than_the_common_class(y_true, y_pred, ["no", "yes"], True)
+    assert "gets 6 of 8 'yes', 2 of 2 'no' test rows right" in said
+    assert "lower the decision threshold above to predict 'yes' more often" in said
+    # the other way round: "yes" predicted for every row, the common "no" missed
+    said = hints.no_better_than_the_common_class(
+        np.array([0] * 8 + [1] * 2), np.ones(10, int), ["no", "yes"], True)
+    assert "raise the decision threshold above to predict 'yes' less often" in said
+    assert "gets 0 of 8 'no', 2 of 2 'yes' test rows right" in said
+    three = hints.no_better_than_the_common_class(
+        np.array([0] * 6 + [1] * 3 + [2]), np.zeros(10, int), ["a", "b", "c"], False)
+    assert "threshold" not in three and "gets 6 of 6 'a', 0 of 3 'b', 0 of 1 'c'" in three
+    assert hints.no_better_than_the_common_class(np.array([0, 1, 1]), np.array([0, 1, 1]),
+                                                 ["no", "yes"], True) is None

@@ -104,18 +104,38 @@ def test_card_notes_are_kept_with_the_run_and_only_its_workspace_sees_them(tmp_p
     assert not (store.workspace_dir(mine) / "runs" / f"{run_id}.card.txt").exists()
 
 
-def test_the_cards_keras_figures_are_the_kept_epochs_and_say_their_scale():
-    """Early stopping kept epoch 2 of 4: the card's loss table is that epoch's (the model's
-    own), said so; on a standardised target it says the loss is on that scale."""
-    from gui.core.saving.model_card import _num
+def test_the_cards_keras_figures_are_the_epoch_early_stopping_restored():
+    """A real run that early stopping ends: the card's loss table is the epoch whose weights
+    Keras restored (the job's own note names it), said so, not the last epoch's."""
+    import copy
+    import re
 
+    from gui.core.saving.model_card import _num, kept_epoch
+    from gui.core.training.job import TrainingJob
+
+    base = tm.iris()
+    spec = copy.deepcopy(base.spec)
+    spec.fit.epochs, spec.fit.early_stopping, spec.fit.patience = 400, True, 2
+    spec.fit.restore_best_weights, spec.fit.monitor = True, "val_loss"
+    spec.compile.learning_rate = 0.05  # a bumpy validation loss: it stops early
+    job = TrainingJob(spec, base.prepared)
+    job.run()
+    restored = int(re.search(r"The weights of epoch (\d+)", job.note).group(1))
+    epochs = len(job.history["loss"])
+    assert restored < epochs and kept_epoch(spec.fit, job.history) == restored
+    card = model_card(CardFacts(run_name="Run 3", spec=spec, prep=base.prepared.preprocessor,
+                                prepared=base.prepared, history=job.history))
+    assert (f"(epoch {restored}, whose weights the model keeps: early stopping restored them "
+            f"after {epochs} epochs)") in card
+    loss = job.history["loss"][restored - 1]
+    assert f"| `loss` | {_num(loss)} | {_num(job.history['val_loss'][restored - 1])} |" in card
+    assert "standardised" not in card
+    spec.fit.restore_best_weights = False  # the last epoch's weights, as trained
+    assert kept_epoch(spec.fit, job.history) is None
+
+
+def test_a_standardised_targets_card_says_its_keras_figures_scale():
     t = tm.tips()
-    card = model_card(facts(t, model_epoch=2))
-    assert "(epoch 2, whose weights the model keeps: early stopping restored them after 4 " \
-           "epochs)" in card
-    assert f"| `loss` | {_num(t.history['loss'][1])} | {_num(t.history['val_loss'][1])} |" \
-        in card
+    card = model_card(facts(t))
     assert "The loss and these metrics are on the standardised `tip`, as trained" in card
-    last = model_card(facts(tm.iris()))
-    assert "Loss and metrics as Keras computed them (last epoch)." in last
-    assert "standardised" not in last
+    assert "Loss and metrics as Keras computed them (last epoch)." in card

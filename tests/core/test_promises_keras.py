@@ -184,10 +184,10 @@ def test_the_bundle_readme_and_the_model_card_code_give_the_app_s_names_and_unit
         assert_matches(got[task], want[task], task)
 
 
-@pytest.mark.parametrize("form", ["currency", "semicolon"])
+@pytest.mark.parametrize("form", ["currency", "semicolon", "cp1252"])
 def test_the_lines_to_copy_read_numbers_written_as_text_as_the_app_does(tmp_path, form):
-    """The same rows with the bill written as "$1,016.99" (a comma file), or in a
-    semicolon file with decimal commas ("16,99"): the README's lines (export.call_code,
+    """The same rows with the bill written as "$1,016.99" (a comma file), in a semicolon
+    file with decimal commas ("16,99"), or as "16.99 €" in cp1252: the README's lines (export.call_code,
     LayerLab's read_numbers in them) predict what the app predicts for the numbers.
     pandas.read_csv alone left such a column as text, and the model filled it in silently."""
     want = {}
@@ -201,12 +201,17 @@ def test_the_lines_to_copy_read_numbers_written_as_text_as_the_app_does(tmp_path
                 "" if pd.isna(v) else f"${v + 1000:,.2f}" if v < 1e30 else v for v in bills])
             want[task] = expected_columns(t, rows.assign(total_bill=rows.total_bill + 1000))
             text = written.to_csv(index=False)
-        else:
+        elif form == "semicolon":
             written = rows.assign(total_bill=[
                 "" if pd.isna(v) else f"{v:.2f}".replace(".", ",") if v < 1e30 else v
                 for v in bills])
             text = written.to_csv(index=False, sep=";")
-        (tmp_path / task / "rows.csv").write_text(text)
+        else:  # Excel's CSV on Windows, prices in euros
+            written = rows.assign(total_bill=[
+                "" if pd.isna(v) else f"{v:.2f} €" if v < 1e30 else v for v in bills])
+            text = written.to_csv(index=False)
+        (tmp_path / task / "rows.csv").write_bytes(text.encode("cp1252" if form == "cp1252"
+                                                               else "utf-8"))
         assert not pd.api.types.is_numeric_dtype(pd.read_csv(
             io.StringIO(text), sep=None, engine="python")["total_bill"])  # pandas alone: text
         (tmp_path / task / "code.py").write_text(export.call_code(t.prepared.preprocessor))

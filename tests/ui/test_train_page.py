@@ -166,6 +166,8 @@ def test_train_shows_curves_log_and_final_values():
     assert _record(at).spec.fit.epochs == 3
     assert "Changed since Run 1 was trained" in at.info[0].value
     assert "`fit.epochs`" in at.info[0].value
+    # the folded settings are the next run's now, not the shown run's: they say so
+    assert [e.label for e in at.expander if e.label.startswith("Next run's settings: epochs 4")]
 
 
 def test_retraining_overlays_the_previous_run_dashed():

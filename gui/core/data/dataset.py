@@ -273,9 +273,9 @@ def prepare(frame: pd.DataFrame, spec: DataSpec, test_frame: pd.DataFrame | None
             rare = counts[(counts >= 2) & (counts < RARE_CLASS_SHARE * len(data))
                           & (counts < len(data) / len(counts) / 4)]  # and few for their number
             if len(rare):
-                names = ", ".join(f"{plain(v)!r} ({int(n)} rows, {n / len(data):.0%})"
-                                  for v, n in list(rare.items())[:5])
-                warnings.append(f"Few rows of class(es) {names} of the table: a network "
+                names = ", ".join(f"{plain(v)!r} ({int(n)} rows, {n / len(data):.0%} of the "
+                                  "table)" for v, n in list(rare.items())[:5])
+                warnings.append(f"Few rows are of class(es) {names}: a network "
                                 "learns the common classes first and may never predict a rare "
                                 "one, while its accuracy still looks high. Evaluate says when "
                                 "it is no better than always predicting the most common class, "
@@ -315,7 +315,7 @@ def _one_value_mostly(values: np.ndarray, target: str) -> list[str]:
     values = values[~np.isnan(values)]
     if not len(values):
         return []
-    value = float(np.median(values))  # a value in half the rows or more is the median
+    value = float(np.median(values))  # a value in more than half the rows is the median
     share = float(np.mean(values == value))
     if share < MOSTLY_ONE_VALUE:
         return []

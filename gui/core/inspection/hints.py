@@ -232,7 +232,9 @@ def explains_little(r2_test: float) -> str | None:
 def no_better_than_the_common_class(y_true: np.ndarray, y_pred: np.ndarray,
                                     class_names: list, binary: bool) -> str | None:
     """A classifier whose test accuracy is no higher than always predicting the test rows'
-    most common class: accuracy hides that it finds few rows of the others.
+    most common class: accuracy hides what it gets wrong, said class by class; for a binary
+    one, which way to move the decision threshold (towards predicting the positive class,
+    the second, more often or less often).
 
         >>> no_better_than_the_common_class(np.array([0] * 9 + [1]), np.zeros(10, int),
         ...                                 ["no", "yes"], True)[:45]
@@ -246,14 +248,18 @@ def no_better_than_the_common_class(y_true: np.ndarray, y_pred: np.ndarray,
     share, accuracy = counts[common] / len(y_true), float(np.mean(y_true == y_pred))
     if accuracy > share or share == 1:
         return None
+    order = [common, *(k for k in np.argsort(-counts, kind="stable") if k != common)]
     found = ", ".join(f"{int(np.sum((y_true == k) & (y_pred == k)))} of {int(counts[k])} "
-                      f"'{class_names[k]}'" for k in np.argsort(counts)
-                      if k != common and counts[k])
-    threshold = " lower the decision threshold above to catch more of them," if binary else ""
+                      f"'{class_names[k]}'" for k in order if counts[k])
+    advice = ""
+    if binary:
+        fewer = np.sum(y_pred == 1) < np.sum(y_true == 1)
+        advice = (f" {'lower' if fewer else 'raise'} the decision threshold above to predict "
+                  f"'{class_names[1]}' {'more' if fewer else 'less'} often;")
     return (f"Test accuracy {accuracy:.3f} is no better than always predicting "
             f"'{class_names[common]}' ({share:.3f} of the test rows are '{class_names[common]}'):"
-            f" the model finds only {found} test rows. Accuracy hides this when one class is "
-            f"most of the rows: read the per-class scores below;{threshold} add rows of the "
+            f" the model gets {found} test rows right. Accuracy hides this when one class is "
+            f"most of the rows: read the per-class scores below;{advice} add rows of the "
             "rarer classes, or train longer or a wider network.")
 
 

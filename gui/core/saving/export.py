@@ -213,11 +213,17 @@ model = keras.models.load_model("model.keras")
 # raw rows with the training file's columns, read as LayerLab reads a file: its own
 # separator, a space after it not part of a value, and numbers written as text
 # ("1,234", "12%", "$1,200"; "1.234,5" in a file not separated by commas) as numbers
-text = open("rows.csv", encoding="utf-8-sig").read()
+raw = open("rows.csv", "rb").read()
+for encoding in ("utf-8-sig", "cp1252", "latin-1"):  # Excel on Windows writes cp1252
+    try:
+        text = raw.decode(encoding)
+        break
+    except UnicodeDecodeError:
+        continue
 try:
     sep = csv.Sniffer().sniff(text[:20_000], delimiters=",;\\t|").delimiter
-except csv.Error:  # a single column
-    sep = ","
+except csv.Error:  # a single column: every line is one value ("3.221,11" too)
+    sep = "\\x1f"
 rows = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True, dtype=str,
                    index_col=False)
 

@@ -27,6 +27,7 @@ from gui.core.model.codegen import layer_source, optimizer_source
 from gui.core.saving.export import HOW_TO_CALL, call_code, code_span, outputs_sentence
 from gui.core.saving.raw_model import CODE, TEXT, column_kinds
 from gui.core.spec.schema import ExperimentSpec, SpecError
+from gui.core.spec.vocabulary import higher_is_better
 
 MAX_SHOWN = 30  # categories listed per column
 
@@ -44,8 +45,8 @@ class CardFacts:
         confusion: the test confusion matrix (rows: true class), for a classifier.
         left_out: {column of the file: why it was not used}.
         user_notes: intended use and caveats, as the user wrote them.
-        model_epoch: the epoch whose weights the model keeps (early stopping restores the
-            best one); None: the last.
+        start_epoch: the epochs of `history` trained before this run (a continuation's
+            parent's): early stopping looks at this run's epochs only.
     """
 
     run_name: str
@@ -58,7 +59,7 @@ class CardFacts:
     confusion: np.ndarray | None = None
     left_out: dict = field(default_factory=dict)
     user_notes: str = ""
-    model_epoch: int | None = None
+    start_epoch: int = 0
 
 
 def _table(header: list[str], rows: list[list]) -> list[str]:
@@ -139,7 +140,7 @@ def _how_well(f: CardFacts) -> list[str]:
     names = [k for k in f.history if not k.startswith("val_")]
     if names:
         epochs = len(f.history.get("loss", []))
-        kept = f.model_epoch if f.model_epoch and 0 < f.model_epoch <= epochs else epochs
+        kept = kept_epoch(f.spec.fit, f.history, f.start_epoch) or epochs
 
         def at(values):
             return values[kept - 1] if values and len(values) >= kept else None
@@ -169,6 +170,21 @@ def _how_well(f: CardFacts) -> list[str]:
         lines += ["Confusion matrix on the test rows (rows: true class, columns: predicted):",
                   "", *_table(["", *(code_span(c) for c in classes)], rows), ""]
     return lines
+
+
+def kept_epoch(fit, history: dict, start_epoch: int = 0) -> int | None:
+    """The epoch (from 1, in the whole history) whose weights a run's model keeps when
+    Keras' EarlyStopping restores the best ones (restore_best_weights: at the end of
+    training, stopped early or not): the first best value of `fit.monitor` among this run's
+    epochs. None when no weights are restored (the model keeps the last epoch's)."""
+    if not (fit.early_stopping and fit.restore_best_weights):
+        return None
+    values = np.asarray([np.nan if v is None else v
+                         for v in history.get(fit.monitor, [])[start_epoch:]], dtype=float)
+    if not np.isfinite(values).any():
+        return None
+    scores = -values if higher_is_better(fit.monitor) else values
+    return start_epoch + int(np.nanargmin(np.where(np.isfinite(scores), scores, np.nan))) + 1
 
 
 def _limits(f: CardFacts) -> list[str]:

@@ -39,7 +39,7 @@ def card_maker(record, model, deploy, prepared, evaluation=None) -> Callable[[],
             history=record.history, test_metrics=record.test_metrics,
             scores=result.metrics[["train", "test"]] if "test" in result.metrics else None,
             confusion=result.confusion("test") if prep.task != "regression" else None,
-            left_out=left, user_notes=notes, model_epoch=record.model_epoch))
+            left_out=left, user_notes=notes, start_epoch=record.start_epoch))
 
     return make
 

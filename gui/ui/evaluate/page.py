@@ -68,6 +68,7 @@ def main() -> None:
                "rows (never seen): a model that is much better on train than on test is "
                "over-fitting.")
 
+    as_trained = result  # at 0.5, as Keras' accuracy while training
     if task == "binary":
         threshold = st.slider(
             "Decision threshold", min_value=0.0, max_value=1.0, value=0.5, step=0.01,
@@ -90,7 +91,7 @@ def main() -> None:
     fit_rows = train_rows - (validation_rows(train_rows, spec.fit.validation_split)
                              if spec.fit.validation == "split" else 0)
     accuracy_note = (hints.training_accuracy_note(last_epoch, fit_rows, train_rows,
-                                                  table.at["accuracy", "train"])
+                                                  as_trained.metrics.at["accuracy", "train"])
                      if "accuracy" in table.index and last_epoch is not None else None)
     for column, name in zip(st.columns(len(headline)), headline, strict=True):
         test_value, train_value = table.at[name, "test"], table.at[name, "train"]

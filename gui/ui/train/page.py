@@ -76,8 +76,10 @@ def main() -> None:
         # Drawn only while unfolded (a folded expander's contents are otherwise sent and
         # laid out too): pressing Train and a run's end redraw the page in every watching
         # browser, and the folded settings cost each ~0.24 s of a core per run.
+        # the design's settings, which the shown run (say, one the CLI trains) may not have
+        whose = "Settings" if record.spec.fit == state.spec().fit else "Next run's settings"
         settings_end = folded.expander(
-            f"Settings: {fit_editor.settings_summary(state.spec().fit)}", icon=":material/tune:",
+            f"{whose}: {fit_editor.settings_summary(state.spec().fit)}", icon=":material/tune:",
             key="train.settings_open", on_change="rerun")
         settings_shown = bool(settings_end.open)
         if settings_shown:
