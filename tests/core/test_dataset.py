@@ -208,7 +208,7 @@ def test_a_rare_class_is_said_with_its_rows():
                     "help most."]
     # a minority of 6% in a binary table (a fraud column) is said too
     fraud = pd.DataFrame({"x": np.arange(500.0), "fraud": [1] * 30 + [0] * 470})
-    assert "class(es) 1 (30 rows, 6% of the table)" in dataset.prepare(fraud, DataSpec(target="fraud",
-                                                                  features=["x"])).warnings[0]
+    said = dataset.prepare(fraud, DataSpec(target="fraud", features=["x"])).warnings
+    assert "class(es) 1 (30 rows, 6% of the table)" in said[0]
     many = pd.DataFrame({"x": np.arange(400.0), "y": [f"k{i % 40}" for i in range(400)]})
     assert dataset.prepare(many, DataSpec(target="y", features=["x"])).warnings == []

@@ -187,8 +187,8 @@ def test_the_bundle_readme_and_the_model_card_code_give_the_app_s_names_and_unit
 @pytest.mark.parametrize("form", ["currency", "semicolon", "cp1252"])
 def test_the_lines_to_copy_read_numbers_written_as_text_as_the_app_does(tmp_path, form):
     """The same rows with the bill written as "$1,016.99" (a comma file), in a semicolon
-    file with decimal commas ("16,99"), or as "16.99 €" in cp1252: the README's lines (export.call_code,
-    LayerLab's read_numbers in them) predict what the app predicts for the numbers.
+    file with decimal commas ("16,99"), or as "16.99 €" in cp1252: the README's lines
+    (export.call_code, LayerLab's read_numbers in them) predict what the app predicts.
     pandas.read_csv alone left such a column as text, and the model filled it in silently."""
     want = {}
     for task in TASKS:
