@@ -342,3 +342,19 @@ def test_xlsx_merged_two_row_header_away_from_the_corner():
     loaded = read_table(workbook_bytes(book), "offset.xlsx")
     assert list(loaded.frame.columns) == ["patient", "bp sys", "bp dia", "age"]
     assert loaded.frame.shape == (12, 4) and loaded.frame["age"].iloc[1] == 31
+
+
+@pytest.mark.parametrize("names", [["x", "x", "label"], ["a", "a ", "label"]])
+def test_repeated_column_names_are_refused_in_words_in_every_format(names):
+    """Parquet allows repeated names (and "a" and "a " become one once spaces are dropped):
+    refused in words, as a CSV's and a workbook's are, never a traceback."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.table([pa.array([1, 2, 3]), pa.array([4, 5, 6]),
+                             pa.array(["a", "b", "a"])], names=names), buffer)
+    csv = (",".join(names) + "\n1,4,a\n2,5,b\n3,6,a\n").encode()
+    for raw, name in ((buffer.getvalue(), "t.parquet"), (csv, "t.csv")):
+        with pytest.raises(DataError, match=f"appear more than once: '{names[0]}'"):
+            read_table(raw, name)

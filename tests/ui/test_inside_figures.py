@@ -3,6 +3,7 @@ neuron pictures with named axes, and a default feature pair that is stable and h
 
 from __future__ import annotations
 
+import copy
 import itertools
 
 import numpy as np
@@ -74,6 +75,15 @@ def test_labels_get_the_room_the_longest_needs_at_the_projector_s_size():
     fig = network_view.network_figure(t.model, prep)
     longest = max(len(n) for n in prep.encoded_names_)
     assert fig.layout.margin.l >= longest * network_view.LABEL_FONT * 1.35 * 0.6
+    # a long category ("degree=Bachelor of Science in …") is cut beside its node (whole on
+    # hover), so the margin never takes the drawing's room
+    long = copy.deepcopy(prep)
+    long.encoded_names_[0] = "degree=Bachelor of Science in Mechanical Engineering (part-time)"
+    fig = network_view.network_figure(t.model, long)
+    drawn = [x for trace in fig.data if trace.text is not None for x in trace.text]
+    assert "degree=Bachelor of Science in M…" in drawn
+    assert fig.layout.margin.l <= network_view.LABEL_CHARS * network_view.LABEL_FONT * 1.35 \
+        * 0.62 + 16
 
 
 def test_the_viewer_chooses_how_many_lines_each_neuron_gets():

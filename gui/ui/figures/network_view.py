@@ -44,6 +44,7 @@ MAX_GAP = 0.2      # the most vertical space between two nodes (the column's hei
 LABEL_FONT = 13    # node labels' font size (projector mode scales it by PROJECTOR_SCALE)
 PROJECTOR_SCALE = 1.35
 MAX_LABELS = 40    # columns taller than this have hover-only labels
+LABEL_CHARS = 32   # a node's label is cut to this many characters (whole on hover)
 FIXED_WIDTH = "fixed width"  # projector mode keeps these lines' widths
 STRIP = 0.14       # a wide column's strip of cells, in columns' widths
 
@@ -284,7 +285,8 @@ def _nodes(k: int, y: np.ndarray, col: Column, d: np.ndarray, last: bool,
     activations read as a band of colour."""
     count = len(col.labels)
     names = [plot_text(label) for label in col.labels]
-    hover = [f"<b>{n}</b>" for n in names]
+    hover = [f"<b>{n}</b>" for n in names]  # the whole name on hover
+    names = [plot_text(_short(label)) for label in col.labels]
     if col.bias is not None:
         hover = [f"{h}<br>bias {b:+.4f}" for h, b in zip(hover, col.bias, strict=True)]
     if count > WIDE:
@@ -348,8 +350,15 @@ def _label_px(labels: list[str]) -> float:
     label is never clipped)."""
     if not labels or len(labels) > MAX_LABELS:
         return 0.0
-    longest = max(len(str(label)) for label in labels)
+    longest = max(len(_short(label)) for label in labels)
     return longest * LABEL_FONT * PROJECTOR_SCALE * 0.62 + 16
+
+
+def _short(label) -> str:
+    """A node's label as drawn beside it: at most LABEL_CHARS characters (a long category,
+    "degree=Bachelor of Science in …", left no room for the drawing)."""
+    text = str(label)
+    return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
 
 
 def _margins(cols: list[Column], title) -> dict:

@@ -222,11 +222,7 @@ def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
         raise DataError(f"The file has {len(header):,} columns; LayerLab handles up to "
                         f"{MAX_COLUMNS:,}. Keep the columns you need (e.g. in a spreadsheet) "
                         "and upload again.")
-    duplicates = sorted(n for n, c in Counter(header).items() if c > 1)
-    if duplicates:
-        shown = ", ".join(f"'{d}'" for d in duplicates[:5])
-        raise DataError(f"Column names must be unique; these appear more than once: {shown}. "
-                        "Rename the repeated columns in the header row and upload again.")
+    check_unique(header)
     trailing = _longer_rows(rows[1:] if decision.has_header else rows, len(header), delimiter,
                             decision.has_header)
     try:
@@ -248,6 +244,17 @@ def read_csv(raw: bytes, name: str = "data.csv", min_rows: int | None = None,
                         "value (the header does not): that empty last value was ignored.")
     return LoadedTable(frame=frame, name=name, encoding=encoding, delimiter=delimiter,
                      warnings=warnings, header=decision.has_header, header_note=decision.note)
+
+
+def check_unique(names) -> None:
+    """Refuse column names that repeat (after surrounding spaces are dropped: "a" and "a "
+    are one name to a reader), in words."""
+    counts = Counter(str(n).strip() for n in names)
+    duplicates = sorted(n for n, c in counts.items() if c > 1)
+    if duplicates:
+        shown = ", ".join(f"'{d}'" if d else "an empty name" for d in duplicates[:5])
+        raise DataError(f"Column names must be unique; these appear more than once: {shown}. "
+                        "Rename the repeated columns in the header row and upload again.")
 
 
 def check_shape(frame: pd.DataFrame, min_rows: int, min_columns: int, max_rows: int,

@@ -63,6 +63,7 @@ def read_parquet(raw: bytes, name: str = "data.parquet", min_rows: int | None = 
     except (pa.ArrowException, OSError, ValueError, MemoryError) as exc:
         raise DataError(f"{name} could not be read ({exc}). Export it again and upload that."
                         ) from None
+    csv_io.check_unique(frame.columns)  # Parquet allows repeated names; a table cannot
     for column in frame.columns:
         series = frame[column]
         if series.dtype == object and _booleans(series):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gui.core.data.formats import csv_io
-from gui.core.data.formats.loaded import LoadedTable
+from gui.core.data.formats.loaded import DataError, LoadedTable
 
 
 def kind_of(name: str) -> str:
@@ -41,12 +41,19 @@ def read_table(raw: bytes, name: str = "data.csv", header: str = "auto", sheet: 
         csv_io.check_name(name)  # e.g. an .xls or a model: refused with what it is
     limits = {"min_rows": min_rows, "min_columns": min_columns, "max_rows": max_rows}
     kind = kind_of(name)
-    if kind == "xlsx":
-        from gui.core.data.formats.xlsx_io import read_xlsx
+    try:
+        if kind == "xlsx":
+            from gui.core.data.formats.xlsx_io import read_xlsx
 
-        return read_xlsx(raw, name, sheet=sheet, header=header, **limits)
-    if kind == "parquet":
-        from gui.core.data.formats.parquet_io import read_parquet
+            return read_xlsx(raw, name, sheet=sheet, header=header, **limits)
+        if kind == "parquet":
+            from gui.core.data.formats.parquet_io import read_parquet
 
-        return read_parquet(raw, name, **limits)
-    return csv_io.read_csv(raw, name, header=header, **limits)
+            return read_parquet(raw, name, **limits)
+        return csv_io.read_csv(raw, name, header=header, **limits)
+    except (DataError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a hostile file no reader foresaw: said in words
+        raise DataError(f"{name} could not be read as a table ({type(exc).__name__}: {exc}). "
+                        "Open it in the program that made it, save it again as CSV, Excel "
+                        "(.xlsx) or Parquet, and upload that.") from None

@@ -347,11 +347,7 @@ def _table(rows, first, merges, uncached, *, name, sheet, sheets, header, min_ro
     else:
         names = header_rows.column_names(len(rows[0]))
         body = rows
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        shown = ", ".join(f"'{d}'" for d in duplicates[:5])
-        raise DataError(f"Column names must be unique; these appear more than once: {shown}. "
-                        "Rename the repeated columns in the header row and upload again.")
+    csv_io.check_unique(names)
     frame = pd.DataFrame(body, columns=names).infer_objects()
     csv_io.check_shape(frame, min_rows, min_columns, max_rows, where=f"the sheet '{sheet}'")
     frame, warnings = clean_values(frame)
