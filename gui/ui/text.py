@@ -70,6 +70,17 @@ def md_message(value) -> str:
     return "".join(out) + md(text[at:])
 
 
+def code_short(value, limit: int = 60) -> str:
+    """`value` as inline code, cut to `limit` characters (a 100 KB category value named in a
+    list of inputs pushed the page's controls thousands of pixels down).
+
+        >>> code_short("degree=" + "B" * 80, 12)
+        '`degree=BBBB…`'
+    """
+    text = str(value)
+    return code(text if len(text) <= limit else text[:limit - 1] + "…")
+
+
 def code(value) -> str:
     """`value` as inline code (literal already); escaped text if it holds a backtick."""
     text = str(value).replace("\n", " ")

@@ -29,7 +29,7 @@ from gui.ui.common.controls import bound
 from gui.ui.data import column_roles, file_options
 from gui.ui.session import data_source, state, workspace
 from gui.ui.session.data_source import Choice
-from gui.ui.text import code, md
+from gui.ui.text import code, code_short, md
 
 ACCEPTED = ", ".join(csv_io.DATA_SUFFIXES)
 
@@ -279,7 +279,7 @@ def show_result(prepared) -> None:
     if prepared.class_names:
         st.caption("Classes: " + ", ".join(map(code, prepared.class_names)))
     if len(prep.encoded_names_) != len(prep.feature_names_):
-        st.caption("Inputs: " + ", ".join(map(code, prep.encoded_names_[:40])) +
+        st.caption("Inputs: " + ", ".join(map(code_short, prep.encoded_names_[:40])) +
                    (" …" if len(prep.encoded_names_) > 40 else ""))
     changed_since_training()
     st.page_link("steps/model.py", label="Next: design the network", icon=":material/east:")

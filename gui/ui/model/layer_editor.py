@@ -42,7 +42,7 @@ from gui.ui.common.controls import (
     show_problems,
 )
 from gui.ui.session import state
-from gui.ui.text import code
+from gui.ui.text import code_short
 
 
 def _find_layer(uid: str) -> LayerSpec | None:
@@ -114,7 +114,7 @@ def input_rows(prepared) -> None:
     with st.container(border=True, key="model-input"):
         st.markdown(f"**Input** · {prepared.n_inputs} feature"
                     f"{'s' if prepared.n_inputs != 1 else ''} (from the data)")
-        shown = ", ".join(map(code, names[:12])) + (" …" if len(names) > 12 else "")
+        shown = ", ".join(map(code_short, names[:12])) + (" …" if len(names) > 12 else "")
         st.caption(f"{shown}. Change the columns on the Data page.")
         scaling = prep.scaling_["kind"]
         text = SCALINGS[scaling].layer_text
