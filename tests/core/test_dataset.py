@@ -212,3 +212,16 @@ def test_a_rare_class_is_said_with_its_rows():
     assert "class(es) 1 (30 rows, 6% of the table)" in said[0]
     many = pd.DataFrame({"x": np.arange(400.0), "y": [f"k{i % 40}" for i in range(400)]})
     assert dataset.prepare(many, DataSpec(target="y", features=["x"])).warnings == []
+
+
+def test_a_number_target_that_is_mostly_one_value_is_said():
+    rng = np.random.default_rng(0)
+    claims = np.where(rng.random(300) < 0.8, 0.0, rng.gamma(2, 900, 300).round(0))
+    frame = pd.DataFrame({"age": rng.integers(18, 80, 300).astype(float), "claims": claims})
+    said = dataset.prepare(frame, DataSpec(target="claims", features=["age"])).warnings
+    share = (claims == 0).mean()
+    assert [w for w in said if w.startswith(f"{share:.0%} of the rows have claims = 0: "
+                                            "predicted as a number")]
+    spread = frame.assign(claims=rng.normal(size=300))  # no value in half the rows: silent
+    assert not [w for w in dataset.prepare(spread, DataSpec(target="claims", features=["age"])
+                                           ).warnings if "of the rows have" in w]
