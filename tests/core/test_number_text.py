@@ -161,3 +161,13 @@ def test_each_column_keeps_its_own_way_of_writing_numbers_in_a_decimal_comma_fil
     assert frame["code"].tolist()[:4] == [2500.0, 12000.0, 1234.5, 7.0]
     assert frame["share"].tolist()[:4] == [12.5, 3.0, 7.25, 1.0]
     assert read_numbers(pd.Series(["3.14", "2,5"]), decimal_comma=True).tolist() == [3.14, 2.5]
+
+
+def test_a_spreadsheets_error_values_are_missing_not_text():
+    """A number column with #DIV/0! and #N/A cells (a fifth of them) stays numbers, the
+    error values missing and said; it became text, "more than 30 categories", before."""
+    values = [str(i * 1.5) if i % 5 else ("#DIV/0!" if i % 2 else "#N/A") for i in range(50)]
+    frame, said = clean_values(pd.DataFrame({"ratio": values, "y": ["a", "b"] * 25}))
+    assert pd.api.types.is_numeric_dtype(frame["ratio"]) and frame["ratio"].isna().sum() == 10
+    assert said == ["Column 'ratio': 10 value(s) marked as missing ('#N/A', '#DIV/0!') are "
+                    "treated as missing."]

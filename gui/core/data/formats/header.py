@@ -23,7 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 SAMPLE_ROWS = 200  # rows read to decide
-MISSING_MARKS = {"", "na", "n/a", "nan", "null", "none", "?", "-", "--"}
+MISSING_MARKS = {"", "na", "n/a", "nan", "null", "none", "?", "-", "--",
+                 # a spreadsheet's error values, as an export or a workbook's cache writes them
+                 "#div/0!", "#n/a", "#value!", "#ref!", "#name?", "#num!", "#null!",
+                 "#calc!", "#spill!"}
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 
 
