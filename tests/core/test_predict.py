@@ -107,6 +107,9 @@ def test_missing_columns_are_named():
     rows = pd.read_csv(SAMPLES / "tips.csv").drop(columns=["sex", "size"])
     with pytest.raises(PredictError, match=r"Missing column\(s\): sex, size\."):
         predict.predict_rows(loaded, rows)
+    renamed = pd.read_csv(SAMPLES / "tips.csv").rename(columns={"size": "Size"})
+    with pytest.raises(PredictError, match="The file has 'Size': rename it 'size'."):
+        predict.predict_rows(loaded, renamed)
 
 
 def test_wrong_values_are_named_and_empty_ones_filled():

@@ -79,8 +79,11 @@ def _layerlab_input(prep, rows: pd.DataFrame):
     rows = rows.set_axis(columns, axis=1)
     missing = [c for c in features if c not in columns]
     if missing:
+        near = {c: next((o for o in columns if o.strip().lower() == c.strip().lower()), None)
+                for c in missing}
+        hint = " ".join(f"The file has '{o}': rename it '{c}'." for c, o in near.items() if o)
         raise PredictError(f"Missing column(s): {', '.join(missing)}. The model needs these "
-                           f"columns: {', '.join(features)}.")
+                           f"columns: {', '.join(features)}.{' ' + hint if hint else ''}")
     notes = []
     extra = [c for c in columns if c not in features]
     if extra:
