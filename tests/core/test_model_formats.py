@@ -162,10 +162,11 @@ def test_predict_py_says_what_is_wrong_in_words(tmp_path):
     assert done.returncode == 1 and "File not found" in done.stderr
     assert "Traceback" not in done.stderr
     rows = tmp_path / "short.csv"
-    rows.write_text("total_bill,sex\n10,Male\n")
+    rows.write_text("total_bill,Sex\n10,Male\n")
     done = run_script(folder, rows)
     assert done.returncode == 1 and "Missing column(s): " in done.stderr
     assert "smoker" not in done.stderr.split("needs these columns")[0]
+    assert "The file has 'Sex': rename it 'sex'." in done.stderr  # as gui predict says it
     assert "Traceback" not in done.stderr
 
 

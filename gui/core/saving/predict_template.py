@@ -91,8 +91,11 @@ def encode(prep: dict, rows: pd.DataFrame, decimal_comma: bool = False) -> np.nd
     """Raw rows → the float32 table the model takes (preprocessing.json's recipe)."""
     missing = [c for c in prep["feature_names"] if c not in rows.columns]
     if missing:
+        near = {c: next((str(o) for o in rows.columns
+                         if str(o).strip().lower() == c.strip().lower()), None) for c in missing}
+        hint = "".join(f" The file has '{o}': rename it '{c}'." for c, o in near.items() if o)
         sys.exit(f"Missing column(s): {', '.join(missing)}. The model needs these columns: "
-                 f"{', '.join(prep['feature_names'])}.")
+                 f"{', '.join(prep['feature_names'])}.{hint}")
     numeric, text, fill = prep["numeric"], prep["text"], prep["fill"]
     out = np.zeros((len(rows), len(prep["encoded_names"])), dtype=np.float32)
     for i, col in enumerate(numeric):
