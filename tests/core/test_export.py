@@ -112,7 +112,7 @@ def test_h5_file_holds_the_metadata_as_a_root_attribute():
     assert meta["task"] == "regression" and meta["target"] == "tip"
     loaded = load.load_model_safely(raw, "tips.h5")
     assert loaded.kind == "h5" and not loaded.compiled
-    assert any("optimizer" in n for n in loaded.notes)
+    assert any("optimizer" in n for n in loaded.training_notes)  # said where it trains on
     X = t.prepared.X_test
     np.testing.assert_allclose(loaded.model.predict(X, verbose=0),
                                t.deploy.predict(X, verbose=0), atol=1e-5)

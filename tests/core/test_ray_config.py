@@ -39,17 +39,21 @@ def test_a_wrong_address_connect_fails_before_ray_retries():
     assert time.monotonic() - began < 10
 
 
-def test_the_cli_says_a_wrong_address_without_a_traceback(tmp_path):
+def test_the_cli_says_a_wrong_address_without_a_traceback_and_trains_here(tmp_path):
+    """`gui train` trains in its own process whatever the setting: a wrong address is said
+    (the app's runs would not train) in words, and the model is still trained and written."""
     env = {**os.environ, RAY_ADDRESS_ENV: "ray://127.0.0.1:1"}
     done = subprocess.run(
         [sys.executable, "-m", "gui", "train", "--data", str(SAMPLES / "iris.csv"),
-         "--target", "species", "--out", str(tmp_path / "out")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1
+         "--target", "species", "--epochs", "1", "--out", str(tmp_path / "out")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
-    assert done.stderr.startswith(f"python -m gui train: error: {RAY_ADDRESS_ENV} "
+    assert done.stderr.startswith("note: this command trains here, in this process; but the "
+                                  f"app's runs would not train: {RAY_ADDRESS_ENV} "
                                   "(ray://127.0.0.1:1) does not answer")
-    assert not (tmp_path / "out").exists()
+    assert f"unset {RAY_ADDRESS_ENV}" in done.stderr
+    assert (tmp_path / "out" / "model.keras").is_file()
 
 
 def test_the_default_app_never_imports_ray(tmp_path):
