@@ -162,8 +162,12 @@ def main() -> None:
                 slots = int(os.environ.get("LAYERLAB_TRAINING_SLOTS") or os.cpu_count() or 1)
                 # Warms every worker (TensorFlow loaded, a first fit traced), so that the
                 # run alone is not a worker's first
-                press_and_wait([workspace_page(browser, base, store, args.epochs)
-                                for _ in range(slots)])
+                # (each page is closed once its run is done: the class is 6 browsers, the
+                # run alone one, with no tab of a warm-up left open beside them)
+                warm = [workspace_page(browser, base, store, args.epochs) for _ in range(slots)]
+                press_and_wait(warm)
+                for page in warm:
+                    page.context.close()
                 # One run alone, --alone times (the median is the yardstick: one such run
                 # of a few seconds varies by a second); the CPU split and timeline of the last
                 alones = []
@@ -173,6 +177,7 @@ def main() -> None:
                     alones.append(press_and_wait([page])[0])
                     alone_split = cpu_split(before, cpu_ticks(), time.perf_counter() - start)
                     alone_timeline = timeline(store, [page], alones[-1:])
+                    page.context.close()
                 alone = statistics.median(alones)
                 pages = [workspace_page(browser, base, store, args.epochs)
                          for _ in range(args.students)]

@@ -299,3 +299,18 @@ def shot(page: Page, path, width: int = 1280, height: int = 720) -> None:
     page.screenshot(path=str(path))
     if size:
         page.set_viewport_size(size)
+
+
+def script_runs(page: Page) -> int:
+    """How many times this tab's script state has become "running" since the count began
+    (a MutationObserver on Streamlit's own data-test-script-state attribute)."""
+    return page.evaluate("""() => {
+        if (window.__llRuns === undefined) {
+            window.__llRuns = 0;
+            const app = document.querySelector("[data-test-script-state]");
+            new MutationObserver(() => {
+                if (app.getAttribute("data-test-script-state") === "running") window.__llRuns++;
+            }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+        }
+        return window.__llRuns;
+    }""")

@@ -29,6 +29,7 @@ from tests.e2e.controls import (
     log,
     no_exceptions,
     open_train_settings,
+    script_runs,
     scroll_to,
     set_epochs,
     set_number,
@@ -127,6 +128,10 @@ def test_a_second_tab_shows_the_run_live_and_can_stop_it(
     other.goto(page.url)  # the same link, open before the run starts: /train?w=…
     other.wait_for_selector("h1", timeout=60_000)
     wait_idle(other)
+    # While no run trains, the open tab looks for one without rerunning its page.
+    runs = script_runs(other)
+    other.wait_for_timeout(4_500)
+    assert script_runs(other) == runs, "an idle Train tab reran while it watched for a run"
     page.bring_to_front()
     set_epochs(page, LONG)
     _train(page)

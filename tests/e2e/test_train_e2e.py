@@ -13,26 +13,11 @@ from tests.e2e.controls import (
     live_epoch,
     log,
     no_exceptions,
+    script_runs,
     set_epochs,
     to_train_page,
     wait_for_epochs,
 )
-
-
-def script_runs(page: Page) -> int:
-    """How many times this tab's script state has become "running" since the count began
-    (a MutationObserver on Streamlit's own data-test-script-state attribute)."""
-    return page.evaluate("""() => {
-        if (window.__llRuns === undefined) {
-            window.__llRuns = 0;
-            const app = document.querySelector("[data-test-script-state]");
-            new MutationObserver(() => {
-                if (app.getAttribute("data-test-script-state") === "running") window.__llRuns++;
-            }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
-        }
-        return window.__llRuns;
-    }""")
-
 
 EPOCHS = 300  # long enough (~5 s, a run now trains ~50 Iris epochs a second) to watch
 
@@ -86,11 +71,27 @@ def test_stop_and_navigation_during_a_long_run(page: Page, app_url: str, tmp_pat
     set_epochs(page, 5000)
     page.get_by_role("button", name="Train", exact=True).click()
     wait_for_epochs(page, 2)
+    feeds = []
+    page.on("request", lambda r: feeds.append(r.url) if "/api/active" in r.url else None)
     page.get_by_role("link", name="2 · Model").click()
     expect(page.get_by_role("heading", name="2 · Model")).to_be_visible(timeout=60_000)
     banner = page.locator(".st-key-run-banner")  # every other page says a run trains
     expect(banner).to_contain_text(re.compile(r"Training Run 1 · epoch \d+/5000"),
                                    timeout=30_000)
+    # Its words follow the run by themselves, and the page does not rerun for them.
+    runs, seen = script_runs(page), _banner_epoch(banner)
+    for _ in range(60):
+        page.wait_for_timeout(250)
+        if _banner_epoch(banner) > seen:
+            break
+    assert _banner_epoch(banner) > seen, banner.inner_text()
+    assert script_runs(page) == runs, "the page reran for the banner"
+    # What it reads: the workspace's active run, for its own token only.
+    fetch = "async (u) => { const r = await fetch(u); return [r.status, await r.text()]; }"
+    token = re.search(r"w=([^&]+)", feeds[-1]).group(1)
+    status, body = page.evaluate(fetch, feeds[-1])
+    assert status == 200 and '"bold":"Training Run 1"' in body, body
+    assert page.evaluate(fetch, feeds[-1].replace(token, "x" + token[1:]))[1] == '{"run":null}'
     banner.get_by_role("link", name="Watch it").click()
     live_epoch(page, 5000)  # back on Train, the run is shown live
     before = epochs_logged(page)
@@ -102,6 +103,10 @@ def test_stop_and_navigation_during_a_long_run(page: Page, app_url: str, tmp_pat
     expect(page.get_by_role("link", name="Next: evaluate")).to_be_visible()
     no_exceptions(page)
     page.screenshot(path=str(tmp_path / "stopped.png"))
+
+
+def _banner_epoch(banner) -> int:
+    return int(re.search(r"epoch (\d+)/", banner.inner_text())[1])
 
 
 def test_the_prominent_button_while_training_is_stop(page: Page, app_url: str, tmp_path,

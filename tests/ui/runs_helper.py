@@ -160,3 +160,12 @@ def unfold_settings(at) -> None:
     at.session_state["train.settings_open"] = True
     at.run()
     assert not at.exception, at.exception
+
+
+def banner(at) -> list[str]:
+    """The run banner's words as the page first draws them (its run watch's data; the
+    browser keeps them current from the active-run feed), the bold part in **."""
+    return [f"**{d['initial']['bold']}**{d['initial']['rest']}"
+            for d in (json.loads(e.proto.json) for e in at.get("bidi_component")
+                      if e.proto.component_name == "layerlab_run_watch")
+            if d["banner"]]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from gui.core.spec.vocabulary import DONE, RUNNING, STOPPING
 from gui.core.store.runs import Runs
 from gui.core.store.workspaces import workspaces
+from gui.ui.common import active_feed
 from gui.ui.train import live_feed
 from gui.ui.train.live_feed import Context
 from tests.core.test_runs import IRIS, iris_spec
@@ -137,3 +138,20 @@ def test_a_presenter_link_reaches_its_workspaces_feed_without_the_token(runs):
     assert live_feed.workspace_of({"p": token}, runs.store) == ""  # a token is no link
     assert live_feed.workspace_of({"p": "x" + link[1:], "w": token}, runs.store) == ""
     assert live_feed.workspace_of({}, runs.store) == ""
+
+
+def test_the_active_run_feed_words_the_banner(runs):
+    """What a page's run watch reads (GET /api/active): the workspace's queued or training
+    run at a glance, in the banner's words; none once it has ended."""
+    token, other = runs.store.create(), runs.store.create()
+    assert active_feed.glance_json(runs.glance(token)) == {"run": None}
+    waiting = runs.create(token, iris_spec(epochs=50), IRIS)
+    assert active_feed.glance_json(runs.glance(token)) == {
+        "run": waiting, "bold": "Run 1", "rest": " is waiting for a free training process"}
+    runs.report(waiting, status=RUNNING, started=1.0, progress=[4, 50, 0, 8])
+    body = active_feed.glance_json(runs.glance(token))
+    assert body["run"] == waiting and body["bold"] == "Training Run 1"
+    assert body["rest"].startswith(" · epoch 4/50 · "), body
+    assert active_feed.glance_json(runs.glance(other)) == {"run": None}  # not another's
+    runs.report(waiting, status=DONE, ended=2.0)
+    assert active_feed.glance_json(runs.glance(token)) == {"run": None}

@@ -117,8 +117,8 @@ def test_values_read_the_best_is_by_validation_and_a_live_run_matches_its_banner
     assert table.loc["Steady", "Duration"] == "2.5 s"
     status = re.fullmatch(r"running · epoch 136/300 · (\d+) s", table.loc["Live", "Status"])
     assert status and 23 <= int(status[1]) < 60, table.loc["Live", "Status"]
-    banner = [re.search(r"\*\*Training Live\*\* · epoch 136/300 · (\d+) s$", m.value)
-              for m in at.markdown]  # the banner above the page: the same words
+    banner = [re.search(r"\*\*Training Live\*\* · epoch 136/300 · (\d+) s$", m)
+              for m in runs_helper.banner(at)]  # the banner above the page: the same words
     seconds = [int(b[1]) for b in banner if b]
     assert len(seconds) == 1 and abs(seconds[0] - int(status[1])) <= 1, seconds
     runs_helper.runs().request_stop(runs_helper.token(at), runs_helper.runs().list(

@@ -208,8 +208,8 @@ def test_stop_keeps_the_model_and_navigation_does_not_interrupt():
                          "past its first epoch")
     assert record.status == RUNNING, (record.status, record.error)
     at.switch_page("steps/model.py").run()
-    banner = [m.value for m in at.markdown if "**Training Run 1** · epoch" in m.value]
-    assert len(banner) == 1, [m.value for m in at.markdown]  # every other page says so
+    banner = [b for b in runs_helper.banner(at) if b.startswith("**Training Run 1** · epoch")]
+    assert len(banner) == 1, runs_helper.banner(at)  # every other page says so
     at.switch_page("steps/train.py").run()
     assert not at.exception, at.exception
     again = _record(at)

@@ -1,49 +1,65 @@
 """The run banner: while a run of the workspace trains, a line on every page with its
 progress and a link to watch it (layerlab.py draws it above every page but Train); while
-none trains, a watch for one started from elsewhere."""
+none trains, a watch for one started from elsewhere. Both are a small component
+(assets/run_watch.js) that fetches the active-run feed (active_feed) instead of rerunning the
+page, and asks the page to redraw once the feed names another run."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from gui.core.spec.vocabulary import QUEUED
+from gui.ui.common import active_feed
 from gui.ui.session import run_state, workspace
-from gui.ui.text import md
+from gui.ui.train import live_route
 
+ASSETS = Path(__file__).resolve().parents[3] / "assets"
 WATCH_S = 2  # how often a page without a run looks for one started elsewhere
+BANNER_S = 1  # how often the banner's words follow the run
+
+
+@st.cache_resource(show_spinner=False)
+def _component():
+    return st.components.v2.component(
+        "layerlab_run_watch", js=(ASSETS / "run_watch.js").read_text(),
+        css=".ll-banner { margin: 0; }", isolate_styles=False)
 
 
 def run_banner(draw: bool = True, watch: bool = False) -> None:
     """While a run of the workspace trains, a line on every page with its progress (`draw`;
     Train shows the run itself). While none does, a page where runs are watched (`watch`:
     Train, Runs) looks every WATCH_S seconds for one started elsewhere (a second tab, the
-    CLI's `train --workspace`) and then runs again to show it: one short query, nothing
-    drawn. Other pages show it on their next run (a first page is not kept busy)."""
-    if run_state.active_glance() is None:
+    CLI's `train --workspace`) and then runs again to show it. Other pages show it on their
+    next run."""
+    glance = run_state.active_glance()
+    if glance is None:
         if watch and not workspace.read_only():  # a presenter tab follows on its own
-            st.fragment(run_every=WATCH_S)(_watch)()
+            _watch(None, WATCH_S)
         return
-    if draw:
-        st.fragment(run_every=1)(_banner)()
-
-
-def _watch() -> None:
-    if run_state.active_glance() is not None:
-        st.rerun()
-
-
-def _banner() -> None:
-    record = run_state.active_glance()  # one short row: no history read
-    if record is None:
-        st.rerun()  # finished: the pages redraw once without the banner
+    if not draw:
+        return
     run_state.keep_alive()
-    p = record.progress
     with st.container(border=True, key="run-banner"):
         left, right = st.columns([5, 1], vertical_alignment="center")
-        if record.status == QUEUED:
-            left.markdown(f":material/hourglass_top: **{md(record.name)}** is waiting for a "
-                          "free training process")
-        else:
-            left.markdown(f":material/model_training: **Training {md(record.name)}** · "
-                          f"{p.text(record.elapsed)}")
+        with left:
+            _watch(glance, BANNER_S)
         right.page_link("steps/train.py", label="Watch it", icon=":material/east:")
+
+
+def _watch(glance, every_s: float) -> None:
+    """The watch: redraws the page when the workspace's active run is no longer `glance`'s
+    (None: no run); with a run, it writes the run's progress too (the banner's words)."""
+    banner = glance is not None
+    kind, value = workspace.access()
+    url = f"{live_route.ACTIVE_PATH.lstrip('/')}?{kind}={value}"
+    if not workspace.read_only():
+        url += f"&{active_feed.ALIVE}=1"
+    _component()(data={"url": url, "every_ms": int(every_s * 1000),
+                       "drawn": glance.id if banner else None, "banner": banner,
+                       "initial": active_feed.glance_json(glance)},
+                 key=f"run_watch.{banner}", on_changed_change=_redraw)
+
+
+def _redraw() -> None:
+    """The workspace's active run changed (the watch saw it): the page redraws."""

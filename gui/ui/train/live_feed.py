@@ -120,10 +120,8 @@ def snapshot(runs, token: str, run_id: int, since: int = 0, pool=None) -> dict |
                 previous = _record(runs, token, context.compare, other.changes).history
     except StoreError:
         return None
-    now = time.monotonic()
-    if context.alive and now - _touched.get(token, 0.0) >= KEEP_ALIVE_EVERY_S:
-        _touched[token] = now
-        runs.store.touch(token)
+    if context.alive:
+        note_in_use(runs.store, token)
     history = record.history
     label = "test" if record.spec.fit.validation == "test" else "validation"
     notes = {n: hints.training_accuracy_note(values[-1], context.fit_rows, context.train_rows,
@@ -148,6 +146,15 @@ def snapshot(runs, token: str, run_id: int, since: int = 0, pool=None) -> dict |
         "log": record.log[-LOG_TAIL:],
         "log_lines": len(record.log),
     }
+
+
+def note_in_use(store, token: str) -> None:
+    """A watching tab that may write keeps its workspace in use (runs of workspaces with no
+    open page are stopped): written at most every KEEP_ALIVE_EVERY_S."""
+    now = time.monotonic()
+    if now - _touched.get(token, 0.0) >= KEEP_ALIVE_EVERY_S:
+        _touched[token] = now
+        store.touch(token)
 
 
 def workspace_of(params, store) -> str:

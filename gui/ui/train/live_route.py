@@ -1,7 +1,8 @@
-"""The live feed's route, for st.App (app.py). Nothing heavy is imported until a tab asks,
+"""The live feed's routes, for st.App (app.py). Nothing heavy is imported until a tab asks,
 so that the server starts as fast as a plain Streamlit script."""
 
 PATH = "/api/live/{run_id:int}"  # ?w=<token> (or p=<presenter link>)&since=<epochs it has>
+ACTIVE_PATH = "/api/active"  # ?w=<token> (or p=<presenter link>): active_feed
 
 
 async def answer(request):
@@ -10,11 +11,18 @@ async def answer(request):
     return await live_feed.answer(request)
 
 
+async def answer_active(request):
+    from gui.ui.common import active_feed  # noqa: PLC0415
+
+    return await active_feed.answer(request)
+
+
 def routes() -> list:
-    """The server's own routes beside Streamlit's."""
+    """The server's own routes beside Streamlit's: the live feed and the active-run feed."""
     from starlette.routing import Route  # noqa: PLC0415
 
-    return [Route(PATH, answer, methods=["GET"])]
+    return [Route(PATH, answer, methods=["GET"]),
+            Route(ACTIVE_PATH, answer_active, methods=["GET"])]
 
 
 def url(run_id: int) -> str:
