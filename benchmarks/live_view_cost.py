@@ -7,8 +7,8 @@ its worker processes excluded) over --seconds, as a % of one core. The machine m
 with other work: the figures are then noisy, and say so only by their spread; run it more
 than once.
 
-With --idle no run trains: what tabs left open on a page cost (each looks for a run started
-elsewhere every 2 s, run_banner.WATCH_S).
+With --idle no run trains: what tabs left open on a page cost (each fetches the active-run
+feed every 2 s, run_banner.WATCH_S, to find a run started elsewhere).
 
 Run: .venv/bin/python benchmarks/live_view_cost.py [--seconds 8] [--tabs 0 1 4] [--page train]
      [--idle]

@@ -272,6 +272,26 @@ def test_a_workbook_opening_on_a_notes_sheet_reads_the_first_sheet_with_a_table(
     loaded = read_table(workbook_bytes(book), "notes.xlsx")
     assert loaded.sheet == "Data" and loaded.sheets == ["Read me", "Data"]
     assert list(loaded.frame.columns) == ["x", "y"]
+    assert loaded.warnings[0].startswith("Read the sheet 'Data', the largest of the "
+                                         "workbook's 2 sheets that holds a table, not the "
+                                         "first ('Read me')")
+
+
+def test_a_workbook_is_read_on_its_largest_sheet_not_its_notes():
+    """A first sheet of notes long enough to read as a table (a summary, a codebook) is not
+    taken for the data: the largest sheet is."""
+    book = openpyxl.Workbook()
+    book.active.title = "About"
+    for line in range(12):
+        book.active.append([f"Field {line}", f"What field {line} means"])
+    data = book.create_sheet("Survey")
+    data.append(["age", "income", "region", "bought"])
+    for i in range(40):
+        data.append([20 + i, 1000 + 37 * i, "north" if i % 2 else "south", i % 3 == 0])
+    loaded = read_table(workbook_bytes(book), "survey.xlsx")
+    assert loaded.sheet == "Survey" and list(loaded.frame.columns)[0] == "age"
+    assert "not the first ('About')" in loaded.warnings[0]
+    assert read_table(workbook_bytes(book), "survey.xlsx", sheet="About").sheet == "About"
 
 
 def test_a_one_column_sheet_is_refused_with_the_sheet_named_not_csv_advice():

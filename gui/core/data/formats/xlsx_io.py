@@ -256,8 +256,8 @@ def _merged_header(merges: list[str], header_row: int) -> bool:
 def read_xlsx(raw: bytes, name: str = "data.xlsx", sheet: str = "", header: str = "auto",
               min_rows: int | None = None, min_columns: int = 2, max_rows: int | None = None,
               ) -> LoadedTable:
-    """Read one sheet of an .xlsx like csv_io.read_csv: `sheet`, or when it is "" the first
-    sheet that holds a table (a workbook often opens on a sheet of notes)."""
+    """Read one sheet of an .xlsx like csv_io.read_csv: `sheet`, or when it is "" the largest
+    sheet that holds a table (a workbook often opens on a sheet of notes, or a summary)."""
     min_rows = csv_io.MIN_ROWS if min_rows is None else min_rows
     max_rows = csv_io.MAX_ROWS if max_rows is None else max_rows
     if len(raw) > csv_io.MAX_UPLOAD_MB * 2**20:
@@ -278,20 +278,34 @@ def read_xlsx(raw: bytes, name: str = "data.xlsx", sheet: str = "", header: str 
               "max_rows": max_rows}
     if sheet:
         return _read_sheet(raw, name, archive, parts, sheet, **limits)
+    scans = {s: _scan_sheet(archive, part) for s, part in parts.items()}
     first_error = None
-    for chosen in parts:
+    for chosen in sorted(parts, key=lambda s: -_cells(scans[s])):  # largest first; ties: order
         try:
-            return _read_sheet(raw, name, archive, parts, chosen, **limits)
+            loaded = _read_sheet(raw, name, archive, parts, chosen, scans[chosen], **limits)
         except DataError as exc:
             first_error = first_error or exc
+            continue
+        first = next(iter(parts))
+        if chosen != first:  # not the sheet the workbook opens on: said
+            loaded.warnings.insert(0, f"Read the sheet '{chosen}', the largest of the "
+                                      f"workbook's {len(parts)} sheets that holds a table, not "
+                                      f"the first ('{first}'); to read another, choose it "
+                                      "under Sheet (the CLI's --sheet).")
+        return loaded
     raise first_error
 
 
+def _cells(scan: _Scan) -> int:
+    """A sheet's size for choosing one: the cells its rows and columns span."""
+    return scan.rows * max(scan.columns, 1)
+
+
 def _read_sheet(raw: bytes, name: str, archive: zipfile.ZipFile, parts: dict[str, str],
-                chosen: str, *, header: str, min_rows: int, min_columns: int, max_rows: int,
-                ) -> LoadedTable:
-    """Read the sheet `chosen` of the checked workbook."""
-    scan = _scan_sheet(archive, parts[chosen])
+                chosen: str, scan: _Scan | None = None, *, header: str, min_rows: int,
+                min_columns: int, max_rows: int) -> LoadedTable:
+    """Read the sheet `chosen` of the checked workbook (`scan`: its scan, when made)."""
+    scan = scan or _scan_sheet(archive, parts[chosen])
     if scan.rows > max_rows + 100 or scan.columns > csv_io.MAX_COLUMNS + 100:
         raise DataError(f"The sheet '{chosen}' spans {scan.rows:,} rows × {scan.columns:,} "
                         f"columns; LayerLab handles up to {max_rows:,} rows and "
