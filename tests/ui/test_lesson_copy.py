@@ -75,6 +75,30 @@ def test_with_the_layers_locked_a_new_target_still_gets_its_output_layer():
     assert not at.button(key="train.start").disabled, [e.value for e in at.error]
 
 
+def test_a_copy_with_hidden_test_rows_starts_from_the_teachers_network():
+    """Iris with a fifth of its rows hidden leaves a student 96 training rows, under the
+    size rules' 100-row band: the copy still opens on the teacher's network, and the class
+    board counts no change of the student's."""
+    from gui.core.data.lesson_rows import hold_back
+
+    teacher = AppTest.from_file(APP, default_timeout=120)
+    teacher.run()
+    token = runs_helper.token(teacher)
+    store = runs_helper.runs().store
+    designed = store.load(token).state["spec"]
+    lesson = Lessons(store).publish(token, "Iris", "Go.", LessonRules(),
+                                    hold_back(store, token, 0.2))
+    copy = Lessons(store).join(lesson.code, "Dee")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["w"] = copy
+    at.run()
+    at.switch_page("steps/model.py").run()
+    assert not at.exception
+    spec = store.load(copy).state["spec"]
+    assert spec["layers"] == designed["layers"]
+    assert spec["compile"] == designed["compile"] and spec["fit"] == designed["fit"]
+
+
 def test_a_students_share_page_publishes_no_lesson():
     at, _, _ = student_session()
     at.switch_page("steps/share.py").run()

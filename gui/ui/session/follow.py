@@ -1,7 +1,8 @@
 """The model follows the data: a new task or class count gives the model the task's defaults
 in every setting the user has not chosen by hand, and a new size the hidden layers and fit
 settings recommended for it (heads.follow_task, size_rules.SIZE_RULES). Run wherever the
-data is prepared. In a student's copy of a lesson, it changes nothing the lesson locks.
+data is prepared. In a student's copy of a lesson, it changes nothing the lesson locks, and
+only a new task or class count changes anything: the copy keeps the teacher's network.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ def follow_data(info: DataInfo) -> None:
     spec = state.spec()
     if basis is None and spec.layers and not head_problems(spec, info):
         state.set_basis(info)  # e.g. a loaded spec that already fits
+        return
+    if basis is not None and info.same_head(basis) and workspace.lesson() is not None:
+        # A student's copy starts from the teacher's network: fewer rows (the hidden test
+        # rows, a dropped feature) do not redesign it by the size rules, which would show
+        # on the class board as the student's change
+        state.set_basis(info)
         return
     new, notes = follow_task(spec, basis, info, state.edited())
     new = _within_lesson(spec, new)
