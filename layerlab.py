@@ -43,7 +43,7 @@ try:  # whatever ends the run (a page, st.rerun, st.stop), what it changed is sa
     new_tab_links.keep()  # a page link opened in a new tab opens this workspace too
     presenter.apply()  # a presenter link: says so, takes the controls away, follows the work
     student.apply()  # a lesson's copy: its title and instructions, locked and hidden controls
-    run_banner.run_banner(draw=page.url_path != "train", watch=page.url_path in ("train", "runs"))
+    run_banner.run_banner(draw=page.url_path != "train")
     page.run()
 finally:
     workspace.sync()

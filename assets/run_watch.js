@@ -26,6 +26,11 @@ export default function (component) {
     try {
       const r = await fetch(data.url, {cache: "no-store"});
       if (stopped) return;
+      if (r.status === 404) {  // a presenter link withdrawn: the page says so
+        stopped = true;
+        setTriggerValue("changed", "gone");
+        return;
+      }
       if (r.ok) {
         const s = await r.json();
         failures = 0;

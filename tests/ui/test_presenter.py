@@ -104,3 +104,17 @@ def test_links_are_one_per_workspace_and_go_with_it(tmp_path):
     with pytest.raises(StoreError):
         links.token_for(a, PRESENTER)
     store.engine.dispose()
+
+
+def test_an_open_presenter_tab_stops_showing_a_workspace_started_over():
+    """Start over withdraws the presenter link: a tab already open on it shows nothing of
+    the emptied workspace's new work on its next run (the follow, a click, the run watch's
+    404), but says the link's workspace is gone."""
+    teacher, presenter, token, link = teacher_and_presenter()
+    presenter.switch_page("steps/train.py").run()
+    assert presenter.number_input(key="train.epochs").value == 7
+    runs_helper.runs().store.clear(token)  # the teacher's Start over
+    presenter.run()
+    assert [t.value for t in presenter.title] == ["This workspace does not exist"]
+    assert not presenter.number_input
+    assert "p" not in presenter.query_params

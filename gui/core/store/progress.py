@@ -31,6 +31,14 @@ class Progress:
             'epoch 136/300 · 23 s'
             >>> Progress(2, 10, 17, 40).text(61)
             'epoch 2/10 · batch 17/40 · 61 s'
+
+        Once the last epoch has ended, the run saves its model and scores its test rows
+        (seconds on a busy server) before it is reported done:
+
+            >>> Progress(300, 300, 4, 4).text(61)
+            'all 300 epochs done, saving the model · 61 s'
         """
+        if self.epochs and self.epoch >= self.epochs and self.steps and self.step >= self.steps:
+            return f"all {self.epochs:,} epochs done, saving the model · {elapsed:.0f} s"
         batch = f"batch {self.step:,}/{self.steps:,} · " if 0 < self.step < self.steps else ""
         return f"epoch {max(self.epoch, 1)}/{self.epochs} · {batch}{elapsed:.0f} s"

@@ -26,15 +26,14 @@ def _component():
         css=".ll-banner { margin: 0; }", isolate_styles=False)
 
 
-def run_banner(draw: bool = True, watch: bool = False) -> None:
+def run_banner(draw: bool = True) -> None:
     """While a run of the workspace trains, a line on every page with its progress (`draw`;
-    Train shows the run itself). While none does, a page where runs are watched (`watch`:
-    Train, Runs) looks every WATCH_S seconds for one started elsewhere (a second tab, the
-    CLI's `train --workspace`) and then runs again to show it. Other pages show it on their
-    next run."""
+    Train shows the run itself). While none does, the page looks every WATCH_S seconds for
+    one started elsewhere (a second tab, the CLI's `train --workspace`) and then runs again
+    to show it."""
     glance = run_state.active_glance()
     if glance is None:
-        if watch and not workspace.read_only():  # a presenter tab follows on its own
+        if not workspace.read_only():  # a presenter tab follows on its own
             _watch(None, WATCH_S)
         return
     if not draw:

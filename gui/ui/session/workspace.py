@@ -183,6 +183,11 @@ def _bind_link(link: str) -> None:
         run = _run_of(found.workspace, st.query_params.get("run"))
         if run is not None:
             st.session_state[_VIEW_RUN] = run
+    else:  # an open tab: the link may have been withdrawn since (Start over), one query
+        found = links().resolve(link)
+        if found is None or found.workspace != st.session_state.get(TOKEN):
+            st.query_params.pop("p", None)
+            _missing()
     st.query_params.pop("w", None)
     st.query_params["p"] = link
     sync()
