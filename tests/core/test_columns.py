@@ -97,7 +97,8 @@ def test_a_column_of_nothing_but_gaps_is_left_out_and_few_rows_are_no_running_nu
 def test_a_categorical_number_follows_the_text_rule():
     frame = table()
     frame["zip"] = np.arange(ROWS) % 50 + 75000     # 50 zip codes: too many to one-hot
-    assert "zip" not in columns.left_out(frame, "buys")            # as a number: used
+    # as a number: a code that names a place, not a quantity (numbers that name, below)
+    assert columns.left_out(frame, "buys")["zip"].startswith("a number that names")
     reason = columns.left_out(frame, "buys", categorical=["zip"])["zip"]
     assert reason.startswith("50 different values, more than the 30 categories")
     assert "zip" not in dataset.default_features(frame, "buys", ["zip"])
@@ -329,6 +330,51 @@ def test_default_target_takes_label_names_in_their_order_and_skips_ids():
                            "store_id": [i % 4 for i in range(n)]})
     target, why = default_target(stores)
     assert target == "sales" and "(store_id is an id" in why
+
+
+def test_default_target_skips_notes_about_the_row_and_mostly_empty_columns():
+    """A trailing notes column (a few repeated remarks, empty in most rows) or who typed
+    the row is no default target; a label named with a note in brackets is one."""
+    from gui.core.data.columns import default_target
+
+    n = 40
+    churn = pd.DataFrame({"temp": [float(i % 7) for i in range(n)],
+                          "churned": ["yes", "no"] * (n // 2),
+                          "year": [2020 + i % 3 for i in range(n)],
+                          "notes": ["VIP", None, "called twice", None, "complaint"] * (n // 5)})
+    assert default_target(churn) == ("churned", "its name says it is what to predict")
+    renamed = churn.rename(columns={"churned": "left"})
+    target, why = default_target(renamed)
+    assert target == "left"
+    assert why.endswith("(year is a date part; notes is a note about the row)"), why
+    sparse = renamed.rename(columns={"notes": "flag"})
+    assert default_target(sparse)[1].endswith("(year is a date part; flag is empty in 40% "
+                                              "of the rows)")
+    loans = pd.DataFrame({"Default (1=yes, 2=no)": [1, 2] * (n // 2),
+                          "amount": [float(i) * 3 % 17 for i in range(n)],
+                          "entered_by": ["ann", "bob", "cy", "dee"] * (n // 4)})
+    assert default_target(loans)[0] == "Default (1=yes, 2=no)"
+    assert default_target(loans.drop(columns="Default (1=yes, 2=no)"))[0] == "amount"
+    assert default_target(pd.DataFrame({"class_size": [20, 25], "score": [1.0, 2.0]}))[0] \
+        == "score"  # `class` only as the whole name, or before a note in brackets
+
+
+def test_numbers_that_name_rather_than_measure_are_left_out():
+    """A customer number drawn at random, a postcode: whole numbers named as codes are no
+    quantity (a count named "number_of_rooms" is one)."""
+    from gui.core.data.columns import default_target, left_out
+
+    n = 40
+    frame = pd.DataFrame({"customer_number": [48213377 + 7919 * i * i % 99991 for i in range(n)],
+                          "postcode": [2134, 2139, 10115, 80331] * (n // 4),
+                          "number_of_rooms": [1 + i % 5 for i in range(n)],
+                          "spend": [float(i % 13) for i in range(n)],
+                          "zip": [2134, 2139, 10115, 80331] * (n // 4)})
+    reasons = left_out(frame, "spend")
+    assert set(reasons) == {"customer_number", "postcode", "zip"}
+    assert reasons["postcode"].startswith("a number that names rather than measures (2134, …")
+    assert default_target(frame)[0] == "spend"  # not the trailing zip
+    assert left_out(frame, "spend", categorical=["postcode"]).get("postcode") is None
 
 
 def test_default_target_keeps_the_last_column_of_headerless_and_plain_tables():

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 
 from gui.core.data.preprocess import is_numeric
-from gui.core.spec.vocabulary import DATE_PART_NAMES, LABEL_NAMES, MAX_CATEGORIES
+from gui.core.spec.vocabulary import DATE_PART_NAMES, LABEL_NAMES, MAX_CATEGORIES, NOTE_NAMES
 
 MIN_RUNNING = 10  # fewer rows than this are too few to call a column a running number
+MAX_TARGET_EMPTY = 0.2  # a last column empty in more rows than this is no default target
 
 
 def left_out(frame: pd.DataFrame, target: str, categorical=()) -> dict[str, str]:
@@ -52,6 +53,10 @@ def why_left_out(s: pd.Series, as_categories: bool = False) -> str:
         if count == len(s) and _running(s, low, high):
             return (f"a running number ({_short(low)}, {_short(low + 1)}, …, {_short(high)}): it "
                     "numbers the rows rather than describing them.")
+        if _code_name(s.name) and bool(np.all(np.mod(s.dropna().to_numpy(dtype=float), 1) == 0)):
+            return (f"a number that names rather than measures ({_short(s.dropna().iloc[0])}, "
+                    "…: a customer number, a postcode): as a quantity it means nothing. If "
+                    "its values stand for a few groups, treat it as categories.")
         return ""
     distinct = s.nunique(dropna=True)
     if distinct == 1:
@@ -110,10 +115,12 @@ def default_target(frame: pd.DataFrame, file_name: str = "") -> tuple[str, str]:
     """(the column to predict by default, why, in words).
 
     A column named like a label (vocabulary.LABEL_NAMES: target, label, class, y, species,
-    survived, …) wins; then a column the file is named after (`tip` in tips.csv, `mpg` in
-    mpg.csv: such tables are published to predict it); failing that, the last column, unless
-    it looks like an id, a running number, a date part (year, month, day, …) or a single
-    value: then the last one that does not. A headerless file (column_1 … column_N) keeps its
+    survived, …, also with a note in brackets: "Default (1=yes, 2=no)") wins; then a column
+    the file is named after (`tip` in tips.csv, `mpg` in mpg.csv: such tables are published
+    to predict it); failing that, the last column, unless it looks like an id, a running
+    number, a date part (year, month, day, …), a note about the row (vocabulary.NOTE_NAMES:
+    notes, comment, …), a single value, or is empty in more than MAX_TARGET_EMPTY of the
+    rows: then the last one that does not. A headerless file (column_1 … column_N) keeps its
     last column, as published teaching files put the label last.
 
         >>> default_target(pd.DataFrame({"species": ["a", "b"], "year": [2007, 2008]}))[0]
@@ -130,7 +137,7 @@ def default_target(frame: pd.DataFrame, file_name: str = "") -> tuple[str, str]:
         if label == "y" and "x" in keys:
             continue  # y beside x: a coordinate (a map, a plot), not a label
         for col in columns:
-            if _key(col) == _key(label) and not _unpredictable(frame[col]):
+            if _label_key(col) == _key(label) and not _unpredictable(frame[col]):
                 return str(col), "its name says it is what to predict"
     named = _named_after(columns, file_name)
     if named is not None and not _unpredictable(frame[named]):
@@ -146,11 +153,28 @@ def default_target(frame: pd.DataFrame, file_name: str = "") -> tuple[str, str]:
             skipped.append(f"{col} is an id")
         elif _unpredictable(frame[col]):
             skipped.append(f"{col}: {why_left_out(frame[col]).split(' (')[0].rstrip('.')}")
+        elif _key(col) in NOTE_NAMES:
+            skipped.append(f"{col} is a note about the row")
+        elif frame[col].isna().mean() > MAX_TARGET_EMPTY:
+            skipped.append(f"{col} is empty in {frame[col].isna().mean():.0%} of the rows")
         else:
             return str(col), ("the last column" if not skipped else
                               "the last column that can be predicted "
                               f"({'; '.join(reversed(skipped))})")
     return str(columns[-1]), "the last column"
+
+
+def _code_name(name) -> bool:
+    """Whether a column is named as a number that names something: "customer_number",
+    "account no", "ZIP", "postcode", "phone" (not "number_of_rooms")."""
+    return bool(re.search(r"(number|code|zip|phone)$", _key(name))
+                or re.search(r"(?i)(?:^|[\s_.-])(no|nr|num)\.?$", str(name).strip()))
+
+
+def _label_key(name) -> str:
+    """A column's name as a label name is compared: without a note in brackets at its end
+    ("Default (1=yes, 2=no)" → "default")."""
+    return _key(re.sub(r"\s*[(\[].*$", "", str(name)) or name)
 
 
 def _id_name(name) -> bool:
@@ -162,7 +186,7 @@ def _id_name(name) -> bool:
 def _unpredictable(s: pd.Series) -> bool:
     """Whether column `s` is an id, a running number, empty or one value: nothing to predict."""
     return why_left_out(s).startswith(("a running", "it holds a single", "it is empty",
-                                       "different in every row"))
+                                       "different in every row", "a number that names"))
 
 
 def _named_after(columns: list, file_name: str) -> str | None:

@@ -116,7 +116,10 @@ MAX_CATEGORIES = 30  # one-hot keeps the most frequent categories; rarer ones en
 # predicted; a date part or an id at the end of a table is not. Compared without case,
 # spaces or punctuation ("Survived", "is_churn" ≠ "churn").
 LABEL_NAMES = ("target", "label", "class", "y", "outcome", "species", "survived", "diagnosis",
-               "churn", "quality", "variety", "result")
+               "churn", "churned", "default", "defaulted", "fraud", "isfraud", "passed",
+               "quality", "variety", "result")
+NOTE_NAMES = ("notes", "note", "comment", "comments", "remark", "remarks", "memo",
+              "description", "text", "enteredby", "createdby")  # about the row, not of it
 DATE_PART_NAMES = ("year", "month", "day", "date", "week", "weekday", "dayofweek",
                    "dayofmonth", "hour", "minute", "second", "timestamp", "quarter")
 
