@@ -91,6 +91,27 @@ def import_training():
     return training
 
 
+def writable_folder(path: str) -> Path:
+    """The --out folder, checked before any training (it is made when the model is saved):
+    a CLIError in words when it could not be written (a file of that name, a path under a
+    file, no permission) rather than after minutes of training."""
+    import os
+
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out must be a folder; {out} is a file. Give a folder's name.")
+    existing = out.absolute()
+    while not existing.exists():  # the nearest folder that is there: the rest is made
+        existing = existing.parent
+    if not existing.is_dir():
+        raise CLIError(f"cannot make the --out folder {out}: {existing} is a file. Give a "
+                       "folder you can write to.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CLIError(f"cannot write the --out folder {out}: {existing} is not writable. "
+                       "Give a folder you can write to.")
+    return out
+
+
 def save_trained(model, spec: ExperimentSpec, preprocessor, out: Path, h5: bool = False,
                  ) -> list[Path]:
     """Write model.keras (+ model.h5), spec.json and preprocessing.json into `out`.

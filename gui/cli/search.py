@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from gui.cli.common import (
     TARGET_HELP,
@@ -15,6 +14,7 @@ from gui.cli.common import (
     read_data,
     save_trained,
     test_scores_line,
+    writable_folder,
 )
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
@@ -56,6 +56,7 @@ def run_search(args) -> int:
     if args.trials is not None and args.trials < 1:
         raise CLIError(f"--trials must be at least 1; received {args.trials}.")
     spec = load_spec(args.spec) if args.spec else None
+    out = writable_folder(args.out)  # before minutes of searching
     data = spec.data if spec else DataSpec()
     data.target = args.target or data.target
     loaded, test = read_data(args, data)
@@ -96,7 +97,6 @@ def run_search(args) -> int:
     if base.fit.validation == "none":
         print(f"Trained the best network again on all {len(prepared.X_train)} training rows "
               "(too few rows to hold validation rows back, as the defaults do).", flush=True)
-    out = Path(args.out)
     job = result.best_job
     job.prepared = prepared  # the test rows, seen only now, as on the Evaluate page
     metrics = job.evaluate_test()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from gui.cli.common import (
     TARGET_HELP,
@@ -17,6 +16,7 @@ from gui.cli.common import (
     read_data,
     save_trained,
     test_scores_line,
+    writable_folder,
 )
 from gui.core.model.validation import validate
 from gui.core.spec.data_info import DataInfo
@@ -77,8 +77,12 @@ def run_train(args) -> int:
         except RayConfigError as exc:
             print(f"note: this command trains here, in this process; but the app's runs "
                   f"would not train: {exc}", file=sys.stderr)
+    if args.workspace is not None and not args.workspace.strip():
+        raise CLIError("--workspace was given an empty token (an unset shell variable?): "
+                       "give the ?w= token of the workspace's link, or leave --workspace out.")
     if args.workspace:
         workspace_store(args.workspace)  # said before the data is read
+    out = writable_folder(args.out)  # before minutes of training
     if args.spec:
         spec = load_spec(args.spec)
         if args.target:
@@ -124,7 +128,6 @@ def run_train(args) -> int:
               "workspace's pages); the model keeps the weights it had.", flush=True)
     metrics = job.evaluate_test()
     print(test_scores_line(metrics, prepared.preprocessor))
-    out = Path(args.out)
     try:
         written = save_trained(job.deploy_model(), job.spec, prepared.preprocessor, out,
                                h5=args.h5)

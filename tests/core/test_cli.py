@@ -263,6 +263,26 @@ def test_a_lesson_copy_is_refused_by_the_cli(tmp_path, capsys):
     assert Runs(store).list(copy) == []
 
 
+def test_an_output_folder_that_cannot_be_written_is_said_before_training(tmp_path, capsys):
+    (tmp_path / "a_file").write_text("x")
+    for out, said in ((tmp_path / "a_file", "is a file"),
+                      (tmp_path / "a_file" / "model", "a_file is a file")):
+        assert main(["train", "--data", IRIS, "--target", "species", "--out", str(out)]) == 1
+        captured = capsys.readouterr()
+        assert said in captured.err and "Traceback" not in captured.err, captured.err
+        assert "Training on" not in captured.out  # said before any training
+    assert main(["search", "--data", IRIS, "--target", "species", "--minutes", "0.1",
+                 "--out", str(tmp_path / "a_file" / "s")]) == 1
+    assert "a_file is a file" in _error(capsys)
+
+
+def test_an_empty_workspace_token_is_refused_not_ignored(tmp_path, capsys):
+    """`--workspace "$TOKEN"` with TOKEN unset: said, not trained outside any workspace."""
+    assert main(["train", "--data", IRIS, "--target", "species", "--epochs", "1",
+                 "--out", str(tmp_path / "x"), "--workspace", ""]) == 1
+    assert "--workspace was given an empty token" in _error(capsys)
+
+
 def test_train_with_an_unknown_workspace_says_what_to_pass(tmp_path, capsys):
     assert main(["train", "--data", IRIS, "--target", "species", "--epochs", "1",
                  "--out", str(tmp_path / "x"), "--workspace", "no-such-token"]) == 1
