@@ -180,9 +180,18 @@ def test_train_on_an_xlsx_sheet(tmp_path, capsys):
     predictions = tmp_path / "predictions.csv"
     assert main(["predict", str(out / "model.keras"), "--data", str(path), "--out",
                  str(predictions)]) == 0
+    err = capsys.readouterr().err
+    assert "note: The sheet 'Measurements' holds the model's columns, so it is the one read" \
+        in err and "the largest" not in err
+    assert len(pd.read_csv(predictions)) == 40
+    # a larger sheet of notes first: the sheet that holds the model's columns is found
+    for line in range(60):
+        book["Notes"].append([f"line {line}", "more words", "and more", "to be larger"])
+    book.save(path)
+    assert main(["predict", str(out / "model.keras"), "--data", str(path), "--out",
+                 str(predictions)]) == 0
     assert ("note: The sheet 'Measurements' holds the model's columns, so it is the one read"
             in capsys.readouterr().err)
-    assert len(pd.read_csv(predictions)) == 40
 
 
 # ---- --workspace: the run is recorded in a workspace ----------------------------------------

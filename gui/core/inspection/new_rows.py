@@ -21,8 +21,10 @@ def read_rows(raw: bytes, name: str = "rows.csv", sheet: str = "",
     it is)."""
     table = _read(raw, name, sheet)
     needs = {str(c) for c in needs}
-    if sheet or not needs or len(table.sheets) < 2 or needs <= _columns(table):
+    if sheet or not needs or len(table.sheets) < 2:
         return table
+    if needs <= _columns(table):
+        return _said(table) if table.sheet != table.sheets[0] else table
     for other in table.sheets:
         if other == table.sheet:
             continue
@@ -31,9 +33,16 @@ def read_rows(raw: bytes, name: str = "rows.csv", sheet: str = "",
         except DataError:
             continue
         if needs <= _columns(candidate):
-            candidate.warnings.insert(0, f"The sheet '{other}' holds the model's columns, so it "
-                                         "is the one read (choose another sheet to read it).")
-            return candidate
+            return _said(candidate)
+    return table
+
+
+def _said(table: LoadedTable) -> LoadedTable:
+    """`table`, read from a sheet other than the workbook's first because it holds the
+    model's columns: said so, in place of the reader's note on the sheet it chose."""
+    table.warnings = [w for w in table.warnings if not w.startswith("Read the sheet '")]
+    table.warnings.insert(0, f"The sheet '{table.sheet}' holds the model's columns, so it is "
+                             "the one read (choose another sheet to read it).")
     return table
 
 
