@@ -237,6 +237,15 @@ def test_predict_py_reads_xlsx_and_parquet_like_csv(tmp_path):
         tables[name] = pd.read_csv(tmp_path / f"{name}.out.csv")
     for name in ("rows.xlsx", "rows.parquet"):
         assert_same_predictions(tables[name], tables["rows.csv"], "day")
+    # a workbook that opens on a sheet of notes: the sheet with the model's columns is read
+    with pd.ExcelWriter(tmp_path / "book.xlsx", engine="openpyxl") as writer:
+        pd.DataFrame({"about": ["the rows are on the next sheet"]}).to_excel(
+            writer, sheet_name="about", index=False)
+        frame.to_excel(writer, sheet_name="rows", index=False)
+    done = run_script(folder, tmp_path / "book.xlsx", tmp_path / "book.out.csv")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "the sheet 'rows' has the model's columns" in done.stderr
+    assert_same_predictions(pd.read_csv(tmp_path / "book.out.csv"), tables["rows.csv"], "day")
 
 
 def test_predict_py_reads_true_and_false_as_the_app_does(tmp_path):

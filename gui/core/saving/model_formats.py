@@ -129,8 +129,9 @@ python predict.py rows.csv
 ```
 
 It writes `rows_predictions.csv`: every column of `rows.csv` followed by {outputs}
-(`python predict.py rows.csv out.csv` chooses the file, `-` prints it). An `.xlsx` or
-`.parquet` file of rows works too, with openpyxl or pyarrow installed. Missing values are
+(`python predict.py rows.csv out.csv` chooses the file, `-` prints it). An `.xlsx` (its
+first sheet with the model's columns) or `.parquet` file of rows works too, with openpyxl or
+pyarrow installed. Missing values are
 filled as in training; a text value the model never saw counts as none of the known ones.
 """
 

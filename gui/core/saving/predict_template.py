@@ -49,13 +49,21 @@ def load_model():
     return lambda x: model.serve(tf.constant(x)).numpy()
 
 
-def read_rows(path: Path) -> tuple[pd.DataFrame, bool]:
+def read_rows(path: Path, needs=()) -> tuple[pd.DataFrame, bool]:
     """(the rows, whether their numbers may have a decimal comma) of a CSV/TSV/TXT (its
-    encoding and delimiter detected, as LayerLab reads them), .xlsx (openpyxl) or .parquet
-    (pyarrow) file. A file not separated by commas may write 1.5 as "1,5"."""
+    encoding and delimiter detected, as LayerLab reads them), .xlsx (openpyxl: the first
+    sheet that has the columns the model `needs`) or .parquet (pyarrow) file. A file not
+    separated by commas may write 1.5 as "1,5"."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return pd.read_excel(path), False
+        sheets = pd.read_excel(path, sheet_name=None)
+        for name, rows in sheets.items():
+            if set(needs) <= {str(c).strip() for c in rows.columns}:
+                if name != next(iter(sheets)):
+                    print(f"note: the sheet '{name}' has the model's columns: it is the one "
+                          "read.", file=sys.stderr)
+                return rows, False
+        return next(iter(sheets.values())), False
     if suffix == ".parquet":
         return pd.read_parquet(path), False
     raw = path.read_bytes()
@@ -156,7 +164,7 @@ def main(argv: list[str]) -> None:
         sys.exit(f"File not found: {source}. Pass the rows to predict, e.g. "
                  "python predict.py rows.csv")
     prep = json.loads((HERE / "preprocessing.json").read_text(encoding="utf-8"))
-    rows, decimal_comma = read_rows(source)
+    rows, decimal_comma = read_rows(source, prep["feature_names"])
     if len(rows) == 0:
         sys.exit(f"{source} has no rows to predict.")
     rows.columns = [str(c).strip() for c in rows.columns]
