@@ -320,3 +320,26 @@ def test_sessions_queue_for_slots_and_keep_their_own_runs(one_slot):
     inputs = {name: load_run_model(_runs().model_path(r.workspace, r.id))[0].input_shape[-1]
               for name, r in records.items()}
     assert inputs == {"Iris flowers": 4, "Wine cultivars": 13, "Breast cancer": 30}
+
+
+def test_an_interrupted_run_says_its_kept_model_once_and_a_run_without_epochs_no_log():
+    """The store's note on an interrupted run already names the model kept: the page says
+    it once. A run stopped before any epoch has no log line to wait for."""
+    from gui.core.spec.vocabulary import INTERRUPTED
+    from tests.core import trained_models as tm
+
+    at = _session()
+    record = runs_helper.finished(at, tm.iris())
+    _runs().report(record.id, status=INTERRUPTED, model_epoch=record.epochs_done - 1,
+                   note="Interrupted: the server stopped while this run was training. The "
+                        f"model of epoch {record.epochs_done - 1} was kept.")
+    at.run()
+    (words,) = [w.value for w in at.warning if "Interrupted" in w.value]
+    assert words.count(f"epoch {record.epochs_done - 1}") == 1, words
+    assert words.startswith("Interrupted: the server stopped while this run was training — "
+                            f"after {record.epochs_done} epochs"), words
+    early = runs_helper.add(at, record.spec, STOPPED, "Early", note="Stopped before it began.")
+    runs_helper.show(at, early)
+    at.run()
+    logs = [h.proto.body for h in at.get("html") if 'class="ll-log' in h.proto.body]
+    assert logs and "No epoch ended in this run." in logs[-1], logs

@@ -5,6 +5,7 @@ tiles twice a second (POLL_S), the curves and the log every CURVES_EVERY_S.
 """
 
 import html
+import re
 
 import streamlit as st
 
@@ -134,7 +135,8 @@ def status_box(record) -> None:
         elif not record.has_model:
             st.warning(md(record.note or "") or "Stopped before training began: there is no "
                        "model from this run.", icon=":material/stop_circle:")
-        else:
+        else:  # the note's own "The model of epoch N was kept." is said once, below
+            lead = re.sub(r"\s*The model of epoch \d+ was kept\.", "", lead).rstrip(".")
             st.warning(f"{lead} — after {epochs} epoch{plural}{after} ({record.elapsed:.1f} s)."
                        f" The model keeps the weights of epoch {record.model_epoch}: evaluate "
                        "it, continue it, or train again.", icon=":material/stop_circle:")
@@ -341,7 +343,8 @@ def _body(run_id: int, polling: bool) -> None:
     lines = record.log
     st.markdown("**Epoch log**" + (f" (the last {LOG_TAIL} of {len(lines)} lines)"
                                    if len(lines) > LOG_TAIL else ""))
-    log_block(lines[-LOG_TAIL:] or ["The first epoch's line appears when it ends."])
+    log_block(lines[-LOG_TAIL:] or ["The first epoch's line appears when it ends."
+                                     if record.active else "No epoch ended in this run."])
     if len(lines) > LOG_TAIL and not record.active:
         with st.expander(f"The whole log ({len(lines)} lines)"):
             log_block(lines, scroll=True)
