@@ -233,7 +233,8 @@ class Lessons:
             raise LessonError(f"Another student in this lesson is already called \"{name}\". "
                               "Add something that tells you apart, such as your surname's "
                               f"first letter (\"{name} B.\"), then join. If that is you and you "
-                              "lost your link, ask your teacher: the class board has it.")
+                              "lost your link, your work is still there: find the link in "
+                              "your browser's history (the page whose address has ?w=).")
         snapshot = self.store.load(lesson.template)
         copy = self.store.create(snapshot.state)
         self._copy_files(lesson.template, copy, snapshot.state)
