@@ -96,7 +96,8 @@ def test_a_header_of_numbers_stays_a_header(first, rows):
     assert len(loaded.frame) == len(rows)
 
 
-@pytest.mark.parametrize("first", ["5,3,8", "0.5,0.25,0.75", "12,7.5,3"])
+@pytest.mark.parametrize("first", ["5,3,8", "0.5,0.25,0.75", "12,7.5,3",
+                                   "0.0,1.0,2.0"])  # whole numbers written as values
 def test_a_first_row_like_the_rows_below_is_data(first):
     rows = "".join(f"{RNG.integers(0, 10)},{RNG.random():.2f},{RNG.integers(1, 20)}\n"
                    for _ in range(20))

@@ -99,7 +99,9 @@ def _numbers_read_as_names(first: list, columns: list[_Column], body_rows: int) 
     values = [n for n, _ in pairs]
     if len(values) < 2 or len(set(values)) < len(values):
         return False  # a row of data repeats values; names never do
-    if all(n.is_integer() for n in values):
+    written = [v for v, c in zip(first, columns, strict=False)
+               if _kind(v) == "number" and c.kind == "number"]
+    if all(n.is_integer() for n in values) and not any(_written_as_decimal(v) for v in written):
         start = values[0]
         if values == [start + i for i in range(len(values))]:
             return True  # 2019, 2020, 2021 or 1, 2, 3, …
@@ -107,6 +109,12 @@ def _numbers_read_as_names(first: list, columns: list[_Column], body_rows: int) 
             return True  # whole numbers above columns of decimals
     outside = sum(1 for n, c in pairs if n < c.low or n > c.high)
     return body_rows >= 10 and outside >= 0.8 * len(pairs)
+
+
+def _written_as_decimal(value) -> bool:
+    """A cell of text that writes a whole number as a decimal ("0.0", "1e3"): a value, as a
+    column's name never is."""
+    return isinstance(value, str) and bool(re.search(r"[.eE]", value.strip()))
 
 
 def detect(rows: Sequence[Sequence]) -> tuple[bool, str]:
