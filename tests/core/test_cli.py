@@ -78,6 +78,7 @@ def test_a_spec_exported_by_the_gui_runs_unchanged(tmp_path, capsys):
 @pytest.mark.parametrize(("argv", "message"), [
     (["--data", "nope.csv", "--target", "x"], "error: file not found: nope.csv"),
     (["--data", IRIS, "--target", "colour"], "Received: target 'colour', which is not in the data"),
+    (["--data", IRIS, "--target", "SPECIES"], "The data has 'species', in other capitals."),
     (["--data", IRIS, "--target", "species", "--epochs", "0"],
      "the spec cannot train on this data: fit.epochs: Expected a positive whole number of "
              "passes over the training data, e.g. 50. Received: epochs=0"),

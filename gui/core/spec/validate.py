@@ -171,9 +171,12 @@ def data_problems(columns: list, data: DataSpec) -> list[Problem]:
     """The data choices, and the target and feature columns against the table's `columns`."""
     out = _data(data)
     if data.target not in columns:
+        near = next((str(c) for c in columns
+                     if str(c).strip().casefold() == str(data.target).strip().casefold()), None)
         out.append(Problem("data.target", say(
             f"a column of the data, e.g. {', '.join(map(str, list(columns)[:20]))}",
-            f"target {data.target!r}, which is not in the data", "Choose the target column.")))
+            f"target {data.target!r}, which is not in the data",
+            f"The data has {near!r}, in other capitals." if near else "Choose the target column.")))
     absent = [c for c in data.features if c not in columns]
     if absent:
         out.append(Problem("data.features", say(
