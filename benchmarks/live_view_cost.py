@@ -127,7 +127,9 @@ def main() -> None:
                     for tab in tabs:
                         try:
                             # a chart: Plotly's, or the Train page's live panel's
-                            tab.locator("h1" if args.idle else
+                            # (another page: its heading, the run banner above it)
+                            tab.locator("h1" if args.idle or args.page not in (
+                                "train", "inside") else
                                         "[data-testid='stPlotlyChart'], .ll-live svg"
                                         ).first.wait_for(timeout=120_000)
                         except Exception:
