@@ -71,14 +71,19 @@ def md_message(value) -> str:
 
 
 def code_short(value, limit: int = 60) -> str:
-    """`value` as inline code, cut to `limit` characters (a 100 KB category value named in a
-    list of inputs pushed the page's controls thousands of pixels down).
+    """`value` as inline code, cut to `limit` characters in its middle (a 100 KB category
+    value named in a list of inputs pushed the page's controls thousands of pixels down):
+    its start and its end stay, so that one-hot inputs of long column names keep the values
+    that tell them apart ("How satisfied … the staff?=Agree").
 
-        >>> code_short("degree=" + "B" * 80, 12)
-        '`degree=BBBB…`'
+        >>> code_short("degree=" + "B" * 80 + "=yes", 13)
+        '`degree…BB=yes`'
     """
     text = str(value)
-    return code(text if len(text) <= limit else text[:limit - 1] + "…")
+    if len(text) <= limit:
+        return code(text)
+    head = (limit - 1) // 2
+    return code(text[:head] + "…" + text[len(text) - (limit - 1 - head):])
 
 
 def code(value) -> str:
