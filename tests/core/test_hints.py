@@ -123,6 +123,8 @@ def test_the_two_training_accuracies_are_explained_with_their_numbers():
     assert "96 rows" in text and "all 120 training rows" in text and "holds out 24" in text
     assert "0.9" not in hints.training_accuracy_note(None, 96, 120)
     assert text.endswith("differ a little.")
+    far = hints.training_accuracy_note(0.583, fit_rows=96, train_rows=120, evaluated=0.504)
+    assert "so the two differ: here by 0.079, which is much" in far, far
     same = hints.training_accuracy_note(0.8125, fit_rows=16, train_rows=16, evaluated=0.8125)
     assert same.endswith("can differ (here they agree).") and "holds out" not in same
 

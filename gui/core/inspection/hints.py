@@ -157,8 +157,14 @@ def training_accuracy_note(last_epoch: float | None, fit_rows: int, train_rows: 
              + f" scores all {train_rows:,} training rows with the final weights")
     same = (last_epoch is not None and evaluated is not None
             and number(last_epoch, name) == number(evaluated, name))
-    return f"{epoch_part}. {after}, so the two " + ("can differ (here they agree)." if same
-                                                     else "differ a little.")
+    if same:
+        return f"{epoch_part}. {after}, so the two can differ (here they agree)."
+    if last_epoch is not None and evaluated is not None and abs(last_epoch - evaluated) > 0.05:
+        return (f"{epoch_part}. {after}, so the two differ: here by "
+                f"{number(abs(last_epoch - evaluated), name)}, which is much: Dropout and "
+                "BatchNormalization act only while training, or the weights still moved a lot "
+                "in the last epoch.")
+    return f"{epoch_part}. {after}, so the two differ a little."
 
 
 def classes(spec) -> int:
