@@ -86,7 +86,7 @@ def _what(f: CardFacts) -> list[str]:
                 f"({prep.task} classification): "
                 f"{', '.join(code_span(c) for c in prep.classes_)}.")
     lines = ["## What it predicts", "", what, "",
-             f"From {len(kinds)} column(s), in this order:", ""]
+             f"From {len(kinds)} column(s), each taken by its name:", ""]
     lines += [f"- {code_span(c)} ({words[k]})" for c, k in kinds.items()]
     return lines + [""]
 
