@@ -261,6 +261,9 @@ def test_plain_model_refuses_empty_cells():
     ("-1e-3", "-1e-3"),
     ("plain", "plain"),
     ("", ""),
+    ("-", "-"),  # a blank's mark, no formula: the data comes back as it was
+    ("--", "--"),
+    ("-=1+1", "'-=1+1"),
 ])
 def test_formula_cells_are_neutralised_but_numbers_stay(value, expected):
     assert safe_csv.neutralise(value) == expected

@@ -17,11 +17,14 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 def neutralise(value):
     """A text cell that a spreadsheet would run as a formula gets a leading apostrophe.
 
-    Plain numbers written as text ("-3.5", "+2") stay as they are.
+    Plain numbers written as text ("-3.5", "+2") and dashes alone ("-", "--", a blank's
+    mark) stay as they are.
     """
     if not isinstance(value, str) or not value.startswith(FORMULA_START):
         return value
     if _NUMBER.match(value.strip()) and value[0] in "+-":
+        return value
+    if value.strip() and set(value.strip()) <= {"-"}:  # "-", "--": a blank mark, no formula
         return value
     return "'" + value
 
