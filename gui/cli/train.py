@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 
 from gui.cli.common import (
     TARGET_HELP,
@@ -114,18 +117,31 @@ def run_train(args) -> int:
     print(f"Training on {len(prepared.X_train)} rows ({prepared.task}, "
           f"{prepared.n_inputs} inputs), testing on {len(prepared.X_test)} rows.", flush=True)
     echo = None if args.quiet else (lambda line: print(line, flush=True))
-    if args.workspace:
-        job, prepared = train_in_workspace(args, spec, echo)
-    else:
-        job = training.TrainingJob(spec, prepared, on_epoch=echo)
-        job.run()
+    stop = threading.Event()  # Ctrl-C, or Stop on the workspace's pages
+    with ctrl_c_stops(stop) as pressed:
+        if args.workspace:
+            job, prepared = train_in_workspace(args, spec, echo, stop)
+        else:
+            job = training.TrainingJob(spec, prepared, on_epoch=echo)
+            done = threading.Event()
+
+            def relay():  # the stop asked (Ctrl-C) reaches the job between its batches
+                while not done.is_set():
+                    if stop.wait(0.1):
+                        job.stop()
+                        return
+
+            threading.Thread(target=relay, daemon=True).start()
+            job.run()
+            done.set()
     if job.status == FAILED:
         raise CLIError(job.error)
     if job.note:
         print(job.note)
-    if job.status == STOPPED:  # asked on the workspace's pages (Stop), or its idle rule
-        print(f"Stopped after {job.epochs_done} of {spec.fit.epochs} epochs (Stop on the "
-              "workspace's pages); the model keeps the weights it had.", flush=True)
+    if job.status == STOPPED:  # Ctrl-C, or asked on the workspace's pages (Stop)
+        how = "Ctrl-C" if pressed.is_set() else "Stop on the workspace's pages"
+        print(f"Stopped after {job.epochs_done} of {spec.fit.epochs} epochs ({how}); the "
+              "model keeps the weights it had.", flush=True)
     metrics = job.evaluate_test()
     print(test_scores_line(metrics, prepared.preprocessor))
     try:
@@ -134,7 +150,33 @@ def run_train(args) -> int:
     except OSError as exc:
         raise CLIError(f"cannot write to {out}: {exc.strerror or exc}") from None
     print("Wrote " + ", ".join(str(p) for p in written))
-    return 0
+    return 130 if pressed.is_set() else 0  # interrupted, as a shell expects, model saved
+
+
+@contextlib.contextmanager
+def ctrl_c_stops(stop: threading.Event):
+    """While training: a first Ctrl-C stops it as Stop on the pages does (the model keeps
+    its weights and is saved); a second quits at once. Yields the event set by a press."""
+    pressed = threading.Event()
+
+    def on_ctrl_c(signum, frame):
+        if pressed.is_set():
+            raise KeyboardInterrupt
+        pressed.set()
+        stop.set()
+        print("\nStopping at the end of this batch; the model keeps the weights it has and "
+              "is saved (Ctrl-C again quits at once, saving nothing).", file=sys.stderr,
+              flush=True)
+
+    try:
+        before = signal.signal(signal.SIGINT, on_ctrl_c)
+    except ValueError:  # not the main thread: Ctrl-C stays Python's
+        yield pressed
+        return
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def workspace_store(token: str):
@@ -166,12 +208,11 @@ def workspace_store(token: str):
     return store, runs
 
 
-def train_in_workspace(args, spec: ExperimentSpec, echo):
+def train_in_workspace(args, spec: ExperimentSpec, echo, stop: threading.Event):
     """Train as a run of workspace `args.workspace`, by the same code as a pool's worker:
     the files are stored in the workspace, the run is created and claimed by this process,
-    its record follows every epoch, and a Stop asked on the Runs page ends it."""
+    its record follows every epoch, and a Stop asked on the Runs page (or `stop`) ends it."""
     import socket
-    import threading
     import time
 
     from gui.core.store.workspaces import StoreError
@@ -195,7 +236,7 @@ def train_in_workspace(args, spec: ExperimentSpec, echo):
     name = runs.get(args.workspace, run_id).name  # "Run 2": as its Runs page lists it
     print(f"Recording {name} in workspace {args.workspace[:6]}… (its Runs page lists it)",
           flush=True)
-    stop, finished = threading.Event(), threading.Event()
+    finished = threading.Event()
 
     def watch_stop():
         touched = 0.0

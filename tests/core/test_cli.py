@@ -383,3 +383,31 @@ def test_a_workspace_run_stopped_on_its_pages_says_so(tmp_path, capsys):
     said = capsys.readouterr().out
     stopped = runs.get(token, record.id).epochs_done
     assert f"Stopped after {stopped} of 3000 epochs (Stop on the workspace's pages)" in said
+
+
+def test_ctrl_c_stops_training_and_keeps_the_model(tmp_path):
+    """In a real process: a first Ctrl-C (SIGINT) mid-training stops it as Stop on the pages
+    does, the model of the epochs done is saved, and the exit status says it was
+    interrupted (130)."""
+    import os
+    import re
+    import signal
+
+    out = tmp_path / "stopped"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gui", "train", "--data", IRIS, "--target", "species",
+         "--epochs", "10000", "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    try:
+        for line in process.stdout:
+            if line.startswith("Epoch 3/"):
+                break
+        process.send_signal(signal.SIGINT)
+        rest, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err[-2000:]
+    assert re.search(r"Stopped after \d+ of 10000 epochs \(Ctrl-C\)", rest), rest[-2000:]
+    assert "Stopping at the end of this batch" in err and "Traceback" not in err, err[-2000:]
+    assert (out / "model.keras").is_file()
