@@ -8,6 +8,7 @@ it can remake: a run's loaded model and prepared data (state.memo, the latest on
 from __future__ import annotations
 
 import copy
+import sys
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -292,6 +293,10 @@ class Trained:
 def saved_model(record: RunRecord | None):
     """(model in training units, deployable model, Preprocessor) as the run last saved
     them; None when it has no model."""
+    if "keras" not in sys.modules:  # the server's first model: seconds, said (not a blank page)
+        with st.spinner("Loading TensorFlow to show the model (once per server, a few "
+                        "seconds)…", show_time=True):
+            from gui.core.model.build import with_unscaled_output  # noqa: F401
     from gui.core.model.build import with_unscaled_output  # Keras: only once a model is shown
     from gui.core.saving.load import load_run_model
 
