@@ -68,3 +68,11 @@ def test_a_presenter_link_shows_the_work_and_cannot_change_it(page: Page, app_ur
     page.get_by_role("button", name="Stop").click()
     no_exceptions(shown)
     no_exceptions(page)
+
+    # Start over withdraws the link: the open presenter tab stops showing the workspace
+    # within its follow's few seconds, and says it is gone.
+    expect(page.get_by_role("button", name="Train again")).to_be_visible(timeout=60_000)
+    store.clear(token)  # what Start over does to the store
+    expect(shown.get_by_role("heading", name="This workspace does not exist")).to_be_visible(
+        timeout=20_000)
+    assert shown.locator("[data-testid='stNumberInput']").count() == 0

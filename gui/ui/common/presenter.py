@@ -42,6 +42,7 @@ def apply() -> None:
 
 @st.fragment(run_every=FOLLOW_EVERY_S)
 def _follow() -> None:
-    """Draw the page again when the workspace's document changed (one version read)."""
-    if workspace.changed_elsewhere():
+    """Draw the page again when the workspace's document changed (one version read), or
+    when the link was withdrawn (Start over: the page then says the workspace is gone)."""
+    if workspace.changed_elsewhere() or workspace.link_withdrawn():
         st.rerun()

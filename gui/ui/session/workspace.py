@@ -183,11 +183,9 @@ def _bind_link(link: str) -> None:
         run = _run_of(found.workspace, st.query_params.get("run"))
         if run is not None:
             st.session_state[_VIEW_RUN] = run
-    else:  # an open tab: the link may have been withdrawn since (Start over), one query
-        found = links().resolve(link)
-        if found is None or found.workspace != st.session_state.get(TOKEN):
-            st.query_params.pop("p", None)
-            _missing()
+    elif link_withdrawn():  # an open tab: withdrawn since (Start over)? One query
+        st.query_params.pop("p", None)
+        _missing()
     st.query_params.pop("w", None)
     st.query_params["p"] = link
     sync()
@@ -203,6 +201,16 @@ def _run_of(workspace: str, asked: str | None) -> int | None:
         return Runs(shared_store()).get(workspace, int(asked)).id
     except StoreError:
         return None
+
+
+def link_withdrawn() -> bool:
+    """Has this presenter tab's link stopped reaching its workspace (Start over withdrew
+    it)? False in a tab that is no presenter link."""
+    link = st.session_state.get(_LINK)
+    if link is None:
+        return False
+    found = links().resolve(link)
+    return found is None or found.workspace != st.session_state.get(TOKEN)
 
 
 def changed_elsewhere() -> bool:
