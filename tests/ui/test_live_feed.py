@@ -83,7 +83,7 @@ def test_tiles_compare_with_the_chosen_run_of_the_same_workspace_only(runs):
 
 
 def test_watching_keeps_the_workspace_in_use_unless_the_tab_only_reads(runs, monkeypatch):
-    monkeypatch.setattr(live_feed, "_touched", {})
+    monkeypatch.setattr(active_feed, "_touched", {})
     monkeypatch.setattr("gui.core.store.workspaces.TOUCH_EVERY_S", 0)
     token, presenter = runs.store.create(), runs.store.create()
 
@@ -133,11 +133,11 @@ def test_a_presenter_link_reaches_its_workspaces_feed_without_the_token(runs):
 
     token = runs.store.create()
     link = Links(runs.store).token_for(token, PRESENTER)
-    assert live_feed.workspace_of({"p": link}, runs.store) == token
-    assert live_feed.workspace_of({"w": token}, runs.store) == token
-    assert live_feed.workspace_of({"p": token}, runs.store) == ""  # a token is no link
-    assert live_feed.workspace_of({"p": "x" + link[1:], "w": token}, runs.store) == ""
-    assert live_feed.workspace_of({}, runs.store) == ""
+    assert active_feed.workspace_of({"p": link}, runs.store) == token
+    assert active_feed.workspace_of({"w": token}, runs.store) == token
+    assert active_feed.workspace_of({"p": token}, runs.store) == ""  # a token is no link
+    assert active_feed.workspace_of({"p": "x" + link[1:], "w": token}, runs.store) == ""
+    assert active_feed.workspace_of({}, runs.store) == ""
 
 
 def test_the_active_run_feed_words_the_banner(runs):

@@ -9,15 +9,19 @@ of chromium's, 6% of the server's, on this 2-core machine); a fetch costs next t
 
 from __future__ import annotations
 
-from gui.core.spec.vocabulary import QUEUED
-from gui.core.store.workspaces import StoreError
+import time
 
+PATH = "/api/active"  # ?w=<token> (or p=<presenter link>)[&alive=1]
 ALIVE = "alive"  # the query parameter of a tab that may write
+KEEP_ALIVE_EVERY_S = 10.0  # a watched workspace is noted in use this often
+_touched: dict[str, float] = {}
 
 
 def glance_json(glance) -> dict:
     """The feed's answer for a workspace whose active run is `glance` (a RunGlance, or None):
     {"run": its id, or None; the banner's words: "bold", then "rest"}."""
+    from gui.core.spec.vocabulary import QUEUED  # noqa: PLC0415 (the server starts light)
+
     if glance is None:
         return {"run": None}
     if glance.status == QUEUED:
@@ -27,20 +31,41 @@ def glance_json(glance) -> dict:
             "rest": f" · {glance.progress.text(glance.elapsed)}"}
 
 
+def note_in_use(store, token: str) -> None:
+    """A watching tab that may write keeps its workspace in use (runs of workspaces with no
+    open page are stopped): written at most every KEEP_ALIVE_EVERY_S."""
+    now = time.monotonic()
+    if now - _touched.get(token, 0.0) >= KEEP_ALIVE_EVERY_S:
+        _touched[token] = now
+        store.touch(token)
+
+
+def workspace_of(params, store) -> str:
+    """The workspace a feed request may read: its own token (`w=`), or a presenter link's
+    workspace (`p=`: a presenter tab never learns the token); "" for neither."""
+    link = params.get("p")
+    if not link:
+        return params.get("w", "")
+    from gui.core.store.links import PRESENTER, Links  # noqa: PLC0415
+
+    found = Links(store).resolve(link)
+    return found.workspace if found is not None and found.role == PRESENTER else ""
+
+
 async def answer(request):
-    """GET live_route.ACTIVE_PATH: the glance as JSON, never cached; `alive=1` from a tab
+    """GET PATH: the glance as JSON, never cached; `alive=1` from a tab
     that may write (not a presenter link) keeps the workspace in use while a run trains."""
     from starlette.concurrency import run_in_threadpool  # noqa: PLC0415
     from starlette.responses import JSONResponse  # noqa: PLC0415
 
+    from gui.core.store.workspaces import StoreError  # noqa: PLC0415
     from gui.ui.session import run_state  # noqa: PLC0415 (Streamlit's cached store)
-    from gui.ui.train import live_feed  # noqa: PLC0415
 
     params = request.query_params
 
     def answer_now():
         runs = run_state.shared_runs()
-        token = live_feed.workspace_of(params, runs.store)
+        token = workspace_of(params, runs.store)
         if not token:
             return None
         try:
@@ -48,7 +73,7 @@ async def answer(request):
         except StoreError:
             return None
         if body["run"] is not None and params.get(ALIVE) == "1" and not params.get("p"):
-            live_feed.note_in_use(runs.store, token)
+            note_in_use(runs.store, token)
         return body
 
     body = await run_in_threadpool(answer_now)

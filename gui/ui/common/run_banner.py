@@ -12,7 +12,6 @@ import streamlit as st
 
 from gui.ui.common import active_feed
 from gui.ui.session import run_state, workspace
-from gui.ui.train import live_route
 
 ASSETS = Path(__file__).resolve().parents[3] / "assets"
 WATCH_S = 2  # how often a page without a run looks for one started elsewhere
@@ -51,7 +50,7 @@ def _watch(glance, every_s: float) -> None:
     (None: no run); with a run, it writes the run's progress too (the banner's words)."""
     banner = glance is not None
     kind, value = workspace.access()
-    url = f"{live_route.ACTIVE_PATH.lstrip('/')}?{kind}={value}"
+    url = f"{active_feed.PATH.lstrip('/')}?{kind}={value}"
     if not workspace.read_only():
         url += f"&{active_feed.ALIVE}=1"
     _component()(data={"url": url, "every_ms": int(every_s * 1000),

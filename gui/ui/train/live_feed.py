@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, replace
 
 from gui.core.inspection import hints
 from gui.core.spec.vocabulary import QUEUED, STOPPING
-from gui.core.store.links import PRESENTER, Links
 from gui.core.store.workspaces import StoreError
+from gui.ui.common import active_feed
 from gui.ui.figures.charts import quantity_label
 from gui.ui.train import tiles
 
 LOG_TAIL = 8
-KEEP_ALIVE_EVERY_S = 10.0  # a watched run's workspace is noted in use this often
 KEPT = 512  # contexts and records remembered (the runs watched lately)
 
 
@@ -46,7 +44,6 @@ class Context:
 _lock = threading.Lock()
 _contexts: OrderedDict[tuple[str, int], Context] = OrderedDict()
 _records: OrderedDict[tuple[str, int], tuple[tuple, object]] = OrderedDict()
-_touched: dict[str, float] = {}
 
 
 def _remember(table: OrderedDict, key, value) -> None:
@@ -121,7 +118,7 @@ def snapshot(runs, token: str, run_id: int, since: int = 0, pool=None) -> dict |
     except StoreError:
         return None
     if context.alive:
-        note_in_use(runs.store, token)
+        active_feed.note_in_use(runs.store, token)
     history = record.history
     label = "test" if record.spec.fit.validation == "test" else "validation"
     notes = {n: hints.training_accuracy_note(values[-1], context.fit_rows, context.train_rows,
@@ -146,25 +143,6 @@ def snapshot(runs, token: str, run_id: int, since: int = 0, pool=None) -> dict |
         "log": record.log[-LOG_TAIL:],
         "log_lines": len(record.log),
     }
-
-
-def note_in_use(store, token: str) -> None:
-    """A watching tab that may write keeps its workspace in use (runs of workspaces with no
-    open page are stopped): written at most every KEEP_ALIVE_EVERY_S."""
-    now = time.monotonic()
-    if now - _touched.get(token, 0.0) >= KEEP_ALIVE_EVERY_S:
-        _touched[token] = now
-        store.touch(token)
-
-
-def workspace_of(params, store) -> str:
-    """The workspace a feed request may read: its own token (`w=`), or a presenter link's
-    workspace (`p=`: a presenter tab never learns the token); "" for neither."""
-    link = params.get("p")
-    if not link:
-        return params.get("w", "")
-    found = Links(store).resolve(link)
-    return found.workspace if found is not None and found.role == PRESENTER else ""
 
 
 def finite_history(history: dict, since: int = 0) -> dict:
@@ -203,7 +181,7 @@ async def answer(request):
     run_id = request.path_params["run_id"]
     def answer_now():
         runs = run_state.shared_runs()
-        token = workspace_of(params, runs.store)
+        token = active_feed.workspace_of(params, runs.store)
         return snapshot(runs, token, run_id, since, _pool()) if token else None
 
     body = await run_in_threadpool(answer_now)

@@ -2,7 +2,6 @@
 so that the server starts as fast as a plain Streamlit script."""
 
 PATH = "/api/live/{run_id:int}"  # ?w=<token> (or p=<presenter link>)&since=<epochs it has>
-ACTIVE_PATH = "/api/active"  # ?w=<token> (or p=<presenter link>): active_feed
 
 
 async def answer(request):
@@ -21,8 +20,10 @@ def routes() -> list:
     """The server's own routes beside Streamlit's: the live feed and the active-run feed."""
     from starlette.routing import Route  # noqa: PLC0415
 
+    from gui.ui.common import active_feed  # noqa: PLC0415 (light: no store, no Keras)
+
     return [Route(PATH, answer, methods=["GET"]),
-            Route(ACTIVE_PATH, answer_active, methods=["GET"])]
+            Route(active_feed.PATH, answer_active, methods=["GET"])]
 
 
 def url(run_id: int) -> str:
