@@ -132,6 +132,10 @@ def test_a_second_tab_shows_the_run_live_and_can_stop_it(
     runs = script_runs(other)
     other.wait_for_timeout(4_500)
     assert script_runs(other) == runs, "an idle Train tab reran while it watched for a run"
+    data_tab = page.context.new_page()  # and a Data tab, as a projected one would be
+    data_tab.goto(page.url.replace("/train?", "/?"))
+    data_tab.wait_for_selector("h1", timeout=60_000)
+    wait_idle(data_tab)
     page.bring_to_front()
     set_epochs(page, LONG)
     _train(page)
@@ -139,6 +143,9 @@ def test_a_second_tab_shows_the_run_live_and_can_stop_it(
 
     other.bring_to_front()  # no reload: the open tab finds the run started in the other
     expect(_caption(other, "Run 1")).to_be_visible(timeout=20_000)
+    expect(data_tab.locator(".st-key-run-banner")).to_contain_text(  # every page does
+        re.compile(rf"Training Run 1 · epoch \d+/{LONG}"), timeout=20_000)
+    data_tab.close()
     seen = live_epoch(other, LONG)
     wait_for_live_epoch(other, LONG, seen + 1)  # the second tab follows it live
     wait_for_epochs(other, 1)
