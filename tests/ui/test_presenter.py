@@ -118,3 +118,23 @@ def test_an_open_presenter_tab_stops_showing_a_workspace_started_over():
     assert [t.value for t in presenter.title] == ["This workspace does not exist"]
     assert not presenter.number_input
     assert "p" not in presenter.query_params
+
+
+def test_start_over_in_a_process_that_never_read_links_withdraws_them(tmp_path):
+    """Another app process, or the CLI, may empty a workspace without ever having imported
+    the links' table: its presenter links go all the same."""
+    import subprocess
+    import sys
+
+    from gui.core.store.workspaces import Store
+    store = Store(tmp_path / "home")
+    token = store.create()
+    link = Links(store).token_for(token, PRESENTER)
+    clear = ("import sys; from gui.core.store.workspaces import Store; "
+             "assert 'gui.core.store.links' not in sys.modules; "
+             f"Store(sys.argv[1]).clear({token!r})")
+    done = subprocess.run([sys.executable, "-c", clear, str(tmp_path / "home")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert Links(store).resolve(link) is None
+    store.engine.dispose()

@@ -42,11 +42,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    column,
     create_engine,
     event,
     exc,
     func,
+    inspect,
     select,
+    table,
 )
 
 from gui.core.store import migrate
@@ -352,12 +355,14 @@ class Store:
         return FileRecord(sha, name, size, now)
 
     def _delete_parts(self, db, token: str) -> None:
-        # Every table with a `workspace` column holds rows that belong to one workspace
-        # (files here, runs and their files in runs.py and run_files.py); the workspace's
-        # own cache folder goes with them.
-        for table in reversed(metadata.sorted_tables):
-            if "workspace" in table.c:
-                db.execute(table.delete().where(table.c.workspace == token))
+        # Every table with a `workspace` column (files, runs, run files, links) holds rows of
+        # one workspace; its cache folder goes with them. The tables are read from the
+        # database: a process that never imported links.py must still withdraw its links.
+        names = [n for n, _ in inspect(db).get_sorted_table_and_fkc_names() if n]
+        for name in reversed(names):  # children before the tables they refer to
+            if any(c["name"] == "workspace" for c in inspect(db).get_columns(name)):
+                owned = table(name, column("workspace"))
+                db.execute(owned.delete().where(owned.c.workspace == token))
         if valid_token(token):
             shutil.rmtree(self.workspace_dir(token), ignore_errors=True)
 
