@@ -198,6 +198,29 @@ def test_stop_ends_the_run_and_keeps_the_model(store, pool):
     assert runs.get(token, run_id).epochs_done == record.epochs_done  # ... and added nothing
 
 
+def test_a_run_given_a_stopped_runs_id_after_start_over_trains(store, pool):
+    """Start over deletes a workspace's runs; SQLite then gives the highest deleted id to
+    the next run. The worker that stopped the old run must not stop the new one before it
+    begins (it did: "Stopped before it began")."""
+    runs = Runs(store)
+    token = store.create()
+    old = runs.create(token, iris_spec(epochs=5000), IRIS)
+    pool.wake()
+    wait_for(lambda: runs.get(token, old).epochs_done >= 2)
+    runs.request_stop(token, old)
+    pool.wake()
+    assert finished(runs, token, old, 30).status == STOPPED
+    wait_for(lambda: pool.busy() == {}, 30)
+    store.clear(token)  # Start over
+    other = store.create()
+    new = runs.create(other, iris_spec(epochs=3), IRIS)
+    if store.engine.dialect.name == "sqlite":
+        assert new == old  # the id reused: what the worker must not mistake
+    pool.wake()
+    record = finished(runs, other, new, 120)
+    assert record.status == DONE and record.epochs_done == 3, (record.status, record.note)
+
+
 def test_a_worker_that_does_not_answer_stop_is_ended_and_replaced(store, pool):
     runs = Runs(store)
     token = store.create()

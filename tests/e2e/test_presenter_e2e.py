@@ -8,6 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from gui.core.store.runs import Runs
 from gui.core.store.workspaces import Store
 from tests.e2e.conftest import open_app, wait_idle
 from tests.e2e.controls import eventually, go, no_exceptions, number, set_number
@@ -72,6 +73,9 @@ def test_a_presenter_link_shows_the_work_and_cannot_change_it(page: Page, app_ur
     # Start over withdraws the link: the open presenter tab stops showing the workspace
     # within its follow's few seconds, and says it is gone.
     expect(page.get_by_role("button", name="Train again")).to_be_visible(timeout=60_000)
+    runs = Runs(store)  # the stopped run's final model saved: the training process is free
+    eventually(shown, lambda: runs.glance_all(token)[-1].model_pending, False, timeout=60,
+               what="the stopped run's model saved")
     store.clear(token)  # what Start over does to the store
     expect(shown.get_by_role("heading", name="This workspace does not exist")).to_be_visible(
         timeout=20_000)

@@ -68,6 +68,7 @@ def main(argv: list[str]) -> None:
         run_id = link.runs.get()
         stop = link.begin(run_id)
         train(runs, run_id, stop, lambda done=run_id: link.send(("heard", done)))
+        link.end(run_id)
         link.send(("done", run_id))
         release()
 
@@ -128,6 +129,14 @@ class _Link:
             if run_id in self._stops:
                 stop.set()
         return stop
+
+    def end(self, run_id: int) -> None:
+        """Run `run_id` has ended: its stop is forgotten. A store may give its id to a later
+        run (SQLite reuses the highest id once Start over deletes that run), which must not
+        be stopped before it begins."""
+        with self._lock:
+            self._stops.discard(run_id)
+            self._current = None
 
     def _read(self) -> None:
         while True:
