@@ -25,7 +25,7 @@ from gui.core.saving.load import load_run_model
 from gui.core.spec.heads import default_spec
 from gui.core.spec.schema import DataSpec
 from gui.core.spec.vocabulary import DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED
-from gui.core.store.runs import Runs, runs_table
+from gui.core.store.runs import RunRecord, Runs, runs_table
 from gui.core.store.workspaces import Store, StoreError, workspaces
 from gui.core.training.job import TrainingJob
 from gui.core.workers.pool import HOUSEKEEPING_EVERY_S, TrainingPool, slots_from_env
@@ -182,16 +182,22 @@ def test_a_run_trains_in_a_worker_and_keeps_its_model(store, pool):
     assert record.model_epoch == 6
 
 
+def _stopped(runs: Runs, pool, token: str, after: int = 3) -> RunRecord:
+    """A long run of workspace `token`, asked to stop after `after` epochs, once ended."""
+    run_id = runs.create(token, iris_spec(epochs=5000), IRIS)
+    pool.wake()
+    wait_for(lambda: runs.get(token, run_id).epochs_done >= after)
+    runs.request_stop(token, run_id)
+    pool.wake()
+    return finished(runs, token, run_id, 30)
+
+
 def test_stop_ends_the_run_and_keeps_the_model(store, pool):
     """How fast Stop answers is benchmarks/stop_and_refusals.py's figure, not a test's."""
     runs = Runs(store)
     token = store.create()
-    run_id = runs.create(token, iris_spec(epochs=5000), IRIS)
-    pool.wake()
-    wait_for(lambda: runs.get(token, run_id).epochs_done >= 3)
-    runs.request_stop(token, run_id)
-    pool.wake()
-    record = finished(runs, token, run_id, 30)
+    record = _stopped(runs, pool, token)
+    run_id = record.id
     assert record.status == STOPPED and record.has_model
     assert record.epochs_done < 5000
     wait_for(lambda: pool.busy() == {}, 30)  # the worker has let go of the run ...
@@ -204,12 +210,9 @@ def test_a_run_given_a_stopped_runs_id_after_start_over_trains(store, pool):
     begins (it did: "Stopped before it began")."""
     runs = Runs(store)
     token = store.create()
-    old = runs.create(token, iris_spec(epochs=5000), IRIS)
-    pool.wake()
-    wait_for(lambda: runs.get(token, old).epochs_done >= 2)
-    runs.request_stop(token, old)
-    pool.wake()
-    assert finished(runs, token, old, 30).status == STOPPED
+    stopped = _stopped(runs, pool, token, after=2)
+    old = stopped.id
+    assert stopped.status == STOPPED
     wait_for(lambda: pool.busy() == {}, 30)
     store.clear(token)  # Start over
     other = store.create()
