@@ -7,6 +7,7 @@ it can remake: a run's loaded model and prepared data (state.memo, the latest on
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import sys
 import threading
@@ -293,18 +294,17 @@ class Trained:
 def saved_model(record: RunRecord | None):
     """(model in training units, deployable model, Preprocessor) as the run last saved
     them; None when it has no model."""
-    if "keras" not in sys.modules:  # the server's first model: seconds, said (not a blank page)
-        with st.spinner("Loading TensorFlow to show the model (once per server, a few "
-                        "seconds)…", show_time=True):
-            from gui.core.model.build import with_unscaled_output  # noqa: F401
-    from gui.core.model.build import with_unscaled_output  # Keras: only once a model is shown
-    from gui.core.saving.load import load_run_model
-
     if record is None or not record.has_model:
         return None
     path = runs().model_path(workspace.token(), record.id)
     if not path.exists():
         return None
+    # Keras only once a model is shown; the server's first one takes seconds: said
+    first = "keras" not in sys.modules
+    with (st.spinner("Loading TensorFlow to show the model (once per server, a few "
+                     "seconds)…", show_time=True) if first else contextlib.nullcontext()):
+        from gui.core.model.build import with_unscaled_output
+        from gui.core.saving.load import load_run_model
     model, prep, _ = state.memo("run.model", (record.id, record.model_epoch, record.ended,
                                               path.stat().st_mtime_ns),
                                 lambda: load_run_model(path))
